@@ -1,0 +1,47 @@
+# The two commands: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+
+.PHONY: run test unit integration e2e lint package redrive clean help
+
+help:
+	@echo "make run      start the local stack with demo data on http://127.0.0.1:$(PORT)"
+	@echo "make test     set up and run every test (unit, integration, e2e, browser, API fuzz)"
+	@echo "make lint     ruff"
+	@echo "make package  chalice package + cfn-lint into build/"
+
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (or PYTHON=python3)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m local --port $(PORT)
+
+test: $(STAMP)
+	bash scripts/ensure-chromium.sh
+	$(PY) -m pytest tests
+
+unit: $(STAMP)
+	$(PY) -m pytest tests/unit
+
+integration: $(STAMP)
+	$(PY) -m pytest tests/integration
+
+e2e: $(STAMP)
+	bash scripts/ensure-chromium.sh
+	$(PY) -m pytest tests/e2e
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+package: $(STAMP)
+	bash scripts/package.sh
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache

@@ -1,0 +1,17 @@
+"""The Chalice app: creates it and registers the blueprints. Nothing else happens here
+(no boto3 client, no network), so a Lambda cold start stays short."""
+
+from chalice import Chalice
+
+from chalicelib.api import auth, directory, health
+from chalicelib.api.routing import check_every_route_guarded
+from chalicelib.logs import configure_logging
+
+app = Chalice(app_name="helpdesk")
+configure_logging(app)
+
+app.register_blueprint(health.bp)
+app.register_blueprint(auth.bp)
+app.register_blueprint(directory.bp)
+
+check_every_route_guarded(app)

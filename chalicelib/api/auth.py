@@ -1,0 +1,133 @@
+"""Sign-in, token refresh, password reset (all through Cognito) and ``GET /me``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from chalice import Blueprint
+from pydantic import BaseModel, StringConstraints
+
+from chalicelib.api.routing import AUTHENTICATED, PUBLIC, Call, Reply, route
+from chalicelib.domain import errors as e
+from chalicelib.domain.models import Command, Email, Language
+from chalicelib.identity import cognito
+from chalicelib.services import directory as svc
+
+bp = Blueprint(__name__)
+
+Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+Secret = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+
+
+class LoginBody(Command):
+    email: Email
+    password: Password
+
+
+class RefreshBody(Command):
+    refresh_token: Secret
+
+
+class ForgotBody(Command):
+    email: Email
+
+
+class ResetBody(Command):
+    email: Email
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+    password: Password
+
+
+class NewPasswordBody(Command):
+    email: Email
+    session: Annotated[str, StringConstraints(min_length=20, max_length=2048)]
+    password: Password
+
+
+class Me(BaseModel):
+    id: str
+    email: str
+    name: str
+    kind: str
+    organization_id: str | None
+    contact_id: str | None = None
+    roles: list[str]
+    permissions: list[str]
+    language: Language
+    tenant: str
+
+
+class TokenAnswer(BaseModel):
+    token: str
+    refresh_token: str
+    expires_in: int
+    user: Me
+
+
+class Accepted(BaseModel):
+    status: str
+
+
+class PasswordChangeRequired(e.Unauthenticated):
+    """First sign-in with a temporary password: choose a new one with the session."""
+
+    def __init__(self, session: str) -> None:
+        super().__init__("Choose a new password to finish signing in.")
+        self.extra = {"challenge": "NEW_PASSWORD_REQUIRED", "session": session}
+
+
+def _signed_in(tokens: cognito.Tokens) -> TokenAnswer:
+    from datetime import UTC, datetime
+
+    from chalicelib.identity.verifier import verifier
+    from chalicelib.services.context import Ctx
+
+    principal = svc.load_principal(verifier().verify(tokens.id_token))
+    me = svc.get_me(Ctx(principal=principal, now=datetime.now(UTC)))
+    return TokenAnswer(token=tokens.id_token, refresh_token=tokens.refresh_token,
+                       expires_in=tokens.expires_in, user=Me.model_validate(me))
+
+
+@route(bp, "POST", "/auth/login", guard=PUBLIC, tag="auth", body=LoginBody,
+       response=TokenAnswer, errors=(401, 429), summary="Sign in with e-mail and password")
+def login(call: Call) -> TokenAnswer:
+    try:
+        return _signed_in(cognito.login(call.body.email, call.body.password))
+    except cognito.PasswordChallenge as challenge:
+        raise PasswordChangeRequired(challenge.session) from None
+
+
+@route(bp, "POST", "/auth/new-password", guard=PUBLIC, tag="auth", body=NewPasswordBody,
+       response=TokenAnswer, errors=(401, 429),
+       summary="Finish the first sign-in by choosing a password")
+def new_password(call: Call) -> TokenAnswer:
+    b = call.body
+    return _signed_in(cognito.complete_new_password(b.email, b.session, b.password))
+
+
+@route(bp, "POST", "/auth/refresh", guard=PUBLIC, tag="auth", body=RefreshBody,
+       response=TokenAnswer, errors=(401, 429), summary="A fresh token from a refresh token")
+def refresh(call: Call) -> TokenAnswer:
+    return _signed_in(cognito.refresh(call.body.refresh_token))
+
+
+@route(bp, "POST", "/auth/forgot-password", guard=PUBLIC, tag="auth", body=ForgotBody,
+       response=Accepted, status=202, errors=(429,),
+       summary="Mail a reset code (the answer is the same for unknown addresses)")
+def forgot_password(call: Call) -> Reply:
+    cognito.forgot_password(call.body.email)
+    return Reply(Accepted(status="sent"), status=202)
+
+
+@route(bp, "POST", "/auth/reset-password", guard=PUBLIC, tag="auth", body=ResetBody,
+       response=Accepted, errors=(429,), summary="Set a new password with the mailed code")
+def reset_password(call: Call) -> Accepted:
+    b = call.body
+    cognito.reset_password(b.email, b.code, b.password)
+    return Accepted(status="reset")
+
+
+@route(bp, "GET", "/me", guard=AUTHENTICATED, tag="auth", response=Me,
+       summary="The signed-in user")
+def me(call: Call) -> dict[str, Any]:
+    return Me.model_validate(svc.get_me(call.c)).model_dump(mode="json")

@@ -1,0 +1,73 @@
+"""``GET /health`` (the status page's data) and ``GET /openapi.json``."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, Literal
+
+from chalice import Blueprint
+from pydantic import BaseModel
+
+from chalicelib.api.routing import PUBLIC, Call, Reply, route
+from chalicelib.config import get_config
+from chalicelib.store.clients import client
+from chalicelib.store.dynamo import get_item
+
+
+class Component(BaseModel):
+    status: Literal["ok", "degraded"]
+    detail: str = ""
+    depth: int | None = None
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    stage: str
+    components: dict[str, Component]
+
+
+bp = Blueprint(__name__)
+
+
+@cache
+def _dlq_url() -> str:
+    return str(client("sqs").get_queue_url(QueueName=get_config().notifications_dlq)["QueueUrl"])
+
+
+def _database() -> Component:
+    get_item(get_config().directory_table, "HEALTH", "HEALTH")
+    return Component(status="ok")
+
+
+def _dead_letters() -> Component:
+    attributes = client("sqs").get_queue_attributes(
+        QueueUrl=_dlq_url(), AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]
+    depth = int(attributes.get("ApproximateNumberOfMessages", 0))
+    return Component(status="ok", depth=depth,
+                     detail="messages waiting for `make redrive`" if depth else "")
+
+
+def _probe(check: Any) -> Component:
+    try:
+        return check()
+    except Exception as exc:  # a health check reports, it never fails the request
+        return Component(status="degraded", detail=type(exc).__name__)
+
+
+@route(bp, "GET", "/health", guard=PUBLIC, tag="meta", response=Health, errors=(),
+       summary="Service status for the status page")
+def health(call: Call) -> Reply:
+    components = {"database": _probe(_database), "notifications_dlq": _probe(_dead_letters)}
+    degraded = any(c.status != "ok" for c in components.values())
+    answer = Health(status="degraded" if degraded else "ok", stage=get_config().stage,
+                    components=components)
+    return Reply(answer, status=503 if degraded else 200)
+
+
+@route(bp, "GET", "/openapi.json", guard=PUBLIC, tag="meta", response={"type": "object"},
+       summary="This API's OpenAPI 3.1 description")
+def openapi(call: Call) -> dict[str, Any]:
+    from chalicelib.api.openapi import build_spec
+
+    return build_spec()

@@ -1,0 +1,359 @@
+"""The one way a route is declared, and everything every request goes through.
+
+``route(...)`` registers a Chalice view and an ``Operation`` that names its guard
+(a permission, ``PUBLIC`` or ``AUTHENTICATED``), its body, query and answer models.
+The operations feed ``/openapi.json``; ``check_every_route_guarded`` refuses to start
+an app with a route that was declared any other way.
+
+Per request, in this order: size limit (413), token (401), permission (403), query
+(400), ``If-Match`` (400), content type (415), body (400), idempotency, the handler,
+then the answer (``ETag``) or a problem+json error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from chalice import Blueprint, Chalice, CORSConfig, Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from chalicelib.config import get_config
+from chalicelib.domain import errors as e
+from chalicelib.domain.permissions import Permission
+from chalicelib.domain.principal import Principal
+from chalicelib.services.context import Ctx
+
+log = logging.getLogger("helpdesk.api")
+
+
+@dataclass(frozen=True)
+class Access:
+    name: str
+
+
+PUBLIC = Access("public")
+AUTHENTICATED = Access("authenticated")
+Guard = Permission | tuple[Permission, ...] | Access
+
+STATUS_OF: dict[type[e.DomainError], int] = {
+    e.InvalidInput: 400,
+    e.Unauthenticated: 401,
+    e.Forbidden: 403,
+    e.NotFound: 404,
+    e.Conflict: 409,
+    e.PreconditionFailed: 412,
+    e.PayloadTooLarge: 413,
+    e.UnsupportedMediaType: 415,
+    e.BusinessRuleViolation: 422,
+    e.RateLimited: 429,
+    e.DependencyUnavailable: 503,
+}
+
+
+class ListQuery(BaseModel):
+    """``?limit=&cursor=`` of every list."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    limit: int = Field(default=25, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=2048)
+
+
+@dataclass
+class Operation:
+    method: str
+    path: str
+    guard: Guard
+    summary: str
+    tag: str
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: Any = None
+    status: int = 200
+    idempotent: bool = False
+    if_match: bool = False
+    errors: tuple[int, ...] = ()
+    view: Callable[..., Any] | None = None
+
+    @property
+    def public(self) -> bool:
+        return self.guard is PUBLIC
+
+    def problem_statuses(self) -> list[int]:
+        codes = {400, 413, 415, 503} | set(self.errors)
+        if not self.public:
+            codes |= {401, 403, 404}
+        if self.if_match:
+            codes |= {409, 412}
+        if self.idempotent:
+            codes |= {409}
+        return sorted(codes)
+
+
+OPERATIONS: list[Operation] = []
+
+
+@dataclass
+class Call:
+    """What a handler receives."""
+
+    ctx: Ctx | None
+    params: dict[str, str]
+    query: Any
+    body: Any
+    headers: dict[str, str]
+    request_id: str
+
+    @property
+    def c(self) -> Ctx:
+        assert self.ctx is not None, "public routes have no caller"
+        return self.ctx
+
+
+@dataclass
+class Reply:
+    body: Any
+    status: int | None = None
+    version: int | None = None  # becomes the ETag
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@cache
+def _cors() -> CORSConfig:
+    return CORSConfig(
+        allow_origin=get_config().portal_origin,
+        allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
+        expose_headers=["ETag", "Idempotent-Replayed"],
+        max_age=600,
+    )
+
+
+def route(
+    bp: Blueprint,
+    method: str,
+    path: str,
+    *,
+    guard: Guard,
+    summary: str,
+    tag: str,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: Any = None,
+    status: int = 200,
+    idempotent: bool = False,
+    if_match: bool = False,
+    errors: tuple[int, ...] = (),
+) -> Callable[[Callable[[Call], Any]], Callable[[Call], Any]]:
+    def register(handler: Callable[[Call], Any]) -> Callable[[Call], Any]:
+        op = Operation(method, path, guard, summary, tag, body, query, response, status,
+                       idempotent, if_match, errors)
+
+        def view(**params: str) -> Response:
+            return dispatch(op, handler, bp.current_request, params)
+
+        view.__name__ = handler.__name__
+        view.__doc__ = handler.__doc__
+        op.view = view
+        OPERATIONS.append(op)
+        bp.route(path, methods=[method], content_types=["*/*"], cors=_cors())(view)
+        return handler
+
+    return register
+
+
+def check_every_route_guarded(app: Chalice) -> None:
+    """Refuses to start when a route was not declared through ``route`` (no guard)."""
+    declared = {(op.method, op.path) for op in OPERATIONS}
+    for path, methods in app.routes.items():
+        for method in methods:
+            if (method, path) not in declared:
+                raise RuntimeError(f"{method} {path} has no explicit permission; use route()")
+
+
+# --- the request pipeline -------------------------------------------------------------
+
+
+def problem(status: int, title: str, detail: str, errors: list[e.FieldError] | None = None,
+            extra: dict[str, Any] | None = None) -> Response:
+    body: dict[str, Any] = {
+        "type": f"https://helpdesk.dev/problems/{status}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "errors": [{"loc": list(fe.loc), "msg": fe.msg} for fe in errors or []],
+    }
+    body.update(extra or {})
+    headers = {"Content-Type": "application/problem+json", "Cache-Control": "no-store"}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="helpdesk"'
+    return Response(body=json.dumps(body), status_code=status, headers=headers)
+
+
+def _problem_from(exc: e.DomainError) -> Response:
+    status = next(code for cls, code in STATUS_OF.items() if isinstance(exc, cls))
+    return problem(status, exc.title, exc.detail, exc.errors, getattr(exc, "extra", None))
+
+
+def _validation_errors(exc: ValidationError, where: str) -> list[e.FieldError]:
+    found = []
+    for err in exc.errors(include_url=False):
+        if err["type"] == "json_invalid":
+            found.append(e.FieldError((where,), f"malformed JSON: {err['msg']}"))
+        else:
+            found.append(e.FieldError((where, *err["loc"]), err["msg"]))
+    return found
+
+
+def _headers(request: Any) -> dict[str, str]:
+    return {k.lower(): v for k, v in (request.headers or {}).items()}
+
+
+def _authenticate(headers: dict[str, str]) -> Principal:
+    from chalicelib.identity.verifier import verifier
+    from chalicelib.services.directory import load_principal
+
+    value = headers.get("authorization", "")
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise e.Unauthenticated("A bearer token is required.")
+    return load_principal(verifier().verify(token.strip()))
+
+
+def _authorise(guard: Guard, principal: Principal) -> None:
+    if isinstance(guard, Access):
+        return
+    wanted = guard if isinstance(guard, tuple) else (guard,)
+    if not any(principal.can(p) for p in wanted):
+        names = " or ".join(p.value for p in wanted)
+        raise e.Forbidden(f"This needs the permission {names}.")
+
+
+def _parse_query(op: Operation, request: Any) -> Any:
+    model = op.query
+    if model is None:
+        return None
+    raw = dict(request.query_params or {})
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise e.InvalidInput("The query has invalid parameters.",
+                             _validation_errors(exc, "query")) from None
+
+
+IF_MATCH_PATTERN = r'^(\*|(W/)?"?[0-9]{1,12}"?)$'
+
+
+def _parse_if_match(op: Operation, headers: dict[str, str]) -> int | None:
+    value = headers.get("if-match")
+    if not op.if_match or value is None or value.strip() == "*":
+        return None
+    tag = value.strip().removeprefix("W/").strip('"')
+    if not re.fullmatch(IF_MATCH_PATTERN, value.strip()):
+        raise e.InvalidInput("If-Match must be an ETag this API sent.",
+                             [e.FieldError(("header", "If-Match"), "not a known ETag")])
+    return int(tag)
+
+
+def _parse_body(op: Operation, headers: dict[str, str], raw: bytes) -> Any:
+    if op.body is None:
+        return None
+    content_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if content_type != "application/json" and not content_type.endswith("+json"):
+        raise e.UnsupportedMediaType(f"Send application/json, not {content_type or 'nothing'}.")
+    if not raw.strip():
+        raise e.InvalidInput("A JSON body is required.", [e.FieldError(("body",), "missing")])
+    try:
+        return op.body.model_validate_json(raw, strict=True)
+    except ValidationError as exc:
+        raise e.InvalidInput("The body has invalid fields.",
+                             _validation_errors(exc, "body")) from None
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [_to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _to_json(v) for k, v in value.items()}
+    return value
+
+
+def _answer(op: Operation, result: Any) -> Response:
+    reply = result if isinstance(result, Reply) else Reply(result)
+    status = reply.status or op.status
+    headers = {"Content-Type": "application/json", "Cache-Control": "no-store", **reply.headers}
+    version = reply.version
+    if version is None and isinstance(reply.body, BaseModel):
+        version = getattr(reply.body, "version", None)
+    if version is not None:
+        headers["ETag"] = f'"{version}"'
+    body = None if status == 204 else json.dumps(_to_json(reply.body))
+    return Response(body=body, status_code=status, headers=headers)
+
+
+def _run(op: Operation, handler: Callable[[Call], Any], request: Any, params: dict[str, str],
+         request_id: str) -> Response:
+    cfg = get_config()
+    raw: bytes = request.raw_body or b""
+    if len(raw) > cfg.max_body_bytes:
+        raise e.PayloadTooLarge(f"The body is larger than {cfg.max_body_bytes} bytes.")
+    headers = _headers(request)
+    ctx = None
+    if not op.public:
+        principal = _authenticate(headers)
+        _authorise(op.guard, principal)
+        ctx = Ctx(principal=principal, now=datetime.now(UTC),
+                  if_match=_parse_if_match(op, headers))
+    call = Call(ctx, params, _parse_query(op, request), _parse_body(op, headers, raw), headers,
+                request_id)
+    key = headers.get("idempotency-key")
+    if op.idempotent and key is not None and ctx is not None:
+        from chalicelib.api.idempotency import run_once
+
+        return run_once(op, ctx, key, params, raw, lambda: _answer(op, handler(call)))
+    return _answer(op, handler(call))
+
+
+def dispatch(op: Operation, handler: Callable[[Call], Any], request: Any,
+             params: dict[str, str]) -> Response:
+    started = time.perf_counter()
+    context = getattr(request, "context", None) or {}
+    request_id = str(context.get("requestId") or uuid.uuid4())
+    try:
+        response = _run(op, handler, request, params, request_id)
+    except e.DomainError as exc:
+        response = _problem_from(exc)
+    except Exception as exc:  # the one place that turns a fault into a 5xx
+        response = _fault(exc, request_id)
+    log.info(json.dumps({
+        "msg": "request", "request_id": request_id, "method": op.method, "route": op.path,
+        "status": response.status_code, "ms": round((time.perf_counter() - started) * 1000, 1),
+    }))
+    return response
+
+
+def _fault(exc: Exception, request_id: str) -> Response:
+    from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
+
+    if isinstance(exc, ParamValidationError):
+        # Input that AWS's own limits refuse is still the caller's bad input.
+        return problem(400, "Invalid input", str(exc).replace("\n", " "))
+    ours = isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") in {
+        "ValidationException", "SerializationException"}
+    if isinstance(exc, BotoCoreError | ClientError | OSError) and not ours:
+        log.error(json.dumps({"msg": "dependency failed", "request_id": request_id,
+                              "error": repr(exc)}))
+        return problem(503, "Service unavailable",
+                       "A service we depend on did not answer; try again shortly.")
+    log.exception(json.dumps({"msg": "unhandled error", "request_id": request_id}))
+    return problem(500, "Internal error", f"Something went wrong (request {request_id}).")

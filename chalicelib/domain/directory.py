@@ -1,0 +1,340 @@
+"""The directory: tenant settings, users, roles, organisations and their contacts,
+sites and service objects, and the in-app inbox. Pure models and rules."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+
+from chalicelib.domain.errors import BusinessRuleViolation, ErrorList
+from chalicelib.domain.models import (
+    Command,
+    Email,
+    Id,
+    Language,
+    Name,
+    Phone,
+    Record,
+    ShortText,
+)
+from chalicelib.domain.permissions import (
+    CONTACT_ROLES,
+    DEFAULT_ROLES,
+    LOCKOUT_GUARD,
+    Permission,
+)
+
+# --- settings -------------------------------------------------------------------------
+
+HHMM = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+StatusName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+
+
+class SupportHours(BaseModel):
+    """Opening hours in which SLA targets are measured (seed 002: weekdays 08-16)."""
+
+    model_config = {"extra": "forbid"}
+
+    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "Europe/Stockholm"
+    weekdays: list[Annotated[int, Field(ge=1, le=7)]] = Field(
+        default_factory=lambda: [1, 2, 3, 4, 5], max_length=7
+    )
+    start: HHMM = "08:00"
+    end: HHMM = "16:00"
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> SupportHours:
+        if self.start >= self.end:
+            raise ValueError("start must be before end")
+        if len(set(self.weekdays)) != len(self.weekdays):
+            raise ValueError("weekdays must not repeat")
+        return self
+
+
+class NotificationChannels(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    email: bool = True
+    in_app: bool = True
+    sms: bool = False
+
+
+# Seed 001 lets the admin define the statuses; these are the starting suggestions.
+DEFAULT_CONTACT_ORDER_STATUSES = ["Ny", "Pågående", "Väntar på kund", "Bokad", "Klar"]
+
+
+class SettingsBody(Command):
+    """``PUT /settings``: the whole settings document."""
+
+    approval_reminder_hours: int = Field(default=120, ge=1, le=24 * 90)
+    auto_close_hours: int = Field(default=24, ge=1, le=24 * 30)
+    support_hours: SupportHours = Field(default_factory=SupportHours)
+    contact_order_statuses: list[StatusName] = Field(
+        default_factory=lambda: list(DEFAULT_CONTACT_ORDER_STATUSES), min_length=1, max_length=50
+    )
+    contact_order_sort: Literal["planned_date", "number"] = "planned_date"
+    notification_channels: NotificationChannels = Field(default_factory=NotificationChannels)
+    languages: list[Language] = Field(
+        default_factory=lambda: ["sv", "fi", "en"], min_length=1, max_length=3
+    )
+    default_language: Language = "sv"
+    name: ShortText = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SettingsBody:
+        if len(set(self.contact_order_statuses)) != len(self.contact_order_statuses):
+            raise ValueError("contact_order_statuses must not repeat")
+        if len(set(self.languages)) != len(self.languages):
+            raise ValueError("languages must not repeat")
+        if self.default_language not in self.languages:
+            raise ValueError("default_language must be one of languages")
+        return self
+
+
+class TenantSettings(SettingsBody, Record):
+    model_config = {"extra": "ignore", "frozen": False}
+
+    tenant: str
+    updated_at: str
+
+
+# --- roles ----------------------------------------------------------------------------
+
+ROLE_NAME = r"^[a-z][a-z0-9_]{1,31}$"
+RoleName = Annotated[str, StringConstraints(pattern=ROLE_NAME)]
+
+
+class RoleBody(Command):
+    permissions: list[str] = Field(max_length=len(Permission))
+
+    @field_validator("permissions")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        known = {p.value for p in Permission}
+        unknown = [p for p in value if p not in known]
+        if unknown:
+            raise ValueError(f"unknown permissions: {', '.join(sorted(unknown))}")
+        return sorted(set(value))
+
+
+class Role(BaseModel):
+    name: str
+    permissions: list[str]
+    builtin: bool
+    customised: bool
+
+
+def check_role_update(name: str, permissions: list[str]) -> None:
+    role, needed = LOCKOUT_GUARD
+    if name == role and needed.value not in permissions:
+        raise BusinessRuleViolation(
+            f"The {role} role must keep {needed.value}, or no one could edit roles again."
+        )
+
+
+def role_view(name: str, saved: frozenset[str] | None) -> Role:
+    default = DEFAULT_ROLES.get(name)
+    permissions = saved if saved is not None else {p.value for p in default or ()}
+    return Role(
+        name=name,
+        permissions=sorted(permissions),
+        builtin=default is not None,
+        customised=saved is not None,
+    )
+
+
+# --- users ----------------------------------------------------------------------------
+
+UserKind = Literal["staff", "contact"]
+
+
+class UserCreate(Command):
+    email: Email
+    name: Name
+    kind: UserKind = "staff"
+    roles: list[RoleName] | None = Field(default=None, max_length=10)
+    organization_id: Id | None = None
+    contact_id: Id | None = None
+    language: Language = "sv"
+    phone: Phone | None = None
+
+    @model_validator(mode="after")
+    def _kind_rules(self) -> UserCreate:
+        if self.kind == "contact" and not self.organization_id:
+            raise ValueError("a contact user needs organization_id")
+        if self.kind == "staff" and (self.organization_id or self.contact_id):
+            raise ValueError("a staff user has no organization_id or contact_id")
+        return self
+
+    def effective_roles(self) -> list[str]:
+        if self.roles is not None:
+            return sorted(set(self.roles))
+        return ["agent"] if self.kind == "staff" else ["contact"]
+
+
+class UserPatch(Command):
+    name: Name | None = None
+    roles: list[RoleName] | None = Field(default=None, max_length=10)
+    language: Language | None = None
+    phone: Phone | None = None
+    active: bool | None = None
+
+
+class User(Record):
+    id: str
+    tenant: str
+    email: str
+    name: str
+    kind: UserKind
+    roles: list[str]
+    organization_id: str | None = None
+    contact_id: str | None = None
+    language: Language = "sv"
+    phone: str | None = None
+    active: bool = True
+    created_at: str
+    updated_at: str
+
+
+def check_roles_fit_kind(kind: str, roles: list[str], known_roles: set[str]) -> None:
+    """A contact holds only contact roles, staff only staff roles; all must exist."""
+    errors = ErrorList()
+    for index, role in enumerate(roles):
+        if role not in known_roles:
+            errors.add(("body", "roles", index), f"unknown role {role!r}")
+        elif kind == "contact" and role not in CONTACT_ROLES:
+            errors.add(("body", "roles", index), f"a contact cannot hold the role {role!r}")
+        elif kind == "staff" and role in CONTACT_ROLES:
+            errors.add(("body", "roles", index), f"staff cannot hold the contact role {role!r}")
+    if not roles:
+        errors.add(("body", "roles"), "at least one role is needed")
+    errors.raise_if_any()
+
+
+# --- organisations --------------------------------------------------------------------
+
+OrganizationKind = Literal["company", "private_person", "supplier", "buyer"]
+TicketVisibility = Literal["own", "organization_read", "organization_comment"]
+CustomerNumber = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=r"^\S.*$")
+]
+
+
+class OrganizationCreate(Command):
+    name: Name
+    kind: OrganizationKind = "company"
+    customer_number: CustomerNumber | None = None
+    ticket_visibility: TicketVisibility = "own"
+
+
+class OrganizationPatch(Command):
+    name: Name | None = None
+    kind: OrganizationKind | None = None
+    customer_number: CustomerNumber | None = None
+    main_contact_id: Id | None = None
+    ticket_visibility: TicketVisibility | None = None
+
+
+class Organization(Record):
+    id: str
+    tenant: str
+    name: str
+    kind: OrganizationKind
+    customer_number: str | None = None
+    main_contact_id: str | None = None
+    ticket_visibility: TicketVisibility = "own"
+    created_at: str
+    updated_at: str
+
+
+def name_key(name: str) -> str:
+    """A case- and space-insensitive form of a name, for sorting and prefix search."""
+    return re.sub(r"\s+", " ", name.strip().casefold())
+
+
+class ContactCreate(Command):
+    name: Name
+    email: Email | None = None
+    phone: Phone | None = None
+    language: Language = "sv"
+    title: ShortText | None = None
+
+
+class Contact(Record):
+    id: str
+    organization_id: str
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    language: Language = "sv"
+    title: str | None = None
+    user_id: str | None = None
+    created_at: str
+
+
+class Location(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+
+
+class Address(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    street: ShortText = ""
+    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=16)] = ""
+    city: ShortText = ""
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "SE"
+
+
+class SiteCreate(Command):
+    name: Name
+    address: Address | None = None
+    location: Location | None = None
+
+
+class Site(Record):
+    id: str
+    organization_id: str
+    name: str
+    address: Address | None = None
+    location: Location | None = None
+    map_url: str | None = None
+    created_at: str
+
+
+def map_url(location: Location | None) -> str | None:
+    if location is None:
+        return None
+    return f"https://www.openstreetmap.org/?mlat={location.lat}&mlon={location.lon}#map=16/{location.lat}/{location.lon}"
+
+
+class ServiceObjectCreate(Command):
+    name: Name
+    site_id: Id | None = None
+    serial_number: ShortText | None = None
+
+
+class ServiceObject(Record):
+    id: str
+    organization_id: str
+    name: str
+    site_id: str | None = None
+    serial_number: str | None = None
+    created_at: str
+
+
+# --- the in-app inbox -----------------------------------------------------------------
+
+
+class Notification(BaseModel):
+    id: str
+    kind: str
+    title: str
+    body: str = ""
+    link: str | None = None
+    created_at: str
+    read_at: str | None = None

@@ -1,0 +1,80 @@
+"""Domain errors. The API layer maps each to one HTTP status in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class FieldError:
+    loc: tuple[str | int, ...]
+    msg: str
+
+
+class DomainError(Exception):
+    """Base: ``title`` is the short, stable summary; ``detail`` says what happened."""
+
+    title = "Error"
+
+    def __init__(self, detail: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors: list[FieldError] = errors or []
+
+
+class InvalidInput(DomainError):
+    title = "Invalid input"
+
+
+class NotFound(DomainError):
+    title = "Not found"
+
+
+class Forbidden(DomainError):
+    title = "Forbidden"
+
+
+class Unauthenticated(DomainError):
+    title = "Unauthenticated"
+
+
+class Conflict(DomainError):
+    title = "Conflict"
+
+
+class PreconditionFailed(DomainError):
+    title = "Precondition failed"
+
+
+class BusinessRuleViolation(DomainError):
+    title = "Business rule violated"
+
+
+class RateLimited(DomainError):
+    title = "Too many requests"
+
+
+@dataclass
+class ErrorList:
+    """Collects field errors so a request reports every invalid field at once."""
+
+    errors: list[FieldError] = field(default_factory=list)
+
+    def add(self, loc: tuple[str | int, ...], msg: str) -> None:
+        self.errors.append(FieldError(loc, msg))
+
+    def raise_if_any(self, detail: str = "The request has invalid fields.") -> None:
+        if self.errors:
+            raise InvalidInput(detail, self.errors)
+
+
+class PayloadTooLarge(DomainError):
+    title = "Payload too large"
+
+
+class UnsupportedMediaType(DomainError):
+    title = "Unsupported media type"
+
+
+class DependencyUnavailable(DomainError):
+    title = "Service unavailable"

@@ -1,0 +1,44 @@
+"""Shared building blocks for the pydantic models of every module."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Language = Literal["sv", "fi", "en"]
+
+EMAIL_PATTERN = (
+    r"^[^@\s<>(),;:\"\[\]\\]{1,64}@([A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}$"
+)
+
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, max_length=254, pattern=EMAIL_PATTERN),
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Phone = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=32, pattern=r"^\+?[0-9 ()-]{3,32}$")
+]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class Command(BaseModel):
+    """A request body: unknown fields are refused, strings are trimmed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Record(BaseModel):
+    """A stored aggregate: carries the version that guards concurrent updates."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    version: int = Field(default=1, ge=1)
+
+
+def utc_iso(moment: datetime) -> str:
+    """``2026-11-22T09:30:00Z``: the one timestamp format of the API."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,461 @@
+"""Directory use cases: settings, roles, users, organisations with their contacts,
+sites and service objects, and the in-app inbox. Each write is one transaction that
+also records an audit event."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from chalicelib.config import get_config
+from chalicelib.domain import directory as d
+from chalicelib.domain.errors import (
+    BusinessRuleViolation,
+    Conflict,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    Unauthenticated,
+)
+from chalicelib.domain.ids import new_ulid
+from chalicelib.domain.models import utc_iso
+from chalicelib.domain.permissions import DEFAULT_ROLES, Permission, permissions_for
+from chalicelib.domain.principal import Principal
+from chalicelib.identity import cognito
+from chalicelib.identity.tokens import Claims
+from chalicelib.services.context import Ctx
+from chalicelib.store.directory import DirectoryRepository
+from chalicelib.store.dynamo import Page, UnitOfWork
+
+M = TypeVar("M", bound=d.Record)
+
+
+def repo() -> DirectoryRepository:
+    return DirectoryRepository(get_config().directory_table)
+
+
+def _audit(uow: UnitOfWork, ctx: Ctx, kind: str, subject: str, data: dict[str, Any]) -> None:
+    repo().audit(
+        uow,
+        ctx.tenant,
+        {"id": ctx.new_id(), "at": ctx.stamp, "actor": ctx.principal.user_id, "type": kind,
+         "subject": subject, "data": data},
+    )
+
+
+def _check_version(ctx: Ctx, current: int) -> None:
+    if ctx.if_match is not None and ctx.if_match != current:
+        raise PreconditionFailed(
+            f"If-Match names version {ctx.if_match}, but the current version is {current}."
+        )
+
+
+def _commit_versioned(ctx: Ctx, uow: UnitOfWork) -> None:
+    """A lost race: 412 when the client named a version, 409 when it did not."""
+    try:
+        uow.commit()
+    except PreconditionFailed as exc:
+        if ctx.if_match is None:
+            raise Conflict(exc.detail) from None
+        raise
+
+
+def _changes(before: d.BaseModel, after: d.BaseModel, fields: set[str]) -> dict[str, Any]:
+    """What an update changed, as plain JSON values for the audit event."""
+    old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
+    return {f: {"from": old.get(f), "to": new.get(f)} for f in sorted(fields)
+            if old.get(f) != new.get(f)}
+
+
+# --- who is calling -------------------------------------------------------------------
+
+
+def load_principal(claims: Claims) -> Principal:
+    """The token says tenant, user and roles; the directory says whether the user is active."""
+    r = repo()
+    user = r.get_user(claims.tenant, claims.user_id)
+    if user is None or not user.get("active", True):
+        raise Unauthenticated("The user is unknown or disabled.")
+    return Principal(
+        tenant=claims.tenant,
+        user_id=claims.user_id,
+        email=claims.email or user["email"],
+        roles=claims.roles,
+        permissions=permissions_for(list(claims.roles), r.saved_roles(claims.tenant)),
+        kind=user["kind"],
+        organization_id=user.get("organization_id"),
+        language=user.get("language", "sv"),
+    )
+
+
+def get_me(ctx: Ctx) -> dict[str, Any]:
+    user = repo().get_user(ctx.tenant, ctx.principal.user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return {
+        **d.User.model_validate(user).model_dump(mode="json"),
+        "roles": list(ctx.principal.roles),
+        "permissions": sorted(ctx.principal.permissions),
+    }
+
+
+# --- tenants and settings -------------------------------------------------------------
+
+
+def provision_tenant(tenant: str, name: str, now: datetime) -> bool:
+    """Creates a tenant's settings with the defaults; False when it exists already."""
+    r = repo()
+    if r.get_settings(tenant) is not None:
+        return False
+    settings = d.TenantSettings(tenant=tenant, updated_at=utc_iso(now), name=name)
+    uow = UnitOfWork()
+    r.put_settings(uow, tenant, settings.model_dump(mode="json"), expected=None)
+    try:
+        uow.commit()
+    except Conflict:
+        return False
+    return True
+
+
+def get_settings(ctx: Ctx) -> d.TenantSettings:
+    item = repo().get_settings(ctx.tenant)
+    if item is None:
+        raise NotFound("The tenant has no settings.")
+    return d.TenantSettings.model_validate(item)
+
+
+def put_settings(ctx: Ctx, body: d.SettingsBody) -> d.TenantSettings:
+    current = get_settings(ctx)
+    _check_version(ctx, current.version)
+    updated = d.TenantSettings(
+        **body.model_dump(), tenant=ctx.tenant, updated_at=ctx.stamp, version=current.version + 1
+    )
+    uow = UnitOfWork()
+    repo().put_settings(uow, ctx.tenant, updated.model_dump(mode="json"), current.version)
+    _audit(uow, ctx, "settings_changed", "settings",
+           _changes(current, updated, set(d.SettingsBody.model_fields)))
+    _commit_versioned(ctx, uow)
+    return updated
+
+
+# --- roles ----------------------------------------------------------------------------
+
+
+def list_roles(ctx: Ctx) -> list[d.Role]:
+    saved = repo().saved_roles(ctx.tenant)
+    names = sorted(set(DEFAULT_ROLES) | set(saved))
+    return [d.role_view(n, saved.get(n)) for n in names]
+
+
+def known_roles(tenant: str) -> set[str]:
+    return set(DEFAULT_ROLES) | set(repo().saved_roles(tenant))
+
+
+def put_role(ctx: Ctx, name: str, body: d.RoleBody) -> d.Role:
+    d.check_role_update(name, body.permissions)
+    uow = UnitOfWork()
+    repo().put_role(uow, ctx.tenant, name, body.permissions)
+    _audit(uow, ctx, "role_saved", f"role/{name}", {"permissions": body.permissions})
+    # Roles travel in the token as Cognito groups, so the group must exist to be assigned.
+    cognito.ensure_group(name)
+    uow.commit()
+    return d.role_view(name, frozenset(body.permissions))
+
+
+# --- users ----------------------------------------------------------------------------
+
+
+def list_users(ctx: Ctx, limit: int, start: dict[str, Any] | None) -> Page:
+    return repo().list_users(ctx.tenant, limit, start)
+
+
+def get_user(ctx: Ctx, user_id: str) -> d.User:
+    item = repo().get_user(ctx.tenant, user_id)
+    if item is None:
+        raise NotFound("No such user.")
+    return d.User.model_validate(item)
+
+
+def _require_org(ctx: Ctx, org_id: str, loc: tuple[str, ...]) -> d.Organization:
+    item = repo().get_organization(ctx.tenant, org_id)
+    if item is None:
+        raise InvalidInput("The organisation does not exist.",
+                           [FieldError(loc, "no such organization")])
+    return d.Organization.model_validate(item)
+
+
+def _contact_for_new_user(ctx: Ctx, body: d.UserCreate) -> d.Contact:
+    """A portal user is a contact: the given one (not yet a user), or a new one."""
+    assert body.organization_id
+    if body.contact_id:
+        item = repo().get_child(ctx.tenant, body.organization_id, "contact", body.contact_id)
+        if item is None:
+            raise InvalidInput("No such contact in that organisation.",
+                               [FieldError(("body", "contact_id"), "no such contact")])
+        contact = d.Contact.model_validate(item)
+        if contact.user_id:
+            raise Conflict("The contact has a portal user already.",
+                           [FieldError(("body", "contact_id"), "already a portal user")])
+        return contact
+    return d.Contact(id=ctx.new_id(), organization_id=body.organization_id, name=body.name,
+                     email=body.email, phone=body.phone, language=body.language,
+                     created_at=ctx.stamp)
+
+
+def _may_manage_users_of(ctx: Ctx, body: d.UserCreate) -> None:
+    p = ctx.principal
+    if p.can(Permission.USERS_MANAGE):
+        return
+    # A contact admin adds portal users to their own organisation only.
+    if (p.can(Permission.ORGANIZATIONS_MANAGE_OWN_CONTACTS) and body.kind == "contact"
+            and body.organization_id == p.organization_id
+            and set(body.effective_roles()) <= {"contact", "contact_admin"}):
+        return
+    raise Forbidden("You may add portal users to your own organisation only.")
+
+
+def create_user(ctx: Ctx, body: d.UserCreate, temporary_password: str | None = None) -> d.User:
+    _may_manage_users_of(ctx, body)
+    roles = body.effective_roles()
+    d.check_roles_fit_kind(body.kind, roles, known_roles(ctx.tenant))
+    contact: d.Contact | None = None
+    if body.kind == "contact":
+        assert body.organization_id
+        _require_org(ctx, body.organization_id, ("body", "organization_id"))
+        contact = _contact_for_new_user(ctx, body)
+    user_id = cognito.create_user(body.email, body.name, ctx.tenant, roles, temporary_password)
+    user = d.User(id=user_id, tenant=ctx.tenant, email=body.email, name=body.name,
+                  kind=body.kind, roles=roles, organization_id=body.organization_id,
+                  contact_id=contact.id if contact else None, language=body.language,
+                  phone=body.phone, created_at=ctx.stamp, updated_at=ctx.stamp)
+    uow = UnitOfWork()
+    r = repo()
+    r.put_user(uow, user.model_dump(mode="json"), expected=None)
+    if contact is not None:
+        linked = contact.model_copy(update={"user_id": user_id})
+        if body.contact_id:
+            linked = linked.model_copy(update={"version": contact.version + 1})
+        r.put_child(uow, ctx.tenant, "contact", linked.model_dump(mode="json"),
+                    expected=contact.version if body.contact_id else None)
+    _audit(uow, ctx, "user_created", f"user/{user_id}",
+           {"email": body.email, "kind": body.kind, "roles": roles})
+    try:
+        uow.commit()
+    except Exception:
+        cognito.delete_user(body.email)
+        raise
+    return user
+
+
+def patch_user(ctx: Ctx, user_id: str, body: d.UserPatch) -> d.User:
+    current = get_user(ctx, user_id)
+    _check_version(ctx, current.version)
+    changes = body.model_dump(exclude_unset=True)
+    if None in (changes.get("name", 1), changes.get("roles", 1), changes.get("active", 1)):
+        raise InvalidInput("name, roles and active cannot be null.",
+                           [FieldError(("body", k), "must not be null")
+                            for k in ("name", "roles", "active")
+                            if k in changes and changes[k] is None])
+    if "roles" in changes:
+        changes["roles"] = sorted(set(changes["roles"]))
+        d.check_roles_fit_kind(current.kind, changes["roles"], known_roles(ctx.tenant))
+    if user_id == ctx.principal.user_id and (
+        changes.get("active") is False
+        or ("admin" in current.roles and "admin" not in changes.get("roles", current.roles))
+    ):
+        raise BusinessRuleViolation("You cannot disable yourself or drop your own admin role.")
+    updated = current.model_copy(update={**changes, "updated_at": ctx.stamp,
+                                         "version": current.version + 1})
+    _sync_cognito(current, updated)
+    uow = UnitOfWork()
+    repo().put_user(uow, updated.model_dump(mode="json"), expected=current.version)
+    _audit(uow, ctx, "user_changed", f"user/{user_id}",
+           _changes(current, updated, set(d.UserPatch.model_fields)))
+    try:
+        _commit_versioned(ctx, uow)
+    except Exception:
+        _sync_cognito(updated, current)
+        raise
+    return updated
+
+
+def _sync_cognito(before: d.User, after: d.User) -> None:
+    for role in sorted(set(after.roles) - set(before.roles)):
+        cognito.add_to_group(after.email, role)
+    for role in sorted(set(before.roles) - set(after.roles)):
+        cognito.remove_from_group(after.email, role)
+    if before.active != after.active:
+        cognito.set_enabled(after.email, after.active)
+
+
+# --- organisations --------------------------------------------------------------------
+
+
+def _visible_org_id(ctx: Ctx, org_id: str) -> None:
+    """Staff see every organisation; a contact only their own. Others' ids are unknown."""
+    p = ctx.principal
+    if p.can(Permission.ORGANIZATIONS_VIEW):
+        return
+    if p.can(Permission.ORGANIZATIONS_VIEW_OWN) and p.organization_id == org_id:
+        return
+    raise NotFound("No such organisation.")
+
+
+def get_organization(ctx: Ctx, org_id: str) -> d.Organization:
+    _visible_org_id(ctx, org_id)
+    item = repo().get_organization(ctx.tenant, org_id)
+    if item is None:
+        raise NotFound("No such organisation.")
+    return d.Organization.model_validate(item)
+
+
+def list_organizations(ctx: Ctx, q: str, limit: int, start: dict[str, Any] | None) -> Page:
+    if not ctx.principal.can(Permission.ORGANIZATIONS_VIEW):
+        # A contact's list holds their own organisation only.
+        own = ctx.principal.organization_id
+        item = repo().get_organization(ctx.tenant, own) if own and not start else None
+        keep = item is not None and d.name_key(item["name"]).startswith(d.name_key(q))
+        return Page([item] if keep and item else [], None)
+    return repo().list_organizations(ctx.tenant, d.name_key(q), limit, start)
+
+
+def create_organization(ctx: Ctx, body: d.OrganizationCreate) -> d.Organization:
+    org = d.Organization(id=ctx.new_id(), tenant=ctx.tenant, created_at=ctx.stamp,
+                         updated_at=ctx.stamp, **body.model_dump())
+    uow = UnitOfWork()
+    r = repo()
+    if org.customer_number:
+        r.claim_customer_number(uow, ctx.tenant, org.customer_number, org.id)
+    r.put_organization(uow, org.model_dump(mode="json"), d.name_key(org.name), expected=None)
+    _audit(uow, ctx, "organization_created", f"organization/{org.id}", body.model_dump())
+    uow.commit()
+    return org
+
+
+def patch_organization(ctx: Ctx, org_id: str, body: d.OrganizationPatch) -> d.Organization:
+    current = get_organization(ctx, org_id)
+    _check_version(ctx, current.version)
+    changes = body.model_dump(exclude_unset=True)
+    required = ("name", "kind", "ticket_visibility")
+    nulls = [k for k in required if k in changes and changes[k] is None]
+    if nulls:
+        raise InvalidInput("These fields cannot be null.",
+                           [FieldError(("body", k), "must not be null") for k in nulls])
+    r = repo()
+    uow = UnitOfWork()
+    main_contact = changes.get("main_contact_id")
+    if main_contact and r.get_child(ctx.tenant, org_id, "contact", main_contact) is None:
+        raise InvalidInput("The main contact must be a contact of this organisation.",
+                           [FieldError(("body", "main_contact_id"), "no such contact")])
+    updated = current.model_copy(update={**changes, "updated_at": ctx.stamp,
+                                         "version": current.version + 1})
+    if updated.customer_number != current.customer_number:
+        if current.customer_number:
+            r.release_customer_number(uow, ctx.tenant, current.customer_number)
+        if updated.customer_number:
+            r.claim_customer_number(uow, ctx.tenant, updated.customer_number, org_id)
+    r.put_organization(uow, updated.model_dump(mode="json"), d.name_key(updated.name),
+                       expected=current.version)
+    _audit(uow, ctx, "organization_changed", f"organization/{org_id}",
+           _changes(current, updated, set(d.OrganizationPatch.model_fields)))
+    _commit_versioned(ctx, uow)
+    return updated
+
+
+# --- contacts, sites and service objects ----------------------------------------------
+
+CHILD_MODELS: dict[str, type[d.Record]] = {
+    "contact": d.Contact,
+    "site": d.Site,
+    "service_object": d.ServiceObject,
+}
+
+
+def list_children(ctx: Ctx, org_id: str, kind: str, limit: int,
+                  start: dict[str, Any] | None) -> Page:
+    get_organization(ctx, org_id)
+    return repo().list_children(ctx.tenant, org_id, kind, limit, start)
+
+
+def _may_edit_children(ctx: Ctx, org_id: str, kind: str) -> None:
+    p = ctx.principal
+    if p.can(Permission.ORGANIZATIONS_EDIT):
+        return
+    if (kind == "contact" and p.can(Permission.ORGANIZATIONS_MANAGE_OWN_CONTACTS)
+            and p.organization_id == org_id):
+        return
+    raise NotFound("No such organisation.")
+
+
+def _create_child(ctx: Ctx, org_id: str, kind: str,
+                  build: Callable[[str], d.Record]) -> d.Record:
+    _may_edit_children(ctx, org_id, kind)
+    get_organization(ctx, org_id)
+    child = build(ctx.new_id())
+    uow = UnitOfWork()
+    r = repo()
+    r.require_organization(uow, ctx.tenant, org_id)
+    r.put_child(uow, ctx.tenant, kind, child.model_dump(mode="json"), expected=None)
+    _audit(uow, ctx, f"{kind}_created", f"organization/{org_id}/{kind}/{child.id}",  # type: ignore[attr-defined]
+           {"name": getattr(child, "name", "")})
+    uow.commit()
+    return child
+
+
+def create_contact(ctx: Ctx, org_id: str, body: d.ContactCreate) -> d.Record:
+    return _create_child(ctx, org_id, "contact", lambda new_id: d.Contact(
+        id=new_id, organization_id=org_id, created_at=ctx.stamp, **body.model_dump()))
+
+
+def create_site(ctx: Ctx, org_id: str, body: d.SiteCreate) -> d.Record:
+    return _create_child(ctx, org_id, "site", lambda new_id: d.Site(
+        id=new_id, organization_id=org_id, created_at=ctx.stamp,
+        map_url=d.map_url(body.location), **body.model_dump()))
+
+
+def create_service_object(ctx: Ctx, org_id: str, body: d.ServiceObjectCreate) -> d.Record:
+    if body.site_id and repo().get_child(ctx.tenant, org_id, "site", body.site_id) is None:
+        _visible_org_id(ctx, org_id)
+        raise InvalidInput("The site is not one of this organisation's.",
+                           [FieldError(("body", "site_id"), "no such site")])
+    return _create_child(ctx, org_id, "service_object", lambda new_id: d.ServiceObject(
+        id=new_id, organization_id=org_id, created_at=ctx.stamp, **body.model_dump()))
+
+
+# --- the in-app inbox -----------------------------------------------------------------
+
+
+def list_notifications(ctx: Ctx, limit: int, start: dict[str, Any] | None) -> tuple[Page, int]:
+    r = repo()
+    page = r.list_notifications(ctx.tenant, ctx.principal.user_id, limit, start)
+    return page, r.unread_count(ctx.tenant, ctx.principal.user_id)
+
+
+def notify(tenant: str, user_id: str, kind: str, title: str, body: str, link: str | None,
+           now: datetime, notification_id: str | None = None) -> d.Notification:
+    """Adds an inbox item. A deterministic ``notification_id`` makes a redelivery a no-op."""
+    note = d.Notification(id=notification_id or new_ulid(now), kind=kind, title=title,
+                          body=body, link=link, created_at=utc_iso(now))
+    uow = UnitOfWork()
+    repo().add_notification(uow, tenant, user_id, note.model_dump(mode="json"))
+    with contextlib.suppress(Conflict):
+        uow.commit()
+    return note
+
+
+def mark_notification_read(ctx: Ctx, notification_id: str) -> d.Notification:
+    r = repo()
+    item = r.get_notification(ctx.tenant, ctx.principal.user_id, notification_id)
+    if item is None:
+        raise NotFound("No such notification.")
+    if item.get("read_at"):
+        return d.Notification.model_validate(item)
+    uow = UnitOfWork()
+    r.mark_read(uow, ctx.tenant, ctx.principal.user_id, notification_id, ctx.stamp)
+    with contextlib.suppress(Conflict):  # read meanwhile in another tab: the same outcome
+        uow.commit()
+    return d.Notification.model_validate({**item, "read_at": item.get("read_at") or ctx.stamp})

@@ -1,0 +1,251 @@
+"""The ``directory`` table: settings, roles, users, organisations and their children,
+the in-app inbox and the directory's audit trail.
+
+Access patterns (every one a GetItem or a Query):
+- settings of a tenant:           GetItem  PK=T#<t>            SK=SETTINGS
+- saved roles of a tenant:        Query    PK=T#<t>            SK begins_with ROLE#
+- a user / users of a tenant:     GetItem / Query PK=T#<t>     SK=USER#<id> / begins_with USER#
+- an organisation:                GetItem  PK=T#<t>            SK=ORG#<id>
+- organisations by name (+prefix): Query   GSI1 GSI1PK=T#<t>#ORGS  GSI1SK begins_with <name key>
+- a customer number's owner:      GetItem  PK=T#<t>            SK=ORGNUM#<number>  (uniqueness)
+- contacts/sites/service objects: Query    PK=T#<t>#ORG#<id>   SK begins_with CONTACT#|SITE#|SOBJ#
+- one of those:                   GetItem  PK=T#<t>#ORG#<id>   SK=CONTACT#<id> ...
+- a user's inbox, newest first:   Query    PK=T#<t>#USER#<id>  SK begins_with NOTIF# (descending)
+- a user's unread count:          GetItem  PK=T#<t>#USER#<id>  SK=INBOX
+- the audit trail of a month:     Query    PK=T#<t>#AUDIT#<yyyy-mm>
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.domain.errors import Conflict, NotFound, PreconditionFailed
+from chalicelib.store.dynamo import Item, Page, UnitOfWork, get_item, query, query_all
+from chalicelib.store.tables import GSI1, scoped_pk, tenant_pk
+
+SETTINGS = "SETTINGS"
+INBOX = "INBOX"
+
+CHILD_PREFIX = {"contact": "CONTACT#", "site": "SITE#", "service_object": "SOBJ#"}
+
+
+def _strip_keys(item: Item) -> Item:
+    return {k: v for k, v in item.items() if k not in {"PK", "SK", "GSI1PK", "GSI1SK"}}
+
+
+def stale(kind: str) -> PreconditionFailed:
+    return PreconditionFailed(f"The {kind} was changed by someone else; reload and try again.")
+
+
+class DirectoryRepository:
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    # --- settings ---------------------------------------------------------------------
+    def get_settings(self, tenant: str) -> Item | None:
+        item = get_item(self.table, tenant_pk(tenant), SETTINGS)
+        return _strip_keys(item) if item else None
+
+    def put_settings(self, uow: UnitOfWork, tenant: str, data: Item, expected: int | None) -> None:
+        item = {"PK": tenant_pk(tenant), "SK": SETTINGS, **data}
+        if expected is None:
+            uow.create(self.table, item, lambda: Conflict("The tenant already exists."))
+        else:
+            uow.replace(self.table, item, expected, lambda: stale("settings"))
+
+    # --- roles ------------------------------------------------------------------------
+    def saved_roles(self, tenant: str) -> dict[str, frozenset[str]]:
+        items = query_all(
+            self.table,
+            "PK = :pk AND begins_with(SK, :p)",
+            {":pk": tenant_pk(tenant), ":p": "ROLE#"},
+            cap=200,
+        )
+        return {i["name"]: frozenset(i.get("permissions", [])) for i in items}
+
+    def put_role(self, uow: UnitOfWork, tenant: str, name: str, permissions: list[str]) -> None:
+        uow.put(
+            self.table,
+            {"PK": tenant_pk(tenant), "SK": f"ROLE#{name}", "name": name,
+             "permissions": permissions},
+        )
+
+    # --- users ------------------------------------------------------------------------
+    def get_user(self, tenant: str, user_id: str) -> Item | None:
+        item = get_item(self.table, tenant_pk(tenant), f"USER#{user_id}")
+        return _strip_keys(item) if item else None
+
+    def list_users(self, tenant: str, limit: int, start: dict[str, Any] | None) -> Page:
+        page = query(
+            self.table,
+            "PK = :pk AND begins_with(SK, :p)",
+            {":pk": tenant_pk(tenant), ":p": "USER#"},
+            limit=limit,
+            start_key=start,
+        )
+        return Page([_strip_keys(i) for i in page.items], page.last_key)
+
+    def put_user(self, uow: UnitOfWork, user: Item, expected: int | None) -> None:
+        item = {"PK": tenant_pk(user["tenant"]), "SK": f"USER#{user['id']}", **user}
+        if expected is None:
+            uow.create(self.table, item, lambda: Conflict("The user already exists."))
+        else:
+            uow.replace(self.table, item, expected, lambda: stale("user"))
+
+    # --- organisations ----------------------------------------------------------------
+    def get_organization(self, tenant: str, org_id: str) -> Item | None:
+        item = get_item(self.table, tenant_pk(tenant), f"ORG#{org_id}")
+        return _strip_keys(item) if item else None
+
+    def list_organizations(
+        self, tenant: str, name_prefix: str, limit: int, start: dict[str, Any] | None
+    ) -> Page:
+        # DynamoDB refuses begins_with on an empty string: no prefix, no condition.
+        condition, values = "GSI1PK = :pk", {":pk": scoped_pk(tenant, "ORGS")}
+        if name_prefix:
+            condition += " AND begins_with(GSI1SK, :p)"
+            values[":p"] = name_prefix
+        page = query(
+            self.table,
+            condition,
+            values,
+            index=GSI1,
+            limit=limit,
+            start_key=start,
+        )
+        return Page([_strip_keys(i) for i in page.items], page.last_key)
+
+    def put_organization(
+        self, uow: UnitOfWork, org: Item, name_key: str, expected: int | None
+    ) -> None:
+        tenant = org["tenant"]
+        item = {
+            "PK": tenant_pk(tenant),
+            "SK": f"ORG#{org['id']}",
+            "GSI1PK": scoped_pk(tenant, "ORGS"),
+            "GSI1SK": f"{name_key}#{org['id']}",
+            **org,
+        }
+        if expected is None:
+            uow.create(self.table, item, lambda: Conflict("The organisation already exists."))
+        else:
+            uow.replace(self.table, item, expected, lambda: stale("organisation"))
+
+    def claim_customer_number(self, uow: UnitOfWork, tenant: str, number: str, org_id: str) -> None:
+        uow.put(
+            self.table,
+            {"PK": tenant_pk(tenant), "SK": f"ORGNUM#{number}", "organization_id": org_id},
+            condition="attribute_not_exists(PK) OR organization_id = :org",
+            values={":org": org_id},
+            error=lambda: Conflict(
+                f"The customer number {number} belongs to another organisation."
+            ),
+        )
+
+    def release_customer_number(self, uow: UnitOfWork, tenant: str, number: str) -> None:
+        uow.delete(self.table, {"PK": tenant_pk(tenant), "SK": f"ORGNUM#{number}"})
+
+    def require_organization(self, uow: UnitOfWork, tenant: str, org_id: str) -> None:
+        """The organisation must still exist when the transaction commits."""
+        uow.check(
+            self.table,
+            {"PK": tenant_pk(tenant), "SK": f"ORG#{org_id}"},
+            "attribute_exists(PK)",
+            lambda: NotFound("No such organisation."),
+        )
+
+    # --- an organisation's contacts, sites and service objects ------------------------
+    def get_child(self, tenant: str, org_id: str, kind: str, child_id: str) -> Item | None:
+        item = get_item(
+            self.table, scoped_pk(tenant, "ORG", org_id), f"{CHILD_PREFIX[kind]}{child_id}"
+        )
+        return _strip_keys(item) if item else None
+
+    def list_children(
+        self, tenant: str, org_id: str, kind: str, limit: int, start: dict[str, Any] | None
+    ) -> Page:
+        page = query(
+            self.table,
+            "PK = :pk AND begins_with(SK, :p)",
+            {":pk": scoped_pk(tenant, "ORG", org_id), ":p": CHILD_PREFIX[kind]},
+            limit=limit,
+            start_key=start,
+        )
+        return Page([_strip_keys(i) for i in page.items], page.last_key)
+
+    def put_child(
+        self, uow: UnitOfWork, tenant: str, kind: str, child: Item, expected: int | None
+    ) -> None:
+        item = {
+            "PK": scoped_pk(tenant, "ORG", child["organization_id"]),
+            "SK": f"{CHILD_PREFIX[kind]}{child['id']}",
+            **child,
+        }
+        if expected is None:
+            uow.create(self.table, item, lambda: Conflict(f"The {kind} already exists."))
+        else:
+            uow.replace(self.table, item, expected, lambda: stale(kind))
+
+    # --- the in-app inbox -------------------------------------------------------------
+    def list_notifications(
+        self, tenant: str, user_id: str, limit: int, start: dict[str, Any] | None
+    ) -> Page:
+        page = query(
+            self.table,
+            "PK = :pk AND begins_with(SK, :p)",
+            {":pk": scoped_pk(tenant, "USER", user_id), ":p": "NOTIF#"},
+            limit=limit,
+            start_key=start,
+            newest_first=True,
+        )
+        return Page([_strip_keys(i) for i in page.items], page.last_key)
+
+    def get_notification(self, tenant: str, user_id: str, notification_id: str) -> Item | None:
+        item = get_item(self.table, scoped_pk(tenant, "USER", user_id), f"NOTIF#{notification_id}")
+        return _strip_keys(item) if item else None
+
+    def unread_count(self, tenant: str, user_id: str) -> int:
+        item = get_item(self.table, scoped_pk(tenant, "USER", user_id), INBOX)
+        return max(0, int(item.get("unread", 0))) if item else 0
+
+    def add_notification(self, uow: UnitOfWork, tenant: str, user_id: str, note: Item) -> None:
+        """The item and the unread counter move together; a redelivered one adds nothing."""
+        pk = scoped_pk(tenant, "USER", user_id)
+        uow.create(
+            self.table,
+            {"PK": pk, "SK": f"NOTIF#{note['id']}", **note},
+            lambda: Conflict("The notification exists already."),
+        )
+        uow.update(
+            self.table,
+            {"PK": pk, "SK": INBOX},
+            "ADD unread :one",
+            values={":one": 1},
+        )
+
+    def mark_read(self, uow: UnitOfWork, tenant: str, user_id: str, note_id: str, at: str) -> None:
+        pk = scoped_pk(tenant, "USER", user_id)
+        uow.update(
+            self.table,
+            {"PK": pk, "SK": f"NOTIF#{note_id}"},
+            "SET read_at = :at",
+            condition="attribute_exists(PK) AND attribute_not_exists(read_at)",
+            values={":at": at},
+            error=lambda: Conflict("The notification is already read."),
+        )
+        uow.update(
+            self.table,
+            {"PK": pk, "SK": INBOX},
+            "ADD unread :minus",
+            values={":minus": -1},
+        )
+
+    # --- audit trail ------------------------------------------------------------------
+    def audit(self, uow: UnitOfWork, tenant: str, event: Item) -> None:
+        """Directory changes leave an event in the same transaction; events never change."""
+        month = event["at"][:7]
+        uow.create(
+            self.table,
+            {"PK": scoped_pk(tenant, "AUDIT", month), "SK": event["id"], **event},
+            lambda: Conflict("Duplicate audit event."),
+        )

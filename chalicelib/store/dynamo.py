@@ -1,0 +1,242 @@
+"""Thin DynamoDB helpers: item conversion, single reads, paged queries and the unit of
+work that commits an aggregate, its history and its outbox in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from chalicelib.domain.errors import DomainError
+from chalicelib.store.clients import client
+
+Item = dict[str, Any]
+
+
+def _to_dynamo(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _to_dynamo(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_to_dynamo(v) for v in value]
+    return value
+
+
+def _from_dynamo(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _from_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list | set):
+        return [_from_dynamo(v) for v in value]
+    return value
+
+
+def serialize(item: Item) -> dict[str, Any]:
+    from boto3.dynamodb.types import TypeSerializer
+
+    s = TypeSerializer()
+    return {k: s.serialize(_to_dynamo(v)) for k, v in item.items() if v is not None}
+
+
+def deserialize(raw: dict[str, Any]) -> Item:
+    from boto3.dynamodb.types import TypeDeserializer
+
+    d = TypeDeserializer()
+    return {k: _from_dynamo(d.deserialize(v)) for k, v in raw.items()}
+
+
+def get_item(table: str, pk: str, sk: str | None = None, consistent: bool = False) -> Item | None:
+    key = {"PK": pk} if sk is None else {"PK": pk, "SK": sk}
+    answer = client("dynamodb").get_item(
+        TableName=table, Key=serialize(key), ConsistentRead=consistent
+    )
+    raw = answer.get("Item")
+    return deserialize(raw) if raw else None
+
+
+@dataclass
+class Page:
+    items: list[Item]
+    last_key: dict[str, Any] | None
+
+
+def query(
+    table: str,
+    key_condition: str,
+    values: dict[str, Any],
+    *,
+    index: str | None = None,
+    limit: int = 25,
+    start_key: dict[str, Any] | None = None,
+    newest_first: bool = False,
+    names: dict[str, str] | None = None,
+    filter_expression: str | None = None,
+) -> Page:
+    """One ``Query`` call. ``last_key`` is set only when DynamoDB says more may follow."""
+    params: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": key_condition,
+        "ExpressionAttributeValues": serialize(values),
+        "Limit": limit,
+        "ScanIndexForward": not newest_first,
+    }
+    if index:
+        params["IndexName"] = index
+    if start_key:
+        params["ExclusiveStartKey"] = serialize(start_key)
+    if names:
+        params["ExpressionAttributeNames"] = names
+    if filter_expression:
+        params["FilterExpression"] = filter_expression
+    answer = client("dynamodb").query(**params)
+    last = answer.get("LastEvaluatedKey")
+    return Page(
+        items=[deserialize(i) for i in answer.get("Items", [])],
+        last_key=deserialize(last) if last else None,
+    )
+
+
+def query_all(table: str, key_condition: str, values: dict[str, Any], cap: int = 500) -> list[Item]:
+    """Every item of a small, bounded partition (roles, a user's settings): at most ``cap``."""
+    items: list[Item] = []
+    start: dict[str, Any] | None = None
+    while True:
+        page = query(table, key_condition, values, limit=min(100, cap), start_key=start)
+        items.extend(page.items)
+        if not page.last_key or len(items) >= cap:
+            return items[:cap]
+        start = page.last_key
+
+
+@dataclass
+class _Op:
+    kind: str
+    params: dict[str, Any]
+    on_condition_failure: Callable[[], DomainError] | None
+
+
+@dataclass
+class UnitOfWork:
+    """Collects writes and commits them in one ``TransactWriteItems``.
+
+    Each write may name the domain error to raise when its condition fails, so a
+    failed commit says which rule was broken (a taken number, a stale version).
+    """
+
+    ops: list[_Op] = field(default_factory=list)
+
+    def put(
+        self,
+        table: str,
+        item: Item,
+        *,
+        condition: str | None = None,
+        values: dict[str, Any] | None = None,
+        names: dict[str, str] | None = None,
+        error: Callable[[], DomainError] | None = None,
+    ) -> None:
+        params: dict[str, Any] = {"TableName": table, "Item": serialize(item)}
+        self._conditions(params, condition, values, names)
+        self.ops.append(_Op("Put", params, error))
+
+    def create(self, table: str, item: Item, error: Callable[[], DomainError]) -> None:
+        """Put an item that must not exist yet."""
+        self.put(table, item, condition="attribute_not_exists(PK)", error=error)
+
+    def replace(
+        self, table: str, item: Item, expected_version: int, error: Callable[[], DomainError]
+    ) -> None:
+        """Put the next version of an item whose stored version must be ``expected_version``."""
+        self.put(
+            table,
+            item,
+            condition="#v = :expected",
+            values={":expected": expected_version},
+            names={"#v": "version"},
+            error=error,
+        )
+
+    def update(
+        self,
+        table: str,
+        key: Item,
+        expression: str,
+        *,
+        condition: str | None = None,
+        values: dict[str, Any] | None = None,
+        names: dict[str, str] | None = None,
+        error: Callable[[], DomainError] | None = None,
+    ) -> None:
+        params: dict[str, Any] = {
+            "TableName": table,
+            "Key": serialize(key),
+            "UpdateExpression": expression,
+        }
+        self._conditions(params, condition, values, names)
+        self.ops.append(_Op("Update", params, error))
+
+    def delete(
+        self,
+        table: str,
+        key: Item,
+        *,
+        condition: str | None = None,
+        values: dict[str, Any] | None = None,
+        error: Callable[[], DomainError] | None = None,
+    ) -> None:
+        params: dict[str, Any] = {"TableName": table, "Key": serialize(key)}
+        self._conditions(params, condition, values, None)
+        self.ops.append(_Op("Delete", params, error))
+
+    def check(
+        self,
+        table: str,
+        key: Item,
+        condition: str,
+        error: Callable[[], DomainError],
+        values: dict[str, Any] | None = None,
+        names: dict[str, str] | None = None,
+    ) -> None:
+        """A condition on an item the transaction does not write (e.g. the parent exists)."""
+        params: dict[str, Any] = {"TableName": table, "Key": serialize(key)}
+        self._conditions(params, condition, values, names)
+        self.ops.append(_Op("ConditionCheck", params, error))
+
+    @staticmethod
+    def _conditions(
+        params: dict[str, Any],
+        condition: str | None,
+        values: dict[str, Any] | None,
+        names: dict[str, str] | None,
+    ) -> None:
+        if condition:
+            params["ConditionExpression"] = condition
+        if values:
+            params["ExpressionAttributeValues"] = serialize(values)
+        if names:
+            params["ExpressionAttributeNames"] = names
+
+    def commit(self) -> None:
+        if not self.ops:
+            return
+        if len(self.ops) > 100:
+            raise ValueError("a transaction holds at most 100 writes")
+        ddb = client("dynamodb")
+        try:
+            ddb.transact_write_items(
+                TransactItems=[{op.kind: op.params} for op in self.ops],
+            )
+        except ddb.exceptions.TransactionCanceledException as exc:
+            raise self._domain_error(exc) from exc
+        finally:
+            self.ops = []
+
+    def _domain_error(self, exc: Any) -> Exception:
+        reasons = exc.response.get("CancellationReasons") or []
+        for op, reason in zip(self.ops, reasons, strict=False):
+            if reason.get("Code") == "ConditionalCheckFailed" and op.on_condition_failure:
+                return op.on_condition_failure()
+        return exc

@@ -1,0 +1,71 @@
+"""The ``idempotency`` table: the first answer to a creating POST, kept for a day.
+
+Access pattern: GetItem / conditional PutItem on ``PK=T#<tenant>#U#<user>#<key>``.
+A record is claimed (``pending``) with a condition before the work runs and
+completed with the answer afterwards; an expired record is removed by TTL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.store.clients import client
+from chalicelib.store.dynamo import deserialize, serialize
+
+TTL_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    fingerprint: str
+    state: str  # "pending" while the first request runs, then "done"
+    status: int
+    body: str
+    headers: dict[str, str]
+
+
+class IdempotencyStore:
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def claim(self, pk: str, fingerprint: str, now_epoch: int) -> StoredAnswer | None:
+        """Claims the key; returns the stored answer instead when it was claimed before."""
+        ddb = client("dynamodb")
+        item = {"PK": pk, "fingerprint": fingerprint, "state": "pending",
+                "expires_at": now_epoch + TTL_SECONDS}
+        try:
+            ddb.put_item(
+                TableName=self.table,
+                Item=serialize(item),
+                # An expired record that TTL has not removed yet counts as absent.
+                ConditionExpression="attribute_not_exists(PK) OR expires_at < :now",
+                ExpressionAttributeValues=serialize({":now": now_epoch}),
+            )
+            return None
+        except ddb.exceptions.ConditionalCheckFailedException:
+            pass
+        raw = ddb.get_item(TableName=self.table, Key=serialize({"PK": pk}), ConsistentRead=True)
+        stored = deserialize(raw.get("Item", {}))
+        return StoredAnswer(
+            fingerprint=str(stored.get("fingerprint", "")),
+            state=str(stored.get("state", "pending")),
+            status=int(stored.get("status", 0)),
+            body=str(stored.get("body", "")),
+            headers=dict(stored.get("headers", {})),
+        )
+
+    def complete(self, pk: str, status: int, body: str, headers: dict[str, Any]) -> None:
+        client("dynamodb").update_item(
+            TableName=self.table,
+            Key=serialize({"PK": pk}),
+            UpdateExpression="SET #s = :done, #st = :status, body = :body, headers = :headers",
+            ExpressionAttributeNames={"#s": "state", "#st": "status"},
+            ExpressionAttributeValues=serialize(
+                {":done": "done", ":status": status, ":body": body, ":headers": headers}
+            ),
+        )
+
+    def release(self, pk: str) -> None:
+        """The first attempt failed on our side: let a retry run again."""
+        client("dynamodb").delete_item(TableName=self.table, Key=serialize({"PK": pk}))

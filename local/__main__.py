@@ -1,0 +1,160 @@
+"""``make run``: the whole product on one machine, on moto, with demo data.
+
+    python -m local [--port 8000] [--state-dir .local] [--no-seed]
+
+Starts moto's threaded server on 127.0.0.1, restores ``.local/state.pickle`` if
+present, creates the AWS resources from ``infra/resources.yaml``, seeds the demo
+tenants, and serves the API and the portal on one origin. State is saved every 30
+seconds and on Ctrl-C/SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import secrets
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_PASSWORD = "Demo-password-1"
+
+
+def _stage_environment(stage: str = "local") -> dict[str, str]:
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    return dict(config["stages"][stage]["environment_variables"])
+
+
+def _secret(state_dir: Path) -> str:
+    """The local signing secret, kept with the state so cursors survive a restart."""
+    path = state_dir / "secret"
+    if path.exists():
+        return path.read_text().strip()
+    value = secrets.token_urlsafe(32)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(value)
+    os.replace(tmp, path)
+    return value
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m local", description=__doc__.split("\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--state-dir", type=Path,
+                        default=Path(os.environ.get("HELPDESK_STATE_DIR", ROOT / ".local")))
+    parser.add_argument("--no-seed", action="store_true", help="start without demo data")
+    parser.add_argument("--save-interval", type=float, default=30.0)
+    return parser.parse_args(argv)
+
+
+class LocalStack:
+    """Everything ``make run`` starts, in the order it must start and stop."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.state_file = args.state_dir / "state.pickle"
+        self.stopped = threading.Event()
+
+    def start(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        from local import state
+
+        self.args.state_dir.mkdir(parents=True, exist_ok=True)
+        os.environ.update({"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+                           "AWS_DEFAULT_REGION": "eu-west-1", "AWS_REGION": "eu-west-1"})
+        os.environ.pop("AWS_PROFILE", None)
+        os.environ.update(_stage_environment())
+        # Refuse a damaged state file before anything starts; it is never overwritten.
+        restored = state.load_state(self.state_file)
+        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self.moto.start()
+        moto_host, moto_port = self.moto.get_host_and_port()
+        endpoint = f"http://{moto_host}:{moto_port}"
+        os.environ["AWS_ENDPOINT_URL"] = endpoint
+        self.restored = restored
+        self._configure(endpoint)
+        self.saver = state.PeriodicSaver(self.state_file, interval=self.args.save_interval)
+
+    def _configure(self, endpoint: str) -> None:
+        from local.bootstrap import create_resources
+
+        resources = create_resources(endpoint, stage="local", region="eu-west-1")
+        os.environ.update({
+            "COGNITO_USER_POOL_ID": resources.user_pool_id,
+            "COGNITO_CLIENT_ID": resources.user_pool_client_id,
+            "COGNITO_JWKS_URL": f"{endpoint}/{resources.user_pool_id}/.well-known/jwks.json",
+            "HELPDESK_SECRET": _secret(self.args.state_dir),
+            "PORTAL_ORIGIN": f"http://{self.args.host}:{self.args.port}",
+        })
+
+    def serve(self) -> None:
+        import boto3
+
+        from app import app
+        from local.events import BackgroundLoop, EventRunner
+        from local.seed import seed
+        from local.server import LocalStackServer, tick_route
+
+        logins = [] if self.args.no_seed else seed(
+            os.environ.get("HELPDESK_DEMO_PASSWORD", DEMO_PASSWORD))
+        runner = EventRunner(app=app, region="eu-west-1", sqs=boto3.client("sqs"),
+                             s3=boto3.client("s3"))
+        runner.connect_s3_events()
+        routes: dict[str, Any] = {"POST /_local/tick": tick_route(runner)}
+        self.http = LocalStackServer((self.args.host, self.args.port), app,
+                                     ROOT / "portal", runner, routes)
+        self.loop = BackgroundLoop(runner)
+        self.loop.start()
+        self.saver.start()
+        self._announce(logins)
+        threading.Thread(target=self.http.serve_forever, name="http", daemon=True).start()
+
+    def _announce(self, logins: list[Any]) -> None:
+        password = os.environ.get("HELPDESK_DEMO_PASSWORD", DEMO_PASSWORD)
+        lines = [
+            f"Helpdesk local stack: {self.http.origin}",
+            f"  state: {self.state_file} ({'restored' if self.restored else 'new'})",
+            f"  AWS (moto): {os.environ['AWS_ENDPOINT_URL']}",
+        ]
+        if logins:
+            lines.append(f"  demo logins (password {password}):")
+            lines += [f"    {x.email:<22} {x.role:<8} tenant {x.tenant}" for x in logins]
+        lines.append("Ctrl-C stops it and saves the state.")
+        print("\n".join(lines), flush=True)
+
+    def stop(self) -> None:
+        self.http.shutdown()
+        self.loop.stop()
+        self.saver.stop(final_save=True)
+        self.moto.stop()
+        print("Stopped; state saved.", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    args = _parse(argv)
+    from local.state import StateFileError
+
+    stack = LocalStack(args)
+    try:
+        stack.start()
+    except StateFileError as exc:
+        print(f"Cannot start: {exc}", file=sys.stderr)
+        return 2
+    stack.serve()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stack.stopped.set())
+    stack.stopped.wait()
+    stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,556 @@
+"""Create the local stack's AWS resources on a running moto server from ``infra/resources.yaml``.
+
+The same template that is merged into ``chalice package`` is read here, its parameters
+(``Stage``, ``NamePrefix``, ...) and pseudo parameters substituted, the intrinsic functions
+it uses resolved (``Ref``, ``Fn::Sub``, ``Fn::GetAtt``, ``Fn::If``, ``Fn::Join``), and each
+supported resource created with boto3 against ``endpoint_url``:
+
+- ``AWS::DynamoDB::Table``: keys, GSIs, billing mode, SSE, TTL and point-in-time recovery.
+  ``DeletionProtectionEnabled`` is left out on purpose (it would stop a local reset).
+- ``AWS::SQS::Queue``: every property as a queue attribute (redrive policies included).
+- ``AWS::S3::Bucket``: public access block, default encryption, versioning, ownership
+  controls and CORS. Lifecycle rules are skipped: moto stores them but never expires objects.
+- ``AWS::Cognito::UserPool`` / ``UserPoolClient`` / ``UserPoolGroup``: the CloudFormation
+  properties mapped onto CreateUserPool / CreateUserPoolClient / CreateGroup (moto's own
+  CloudFormation creates no Cognito resources). ``DeletionProtection`` is left out.
+
+Skipped locally (see ``SKIPPED_TYPES``): CloudFront (the local server serves the portal
+itself), SES receipt rules (the local stack drops mail straight into the bucket), bucket
+policies (they name AWS service principals and a deny on non-TLS access that would refuse
+plain-HTTP calls to moto if it evaluated them), and the IAM role (moto does not enforce it).
+
+What moto (5.2.5) does not do, so local runs cannot show it: it drops the DLQ's
+``RedriveAllowPolicy`` attribute, never expires TTL items or lifecycle objects, and lets a
+user change ``custom:tenant`` with UpdateUserAttributes although the client's
+WriteAttributes leave it out and the schema makes it immutable (Cognito refuses both).
+
+Idempotent: every resource is looked up by name first (tables, queues, buckets, the user
+pool, its client and groups), so a second run against the same server, e.g. after a state
+restore, creates nothing and returns the same ids.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import yaml
+from botocore.exceptions import ClientError
+
+log = logging.getLogger(__name__)
+
+TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "infra" / "resources.yaml"
+ACCOUNT_ID = "123456789012"  # moto's default account
+DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+TABLE = "AWS::DynamoDB::Table"
+QUEUE = "AWS::SQS::Queue"
+BUCKET = "AWS::S3::Bucket"
+USER_POOL = "AWS::Cognito::UserPool"
+USER_POOL_CLIENT = "AWS::Cognito::UserPoolClient"
+USER_POOL_GROUP = "AWS::Cognito::UserPoolGroup"
+
+SKIPPED_TYPES = {
+    "AWS::CloudFront::Distribution": "the local server serves the portal on the API's origin",
+    "AWS::CloudFront::OriginAccessControl": "no CloudFront locally",
+    "AWS::CloudFront::ResponseHeadersPolicy": "the local server sets the security headers",
+    "AWS::S3::BucketPolicy": "AWS principals only; a TLS-only deny would refuse plain HTTP",
+    "AWS::SES::ReceiptRuleSet": "no inbound SMTP locally; mail is put into the bucket",
+    "AWS::SES::ReceiptRule": "no inbound SMTP locally; mail is put into the bucket",
+    "AWS::IAM::Role": "moto does not enforce IAM",
+}
+
+_NAME_PROPERTY = {TABLE: "TableName", QUEUE: "QueueName", BUCKET: "BucketName"}
+
+# logical id in the template -> field of LocalResources
+_FIELDS = {
+    "DirectoryTable": "directory_table",
+    "TicketsTable": "tickets_table",
+    "ContactOrdersTable": "contact_orders_table",
+    "NetworksTable": "networks_table",
+    "IdempotencyTable": "idempotency_table",
+    "NotificationsQueue": "notifications_queue_url",
+    "NotificationsDLQ": "notifications_dlq_url",
+    "AttachmentsBucket": "attachments_bucket",
+    "InboundMailBucket": "inbound_mail_bucket",
+    "PortalBucket": "portal_bucket",
+    "UserPool": "user_pool_id",
+    "UserPoolClient": "user_pool_client_id",
+}
+
+
+@dataclass(frozen=True)
+class LocalResources:
+    endpoint_url: str
+    region: str
+    stage: str
+    user_pool_id: str
+    user_pool_client_id: str
+    directory_table: str
+    tickets_table: str
+    contact_orders_table: str
+    networks_table: str
+    idempotency_table: str
+    notifications_queue_url: str
+    notifications_dlq_url: str
+    attachments_bucket: str
+    inbound_mail_bucket: str
+    portal_bucket: str
+
+    @property
+    def jwks_url(self) -> str:
+        """Where moto serves the pool's signing keys."""
+        return f"{self.endpoint_url}/{self.user_pool_id}/.well-known/jwks.json"
+
+    def env(self) -> dict[str, str]:
+        """The generated ids as the environment variables chalicelib/config.py reads."""
+        return {
+            "COGNITO_USER_POOL_ID": self.user_pool_id,
+            "COGNITO_CLIENT_ID": self.user_pool_client_id,
+            "COGNITO_JWKS_URL": self.jwks_url,
+        }
+
+
+class UnresolvableError(ValueError):
+    """An intrinsic function or reference the local resolver cannot evaluate."""
+
+
+def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as f:
+        template: dict[str, Any] = yaml.safe_load(f)
+    return template
+
+
+class Resolver:
+    """Evaluates the template's intrinsic functions for one stage and region."""
+
+    def __init__(
+        self,
+        template: Mapping[str, Any],
+        parameters: Mapping[str, str],
+        region: str,
+        account_id: str = ACCOUNT_ID,
+    ) -> None:
+        self.template = template
+        self.region = region
+        self.account_id = account_id
+        self.values: dict[str, Any] = {
+            name: spec["Default"]
+            for name, spec in template.get("Parameters", {}).items()
+            if "Default" in spec
+        }
+        self.values.update(parameters)
+        self.values.update(
+            {
+                "AWS::AccountId": account_id,
+                "AWS::Region": region,
+                "AWS::Partition": "aws",
+                "AWS::URLSuffix": "amazonaws.com",
+                "AWS::StackName": f"{self.values.get('NamePrefix', 'helpdesk')}-local",
+                "AWS::NoValue": None,
+            }
+        )
+        # Ref values of created resources (queue URLs, pool and client ids).
+        self.refs: dict[str, str] = {}
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            ((key, arg),) = value.items()
+            handler = self._functions().get(key)
+            if handler is not None:
+                return handler(arg)
+        return {k: self.resolve(v) for k, v in value.items()}
+
+    def _functions(self) -> dict[str, Callable[[Any], Any]]:
+        return {
+            "Ref": self.ref,
+            "Fn::Sub": self._sub,
+            "Fn::GetAtt": self._get_att,
+            "Fn::If": self._if,
+            "Fn::Join": self._join,
+            "Fn::Equals": self._equals,
+            "Fn::Not": lambda arg: not self.resolve(arg[0]),
+        }
+
+    def ref(self, name: str) -> Any:
+        if name in self.values:
+            return self.values[name]
+        if name in self.refs:
+            return self.refs[name]
+        resource = self.template.get("Resources", {}).get(name)
+        if resource is not None and resource["Type"] in (TABLE, BUCKET):
+            return self.physical_name(name)
+        raise UnresolvableError(f"cannot resolve Ref {name!r} locally")
+
+    def physical_name(self, logical_id: str) -> str:
+        resource = self.template["Resources"][logical_id]
+        prop = _NAME_PROPERTY[resource["Type"]]
+        return str(self.resolve(resource["Properties"][prop]))
+
+    def arn(self, logical_id: str) -> str:
+        resource = self.template.get("Resources", {}).get(logical_id)
+        kind = resource["Type"] if resource else None
+        if kind == TABLE:
+            name = self.physical_name(logical_id)
+            return f"arn:aws:dynamodb:{self.region}:{self.account_id}:table/{name}"
+        if kind == QUEUE:
+            name = self.physical_name(logical_id)
+            return f"arn:aws:sqs:{self.region}:{self.account_id}:{name}"
+        if kind == BUCKET:
+            return f"arn:aws:s3:::{self.physical_name(logical_id)}"
+        if kind == USER_POOL and logical_id in self.refs:
+            pool = self.refs[logical_id]
+            return f"arn:aws:cognito-idp:{self.region}:{self.account_id}:userpool/{pool}"
+        raise UnresolvableError(f"cannot resolve the Arn of {logical_id!r} locally")
+
+    def _get_att(self, arg: str | list[str]) -> str:
+        logical_id, attribute = arg.split(".", 1) if isinstance(arg, str) else arg
+        if attribute == "Arn":
+            return self.arn(logical_id)
+        raise UnresolvableError(f"cannot resolve Fn::GetAtt {logical_id}.{attribute} locally")
+
+    def _sub(self, arg: str | list[Any]) -> str:
+        text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+        local = {k: self.resolve(v) for k, v in variables.items()}
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name.startswith("!"):
+                return "${" + name[1:] + "}"
+            if name in local:
+                return str(local[name])
+            if "." in name:
+                return str(self._get_att(name))
+            return str(self.ref(name))
+
+        return re.sub(r"\$\{([^}]+)\}", replace, text)
+
+    def _if(self, arg: list[Any]) -> Any:
+        condition, when_true, when_false = arg
+        chosen = when_true if self.condition(condition) else when_false
+        return self.resolve(chosen)
+
+    def condition(self, name: str) -> bool:
+        return bool(self.resolve(self.template["Conditions"][name]))
+
+    def _equals(self, arg: list[Any]) -> bool:
+        left, right = (self.resolve(v) for v in arg)
+        return bool(left == right)
+
+    def _join(self, arg: list[Any]) -> str:
+        separator, items = arg
+        return str(separator).join(str(v) for v in self.resolve(items))
+
+
+def _resources_of(template: Mapping[str, Any], *types: str) -> Iterator[tuple[str, dict]]:
+    for logical_id, resource in template.get("Resources", {}).items():
+        if resource.get("Type") in types:
+            yield logical_id, resource
+
+
+def resource_names(stage: str) -> dict[str, str]:
+    """Logical id -> physical name of every table, queue and bucket for ``stage``."""
+    template = load_template()
+    resolver = Resolver(template, {"Stage": stage}, region="eu-west-1")
+    return {
+        logical_id: resolver.physical_name(logical_id)
+        for logical_id, _ in _resources_of(template, TABLE, QUEUE, BUCKET)
+    }
+
+
+# ---------------------------------------------------------------- DynamoDB
+
+
+def _error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _create_table(client: Any, props: Mapping[str, Any]) -> str:
+    name = props["TableName"]
+    try:
+        client.describe_table(TableName=name)
+    except ClientError as error:
+        if _error_code(error) != "ResourceNotFoundException":
+            raise
+        request: dict[str, Any] = {
+            "TableName": name,
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "KeySchema": props["KeySchema"],
+            "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+        }
+        if props.get("GlobalSecondaryIndexes"):
+            request["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        sse = props.get("SSESpecification")
+        if sse:  # CloudFormation says SSEEnabled where the API says Enabled
+            request["SSESpecification"] = {"Enabled": bool(sse.get("SSEEnabled"))}
+        client.create_table(**request)
+    ttl = props.get("TimeToLiveSpecification")
+    if ttl and ttl.get("Enabled"):
+        current = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+        if current.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
+            client.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True},
+            )
+    pitr = props.get("PointInTimeRecoverySpecification", {})
+    if pitr.get("PointInTimeRecoveryEnabled"):
+        client.update_continuous_backups(
+            TableName=name,
+            PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+        )
+    return str(name)
+
+
+# ---------------------------------------------------------------- SQS
+
+
+def _queue_attribute(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
+
+
+def _create_queue(client: Any, props: Mapping[str, Any]) -> str:
+    name = props["QueueName"]
+    try:
+        return str(client.get_queue_url(QueueName=name)["QueueUrl"])
+    except ClientError as error:
+        if "NonExistentQueue" not in _error_code(error):
+            raise
+    attributes = {
+        key: _queue_attribute(value) for key, value in props.items() if key != "QueueName"
+    }
+    return str(client.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"])
+
+
+# ---------------------------------------------------------------- S3
+
+
+def _rename(values: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
+    """CloudFormation property names -> API parameter names (unmapped ones are kept)."""
+    return {names.get(key, key): value for key, value in values.items()}
+
+
+def _cors_rule(rule: Mapping[str, Any]) -> dict[str, Any]:
+    return _rename(rule, {"Id": "ID", "ExposedHeaders": "ExposeHeaders", "MaxAge": "MaxAgeSeconds"})
+
+
+def _encryption(value: Mapping[str, Any]) -> dict[str, Any]:
+    rename = {"ServerSideEncryptionByDefault": "ApplyServerSideEncryptionByDefault"}
+    return {"Rules": [_rename(r, rename) for r in value["ServerSideEncryptionConfiguration"]]}
+
+
+def _cors(value: Mapping[str, Any]) -> dict[str, Any]:
+    return {"CORSRules": [_cors_rule(rule) for rule in value["CorsRules"]]}
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+# Bucket property -> (S3 client method, its parameter, property value -> parameter value).
+# LifecycleConfiguration is not applied: moto stores rules but never expires anything.
+_BUCKET_SETTINGS: dict[str, tuple[str, str, Callable[[Any], Any]]] = {
+    "PublicAccessBlockConfiguration": (
+        "put_public_access_block",
+        "PublicAccessBlockConfiguration",
+        _same,
+    ),
+    "BucketEncryption": ("put_bucket_encryption", "ServerSideEncryptionConfiguration", _encryption),
+    "OwnershipControls": ("put_bucket_ownership_controls", "OwnershipControls", _same),
+    "VersioningConfiguration": ("put_bucket_versioning", "VersioningConfiguration", _same),
+    "CorsConfiguration": ("put_bucket_cors", "CORSConfiguration", _cors),
+}
+
+
+def _create_bucket(client: Any, props: Mapping[str, Any], region: str) -> str:
+    name = str(props["BucketName"])
+    try:
+        client.head_bucket(Bucket=name)
+        return name
+    except ClientError as error:
+        if _error_code(error) not in ("404", "NoSuchBucket", "NotFound"):
+            raise
+    request: dict[str, Any] = {"Bucket": name}
+    if region != "us-east-1":
+        request["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    client.create_bucket(**request)
+    for prop, (method, parameter, convert) in _BUCKET_SETTINGS.items():
+        if prop in props:
+            getattr(client, method)(Bucket=name, **{parameter: convert(props[prop])})
+    return name
+
+
+# ---------------------------------------------------------------- Cognito
+
+# CloudFormation property -> CreateUserPool parameter (same name unless mapped).
+_POOL_PARAMETERS = {
+    "UserPoolName": "PoolName",
+    "Policies": "Policies",
+    "UsernameAttributes": "UsernameAttributes",
+    "AliasAttributes": "AliasAttributes",
+    "UsernameConfiguration": "UsernameConfiguration",
+    "AutoVerifiedAttributes": "AutoVerifiedAttributes",
+    "AccountRecoverySetting": "AccountRecoverySetting",
+    "AdminCreateUserConfig": "AdminCreateUserConfig",
+    "Schema": "Schema",
+    "MfaConfiguration": "MfaConfiguration",
+    "EmailConfiguration": "EmailConfiguration",
+    "VerificationMessageTemplate": "VerificationMessageTemplate",
+    "UserPoolTags": "UserPoolTags",
+}
+_CLIENT_PARAMETERS = (
+    "ClientName",
+    "GenerateSecret",
+    "RefreshTokenValidity",
+    "AccessTokenValidity",
+    "IdTokenValidity",
+    "TokenValidityUnits",
+    "ReadAttributes",
+    "WriteAttributes",
+    "ExplicitAuthFlows",
+    "SupportedIdentityProviders",
+    "CallbackURLs",
+    "LogoutURLs",
+    "AllowedOAuthFlows",
+    "AllowedOAuthScopes",
+    "AllowedOAuthFlowsUserPoolClient",
+    "PreventUserExistenceErrors",
+    "EnableTokenRevocation",
+)
+_GROUP_PARAMETERS = ("GroupName", "Description", "Precedence", "RoleArn")
+
+
+def _find_user_pool(client: Any, name: str) -> str | None:
+    for page in client.get_paginator("list_user_pools").paginate(MaxResults=60):
+        for pool in page["UserPools"]:
+            if pool["Name"] == name:
+                return str(pool["Id"])
+    return None
+
+
+def _create_user_pool(client: Any, props: Mapping[str, Any]) -> str:
+    existing = _find_user_pool(client, props["UserPoolName"])
+    if existing is not None:
+        return existing
+    request = {_POOL_PARAMETERS[k]: v for k, v in props.items() if k in _POOL_PARAMETERS}
+    return str(client.create_user_pool(**request)["UserPool"]["Id"])
+
+
+def _find_client(client: Any, pool_id: str, name: str) -> str | None:
+    pages = client.get_paginator("list_user_pool_clients").paginate(
+        UserPoolId=pool_id, MaxResults=60
+    )
+    for page in pages:
+        for app_client in page["UserPoolClients"]:
+            if app_client["ClientName"] == name:
+                return str(app_client["ClientId"])
+    return None
+
+
+def _create_user_pool_client(client: Any, props: Mapping[str, Any]) -> str:
+    pool_id = props["UserPoolId"]
+    existing = _find_client(client, pool_id, props["ClientName"])
+    if existing is not None:
+        return existing
+    request = {k: v for k, v in props.items() if k in _CLIENT_PARAMETERS}
+    response = client.create_user_pool_client(UserPoolId=pool_id, **request)
+    return str(response["UserPoolClient"]["ClientId"])
+
+
+def _create_group(client: Any, props: Mapping[str, Any]) -> str:
+    pool_id, name = props["UserPoolId"], props["GroupName"]
+    try:
+        client.get_group(UserPoolId=pool_id, GroupName=name)
+    except ClientError as error:
+        if _error_code(error) != "ResourceNotFoundException":
+            raise
+        request = {k: v for k, v in props.items() if k in _GROUP_PARAMETERS}
+        client.create_group(UserPoolId=pool_id, **request)
+    return str(name)
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def _in_creation_order(template: Mapping[str, Any]) -> list[tuple[str, dict]]:
+    """Supported resources, each after what it refers to: tables, queues (a queue without a
+    RedrivePolicy, i.e. a DLQ, before its source), buckets, pool, client, groups."""
+    rank = {TABLE: 0, QUEUE: 1, BUCKET: 3, USER_POOL: 4, USER_POOL_CLIENT: 5, USER_POOL_GROUP: 6}
+
+    def key(item: tuple[str, dict]) -> int:
+        kind, properties = item[1]["Type"], item[1].get("Properties", {})
+        return rank[kind] + (1 if kind == QUEUE and "RedrivePolicy" in properties else 0)
+
+    return sorted(_resources_of(template, *rank), key=key)
+
+
+def _properties(resolver: Resolver, resource: Mapping[str, Any]) -> dict[str, Any]:
+    resolved = resolver.resolve(resource.get("Properties", {}))
+    return {k: v for k, v in resolved.items() if v is not None}
+
+
+def _warn_about_unknown_types(template: Mapping[str, Any]) -> None:
+    known = {TABLE, QUEUE, BUCKET, USER_POOL, USER_POOL_CLIENT, USER_POOL_GROUP}
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] not in known | SKIPPED_TYPES.keys():
+            log.warning("bootstrap: %s (%s) is not created locally", logical_id, resource["Type"])
+
+
+def create_resources(
+    endpoint_url: str, stage: str = "local", region: str = "eu-west-1"
+) -> LocalResources:
+    """Create (or find) every supported resource of the template on the moto server."""
+    if "amazonaws.com" in endpoint_url:
+        raise ValueError("create_resources is for a local moto server, not AWS")
+    session = boto3.Session(region_name=region, **DUMMY_CREDENTIALS)
+    clients = {
+        name: session.client(name, endpoint_url=endpoint_url)
+        for name in ("dynamodb", "sqs", "s3", "cognito-idp")
+    }
+    creators: dict[str, Callable[[dict[str, Any]], str]] = {
+        TABLE: lambda p: _create_table(clients["dynamodb"], p),
+        QUEUE: lambda p: _create_queue(clients["sqs"], p),
+        BUCKET: lambda p: _create_bucket(clients["s3"], p, region),
+        USER_POOL: lambda p: _create_user_pool(clients["cognito-idp"], p),
+        USER_POOL_CLIENT: lambda p: _create_user_pool_client(clients["cognito-idp"], p),
+        USER_POOL_GROUP: lambda p: _create_group(clients["cognito-idp"], p),
+    }
+    template = load_template()
+    _warn_about_unknown_types(template)
+    resolver = Resolver(template, {"Stage": stage}, region=region)
+    made: dict[str, str] = {}
+    for logical_id, resource in _in_creation_order(template):
+        made[logical_id] = creators[resource["Type"]](_properties(resolver, resource))
+        if resource["Type"] in (QUEUE, USER_POOL, USER_POOL_CLIENT):
+            resolver.refs[logical_id] = made[logical_id]  # Ref: queue URL, pool/client id
+    fields = {field: made[logical_id] for logical_id, field in _FIELDS.items()}
+    return LocalResources(endpoint_url=endpoint_url, region=region, stage=stage, **fields)
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--endpoint-url", default="http://127.0.0.1:5000")
+    parser.add_argument("--stage", default="local")
+    parser.add_argument("--region", default="eu-west-1")
+    args = parser.parse_args()
+    resources = create_resources(args.endpoint_url, stage=args.stage, region=args.region)
+    print(json.dumps({**asdict(resources), **resources.env()}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

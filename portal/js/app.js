@@ -1,0 +1,227 @@
+// The portal's entry point: start-up, the hash router and the page shell
+// (language selector, account area, notifications badge, main navigation).
+
+import { ApiError, loadConfig } from "./api.js";
+import { $, fromTemplate, h } from "./dom.js";
+import { errorKey } from "./forms.js";
+import {
+  bindText, browserLanguage, chosenLanguage, has, language, onLanguageChange, setLanguage, t,
+  translate,
+} from "./i18n.js";
+import { onUnreadChange, startPolling, stopPolling } from "./inbox.js";
+import { MODULES, modulesFor } from "./modules.js";
+import * as session from "./session.js";
+import * as auth from "./views/auth.js";
+import * as signedIn from "./views/home.js";
+
+// path -> [view, title key]
+const PUBLIC = {
+  "/login": [auth.login, "login.title"],
+  "/forgot": [auth.forgot, "forgot.title"],
+  "/reset": [auth.reset, "reset.title"],
+  "/new-password": [auth.newPassword, "new_password.title"],
+};
+const PRIVATE = {
+  "/home": [signedIn.home, "nav.home"],
+  "/notifications": [signedIn.notifications, "notifications.title"],
+  ...Object.fromEntries(MODULES.map((m) => [m.path, [signedIn.placeholder, `modules.${m.id}.title`]])),
+};
+
+const app = {
+  // What passes between screens, in memory only: a notice key for the next
+  // screen, the e-mail address typed last, a pending new-password challenge.
+  state: { notice: null, email: "", challenge: null },
+  navigate,
+};
+
+let booted = false;
+let current = { path: null, cleanup: null, title: "app.name" };
+
+function routePath() {
+  const hash = location.hash;
+  return hash.startsWith("#/") ? hash.slice(1).split("?")[0] : "";
+}
+
+function navigate(path, { replace = false } = {}) {
+  const target = `#${path}`;
+  if (location.hash === target) {
+    render();
+  } else if (replace) {
+    history.replaceState(history.state, "", target);
+    render();
+  } else {
+    location.hash = target; // the hashchange renders
+  }
+}
+
+function allowed(path) {
+  const module = MODULES.find((m) => m.path === path);
+  return !module || modulesFor(session.currentUser()).includes(module);
+}
+
+function setTitle() {
+  document.title = `${t(current.title)} – ${t("app.name")}`;
+}
+
+function render() {
+  const path = routePath();
+  const signedInNow = session.isSignedIn();
+  if (!signedInNow && !(path in PUBLIC)) {
+    navigate("/login", { replace: true });
+    return;
+  }
+  if (signedInNow && (!(path in PRIVATE) || !allowed(path))) {
+    navigate("/home", { replace: true });
+    return;
+  }
+  const firstScreen = current.path === null;
+  current.cleanup?.();
+  const [view, title] = (signedInNow ? PRIVATE : PUBLIC)[path];
+  const container = $("#view");
+  const result = view(container, app, path);
+  if (result === null) return; // the view sent us elsewhere
+  current = { path, cleanup: result?.cleanup ?? null, title };
+  updateShell();
+  setTitle();
+  translate(container);
+  // Keyboard and screen-reader users land on the new screen's heading (or the
+  // field the screen names). The first screen of a visit leaves focus alone.
+  const target = result?.focus ?? (firstScreen ? null : $("h1", container));
+  target?.focus();
+}
+
+// --- the shell ----------------------------------------------------------------------
+
+function navItem(path, key, extra) {
+  const link = h("a", { class: "mainnav__link", href: `#${path}`, dataset: { path } },
+    bindText(h("span"), key), extra);
+  return h("li", {}, link);
+}
+
+function buildNav(user) {
+  const list = $("#mainnav-list");
+  list.replaceChildren(navItem("/home", "nav.home"));
+  for (const module of modulesFor(user)) {
+    list.append(navItem(module.path, `modules.${module.id}.title`,
+      bindText(h("span", { class: "pill pill--small" }), "common.coming_soon")));
+  }
+}
+
+function updateShell() {
+  const user = session.currentUser();
+  const signed = Boolean(user) && session.isSignedIn();
+  $("#account").hidden = !signed;
+  $("#mainnav").hidden = !signed;
+  $("#account-name").textContent = signed ? user.name : "";
+  if (!signed) {
+    $("#mainnav-list").replaceChildren();
+    return;
+  }
+  if (!$("#mainnav-list").childElementCount) buildNav(user);
+  for (const link of document.querySelectorAll(".mainnav__link")) {
+    if (link.dataset.path === current.path) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  const inbox = $("#notifications-link");
+  if (current.path === "/notifications") inbox.setAttribute("aria-current", "page");
+  else inbox.removeAttribute("aria-current");
+}
+
+function showUnread(count) {
+  const badge = $("#notifications-badge");
+  const link = $("#notifications-link");
+  badge.hidden = !count;
+  badge.textContent = count > 99 ? "99+" : String(count ?? 0);
+  if (count) {
+    // The badge is aria-hidden; the link's name says the count in words.
+    link.dataset.i18nAttr = "aria-label:notifications.link_label";
+    link.dataset.i18nArgs = JSON.stringify({ count });
+    translate(link);
+  } else {
+    delete link.dataset.i18nAttr;
+    delete link.dataset.i18nArgs;
+    link.removeAttribute("aria-label");
+  }
+}
+
+function wireShell() {
+  const select = $("#language-select");
+  select.value = language();
+  select.addEventListener("change", () => {
+    setLanguage(select.value, { remember: true }).catch(fatal);
+  });
+  onLanguageChange((lang) => {
+    select.value = lang;
+    setTitle();
+  });
+  $("#sign-out").addEventListener("click", () => session.signOut("user"));
+  $("#skip-link").addEventListener("click", (event) => {
+    event.preventDefault(); // "#main" is not a route
+    $("#main").focus();
+  });
+  onUnreadChange(showUnread);
+  showUnread(null);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") session.checkExpiry();
+  });
+  window.addEventListener("hashchange", () => {
+    if (booted) render();
+  });
+}
+
+session.onSessionChange(async (event) => {
+  if (event.type === "signed-in") {
+    // A fresh sign-in speaks the user's language; the selector still overrides it.
+    try {
+      await setLanguage(event.user.language, { remember: true });
+    } catch (error) {
+      console.error(error);
+    }
+    $("#mainnav-list").replaceChildren();
+    startPolling();
+    navigate("/home");
+  } else if (event.type === "signed-out") {
+    stopPolling();
+    app.state.notice = event.reason === "user" ? "session.signed_out" : "session.expired";
+    app.state.challenge = null;
+    updateShell();
+    if (booted) navigate("/login");
+  }
+});
+
+function fatal(error) {
+  console.error(error);
+  current.cleanup?.();
+  current = { path: null, cleanup: null, title: "errors.fatal_title" };
+  const screen = fromTemplate("tpl-fatal");
+  $("#fatal-retry", screen).addEventListener("click", () => location.reload());
+  $("#view").replaceChildren(screen);
+  if (has("errors.fatal")) {
+    // A failed request has its own message; anything else is the general one.
+    bindText($("[data-message]", screen), error instanceof ApiError ? errorKey(error) : "errors.fatal");
+    translate(screen);
+    setTitle();
+  } else {
+    // The texts themselves did not load: the template's English stays.
+    $("[data-message]", screen).textContent = "The portal could not start. Reload the page to try again.";
+  }
+}
+
+async function boot() {
+  wireShell();
+  try {
+    await loadConfig();
+    await setLanguage(chosenLanguage() ?? browserLanguage());
+    if (await session.restore()) {
+      if (!chosenLanguage()) await setLanguage(session.currentUser().language);
+      startPolling();
+    }
+  } catch (error) {
+    fatal(error);
+    return;
+  }
+  booted = true;
+  render();
+}
+
+boot();

@@ -1,0 +1,51 @@
+// The portal's work areas: where the ticket queue, contact orders, networks,
+// client cases and a contact's own tickets plug in. Each entry says who sees
+// it; `view` is absent until the area is built, and the portal then shows an
+// honest "coming soon" page. A later change sets, for example,
+//   view: () => import("./views/tickets.js")
+// and the router renders that module's default export instead.
+
+export const MODULES = [
+  {
+    id: "tickets",
+    path: "/tickets",
+    audience: "staff",
+    anyOf: ["tickets.view", "tickets.view_organization"],
+  },
+  {
+    id: "contact_orders",
+    path: "/contact-orders",
+    audience: "staff",
+    anyOf: ["contact_orders.view", "contact_orders.view_assigned"],
+  },
+  {
+    id: "networks",
+    path: "/networks",
+    audience: "staff",
+    anyOf: ["networks.view", "networks.manage"],
+  },
+  {
+    id: "client_cases",
+    path: "/client-cases",
+    audience: "staff",
+    anyOf: ["client_cases.manage"],
+  },
+  {
+    id: "my_tickets",
+    path: "/my-tickets",
+    audience: "contact",
+    anyOf: [],
+  },
+];
+
+/** The modules this user may open, in menu order. */
+export function modulesFor(user) {
+  if (!user) return [];
+  const granted = new Set(user.permissions ?? []);
+  return MODULES.filter((m) => m.audience === user.kind
+    && (m.anyOf.length === 0 || m.anyOf.some((p) => granted.has(p))));
+}
+
+export function moduleAt(path) {
+  return MODULES.find((m) => m.path === path) ?? null;
+}

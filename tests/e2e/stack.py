@@ -1,0 +1,111 @@
+"""Starts the local stack (``python -m local``) as a separate process on a free port."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "Demo-password-1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    state_dir: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[str] | None = None
+    output: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 90) -> Stack:
+        env = {**os.environ, "PORT": str(self.port), "PYTHONUNBUFFERED": "1"}
+        env.pop("AWS_ENDPOINT_URL", None)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "local", "--port", str(self.port),
+             "--state-dir", str(self.state_dir)],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        deadline = time.monotonic() + timeout
+        assert self.process.stdout is not None
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if not line:
+                raise RuntimeError("the local stack exited:\n" + "".join(self.output))
+            self.output.append(line)
+            if line.startswith("Ctrl-C stops it"):
+                self._drain_in_background()
+                return self
+        raise RuntimeError("the local stack did not start in time:\n" + "".join(self.output))
+
+    def _drain_in_background(self) -> None:
+        import threading
+
+        def drain() -> None:
+            assert self.process and self.process.stdout
+            # Kept beside the state, so a failing run can be read afterwards.
+            with (self.state_dir / "stack.log").open("a") as log:
+                log.writelines(self.output)
+                for line in self.process.stdout:
+                    self.output.append(line)
+                    log.write(line)
+                    log.flush()
+
+        threading.Thread(target=drain, daemon=True).start()
+
+    def stop(self) -> int:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise
+
+    # --- HTTP -------------------------------------------------------------------------
+    def request(self, method: str, path: str, body: Any = None, token: str | None = None,
+                headers: dict[str, str] | None = None,
+                raw: bytes | None = None) -> tuple[int, dict[str, str], Any]:
+        data = raw if raw is not None else (
+            json.dumps(body).encode() if body is not None else None)
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                status, answer_headers, payload = answer.status, dict(answer.headers), answer.read()
+        except urllib.error.HTTPError as error:
+            status, answer_headers, payload = error.code, dict(error.headers), error.read()
+        try:
+            parsed = json.loads(payload) if payload else None
+        except ValueError:
+            parsed = payload.decode(errors="replace")
+        return status, answer_headers, parsed
+
+    def login(self, email: str, password: str = PASSWORD) -> str:
+        status, _, body = self.request("POST", "/auth/login",
+                                       {"email": email, "password": password})
+        assert status == 200, body
+        return str(body["token"])

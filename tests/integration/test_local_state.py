@@ -1,0 +1,447 @@
+"""Round-trip of the local stack's moto state through local/state.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from joserfc import jwk, jwt
+from moto.core.base_backend import BackendDict
+from moto.server import ThreadedMotoServer
+
+from local import state
+
+REGION = "eu-west-1"
+BUCKET = "helpdesk-attachments"
+BIG_BODY = os.urandom(3 * 1024 * 1024 + 17)  # spills S3's SpooledTemporaryFile to disk
+USERNAME = "agent@example.com"
+PASSWORD = "Corr3ct-Horse!"
+
+
+class Moto:
+    """A ThreadedMotoServer on a free port that can be restarted."""
+
+    def __init__(self) -> None:
+        self.server: ThreadedMotoServer | None = None
+        self.url = ""
+
+    def start(self) -> None:
+        self.server = ThreadedMotoServer("127.0.0.1", 0, verbose=False)
+        self.server.start()
+        host, port = self.server.get_host_and_port()
+        self.url = f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, endpoint_url=self.url, region_name=REGION)
+
+
+@dataclass
+class Seeded:
+    pool_id: str
+    client_id: str
+    queue_url: str
+    dlq_url: str
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Moto]:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(var, raising=False)
+    BackendDict.reset()
+    moto = Moto()
+    moto.start()
+    yield moto
+    moto.stop()
+    BackendDict.reset()
+
+
+def _seed_dynamodb(moto: Moto) -> None:
+    ddb = moto.client("dynamodb")
+    ddb.create_table(
+        TableName="tickets",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "status", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by-status",
+                "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for i in range(3):
+        ddb.put_item(TableName="tickets", Item={"pk": {"S": f"T{i}"}, "status": {"S": "open"}})
+    ddb.put_item(TableName="tickets", Item={"pk": {"S": "T9"}, "status": {"S": "closed"}})
+
+
+def _seed_sqs(moto: Moto) -> tuple[str, str]:
+    sqs = moto.client("sqs")
+    dlq_url = sqs.create_queue(QueueName="tickets-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"})
+    queue_url = sqs.create_queue(QueueName="tickets", Attributes={"RedrivePolicy": redrive})[
+        "QueueUrl"
+    ]
+    sqs.send_message(QueueUrl=queue_url, MessageBody="in-flight")
+    received = sqs.receive_message(QueueUrl=queue_url, VisibilityTimeout=1)["Messages"]
+    assert [m["Body"] for m in received] == ["in-flight"]
+    sqs.send_message(QueueUrl=queue_url, MessageBody="waiting")
+    return queue_url, dlq_url
+
+
+def _seed_s3(moto: Moto) -> None:
+    s3 = moto.client("s3")
+    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_object(Bucket=BUCKET, Key="small.txt", Body=b"hello")
+    s3.put_object(Bucket=BUCKET, Key="big.bin", Body=BIG_BODY)
+
+
+def _seed_cognito(moto: Moto) -> tuple[str, str]:
+    idp = moto.client("cognito-idp")
+    pool_id = idp.create_user_pool(
+        PoolName="helpdesk",
+        Schema=[{"Name": "tenant", "AttributeDataType": "String", "Mutable": True}],
+    )["UserPool"]["Id"]
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName="portal",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    idp.create_group(UserPoolId=pool_id, GroupName="agents")
+    idp.admin_create_user(
+        UserPoolId=pool_id,
+        Username=USERNAME,
+        UserAttributes=[
+            {"Name": "email", "Value": USERNAME},
+            {"Name": "custom:tenant", "Value": "acme"},
+        ],
+        MessageAction="SUPPRESS",
+    )
+    idp.admin_set_user_password(
+        UserPoolId=pool_id, Username=USERNAME, Password=PASSWORD, Permanent=True
+    )
+    idp.admin_add_user_to_group(UserPoolId=pool_id, Username=USERNAME, GroupName="agents")
+    return pool_id, client_id
+
+
+def _seed_mail(moto: Moto) -> None:
+    ses = moto.client("ses")
+    ses.verify_email_identity(EmailAddress="support@example.com")
+    ses.send_email(
+        Source="support@example.com",
+        Destination={"ToAddresses": ["customer@example.com"]},
+        Message={"Subject": {"Data": "Ticket T1"}, "Body": {"Text": {"Data": "Hi"}}},
+    )
+    moto.client("sns").create_topic(Name="ticket-events")
+
+
+def seed(moto: Moto) -> Seeded:
+    _seed_dynamodb(moto)
+    queue_url, dlq_url = _seed_sqs(moto)
+    _seed_s3(moto)
+    pool_id, client_id = _seed_cognito(moto)
+    _seed_mail(moto)
+    return Seeded(pool_id=pool_id, client_id=client_id, queue_url=queue_url, dlq_url=dlq_url)
+
+
+def _assert_empty(moto: Moto) -> None:
+    assert moto.client("dynamodb").list_tables()["TableNames"] == []
+    assert "QueueUrls" not in moto.client("sqs").list_queues()
+    assert moto.client("s3").list_buckets()["Buckets"] == []
+    assert moto.client("cognito-idp").list_user_pools(MaxResults=10)["UserPools"] == []
+
+
+def _assert_dynamodb(moto: Moto) -> None:
+    result = moto.client("dynamodb").query(
+        TableName="tickets",
+        IndexName="by-status",
+        KeyConditionExpression="#s = :s",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": "open"}},
+    )
+    assert sorted(item["pk"]["S"] for item in result["Items"]) == ["T0", "T1", "T2"]
+
+
+def _receive(moto: Moto, url: str) -> dict[str, int]:
+    messages = (
+        moto.client("sqs")
+        .receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=1, AttributeNames=["All"]
+        )
+        .get("Messages", [])
+    )
+    return {m["Body"]: int(m["Attributes"]["ApproximateReceiveCount"]) for m in messages}
+
+
+def _assert_sqs(moto: Moto, seeded: Seeded) -> None:
+    sqs = moto.client("sqs")
+    assert sqs.get_queue_url(QueueName="tickets")["QueueUrl"].endswith("/tickets")
+    time.sleep(1.1)  # let the in-flight message's visibility timeout (1 s) run out
+    # the receive count of the in-flight message survived: this is its 2nd receive
+    assert _receive(moto, seeded.queue_url) == {"in-flight": 2, "waiting": 1}
+    time.sleep(1.1)
+    # maxReceiveCount=2 reached: the redrive moves "in-flight" to the DLQ
+    assert _receive(moto, seeded.queue_url) == {"waiting": 2}
+    assert _receive(moto, seeded.dlq_url) == {"in-flight": 3}
+
+
+def _assert_s3(moto: Moto) -> None:
+    s3 = moto.client("s3")
+    assert s3.get_object(Bucket=BUCKET, Key="small.txt")["Body"].read() == b"hello"
+    assert s3.get_object(Bucket=BUCKET, Key="big.bin")["Body"].read() == BIG_BODY
+
+
+def _assert_cognito(moto: Moto, seeded: Seeded) -> None:
+    idp = moto.client("cognito-idp")
+    pools = idp.list_user_pools(MaxResults=10)["UserPools"]
+    assert [p["Id"] for p in pools] == [seeded.pool_id]
+    clients = idp.list_user_pool_clients(UserPoolId=seeded.pool_id)["UserPoolClients"]
+    assert [c["ClientId"] for c in clients] == [seeded.client_id]
+    auth = idp.initiate_auth(
+        ClientId=seeded.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": USERNAME, "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+    jwks_url = f"{moto.url}/{seeded.pool_id}/.well-known/jwks.json"
+    with urllib.request.urlopen(jwks_url, timeout=5) as response:
+        key_set = jwk.KeySet.import_key_set(json.load(response))
+    id_claims = jwt.decode(auth["IdToken"], key_set).claims
+    assert id_claims["aud"] == seeded.client_id
+    assert id_claims["iss"].endswith(f"/{seeded.pool_id}")
+    assert id_claims["custom:tenant"] == "acme"
+    assert id_claims["cognito:groups"] == ["agents"]
+    access_claims = jwt.decode(auth["AccessToken"], key_set).claims
+    assert access_claims["client_id"] == seeded.client_id
+
+
+def _assert_mail(moto: Moto) -> None:
+    ses = moto.client("ses")
+    assert ses.list_identities()["Identities"] == ["support@example.com"]
+    assert ses.get_send_quota()["SentLast24Hours"] == 1
+    topics = moto.client("sns").list_topics()["Topics"]
+    assert [t["TopicArn"].rsplit(":", 1)[1] for t in topics] == ["ticket-events"]
+
+
+def test_round_trip_survives_restart(aws: Moto, tmp_path: Path) -> None:
+    seeded = seed(aws)
+    path = tmp_path / "moto-state.bin"
+    state.save_state(path)
+    assert path.read_bytes().startswith(state.MAGIC)
+
+    # simulate a process restart: server gone, every moto backend wiped
+    aws.stop()
+    BackendDict.reset()
+    aws.start()
+    _assert_empty(aws)
+
+    assert state.load_state(path) is True
+    _assert_dynamodb(aws)
+    _assert_s3(aws)
+    _assert_cognito(aws, seeded)
+    _assert_mail(aws)
+    _assert_sqs(aws, seeded)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["moto-state.bin"]
+
+
+def test_missing_file_returns_false(aws: Moto, tmp_path: Path) -> None:
+    path = tmp_path / "absent.bin"
+    assert state.load_state(path) is False
+    assert not path.exists()
+
+
+def _rewrite_header(data: bytes, **changes: Any) -> bytes:
+    header_line, _, payload = data[len(state.MAGIC) :].partition(b"\n")
+    header = json.loads(header_line) | changes
+    return state.MAGIC + json.dumps(header).encode() + b"\n" + payload
+
+
+def _with_payload(data: bytes, payload: bytes) -> bytes:
+    import hashlib
+
+    return (
+        _rewrite_header(
+            data[: data.index(b"\n", len(state.MAGIC)) + 1],
+            payload_size=len(payload),
+            payload_sha256=hashlib.sha256(payload).hexdigest(),
+        )
+        + payload
+    )
+
+
+CORRUPTIONS: dict[str, Callable[[bytes], bytes]] = {
+    "random-bytes": lambda data: os.urandom(4096),
+    "empty": lambda data: b"",
+    "truncated": lambda data: data[: len(data) // 2],
+    "truncated-header": lambda data: data[: len(state.MAGIC) + 10],
+    "wrong-format": lambda data: _rewrite_header(data, format=state.FORMAT_VERSION + 1),
+    "other-moto": lambda data: _rewrite_header(data, moto_version="4.0.0"),
+    "flipped-byte": lambda data: data[:-1] + bytes([data[-1] ^ 0xFF]),
+    "bad-pickle-good-checksum": lambda data: _with_payload(data, b"\x80\x05not a pickle"),
+    "pickle-of-wrong-shape": lambda data: _with_payload(data, b"\x80\x05K\x01."),
+}
+
+
+@pytest.mark.parametrize("corruption", sorted(CORRUPTIONS))
+def test_unusable_file_is_refused_and_left_untouched(
+    aws: Moto, tmp_path: Path, corruption: str
+) -> None:
+    aws.client("sqs").create_queue(QueueName="before-load")
+    path = tmp_path / "moto-state.bin"
+    state.save_state(path)
+    bad = CORRUPTIONS[corruption](path.read_bytes())
+    path.write_bytes(bad)
+
+    with pytest.raises(state.StateFileError) as excinfo:
+        state.load_state(path)
+
+    message = str(excinfo.value)
+    assert str(path) in message
+    assert "untouched" in message
+    assert path.read_bytes() == bad
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["moto-state.bin"]
+    # the running state was not half-replaced either
+    urls = aws.client("sqs").list_queues()["QueueUrls"]
+    assert [u.rsplit("/", 1)[1] for u in urls] == ["before-load"]
+
+
+def test_failed_pickling_keeps_previous_file(
+    aws: Moto, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aws.client("sqs").create_queue(QueueName="first")
+    path = tmp_path / "moto-state.bin"
+    state.save_state(path)
+    before = path.read_bytes()
+    aws.client("sqs").create_queue(QueueName="second")
+
+    def explode(self: state.StatePickler, obj: Any) -> None:
+        raise TypeError("cannot pickle 'SomethingNew' object")
+
+    monkeypatch.setattr(state.StatePickler, "dump", explode)
+    with pytest.raises(state.StateSaveError, match="SomethingNew"):
+        state.save_state(path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["moto-state.bin"]
+
+
+def test_failed_write_keeps_previous_file_and_no_temp(
+    aws: Moto, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "moto-state.bin"
+    state.save_state(path)
+    before = path.read_bytes()
+    aws.client("sqs").create_queue(QueueName="later")
+
+    def refuse(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(state.os, "replace", refuse)
+    with pytest.raises(state.StateSaveError, match="No space left"):
+        state.save_state(path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["moto-state.bin"]
+
+
+def test_save_while_serving_requests(aws: Moto, tmp_path: Path) -> None:
+    ddb = aws.client("dynamodb")
+    ddb.create_table(
+        TableName="busy",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    sqs = aws.client("sqs")
+    queue_url = sqs.create_queue(QueueName="busy")["QueueUrl"]
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        client_ddb, client_sqs = aws.client("dynamodb"), aws.client("sqs")
+        i = 0
+        try:
+            while not stop.is_set():
+                client_ddb.put_item(TableName="busy", Item={"pk": {"S": f"k{i}"}})
+                client_sqs.send_message(QueueUrl=queue_url, MessageBody=str(i))
+                i += 1
+        except BaseException as exc:  # surfaced by the assertion below
+            errors.append(exc)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    path = tmp_path / "moto-state.bin"
+    try:
+        for _ in range(15):
+            state.save_state(path)
+    finally:
+        stop.set()
+        thread.join()
+    assert errors == []
+    count = ddb.scan(TableName="busy", Select="COUNT")["Count"]
+    assert count > 0
+    assert state.load_state(path) is True
+    assert 0 < ddb.scan(TableName="busy", Select="COUNT")["Count"] <= count
+
+
+def test_periodic_saver_saves_and_saves_on_stop(aws: Moto, tmp_path: Path) -> None:
+    path = tmp_path / "moto-state.bin"
+    saver = state.PeriodicSaver(path, interval=0.05)
+    saver.start()
+    deadline = time.monotonic() + 5
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert path.exists()
+    aws.client("sqs").create_queue(QueueName="made-before-stop")
+    saver.stop()
+
+    aws.stop()
+    BackendDict.reset()
+    aws.start()
+    assert state.load_state(path) is True
+    urls = aws.client("sqs").list_queues()["QueueUrls"]
+    assert [u.rsplit("/", 1)[1] for u in urls] == ["made-before-stop"]
+
+
+def test_load_replaces_live_state(aws: Moto, tmp_path: Path) -> None:
+    s3 = aws.client("s3")
+    s3.create_bucket(
+        Bucket="saved-bucket", CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
+    s3.put_object(Bucket="saved-bucket", Key="kept.bin", Body=BIG_BODY)
+    path = tmp_path / "moto-state.bin"
+    state.save_state(path)
+    s3.put_object(Bucket="saved-bucket", Key="kept.bin", Body=b"overwritten later")
+    s3.create_bucket(
+        Bucket="newer-bucket", CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
+    s3.put_object(Bucket="newer-bucket", Key="gone.txt", Body=b"not in the file")
+
+    assert state.load_state(path) is True
+
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["saved-bucket"]
+    assert s3.get_object(Bucket="saved-bucket", Key="kept.bin")["Body"].read() == BIG_BODY
+    # the global bucket-name index was restored too, so the name is free again
+    s3.create_bucket(
+        Bucket="newer-bucket", CreateBucketConfiguration={"LocationConstraint": REGION}
+    )

@@ -1,0 +1,270 @@
+"""infra/resources.yaml agrees with .chalice/config.json and keeps its security promises."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from local.bootstrap import TEMPLATE_PATH, resource_names
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
+TEMPLATE: dict[str, Any] = yaml.safe_load(TEMPLATE_PATH.read_text(encoding="utf-8"))
+RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
+
+# environment variable in .chalice/config.json -> logical id in the template
+NAMED_BY_CONFIG = {
+    "DIRECTORY_TABLE": "DirectoryTable",
+    "TICKETS_TABLE": "TicketsTable",
+    "CONTACT_ORDERS_TABLE": "ContactOrdersTable",
+    "NETWORKS_TABLE": "NetworksTable",
+    "IDEMPOTENCY_TABLE": "IdempotencyTable",
+    "NOTIFICATIONS_QUEUE": "NotificationsQueue",
+    "NOTIFICATIONS_DLQ": "NotificationsDLQ",
+    "ATTACHMENTS_BUCKET": "AttachmentsBucket",
+    "INBOUND_MAIL_BUCKET": "InboundMailBucket",
+    "PORTAL_BUCKET": "PortalBucket",
+}
+MODULE_TABLES = ["DirectoryTable", "TicketsTable", "ContactOrdersTable", "NetworksTable"]
+SCHEDULED_TABLES = ["TicketsTable", "ContactOrdersTable", "NetworksTable"]
+DEMO_PASSWORD = "Demo-password-1"
+# The special characters Cognito counts as symbols.
+COGNITO_SYMBOLS = set("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
+
+
+def of_type(kind: str) -> dict[str, Any]:
+    return {name: r for name, r in RESOURCES.items() if r["Type"] == kind}
+
+
+def props(logical_id: str) -> dict[str, Any]:
+    properties: dict[str, Any] = RESOURCES[logical_id]["Properties"]
+    return properties
+
+
+def satisfies(policy: dict[str, Any], password: str) -> bool:
+    checks = [
+        len(password) >= policy["MinimumLength"],
+        not policy.get("RequireUppercase") or any(c.isupper() for c in password),
+        not policy.get("RequireLowercase") or any(c.islower() for c in password),
+        not policy.get("RequireNumbers") or any(c.isdigit() for c in password),
+        not policy.get("RequireSymbols") or any(c in COGNITO_SYMBOLS for c in password),
+    ]
+    return all(checks)
+
+
+@pytest.mark.parametrize("stage", ["local", "dev", "prod"])
+def test_physical_names_equal_the_stage_config(stage: str) -> None:
+    env = CONFIG["stages"][stage]["environment_variables"]
+    names = resource_names(stage)
+    for variable, logical_id in NAMED_BY_CONFIG.items():
+        assert names[logical_id] == env[variable], (stage, variable)
+
+
+def test_every_table_queue_and_bucket_is_known_to_the_config() -> None:
+    assert set(resource_names("dev")) == set(NAMED_BY_CONFIG.values())
+
+
+def test_every_table_is_on_demand_with_pitr_sse_ttl_and_retained() -> None:
+    tables = of_type("AWS::DynamoDB::Table")
+    assert len(tables) == 5
+    for name, table in tables.items():
+        p = table["Properties"]
+        assert p["BillingMode"] == "PAY_PER_REQUEST", name
+        assert p["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert p["SSESpecification"] == {"SSEEnabled": True}, name
+        assert p["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+        assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain", name
+
+
+def index_keys(logical_id: str) -> dict[str, list[tuple[str, str]]]:
+    return {
+        gsi["IndexName"]: [(k["AttributeName"], k["KeyType"]) for k in gsi["KeySchema"]]
+        for gsi in props(logical_id).get("GlobalSecondaryIndexes", [])
+    }
+
+
+def test_module_tables_have_the_key_grammar_and_indexes() -> None:
+    for name in MODULE_TABLES:
+        p = props(name)
+        assert p["KeySchema"] == [
+            {"AttributeName": "PK", "KeyType": "HASH"},
+            {"AttributeName": "SK", "KeyType": "RANGE"},
+        ]
+        indexes = index_keys(name)
+        assert indexes["GSI1"] == [("GSI1PK", "HASH"), ("GSI1SK", "RANGE")]
+        assert indexes["GSI2"] == [("GSI2PK", "HASH"), ("GSI2SK", "RANGE")]
+        expected = {"GSI1", "GSI2", "due"} if name in SCHEDULED_TABLES else {"GSI1", "GSI2"}
+        assert set(indexes) == expected, name
+        if name in SCHEDULED_TABLES:
+            assert indexes["due"] == [("due_shard", "HASH"), ("due_at", "RANGE")]
+        for gsi in p["GlobalSecondaryIndexes"]:
+            assert gsi["Projection"] == {"ProjectionType": "ALL"}
+        # Every key attribute is declared, and nothing else (CloudFormation rejects extras).
+        used = {a for keys in indexes.values() for a, _ in keys} | {"PK", "SK"}
+        assert {d["AttributeName"] for d in p["AttributeDefinitions"]} == used
+
+
+def test_idempotency_table_has_only_a_partition_key() -> None:
+    assert props("IdempotencyTable")["KeySchema"] == [{"AttributeName": "PK", "KeyType": "HASH"}]
+    assert "GlobalSecondaryIndexes" not in props("IdempotencyTable")
+
+
+def test_notifications_go_to_the_dlq_after_five_receives() -> None:
+    redrive = props("NotificationsQueue")["RedrivePolicy"]
+    assert redrive["maxReceiveCount"] == 5
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["NotificationsDLQ", "Arn"]}
+    assert props("NotificationsDLQ")["MessageRetentionPeriod"] == 14 * 24 * 3600
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_visibility_timeout_is_six_lambda_timeouts(stage: str) -> None:
+    timeout = CONFIG["stages"][stage]["lambda_timeout"]
+    assert props("NotificationsQueue")["VisibilityTimeout"] >= 6 * timeout
+
+
+def test_buckets_are_private_encrypted_and_owner_enforced() -> None:
+    buckets = of_type("AWS::S3::Bucket")
+    assert len(buckets) == 3
+    for name in buckets:
+        p = props(name)
+        assert set(p["PublicAccessBlockConfiguration"].values()) == {True}, name
+        assert len(p["PublicAccessBlockConfiguration"]) == 4, name
+        rule = p["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+        assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+        assert p["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+
+
+def test_attachments_accept_browser_posts_from_the_portal_origin() -> None:
+    (rule,) = props("AttachmentsBucket")["CorsConfiguration"]["CorsRules"]
+    assert rule["AllowedMethods"] == ["POST"]
+    assert rule["AllowedOrigins"] == [{"Ref": "PortalOrigin"}]
+
+
+def test_only_ses_from_this_account_may_write_raw_mail() -> None:
+    statements = props("InboundMailBucketPolicy")["PolicyDocument"]["Statement"]
+    (ses,) = [s for s in statements if s.get("Principal") == {"Service": "ses.amazonaws.com"}]
+    assert ses["Action"] == "s3:PutObject"
+    assert ses["Resource"] == {"Fn::Sub": "${InboundMailBucket.Arn}/inbound/*"}
+    assert ses["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+    rule = props("InboundMailRule")["Rule"]
+    assert rule["Actions"][0]["S3Action"]["ObjectKeyPrefix"] == "inbound/"
+    assert rule["ScanEnabled"] is True and rule["TlsPolicy"] == "Require"
+    assert RESOURCES["InboundMailRule"]["DependsOn"] == "InboundMailBucketPolicy"
+    expiry = [
+        r
+        for r in props("InboundMailBucket")["LifecycleConfiguration"]["Rules"]
+        if r.get("Prefix") == "inbound/"
+    ]
+    assert expiry[0]["ExpirationInDays"] == 90
+
+
+def test_portal_is_served_through_cloudfront_with_a_strict_csp() -> None:
+    config = props("PortalDistribution")["DistributionConfig"]
+    assert config["DefaultRootObject"] == "index.html"
+    assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert "OriginAccessControlId" in config["Origins"][0]
+    headers = props("PortalResponseHeadersPolicy")["ResponseHeadersPolicyConfig"]
+    security = headers["SecurityHeadersConfig"]
+    csp = security["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
+    directives = {d.split()[0]: d.split()[1:] for d in re.split(r";\s*", csp.strip())}
+    assert directives["default-src"] == ["'self'"]
+    assert directives["script-src"] == ["'self'"]
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
+    assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert "ContentTypeOptions" in security and "ReferrerPolicy" in security
+
+
+def test_the_client_cannot_write_the_tenant() -> None:
+    client = props("UserPoolClient")
+    # Without WriteAttributes a client may write every mutable attribute: it must be explicit.
+    assert "custom:tenant" not in client["WriteAttributes"]
+    assert "custom:tenant" in client["ReadAttributes"]
+    (tenant,) = [a for a in props("UserPool")["Schema"] if a["Name"] == "tenant"]
+    assert tenant["Mutable"] is False
+    assert tenant["StringAttributeConstraints"] == {"MinLength": "1", "MaxLength": "64"}
+
+
+def test_the_client_flows_and_token_lifetimes() -> None:
+    client = props("UserPoolClient")
+    assert client["GenerateSecret"] is False
+    assert set(client["ExplicitAuthFlows"]) == {
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+        "ALLOW_USER_SRP_AUTH",
+    }
+    assert client["PreventUserExistenceErrors"] == "ENABLED"
+    units = client["TokenValidityUnits"]
+    assert (client["IdTokenValidity"], units["IdToken"]) == (1, "hours")
+    assert (client["AccessTokenValidity"], units["AccessToken"]) == (1, "hours")
+    assert (client["RefreshTokenValidity"], units["RefreshToken"]) == (30, "days")
+
+
+def test_the_demo_password_satisfies_the_password_policy() -> None:
+    policy = props("UserPool")["Policies"]["PasswordPolicy"]
+    assert policy["MinimumLength"] >= 12
+    assert satisfies(policy, DEMO_PASSWORD)
+    # ... and the check is not vacuous.
+    for weak in [
+        "Demo-pass-1",
+        "demo-password-1",
+        "DEMO-PASSWORD-1",
+        "Demo-password-x",
+        "Demopassword1",
+    ]:
+        assert not satisfies(policy, weak), weak
+
+
+def test_default_role_groups_exist() -> None:
+    groups = {g["Properties"]["GroupName"] for g in of_type("AWS::Cognito::UserPoolGroup").values()}
+    assert groups == {"admin", "agent", "sales", "account_manager", "contact", "contact_admin"}
+
+
+def test_functions_get_the_generated_ids_through_sam_globals() -> None:
+    variables = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["COGNITO_USER_POOL_ID"] == {"Ref": "UserPool"}
+    assert variables["COGNITO_CLIENT_ID"] == {"Ref": "UserPoolClient"}
+    assert variables["HELPDESK_SECRET"] == {"Ref": "HelpdeskSecret"}
+    assert variables["PORTAL_ORIGIN"] == {"Ref": "PortalOrigin"}
+    assert TEMPLATE["Parameters"]["HelpdeskSecret"]["NoEcho"] is True
+    assert TEMPLATE["Parameters"]["HelpdeskSecret"]["MinLength"] >= 32
+
+
+def role_statements() -> dict[str, dict[str, Any]]:
+    (policy,) = RESOURCES["DefaultRole"]["Properties"]["Policies"]
+    return {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_all_functions_share_the_role_the_template_merges_into(stage: str) -> None:
+    # chalice names its one shared role DefaultRole only when it generates the policy.
+    settings = CONFIG["stages"][stage]
+    assert settings["autogen_policy"] is True
+    assert settings.get("manage_iam_role", True) is True
+    assert "lambda_functions" not in settings or all(
+        "iam_policy_file" not in f and "autogen_policy" not in f
+        for f in settings["lambda_functions"].values()
+    )
+
+
+def test_the_lambda_role_reaches_every_table_and_index_but_cannot_scan() -> None:
+    tables = role_statements()["Tables"]
+    assert "dynamodb:Scan" not in tables["Action"]
+    assert not any(a.endswith("*") for a in tables["Action"])
+    for name in of_type("AWS::DynamoDB::Table"):
+        assert {"Fn::GetAtt": [name, "Arn"]} in tables["Resource"]
+        if props(name).get("GlobalSecondaryIndexes"):
+            assert {"Fn::Sub": "${" + name + ".Arn}/index/*"} in tables["Resource"]
+
+
+def test_every_role_statement_names_its_resources() -> None:
+    for sid, statement in role_statements().items():
+        resources = statement.get("Resource", statement.get("NotResource"))
+        assert resources not in ("*", ["*"]), sid
+        for ref in json.dumps(resources).split('"Fn::GetAtt": [')[1:]:
+            assert ref.split('"')[1] in RESOURCES, sid
