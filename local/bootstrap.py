@@ -87,7 +87,7 @@ _FIELDS = {
 
 @dataclass(frozen=True)
 class LocalResources:
-    endpoint_url: str
+    endpoint_url: str | None
     region: str
     stage: str
     user_pool_id: str
@@ -106,7 +106,8 @@ class LocalResources:
     @property
     def jwks_url(self) -> str:
         """Where moto serves the pool's signing keys."""
-        return f"{self.endpoint_url}/{self.user_pool_id}/.well-known/jwks.json"
+        base = self.endpoint_url or f"https://cognito-idp.{self.region}.amazonaws.com"
+        return f"{base}/{self.user_pool_id}/.well-known/jwks.json"
 
     def env(self) -> dict[str, str]:
         """The generated ids as the environment variables chalicelib/config.py reads."""
@@ -510,10 +511,14 @@ def _warn_about_unknown_types(template: Mapping[str, Any]) -> None:
 
 
 def create_resources(
-    endpoint_url: str, stage: str = "local", region: str = "eu-west-1"
+    endpoint_url: str | None, stage: str = "local", region: str = "eu-west-1"
 ) -> LocalResources:
-    """Create (or find) every supported resource of the template on the moto server."""
-    if "amazonaws.com" in endpoint_url:
+    """Create (or find) every supported resource of the template on the moto server.
+
+    ``endpoint_url=None`` is for moto's in-process mock (``mock_aws``), which catches the
+    calls to AWS's own addresses; it is refused anywhere else by the dummy credentials.
+    """
+    if endpoint_url and "amazonaws.com" in endpoint_url:
         raise ValueError("create_resources is for a local moto server, not AWS")
     session = boto3.Session(region_name=region, **DUMMY_CREDENTIALS)
     clients = {

@@ -77,6 +77,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         if length > GATEWAY_BODY_LIMIT:
+            # Read what was sent (up to a bound) so the client hears the answer, not a reset.
+            remaining = min(length, 8 * GATEWAY_BODY_LIMIT)
+            while remaining > 0 and (chunk := self.rfile.read(min(remaining, 1 << 20))):
+                remaining -= len(chunk)
             self._send(*_problem(413, "Payload too large", "The gateway takes at most 10 MB."))
             self.close_connection = True
             return

@@ -1,0 +1,64 @@
+"""The cross-cutting contract over real HTTP on the shared local stack."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.e2e.stack import Stack
+
+
+def test_another_tenants_organisation_is_a_404(stack: Stack, tokens: dict[str, str]) -> None:
+    status, _, theirs = stack.request("POST", "/organizations", {"name": "Theirs Oy"},
+                                      token=tokens["admin@other.test"])
+    assert status == 201
+    for who in ("admin@demo.test", "agent@demo.test", "customer@demo.test"):
+        status, headers, body = stack.request("GET", f"/organizations/{theirs['id']}",
+                                              token=tokens[who])
+        assert status == 404 and headers["Content-Type"] == "application/problem+json", who
+
+
+def test_idempotent_post_over_http(stack: Stack, tokens: dict[str, str]) -> None:
+    key = str(uuid.uuid4())
+    body = {"name": f"Idem {key[:6]}"}
+    answers = [stack.request("POST", "/organizations", body, token=tokens["agent@demo.test"],
+                             headers={"Idempotency-Key": key}) for _ in range(3)]
+    assert {a[0] for a in answers} == {201}
+    assert len({a[2]["id"] for a in answers}) == 1
+    status, _, _ = stack.request("POST", "/organizations", {"name": "Other body"},
+                                 token=tokens["agent@demo.test"],
+                                 headers={"Idempotency-Key": key})
+    assert status == 409
+
+
+def test_oversize_bodies_are_413_before_anything_runs(stack: Stack,
+                                                     tokens: dict[str, str]) -> None:
+    big = b'{"name": "' + b"x" * (11 * 1024 * 1024) + b'"}'
+    status, _, body = stack.request("POST", "/organizations", raw=big,
+                                    token=tokens["admin@demo.test"])
+    assert status == 413 and body["status"] == 413
+    status, _, body = stack.request("POST", "/organizations",
+                                    raw=b'{"name": "' + b"x" * 300_000 + b'"}',
+                                    token=tokens["admin@demo.test"])
+    assert status == 413
+
+
+def test_openapi_is_valid_3_1_and_covers_every_route(stack: Stack) -> None:
+    from openapi_spec_validator import validate
+
+    status, _, spec = stack.request("GET", "/openapi.json")
+    assert status == 200 and spec["openapi"].startswith("3.1")
+    validate(spec)
+    assert {"/health", "/auth/login", "/me", "/settings", "/users/{id}", "/roles/{name}",
+            "/organizations/{id}/service-objects", "/notifications/{id}/read"} <= set(spec["paths"])
+    login = spec["paths"]["/auth/login"]["post"]
+    assert login["security"] == [] and "400" in login["responses"]
+    assert spec["paths"]["/users"]["post"]["security"] == [{"bearer": []}]
+
+
+def test_tick_runs_the_schedules_and_drains_the_queues(stack: Stack) -> None:
+    status, _, answer = stack.request("POST", "/_local/tick", {"now": "2026-11-22T09:30:00Z"})
+    assert status == 200
+    assert answer["now"].startswith("2026-11-22T09:30:00")
+    assert set(answer) == {"now", "schedules", "delivered"}
+    status, _, _ = stack.request("POST", "/_local/tick", {"now": "yesterday"})
+    assert status == 400
