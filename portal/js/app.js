@@ -93,8 +93,9 @@ function render() {
 // --- the shell ----------------------------------------------------------------------
 
 function navItem(path, key, extra) {
+  // The space keeps the label and the "coming soon" pill apart in the link's name.
   const link = h("a", { class: "mainnav__link", href: `#${path}`, dataset: { path } },
-    bindText(h("span"), key), extra);
+    bindText(h("span"), key), extra ? " " : null, extra);
   return h("li", {}, link);
 }
 

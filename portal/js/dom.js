@@ -1,6 +1,6 @@
 // Small DOM helpers. Everything that shows data goes through text nodes or
-// textContent: this portal never assigns HTML strings (no innerHTML, no
-// insertAdjacentHTML), so user content can never become markup.
+// textContent: this portal never parses HTML strings, so user content can
+// never become markup (tests/e2e/test_portal_browser.py checks the source).
 
 /**
  * Creates an element. `attrs` are set with setAttribute, except `class`

@@ -12,7 +12,7 @@ def test_another_tenants_organisation_is_a_404(stack: Stack, tokens: dict[str, s
                                       token=tokens["admin@other.test"])
     assert status == 201
     for who in ("admin@demo.test", "agent@demo.test", "customer@demo.test"):
-        status, headers, body = stack.request("GET", f"/organizations/{theirs['id']}",
+        status, headers, _ = stack.request("GET", f"/organizations/{theirs['id']}",
                                               token=tokens[who])
         assert status == 404 and headers["Content-Type"] == "application/problem+json", who
 

@@ -31,7 +31,9 @@ function moduleCard(module) {
     h("a", { class: "module__link", href: `#${module.path}`, dataset: { module: module.id } },
       h("span", { class: "module__head" },
         bindText(h("span", { class: "module__title" }), `modules.${module.id}.title`),
+        " ",
         bindText(h("span", { class: "pill" }), "common.coming_soon")),
+      " ",
       bindText(h("span", { class: "module__text" }), `modules.${module.id}.description`)));
 }
 
