@@ -4,14 +4,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+STAGE ?= dev
 
-.PHONY: run test unit integration e2e lint package redrive clean help
+.PHONY: run test unit integration e2e lint package deploy bench clean help
 
 help:
 	@echo "make run      start the local stack with demo data on http://127.0.0.1:$(PORT)"
 	@echo "make test     set up and run every test (unit, integration, e2e, browser, API fuzz)"
 	@echo "make lint     ruff"
-	@echo "make package  chalice package + cfn-lint into build/"
+	@echo "make package  chalice package + cfn-lint into build/ (STAGE=dev|prod)"
+	@echo "make bench    measure cold start and per-request DynamoDB calls (docs/performance.md)"
+	@echo "make deploy   deploy to a real AWS account (see README)"
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (or PYTHON=python3)"; exit 1; }
@@ -41,7 +44,15 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 package: $(STAMP)
-	bash scripts/package.sh
+	bash scripts/package.sh $(STAGE)
+
+# A real account: see README "Deploying". Never run by tests or CI.
+deploy: $(STAMP)
+	bash scripts/deploy.sh
+
+# The measured figures in docs/performance.md come from here.
+bench: $(STAMP)
+	$(PY) -m bench
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

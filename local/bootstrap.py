@@ -64,6 +64,7 @@ SKIPPED_TYPES = {
     "AWS::SES::ReceiptRuleSet": "no inbound SMTP locally; mail is put into the bucket",
     "AWS::SES::ReceiptRule": "no inbound SMTP locally; mail is put into the bucket",
     "AWS::IAM::Role": "moto does not enforce IAM",
+    "AWS::ApiGateway::GatewayResponse": "the local server answers unknown paths itself",
 }
 
 _NAME_PROPERTY = {TABLE: "TableName", QUEUE: "QueueName", BUCKET: "BucketName"}

@@ -12,8 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
-
 from chalicelib.domain.errors import Unauthenticated
 
 JwksSource = Callable[[], dict[str, Any]]
@@ -48,6 +46,8 @@ class TokenVerifier:
         self._lock = threading.Lock()
 
     def _key(self, kid: str) -> Any:
+        import jwt  # with cryptography, a fifth of the import time: paid on first use only
+
         with self._lock:
             stale = time.monotonic() - self._fetched_at > _REFETCH_SECONDS
             if kid not in self._keys and (stale or not self._keys):
@@ -60,6 +60,8 @@ class TokenVerifier:
         return key
 
     def verify(self, token: str) -> Claims:
+        import jwt
+
         try:
             header = jwt.get_unverified_header(token)
             claims = jwt.decode(

@@ -25,6 +25,9 @@ def _unb64(text: str) -> bytes:
 
 
 def _signature(secret: str, scope: str, payload: bytes) -> str:
+    if len(secret) < 32:
+        # A missing or short HELPDESK_SECRET would make cursors forgeable: refuse to run.
+        raise RuntimeError("HELPDESK_SECRET must be set to at least 32 characters")
     mac = hmac.new(secret.encode(), scope.encode() + b"\0" + payload, hashlib.sha256)
     return _b64(mac.digest()[:20])
 
