@@ -139,6 +139,7 @@ class LocalStack:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-call access log
     args = _parse(argv)
     from local.state import StateFileError
 
