@@ -123,3 +123,26 @@ def test_a_route_without_an_explicit_permission_stops_the_app() -> None:
     unguarded.register_blueprint(bp)
     with pytest.raises(RuntimeError, match="GET /sneaky has no explicit permission"):
         check_every_route_guarded(unguarded)
+
+
+def test_when_the_database_is_down_health_says_degraded_and_requests_say_503(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    token = api.token(ADMIN)
+    assert api.call("GET", "/health").body["status"] == "ok"
+    ddb = client("dynamodb")
+
+    def down(*_: object, **__: object) -> None:
+        raise EndpointConnectionError(endpoint_url="https://dynamodb.eu-west-1.amazonaws.com")
+
+    monkeypatch.setattr(ddb, "get_item", down)
+    monkeypatch.setattr(ddb, "query", down)
+    health = api.call("GET", "/health")
+    assert health.status == 503 and health.body["status"] == "degraded"
+    assert health.body["components"]["database"]["status"] == "degraded"
+    assert health.body["components"]["notifications_dlq"]["status"] == "ok"
+    answer = api.call("GET", "/settings", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status == 503
+    assert answer.headers["content-type"] == "application/problem+json"
