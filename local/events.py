@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote_plus
 
 from chalice.app import (
     Chalice,
@@ -176,7 +177,7 @@ class EventRunner:
 
     def deliver_s3_record(self, record: dict[str, Any]) -> None:
         bucket = record["s3"]["bucket"]["name"]
-        key = record["s3"]["object"]["key"]
+        key = unquote_plus(record["s3"]["object"]["key"])  # S3 events carry keys URL-encoded
         for watcher in self.s3_watchers():
             if (watcher.bucket == bucket and key.startswith(watcher.prefix or "")
                     and key.endswith(watcher.suffix or "")):
