@@ -185,6 +185,7 @@ session.onSessionChange(async (event) => {
     stopPolling();
     app.state.notice = event.reason === "user" ? "session.signed_out" : "session.expired";
     app.state.challenge = null;
+    if (event.reason === "user") app.state.email = ""; // a shared computer should not tell who it was
     updateShell();
     if (booted) navigate("/login");
   }
@@ -211,8 +212,8 @@ function fatal(error) {
 async function boot() {
   wireShell();
   try {
+    await setLanguage(chosenLanguage() ?? browserLanguage()); // first, so even a failure speaks it
     await loadConfig();
-    await setLanguage(chosenLanguage() ?? browserLanguage());
     if (await session.restore()) {
       if (!chosenLanguage()) await setLanguage(session.currentUser().language);
       startPolling();

@@ -135,8 +135,9 @@ export function renew() {
 export async function restore() {
   tokens = read();
   if (!tokens) return false;
-  if (tokens.expiresAt - Date.now() < margin(tokens.lifetimeMs ?? 0) && !(await renew())) {
-    return false;
+  if (tokens.expiresAt - Date.now() < margin(tokens.lifetimeMs ?? 0)) {
+    await renew();
+    if (!tokens) return false; // the refresh token was refused
   }
   try {
     user = await api.get("/me");

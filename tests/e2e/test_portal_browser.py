@@ -83,6 +83,8 @@ class Portal:
         self.expected_http_errors.add((status, path))
 
     def on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "warning" and message.text.startswith("i18n:"):
+            self.problems.append(f"missing text: {message.text}")
         if message.type != "error":
             return
         failed = FAILED_RESOURCE.search(message.text)
@@ -126,7 +128,7 @@ def portal(browser: Browser, stack: Stack, request: pytest.FixtureRequest) -> It
     yield watched
     page.wait_for_timeout(100)  # let late console messages arrive
     context.close()
-    assert watched.problems == [], "the page reported problems"
+    assert not watched.problems, "the page reported problems:\n" + "\n".join(watched.problems)
 
 
 def login_answer(stack: Stack, email: str) -> dict[str, Any]:
@@ -185,7 +187,9 @@ def test_the_home_page_fits_a_375_px_phone(portal: Portal) -> None:
     portal.shot("login-375")
     portal.sign_in("admin@demo.test")
     expect(page.locator('[data-module="tickets"]')).to_be_visible()
+    expect(page.locator("[data-inbox-summary]")).to_have_text("Du har inga olästa aviseringar.")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    expect(page.locator("#sign-out")).to_be_in_viewport()
     portal.shot("home-staff-375")
 
 
@@ -361,6 +365,7 @@ def test_signing_out_returns_to_the_login_and_forgets_the_token(portal: Portal) 
     expect(page).to_have_url(re.compile("#/login$"))
     expect(page.locator("#login-title")).to_be_visible()
     expect(page.locator("[data-notice]")).to_have_text("Du har loggat ut.")
+    expect(page.locator("#login-email")).to_have_value("")  # who it was is not shown either
     expect(page.locator("#account")).to_be_hidden()
     expect(page.locator("#mainnav")).to_be_hidden()
     stored = portal.session_storage()
@@ -383,6 +388,20 @@ def test_the_session_survives_a_reload_but_not_a_new_tab(portal: Portal) -> None
     other_tab.goto(f"{portal.stack.url}/#/home")
     expect(other_tab.locator("#login-title")).to_be_visible()
     other_tab.close()
+
+
+def test_a_session_that_can_no_longer_be_renewed_ends_at_the_login(portal: Portal) -> None:
+    portal.expect_http_error(401, "/me")
+    portal.expect_http_error(401, "/auth/refresh")
+    page = portal.open()
+    page.evaluate("""() => sessionStorage.setItem("helpdesk.session", JSON.stringify({
+        token: "not-a-token", refreshToken: "revoked", expiresAt: Date.now() + 3600000,
+        lifetimeMs: 3600000}))""")
+    page.goto(f"{portal.stack.url}/#/home")
+    page.reload()
+    expect(page).to_have_url(re.compile("#/login$"))
+    expect(page.locator("[data-notice]")).to_have_text("Your session has ended. Sign in again.")
+    assert "helpdesk.session" not in portal.session_storage()
 
 
 def test_the_token_is_renewed_before_it_expires(portal: Portal) -> None:
