@@ -127,6 +127,13 @@ def reset_password(call: Call) -> Accepted:
     return Accepted(status="reset")
 
 
+@route(bp, "POST", "/auth/logout", guard=AUTHENTICATED, tag="auth", status=204,
+       summary="Sign out on every device: refresh tokens stop working")
+def logout(call: Call) -> Reply:
+    cognito.sign_out_everywhere(call.c.principal.email)
+    return Reply(None, status=204)
+
+
 @route(bp, "GET", "/me", guard=AUTHENTICATED, tag="auth", response=Me,
        summary="The signed-in user")
 def me(call: Call) -> dict[str, Any]:

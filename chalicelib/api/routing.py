@@ -189,7 +189,7 @@ def problem(status: int, title: str, detail: str, errors: list[e.FieldError] | N
         "title": title,
         "status": status,
         "detail": detail,
-        "errors": [{"loc": list(fe.loc), "msg": fe.msg} for fe in errors or []],
+        "errors": [{"loc": list(fe.loc), "msg": fe.msg, "type": fe.type} for fe in errors or []],
     }
     body.update(extra or {})
     headers = {"Content-Type": "application/problem+json", "Cache-Control": "no-store"}
@@ -207,9 +207,9 @@ def _validation_errors(exc: ValidationError, where: str) -> list[e.FieldError]:
     found = []
     for err in exc.errors(include_url=False):
         if err["type"] == "json_invalid":
-            found.append(e.FieldError((where,), f"malformed JSON: {err['msg']}"))
+            found.append(e.FieldError((where,), f"malformed JSON: {err['msg']}", "json_invalid"))
         else:
-            found.append(e.FieldError((where, *err["loc"]), err["msg"]))
+            found.append(e.FieldError((where, *err["loc"]), err["msg"], err["type"]))
     return found
 
 

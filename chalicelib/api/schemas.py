@@ -17,6 +17,7 @@ class ItemsPage(BaseModel, Generic[T]):
 class ProblemError(BaseModel):
     loc: list[str | int]
     msg: str
+    type: str
 
 
 class Problem(BaseModel):

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 class FieldError:
     loc: tuple[str | int, ...]
     msg: str
+    # A stable code (pydantic's error type, or ours) that a client can translate.
+    type: str = "invalid"
 
 
 class DomainError(Exception):

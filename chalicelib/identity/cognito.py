@@ -233,6 +233,11 @@ def set_enabled(email: str, enabled: bool) -> None:
         _cognito().admin_user_global_sign_out(UserPoolId=pool, Username=email)
 
 
+def sign_out_everywhere(email: str) -> None:
+    """Invalidates every refresh token of the user; ID tokens run out within the hour."""
+    _cognito().admin_user_global_sign_out(UserPoolId=get_config().user_pool_id, Username=email)
+
+
 def delete_user(email: str) -> None:
     """Compensation when the directory write after a Cognito create fails."""
     try:

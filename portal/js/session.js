@@ -164,6 +164,10 @@ export function signOut(reason = "user") {
   clearTimeout(timer);
   timer = null;
   const wasSignedIn = Boolean(tokens);
+  if (reason === "user" && tokens) {
+    // Ends the refresh token on the server too; the local sign-out does not wait for it.
+    api.post("/auth/logout", undefined, { retry: false }).catch(() => {});
+  }
   tokens = null;
   user = null;
   try {

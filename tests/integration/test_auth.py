@@ -159,3 +159,13 @@ def test_a_new_user_chooses_a_password_at_first_sign_in(api: Api) -> None:
                      "password": "Chosen-password-9"})
     assert done.status == 200, done.body
     assert done.body["user"]["roles"] == ["agent"]
+
+
+def test_logout_ends_every_refresh_token(api: Api) -> None:
+    email = "customer@other.test"
+    login = api.call("POST", "/auth/login", {"email": email, "password": PASSWORD}).body
+    headers = {"Authorization": f"Bearer {login['token']}"}
+    assert api.call("POST", "/auth/logout", headers=headers).status == 204
+    assert api.call("POST", "/auth/refresh",
+                    {"refresh_token": login["refresh_token"]}).status == 401
+    assert api.call("POST", "/auth/login", {"email": email, "password": PASSWORD}).status == 200

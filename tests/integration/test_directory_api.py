@@ -197,6 +197,8 @@ def test_bad_organisation_input_names_each_field(api: Api) -> None:
     assert answer.status == 400
     assert {("body", "name"), ("body", "kind"), ("body", "extra")} == {
         tuple(x) for x in _locs(answer)}
+    assert {e["type"] for e in answer.body["errors"]} == {
+        "string_too_short", "literal_error", "extra_forbidden"}
     org = _org(api)
     answer = api.call("PATCH", f"/organizations/{org['id']}", {"main_contact_id": "nobody"},
                       as_user=ADMIN)
