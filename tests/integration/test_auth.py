@@ -169,3 +169,12 @@ def test_logout_ends_every_refresh_token(api: Api) -> None:
     assert api.call("POST", "/auth/refresh",
                     {"refresh_token": login["refresh_token"]}).status == 401
     assert api.call("POST", "/auth/login", {"email": email, "password": PASSWORD}).status == 200
+
+
+@pytest.mark.parametrize(
+    "weak", ["Short-1a", "alllowercase-123", "NoDigitsHere-!", "NoSymbols1234A"])
+def test_a_new_password_must_meet_the_pool_policy(api: Api, weak: str) -> None:
+    answer = api.call("POST", "/auth/reset-password",
+                      {"email": ADMIN, "code": "123456", "password": weak})
+    assert answer.status == 400
+    assert [e["loc"] for e in answer.body["errors"]] == [["body", "password"]]
