@@ -99,17 +99,20 @@ class LocalStack:
 
         from app import app
         from local.events import BackgroundLoop, EventRunner
+        from local.outbox import LocalOutbox
         from local.seed import seed
-        from local.server import LocalStackServer, tick_route
+        from local.server import LocalStackServer, outbox_route, tick_route
 
         logins = [] if self.args.no_seed else seed(
             os.environ.get("HELPDESK_DEMO_PASSWORD", DEMO_PASSWORD))
         runner = EventRunner(app=app, region="eu-west-1", sqs=boto3.client("sqs"),
                              s3=boto3.client("s3"))
         runner.connect_s3_events()
-        routes: dict[str, Any] = {"POST /_local/tick": tick_route(runner)}
+        outbox = LocalOutbox(os.environ["COGNITO_USER_POOL_ID"], "eu-west-1")
+        routes: dict[str, Any] = {"POST /_local/tick": tick_route(runner),
+                                  "GET /_local/outbox": outbox_route(outbox)}
         self.http = LocalStackServer((self.args.host, self.args.port), app,
-                                     ROOT / "portal", runner, routes)
+                                     ROOT / "portal", runner, routes, outbox)
         self.loop = BackgroundLoop(runner)
         self.loop.start()
         self.saver.start()

@@ -19,6 +19,7 @@ from chalice.config import Config as ChaliceConfig
 from chalice.local import LocalGateway, LocalGatewayException
 
 from local.events import EventRunner
+from local.outbox import LocalOutbox
 
 log = logging.getLogger("helpdesk.local")
 
@@ -43,8 +44,10 @@ class LocalStackServer(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], app: Chalice, portal_dir: Path,
-                 runner: EventRunner, local_routes: dict[str, Any]) -> None:
+                 runner: EventRunner, local_routes: dict[str, Any],
+                 outbox: LocalOutbox | None = None) -> None:
         super().__init__(address, _Handler)
+        self.outbox = outbox
         self.gateway = LocalGateway(
             app, ChaliceConfig.create(chalice_stage="local", lambda_timeout=30,
                                       lambda_memory_size=512, app_name="helpdesk"))
@@ -91,7 +94,14 @@ class _Handler(BaseHTTPRequestHandler):
         elif self.command in {"GET", "HEAD"} and (static := self._static_file(path)):
             self._send_file(static)
         else:
-            self._send(*self._api(body))
+            status, headers, payload = self._api(body)
+            if self.server.outbox is not None:
+                try:
+                    self.server.outbox.after_api(self.command, self.path, status, body,
+                                                 headers, payload)
+                except Exception:
+                    log.exception("local outbox could not record Cognito's mail")
+            self._send(status, headers, payload)
 
     # --- the app ----------------------------------------------------------------------
     def _api(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -164,6 +174,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+
+def outbox_route(outbox: LocalOutbox) -> Any:
+    def read(handler: _Handler, body: bytes) -> tuple[int, Any]:
+        return 200, {"items": outbox.messages()}
+
+    return read
 
 
 def tick_route(runner: EventRunner) -> Any:

@@ -62,3 +62,29 @@ def test_tick_runs_the_schedules_and_drains_the_queues(stack: Stack) -> None:
     assert set(answer) == {"now", "schedules", "delivered"}
     status, _, _ = stack.request("POST", "/_local/tick", {"now": "yesterday"})
     assert status == 400
+
+
+def test_cognitos_mail_reaches_the_local_outbox(stack: Stack, tokens: dict[str, str]) -> None:
+    """A new user's invitation and a reset code arrive as they would by mail on AWS."""
+    email = f"invited-{uuid.uuid4().hex[:6]}@demo.test"
+    status, _, _ = stack.request("POST", "/users", {"email": email, "name": "Invited"},
+                                 token=tokens["admin@demo.test"])
+    assert status == 201
+    _, _, outbox = stack.request("GET", "/_local/outbox")
+    invitation = [m for m in outbox["items"] if m["to"] == [email]][-1]
+    temporary = invitation["text"].rsplit(" ", 1)[-1]
+    status, _, challenge = stack.request("POST", "/auth/login",
+                                         {"email": email, "password": temporary})
+    assert status == 401 and challenge["challenge"] == "NEW_PASSWORD_REQUIRED"
+    status, _, _ = stack.request("POST", "/auth/new-password", {
+        "email": email, "session": challenge["session"], "password": "Chosen-password-7"})
+    assert status == 200
+
+    assert stack.request("POST", "/auth/forgot-password", {"email": email})[0] == 202
+    _, _, outbox = stack.request("GET", "/_local/outbox")
+    reset = [m for m in outbox["items"] if m["to"] == [email]][-1]
+    code = reset["text"].rsplit(" ", 1)[-1]
+    status, _, _ = stack.request("POST", "/auth/reset-password", {
+        "email": email, "code": code, "password": "Another-password-8"})
+    assert status == 200
+    assert stack.login(email, "Another-password-8")
