@@ -26,6 +26,8 @@ from chalicelib.domain.permissions import (
     Permission,
 )
 
+ALL_LANGUAGES: tuple[Language, ...] = ("sv", "fi", "en")
+
 # --- settings -------------------------------------------------------------------------
 
 HHMM = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
@@ -77,7 +79,7 @@ class SettingsBody(Command):
     contact_order_sort: Literal["planned_date", "number"] = "planned_date"
     notification_channels: NotificationChannels = Field(default_factory=NotificationChannels)
     languages: list[Language] = Field(
-        default_factory=lambda: ["sv", "fi", "en"], min_length=1, max_length=3
+        default_factory=lambda: list(ALL_LANGUAGES), min_length=1, max_length=3
     )
     default_language: Language = "sv"
     name: ShortText = ""

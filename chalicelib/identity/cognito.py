@@ -194,7 +194,7 @@ def create_user(email: str, name: str, tenant: str, roles: list[str],
     attributes = {a["Name"]: a["Value"] for a in answer["User"].get("Attributes", [])}
     for role in roles:
         add_to_group(email, role)
-    return attributes["sub"]
+    return str(attributes["sub"])
 
 
 def set_permanent_password(email: str, password: str) -> None:

@@ -23,7 +23,8 @@ _REFETCH_SECONDS = 60
 def fetch_jwks(url: str) -> JwksSource:
     def load() -> dict[str, Any]:
         with urllib.request.urlopen(url, timeout=3) as answer:
-            return json.loads(answer.read())
+            keys: dict[str, Any] = json.loads(answer.read())
+            return keys
 
     return load
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
+
+from pydantic import BaseModel
 
 from chalicelib.config import get_config
 from chalicelib.domain import directory as d
@@ -22,7 +24,7 @@ from chalicelib.domain.errors import (
     Unauthenticated,
 )
 from chalicelib.domain.ids import new_ulid
-from chalicelib.domain.models import utc_iso
+from chalicelib.domain.models import Record, utc_iso
 from chalicelib.domain.permissions import DEFAULT_ROLES, Permission, permissions_for
 from chalicelib.domain.principal import Principal
 from chalicelib.identity import cognito
@@ -30,8 +32,6 @@ from chalicelib.identity.tokens import Claims
 from chalicelib.services.context import Ctx
 from chalicelib.store.directory import DirectoryRepository
 from chalicelib.store.dynamo import Page, UnitOfWork
-
-M = TypeVar("M", bound=d.Record)
 
 
 def repo() -> DirectoryRepository:
@@ -64,7 +64,7 @@ def _commit_versioned(ctx: Ctx, uow: UnitOfWork) -> None:
         raise
 
 
-def _changes(before: d.BaseModel, after: d.BaseModel, fields: set[str]) -> dict[str, Any]:
+def _changes(before: BaseModel, after: BaseModel, fields: set[str]) -> dict[str, Any]:
     """What an update changed, as plain JSON values for the audit event."""
     old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
     return {f: {"from": old.get(f), "to": new.get(f)} for f in sorted(fields)
@@ -368,7 +368,7 @@ def patch_organization(ctx: Ctx, org_id: str, body: d.OrganizationPatch) -> d.Or
 
 # --- contacts, sites and service objects ----------------------------------------------
 
-CHILD_MODELS: dict[str, type[d.Record]] = {
+CHILD_MODELS: dict[str, type[Record]] = {
     "contact": d.Contact,
     "site": d.Site,
     "service_object": d.ServiceObject,
@@ -392,7 +392,7 @@ def _may_edit_children(ctx: Ctx, org_id: str, kind: str) -> None:
 
 
 def _create_child(ctx: Ctx, org_id: str, kind: str,
-                  build: Callable[[str], d.Record]) -> d.Record:
+                  build: Callable[[str], Record]) -> Record:
     _may_edit_children(ctx, org_id, kind)
     get_organization(ctx, org_id)
     child = build(ctx.new_id())
@@ -400,24 +400,24 @@ def _create_child(ctx: Ctx, org_id: str, kind: str,
     r = repo()
     r.require_organization(uow, ctx.tenant, org_id)
     r.put_child(uow, ctx.tenant, kind, child.model_dump(mode="json"), expected=None)
-    _audit(uow, ctx, f"{kind}_created", f"organization/{org_id}/{kind}/{child.id}",  # type: ignore[attr-defined]
+    _audit(uow, ctx, f"{kind}_created", f"organization/{org_id}/{kind}/{getattr(child, 'id', '')}",
            {"name": getattr(child, "name", "")})
     uow.commit()
     return child
 
 
-def create_contact(ctx: Ctx, org_id: str, body: d.ContactCreate) -> d.Record:
+def create_contact(ctx: Ctx, org_id: str, body: d.ContactCreate) -> Record:
     return _create_child(ctx, org_id, "contact", lambda new_id: d.Contact(
         id=new_id, organization_id=org_id, created_at=ctx.stamp, **body.model_dump()))
 
 
-def create_site(ctx: Ctx, org_id: str, body: d.SiteCreate) -> d.Record:
+def create_site(ctx: Ctx, org_id: str, body: d.SiteCreate) -> Record:
     return _create_child(ctx, org_id, "site", lambda new_id: d.Site(
         id=new_id, organization_id=org_id, created_at=ctx.stamp,
         map_url=d.map_url(body.location), **body.model_dump()))
 
 
-def create_service_object(ctx: Ctx, org_id: str, body: d.ServiceObjectCreate) -> d.Record:
+def create_service_object(ctx: Ctx, org_id: str, body: d.ServiceObjectCreate) -> Record:
     if body.site_id and repo().get_child(ctx.tenant, org_id, "site", body.site_id) is None:
         _visible_org_id(ctx, org_id)
         raise InvalidInput("The site is not one of this organisation's.",

@@ -234,8 +234,8 @@ class UnitOfWork:
         finally:
             self.ops = []
 
-    def _domain_error(self, exc: Any) -> Exception:
-        reasons = exc.response.get("CancellationReasons") or []
+    def _domain_error(self, exc: Exception) -> Exception:
+        reasons = getattr(exc, "response", {}).get("CancellationReasons") or []
         for op, reason in zip(self.ops, reasons, strict=False):
             if reason.get("Code") == "ConditionalCheckFailed" and op.on_condition_failure:
                 return op.on_condition_failure()
