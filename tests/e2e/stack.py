@@ -71,9 +71,9 @@ class Stack:
 
         threading.Thread(target=drain, daemon=True).start()
 
-    def stop(self) -> int:
+    def stop(self, sig: signal.Signals = signal.SIGTERM) -> int:
         assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
+        self.process.send_signal(sig)
         try:
             return self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:

@@ -3,6 +3,7 @@ a damaged state file without touching it."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import uuid
@@ -22,8 +23,9 @@ def test_stop_and_start_keeps_every_record_and_login(tmp_path: Path) -> None:
                                                            "name": "Kept"}, token=token)
         assert status == 201
     finally:
-        assert first.stop() == 0
+        assert first.stop(signal.SIGINT) == 0  # Ctrl-C
     assert (tmp_path / "state.pickle").stat().st_size > 0
+    assert not list(tmp_path.glob("*.tmp*"))  # written to a temporary file, then renamed
 
     second = Stack(state_dir=tmp_path).start()
     try:
