@@ -161,8 +161,7 @@ def reset_password(email: str, code: str, password: str) -> None:
         raise
 
 
-def create_user(email: str, name: str, tenant: str, roles: list[str],
-                temporary_password: str | None = None) -> str:
+def create_user(email: str, name: str, tenant: str, roles: list[str]) -> str:
     """Creates the Cognito user (Cognito mails the invitation) and returns its ``sub``."""
     cfg = get_config()
     params: dict[str, Any] = {
@@ -176,8 +175,6 @@ def create_user(email: str, name: str, tenant: str, roles: list[str],
         ],
         "DesiredDeliveryMediums": ["EMAIL"],
     }
-    if temporary_password:
-        params["TemporaryPassword"] = temporary_password
     try:
         answer = _cognito().admin_create_user(**params)
     except ClientError as exc:

@@ -71,6 +71,14 @@ def _changes(before: BaseModel, after: BaseModel, fields: set[str]) -> dict[str,
             if old.get(f) != new.get(f)}
 
 
+def _refuse_nulls(changes: dict[str, Any], required: tuple[str, ...]) -> None:
+    """A PATCH may leave out a required field, but not set it to null."""
+    nulls = [k for k in required if k in changes and changes[k] is None]
+    if nulls:
+        raise InvalidInput("These fields cannot be null.",
+                           [FieldError(("body", k), "must not be null", "null") for k in nulls])
+
+
 # --- who is calling -------------------------------------------------------------------
 
 
@@ -218,7 +226,7 @@ def _may_manage_users_of(ctx: Ctx, body: d.UserCreate) -> None:
     raise Forbidden("You may add portal users to your own organisation only.")
 
 
-def create_user(ctx: Ctx, body: d.UserCreate, temporary_password: str | None = None) -> d.User:
+def create_user(ctx: Ctx, body: d.UserCreate) -> d.User:
     _may_manage_users_of(ctx, body)
     roles = body.effective_roles()
     d.check_roles_fit_kind(body.kind, roles, known_roles(ctx.tenant))
@@ -227,7 +235,7 @@ def create_user(ctx: Ctx, body: d.UserCreate, temporary_password: str | None = N
         assert body.organization_id
         _require_org(ctx, body.organization_id, ("body", "organization_id"))
         contact = _contact_for_new_user(ctx, body)
-    user_id = cognito.create_user(body.email, body.name, ctx.tenant, roles, temporary_password)
+    user_id = cognito.create_user(body.email, body.name, ctx.tenant, roles)
     user = d.User(id=user_id, tenant=ctx.tenant, email=body.email, name=body.name,
                   kind=body.kind, roles=roles, organization_id=body.organization_id,
                   contact_id=contact.id if contact else None, language=body.language,
@@ -255,11 +263,7 @@ def patch_user(ctx: Ctx, user_id: str, body: d.UserPatch) -> d.User:
     current = get_user(ctx, user_id)
     _check_version(ctx, current.version)
     changes = body.model_dump(exclude_unset=True)
-    if None in (changes.get("name", 1), changes.get("roles", 1), changes.get("active", 1)):
-        raise InvalidInput("name, roles and active cannot be null.",
-                           [FieldError(("body", k), "must not be null")
-                            for k in ("name", "roles", "active")
-                            if k in changes and changes[k] is None])
+    _refuse_nulls(changes, ("name", "roles", "active"))
     if "roles" in changes:
         changes["roles"] = sorted(set(changes["roles"]))
         d.check_roles_fit_kind(current.kind, changes["roles"], known_roles(ctx.tenant))
@@ -340,11 +344,7 @@ def patch_organization(ctx: Ctx, org_id: str, body: d.OrganizationPatch) -> d.Or
     current = get_organization(ctx, org_id)
     _check_version(ctx, current.version)
     changes = body.model_dump(exclude_unset=True)
-    required = ("name", "kind", "ticket_visibility")
-    nulls = [k for k in required if k in changes and changes[k] is None]
-    if nulls:
-        raise InvalidInput("These fields cannot be null.",
-                           [FieldError(("body", k), "must not be null") for k in nulls])
+    _refuse_nulls(changes, ("name", "kind", "ticket_visibility"))
     r = repo()
     uow = UnitOfWork()
     main_contact = changes.get("main_contact_id")
