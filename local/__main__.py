@@ -103,16 +103,17 @@ class LocalStack:
         from local.seed import seed
         from local.server import LocalStackServer, outbox_route, tick_route
 
-        logins = [] if self.args.no_seed else seed(
-            os.environ.get("HELPDESK_DEMO_PASSWORD", DEMO_PASSWORD))
         runner = EventRunner(app=app, region="eu-west-1", sqs=boto3.client("sqs"),
                              s3=boto3.client("s3"))
-        runner.connect_s3_events()
         outbox = LocalOutbox(os.environ["COGNITO_USER_POOL_ID"], "eu-west-1")
         routes: dict[str, Any] = {"POST /_local/tick": tick_route(runner),
                                   "GET /_local/outbox": outbox_route(outbox)}
+        # Bind first: a taken port should stop the start before anything is seeded.
         self.http = LocalStackServer((self.args.host, self.args.port), app,
                                      ROOT / "portal", runner, routes, outbox)
+        runner.connect_s3_events()
+        logins = [] if self.args.no_seed else seed(
+            os.environ.get("HELPDESK_DEMO_PASSWORD", DEMO_PASSWORD))
         self.loop = BackgroundLoop(runner)
         self.loop.start()
         self.saver.start()
@@ -152,9 +153,15 @@ def main(argv: list[str] | None = None) -> int:
     except StateFileError as exc:
         print(f"Cannot start: {exc}", file=sys.stderr)
         return 2
-    stack.serve()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stack.stopped.set())
+    try:
+        stack.serve()
+    except OSError as exc:
+        stack.moto.stop()  # nothing was saved: the state file stays as it was
+        print(f"Cannot start: {args.host}:{args.port} is not free ({exc.strerror}); "
+              "choose another with PORT=...", file=sys.stderr)
+        return 1
     stack.stopped.wait()
     stack.stop()
     return 0
