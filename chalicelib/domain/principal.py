@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,8 @@ class Principal:
     kind: str
     organization_id: str | None
     language: str
+    # The directory record read to authenticate this request, so no use case reads it again.
+    record: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions

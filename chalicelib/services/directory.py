@@ -97,11 +97,12 @@ def load_principal(claims: Claims) -> Principal:
         kind=user["kind"],
         organization_id=user.get("organization_id"),
         language=user.get("language", "sv"),
+        record=user,
     )
 
 
 def get_me(ctx: Ctx) -> dict[str, Any]:
-    user = repo().get_user(ctx.tenant, ctx.principal.user_id)
+    user = ctx.principal.record or repo().get_user(ctx.tenant, ctx.principal.user_id)
     if user is None:
         raise NotFound("No such user.")
     return {
