@@ -392,16 +392,21 @@ def _may_edit_children(ctx: Ctx, org_id: str, kind: str) -> None:
     raise NotFound("No such organisation.")
 
 
-def _create_child(ctx: Ctx, org_id: str, kind: str,
-                  build: Callable[[str], Record]) -> Record:
+def _create_child(ctx: Ctx, org_id: str, kind: str, build: Callable[[str], Record],
+                  site_id: str | None = None) -> Record:
+    """Adds a contact, site or service object; ``site_id`` must be one of the organisation's."""
     _may_edit_children(ctx, org_id, kind)
-    get_organization(ctx, org_id)
-    child = build(ctx.new_id())
-    uow = UnitOfWork()
+    get_organization(ctx, org_id)  # unknown or another tenant's: 404 before anything else
     r = repo()
+    if site_id and r.get_child(ctx.tenant, org_id, "site", site_id) is None:
+        raise InvalidInput("The site is not one of this organisation's.",
+                           [FieldError(("body", "site_id"), "no such site")])
+    child_id = ctx.new_id()
+    child = build(child_id)
+    uow = UnitOfWork()
     r.require_organization(uow, ctx.tenant, org_id)
     r.put_child(uow, ctx.tenant, kind, child.model_dump(mode="json"), expected=None)
-    _audit(uow, ctx, f"{kind}_created", f"organization/{org_id}/{kind}/{getattr(child, 'id', '')}",
+    _audit(uow, ctx, f"{kind}_created", f"organization/{org_id}/{kind}/{child_id}",
            {"name": getattr(child, "name", "")})
     uow.commit()
     return child
@@ -419,12 +424,9 @@ def create_site(ctx: Ctx, org_id: str, body: d.SiteCreate) -> Record:
 
 
 def create_service_object(ctx: Ctx, org_id: str, body: d.ServiceObjectCreate) -> Record:
-    if body.site_id and repo().get_child(ctx.tenant, org_id, "site", body.site_id) is None:
-        _visible_org_id(ctx, org_id)
-        raise InvalidInput("The site is not one of this organisation's.",
-                           [FieldError(("body", "site_id"), "no such site")])
     return _create_child(ctx, org_id, "service_object", lambda new_id: d.ServiceObject(
-        id=new_id, organization_id=org_id, created_at=ctx.stamp, **body.model_dump()))
+        id=new_id, organization_id=org_id, created_at=ctx.stamp, **body.model_dump()),
+        site_id=body.site_id)
 
 
 # --- the in-app inbox -----------------------------------------------------------------

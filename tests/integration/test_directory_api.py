@@ -382,6 +382,7 @@ def test_another_tenants_ids_are_unknown_in_every_directory_endpoint(api: Api) -
         ("POST", f"/organizations/{org_id}/sites", {"name": "Spy"}),
         ("GET", f"/organizations/{org_id}/service-objects", None),
         ("POST", f"/organizations/{org_id}/service-objects", {"name": "Spy"}),
+        ("POST", f"/organizations/{org_id}/service-objects", {"name": "Spy", "site_id": "s1"}),
         ("GET", f"/users/{their_user}", None),
         ("PATCH", f"/users/{their_user}", {"name": "Spy"}),
         ("POST", "/notifications/o-1/read", None),
