@@ -110,7 +110,7 @@ class LocalStack:
                                   "GET /_local/outbox": outbox_route(outbox)}
         # Bind first: a taken port should stop the start before anything is seeded.
         self.http = LocalStackServer((self.args.host, self.args.port), app,
-                                     ROOT / "portal", runner, routes, outbox)
+                                     ROOT / "portal", routes, outbox)
         runner.connect_s3_events()
         logins = [] if self.args.no_seed else seed(
             os.environ.get("HELPDESK_DEMO_PASSWORD", DEMO_PASSWORD))

@@ -44,7 +44,7 @@ class LocalStackServer(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], app: Chalice, portal_dir: Path,
-                 runner: EventRunner, local_routes: dict[str, Any],
+                 local_routes: dict[str, Any],
                  outbox: LocalOutbox | None = None) -> None:
         super().__init__(address, _Handler)
         self.outbox = outbox
@@ -52,7 +52,6 @@ class LocalStackServer(ThreadingHTTPServer):
             app, ChaliceConfig.create(chalice_stage="local", lambda_timeout=30,
                                       lambda_memory_size=512, app_name="helpdesk"))
         self.portal_dir = portal_dir.resolve()
-        self.runner = runner
         self.local_routes = local_routes
 
     @property
