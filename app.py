@@ -3,7 +3,7 @@
 
 from chalice import Chalice
 
-from chalicelib.api import auth, directory, health
+from chalicelib.api import auth, directory, health, tickets
 from chalicelib.api.routing import check_every_route_guarded
 from chalicelib.logs import configure_logging
 
@@ -13,5 +13,6 @@ configure_logging(app)
 app.register_blueprint(health.bp)
 app.register_blueprint(auth.bp)
 app.register_blueprint(directory.bp)
+app.register_blueprint(tickets.bp)
 
 check_every_route_guarded(app)

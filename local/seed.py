@@ -12,6 +12,7 @@ from chalicelib.domain.principal import Principal
 from chalicelib.identity import cognito
 from chalicelib.services import directory as svc
 from chalicelib.services.context import Ctx
+from chalicelib.services.tenants import provision
 
 TENANTS = {"demo": "Demo Support AB", "other": "Other Oy"}
 
@@ -42,7 +43,7 @@ def _acme(ctx: Ctx) -> d.Organization:
 
 def seed_tenant(tenant: str, password: str) -> list[DemoLogin]:
     ctx = _system(tenant)
-    svc.provision_tenant(tenant, TENANTS[tenant], ctx.now)
+    provision(tenant, TENANTS[tenant], ctx.now)
     acme = _acme(ctx)
     people = [
         (f"admin@{tenant}.test", "Ada Admin", "staff", "admin"),

@@ -33,11 +33,12 @@ def provision(tenant: str, name: str, admin_email: str, admin_name: str) -> str:
     from chalicelib.domain.principal import Principal
     from chalicelib.services import directory as svc
     from chalicelib.services.context import Ctx
+    from chalicelib.services.tenants import provision
 
     if not TENANT_ID.match(tenant):
         raise ValueError("a tenant id is 2-40 lower-case letters, digits and dashes")
     now = datetime.now(UTC)
-    svc.provision_tenant(tenant, name, now)
+    provision(tenant, name, now)
     system = Ctx(Principal(tenant=tenant, user_id="provisioning", email="", roles=("admin",),
                            permissions=frozenset(p.value for p in Permission), kind="staff",
                            organization_id=None, language="en"), now)

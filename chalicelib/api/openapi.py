@@ -85,7 +85,7 @@ def _operation(op: Operation, refs: dict[tuple[type[BaseModel], str], Any]) -> d
     }
     if op.body is not None:
         spec["requestBody"] = {
-            "required": True,
+            "required": not op.body_optional,
             "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
         }
     spec["security"] = [] if op.guard is not None and op.public else [{"bearer": []}]

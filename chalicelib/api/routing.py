@@ -83,6 +83,8 @@ class Operation:
     if_match: bool = False
     errors: tuple[int, ...] = ()
     view: Callable[..., Any] | None = None
+    # The body may be left out entirely (e.g. an approval without a comment).
+    body_optional: bool = False
 
     @property
     def public(self) -> bool:
@@ -152,10 +154,11 @@ def route(
     idempotent: bool = False,
     if_match: bool = False,
     errors: tuple[int, ...] = (),
+    body_optional: bool = False,
 ) -> Callable[[Callable[[Call], Any]], Callable[[Call], Any]]:
     def register(handler: Callable[[Call], Any]) -> Callable[[Call], Any]:
         op = Operation(method, path, guard, summary, tag, body, query, response, status,
-                       idempotent, if_match, errors)
+                       idempotent, if_match, errors, body_optional=body_optional)
 
         def view(**params: str) -> Response:
             return dispatch(op, handler, bp.current_request, params)
@@ -264,7 +267,7 @@ def _parse_if_match(op: Operation, headers: dict[str, str]) -> int | None:
 
 
 def _parse_body(op: Operation, headers: dict[str, str], raw: bytes) -> Any:
-    if op.body is None:
+    if op.body is None or (op.body_optional and not raw.strip()):
         return None
     content_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
     if content_type != "application/json" and not content_type.endswith("+json"):

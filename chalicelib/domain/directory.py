@@ -4,6 +4,7 @@ sites and service objects, and the in-app inbox. Pure models and rules."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
@@ -35,7 +36,12 @@ StatusName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=
 
 
 class SupportHours(BaseModel):
-    """Opening hours in which SLA targets are measured (seed 002: weekdays 08-16)."""
+    """Opening hours in which SLA targets are measured (seed 002: weekdays 08-16).
+
+    Public holidays of ``holiday_country`` are closed (with the de facto closed eves,
+    such as Midsummer Eve, when ``closed_on_eves``); ``closed_days`` adds the tenant's
+    own closed dates and ``open_days`` opens dates the calendar would close.
+    """
 
     model_config = {"extra": "forbid"}
 
@@ -45,6 +51,21 @@ class SupportHours(BaseModel):
     )
     start: HHMM = "08:00"
     end: HHMM = "16:00"
+    holiday_country: Literal["SE", "FI"] | None = "SE"
+    closed_on_eves: bool = True
+    closed_days: list[date] = Field(default_factory=list, max_length=366)
+    open_days: list[date] = Field(default_factory=list, max_length=366)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
 
     @model_validator(mode="after")
     def _start_before_end(self) -> SupportHours:
@@ -52,7 +73,50 @@ class SupportHours(BaseModel):
             raise ValueError("start must be before end")
         if len(set(self.weekdays)) != len(self.weekdays):
             raise ValueError("weekdays must not repeat")
+        if not self.weekdays:
+            raise ValueError("at least one weekday must be open")
         return self
+
+
+Priority = Literal["low", "normal", "high", "urgent"]
+PRIORITIES: tuple[Priority, ...] = ("low", "normal", "high", "urgent")
+
+
+class SlaTarget(BaseModel):
+    """Targets in support hours: first public answer, and resolution."""
+
+    model_config = {"extra": "forbid"}
+
+    first_response_hours: float = Field(gt=0, le=2000, allow_inf_nan=False)
+    resolution_hours: float = Field(gt=0, le=10000, allow_inf_nan=False)
+
+
+def _default_sla_targets() -> dict[Priority, SlaTarget]:
+    return {
+        "urgent": SlaTarget(first_response_hours=1, resolution_hours=8),
+        "high": SlaTarget(first_response_hours=4, resolution_hours=16),
+        "normal": SlaTarget(first_response_hours=8, resolution_hours=40),
+        "low": SlaTarget(first_response_hours=16, resolution_hours=80),
+    }
+
+
+# Seed 004: screenshots and letters; office documents, text and zip archives too.
+DEFAULT_ATTACHMENT_TYPES = [
+    "image/*",
+    "application/pdf",
+    "text/plain",
+    "text/csv",
+    "application/zip",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.*",
+    "application/vnd.oasis.opendocument.*",
+    "message/rfc822",
+]
+MimePattern = Annotated[
+    str, StringConstraints(pattern=r"^[a-z]+/(\*|[a-z0-9][a-z0-9.+-]*(\.\*)?)$", max_length=120)
+]
 
 
 class NotificationChannels(BaseModel):
@@ -83,6 +147,11 @@ class SettingsBody(Command):
     )
     default_language: Language = "sv"
     name: ShortText = ""
+    sla_targets: dict[Priority, SlaTarget] = Field(default_factory=_default_sla_targets)
+    attachment_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+    attachment_types: list[MimePattern] = Field(
+        default_factory=lambda: list(DEFAULT_ATTACHMENT_TYPES), min_length=1, max_length=100
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> SettingsBody:
@@ -92,6 +161,9 @@ class SettingsBody(Command):
             raise ValueError("languages must not repeat")
         if self.default_language not in self.languages:
             raise ValueError("default_language must be one of languages")
+        missing = [p for p in PRIORITIES if p not in self.sla_targets]
+        if missing:
+            raise ValueError(f"sla_targets needs every priority; missing {', '.join(missing)}")
         return self
 
 

@@ -1,19 +1,32 @@
 """Time-sortable ids (ULIDs): 48 bits of milliseconds, 80 random bits, Crockford base32.
 
-Pure: the caller passes the time, so tests choose it.
+The caller passes the time, so tests choose it.
 """
 
 from __future__ import annotations
 
 import secrets
+import threading
 from datetime import datetime
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
+_lock = threading.Lock()
+_last = [0, 0]  # the millisecond and random part of the last id made in this process
+
+
 def new_ulid(now: datetime) -> str:
+    """Ids made in the same millisecond (and process) increase: a change's events sort in
+    the order they were made."""
     millis = int(now.timestamp() * 1000)
-    value = (millis << 80) | secrets.randbits(80)
+    with _lock:
+        if millis == _last[0]:
+            random_part = _last[1] + 1
+        else:
+            random_part = secrets.randbits(79)  # room to count up without overflowing
+        _last[0], _last[1] = millis, random_part
+    value = (millis << 80) | random_part
     chars = []
     for _ in range(26):
         chars.append(_ALPHABET[value & 31])

@@ -5,6 +5,7 @@ Access patterns (every one a GetItem or a Query):
 - settings of a tenant:           GetItem  PK=T#<t>            SK=SETTINGS
 - saved roles of a tenant:        Query    PK=T#<t>            SK begins_with ROLE#
 - a user / users of a tenant:     GetItem / Query PK=T#<t>     SK=USER#<id> / begins_with USER#
+- several users by id:            BatchGetItem    PK=T#<t>     SK=USER#<id>
 - an organisation:                GetItem  PK=T#<t>            SK=ORG#<id>
 - organisations by name (+prefix): Query   GSI1 GSI1PK=T#<t>#ORGS  GSI1SK begins_with <name key>
 - a customer number's owner:      GetItem  PK=T#<t>            SK=ORGNUM#<number>  (uniqueness)
@@ -20,7 +21,15 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.domain.errors import Conflict, NotFound, PreconditionFailed
-from chalicelib.store.dynamo import Item, Page, UnitOfWork, get_item, query, query_all
+from chalicelib.store.dynamo import (
+    Item,
+    Page,
+    UnitOfWork,
+    batch_get,
+    get_item,
+    query,
+    query_all,
+)
 from chalicelib.store.tables import GSI1, scoped_pk, tenant_pk
 
 SETTINGS = "SETTINGS"
@@ -74,6 +83,11 @@ class DirectoryRepository:
     def get_user(self, tenant: str, user_id: str) -> Item | None:
         item = get_item(self.table, tenant_pk(tenant), f"USER#{user_id}")
         return _strip_keys(item) if item else None
+
+    def get_users(self, tenant: str, user_ids: list[str]) -> dict[str, Item]:
+        """Several users in one BatchGetItem (at most 100)."""
+        keys = [{"PK": tenant_pk(tenant), "SK": f"USER#{u}"} for u in dict.fromkeys(user_ids)]
+        return {i["id"]: _strip_keys(i) for i in batch_get(self.table, keys)}
 
     def list_users(self, tenant: str, limit: int, start: dict[str, Any] | None) -> Page:
         page = query(

@@ -99,6 +99,25 @@ def query(
     )
 
 
+def batch_get(table: str, keys: list[Item]) -> list[Item]:
+    """Up to 100 items by key in one ``BatchGetItem`` (a second call only for what DynamoDB
+    left unprocessed). Order is not kept; missing items are left out."""
+    if not keys:
+        return []
+    if len(keys) > 100:
+        raise ValueError("BatchGetItem reads at most 100 keys")
+    ddb = client("dynamodb")
+    request: dict[str, Any] = {table: {"Keys": [serialize(k) for k in keys]}}
+    found: list[Item] = []
+    for _ in range(3):
+        answer = ddb.batch_get_item(RequestItems=request)
+        found.extend(deserialize(i) for i in answer.get("Responses", {}).get(table, []))
+        request = answer.get("UnprocessedKeys") or {}
+        if not request:
+            break
+    return found
+
+
 def query_all(table: str, key_condition: str, values: dict[str, Any], cap: int = 500) -> list[Item]:
     """Every item of a small, bounded partition (roles, a user's settings): at most ``cap``."""
     items: list[Item] = []

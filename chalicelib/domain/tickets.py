@@ -1,0 +1,548 @@
+"""Tickets: types, templates, the status machine, comments, attachments and history.
+
+Pure: no boto3, no clock, no I/O. Time and ids come in as arguments.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from chalicelib.domain.directory import Priority
+from chalicelib.domain.errors import BusinessRuleViolation, ErrorList
+from chalicelib.domain.models import Command, Email, Id, Name, Phone, Record
+
+# --- statuses and the state machine ---------------------------------------------------
+
+Status = Literal[
+    "new", "open", "waiting_on_customer", "waiting_on_third_party", "resolved", "closed"
+]
+STATUSES: tuple[Status, ...] = (
+    "new", "open", "waiting_on_customer", "waiting_on_third_party", "resolved", "closed"
+)
+Group = Literal["active", "closed"]
+
+# Every move a ticket may make, whoever asks. Resolving goes through ``resolve`` (it needs
+# a resolution), approval through ``approve``/``reject``; the table holds them all.
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    "new": frozenset({"open", "waiting_on_customer", "waiting_on_third_party", "resolved",
+                      "closed"}),
+    "open": frozenset({"waiting_on_customer", "waiting_on_third_party", "resolved", "closed"}),
+    "waiting_on_customer": frozenset({"open", "waiting_on_third_party", "resolved", "closed"}),
+    "waiting_on_third_party": frozenset({"open", "waiting_on_customer", "resolved", "closed"}),
+    "resolved": frozenset({"open", "closed"}),
+    "closed": frozenset({"open"}),
+}
+
+# What ``PATCH status`` may do: not resolve (``POST /resolve`` carries the resolution).
+PATCHABLE_TARGETS: frozenset[Status] = frozenset(
+    {"new", "open", "waiting_on_customer", "waiting_on_third_party", "closed"}
+)
+
+
+def group_of(status: str) -> Group:
+    return "closed" if status == "closed" else "active"
+
+
+def allowed_moves(current: Status) -> list[Status]:
+    return sorted(TRANSITIONS[current], key=STATUSES.index)
+
+
+class IllegalTransition(BusinessRuleViolation):
+    def __init__(self, current: Status, target: str, allowed: list[Status]) -> None:
+        names = ", ".join(allowed) or "none"
+        super().__init__(
+            f"A ticket cannot move from {current} to {target}; allowed: {names}."
+        )
+        self.extra = {"current": current, "allowed": list(allowed)}
+
+
+def check_transition(current: Status, target: Status,
+                     permitted: frozenset[Status] | None = None) -> None:
+    """Raises unless ``current -> target`` is an edge (and, if given, a permitted target)."""
+    allowed = [s for s in allowed_moves(current) if permitted is None or s in permitted]
+    if target not in allowed:
+        raise IllegalTransition(current, target, allowed)
+
+
+# --- ticket types ---------------------------------------------------------------------
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+FieldType = Literal["text", "number", "date", "reference"]
+TypeKind = Literal["standard", "suggestion", "third_party"]
+Channel = Literal["portal", "email", "phone", "staff"]
+
+
+class LocalizedName(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    sv: Name
+    fi: Name
+    en: Name
+
+
+class RequiredField(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    name: Slug
+    label: LocalizedName
+    type: FieldType = "text"
+
+
+class ThirdParty(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    name: Name
+    email: Email | None = None
+    phone: Phone | None = None
+    advice: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+
+class TicketTypeBody(Command):
+    name: LocalizedName
+    billable: bool = False
+    required_fields: list[RequiredField] = Field(default_factory=list, max_length=20)
+    kind: TypeKind = "standard"
+    third_party: ThirdParty | None = None
+    default_priority: Priority = "normal"
+    # Seed 002's checklist, shown on the form; per language.
+    help: dict[Literal["sv", "fi", "en"], Annotated[str, StringConstraints(max_length=2000)]] = (
+        Field(default_factory=dict)
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TicketTypeBody:
+        names = [f.name for f in self.required_fields]
+        if len(set(names)) != len(names):
+            raise ValueError("required_fields names must not repeat")
+        if self.kind == "third_party" and self.third_party is None:
+            raise ValueError("a third_party type needs third_party")
+        if self.kind != "third_party" and self.third_party is not None:
+            raise ValueError("only a third_party type has third_party")
+        return self
+
+
+class TicketTypePatch(Command):
+    name: LocalizedName | None = None
+    billable: bool | None = None
+    required_fields: list[RequiredField] | None = Field(default=None, max_length=20)
+    kind: TypeKind | None = None
+    third_party: ThirdParty | None = None
+    default_priority: Priority | None = None
+    help: dict[Literal["sv", "fi", "en"], Annotated[str, StringConstraints(max_length=2000)]] | None = None  # noqa: E501
+    active: bool | None = None
+
+
+class TicketType(TicketTypeBody, Record):
+    model_config = {"extra": "ignore", "frozen": False}
+
+    id: str
+    active: bool = True
+    builtin: bool = False
+    created_at: str
+    updated_at: str
+
+
+FieldValue = str | int | float
+REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/#:-]{0,63}$")
+
+
+def validate_fields(ticket_type: TicketType, given: dict[str, FieldValue]) -> dict[str, Any]:
+    """Checks a ticket's ``fields`` against its type: every missing, wrong-typed or unknown
+    field is reported at once (400). Returns the cleaned values."""
+    errors = ErrorList()
+    cleaned: dict[str, Any] = {}
+    spec = {f.name: f for f in ticket_type.required_fields}
+    for name in given:
+        if name not in spec:
+            errors.add(("body", "fields", name), f"not a field of the type {ticket_type.id}")
+    for name, field in spec.items():
+        value = given.get(name)
+        loc = ("body", "fields", name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            errors.add(loc, f"required by the type {ticket_type.id}")
+            continue
+        problem, clean = _check_value(field.type, value)
+        if problem:
+            errors.add(loc, problem)
+        else:
+            cleaned[name] = clean
+    errors.raise_if_any("The ticket's fields do not match its type.")
+    return cleaned
+
+
+def _check_value(kind: FieldType, value: FieldValue) -> tuple[str | None, Any]:
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return "must be a number", None
+        return None, value
+    if not isinstance(value, str):
+        return f"must be a string ({kind})", None
+    text = value.strip()
+    if kind == "date":
+        try:
+            return None, date.fromisoformat(text).isoformat()
+        except ValueError:
+            return "must be a date YYYY-MM-DD", None
+    if kind == "reference":
+        if not REFERENCE.fullmatch(text):
+            return "must be a reference: letters, digits and . _ / # : - (at most 64)", None
+        return None, text
+    if len(text) > 4000:
+        return "must be at most 4000 characters", None
+    return None, plain_text(text)
+
+
+# --- templates ------------------------------------------------------------------------
+
+Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+MAX_BODY = 20_000
+Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_BODY)]
+OptionalBody = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_BODY)]
+
+
+class TemplateBody(Command):
+    name: Name
+    ticket_type_id: Id
+    subject: Subject
+    body: OptionalBody = ""
+
+
+class TemplatePatch(Command):
+    name: Name | None = None
+    ticket_type_id: Id | None = None
+    subject: Subject | None = None
+    body: OptionalBody | None = None
+    active: bool | None = None
+
+
+class Template(TemplateBody, Record):
+    model_config = {"extra": "ignore", "frozen": False}
+
+    id: str
+    active: bool = True
+    builtin: bool = False
+    created_at: str
+    updated_at: str
+
+
+# --- tickets --------------------------------------------------------------------------
+
+
+class TicketCreate(Command):
+    subject: Subject | None = None
+    description: OptionalBody | None = None
+    ticket_type_id: Id | None = None
+    template_id: Id | None = None
+    fields: dict[Annotated[str, StringConstraints(max_length=40)], FieldValue] = Field(
+        default_factory=dict, max_length=20
+    )
+    priority: Priority | None = None
+    organization_id: Id | None = None
+    requester_id: Id | None = None
+    channel: Channel | None = None
+    watchers: list[Id] = Field(default_factory=list, max_length=20)
+
+
+class TicketPatch(Command):
+    status: Status | None = None
+    assignee_id: Id | None = None
+    priority: Priority | None = None
+    ticket_type_id: Id | None = None
+    watchers: list[Id] | None = Field(default=None, max_length=20)
+    # Why a ticket is closed by staff (e.g. a duplicate); recorded in the history.
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+
+
+class Approval(BaseModel):
+    state: Literal["pending", "approved", "rejected", "auto_approved"]
+    at: str | None = None
+    by: str | None = None
+    reason: str | None = None
+
+
+class TicketSummary(Record):
+    """What a list shows of a ticket."""
+
+    id: str
+    number: str
+    subject: str
+    status: Status
+    priority: Priority
+    ticket_type_id: str
+    organization_id: str
+    requester_id: str | None = None
+    assignee_id: str | None = None
+    channel: Channel
+    billable: bool = False
+    created_at: str
+    updated_at: str
+    first_response_due_at: str | None = None
+    resolution_due_at: str | None = None
+    approval_due_at: str | None = None
+
+
+class Ticket(TicketSummary):
+    description: str = ""
+    fields: dict[str, Any] = Field(default_factory=dict)
+    watchers: list[str] = Field(default_factory=list)
+    requester_name: str | None = None
+    created_by: str
+    template_id: str | None = None
+    first_response_at: str | None = None
+    resolved_at: str | None = None
+    resolution: str | None = None
+    approval: Approval | None = None
+    closed_at: str | None = None
+    closed_reason: str | None = None
+    total_hours: float = 0
+    comment_count: int = 0
+
+
+def ticket_number(n: int) -> str:
+    return f"T-{n}"
+
+
+FIRST_NUMBER = 1001
+
+# --- comments, attachments, history ---------------------------------------------------
+
+Hours = Annotated[float, Field(gt=0, le=24, allow_inf_nan=False)]
+
+
+class CommentCreate(Command):
+    body: Body
+    internal: bool = False
+    hours: Hours | None = None
+    attachment_ids: list[Id] = Field(default_factory=list, max_length=20)
+
+
+class Comment(BaseModel):
+    id: str
+    ticket_id: str
+    body: str
+    internal: bool
+    author_id: str
+    author_name: str | None = None
+    author_kind: Literal["staff", "contact", "system"]
+    via: Literal["portal", "email", "api"] = "api"
+    hours: float | None = None
+    attachment_ids: list[str] = Field(default_factory=list)
+    created_at: str
+
+
+class ResolveBody(Command):
+    resolution: Body
+    hours: Hours | None = None
+
+
+class RejectBody(Command):
+    reason: Body
+
+
+class ApproveBody(Command):
+    comment: OptionalBody = ""
+
+
+Filename = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ContentType = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=120,
+                           pattern=r"^[a-zA-Z]+/[a-zA-Z0-9][a-zA-Z0-9.+-]*$")
+]
+
+
+class AttachmentCreate(Command):
+    filename: Filename
+    content_type: ContentType
+    size: int = Field(ge=1, le=1024**3)
+    internal: bool = False
+
+
+class Attachment(BaseModel):
+    id: str
+    ticket_id: str
+    filename: str
+    content_type: str
+    size: int
+    internal: bool = False
+    state: Literal["pending", "uploaded"] = "pending"
+    uploaded_by: str
+    uploaded_by_name: str | None = None
+    created_at: str
+
+
+class Event(BaseModel):
+    id: str
+    at: str
+    actor: str
+    actor_name: str | None = None
+    type: str
+    data: dict[str, Any] = Field(default_factory=dict)
+    internal: bool = False
+
+
+def content_type_allowed(content_type: str, patterns: list[str]) -> bool:
+    """``image/*`` and ``application/vnd.oasis.opendocument.*`` style patterns."""
+    for pattern in patterns:
+        if pattern.endswith("*"):
+            if content_type.startswith(pattern[:-1]):
+                return True
+        elif content_type == pattern:
+            return True
+    return False
+
+
+def safe_filename(name: str) -> str:
+    """The last path part, without control characters: what we store and offer back."""
+    base = re.split(r"[\\/]", name)[-1]
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip(" .")
+    return base[:200] or "file"
+
+
+def key_filename(name: str) -> str:
+    """An ASCII form of a filename for the S3 key."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", folded).strip("_.")[:100] or "file"
+
+
+# --- text -----------------------------------------------------------------------------
+
+
+def plain_text(text: str) -> str:
+    """User text without markup: nh3 removes every tag (and script/style content); entities
+    are decoded so the stored text is what the user meant. Every renderer escapes."""
+    import nh3
+
+    cleaned = nh3.clean(text, tags=set())
+    return html.unescape(cleaned).strip()
+
+
+# --- search ---------------------------------------------------------------------------
+
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
+MIN_PREFIX = 3
+MAX_PREFIX = 15
+MAX_TERMS = 60
+NUMBER_QUERY = re.compile(r"^\s*(?:[Tt]-?)?(\d{1,9})\s*$")
+
+
+def words(text: str) -> list[str]:
+    """Case-folded words, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for w in WORD.findall(unicodedata.normalize("NFKC", text).casefold()):
+        seen.setdefault(w, None)
+    return list(seen)
+
+
+def search_terms(subject: str) -> list[str]:
+    """The index terms of a subject: every word, then the prefixes (3..15 characters) that
+    let a search for the start of a word find it. At most ``MAX_TERMS``."""
+    found = words(subject)
+    terms: dict[str, None] = {w[:MAX_PREFIX]: None for w in found if len(w) >= 2}
+    for w in found:
+        for length in range(MIN_PREFIX, min(len(w), MAX_PREFIX)):
+            terms.setdefault(w[:length], None)
+    return list(terms)[:MAX_TERMS]
+
+
+def query_terms(q: str) -> list[str]:
+    """The words of a search, longest (most selective) first, each cut to the indexed length."""
+    found = [w[:MAX_PREFIX] for w in words(q) if len(w) >= 2]
+    return sorted(dict.fromkeys(found), key=len, reverse=True)
+
+
+def matches_all(subject: str, terms: list[str]) -> bool:
+    """Every term starts some word of the subject."""
+    subject_words = words(subject)
+    return all(any(w.startswith(t) for w in subject_words) for t in terms)
+
+
+def number_in_query(q: str) -> int | None:
+    found = NUMBER_QUERY.fullmatch(q)
+    return int(found.group(1)) if found else None
+
+
+# --- the ready-made types and templates of a new tenant -------------------------------
+
+_CHECKLIST: dict[Literal["sv", "fi", "en"], str] = {
+    "sv": "1. Beskriv problemet eller frågan så noggrant som möjligt. 2. Ange person, faktura, "
+          "dokument, arbetsorder, objekt och/eller kundnummer som ärendet gäller. "
+          "3. Bifoga bilagor eller skärmdumpar.",
+    "fi": "1. Kuvaa ongelma tai kysymäsi asia mahdollisimman tarkasti. 2. Yksilöi henkilö, "
+          "lasku, asiakirja, työtilaus, kohde ja/tai asiakasnumero, jota pyyntösi koskee. "
+          "3. Lisää tarvittavat liitteet tai kuvankaappaukset mukaan.",
+    "en": "1. Describe the problem or question as precisely as you can. 2. Identify the person, "
+          "invoice, document, work order, site and/or customer number it concerns. "
+          "3. Attach files or screenshots.",
+}
+
+
+def default_ticket_types() -> list[tuple[str, TicketTypeBody]]:
+    """Seed 002 and 004: a technical fault is free, guidance and changes are billable,
+    suggestions need benefit and current problem, third-party issues name the third party."""
+
+    def n(sv: str, fi: str, en: str) -> LocalizedName:
+        return LocalizedName(sv=sv, fi=fi, en=en)
+
+    return [
+        ("technical_fault", TicketTypeBody(
+            name=n("Tekniskt fel", "Tekninen vika", "Technical fault"),
+            billable=False, default_priority="high", help=dict(_CHECKLIST))),
+        ("question", TicketTypeBody(
+            name=n("Fråga/vägledning", "Kysymys/opastus", "Question/guidance"),
+            billable=True, help=dict(_CHECKLIST))),
+        ("change_request", TicketTypeBody(
+            name=n("Ändringsbegäran", "Muutospyyntö", "Change request"),
+            billable=True, help=dict(_CHECKLIST))),
+        ("development_suggestion", TicketTypeBody(
+            name=n("Utvecklingsförslag", "Kehitysehdotus", "Development suggestion"),
+            kind="suggestion", default_priority="low",
+            required_fields=[
+                RequiredField(name="benefit", label=n(
+                    "Nytta", "Hyöty", "Benefit")),
+                RequiredField(name="current_problem", label=n(
+                    "Nuvarande problem", "Nykyinen ongelma", "Current problem")),
+            ],
+            help={
+                "sv": "Förslagen bedöms månadsvis av produktutvecklingen; vi kan inte svara "
+                      "på enskilda förslag.",
+                "fi": "Tuotekehitystiimi arvioi ehdotukset kuukausittain; emme voi vastata "
+                      "yksittäisiin ehdotuksiin.",
+                "en": "Suggestions are reviewed monthly by product development; we cannot "
+                      "reply to each one.",
+            })),
+        ("third_party", TicketTypeBody(
+            name=n("Tredjepartsärende", "Kolmannen osapuolen asia", "Third-party issue"),
+            kind="third_party",
+            third_party=ThirdParty(
+                name="E-invoice operator",
+                advice="Questions about sent or received e-invoices are answered fastest "
+                       "by the e-invoice operator: contact it directly.",
+            ))),
+    ]
+
+
+def default_templates() -> list[tuple[str, TemplateBody]]:
+    return [
+        ("tpl_technical_fault", TemplateBody(
+            name="Technical fault", ticket_type_id="technical_fault",
+            subject="Error in ", body="What happened:\n\nWhat I expected:\n\n"
+                                      "Invoice/document/work order number:\n")),
+        ("tpl_question", TemplateBody(
+            name="Question", ticket_type_id="question", subject="How do I ",
+            body="My question:\n\nWhere in the system:\n")),
+        ("tpl_change_request", TemplateBody(
+            name="Change request", ticket_type_id="change_request", subject="Please change ",
+            body="What should change:\n\nWhy:\n")),
+        ("tpl_development_suggestion", TemplateBody(
+            name="Development suggestion", ticket_type_id="development_suggestion",
+            subject="Suggestion: ", body="The suggestion:\n")),
+        ("tpl_third_party", TemplateBody(
+            name="E-invoice question", ticket_type_id="third_party",
+            subject="E-invoice: ", body="Invoice number:\n\nWhat happened:\n")),
+    ]

@@ -1,0 +1,969 @@
+"""Ticket use cases: types, templates, tickets, comments, attachments and history.
+
+Every change is one transaction holding the ticket and the events that record the
+change. Who may see a ticket is decided here, once (``_access``): staff with
+``tickets.view`` see all of the tenant's; a contact sees what their organisation's
+``ticket_visibility`` allows; anything else is a 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal, TypeVar
+
+from chalicelib.config import get_config
+from chalicelib.domain import tickets as t
+from chalicelib.domain.directory import TenantSettings
+from chalicelib.domain.errors import (
+    BusinessRuleViolation,
+    Conflict,
+    ErrorList,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+)
+from chalicelib.domain.models import utc_iso
+from chalicelib.domain.permissions import Permission as P
+from chalicelib.domain.support_hours import add_support_hours, calendar_for
+from chalicelib.services.context import Ctx
+from chalicelib.services.directory import get_settings
+from chalicelib.services.directory import repo as directory
+from chalicelib.store.clients import client
+from chalicelib.store.dynamo import Item, Page, UnitOfWork
+from chalicelib.store.tables import scoped_pk
+from chalicelib.store.tickets import (
+    NumberTaken,
+    Residual,
+    Stream,
+    TicketsRepository,
+    list_key,
+    require,
+)
+
+T = TypeVar("T")
+
+
+def repo() -> TicketsRepository:
+    return TicketsRepository(get_config().tickets_table)
+
+
+# --- provisioning -----------------------------------------------------------------------
+
+
+def provision_defaults(tenant: str, now: datetime) -> int:
+    """The ready-made types and templates of a new tenant; what exists is left alone."""
+    r, stamp, created = repo(), utc_iso(now), 0
+    existing_types = {i["id"] for i in r.list_types(tenant)}
+    existing_templates = {i["id"] for i in r.list_templates(tenant)}
+    uow = UnitOfWork()
+    for type_id, body in t.default_ticket_types():
+        if type_id not in existing_types:
+            r.put_type(uow, tenant, t.TicketType(**body.model_dump(), id=type_id, builtin=True,
+                                                 created_at=stamp, updated_at=stamp)
+                       .model_dump(mode="json"), expected=None)
+            created += 1
+    for template_id, tpl in t.default_templates():
+        if template_id not in existing_templates:
+            r.put_template(uow, tenant, t.Template(**tpl.model_dump(), id=template_id,
+                                                   builtin=True, created_at=stamp,
+                                                   updated_at=stamp).model_dump(mode="json"),
+                           expected=None)
+            created += 1
+    try:
+        uow.commit()
+    except Conflict:
+        return 0  # a concurrent provisioning won; its defaults are the same
+    return created
+
+
+# --- types ----------------------------------------------------------------------------
+
+
+def list_types(ctx: Ctx) -> list[t.TicketType]:
+    types = [t.TicketType.model_validate(i) for i in repo().list_types(ctx.tenant)]
+    if not ctx.principal.can(P.TICKET_TYPES_MANAGE):
+        types = [x for x in types if x.active]
+    return sorted(types, key=lambda x: (not x.builtin, x.created_at, x.id))
+
+
+def get_type(ctx: Ctx, type_id: str) -> t.TicketType:
+    return t.TicketType.model_validate(require(repo().get_type(ctx.tenant, type_id),
+                                               "ticket type"))
+
+
+def create_type(ctx: Ctx, body: t.TicketTypeBody) -> t.TicketType:
+    created = t.TicketType(**body.model_dump(), id=ctx.new_id(), created_at=ctx.stamp,
+                           updated_at=ctx.stamp)
+    uow = UnitOfWork()
+    repo().put_type(uow, ctx.tenant, created.model_dump(mode="json"), expected=None)
+    uow.commit()
+    return created
+
+
+def patch_type(ctx: Ctx, type_id: str, patch: t.TicketTypePatch) -> t.TicketType:
+    current = get_type(ctx, type_id)
+    _check_version(ctx, current.version)
+    changes = patch.model_dump(exclude_unset=True)
+    _refuse_nulls(changes, ("name", "billable", "required_fields", "kind", "default_priority",
+                            "help", "active"))
+    merged = {**current.model_dump(), **changes}
+    try:
+        # The whole type must still hold together (e.g. a third_party kind has a third party).
+        t.TicketTypeBody.model_validate({k: merged[k] for k in t.TicketTypeBody.model_fields})
+    except ValueError as exc:
+        raise InvalidInput("The changed type is not consistent.",
+                           [FieldError(("body",), str(exc).splitlines()[-1].strip())]) from None
+    updated = t.TicketType.model_validate({**merged, "updated_at": ctx.stamp,
+                                           "version": current.version + 1})
+    uow = UnitOfWork()
+    repo().put_type(uow, ctx.tenant, updated.model_dump(mode="json"), expected=current.version)
+    _commit_versioned(ctx, uow)
+    return updated
+
+
+def _active_type(ctx: Ctx, type_id: str, loc: tuple[str, ...]) -> t.TicketType:
+    item = repo().get_type(ctx.tenant, type_id)
+    if item is None or not item.get("active", True):
+        raise InvalidInput("No such ticket type.", [FieldError(loc, "no such ticket type")])
+    return t.TicketType.model_validate(item)
+
+
+# --- templates ------------------------------------------------------------------------
+
+
+def list_templates(ctx: Ctx) -> list[t.Template]:
+    found = [t.Template.model_validate(i) for i in repo().list_templates(ctx.tenant)]
+    if not ctx.principal.can(P.TEMPLATES_MANAGE):
+        found = [x for x in found if x.active]
+    return sorted(found, key=lambda x: (not x.builtin, x.name.casefold(), x.id))
+
+
+def create_template(ctx: Ctx, body: t.TemplateBody) -> t.Template:
+    _active_type(ctx, body.ticket_type_id, ("body", "ticket_type_id"))
+    created = t.Template(**body.model_dump(), id=ctx.new_id(), created_at=ctx.stamp,
+                         updated_at=ctx.stamp)
+    uow = UnitOfWork()
+    repo().put_template(uow, ctx.tenant, created.model_dump(mode="json"), expected=None)
+    uow.commit()
+    return created
+
+
+def patch_template(ctx: Ctx, template_id: str, patch: t.TemplatePatch) -> t.Template:
+    current = t.Template.model_validate(require(repo().get_template(ctx.tenant, template_id),
+                                                "template"))
+    _check_version(ctx, current.version)
+    changes = patch.model_dump(exclude_unset=True)
+    _refuse_nulls(changes, ("name", "ticket_type_id", "subject", "body", "active"))
+    if "ticket_type_id" in changes:
+        _active_type(ctx, changes["ticket_type_id"], ("body", "ticket_type_id"))
+    updated = current.model_copy(update={**changes, "updated_at": ctx.stamp,
+                                         "version": current.version + 1})
+    uow = UnitOfWork()
+    repo().put_template(uow, ctx.tenant, updated.model_dump(mode="json"),
+                        expected=current.version)
+    _commit_versioned(ctx, uow)
+    return updated
+
+
+# --- who may do what with a ticket ---------------------------------------------------------
+
+Level = Literal["read", "comment", "staff"]
+
+
+@dataclass(frozen=True)
+class Access:
+    ticket: t.Ticket
+    level: Level
+
+    @property
+    def staff(self) -> bool:
+        return self.level == "staff"
+
+
+def _contact_level(ctx: Ctx, ticket: Item) -> Level | None:
+    """What a contact may do with a ticket: their own always; the organisation's as its
+    ``ticket_visibility`` (or the contact admin's right) allows; nothing else."""
+    p = ctx.principal
+    if ticket.get("organization_id") != p.organization_id or p.organization_id is None:
+        return None
+    if ticket.get("requester_id") == p.user_id or p.user_id in ticket.get("watchers", []):
+        return "comment"
+    visibility = _org_visibility(ctx)
+    if visibility == "organization_comment":
+        return "comment"
+    if visibility == "organization_read" or p.can(P.TICKETS_VIEW_ORGANIZATION):
+        return "read"
+    return None
+
+
+def _org_visibility(ctx: Ctx) -> str:
+    org_id = ctx.principal.organization_id
+    org = directory().get_organization(ctx.tenant, org_id) if org_id else None
+    return str(org.get("ticket_visibility", "own")) if org else "own"
+
+
+def _access(ctx: Ctx, ticket_id: str, consistent: bool = False) -> Access:
+    item = repo().get_ticket(ctx.tenant, ticket_id, consistent=consistent)
+    if item is None:
+        raise NotFound("No such ticket.")
+    p = ctx.principal
+    if p.is_staff:
+        if not p.can(P.TICKETS_VIEW):
+            raise Forbidden("This needs the permission tickets.view.")
+        return Access(t.Ticket.model_validate(item), "staff")
+    level = _contact_level(ctx, item)
+    if level is None:
+        raise NotFound("No such ticket.")
+    return Access(t.Ticket.model_validate(item), level)
+
+
+def _require_comment(access: Access) -> None:
+    if access.level == "read":
+        raise Forbidden("Your organisation lets you read this ticket, not comment on it.")
+
+
+def get_ticket(ctx: Ctx, ticket_id: str) -> t.Ticket:
+    return _access(ctx, ticket_id).ticket
+
+
+# --- shared pieces --------------------------------------------------------------------
+
+
+def _check_version(ctx: Ctx, current: int) -> None:
+    if ctx.if_match is not None and ctx.if_match != current:
+        raise PreconditionFailed(
+            f"If-Match names version {ctx.if_match}, but the current version is {current}."
+        )
+
+
+def _commit_versioned(ctx: Ctx, uow: UnitOfWork) -> None:
+    """A lost race: 412 when the client named a version, 409 when it did not."""
+    try:
+        uow.commit()
+    except PreconditionFailed as exc:
+        if ctx.if_match is None:
+            raise Conflict(exc.detail) from None
+        raise
+
+
+def _refuse_nulls(changes: dict[str, Any], required: tuple[str, ...]) -> None:
+    nulls = [k for k in required if k in changes and changes[k] is None]
+    if nulls:
+        raise InvalidInput("These fields cannot be null.",
+                           [FieldError(("body", k), "must not be null", "null") for k in nulls])
+
+
+def _retry_on_race(action: Callable[[], T], attempts: int = 8) -> T:
+    """Appends (a comment, an attachment) do not depend on what the caller saw: when another
+    change won the race, read again and re-apply instead of failing."""
+    for attempt in range(attempts):
+        try:
+            return action()
+        except PreconditionFailed:
+            if attempt == attempts - 1:
+                raise Conflict("The ticket is changing quickly; try again.") from None
+            time.sleep(random.uniform(0, 0.02 * (attempt + 1)))
+    raise AssertionError("unreachable")
+
+
+def _event(ctx: Ctx, kind: str, data: dict[str, Any], internal: bool = False) -> Item:
+    return t.Event(id=ctx.new_id(), at=ctx.stamp, actor=ctx.principal.user_id,
+                   actor_name=ctx.principal.record.get("name"), type=kind, data=data,
+                   internal=internal).model_dump(mode="json")
+
+
+def _due(settings: TenantSettings, start: datetime, hours: float) -> str:
+    return utc_iso(add_support_hours(calendar_for(settings.support_hours), start, hours))
+
+
+def _parse_time(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def _save(ctx: Ctx, before: t.Ticket, after: t.Ticket, events: list[Item],
+          extra: Callable[[UnitOfWork], None] | None = None, versioned: bool = False) -> None:
+    """The ticket's next version and its events, in one transaction."""
+    r, uow = repo(), UnitOfWork()
+    r.put_ticket(uow, ctx.tenant, after.model_dump(mode="json"), expected=before.version)
+    for event in events:
+        r.add_event(uow, ctx.tenant, after.id, event)
+    if extra:
+        extra(uow)
+    if versioned:
+        _commit_versioned(ctx, uow)
+    else:
+        uow.commit()
+
+
+def _next(ticket: t.Ticket, ctx: Ctx, **changes: Any) -> t.Ticket:
+    return ticket.model_copy(update={**changes, "updated_at": ctx.stamp,
+                                     "version": ticket.version + 1})
+
+
+# --- creating -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Origin:
+    organization_id: str
+    requester_id: str | None
+    requester_name: str | None
+    channel: t.Channel
+
+
+def _origin(ctx: Ctx, body: t.TicketCreate) -> _Origin:
+    """Whose ticket it is: a contact's own, for their organisation through the portal; or,
+    from staff, the named organisation (and optionally one of its portal users)."""
+    return _staff_origin(ctx, body) if ctx.principal.is_staff else _contact_origin(ctx, body)
+
+
+def _contact_origin(ctx: Ctx, body: t.TicketCreate) -> _Origin:
+    p, errors = ctx.principal, ErrorList()
+    if body.organization_id and body.organization_id != p.organization_id:
+        errors.add(("body", "organization_id"),
+                   "a contact opens tickets for their own organisation only")
+    if body.requester_id and body.requester_id != p.user_id:
+        errors.add(("body", "requester_id"), "a contact is the requester of their tickets")
+    if body.channel not in (None, "portal"):
+        errors.add(("body", "channel"), "a contact's tickets come through the portal")
+    errors.raise_if_any()
+    if p.organization_id is None:
+        raise Forbidden("Your user belongs to no organisation.")
+    return _Origin(p.organization_id, p.user_id, p.record.get("name"), "portal")
+
+
+def _staff_origin(ctx: Ctx, body: t.TicketCreate) -> _Origin:
+    errors = ErrorList()
+    if not body.organization_id:
+        errors.add(("body", "organization_id"), "staff name the customer's organisation")
+    if body.channel not in (None, "phone", "staff"):
+        errors.add(("body", "channel"), "staff open tickets by phone or staff")
+    errors.raise_if_any()
+    assert body.organization_id
+    if directory().get_organization(ctx.tenant, body.organization_id) is None:
+        raise InvalidInput("No such organisation.",
+                           [FieldError(("body", "organization_id"), "no such organization")])
+    requester_name = None
+    if body.requester_id:
+        user = directory().get_user(ctx.tenant, body.requester_id)
+        if (user is None or user.get("kind") != "contact"
+                or user.get("organization_id") != body.organization_id):
+            raise InvalidInput("The requester must be a portal user of the organisation.",
+                               [FieldError(("body", "requester_id"), "no such contact user")])
+        requester_name = user.get("name")
+    return _Origin(body.organization_id, body.requester_id, requester_name,
+                   body.channel or "staff")
+
+
+def _check_watchers(ctx: Ctx, organization_id: str, watchers: list[str],
+                    loc: tuple[str, ...]) -> list[str]:
+    """Watchers are active staff, or portal users of the ticket's organisation."""
+    wanted = list(dict.fromkeys(watchers))
+    if not wanted:
+        return []
+    found = directory().get_users(ctx.tenant, wanted)
+    errors = ErrorList()
+    for index, user_id in enumerate(wanted):
+        user = found.get(user_id)
+        ok = user is not None and user.get("active", True) and (
+            user.get("kind") == "staff" or user.get("organization_id") == organization_id)
+        if not ok:
+            errors.add((*loc, index), "no such user, or not of this organisation")
+    errors.raise_if_any()
+    return wanted
+
+
+def create_ticket(ctx: Ctx, body: t.TicketCreate) -> t.Ticket:
+    errors = ErrorList()
+    template = None
+    if body.template_id:
+        item = repo().get_template(ctx.tenant, body.template_id)
+        if item is None or not item.get("active", True):
+            errors.add(("body", "template_id"), "no such template")
+        else:
+            template = t.Template.model_validate(item)
+    subject = body.subject or (template.subject.strip() if template else None)
+    type_id = body.ticket_type_id or (template.ticket_type_id if template else None)
+    description = body.description if body.description is not None else (
+        template.body if template else "")
+    if not subject:
+        errors.add(("body", "subject"), "required (or a template that has one)")
+    if not type_id:
+        errors.add(("body", "ticket_type_id"), "required (or a template that has one)")
+    errors.raise_if_any()
+    assert subject and type_id
+    origin = _origin(ctx, body)
+    ticket_type = _active_type(ctx, type_id, ("body", "ticket_type_id"))
+    fields = t.validate_fields(ticket_type, body.fields)
+    watchers = _check_watchers(ctx, origin.organization_id, body.watchers, ("body", "watchers"))
+    settings = get_settings(ctx)
+    priority = body.priority or ticket_type.default_priority
+    target = settings.sla_targets[priority]
+    clean_subject = t.plain_text(subject)
+    if not clean_subject:
+        raise InvalidInput("The subject is empty once markup is removed.",
+                           [FieldError(("body", "subject"), "no text left")])
+    ticket_id = ctx.new_id()
+
+    def attempt() -> t.Ticket:
+        r = repo()
+        previous = r.last_number(ctx.tenant)
+        number = (previous or t.FIRST_NUMBER - 1) + 1
+        ticket = t.Ticket(
+            id=ticket_id, number=t.ticket_number(number), subject=clean_subject,
+            description=t.plain_text(description), status="new", priority=priority,
+            ticket_type_id=ticket_type.id, organization_id=origin.organization_id,
+            requester_id=origin.requester_id, requester_name=origin.requester_name,
+            channel=origin.channel, billable=ticket_type.billable, created_at=ctx.stamp,
+            updated_at=ctx.stamp, created_by=ctx.principal.user_id, fields=fields,
+            watchers=watchers, template_id=template.id if template else None,
+            first_response_due_at=_due(settings, ctx.now, target.first_response_hours),
+            resolution_due_at=_due(settings, ctx.now, target.resolution_hours),
+        )
+        item = ticket.model_dump(mode="json")
+        uow = UnitOfWork()
+        r.claim_number(uow, ctx.tenant, previous, number, ticket_id)
+        r.put_ticket(uow, ctx.tenant, item, expected=None)
+        r.add_event(uow, ctx.tenant, ticket_id, _event(ctx, "created", {
+            "number": ticket.number, "subject": ticket.subject, "channel": ticket.channel,
+            "ticket_type_id": ticket.ticket_type_id, "priority": ticket.priority,
+            "organization_id": ticket.organization_id}))
+        r.index_subject(uow, ctx.tenant, item, t.search_terms(ticket.subject))
+        uow.commit()
+        return ticket
+
+    for round_ in range(25):
+        try:
+            return attempt()
+        except NumberTaken:
+            time.sleep(random.uniform(0, 0.01 * (round_ + 1)))
+    raise Conflict("Too many tickets are being created at once; try again.")
+
+
+# --- listing --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketFilters:
+    status: str | None = None  # a status, "active", or None for all
+    ticket_type_id: str | None = None
+    assignee: str | None = None  # a user id, "me" or "none"
+    organization_id: str | None = None
+    requester: str | None = None  # a user id or "me"
+    q: str = ""
+    updated_after: str | None = None
+
+
+def _groups(status: str | None) -> list[str]:
+    if status is None:
+        return ["active", "closed"]
+    if status == "active":
+        return ["active"]
+    return [t.group_of(status)]
+
+
+def _contact_scope(ctx: Ctx, organization: str | None,
+                   requester: str | None) -> tuple[str, str | None] | None:
+    """A contact's list is their organisation's, or only their own tickets when the
+    organisation's visibility is ``own``. None: the filters ask for what they cannot see."""
+    p = ctx.principal
+    if p.organization_id is None or organization not in (None, p.organization_id):
+        return None
+    can_see_org = (p.can(P.TICKETS_VIEW_ORGANIZATION)
+                   or _org_visibility(ctx) in ("organization_read", "organization_comment"))
+    if not can_see_org:
+        if requester not in (None, p.user_id):
+            return None
+        requester = p.user_id
+    return p.organization_id, requester
+
+
+def _plan(ctx: Ctx, f: TicketFilters) -> tuple[list[Stream], Residual]:
+    """Chooses the list index that answers the most selective filter; the other filters
+    are applied while reading. Contacts are held to what they may see."""
+    tenant, p = ctx.tenant, ctx.principal
+    assignee = p.user_id if f.assignee == "me" else f.assignee
+    requester = p.user_id if f.requester == "me" else f.requester
+    organization = f.organization_id
+    if not p.is_staff:
+        scope = _contact_scope(ctx, organization, requester)
+        if scope is None:
+            return [], Residual()
+        organization, requester = scope
+    elif not p.can(P.TICKETS_VIEW):
+        raise Forbidden("This needs the permission tickets.view.")
+
+    # The dimension served by an index, most selective first; the rest become filters.
+    dimensions = [("TASSIGNEE", "GSI3", assignee), ("TREQ", "GSI4", requester),
+                  ("TORG", "GSI2", organization), ("TTYPE", "GSI5", f.ticket_type_id)]
+    chosen = next(((d, i, v) for d, i, v in dimensions if v), None)
+    exact_status = f.status if f.status not in (None, "active") else None
+    if chosen is None and exact_status:
+        streams = [Stream("GSI6", scoped_pk(tenant, "TSTATUS", exact_status))]
+        exact_status = None
+    elif chosen is None:
+        streams = [Stream("GSI1", scoped_pk(tenant, "TICKETS", g)) for g in _groups(f.status)]
+    else:
+        d, index, value = chosen
+        streams = [Stream(index, list_key(tenant, d, value, g)) for g in _groups(f.status)]
+    served = chosen[0] if chosen else None
+    wanted = {"assignee_id": (assignee, "TASSIGNEE"), "requester_id": (requester, "TREQ"),
+              "organization_id": (organization, "TORG"),
+              "ticket_type_id": (f.ticket_type_id, "TTYPE"), "status": (exact_status, None)}
+    return streams, _residual({a: v for a, (v, d) in wanted.items() if v and d != served})
+
+
+def _residual(filters: dict[str, str]) -> Residual:
+    clauses, values, names = [], {}, {}
+    for attribute, value in filters.items():
+        if attribute == "assignee_id" and value == "none":
+            clauses.append("attribute_not_exists(assignee_id)")
+            continue
+        clauses.append(f"#{attribute} = :{attribute}")
+        values[f":{attribute}"] = value
+        names[f"#{attribute}"] = attribute
+    return Residual(" AND ".join(clauses) or None, values or None, names or None)
+
+
+def list_tickets(ctx: Ctx, f: TicketFilters, limit: int,
+                 positions: dict[str, str]) -> tuple[list[t.TicketSummary], dict[str, str] | None]:
+    if f.q.strip():
+        return _search(ctx, f, limit, positions)
+    streams, residual = _plan(ctx, f)
+    if not streams:
+        return [], None
+    items, after = repo().list_tickets(streams, residual, limit, positions, f.updated_after)
+    return [t.TicketSummary.model_validate(i) for i in items], after
+
+
+def _matches(ticket: Item, f: TicketFilters, ctx: Ctx) -> bool:
+    p = ctx.principal
+    assignee = p.user_id if f.assignee == "me" else f.assignee
+    requester = p.user_id if f.requester == "me" else f.requester
+    checks = [
+        f.status is None or (f.status == "active" and ticket["status"] != "closed")
+        or ticket["status"] == f.status,
+        not f.ticket_type_id or ticket["ticket_type_id"] == f.ticket_type_id,
+        not assignee or (ticket.get("assignee_id") or "none") == assignee,
+        not requester or ticket.get("requester_id") == requester,
+        not f.organization_id or ticket["organization_id"] == f.organization_id,
+        not f.updated_after or ticket["updated_at"] > f.updated_after,
+    ]
+    return all(checks) and (p.is_staff or _contact_level(ctx, ticket) is not None)
+
+
+def _search(ctx: Ctx, f: TicketFilters, limit: int,
+            positions: dict[str, str]) -> tuple[list[t.TicketSummary], dict[str, str] | None]:
+    """``q``: a ticket number (``T-1001`` or ``1001``), or words that start words of the
+    subject. One Query on the word index plus one BatchGetItem per page."""
+    p, r = ctx.principal, repo()
+    if p.is_staff and not p.can(P.TICKETS_VIEW):
+        raise Forbidden("This needs the permission tickets.view.")
+    number = t.number_in_query(f.q)
+    if number is not None:
+        if positions:
+            return [], None
+        ticket_id = r.ticket_id_by_number(ctx.tenant, number)
+        item = r.get_ticket(ctx.tenant, ticket_id) if ticket_id else None
+        found = [item] if item and _matches(item, f, ctx) else []
+        return [t.TicketSummary.model_validate(i) for i in found], None
+    terms = t.query_terms(f.q)
+    if not terms:
+        return [], None
+    residual = Residual()
+    if not p.is_staff:
+        # Contacts read only their organisation's entries of the index.
+        residual = Residual("organization_id = :org", {":org": p.organization_id or "-"})
+    start = json.loads(positions["0"]) if positions.get("0") else None
+    page = r.search(ctx.tenant, terms[0], limit, start, residual)
+    tickets = r.get_tickets(ctx.tenant, [i["SK"] for i in page.items])
+    found = [tickets[i["SK"]] for i in page.items if i["SK"] in tickets]
+    kept = [i for i in found if t.matches_all(i["subject"], terms[1:]) and _matches(i, f, ctx)]
+    after = {"0": json.dumps(page.last_key)} if page.last_key else None
+    return [t.TicketSummary.model_validate(i) for i in kept], after
+
+
+# --- changing -------------------------------------------------------------------------
+
+
+Change = tuple[dict[str, Any], list[Item]]
+
+
+def patch_ticket(ctx: Ctx, ticket_id: str, patch: t.TicketPatch) -> t.Ticket:
+    access = _access(ctx, ticket_id)
+    if not access.staff:
+        raise Forbidden("Only staff change a ticket's status, assignee, priority or type.")
+    current, p = access.ticket, ctx.principal
+    _check_version(ctx, current.version)
+    changes = patch.model_dump(exclude_unset=True)
+    _refuse_nulls(changes, ("status", "priority", "ticket_type_id", "watchers"))
+    for name in changes:
+        wanted = P.TICKETS_ASSIGN if name == "assignee_id" else P.TICKETS_EDIT
+        if name != "reason" and not p.can(wanted):
+            raise Forbidden(f"Changing {name} needs the permission {wanted.value}.")
+    steps: dict[str, Callable[[Ctx, t.Ticket, Any, dict[str, Any]], Change]] = {
+        "status": _patch_status, "assignee_id": _patch_assignee, "priority": _patch_priority,
+        "ticket_type_id": _patch_type, "watchers": _patch_watchers,
+    }
+    updates: dict[str, Any] = {}
+    events: list[Item] = []
+    for name, step in steps.items():
+        if name in changes and changes[name] != getattr(current, name):
+            more, happened = step(ctx, current, changes[name], changes)
+            updates |= more
+            events += happened
+    if not events:
+        return current
+    updated = _next(current, ctx, **updates)
+    _save(ctx, current, updated, events, versioned=True)
+    return updated
+
+
+def _patch_status(ctx: Ctx, current: t.Ticket, target: t.Status,
+                  changes: dict[str, Any]) -> Change:
+    t.check_transition(current.status, target, t.PATCHABLE_TARGETS)
+    reason = changes.get("reason")
+    return (_status_updates(ctx, current, target, reason),
+            [_event(ctx, "status_changed", {"from": current.status, "to": target,
+                                            "reason": reason})])
+
+
+def _patch_assignee(ctx: Ctx, current: t.Ticket, new: str | None,
+                    changes: dict[str, Any]) -> Change:
+    if new is not None:
+        user = directory().get_user(ctx.tenant, new)
+        if user is None or user.get("kind") != "staff" or not user.get("active", True):
+            raise InvalidInput("The assignee must be an active staff user.",
+                               [FieldError(("body", "assignee_id"), "no such staff user")])
+    return ({"assignee_id": new},
+            [_event(ctx, "assigned", {"from": current.assignee_id, "to": new})])
+
+
+def _patch_priority(ctx: Ctx, current: t.Ticket, priority: str,
+                    changes: dict[str, Any]) -> Change:
+    """The SLA targets follow the new priority, counted from the ticket's creation."""
+    settings = get_settings(ctx)
+    target = settings.sla_targets[priority]  # type: ignore[index]
+    created = _parse_time(current.created_at)
+    updates: dict[str, Any] = {
+        "priority": priority,
+        "resolution_due_at": _due(settings, created, target.resolution_hours),
+    }
+    if current.first_response_at is None:
+        updates["first_response_due_at"] = _due(settings, created, target.first_response_hours)
+    return updates, [_event(ctx, "priority_changed", {
+        "from": current.priority, "to": priority,
+        "resolution_due_at": updates["resolution_due_at"]})]
+
+
+def _patch_type(ctx: Ctx, current: t.Ticket, type_id: str, changes: dict[str, Any]) -> Change:
+    """Staff may re-type (seed 004); the history says whether billing changed."""
+    new_type = _active_type(ctx, type_id, ("body", "ticket_type_id"))
+    return ({"ticket_type_id": new_type.id, "billable": new_type.billable},
+            [_event(ctx, "retyped", {
+                "from": current.ticket_type_id, "to": new_type.id,
+                "billable_from": current.billable, "billable_to": new_type.billable,
+                "billing_changed": current.billable != new_type.billable})])
+
+
+def _patch_watchers(ctx: Ctx, current: t.Ticket, watchers: list[str],
+                    changes: dict[str, Any]) -> Change:
+    checked = _check_watchers(ctx, current.organization_id, watchers, ("body", "watchers"))
+    if checked == current.watchers:
+        return {}, []
+    return ({"watchers": checked},
+            [_event(ctx, "watchers_changed", {"from": current.watchers, "to": checked},
+                    internal=True)])
+
+
+def _status_updates(ctx: Ctx, current: t.Ticket, target: t.Status,
+                    reason: str | None) -> dict[str, Any]:
+    updates: dict[str, Any] = {"status": target}
+    if target == "closed":
+        updates |= {"closed_at": ctx.stamp, "closed_reason": "closed_by_staff",
+                    "approval_due_at": None}
+    elif current.status in ("resolved", "closed"):
+        # Reopened: whatever waited for approval is off.
+        updates |= {"closed_at": None, "closed_reason": None, "approval_due_at": None,
+                    "approval": None, "resolved_at": None}
+    return updates
+
+
+def _comment(ctx: Ctx, ticket_id: str, body: str, internal: bool, hours: float | None,
+             attachment_ids: list[str] | None = None, via: str = "api") -> Item:
+    return t.Comment(id=ctx.new_id(), ticket_id=ticket_id, body=body, internal=internal,
+                     author_id=ctx.principal.user_id,
+                     author_name=ctx.principal.record.get("name"),
+                     author_kind="staff" if ctx.principal.is_staff else "contact",
+                     via=via,  # type: ignore[arg-type]
+                     hours=hours, attachment_ids=attachment_ids or [],
+                     created_at=ctx.stamp).model_dump(mode="json")
+
+
+def _check_comment_rights(ctx: Ctx, access: Access, body: t.CommentCreate) -> None:
+    errors = ErrorList()
+    if not access.staff:
+        _require_comment(access)
+        if body.internal:
+            errors.add(("body", "internal"), "only staff write internal comments")
+        if body.hours is not None:
+            errors.add(("body", "hours"), "only staff record time")
+    elif body.internal and not ctx.principal.can(P.TICKETS_COMMENT_INTERNAL):
+        raise Forbidden("Internal comments need the permission tickets.comment_internal.")
+    errors.raise_if_any()
+    if access.ticket.status == "closed" and not access.staff:
+        raise BusinessRuleViolation("The ticket is closed; open a new ticket instead.")
+
+
+def _comment_effects(ctx: Ctx, access: Access, internal: bool) -> Change:
+    """A public staff answer is the first response and opens a new ticket; a customer's
+    answer to a ticket waiting on them puts the ball back with support."""
+    current, updates, events = access.ticket, {}, []
+    target: t.Status | None = None
+    if access.staff and not internal:
+        if current.first_response_at is None:
+            updates["first_response_at"] = ctx.stamp
+        if current.status == "new":
+            target = "open"
+    if not access.staff and current.status == "waiting_on_customer":
+        target = "open"
+    if target:
+        updates["status"] = target
+        events.append(_event(ctx, "status_changed", {"from": current.status, "to": target}))
+    return updates, events
+
+
+def add_comment(ctx: Ctx, ticket_id: str, body: t.CommentCreate) -> t.Comment:
+    text = t.plain_text(body.body)
+    if not text:
+        raise InvalidInput("The comment is empty once markup is removed.",
+                           [FieldError(("body", "body"), "no text left")])
+
+    def attempt() -> t.Comment:
+        access = _access(ctx, ticket_id, consistent=True)
+        current = access.ticket
+        _check_comment_rights(ctx, access, body)
+        _check_attachments(ctx, current.id, body.attachment_ids, access.staff)
+        comment = _comment(ctx, current.id, text, body.internal, body.hours, body.attachment_ids)
+        updates, events = _comment_effects(ctx, access, body.internal)
+        updates["comment_count"] = current.comment_count + 1
+        if body.hours:
+            updates["total_hours"] = round(current.total_hours + body.hours, 2)
+        events.insert(0, _event(ctx, "commented", {
+            "comment_id": comment["id"], "internal": body.internal, "hours": body.hours},
+            internal=body.internal))
+        updated = _next(current, ctx, **updates)
+        _save(ctx, current, updated, events,
+              extra=lambda uow: repo().add_comment(uow, ctx.tenant, current.id, comment))
+        return t.Comment.model_validate(comment)
+
+    return _retry_on_race(attempt)
+
+
+def _check_attachments(ctx: Ctx, ticket_id: str, ids: list[str], staff: bool) -> None:
+    if not ids:
+        return
+    found = {a["id"]: a for a in repo().get_attachments(ctx.tenant, ticket_id, ids)}
+    errors = ErrorList()
+    for index, attachment_id in enumerate(ids):
+        attachment = found.get(attachment_id)
+        if attachment is None or (attachment.get("internal") and not staff):
+            errors.add(("body", "attachment_ids", index), "no such attachment on this ticket")
+    errors.raise_if_any()
+
+
+def list_comments(ctx: Ctx, ticket_id: str, limit: int, start: dict[str, Any] | None) -> Page:
+    access = _access(ctx, ticket_id)
+    return repo().list_children(ctx.tenant, ticket_id, "COMMENT", not access.staff, limit, start)
+
+
+def list_events(ctx: Ctx, ticket_id: str, limit: int, start: dict[str, Any] | None) -> Page:
+    access = _access(ctx, ticket_id)
+    return repo().list_children(ctx.tenant, ticket_id, "EVENT", not access.staff, limit, start)
+
+
+# --- resolution and approval ------------------------------------------------------------
+
+
+def resolve(ctx: Ctx, ticket_id: str, body: t.ResolveBody) -> t.Ticket:
+    access = _access(ctx, ticket_id, consistent=True)
+    if not access.staff:
+        raise Forbidden("Only staff resolve tickets.")
+    current = access.ticket
+    t.check_transition(current.status, "resolved")
+    text = t.plain_text(body.resolution)
+    if not text:
+        raise InvalidInput("The resolution is empty once markup is removed.",
+                           [FieldError(("body", "resolution"), "no text left")])
+    settings = get_settings(ctx)
+    due = utc_iso(ctx.now + timedelta(hours=settings.approval_reminder_hours))
+    comment = _comment(ctx, current.id, text, False, body.hours)
+    updates: dict[str, Any] = {
+        "status": "resolved", "resolved_at": ctx.stamp, "resolution": text,
+        "approval": t.Approval(state="pending"), "approval_due_at": due,
+        "comment_count": current.comment_count + 1,
+        "first_response_at": current.first_response_at or ctx.stamp,
+    }
+    if body.hours:
+        updates["total_hours"] = round(current.total_hours + body.hours, 2)
+    updated = _next(current, ctx, **updates)
+    events = [
+        _event(ctx, "status_changed", {"from": current.status, "to": "resolved"}),
+        _event(ctx, "resolved", {"comment_id": comment["id"], "billable": current.billable,
+                                 "approval_due_at": due, "hours": body.hours}),
+    ]
+    _save(ctx, current, updated, events,
+          extra=lambda uow: repo().add_comment(uow, ctx.tenant, current.id, comment),
+          versioned=True)
+    return updated
+
+
+def _approver_access(ctx: Ctx, ticket_id: str) -> Access:
+    """The requester's side answers: the requester and the organisation's contacts who may
+    comment, or staff holding ``tickets.approve`` (e.g. on the customer's word by phone)."""
+    access = _access(ctx, ticket_id, consistent=True)
+    if access.staff:
+        if not ctx.principal.can(P.TICKETS_APPROVE):
+            raise Forbidden("This needs the permission tickets.approve.")
+    else:
+        _require_comment(access)
+    if access.ticket.status != "resolved":
+        raise BusinessRuleViolation(
+            f"Only a resolved ticket can be approved or rejected; this one is "
+            f"{access.ticket.status}.")
+    return access
+
+
+def approve(ctx: Ctx, ticket_id: str, body: t.ApproveBody | None) -> t.Ticket:
+    current = _approver_access(ctx, ticket_id).ticket
+    updated = _next(current, ctx, status="closed", closed_at=ctx.stamp, closed_reason="approved",
+                    approval=t.Approval(state="approved", at=ctx.stamp,
+                                        by=ctx.principal.user_id),
+                    approval_due_at=None)
+    events = [_event(ctx, "approved", {"comment": body.comment if body else ""}),
+              _event(ctx, "status_changed", {"from": "resolved", "to": "closed"})]
+    text = t.plain_text(body.comment) if body and body.comment else ""
+    extra = None
+    if text:
+        comment = _comment(ctx, current.id, text, False, None)
+        updated = updated.model_copy(update={"comment_count": current.comment_count + 1})
+        extra = lambda uow: repo().add_comment(uow, ctx.tenant, current.id, comment)  # noqa: E731
+    _save(ctx, current, updated, events, extra=extra, versioned=True)
+    return updated
+
+
+def reject(ctx: Ctx, ticket_id: str, body: t.RejectBody) -> t.Ticket:
+    current = _approver_access(ctx, ticket_id).ticket
+    reason = t.plain_text(body.reason)
+    if not reason:
+        raise InvalidInput("The reason is empty once markup is removed.",
+                           [FieldError(("body", "reason"), "no text left")])
+    comment = _comment(ctx, current.id, reason, False, None)
+    updated = _next(current, ctx, status="open", approval_due_at=None, resolved_at=None,
+                    approval=t.Approval(state="rejected", at=ctx.stamp,
+                                        by=ctx.principal.user_id, reason=reason),
+                    comment_count=current.comment_count + 1)
+    events = [_event(ctx, "rejected", {"reason": reason, "comment_id": comment["id"]}),
+              _event(ctx, "status_changed", {"from": "resolved", "to": "open"})]
+    _save(ctx, current, updated, events,
+          extra=lambda uow: repo().add_comment(uow, ctx.tenant, current.id, comment),
+          versioned=True)
+    return updated
+
+
+# --- attachments ----------------------------------------------------------------------
+
+UPLOAD_SECONDS = 15 * 60
+DOWNLOAD_SECONDS = 5 * 60
+
+
+def _object_key(tenant: str, ticket_id: str, attachment_id: str, filename: str) -> str:
+    return f"t/{tenant}/tickets/{ticket_id}/{attachment_id}/{t.key_filename(filename)}"
+
+
+def create_attachment(ctx: Ctx, ticket_id: str, body: t.AttachmentCreate) -> dict[str, Any]:
+    access = _access(ctx, ticket_id)
+    errors = ErrorList()
+    if not access.staff:
+        _require_comment(access)
+        if body.internal:
+            errors.add(("body", "internal"), "only staff add internal attachments")
+        if access.ticket.status == "closed":
+            raise BusinessRuleViolation("The ticket is closed; open a new ticket instead.")
+    settings = get_settings(ctx)
+    if not t.content_type_allowed(body.content_type, settings.attachment_types):
+        errors.add(("body", "content_type"), f"{body.content_type} files are not accepted")
+    if body.size > settings.attachment_max_bytes:
+        errors.add(("body", "size"),
+                   f"larger than the limit of {settings.attachment_max_bytes} bytes")
+    errors.raise_if_any()
+    attachment_id = ctx.new_id()
+    filename = t.safe_filename(body.filename)
+    key = _object_key(ctx.tenant, ticket_id, attachment_id, filename)
+    attachment = {**t.Attachment(
+        id=attachment_id, ticket_id=ticket_id, filename=filename,
+        content_type=body.content_type, size=body.size, internal=body.internal,
+        uploaded_by=ctx.principal.user_id, uploaded_by_name=ctx.principal.record.get("name"),
+        created_at=ctx.stamp).model_dump(mode="json"), "key": key}
+    bucket = get_config().attachments_bucket
+    post = client("s3").generate_presigned_post(
+        Bucket=bucket, Key=key,
+        Fields={"Content-Type": body.content_type},
+        Conditions=[{"Content-Type": body.content_type},
+                    ["content-length-range", body.size, body.size]],
+        ExpiresIn=UPLOAD_SECONDS,
+    )
+    uow = UnitOfWork()
+    repo().put_attachment(uow, ctx.tenant, attachment, expected_state=None)
+    repo().add_event(uow, ctx.tenant, ticket_id, _event(ctx, "attachment_added", {
+        "attachment_id": attachment_id, "filename": filename, "size": body.size,
+        "content_type": body.content_type}, internal=body.internal))
+    uow.commit()
+    return {**{k: v for k, v in attachment.items() if k != "key"}, "upload_url": post["url"],
+            "upload_fields": post["fields"],
+            "upload_expires_at": utc_iso(ctx.now + timedelta(seconds=UPLOAD_SECONDS))}
+
+
+def list_attachments(ctx: Ctx, ticket_id: str, limit: int, start: dict[str, Any] | None) -> Page:
+    access = _access(ctx, ticket_id)
+    return repo().list_children(ctx.tenant, ticket_id, "ATT", not access.staff, limit, start)
+
+
+def download_attachment(ctx: Ctx, ticket_id: str, attachment_id: str) -> dict[str, Any]:
+    """A short-lived download address. The first download checks that the upload arrived
+    whole (size as declared) and marks the attachment uploaded."""
+    access = _access(ctx, ticket_id)
+    item = repo().get_attachment(ctx.tenant, ticket_id, attachment_id)
+    if item is None or (item.get("internal") and not access.staff):
+        raise NotFound("No such attachment.")
+    s3, bucket = client("s3"), get_config().attachments_bucket
+    if item.get("state") != "uploaded":
+        try:
+            head = s3.head_object(Bucket=bucket, Key=item["key"])
+        except s3.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                raise Conflict("The file has not been uploaded yet.") from None
+            raise
+        if int(head.get("ContentLength", -1)) != int(item["size"]):
+            raise Conflict("The uploaded file does not have the declared size.")
+        uow = UnitOfWork()
+        repo().put_attachment(uow, ctx.tenant, {**item, "state": "uploaded"},
+                              expected_state="pending")
+        with contextlib.suppress(Conflict):  # a concurrent download marked it first
+            uow.commit()
+    from urllib.parse import quote
+
+    disposition = f"attachment; filename*=UTF-8''{quote(item['filename'])}"
+    url = s3.generate_presigned_url("get_object", Params={
+        "Bucket": bucket, "Key": item["key"], "ResponseContentDisposition": disposition,
+        "ResponseContentType": item["content_type"]}, ExpiresIn=DOWNLOAD_SECONDS)
+    return {"url": url, "expires_at": utc_iso(ctx.now + timedelta(seconds=DOWNLOAD_SECONDS))}
+

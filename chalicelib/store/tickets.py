@@ -1,0 +1,313 @@
+"""The ``tickets`` table: ticket types, templates, tickets with their comments,
+attachments and history, the number counter and the subject word index.
+
+Access patterns (every one a GetItem or a Query; no Scan):
+- a type / the types:           GetItem / Query  PK=T#<t>  SK=TYPE#<id> / begins_with TYPE#
+- a template / the templates:   GetItem / Query  PK=T#<t>  SK=TPL#<id> / begins_with TPL#
+- the next ticket number:       GetItem          PK=T#<t>  SK=COUNTER#TICKET
+- a ticket by number:           GetItem          PK=T#<t>  SK=TNUM#<n>  -> ticket_id
+- a ticket:                     GetItem          PK=T#<t>#TICKET#<id>  SK=TICKET
+- its history / comments / attachments:
+                                Query  PK=T#<t>#TICKET#<id>  SK begins_with EVENT#|COMMENT#|ATT#
+- the public part of those (what contacts see):
+                    Query  GSI1  GSI1PK=T#<t>#TICKET#<id>#PUBLIC  begins_with EVENT#|COMMENT#|ATT#
+- ticket lists, newest activity first (every key sorts by ``<updated_at>#<id>``),
+  ``<g>`` being the status group ``active`` or ``closed``:
+    the tenant's queue          GSI1  T#<t>#TICKETS#<g>
+    an organisation's tickets   GSI2  T#<t>#TORG#<org>#<g>
+    an assignee's (or ``none``) GSI3  T#<t>#TASSIGNEE#<user>#<g>
+    a requester's               GSI4  T#<t>#TREQ#<user>#<g>
+    a type's                    GSI5  T#<t>#TTYPE#<type>#<g>
+    one status                  GSI6  T#<t>#TSTATUS#<status>
+  "Any status" merges the two groups' queries (two bounded Queries per page).
+- tickets whose subject has a word (or a word's first 3-15 letters), newest first:
+                                Query  PK=T#<t>#TWORD#<term>  (SK = ticket id, a ULID)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.domain.errors import Conflict, NotFound, PreconditionFailed
+from chalicelib.domain.tickets import group_of
+from chalicelib.store.dynamo import Item, Page, UnitOfWork, batch_get, get_item, query, query_all
+from chalicelib.store.tables import GSI1, scoped_pk, tenant_pk
+
+COUNTER = "COUNTER#TICKET"
+TICKET = "TICKET"
+
+# Index -> the attribute pair it is keyed on.
+LIST_INDEXES = {
+    "GSI1": ("GSI1PK", "GSI1SK"),
+    "GSI2": ("GSI2PK", "GSI2SK"),
+    "GSI3": ("GSI3PK", "GSI3SK"),
+    "GSI4": ("GSI4PK", "GSI4SK"),
+    "GSI5": ("GSI5PK", "GSI5SK"),
+    "GSI6": ("GSI6PK", "GSI6SK"),
+}
+_KEY_ATTRIBUTES = {"PK", "SK"} | {a for pair in LIST_INDEXES.values() for a in pair}
+
+
+def strip_keys(item: Item) -> Item:
+    return {k: v for k, v in item.items() if k not in _KEY_ATTRIBUTES}
+
+
+def stale() -> PreconditionFailed:
+    return PreconditionFailed("The ticket was changed by someone else; reload and try again.")
+
+
+def ticket_pk(tenant: str, ticket_id: str) -> str:
+    return scoped_pk(tenant, "TICKET", ticket_id)
+
+
+def list_key(tenant: str, dimension: str, value: str, group: str) -> str:
+    return scoped_pk(tenant, dimension, value, group)
+
+
+def ticket_index_keys(tenant: str, ticket: Item) -> Item:
+    """The list-index attributes of a ticket: each list it belongs to, sorted by activity."""
+    group = group_of(ticket["status"])
+    sort = f"{ticket['updated_at']}#{ticket['id']}"
+    keys: Item = {
+        "GSI1PK": scoped_pk(tenant, "TICKETS", group),
+        "GSI2PK": list_key(tenant, "TORG", ticket["organization_id"], group),
+        "GSI3PK": list_key(tenant, "TASSIGNEE", ticket.get("assignee_id") or "none", group),
+        "GSI5PK": list_key(tenant, "TTYPE", ticket["ticket_type_id"], group),
+        "GSI6PK": scoped_pk(tenant, "TSTATUS", ticket["status"]),
+    }
+    if ticket.get("requester_id"):
+        keys["GSI4PK"] = list_key(tenant, "TREQ", ticket["requester_id"], group)
+    for index in keys.copy():
+        keys[index[:-2] + "SK"] = sort
+    return keys
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One list to read: an index partition, optionally after an ``updated_at``."""
+
+    index: str
+    pk: str
+
+
+@dataclass(frozen=True)
+class Residual:
+    """Filters the chosen list does not answer by itself, applied by DynamoDB while reading
+    (still one bounded Query: a page may then hold fewer than ``limit`` items)."""
+
+    expression: str | None = None
+    values: dict[str, Any] | None = None
+    names: dict[str, str] | None = None
+
+
+DONE = "done"
+
+
+class TicketsRepository:
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    # --- types and templates ----------------------------------------------------------
+    def get_type(self, tenant: str, type_id: str) -> Item | None:
+        item = get_item(self.table, tenant_pk(tenant), f"TYPE#{type_id}")
+        return strip_keys(item) if item else None
+
+    def list_types(self, tenant: str) -> list[Item]:
+        items = query_all(self.table, "PK = :pk AND begins_with(SK, :p)",
+                          {":pk": tenant_pk(tenant), ":p": "TYPE#"}, cap=200)
+        return [strip_keys(i) for i in items]
+
+    def put_type(self, uow: UnitOfWork, tenant: str, data: Item, expected: int | None) -> None:
+        item = {"PK": tenant_pk(tenant), "SK": f"TYPE#{data['id']}", **data}
+        if expected is None:
+            uow.create(self.table, item, lambda: Conflict("The ticket type exists already."))
+        else:
+            uow.replace(self.table, item, expected,
+                        lambda: PreconditionFailed("The ticket type was changed meanwhile."))
+
+    def get_template(self, tenant: str, template_id: str) -> Item | None:
+        item = get_item(self.table, tenant_pk(tenant), f"TPL#{template_id}")
+        return strip_keys(item) if item else None
+
+    def list_templates(self, tenant: str) -> list[Item]:
+        items = query_all(self.table, "PK = :pk AND begins_with(SK, :p)",
+                          {":pk": tenant_pk(tenant), ":p": "TPL#"}, cap=500)
+        return [strip_keys(i) for i in items]
+
+    def put_template(self, uow: UnitOfWork, tenant: str, data: Item, expected: int | None) -> None:
+        item = {"PK": tenant_pk(tenant), "SK": f"TPL#{data['id']}", **data}
+        if expected is None:
+            uow.create(self.table, item, lambda: Conflict("The template exists already."))
+        else:
+            uow.replace(self.table, item, expected,
+                        lambda: PreconditionFailed("The template was changed meanwhile."))
+
+    # --- numbering --------------------------------------------------------------------
+    def last_number(self, tenant: str) -> int | None:
+        item = get_item(self.table, tenant_pk(tenant), COUNTER, consistent=True)
+        return int(item["last"]) if item else None
+
+    def claim_number(self, uow: UnitOfWork, tenant: str, previous: int | None, number: int,
+                     ticket_id: str) -> None:
+        """Moves the counter from ``previous`` to ``number`` in the ticket's transaction: a
+        concurrent create that read the same counter fails its condition and retries, so
+        numbers have no gaps and no duplicates."""
+        key = {"PK": tenant_pk(tenant), "SK": COUNTER}
+        if previous is None:
+            uow.update(self.table, key, "SET #last = :n",
+                       condition="attribute_not_exists(PK)", values={":n": number},
+                       names={"#last": "last"}, error=NumberTaken)
+        else:
+            uow.update(self.table, key, "SET #last = :n", condition="#last = :prev",
+                       values={":n": number, ":prev": previous}, names={"#last": "last"},
+                       error=NumberTaken)
+        uow.create(self.table, {"PK": tenant_pk(tenant), "SK": f"TNUM#{number}",
+                                "ticket_id": ticket_id}, NumberTaken)
+
+    def ticket_id_by_number(self, tenant: str, number: int) -> str | None:
+        item = get_item(self.table, tenant_pk(tenant), f"TNUM#{number}")
+        return str(item["ticket_id"]) if item else None
+
+    # --- tickets ----------------------------------------------------------------------
+    def get_ticket(self, tenant: str, ticket_id: str, consistent: bool = False) -> Item | None:
+        item = get_item(self.table, ticket_pk(tenant, ticket_id), TICKET, consistent=consistent)
+        return strip_keys(item) if item else None
+
+    def get_tickets(self, tenant: str, ticket_ids: list[str]) -> dict[str, Item]:
+        keys = [{"PK": ticket_pk(tenant, i), "SK": TICKET} for i in ticket_ids]
+        return {i["id"]: strip_keys(i) for i in batch_get(self.table, keys)}
+
+    def put_ticket(self, uow: UnitOfWork, tenant: str, ticket: Item,
+                   expected: int | None) -> None:
+        item = {"PK": ticket_pk(tenant, ticket["id"]), "SK": TICKET,
+                **ticket, **ticket_index_keys(tenant, ticket)}
+        if expected is None:
+            uow.create(self.table, item, lambda: Conflict("The ticket exists already."))
+        else:
+            uow.replace(self.table, item, expected, stale)
+
+    def index_subject(self, uow: UnitOfWork, tenant: str, ticket: Item,
+                      terms: Iterable[str]) -> None:
+        for term in terms:
+            uow.put(self.table, {
+                "PK": scoped_pk(tenant, "TWORD", term), "SK": ticket["id"],
+                "organization_id": ticket["organization_id"],
+                "requester_id": ticket.get("requester_id") or "-",
+            })
+
+    def list_tickets(self, streams: list[Stream], residual: Residual, limit: int,
+                     positions: dict[str, str], updated_after: str | None) -> tuple[
+                         list[Item], dict[str, str] | None]:
+        """Newest activity first across one or two lists. ``positions`` says where each
+        stream stopped (its last key, or ``done``); the answer gives the next positions,
+        or None when every stream is read to the end."""
+        read: list[tuple[int, Page]] = []
+        for number, stream in enumerate(streams):
+            position = positions.get(str(number))
+            if position == DONE:
+                continue
+            pk_name, sk_name = LIST_INDEXES[stream.index]
+            condition, values = f"{pk_name} = :pk", {":pk": stream.pk}
+            if updated_after:
+                # The sort key starts with updated_at; '~' sorts after every id character.
+                condition += f" AND {sk_name} > :after"
+                values[":after"] = f"{updated_after}#~"
+            page = query(self.table, condition, {**values, **(residual.values or {})},
+                         index=stream.index, limit=limit, newest_first=True,
+                         start_key=json.loads(position) if position else None,
+                         names=residual.names, filter_expression=residual.expression)
+            read.append((number, page))
+        tagged = [(item[LIST_INDEXES[streams[n].index][1]], n, item)
+                  for n, page in read for item in page.items]
+        tagged.sort(key=lambda t: t[0], reverse=True)
+        taken = tagged[:limit]
+        next_positions = dict(positions)
+        for number, page in read:
+            mine = [item for _, n, item in taken if n == number]
+            if len(mine) == len(page.items):
+                next_positions[str(number)] = json.dumps(page.last_key) if page.last_key else DONE
+            elif mine:
+                next_positions[str(number)] = json.dumps(
+                    self._key_of(mine[-1], streams[number].index))
+        finished = all(next_positions.get(str(n)) == DONE for n in range(len(streams)))
+        return [strip_keys(i) for _, _, i in taken], None if finished else next_positions
+
+    @staticmethod
+    def _key_of(item: Item, index: str) -> Item:
+        pk_name, sk_name = LIST_INDEXES[index]
+        return {"PK": item["PK"], "SK": item["SK"], pk_name: item[pk_name],
+                sk_name: item[sk_name]}
+
+    def search(self, tenant: str, term: str, limit: int, start: dict[str, Any] | None,
+               residual: Residual) -> Page:
+        """Ticket ids whose subject holds ``term``, newest ticket first."""
+        return query(self.table, "PK = :pk", {":pk": scoped_pk(tenant, "TWORD", term),
+                                              **(residual.values or {})},
+                     limit=limit, start_key=start, newest_first=True, names=residual.names,
+                     filter_expression=residual.expression)
+
+    # --- what belongs to a ticket ------------------------------------------------------
+    def add_event(self, uow: UnitOfWork, tenant: str, ticket_id: str, event: Item) -> None:
+        """History is append-only: an event is created once and never written again."""
+        self._add_child(uow, tenant, ticket_id, "EVENT", event)
+
+    def add_comment(self, uow: UnitOfWork, tenant: str, ticket_id: str, comment: Item) -> None:
+        self._add_child(uow, tenant, ticket_id, "COMMENT", comment)
+
+    def _add_child(self, uow: UnitOfWork, tenant: str, ticket_id: str, kind: str,
+                   data: Item) -> None:
+        pk = ticket_pk(tenant, ticket_id)
+        item = {"PK": pk, "SK": f"{kind}#{data['id']}", **data}
+        if not data.get("internal"):
+            item |= {"GSI1PK": f"{pk}#PUBLIC", "GSI1SK": f"{kind}#{data['id']}"}
+        uow.create(self.table, item, lambda: Conflict(f"The {kind.lower()} exists already."))
+
+    def list_children(self, tenant: str, ticket_id: str, kind: str, public_only: bool,
+                      limit: int, start: dict[str, Any] | None) -> Page:
+        pk = ticket_pk(tenant, ticket_id)
+        if public_only:
+            page = query(self.table, "GSI1PK = :pk AND begins_with(GSI1SK, :p)",
+                         {":pk": f"{pk}#PUBLIC", ":p": f"{kind}#"}, index=GSI1, limit=limit,
+                         start_key=start)
+        else:
+            page = query(self.table, "PK = :pk AND begins_with(SK, :p)",
+                         {":pk": pk, ":p": f"{kind}#"}, limit=limit, start_key=start)
+        return Page([strip_keys(i) for i in page.items], page.last_key)
+
+    def get_attachment(self, tenant: str, ticket_id: str, attachment_id: str) -> Item | None:
+        item = get_item(self.table, ticket_pk(tenant, ticket_id), f"ATT#{attachment_id}")
+        return strip_keys(item) if item else None
+
+    def get_attachments(self, tenant: str, ticket_id: str, ids: list[str]) -> list[Item]:
+        pk = ticket_pk(tenant, ticket_id)
+        return [strip_keys(i) for i in batch_get(
+            self.table, [{"PK": pk, "SK": f"ATT#{a}"} for a in ids])]
+
+    def put_attachment(self, uow: UnitOfWork, tenant: str, attachment: Item,
+                       expected_state: str | None) -> None:
+        item = {"PK": ticket_pk(tenant, attachment["ticket_id"]),
+                "SK": f"ATT#{attachment['id']}", **attachment}
+        if not attachment.get("internal"):
+            item |= {"GSI1PK": f"{item['PK']}#PUBLIC", "GSI1SK": f"ATT#{attachment['id']}"}
+        if expected_state is None:
+            uow.create(self.table, item, lambda: Conflict("The attachment exists already."))
+        else:
+            uow.put(self.table, item, condition="#s = :s", values={":s": expected_state},
+                    names={"#s": "state"},
+                    error=lambda: Conflict("The attachment changed meanwhile."))
+
+
+class NumberTaken(Conflict):
+    """Another ticket took the number first: the create retries with the next one."""
+
+    def __init__(self) -> None:
+        super().__init__("The ticket number was taken by a concurrent create.")
+
+
+def require(item: Item | None, what: str) -> Item:
+    if item is None:
+        raise NotFound(f"No such {what}.")
+    return item
