@@ -65,9 +65,9 @@ class LocalStack:
         from moto.server import ThreadedMotoServer
 
         from local import state
-        from local.moto_fidelity import make_dynamodb_writes_atomic
+        from local.moto_fidelity import make_moto_faithful
 
-        make_dynamodb_writes_atomic()
+        make_moto_faithful()
         self.args.state_dir.mkdir(parents=True, exist_ok=True)
         os.environ.update({"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
                            "AWS_DEFAULT_REGION": "eu-west-1", "AWS_REGION": "eu-west-1"})

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from chalice import Blueprint
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from chalicelib.api.routing import Call, ListQuery, Reply, route
 from chalicelib.api.schemas import ItemsPage
@@ -108,6 +108,9 @@ def create_ticket(call: Call) -> t.Ticket:
     return svc.create_ticket(call.c, call.body)
 
 
+ISO_INSTANT = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+               r"(Z|[+-][0-9]{2}:[0-9]{2})$")
+
 StatusFilter = Literal["new", "open", "waiting_on_customer", "waiting_on_third_party",
                        "resolved", "closed", "active"]
 
@@ -119,7 +122,16 @@ class TicketListQuery(ListQuery):
     organization_id: Id | None = None
     requester: Id | None = Field(default=None, description="a user id, or me")
     q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
-    updated_after: AwareDatetime | None = None
+    updated_after: Annotated[str, StringConstraints(pattern=ISO_INSTANT)] | None = Field(
+        default=None, description="an ISO 8601 instant with its offset, e.g. 2026-11-22T09:30:00Z")
+
+    @field_validator("updated_after")
+    @classmethod
+    def _as_utc(cls, value: str | None) -> str | None:
+        """The instant in the API's one format (UTC, whole seconds)."""
+        if value is None:
+            return None
+        return utc_iso(datetime.fromisoformat(value.replace("Z", "+00:00")))
 
 
 @route(bp, "GET", "/tickets", guard=READ, tag="tickets", query=TicketListQuery,
@@ -127,10 +139,9 @@ class TicketListQuery(ListQuery):
        summary="Tickets, newest activity first; status=active is every status but closed")
 def list_tickets(call: Call) -> dict[str, object]:
     q: TicketListQuery = call.query
-    after = utc_iso(q.updated_after) if isinstance(q.updated_after, datetime) else None
     filters = svc.TicketFilters(status=q.status, ticket_type_id=q.type, assignee=q.assignee,
                                 organization_id=q.organization_id, requester=q.requester,
-                                q=q.q, updated_after=after)
+                                q=q.q, updated_after=q.updated_after)
     scope = _scope(call, "tickets", filters)
     secret = get_config().secret
     positions = decode_cursor(secret, scope, q.cursor) or {}

@@ -21,10 +21,8 @@ def new_ulid(now: datetime) -> str:
     the order they were made."""
     millis = int(now.timestamp() * 1000)
     with _lock:
-        if millis == _last[0]:
-            random_part = _last[1] + 1
-        else:
-            random_part = secrets.randbits(79)  # room to count up without overflowing
+        # Half the random bits leave room to count up within a millisecond.
+        random_part = _last[1] + 1 if millis == _last[0] else secrets.randbits(79)
         _last[0], _last[1] = millis, random_part
     value = (millis << 80) | random_part
     chars = []

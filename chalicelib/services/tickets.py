@@ -292,7 +292,8 @@ def _save(ctx: Ctx, before: t.Ticket, after: t.Ticket, events: list[Item],
           extra: Callable[[UnitOfWork], None] | None = None, versioned: bool = False) -> None:
     """The ticket's next version and its events, in one transaction."""
     r, uow = repo(), UnitOfWork()
-    r.put_ticket(uow, ctx.tenant, after.model_dump(mode="json"), expected=before.version)
+    r.put_ticket(uow, ctx.tenant, after.model_dump(mode="json"), expected=before.version,
+                 activity=ctx.new_id())
     for event in events:
         r.add_event(uow, ctx.tenant, after.id, event)
     if extra:
@@ -431,7 +432,7 @@ def create_ticket(ctx: Ctx, body: t.TicketCreate) -> t.Ticket:
         item = ticket.model_dump(mode="json")
         uow = UnitOfWork()
         r.claim_number(uow, ctx.tenant, previous, number, ticket_id)
-        r.put_ticket(uow, ctx.tenant, item, expected=None)
+        r.put_ticket(uow, ctx.tenant, item, expected=None, activity=ticket_id)
         r.add_event(uow, ctx.tenant, ticket_id, _event(ctx, "created", {
             "number": ticket.number, "subject": ticket.subject, "channel": ticket.channel,
             "ticket_type_id": ticket.ticket_type_id, "priority": ticket.priority,

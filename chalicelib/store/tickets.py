@@ -11,7 +11,7 @@ Access patterns (every one a GetItem or a Query; no Scan):
                                 Query  PK=T#<t>#TICKET#<id>  SK begins_with EVENT#|COMMENT#|ATT#
 - the public part of those (what contacts see):
                     Query  GSI1  GSI1PK=T#<t>#TICKET#<id>#PUBLIC  begins_with EVENT#|COMMENT#|ATT#
-- ticket lists, newest activity first (every key sorts by ``<updated_at>#<id>``),
+- ticket lists, newest activity first (every key sorts by ``<updated_at>#<change id>``),
   ``<g>`` being the status group ``active`` or ``closed``:
     the tenant's queue          GSI1  T#<t>#TICKETS#<g>
     an organisation's tickets   GSI2  T#<t>#TORG#<org>#<g>
@@ -67,10 +67,13 @@ def list_key(tenant: str, dimension: str, value: str, group: str) -> str:
     return scoped_pk(tenant, dimension, value, group)
 
 
-def ticket_index_keys(tenant: str, ticket: Item) -> Item:
-    """The list-index attributes of a ticket: each list it belongs to, sorted by activity."""
+def ticket_index_keys(tenant: str, ticket: Item, activity: str) -> Item:
+    """The list-index attributes of a ticket: each list it belongs to, sorted by activity.
+
+    ``activity`` is the id (a ULID) of the change that wrote this version: it orders
+    changes made within the same second, which ``updated_at`` alone cannot."""
     group = group_of(ticket["status"])
-    sort = f"{ticket['updated_at']}#{ticket['id']}"
+    sort = f"{ticket['updated_at']}#{activity}"
     keys: Item = {
         "GSI1PK": scoped_pk(tenant, "TICKETS", group),
         "GSI2PK": list_key(tenant, "TORG", ticket["organization_id"], group),
@@ -180,10 +183,10 @@ class TicketsRepository:
         keys = [{"PK": ticket_pk(tenant, i), "SK": TICKET} for i in ticket_ids]
         return {i["id"]: strip_keys(i) for i in batch_get(self.table, keys)}
 
-    def put_ticket(self, uow: UnitOfWork, tenant: str, ticket: Item,
-                   expected: int | None) -> None:
+    def put_ticket(self, uow: UnitOfWork, tenant: str, ticket: Item, expected: int | None,
+                   activity: str) -> None:
         item = {"PK": ticket_pk(tenant, ticket["id"]), "SK": TICKET,
-                **ticket, **ticket_index_keys(tenant, ticket)}
+                **ticket, **ticket_index_keys(tenant, ticket, activity)}
         if expected is None:
             uow.create(self.table, item, lambda: Conflict("The ticket exists already."))
         else:

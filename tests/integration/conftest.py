@@ -20,7 +20,7 @@ from chalicelib.config import get_config
 from chalicelib.identity.verifier import use_jwks
 from chalicelib.store.clients import reset_clients
 from local.bootstrap import LocalResources, create_resources
-from local.moto_fidelity import make_dynamodb_writes_atomic
+from local.moto_fidelity import make_moto_faithful
 from local.seed import seed
 
 PASSWORD = "Demo-password-1"
@@ -34,7 +34,7 @@ def _reset_caches() -> None:
 
 @pytest.fixture(scope="module")
 def aws() -> Iterator[LocalResources]:
-    make_dynamodb_writes_atomic()
+    make_moto_faithful()
     with mock_aws():
         resources = create_resources(None)
         saved = dict(os.environ)
