@@ -115,7 +115,7 @@ class LocalStack:
                                      ROOT / "portal", routes, outbox)
         runner.connect_s3_events()
         logins = [] if self.args.no_seed else seed(
-            os.environ.get("HELPDESK_DEMO_PASSWORD", DEMO_PASSWORD))
+            os.environ.get("HELPDESK_DEMO_PASSWORD", DEMO_PASSWORD), demo_tickets=True)
         self.loop = BackgroundLoop(runner)
         self.loop.start()
         self.saver.start()

@@ -1,5 +1,6 @@
 """Demo data for the local stack: tenants ``demo`` and ``other``, each with an admin,
-an agent and a portal customer of "Acme AB". Safe to run on every start."""
+an agent and a portal customer of "Acme AB" (and, for ``make run``, a few tickets).
+Safe to run on every start."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from chalicelib.domain import directory as d
-from chalicelib.domain.permissions import Permission
+from chalicelib.domain import tickets as t
+from chalicelib.domain.permissions import Permission, permissions_for
 from chalicelib.domain.principal import Principal
 from chalicelib.identity import cognito
 from chalicelib.services import directory as svc
+from chalicelib.services import tickets
 from chalicelib.services.context import Ctx
 from chalicelib.services.tenants import provision
 
@@ -65,8 +68,45 @@ def seed_tenant(tenant: str, password: str) -> list[DemoLogin]:
     return [DemoLogin(tenant, email, role) for email, _, _, role in people]
 
 
-def seed(password: str) -> list[DemoLogin]:
+def _as(ctx: Ctx, email: str) -> Ctx:
+    """The demo user's own context, so demo tickets look as if they made them."""
+    user = next(u for u in svc.list_users(ctx, 100, None).items if u["email"] == email)
+    principal = Principal(tenant=ctx.tenant, user_id=user["id"], email=email,
+                          roles=tuple(user["roles"]),
+                          permissions=permissions_for(user["roles"], {}), kind=user["kind"],
+                          organization_id=user.get("organization_id"),
+                          language=user.get("language", "sv"), record=user)
+    return Ctx(principal=principal, now=ctx.now)
+
+
+def seed_demo_tickets(tenant: str) -> None:
+    """A few tickets in different states, once, so the queue and the portal are not empty."""
+    ctx = _system(tenant)
+    if tickets.repo().last_number(tenant) is not None:
+        return
+    customer, agent = _as(ctx, f"customer@{tenant}.test"), _as(ctx, f"agent@{tenant}.test")
+    fault = tickets.create_ticket(customer, t.TicketCreate(
+        subject="Fakturan till Pagero skickas inte", ticket_type_id="technical_fault",
+        description="Faktura 1000-31 har status 'väntar' sedan i går."))
+    tickets.add_comment(agent, fault.id, t.CommentCreate(
+        body="Vi tittar på det. Vilket kundnummer gäller det?"))
+    tickets.patch_ticket(agent, fault.id, t.TicketPatch(status="waiting_on_customer"))
+    question = tickets.create_ticket(customer, t.TicketCreate(
+        subject="Hur lägger jag upp en ny användare?", ticket_type_id="question",
+        description="Vi har en ny medarbetare som behöver konto."))
+    tickets.resolve(agent, question.id, t.ResolveBody(
+        resolution="Under Inställningar > Användare, klicka på Ny användare.", hours=0.25))
+    tickets.create_ticket(customer, t.TicketCreate(
+        subject="Förslag: exportera tidrapporter till Excel",
+        ticket_type_id="development_suggestion",
+        fields={"benefit": "Sparar en timme i veckan",
+                "current_problem": "Vi skriver av tidrapporterna för hand"}))
+
+
+def seed(password: str, demo_tickets: bool = False) -> list[DemoLogin]:
     logins: list[DemoLogin] = []
     for tenant in TENANTS:
         logins += seed_tenant(tenant, password)
+        if demo_tickets:
+            seed_demo_tickets(tenant)
     return logins
