@@ -33,20 +33,14 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.models import utc_iso
 from chalicelib.domain.permissions import Permission as P
 from chalicelib.domain.support_hours import add_support_hours, calendar_for
+from chalicelib.services import files
 from chalicelib.services.context import Ctx
 from chalicelib.services.directory import get_settings
 from chalicelib.services.directory import repo as directory
-from chalicelib.store.clients import client
 from chalicelib.store.dynamo import Item, Page, UnitOfWork
+from chalicelib.store.streams import Filter, Stream, equals_filter
 from chalicelib.store.tables import scoped_pk
-from chalicelib.store.tickets import (
-    NumberTaken,
-    Residual,
-    Stream,
-    TicketsRepository,
-    list_key,
-    require,
-)
+from chalicelib.store.tickets import LIST_INDEXES, NumberTaken, TicketsRepository, list_key, require
 
 T = TypeVar("T")
 
@@ -487,7 +481,7 @@ def _contact_scope(ctx: Ctx, organization: str | None,
     return p.organization_id, requester
 
 
-def _plan(ctx: Ctx, f: TicketFilters) -> tuple[list[Stream], Residual]:
+def _plan(ctx: Ctx, f: TicketFilters) -> list[Stream]:
     """Chooses the list index that answers the most selective filter; the other filters
     are applied while reading. Contacts are held to what they may see."""
     tenant, p = ctx.tenant, ctx.principal
@@ -497,7 +491,7 @@ def _plan(ctx: Ctx, f: TicketFilters) -> tuple[list[Stream], Residual]:
     if not p.is_staff:
         scope = _contact_scope(ctx, organization, requester)
         if scope is None:
-            return [], Residual()
+            return []
         organization, requester = scope
     elif not p.can(P.TICKETS_VIEW):
         raise Forbidden("This needs the permission tickets.view.")
@@ -508,40 +502,32 @@ def _plan(ctx: Ctx, f: TicketFilters) -> tuple[list[Stream], Residual]:
     chosen = next(((d, i, v) for d, i, v in dimensions if v), None)
     exact_status = f.status if f.status not in (None, "active") else None
     if chosen is None and exact_status:
-        streams = [Stream("GSI6", scoped_pk(tenant, "TSTATUS", exact_status))]
+        lists = [("GSI6", scoped_pk(tenant, "TSTATUS", exact_status))]
         exact_status = None
     elif chosen is None:
-        streams = [Stream("GSI1", scoped_pk(tenant, "TICKETS", g)) for g in _groups(f.status)]
+        lists = [("GSI1", scoped_pk(tenant, "TICKETS", g)) for g in _groups(f.status)]
     else:
         d, index, value = chosen
-        streams = [Stream(index, list_key(tenant, d, value, g)) for g in _groups(f.status)]
+        lists = [(index, list_key(tenant, d, value, g)) for g in _groups(f.status)]
     served = chosen[0] if chosen else None
     wanted = {"assignee_id": (assignee, "TASSIGNEE"), "requester_id": (requester, "TREQ"),
               "organization_id": (organization, "TORG"),
               "ticket_type_id": (f.ticket_type_id, "TTYPE"), "status": (exact_status, None)}
-    return streams, _residual({a: v for a, (v, d) in wanted.items() if v and d != served})
-
-
-def _residual(filters: dict[str, str]) -> Residual:
-    clauses, values, names = [], {}, {}
-    for attribute, value in filters.items():
-        if attribute == "assignee_id" and value == "none":
-            clauses.append("attribute_not_exists(assignee_id)")
-            continue
-        clauses.append(f"#{attribute} = :{attribute}")
-        values[f":{attribute}"] = value
-        names[f"#{attribute}"] = attribute
-    return Residual(" AND ".join(clauses) or None, values or None, names or None)
+    residual = equals_filter({a: None if v == "none" and a == "assignee_id" else v
+                              for a, (v, d) in wanted.items() if v and d != served})
+    # Every list key sorts by updated_at first; '~' sorts after every id character.
+    after = ("{sk} > :after", {":after": f"{f.updated_after}#~"}) if f.updated_after else None
+    return [Stream(index, *LIST_INDEXES[index], pk, after, residual) for index, pk in lists]
 
 
 def list_tickets(ctx: Ctx, f: TicketFilters, limit: int,
                  positions: dict[str, str]) -> tuple[list[t.TicketSummary], dict[str, str] | None]:
     if f.q.strip():
         return _search(ctx, f, limit, positions)
-    streams, residual = _plan(ctx, f)
+    streams = _plan(ctx, f)
     if not streams:
         return [], None
-    items, after = repo().list_tickets(streams, residual, limit, positions, f.updated_after)
+    items, after = repo().list_tickets(streams, limit, positions)
     return [t.TicketSummary.model_validate(i) for i in items], after
 
 
@@ -579,10 +565,10 @@ def _search(ctx: Ctx, f: TicketFilters, limit: int,
     terms = t.query_terms(f.q)
     if not terms:
         return [], None
-    residual = Residual()
+    residual = Filter()
     if not p.is_staff:
         # Contacts read only their organisation's entries of the index.
-        residual = Residual("organization_id = :org", {":org": p.organization_id or "-"})
+        residual = equals_filter({"organization_id": p.organization_id or "-"})
     start = json.loads(positions["0"]) if positions.get("0") else None
     page = r.search(ctx.tenant, terms[0], limit, start, residual)
     tickets = r.get_tickets(ctx.tenant, [i["SK"] for i in page.items])
@@ -882,9 +868,6 @@ def reject(ctx: Ctx, ticket_id: str, body: t.RejectBody) -> t.Ticket:
 
 # --- attachments ----------------------------------------------------------------------
 
-UPLOAD_SECONDS = 15 * 60
-DOWNLOAD_SECONDS = 5 * 60
-
 
 def _object_key(tenant: str, ticket_id: str, attachment_id: str, filename: str) -> str:
     return f"t/{tenant}/tickets/{ticket_id}/{attachment_id}/{t.key_filename(filename)}"
@@ -899,12 +882,7 @@ def create_attachment(ctx: Ctx, ticket_id: str, body: t.AttachmentCreate) -> dic
             errors.add(("body", "internal"), "only staff add internal attachments")
         if access.ticket.status == "closed":
             raise BusinessRuleViolation("The ticket is closed; open a new ticket instead.")
-    settings = get_settings(ctx)
-    if not t.content_type_allowed(body.content_type, settings.attachment_types):
-        errors.add(("body", "content_type"), f"{body.content_type} files are not accepted")
-    if body.size > settings.attachment_max_bytes:
-        errors.add(("body", "size"),
-                   f"larger than the limit of {settings.attachment_max_bytes} bytes")
+    files.check_file(get_settings(ctx), body.content_type, body.size, errors)
     errors.raise_if_any()
     attachment_id = ctx.new_id()
     filename = t.safe_filename(body.filename)
@@ -914,23 +892,14 @@ def create_attachment(ctx: Ctx, ticket_id: str, body: t.AttachmentCreate) -> dic
         content_type=body.content_type, size=body.size, internal=body.internal,
         uploaded_by=ctx.principal.user_id, uploaded_by_name=ctx.principal.record.get("name"),
         created_at=ctx.stamp).model_dump(mode="json"), "key": key}
-    bucket = get_config().attachments_bucket
-    post = client("s3").generate_presigned_post(
-        Bucket=bucket, Key=key,
-        Fields={"Content-Type": body.content_type},
-        Conditions=[{"Content-Type": body.content_type},
-                    ["content-length-range", body.size, body.size]],
-        ExpiresIn=UPLOAD_SECONDS,
-    )
+    upload = files.presigned_upload(key, body.content_type, body.size, ctx.now)
     uow = UnitOfWork()
     repo().put_attachment(uow, ctx.tenant, attachment, expected_state=None)
     repo().add_event(uow, ctx.tenant, ticket_id, _event(ctx, "attachment_added", {
         "attachment_id": attachment_id, "filename": filename, "size": body.size,
         "content_type": body.content_type}, internal=body.internal))
     uow.commit()
-    return {**{k: v for k, v in attachment.items() if k != "key"}, "upload_url": post["url"],
-            "upload_fields": post["fields"],
-            "upload_expires_at": utc_iso(ctx.now + timedelta(seconds=UPLOAD_SECONDS))}
+    return {**{k: v for k, v in attachment.items() if k != "key"}, **upload}
 
 
 def list_attachments(ctx: Ctx, ticket_id: str, limit: int, start: dict[str, Any] | None) -> Page:
@@ -945,26 +914,11 @@ def download_attachment(ctx: Ctx, ticket_id: str, attachment_id: str) -> dict[st
     item = repo().get_attachment(ctx.tenant, ticket_id, attachment_id)
     if item is None or (item.get("internal") and not access.staff):
         raise NotFound("No such attachment.")
-    s3, bucket = client("s3"), get_config().attachments_bucket
     if item.get("state") != "uploaded":
-        try:
-            head = s3.head_object(Bucket=bucket, Key=item["key"])
-        except s3.exceptions.ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
-                raise Conflict("The file has not been uploaded yet.") from None
-            raise
-        if int(head.get("ContentLength", -1)) != int(item["size"]):
-            raise Conflict("The uploaded file does not have the declared size.")
+        files.confirm_upload(item["key"], item["size"])
         uow = UnitOfWork()
         repo().put_attachment(uow, ctx.tenant, {**item, "state": "uploaded"},
                               expected_state="pending")
         with contextlib.suppress(Conflict):  # a concurrent download marked it first
             uow.commit()
-    from urllib.parse import quote
-
-    disposition = f"attachment; filename*=UTF-8''{quote(item['filename'])}"
-    url = s3.generate_presigned_url("get_object", Params={
-        "Bucket": bucket, "Key": item["key"], "ResponseContentDisposition": disposition,
-        "ResponseContentType": item["content_type"]}, ExpiresIn=DOWNLOAD_SECONDS)
-    return {"url": url, "expires_at": utc_iso(ctx.now + timedelta(seconds=DOWNLOAD_SECONDS))}
-
+    return files.download_link(item["key"], item["filename"], item["content_type"], ctx.now)

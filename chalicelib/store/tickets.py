@@ -26,14 +26,13 @@ Access patterns (every one a GetItem or a Query; no Scan):
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain.errors import Conflict, NotFound, PreconditionFailed
 from chalicelib.domain.tickets import group_of
 from chalicelib.store.dynamo import Item, Page, UnitOfWork, batch_get, get_item, query, query_all
+from chalicelib.store.streams import Filter, Stream, merged
 from chalicelib.store.tables import GSI1, scoped_pk, tenant_pk
 
 COUNTER = "COUNTER#TICKET"
@@ -86,27 +85,6 @@ def ticket_index_keys(tenant: str, ticket: Item, activity: str) -> Item:
     for index in keys.copy():
         keys[index[:-2] + "SK"] = sort
     return keys
-
-
-@dataclass(frozen=True)
-class Stream:
-    """One list to read: an index partition, optionally after an ``updated_at``."""
-
-    index: str
-    pk: str
-
-
-@dataclass(frozen=True)
-class Residual:
-    """Filters the chosen list does not answer by itself, applied by DynamoDB while reading
-    (still one bounded Query: a page may then hold fewer than ``limit`` items)."""
-
-    expression: str | None = None
-    values: dict[str, Any] | None = None
-    names: dict[str, str] | None = None
-
-
-DONE = "done"
 
 
 class TicketsRepository:
@@ -201,51 +179,14 @@ class TicketsRepository:
                 "requester_id": ticket.get("requester_id") or "-",
             })
 
-    def list_tickets(self, streams: list[Stream], residual: Residual, limit: int,
-                     positions: dict[str, str], updated_after: str | None) -> tuple[
-                         list[Item], dict[str, str] | None]:
-        """Newest activity first across one or two lists. ``positions`` says where each
-        stream stopped (its last key, or ``done``); the answer gives the next positions,
-        or None when every stream is read to the end."""
-        read: list[tuple[int, Page]] = []
-        for number, stream in enumerate(streams):
-            position = positions.get(str(number))
-            if position == DONE:
-                continue
-            pk_name, sk_name = LIST_INDEXES[stream.index]
-            condition, values = f"{pk_name} = :pk", {":pk": stream.pk}
-            if updated_after:
-                # The sort key starts with updated_at; '~' sorts after every id character.
-                condition += f" AND {sk_name} > :after"
-                values[":after"] = f"{updated_after}#~"
-            page = query(self.table, condition, {**values, **(residual.values or {})},
-                         index=stream.index, limit=limit, newest_first=True,
-                         start_key=json.loads(position) if position else None,
-                         names=residual.names, filter_expression=residual.expression)
-            read.append((number, page))
-        tagged = [(item[LIST_INDEXES[streams[n].index][1]], n, item)
-                  for n, page in read for item in page.items]
-        tagged.sort(key=lambda t: t[0], reverse=True)
-        taken = tagged[:limit]
-        next_positions = dict(positions)
-        for number, page in read:
-            mine = [item for _, n, item in taken if n == number]
-            if len(mine) == len(page.items):
-                next_positions[str(number)] = json.dumps(page.last_key) if page.last_key else DONE
-            elif mine:
-                next_positions[str(number)] = json.dumps(
-                    self._key_of(mine[-1], streams[number].index))
-        finished = all(next_positions.get(str(n)) == DONE for n in range(len(streams)))
-        return [strip_keys(i) for _, _, i in taken], None if finished else next_positions
-
-    @staticmethod
-    def _key_of(item: Item, index: str) -> Item:
-        pk_name, sk_name = LIST_INDEXES[index]
-        return {"PK": item["PK"], "SK": item["SK"], pk_name: item[pk_name],
-                sk_name: item[sk_name]}
+    def list_tickets(self, streams: list[Stream], limit: int, positions: dict[str, str]
+                     ) -> tuple[list[Item], dict[str, str] | None]:
+        """Newest activity first across one or two lists (see ``streams.merged``)."""
+        items, following = merged(self.table, streams, limit, positions, newest_first=True)
+        return [strip_keys(i) for i in items], following
 
     def search(self, tenant: str, term: str, limit: int, start: dict[str, Any] | None,
-               residual: Residual) -> Page:
+               residual: Filter) -> Page:
         """Ticket ids whose subject holds ``term``, newest ticket first."""
         return query(self.table, "PK = :pk", {":pk": scoped_pk(tenant, "TWORD", term),
                                               **(residual.values or {})},
