@@ -3,7 +3,7 @@
 
 from chalice import Chalice
 
-from chalicelib.api import auth, directory, health, tickets
+from chalicelib.api import auth, contact_orders, directory, health, tickets
 from chalicelib.api.routing import check_every_route_guarded
 from chalicelib.logs import configure_logging
 
@@ -14,5 +14,6 @@ app.register_blueprint(health.bp)
 app.register_blueprint(auth.bp)
 app.register_blueprint(directory.bp)
 app.register_blueprint(tickets.bp)
+app.register_blueprint(contact_orders.bp)
 
 check_every_route_guarded(app)

@@ -300,6 +300,10 @@ def _answer(op: Operation, result: Any) -> Response:
         version = getattr(reply.body, "version", None)
     if version is not None:
         headers["ETag"] = f'"{version}"'
+    if isinstance(reply.body, bytes):
+        # A text document of its own type (e.g. text/calendar), named by the handler's
+        # headers; sent as text, as API Gateway passes it without binary media types.
+        return Response(body=reply.body.decode("utf-8"), status_code=status, headers=headers)
     body = None if status == 204 else json.dumps(_to_json(reply.body))
     return Response(body=body, status_code=status, headers=headers)
 

@@ -462,3 +462,31 @@ def mark_notification_read(ctx: Ctx, notification_id: str) -> d.Notification:
     with contextlib.suppress(Conflict):  # read meanwhile in another tab: the same outcome
         uow.commit()
     return d.Notification.model_validate({**item, "read_at": item.get("read_at") or ctx.stamp})
+
+
+# --- saved filters (per user, any module) ------------------------------------------------
+
+MAX_SAVED_FILTERS = 50
+
+
+def list_saved_filters(ctx: Ctx, module: str | None) -> list[dict[str, Any]]:
+    found = repo().list_saved_filters(ctx.tenant, ctx.principal.user_id)
+    return sorted((f for f in found if module in (None, f["module"])),
+                  key=lambda f: (f["name"].casefold(), f["id"]))
+
+
+def save_filter(ctx: Ctx, name: str, module: str, query: dict[str, str]) -> dict[str, Any]:
+    if len(repo().list_saved_filters(ctx.tenant, ctx.principal.user_id)) >= MAX_SAVED_FILTERS:
+        raise BusinessRuleViolation(f"At most {MAX_SAVED_FILTERS} saved filters per user.")
+    saved = {"id": ctx.new_id(), "name": name, "module": module, "query": query,
+             "created_at": ctx.stamp}
+    uow = UnitOfWork()
+    repo().put_saved_filter(uow, ctx.tenant, ctx.principal.user_id, saved)
+    uow.commit()
+    return saved
+
+
+def delete_saved_filter(ctx: Ctx, filter_id: str) -> None:
+    uow = UnitOfWork()
+    repo().delete_saved_filter(uow, ctx.tenant, ctx.principal.user_id, filter_id)
+    uow.commit()

@@ -14,6 +14,9 @@ Access patterns (every one a GetItem or a Query):
 - a user's inbox, newest first:   Query    PK=T#<t>#USER#<id>  SK begins_with NOTIF# (descending)
 - a user's unread count:          GetItem  PK=T#<t>#USER#<id>  SK=INBOX
 - the audit trail of a month:     Query    PK=T#<t>#AUDIT#<yyyy-mm>
+- a user's saved filters:         Query    PK=T#<t>#USER#<id>  SK begins_with FILTER#
+- a calendar feed token's owner:  GetItem  PK=T#<t>            SK=FEED#<sha256 of the token>
+- a user's live feed token:       GetItem  PK=T#<t>#USER#<id>  SK=FEED
 """
 
 from __future__ import annotations
@@ -253,6 +256,44 @@ class DirectoryRepository:
             "ADD unread :minus",
             values={":minus": -1},
         )
+
+    # --- saved filters (per user) and calendar feed tokens -------------------------------
+    def list_saved_filters(self, tenant: str, user_id: str) -> list[Item]:
+        items = query_all(self.table, "PK = :pk AND begins_with(SK, :p)",
+                          {":pk": scoped_pk(tenant, "USER", user_id), ":p": "FILTER#"}, cap=100)
+        return [_strip_keys(i) for i in items]
+
+    def put_saved_filter(self, uow: UnitOfWork, tenant: str, user_id: str, data: Item) -> None:
+        uow.create(self.table, {"PK": scoped_pk(tenant, "USER", user_id),
+                                "SK": f"FILTER#{data['id']}", **data},
+                   lambda: Conflict("The filter exists already."))
+
+    def delete_saved_filter(self, uow: UnitOfWork, tenant: str, user_id: str,
+                            filter_id: str) -> None:
+        uow.delete(self.table, {"PK": scoped_pk(tenant, "USER", user_id),
+                                "SK": f"FILTER#{filter_id}"},
+                   condition="attribute_exists(PK)", error=lambda: NotFound("No such filter."))
+
+    def feed_owner(self, tenant: str, token_hash: str) -> str | None:
+        item = get_item(self.table, tenant_pk(tenant), f"FEED#{token_hash}")
+        return str(item["user_id"]) if item else None
+
+    def current_feed(self, tenant: str, user_id: str) -> str | None:
+        item = get_item(self.table, scoped_pk(tenant, "USER", user_id), "FEED")
+        return str(item["token_hash"]) if item else None
+
+    def set_feed(self, uow: UnitOfWork, tenant: str, user_id: str, token_hash: str | None,
+                 previous: str | None) -> None:
+        """One live feed token per user: a new one (or none) revokes the previous."""
+        if previous:
+            uow.delete(self.table, {"PK": tenant_pk(tenant), "SK": f"FEED#{previous}"})
+        mine = {"PK": scoped_pk(tenant, "USER", user_id), "SK": "FEED"}
+        if token_hash:
+            uow.put(self.table, {"PK": tenant_pk(tenant), "SK": f"FEED#{token_hash}",
+                                 "user_id": user_id})
+            uow.put(self.table, {**mine, "token_hash": token_hash})
+        else:
+            uow.delete(self.table, mine)
 
     # --- audit trail ------------------------------------------------------------------
     def audit(self, uow: UnitOfWork, tenant: str, event: Item) -> None:

@@ -1,0 +1,328 @@
+"""Contact orders (seed 001), the to-do list, the calendar feed and saved filters, as in
+the Contact orders part of the API contract."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
+
+from chalice import Blueprint
+from pydantic import BaseModel, Field, StringConstraints
+
+from chalicelib.api.routing import AUTHENTICATED, PUBLIC, Call, ListQuery, Reply, route
+from chalicelib.api.schemas import ItemsPage
+from chalicelib.config import get_config
+from chalicelib.domain import contact_orders as co
+from chalicelib.domain.models import Id
+from chalicelib.domain.permissions import Permission as P
+from chalicelib.domain.tickets import AttachmentCreate
+from chalicelib.services import calendar, directory
+from chalicelib.services import contact_orders as svc
+from chalicelib.store.cursor import decode_cursor, encode_cursor
+
+bp = Blueprint(__name__)
+
+VIEW = (P.CONTACT_ORDERS_VIEW, P.CONTACT_ORDERS_VIEW_ASSIGNED)
+TAG = "contact_orders"
+
+
+def _scope(call: Call, *parts: object) -> str:
+    return "|".join([call.c.tenant, call.c.principal.user_id, *map(str, parts)])
+
+
+def _positions(call: Call, scope: str) -> dict[str, str]:
+    return decode_cursor(get_config().secret, scope, call.query.cursor) or {}
+
+
+# --- orders ---------------------------------------------------------------------------
+
+
+@route(bp, "POST", "/contact-orders", guard=P.CONTACT_ORDERS_CREATE, tag=TAG,
+       body=co.ContactOrderCreate, response=co.ContactOrder, status=201, idempotent=True,
+       summary="A new contact order; an unknown customer or site is added to the register")
+def create_order(call: Call) -> co.ContactOrder:
+    return svc.create_order(call.c, call.body)
+
+
+class OrderListQuery(ListQuery):
+    assignee: Id | None = Field(default=None, description="me, a user id, or none")
+    customer_id: Id | None = None
+    status: Annotated[str, StringConstraints(min_length=1, max_length=60)] | None = None
+    from_: date | None = Field(default=None, alias="from")
+    to: date | None = None
+    state: Literal["all", "open", "closed"] = "all"
+    sort: co.Sort | None = None
+
+
+@route(bp, "GET", "/contact-orders", guard=VIEW, tag=TAG, query=OrderListQuery,
+       response=ItemsPage[co.ContactOrder],
+       summary="Contact orders by planned date (or number); closed ones always last")
+def list_orders(call: Call) -> dict[str, object]:
+    q: OrderListQuery = call.query
+    filters = svc.OrderFilters(assignee=q.assignee, customer_id=q.customer_id, status=q.status,
+                               date_from=q.from_, date_to=q.to, state=q.state, sort=q.sort)
+    scope = _scope(call, "contact-orders", filters)
+    items, following = svc.list_orders(call.c, filters, q.limit, _positions(call, scope))
+    return {"items": items, "next_cursor": encode_cursor(get_config().secret, scope, following)}
+
+
+@route(bp, "GET", "/contact-orders/{id}", guard=VIEW, tag=TAG, response=co.ContactOrder,
+       summary="One contact order (with its site's map link)")
+def get_order(call: Call) -> co.ContactOrder:
+    return svc.get_order(call.c, call.params["id"])
+
+
+@route(bp, "PATCH", "/contact-orders/{id}", guard=P.CONTACT_ORDERS_EDIT, tag=TAG,
+       body=co.ContactOrderPatch, response=co.ContactOrder, if_match=True, errors=(422,),
+       summary="Change an open order")
+def patch_order(call: Call) -> co.ContactOrder:
+    return svc.patch_order(call.c, call.params["id"], call.body)
+
+
+@route(bp, "DELETE", "/contact-orders/{id}", guard=P.CONTACT_ORDERS_DELETE, tag=TAG,
+       status=204, errors=(409,), summary="Delete an order (kept with its history, listed nowhere)")
+def delete_order(call: Call) -> Reply:
+    svc.delete_order(call.c, call.params["id"])
+    return Reply(None, status=204)
+
+
+@route(bp, "POST", "/contact-orders/{id}/assign",
+       guard=(P.CONTACT_ORDERS_ASSIGN, P.CONTACT_ORDERS_ASSIGN_SELF), tag=TAG,
+       body=co.AssignBody, body_optional=True, response=co.ContactOrder, errors=(409, 422),
+       summary="Assign to a colleague, or (no assignee_id) to myself")
+def assign(call: Call) -> co.ContactOrder:
+    return svc.assign(call.c, call.params["id"], call.body.assignee_id if call.body else None)
+
+
+@route(bp, "POST", "/contact-orders/{id}/close", guard=P.CONTACT_ORDERS_EDIT, tag=TAG,
+       response=co.ContactOrder, idempotent=True, errors=(409, 422),
+       summary="Close: archived, read-only, listed after the open ones")
+def close(call: Call) -> co.ContactOrder:
+    return svc.close(call.c, call.params["id"])
+
+
+@route(bp, "POST", "/contact-orders/{id}/sales-order", guard=P.CONTACT_ORDERS_EDIT, tag=TAG,
+       response=co.SalesOrder, status=201, idempotent=True, errors=(409, 422),
+       summary="Turn the order into a sales order, linked both ways")
+def sales_order(call: Call) -> co.SalesOrder:
+    return svc.create_sales_order(call.c, call.params["id"])
+
+
+@route(bp, "GET", "/sales-orders/{id}", guard=VIEW, tag=TAG, response=co.SalesOrder,
+       summary="A sales order made from a contact order")
+def get_sales_order(call: Call) -> co.SalesOrder:
+    return svc.get_sales_order(call.c, call.params["id"])
+
+
+# --- notes, history, bookings, documents ----------------------------------------------
+
+
+def _children(call: Call, kind: str, model: type[BaseModel]) -> dict[str, object]:
+    scope = _scope(call, kind, call.params["id"])
+    secret = get_config().secret
+    page = svc.list_children(call.c, call.params["id"], kind, call.query.limit,
+                             decode_cursor(secret, scope, call.query.cursor))
+    return {"items": [model.model_validate(i) for i in page.items],
+            "next_cursor": encode_cursor(secret, scope, page.last_key)}
+
+
+@route(bp, "POST", "/contact-orders/{id}/notes", guard=P.CONTACT_ORDERS_EDIT, tag=TAG,
+       body=co.NoteCreate, response=co.Note, status=201, idempotent=True, errors=(409, 422),
+       summary="A note, stamped with its author and time; never edited (correct by a new note)")
+def add_note(call: Call) -> co.Note:
+    return svc.add_note(call.c, call.params["id"], call.body)
+
+
+@route(bp, "GET", "/contact-orders/{id}/notes", guard=VIEW, tag=TAG, query=ListQuery,
+       response=ItemsPage[co.Note], summary="The order's notes, oldest first")
+def list_notes(call: Call) -> dict[str, object]:
+    return _children(call, "NOTE", co.Note)
+
+
+class Event(BaseModel):
+    id: str
+    at: str
+    actor: str
+    actor_name: str | None = None
+    type: str
+    data: dict[str, object] = Field(default_factory=dict)
+
+
+@route(bp, "GET", "/contact-orders/{id}/events", guard=VIEW, tag=TAG, query=ListQuery,
+       response=ItemsPage[Event], summary="The order's history, oldest first")
+def list_events(call: Call) -> dict[str, object]:
+    return _children(call, "EVENT", Event)
+
+
+@route(bp, "POST", "/contact-orders/{id}/bookings", guard=P.CONTACT_ORDERS_EDIT, tag=TAG,
+       body=co.BookingCreate, response=co.Booking, status=201, idempotent=True,
+       errors=(409, 422), summary="Book the next contact (a colleague's needs assign)")
+def add_booking(call: Call) -> co.Booking:
+    return svc.add_booking(call.c, call.params["id"], call.body)
+
+
+@route(bp, "GET", "/contact-orders/{id}/bookings", guard=VIEW, tag=TAG, query=ListQuery,
+       response=ItemsPage[co.Booking], summary="The order's bookings")
+def list_bookings(call: Call) -> dict[str, object]:
+    return _children(call, "BOOKING", co.Booking)
+
+
+@route(bp, "POST", "/contact-orders/{id}/bookings/{bid}/done", guard=P.CONTACT_ORDERS_EDIT,
+       tag=TAG, response=co.Booking, errors=(409, 422), summary="Mark a booking done")
+def complete_booking(call: Call) -> co.Booking:
+    return svc.complete_booking(call.c, call.params["id"], call.params["bid"])
+
+
+class Document(BaseModel):
+    id: str
+    order_id: str
+    filename: str
+    content_type: str
+    size: int
+    state: Literal["pending", "uploaded"]
+    uploaded_by: str
+    uploaded_by_name: str | None = None
+    created_at: str
+
+
+class DocumentUpload(Document):
+    upload_url: str
+    upload_fields: dict[str, str]
+    upload_expires_at: str
+
+
+class DocumentCreate(AttachmentCreate):
+    internal: Literal[False] = False
+
+
+class DownloadLink(BaseModel):
+    url: str
+    expires_at: str
+
+
+@route(bp, "POST", "/contact-orders/{id}/documents", guard=P.CONTACT_ORDERS_EDIT, tag=TAG,
+       body=DocumentCreate, response=DocumentUpload, status=201, idempotent=True,
+       errors=(409, 422), summary="Announce a document: answers a presigned S3 POST")
+def create_document(call: Call) -> dict[str, object]:
+    body: DocumentCreate = call.body
+    return svc.create_document(call.c, call.params["id"], body.filename, body.content_type,
+                               body.size)
+
+
+@route(bp, "GET", "/contact-orders/{id}/documents", guard=VIEW, tag=TAG, query=ListQuery,
+       response=ItemsPage[Document], summary="The order's documents")
+def list_documents(call: Call) -> dict[str, object]:
+    return _children(call, "DOC", Document)
+
+
+@route(bp, "GET", "/contact-orders/{id}/documents/{did}", guard=VIEW, tag=TAG,
+       response=DownloadLink, status=302, errors=(409,),
+       summary="302 to a short-lived download address (also given in the body)")
+def download_document(call: Call) -> Reply:
+    link = svc.download_document(call.c, call.params["id"], call.params["did"])
+    return Reply(link, headers={"Location": link["url"]})
+
+
+@route(bp, "DELETE", "/contact-orders/{id}/documents/{did}",
+       guard=P.CONTACT_ORDERS_DELETE_FILES, tag=TAG, status=204, errors=(409, 422),
+       summary="Delete a document (needs contact_orders.delete_files)")
+def delete_document(call: Call) -> Reply:
+    svc.delete_document(call.c, call.params["id"], call.params["did"])
+    return Reply(None, status=204)
+
+
+# --- the customer's orders ------------------------------------------------------------
+
+
+class CustomerOrders(ItemsPage[co.ContactOrder]):
+    total_hours: float
+    order_count: int
+
+
+@route(bp, "GET", "/organizations/{id}/contact-orders", guard=VIEW, tag=TAG, query=ListQuery,
+       response=CustomerOrders,
+       summary="All of a customer's contact orders, with its total hours")
+def customer_orders(call: Call) -> dict[str, object]:
+    customer_id = call.params["id"]
+    totals = svc.customer_totals(call.c, customer_id)
+    filters = svc.OrderFilters(customer_id=customer_id)
+    scope = _scope(call, "customer-orders", customer_id)
+    items, following = svc.list_orders(call.c, filters, call.query.limit,
+                                       _positions(call, scope))
+    return {"items": items, "next_cursor": encode_cursor(get_config().secret, scope, following),
+            **totals}
+
+
+# --- to-do and calendar ---------------------------------------------------------------
+
+
+@route(bp, "GET", "/todo", guard=VIEW, tag=TAG, query=ListQuery,
+       response=ItemsPage[co.TodoItem],
+       summary="My open bookings and assigned open orders, by time")
+def todo(call: Call) -> dict[str, object]:
+    scope = _scope(call, "todo")
+    items, following = svc.todo(call.c, call.query.limit, _positions(call, scope))
+    return {"items": items, "next_cursor": encode_cursor(get_config().secret, scope, following)}
+
+
+class FeedAnswer(BaseModel):
+    feed_token: str
+    path: str
+    created_at: str
+
+
+@route(bp, "POST", "/calendar/feed", guard=VIEW, tag=TAG, response=FeedAnswer, status=201,
+       summary="A new address for my calendar feed (the previous one stops working)")
+def new_feed(call: Call) -> dict[str, object]:
+    return calendar.new_feed(call.c)
+
+
+@route(bp, "DELETE", "/calendar/feed", guard=VIEW, tag=TAG, status=204,
+       summary="Revoke my calendar feed")
+def revoke_feed(call: Call) -> Reply:
+    calendar.revoke_feed(call.c)
+    return Reply(None, status=204)
+
+
+@route(bp, "GET", "/calendar/{feed}", guard=PUBLIC, tag=TAG,
+       response={"type": "string", "contentMediaType": "text/calendar"},
+       summary="My bookings as iCalendar (RFC 5545); the address itself is the secret")
+def calendar_feed(call: Call) -> Reply:
+    body = calendar.feed(call.params["feed"], datetime.now(UTC))
+    return Reply(body, headers={"Content-Type": "text/calendar; charset=utf-8",
+                                "Cache-Control": "private, max-age=300"})
+
+
+# --- saved filters --------------------------------------------------------------------
+
+
+class SavedFilters(BaseModel):
+    items: list[co.SavedFilter]
+
+
+class SavedFilterQuery(BaseModel):
+    module: co.Module | None = None
+
+
+@route(bp, "GET", "/saved-filters", guard=AUTHENTICATED, tag=TAG, query=SavedFilterQuery,
+       response=SavedFilters, summary="My saved favourite filters")
+def list_saved_filters(call: Call) -> SavedFilters:
+    found = directory.list_saved_filters(call.c, call.query.module)
+    return SavedFilters(items=[co.SavedFilter.model_validate(f) for f in found])
+
+
+@route(bp, "POST", "/saved-filters", guard=AUTHENTICATED, tag=TAG, body=co.SavedFilterCreate,
+       response=co.SavedFilter, status=201, idempotent=True, errors=(422,),
+       summary="Save a filter as a favourite")
+def save_filter(call: Call) -> co.SavedFilter:
+    body: co.SavedFilterCreate = call.body
+    return co.SavedFilter.model_validate(
+        directory.save_filter(call.c, body.name, body.module, dict(body.query)))
+
+
+@route(bp, "DELETE", "/saved-filters/{id}", guard=AUTHENTICATED, tag=TAG, status=204,
+       summary="Delete a saved filter")
+def delete_saved_filter(call: Call) -> Reply:
+    directory.delete_saved_filter(call.c, call.params["id"])
+    return Reply(None, status=204)
+
