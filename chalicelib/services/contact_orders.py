@@ -41,7 +41,7 @@ from chalicelib.store.contact_orders import (
     strip_keys,
 )
 from chalicelib.store.dynamo import Item, Page, UnitOfWork
-from chalicelib.store.streams import Stream, chained, equals_filter, merged
+from chalicelib.store.streams import Filter, Stream, chained, equals_filter, merged
 
 
 def repo() -> ContactOrdersRepository:
@@ -555,9 +555,9 @@ def _order_streams(ctx: Ctx, f: OrderFilters, sort: str) -> list[Stream]:
     by_number = sort == "number"
     if assignee:
         dimension, value = "assignee", assignee
-    elif f.customer_id and not by_number:
+    elif f.customer_id:
         dimension, value = "customer", f.customer_id
-    elif f.status and not by_number:
+    elif f.status:
         dimension, value = "status", f.status
     else:
         dimension, value = "all", None
@@ -572,11 +572,10 @@ def _order_streams(ctx: Ctx, f: OrderFilters, sort: str) -> list[Stream]:
         low = f.date_from.isoformat() if f.date_from else "0000-00-00"
         high = f.date_to.isoformat() if f.date_to else "9999-12-31"
         if by_number:
-            extra = "planned_date BETWEEN :from AND :to"
-            residual = equals_filter(wanted)
-            expression = " AND ".join(x for x in (residual.expression, extra) if x)
-            residual = type(residual)(expression, {**(residual.values or {}), ":from": low,
-                                                   ":to": high}, residual.names)
+            residual = Filter(
+                " AND ".join(x for x in (residual.expression,
+                                         "planned_date BETWEEN :from AND :to") if x),
+                {**(residual.values or {}), ":from": low, ":to": high}, residual.names)
         else:
             range_ = ("{sk} BETWEEN :from AND :to", {":from": low, ":to": f"{high}#~"})
     groups = ["open", "closed"] if f.state == "all" else [f.state]

@@ -16,6 +16,8 @@ Access patterns (every one a GetItem or a Query; no Scan):
     a customer's by planned date    GSI4  T#<t>#COCUST#<org>#<g>            <date>#<number>
     a status's by planned date      GSI5  T#<t>#COSTATUS#<status>#<g>       <date>#<number>
     an assignee's by number         GSI6  T#<t>#COASSIGNEENUM#<user|none>#<g>  <number>
+    a customer's by number          GSI7  T#<t>#COCUSTNUM#<org>#<g>         <number>
+    a status's by number            GSI8  T#<t>#COSTATUSNUM#<status>#<g>    <number>
 - a user's bookings by time (to-do, calendar):
                                     GSI1  T#<t>#BOOKINGS#<user>#open|done   <at>#<id>
 - bookings due for a reminder: the sparse ``due`` index, ``due_shard`` =
@@ -35,8 +37,8 @@ from chalicelib.store.tables import GSI1, scoped_pk, tenant_pk
 
 ORDER = "ORDER"
 TOTALS = "TOTALS"
-_INDEX_ATTRIBUTES = {f"GSI{n}{part}" for n in range(1, 7) for part in ("PK", "SK")}
-_KEY_ATTRIBUTES = {"PK", "SK", "due_shard", "due_at"} | _INDEX_ATTRIBUTES
+_INDEX_ATTRIBUTES = {f"GSI{n}{part}" for n in range(1, 9) for part in ("PK", "SK")}
+_KEY_ATTRIBUTES = {"PK", "SK", "due_shard", "due_at", "customer_id", "tenant"} | _INDEX_ATTRIBUTES
 
 
 def strip_keys(item: Item) -> Item:
@@ -64,6 +66,12 @@ def order_index_keys(tenant: str, order: Item) -> Item:
         "GSI5PK": scoped_pk(tenant, "COSTATUS", order["status"], group), "GSI5SK": planned,
         "GSI6PK": scoped_pk(tenant, "COASSIGNEENUM", assignee, group),
         "GSI6SK": number_key(number),
+        "GSI7PK": scoped_pk(tenant, "COCUSTNUM", order["customer"]["id"], group),
+        "GSI7SK": number_key(number),
+        "GSI8PK": scoped_pk(tenant, "COSTATUSNUM", order["status"], group),
+        "GSI8SK": number_key(number),
+        # Flat copies for filters applied while reading a list of another dimension.
+        "customer_id": order["customer"]["id"],
     }
 
 
@@ -80,10 +88,12 @@ def list_stream(tenant: str, dimension: str, value: str | None, group: str,
             else ("GSI3", scoped_pk(tenant, "COASSIGNEE", value, group))
     elif dimension == "customer":
         assert value
-        index, pk = "GSI4", scoped_pk(tenant, "COCUST", value, group)
+        index, pk = ("GSI7", scoped_pk(tenant, "COCUSTNUM", value, group)) if by_number else (
+            "GSI4", scoped_pk(tenant, "COCUST", value, group))
     else:
         assert value
-        index, pk = "GSI5", scoped_pk(tenant, "COSTATUS", value, group)
+        index, pk = ("GSI8", scoped_pk(tenant, "COSTATUSNUM", value, group)) if by_number \
+            else ("GSI5", scoped_pk(tenant, "COSTATUS", value, group))
     return Stream(index, f"{index}PK", f"{index}SK", pk, range_, residual)
 
 

@@ -90,7 +90,7 @@ def index_keys(logical_id: str) -> dict[str, list[tuple[str, str]]]:
 
 # The ticket list indexes (see chalicelib/store/tickets.py) project what a list shows.
 EXTRA_LIST_INDEXES = {"TicketsTable": ("GSI3", "GSI4", "GSI5", "GSI6"),
-                      "ContactOrdersTable": ("GSI3", "GSI4", "GSI5", "GSI6")}
+                      "ContactOrdersTable": ("GSI3", "GSI4", "GSI5", "GSI6", "GSI7", "GSI8")}
 
 
 def test_ticket_list_indexes_carry_every_field_of_a_list_row() -> None:
