@@ -5,15 +5,17 @@ Safe to run on every start."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from chalicelib.domain import contact_orders as co
 from chalicelib.domain import directory as d
 from chalicelib.domain import tickets as t
+from chalicelib.domain.models import utc_iso
 from chalicelib.domain.permissions import Permission, permissions_for
 from chalicelib.domain.principal import Principal
 from chalicelib.identity import cognito
+from chalicelib.services import contact_orders, tickets
 from chalicelib.services import directory as svc
-from chalicelib.services import tickets
 from chalicelib.services.context import Ctx
 from chalicelib.services.tenants import provision
 
@@ -103,10 +105,37 @@ def seed_demo_tickets(tenant: str) -> None:
                 "current_problem": "Vi skriver av tidrapporterna för hand"}))
 
 
+def seed_demo_contact_orders(tenant: str) -> None:
+    """Two contact orders for the agent, with a note and a booking, once."""
+    ctx = _system(tenant)
+    if contact_orders.repo().last_number(tenant, "CO") is not None:
+        return
+    agent = _as(ctx, f"agent@{tenant}.test")
+    acme = _acme(ctx)
+    first = contact_orders.create_order(agent, co.ContactOrderCreate(
+        subject="Angående service av maskin", customer=co.CustomerRef(id=acme.id),
+        site=co.SiteRef(name="Verkstaden", address=d.Address(street="Storgatan 1",
+                                                              postal_code="111 22",
+                                                              city="Stockholm"),
+                        location=d.Location(lat=59.3326, lon=18.0649)),
+        planned_date=(ctx.now + timedelta(days=2)).date(), assignee_id=agent.principal.user_id))
+    contact_orders.add_note(agent, first.id, co.NoteCreate(
+        body="Kunden vill ha offert på årlig service.", hours=0.5))
+    contact_orders.add_booking(agent, first.id, co.BookingCreate(
+        at=utc_iso((ctx.now + timedelta(days=2)).replace(hour=9, minute=0, second=0)),
+        kind="meeting", note="Besök på plats"))
+    contact_orders.create_order(agent, co.ContactOrderCreate(
+        subject="Potentiell kund", customer=co.CustomerRef(name="Nya Bygg AB"),
+        contact=co.ContactPerson(name="Nina Nilsson", email="nina@nyabygg.example",
+                                 phone="+46 70 123 45 67")))
+
+
 def seed(password: str, demo_tickets: bool = False) -> list[DemoLogin]:
+    """``demo_tickets``: also a few tickets and contact orders (``make run``, not tests)."""
     logins: list[DemoLogin] = []
     for tenant in TENANTS:
         logins += seed_tenant(tenant, password)
         if demo_tickets:
             seed_demo_tickets(tenant)
+            seed_demo_contact_orders(tenant)
     return logins
