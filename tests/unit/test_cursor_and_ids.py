@@ -60,3 +60,11 @@ def test_ulids_sort_by_time_and_are_unique() -> None:
     assert len(ids[0]) == 26
     same_moment = {new_ulid(start) for _ in range(100)}
     assert len(same_moment) == 100
+
+
+def test_ulids_made_in_the_same_millisecond_keep_their_order() -> None:
+    moment = datetime(2026, 11, 22, 9, 30, 0, 123000, tzinfo=UTC)
+    ids = [new_ulid(moment) for _ in range(200)]
+    assert ids == sorted(ids) and len(set(ids)) == 200
+    earlier = new_ulid(moment - timedelta(days=1))
+    assert earlier < ids[0]  # a time given by the caller is kept, not bent to the last one
