@@ -21,8 +21,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from chalicelib.domain.directory import SupportHours
 
 # Give up after this many consecutive days without any open time.
@@ -56,6 +54,8 @@ def calendar_for(hours: SupportHours) -> SupportCalendar:
 
 @lru_cache(maxsize=256)
 def _closed_dates(country: str, year: int, closed_on_eves: bool) -> frozenset[date]:
+    import holidays  # imported on first use: it is large, and cold starts matter
+
     public = holidays.country_holidays(country, years=year)
     if closed_on_eves and "de_facto" in public.supported_categories:
         eves = holidays.country_holidays(country, years=year, categories=("de_facto",))
