@@ -13,6 +13,7 @@ from chalicelib.api.routing import AUTHENTICATED, PUBLIC, Call, ListQuery, Reply
 from chalicelib.api.schemas import ItemsPage
 from chalicelib.config import get_config
 from chalicelib.domain import contact_orders as co
+from chalicelib.domain.errors import Forbidden
 from chalicelib.domain.models import Id
 from chalicelib.domain.permissions import Permission as P
 from chalicelib.domain.tickets import AttachmentCreate
@@ -235,8 +236,9 @@ def delete_document(call: Call) -> Reply:
 
 
 class CustomerOrders(ItemsPage[co.ContactOrder]):
-    total_hours: float
-    order_count: int
+    # Over all the customer's orders; null for users who see only their own orders.
+    total_hours: float | None
+    order_count: int | None
 
 
 @route(bp, "GET", "/organizations/{id}/contact-orders", guard=VIEW, tag=TAG, query=ListQuery,
@@ -312,10 +314,13 @@ def list_saved_filters(call: Call) -> SavedFilters:
 
 
 @route(bp, "POST", "/saved-filters", guard=AUTHENTICATED, tag=TAG, body=co.SavedFilterCreate,
-       response=co.SavedFilter, status=201, idempotent=True, errors=(422,),
+       response=co.SavedFilter, status=201, idempotent=True, errors=(403, 422),
        summary="Save a filter as a favourite")
 def save_filter(call: Call) -> co.SavedFilter:
     body: co.SavedFilterCreate = call.body
+    needed = {"contact_orders": VIEW, "tickets": (P.TICKETS_VIEW, P.TICKETS_CREATE)}[body.module]
+    if not any(call.c.principal.can(p) for p in needed):
+        raise Forbidden(f"Filters of {body.module} need " + " or ".join(p.value for p in needed))
     return co.SavedFilter.model_validate(
         directory.save_filter(call.c, body.name, body.module, dict(body.query)))
 

@@ -6,14 +6,14 @@ Pure: no boto3, no clock, no I/O.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from chalicelib.domain.directory import Address, Location
 from chalicelib.domain.errors import BusinessRuleViolation, Forbidden
-from chalicelib.domain.models import Command, Email, Id, Name, Phone, Record
+from chalicelib.domain.models import Command, Email, Id, Name, Phone, Record, utc_iso
 from chalicelib.domain.permissions import Permission as P
 
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -225,6 +225,12 @@ class BookingCreate(Command):
     assignee_id: Id | None = None  # default: the one who books
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
     duration_minutes: int = Field(default=30, ge=5, le=24 * 60)
+
+    @field_validator("at")
+    @classmethod
+    def _real_instant(cls, value: str) -> str:
+        """A real instant (not 13th months), in the API's one format: UTC, whole seconds."""
+        return utc_iso(datetime.fromisoformat(value.replace("Z", "+00:00")))
 
 
 class Booking(BaseModel):

@@ -70,7 +70,7 @@ def feed(name: str, now: datetime) -> bytes:
     rights = permissions_for(user.get("roles", []), r.saved_roles(tenant))
     if not CALENDAR_RIGHTS & rights:
         raise NotFound("No such calendar.")
-    bookings = contact_orders.bookings_for_feed(tenant, user["id"],
+    bookings = contact_orders.bookings_for_feed(tenant, user["id"], rights,
                                                 utc_iso(now - timedelta(days=PAST_DAYS)))
     return render(user.get("name", ""), bookings, now)
 

@@ -26,8 +26,8 @@ from chalicelib.domain.errors import (
     NotFound,
     PreconditionFailed,
 )
-from chalicelib.domain.models import utc_iso
 from chalicelib.domain.permissions import Permission as P
+from chalicelib.domain.permissions import permissions_for
 from chalicelib.domain.tickets import key_filename, plain_text, safe_filename
 from chalicelib.services import files
 from chalicelib.services.context import Ctx
@@ -437,9 +437,11 @@ def add_booking(ctx: Ctx, order_id: str, body: co.BookingCreate) -> co.Booking:
     current = _editable(ctx, order_id)
     assignee = body.assignee_id or ctx.principal.user_id
     if assignee != ctx.principal.user_id:
-        # Seed 001: a booking can be handed to a colleague, with the right to assign.
+        # Seed 001: a booking can be handed to a colleague, with the right to assign,
+        # and only to one who may see the order it belongs to.
         _check_assignee(ctx, assignee, None)
-    at = utc_iso(_instant(body.at))
+        _colleague_sees(ctx, assignee, current)
+    at = body.at
     location = None
     if current.site and current.site.address:
         a = current.site.address
@@ -457,10 +459,13 @@ def add_booking(ctx: Ctx, order_id: str, body: co.BookingCreate) -> co.Booking:
     return booking
 
 
-def _instant(text: str) -> Any:
-    from datetime import datetime
-
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+def _colleague_sees(ctx: Ctx, user_id: str, order: co.ContactOrder) -> None:
+    user = directory().get_user(ctx.tenant, user_id) or {}
+    rights = permissions_for(user.get("roles", []), directory().saved_roles(ctx.tenant))
+    if not co.may_see(rights, user_id, order.assignee_id):
+        raise InvalidInput("That colleague may not see this order.",
+                           [FieldError(("body", "assignee_id"),
+                                       "sees only orders assigned to them")])
 
 
 def complete_booking(ctx: Ctx, order_id: str, booking_id: str) -> co.Booking:
@@ -596,8 +601,12 @@ def list_orders(ctx: Ctx, f: OrderFilters, limit: int,
 
 
 def customer_totals(ctx: Ctx, customer_id: str) -> dict[str, Any]:
+    """The customer's hours and order count over every order: for those who see every
+    order only (None for the others, whose view is their own orders)."""
     if directory().get_organization(ctx.tenant, customer_id) is None:
         raise NotFound("No such organisation.")
+    if not co.sees_all(ctx.principal.permissions):
+        return {"total_hours": None, "order_count": None}
     return repo().customer_totals(ctx.tenant, customer_id)
 
 
@@ -613,6 +622,7 @@ def todo(ctx: Ctx, limit: int,
                list_stream(tenant, "assignee", p.user_id, "open", False, None,
                            equals_filter({}))]
     items, following = merged(repo().table, streams, limit, positions, newest_first=False)
+    items = _only_visible_bookings(tenant, p.user_id, p.permissions, items)
     answer = []
     for item in items:
         if str(item["SK"]).startswith("BOOKING#"):
@@ -629,9 +639,33 @@ def todo(ctx: Ctx, limit: int,
     return answer, following
 
 
-def bookings_for_feed(tenant: str, user_id: str, since: str) -> list[co.Booking]:
-    """A user's bookings from ``since``, open and done: two Queries of at most 500 each."""
+def _only_visible_bookings(tenant: str, user_id: str, rights: frozenset[str],
+                           items: list[Item]) -> list[Item]:
+    """A user who sees only their own orders sees a booking only while its order is theirs
+    (an order can be reassigned after the booking): one BatchGetItem per 100 bookings."""
+    if co.sees_all(rights):
+        return items
+    order_ids = [i["order_id"] for i in items if str(i.get("SK", "BOOKING#")).startswith(
+        "BOOKING#") and "order_id" in i]
+    orders: dict[str, Item] = {}
+    for start in range(0, len(order_ids), 100):
+        orders |= repo().get_orders(tenant, order_ids[start:start + 100])
+
+    def visible(item: Item) -> bool:
+        if "order_id" not in item:
+            return True  # an order of the user's own list
+        order = orders.get(item["order_id"])
+        return bool(order and not order.get("deleted_at")
+                    and co.may_see(rights, user_id, order.get("assignee_id")))
+
+    return [i for i in items if visible(i)]
+
+
+def bookings_for_feed(tenant: str, user_id: str, rights: frozenset[str],
+                      since: str) -> list[co.Booking]:
+    """A user's bookings from ``since``, open and done: two Queries of at most 250 each."""
     found = []
     for state in ("open", "done"):
-        found += repo().user_bookings(tenant, user_id, state, since, 500)
+        found += repo().user_bookings(tenant, user_id, state, since, 250)
+    found = _only_visible_bookings(tenant, user_id, rights, found)
     return [co.Booking.model_validate(b) for b in sorted(found, key=lambda b: b["at"])]

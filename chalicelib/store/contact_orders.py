@@ -31,7 +31,7 @@ from typing import Any
 
 from chalicelib.domain.contact_orders import number_key, planned_key
 from chalicelib.domain.errors import Conflict, PreconditionFailed
-from chalicelib.store.dynamo import Item, Page, UnitOfWork, get_item, query
+from chalicelib.store.dynamo import Item, Page, UnitOfWork, batch_get, get_item, query
 from chalicelib.store.streams import Filter, Stream
 from chalicelib.store.tables import GSI1, scoped_pk, tenant_pk
 
@@ -137,6 +137,11 @@ class ContactOrdersRepository:
     def get_order(self, tenant: str, order_id: str, consistent: bool = False) -> Item | None:
         item = get_item(self.table, order_pk(tenant, order_id), ORDER, consistent=consistent)
         return strip_keys(item) if item else None
+
+    def get_orders(self, tenant: str, order_ids: list[str]) -> dict[str, Item]:
+        """Several orders in one BatchGetItem (at most 100)."""
+        keys = [{"PK": order_pk(tenant, i), "SK": ORDER} for i in dict.fromkeys(order_ids)]
+        return {i["id"]: strip_keys(i) for i in batch_get(self.table, keys)}
 
     def put_order(self, uow: UnitOfWork, tenant: str, order: Item, expected: int | None) -> None:
         item = {"PK": order_pk(tenant, order["id"]), "SK": ORDER, **order,

@@ -18,7 +18,8 @@ def _to_dynamo(value: Any) -> Any:
     if isinstance(value, float):
         return Decimal(str(value))
     if isinstance(value, dict):
-        return {k: _to_dynamo(v) for k, v in value.items() if v is not None}
+        # Inside a map, None is kept (as NULL): a history's {"from": None} says something.
+        return {k: _to_dynamo(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_to_dynamo(v) for v in value]
     return value

@@ -117,10 +117,12 @@ def chained(table: str, streams: list[Stream], limit: int, positions: dict[str, 
         position = positions.get(str(number))
         if position == DONE:
             continue
-        if len(items) >= limit:
-            break
         page = _read(table, stream, limit - len(items), position, newest_first)
         items += page.items
         following[str(number)] = json.dumps(page.last_key) if page.last_key else DONE
+        if page.last_key or len(items) >= limit:
+            # This stream may hold more (a filter can make a page short): the next stream
+            # starts only once this one is read to its end.
+            break
     finished = all(following.get(str(n)) == DONE for n in range(len(streams)))
     return items, None if finished else following
