@@ -18,6 +18,7 @@ from chalicelib.services import contact_orders, tickets
 from chalicelib.services import directory as svc
 from chalicelib.services.context import Ctx
 from chalicelib.services.tenants import provision
+from chalicelib.store.counters import last_number
 
 TENANTS = {"demo": "Demo Support AB", "other": "Other Oy"}
 
@@ -84,7 +85,7 @@ def _as(ctx: Ctx, email: str) -> Ctx:
 def seed_demo_tickets(tenant: str) -> None:
     """A few tickets in different states, once, so the queue and the portal are not empty."""
     ctx = _system(tenant)
-    if tickets.repo().last_number(tenant) is not None:
+    if last_number(tickets.repo().table, tenant, "TICKET") is not None:
         return
     customer, agent = _as(ctx, f"customer@{tenant}.test"), _as(ctx, f"agent@{tenant}.test")
     fault = tickets.create_ticket(customer, t.TicketCreate(
@@ -108,7 +109,7 @@ def seed_demo_tickets(tenant: str) -> None:
 def seed_demo_contact_orders(tenant: str) -> None:
     """Two contact orders for the agent, with a note and a booking, once."""
     ctx = _system(tenant)
-    if contact_orders.repo().last_number(tenant, "CO") is not None:
+    if last_number(contact_orders.repo().table, tenant, "CO") is not None:
         return
     agent = _as(ctx, f"agent@{tenant}.test")
     acme = _acme(ctx)

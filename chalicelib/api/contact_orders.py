@@ -14,7 +14,7 @@ from chalicelib.api.schemas import ItemsPage
 from chalicelib.config import get_config
 from chalicelib.domain import contact_orders as co
 from chalicelib.domain.errors import Forbidden
-from chalicelib.domain.models import Id
+from chalicelib.domain.models import Id, StoredFile
 from chalicelib.domain.permissions import Permission as P
 from chalicelib.domain.tickets import AttachmentCreate
 from chalicelib.services import calendar, directory
@@ -174,16 +174,8 @@ def complete_booking(call: Call) -> co.Booking:
     return svc.complete_booking(call.c, call.params["id"], call.params["bid"])
 
 
-class Document(BaseModel):
-    id: str
+class Document(StoredFile):
     order_id: str
-    filename: str
-    content_type: str
-    size: int
-    state: Literal["pending", "uploaded"]
-    uploaded_by: str
-    uploaded_by_name: str | None = None
-    created_at: str
 
 
 class DocumentUpload(Document):

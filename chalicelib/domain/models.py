@@ -39,6 +39,19 @@ class Record(BaseModel):
     version: int = Field(default=1, ge=1)
 
 
+class StoredFile(BaseModel):
+    """A file uploaded straight to S3 (a ticket attachment, a contact-order document)."""
+
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    state: Literal["pending", "uploaded"] = "pending"
+    uploaded_by: str
+    uploaded_by_name: str | None = None
+    created_at: str
+
+
 def utc_iso(moment: datetime) -> str:
     """``2026-11-22T09:30:00Z``: the one timestamp format of the API."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from chalicelib.domain.directory import Priority
 from chalicelib.domain.errors import BusinessRuleViolation, ErrorList
-from chalicelib.domain.models import Command, Email, Id, Name, Phone, Record
+from chalicelib.domain.models import Command, Email, Id, Name, Phone, Record, StoredFile
 
 # --- statuses and the state machine ---------------------------------------------------
 
@@ -363,17 +363,9 @@ class AttachmentCreate(Command):
     internal: bool = False
 
 
-class Attachment(BaseModel):
-    id: str
+class Attachment(StoredFile):
     ticket_id: str
-    filename: str
-    content_type: str
-    size: int
     internal: bool = False
-    state: Literal["pending", "uploaded"] = "pending"
-    uploaded_by: str
-    uploaded_by_name: str | None = None
-    created_at: str
 
 
 class Event(BaseModel):

@@ -8,8 +8,6 @@ order the caller may not see is a 404, as if it did not exist.
 
 from __future__ import annotations
 
-import random
-import time
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -33,9 +31,9 @@ from chalicelib.services import files
 from chalicelib.services.context import Ctx
 from chalicelib.services.directory import get_settings
 from chalicelib.services.directory import repo as directory
+from chalicelib.services.writes import with_next_number
 from chalicelib.store.contact_orders import (
     ContactOrdersRepository,
-    NumberTaken,
     booking_stream,
     list_stream,
     strip_keys,
@@ -51,24 +49,6 @@ def repo() -> ContactOrdersRepository:
 def _event(ctx: Ctx, kind: str, data: dict[str, Any]) -> Item:
     return {"id": ctx.new_id(), "at": ctx.stamp, "actor": ctx.principal.user_id,
             "actor_name": ctx.principal.record.get("name"), "type": kind, "data": data}
-
-
-def _with_number(ctx: Ctx, counter: str, build: Any) -> Any:
-    """Runs ``build(uow, previous, number)`` and commits, retrying when a concurrent create
-    took the number: numbers per tenant without gaps or duplicates."""
-    for round_ in range(25):
-        previous = repo().last_number(ctx.tenant, counter)
-        number = (previous or co.FIRST_NUMBER - 1) + 1
-        uow = UnitOfWork()
-        repo().claim_number(uow, ctx.tenant, counter, previous, number)
-        result = build(uow, number)
-        try:
-            uow.commit()
-        except NumberTaken:
-            time.sleep(random.uniform(0, 0.01 * (round_ + 1)))
-            continue
-        return result
-    raise Conflict("Too many orders are being created at once; try again.")
 
 
 # --- the customer register ---------------------------------------------------------------
@@ -229,8 +209,7 @@ def create_order(ctx: Ctx, body: co.ContactOrderCreate) -> co.ContactOrder:
         repo().add_to_customer(uow, ctx.tenant, order.customer.id, orders=1)
         return order
 
-    result: co.ContactOrder = _with_number(ctx, "CO", build)
-    return result
+    return with_next_number(ctx, repo().table, "CO", co.FIRST_NUMBER, build)
 
 
 # --- changing ---------------------------------------------------------------------------
@@ -384,8 +363,7 @@ def create_sales_order(ctx: Ctx, order_id: str) -> co.SalesOrder:
             ctx, "sales_order_created", {"sales_order_id": sales_id, "number": sales.number}))
         return sales
 
-    result: co.SalesOrder = _with_number(ctx, "SO", build)
-    return result
+    return with_next_number(ctx, repo().table, "SO", co.FIRST_NUMBER, build)
 
 
 def get_sales_order(ctx: Ctx, sales_order_id: str) -> co.SalesOrder:

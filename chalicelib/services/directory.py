@@ -20,7 +20,6 @@ from chalicelib.domain.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
-    PreconditionFailed,
     Unauthenticated,
 )
 from chalicelib.domain.ids import new_ulid
@@ -30,6 +29,7 @@ from chalicelib.domain.principal import Principal
 from chalicelib.identity import cognito
 from chalicelib.identity.tokens import Claims
 from chalicelib.services.context import Ctx
+from chalicelib.services.writes import check_version, commit_versioned, refuse_nulls
 from chalicelib.store.directory import DirectoryRepository
 from chalicelib.store.dynamo import Page, UnitOfWork
 
@@ -47,36 +47,11 @@ def _audit(uow: UnitOfWork, ctx: Ctx, kind: str, subject: str, data: dict[str, A
     )
 
 
-def _check_version(ctx: Ctx, current: int) -> None:
-    if ctx.if_match is not None and ctx.if_match != current:
-        raise PreconditionFailed(
-            f"If-Match names version {ctx.if_match}, but the current version is {current}."
-        )
-
-
-def _commit_versioned(ctx: Ctx, uow: UnitOfWork) -> None:
-    """A lost race: 412 when the client named a version, 409 when it did not."""
-    try:
-        uow.commit()
-    except PreconditionFailed as exc:
-        if ctx.if_match is None:
-            raise Conflict(exc.detail) from None
-        raise
-
-
 def _changes(before: BaseModel, after: BaseModel, fields: set[str]) -> dict[str, Any]:
     """What an update changed, as plain JSON values for the audit event."""
     old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
     return {f: {"from": old.get(f), "to": new.get(f)} for f in sorted(fields)
             if old.get(f) != new.get(f)}
-
-
-def _refuse_nulls(changes: dict[str, Any], required: tuple[str, ...]) -> None:
-    """A PATCH may leave out a required field, but not set it to null."""
-    nulls = [k for k in required if k in changes and changes[k] is None]
-    if nulls:
-        raise InvalidInput("These fields cannot be null.",
-                           [FieldError(("body", k), "must not be null", "null") for k in nulls])
 
 
 # --- who is calling -------------------------------------------------------------------
@@ -139,7 +114,7 @@ def get_settings(ctx: Ctx) -> d.TenantSettings:
 
 def put_settings(ctx: Ctx, body: d.SettingsBody) -> d.TenantSettings:
     current = get_settings(ctx)
-    _check_version(ctx, current.version)
+    check_version(ctx, current.version)
     updated = d.TenantSettings(
         **body.model_dump(), tenant=ctx.tenant, updated_at=ctx.stamp, version=current.version + 1
     )
@@ -147,7 +122,7 @@ def put_settings(ctx: Ctx, body: d.SettingsBody) -> d.TenantSettings:
     repo().put_settings(uow, ctx.tenant, updated.model_dump(mode="json"), current.version)
     _audit(uow, ctx, "settings_changed", "settings",
            _changes(current, updated, set(d.SettingsBody.model_fields)))
-    _commit_versioned(ctx, uow)
+    commit_versioned(ctx, uow)
     return updated
 
 
@@ -262,9 +237,9 @@ def create_user(ctx: Ctx, body: d.UserCreate) -> d.User:
 
 def patch_user(ctx: Ctx, user_id: str, body: d.UserPatch) -> d.User:
     current = get_user(ctx, user_id)
-    _check_version(ctx, current.version)
+    check_version(ctx, current.version)
     changes = body.model_dump(exclude_unset=True)
-    _refuse_nulls(changes, ("name", "roles", "active"))
+    refuse_nulls(changes, ("name", "roles", "active"))
     if "roles" in changes:
         changes["roles"] = sorted(set(changes["roles"]))
         d.check_roles_fit_kind(current.kind, changes["roles"], known_roles(ctx.tenant))
@@ -281,7 +256,7 @@ def patch_user(ctx: Ctx, user_id: str, body: d.UserPatch) -> d.User:
     _audit(uow, ctx, "user_changed", f"user/{user_id}",
            _changes(current, updated, set(d.UserPatch.model_fields)))
     try:
-        _commit_versioned(ctx, uow)
+        commit_versioned(ctx, uow)
     except Exception:
         _sync_cognito(updated, current)
         raise
@@ -343,9 +318,9 @@ def create_organization(ctx: Ctx, body: d.OrganizationCreate) -> d.Organization:
 
 def patch_organization(ctx: Ctx, org_id: str, body: d.OrganizationPatch) -> d.Organization:
     current = get_organization(ctx, org_id)
-    _check_version(ctx, current.version)
+    check_version(ctx, current.version)
     changes = body.model_dump(exclude_unset=True)
-    _refuse_nulls(changes, ("name", "kind", "ticket_visibility"))
+    refuse_nulls(changes, ("name", "kind", "ticket_visibility"))
     r = repo()
     uow = UnitOfWork()
     main_contact = changes.get("main_contact_id")
@@ -363,7 +338,7 @@ def patch_organization(ctx: Ctx, org_id: str, body: d.OrganizationPatch) -> d.Or
                        expected=current.version)
     _audit(uow, ctx, "organization_changed", f"organization/{org_id}",
            _changes(current, updated, set(d.OrganizationPatch.model_fields)))
-    _commit_versioned(ctx, uow)
+    commit_versioned(ctx, uow)
     return updated
 
 

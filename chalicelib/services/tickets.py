@@ -37,10 +37,22 @@ from chalicelib.services import files
 from chalicelib.services.context import Ctx
 from chalicelib.services.directory import get_settings
 from chalicelib.services.directory import repo as directory
+from chalicelib.services.writes import (
+    check_version,
+    commit_versioned,
+    refuse_nulls,
+    with_next_number,
+)
 from chalicelib.store.dynamo import Item, Page, UnitOfWork
 from chalicelib.store.streams import Filter, Stream, equals_filter
 from chalicelib.store.tables import scoped_pk
-from chalicelib.store.tickets import LIST_INDEXES, NumberTaken, TicketsRepository, list_key, require
+from chalicelib.store.tickets import (
+    LIST_INDEXES,
+    TICKET_COUNTER,
+    TicketsRepository,
+    list_key,
+    require,
+)
 
 T = TypeVar("T")
 
@@ -104,9 +116,9 @@ def create_type(ctx: Ctx, body: t.TicketTypeBody) -> t.TicketType:
 
 def patch_type(ctx: Ctx, type_id: str, patch: t.TicketTypePatch) -> t.TicketType:
     current = get_type(ctx, type_id)
-    _check_version(ctx, current.version)
+    check_version(ctx, current.version)
     changes = patch.model_dump(exclude_unset=True)
-    _refuse_nulls(changes, ("name", "billable", "required_fields", "kind", "default_priority",
+    refuse_nulls(changes, ("name", "billable", "required_fields", "kind", "default_priority",
                             "help", "active"))
     merged = {**current.model_dump(), **changes}
     try:
@@ -119,7 +131,7 @@ def patch_type(ctx: Ctx, type_id: str, patch: t.TicketTypePatch) -> t.TicketType
                                            "version": current.version + 1})
     uow = UnitOfWork()
     repo().put_type(uow, ctx.tenant, updated.model_dump(mode="json"), expected=current.version)
-    _commit_versioned(ctx, uow)
+    commit_versioned(ctx, uow)
     return updated
 
 
@@ -153,9 +165,9 @@ def create_template(ctx: Ctx, body: t.TemplateBody) -> t.Template:
 def patch_template(ctx: Ctx, template_id: str, patch: t.TemplatePatch) -> t.Template:
     current = t.Template.model_validate(require(repo().get_template(ctx.tenant, template_id),
                                                 "template"))
-    _check_version(ctx, current.version)
+    check_version(ctx, current.version)
     changes = patch.model_dump(exclude_unset=True)
-    _refuse_nulls(changes, ("name", "ticket_type_id", "subject", "body", "active"))
+    refuse_nulls(changes, ("name", "ticket_type_id", "subject", "body", "active"))
     if "ticket_type_id" in changes:
         _active_type(ctx, changes["ticket_type_id"], ("body", "ticket_type_id"))
     updated = current.model_copy(update={**changes, "updated_at": ctx.stamp,
@@ -163,7 +175,7 @@ def patch_template(ctx: Ctx, template_id: str, patch: t.TemplatePatch) -> t.Temp
     uow = UnitOfWork()
     repo().put_template(uow, ctx.tenant, updated.model_dump(mode="json"),
                         expected=current.version)
-    _commit_versioned(ctx, uow)
+    commit_versioned(ctx, uow)
     return updated
 
 
@@ -231,30 +243,6 @@ def get_ticket(ctx: Ctx, ticket_id: str) -> t.Ticket:
 # --- shared pieces --------------------------------------------------------------------
 
 
-def _check_version(ctx: Ctx, current: int) -> None:
-    if ctx.if_match is not None and ctx.if_match != current:
-        raise PreconditionFailed(
-            f"If-Match names version {ctx.if_match}, but the current version is {current}."
-        )
-
-
-def _commit_versioned(ctx: Ctx, uow: UnitOfWork) -> None:
-    """A lost race: 412 when the client named a version, 409 when it did not."""
-    try:
-        uow.commit()
-    except PreconditionFailed as exc:
-        if ctx.if_match is None:
-            raise Conflict(exc.detail) from None
-        raise
-
-
-def _refuse_nulls(changes: dict[str, Any], required: tuple[str, ...]) -> None:
-    nulls = [k for k in required if k in changes and changes[k] is None]
-    if nulls:
-        raise InvalidInput("These fields cannot be null.",
-                           [FieldError(("body", k), "must not be null", "null") for k in nulls])
-
-
 def _retry_on_race(action: Callable[[], T], attempts: int = 8) -> T:
     """Appends (a comment, an attachment) do not depend on what the caller saw: when another
     change won the race, read again and re-apply instead of failing."""
@@ -293,7 +281,7 @@ def _save(ctx: Ctx, before: t.Ticket, after: t.Ticket, events: list[Item],
     if extra:
         extra(uow)
     if versioned:
-        _commit_versioned(ctx, uow)
+        commit_versioned(ctx, uow)
     else:
         uow.commit()
 
@@ -408,10 +396,8 @@ def create_ticket(ctx: Ctx, body: t.TicketCreate) -> t.Ticket:
                            [FieldError(("body", "subject"), "no text left")])
     ticket_id = ctx.new_id()
 
-    def attempt() -> t.Ticket:
+    def build(uow: UnitOfWork, number: int) -> t.Ticket:
         r = repo()
-        previous = r.last_number(ctx.tenant)
-        number = (previous or t.FIRST_NUMBER - 1) + 1
         ticket = t.Ticket(
             id=ticket_id, number=t.ticket_number(number), subject=clean_subject,
             description=t.plain_text(description), status="new", priority=priority,
@@ -424,23 +410,16 @@ def create_ticket(ctx: Ctx, body: t.TicketCreate) -> t.Ticket:
             resolution_due_at=_due(settings, ctx.now, target.resolution_hours),
         )
         item = ticket.model_dump(mode="json")
-        uow = UnitOfWork()
-        r.claim_number(uow, ctx.tenant, previous, number, ticket_id)
+        r.record_number(uow, ctx.tenant, number, ticket_id)
         r.put_ticket(uow, ctx.tenant, item, expected=None, activity=ticket_id)
         r.add_event(uow, ctx.tenant, ticket_id, _event(ctx, "created", {
             "number": ticket.number, "subject": ticket.subject, "channel": ticket.channel,
             "ticket_type_id": ticket.ticket_type_id, "priority": ticket.priority,
             "organization_id": ticket.organization_id}))
         r.index_subject(uow, ctx.tenant, item, t.search_terms(ticket.subject))
-        uow.commit()
         return ticket
 
-    for round_ in range(25):
-        try:
-            return attempt()
-        except NumberTaken:
-            time.sleep(random.uniform(0, 0.01 * (round_ + 1)))
-    raise Conflict("Too many tickets are being created at once; try again.")
+    return with_next_number(ctx, repo().table, TICKET_COUNTER, t.FIRST_NUMBER, build)
 
 
 # --- listing --------------------------------------------------------------------------
@@ -589,9 +568,9 @@ def patch_ticket(ctx: Ctx, ticket_id: str, patch: t.TicketPatch) -> t.Ticket:
     if not access.staff:
         raise Forbidden("Only staff change a ticket's status, assignee, priority or type.")
     current, p = access.ticket, ctx.principal
-    _check_version(ctx, current.version)
+    check_version(ctx, current.version)
     changes = patch.model_dump(exclude_unset=True)
-    _refuse_nulls(changes, ("status", "priority", "ticket_type_id", "watchers"))
+    refuse_nulls(changes, ("status", "priority", "ticket_type_id", "watchers"))
     for name in changes:
         wanted = P.TICKETS_ASSIGN if name == "assignee_id" else P.TICKETS_EDIT
         if name != "reason" and not p.can(wanted):

@@ -107,31 +107,9 @@ def stale() -> PreconditionFailed:
     return PreconditionFailed("The contact order was changed by someone else; reload it.")
 
 
-class NumberTaken(Conflict):
-    def __init__(self) -> None:
-        super().__init__("The number was taken by a concurrent create.")
-
-
 class ContactOrdersRepository:
     def __init__(self, table: str) -> None:
         self.table = table
-
-    # --- numbering --------------------------------------------------------------------
-    def last_number(self, tenant: str, counter: str) -> int | None:
-        item = get_item(self.table, tenant_pk(tenant), f"COUNTER#{counter}", consistent=True)
-        return int(item["last"]) if item else None
-
-    def claim_number(self, uow: UnitOfWork, tenant: str, counter: str, previous: int | None,
-                     number: int) -> None:
-        """The counter moves in the transaction that uses the number: no gaps, no twins."""
-        key = {"PK": tenant_pk(tenant), "SK": f"COUNTER#{counter}"}
-        if previous is None:
-            uow.update(self.table, key, "SET #last = :n", condition="attribute_not_exists(PK)",
-                       values={":n": number}, names={"#last": "last"}, error=NumberTaken)
-        else:
-            uow.update(self.table, key, "SET #last = :n", condition="#last = :prev",
-                       values={":n": number, ":prev": previous}, names={"#last": "last"},
-                       error=NumberTaken)
 
     # --- orders -----------------------------------------------------------------------
     def get_order(self, tenant: str, order_id: str, consistent: bool = False) -> Item | None:

@@ -31,11 +31,12 @@ from typing import Any
 
 from chalicelib.domain.errors import Conflict, NotFound, PreconditionFailed
 from chalicelib.domain.tickets import group_of
+from chalicelib.store.counters import NumberTaken
 from chalicelib.store.dynamo import Item, Page, UnitOfWork, batch_get, get_item, query, query_all
 from chalicelib.store.streams import Filter, Stream, merged
 from chalicelib.store.tables import GSI1, scoped_pk, tenant_pk
 
-COUNTER = "COUNTER#TICKET"
+TICKET_COUNTER = "TICKET"  # the counter COUNTER#TICKET (store/counters.py)
 TICKET = "TICKET"
 
 # Index -> the attribute pair it is keyed on.
@@ -126,25 +127,10 @@ class TicketsRepository:
             uow.replace(self.table, item, expected,
                         lambda: PreconditionFailed("The template was changed meanwhile."))
 
-    # --- numbering --------------------------------------------------------------------
-    def last_number(self, tenant: str) -> int | None:
-        item = get_item(self.table, tenant_pk(tenant), COUNTER, consistent=True)
-        return int(item["last"]) if item else None
-
-    def claim_number(self, uow: UnitOfWork, tenant: str, previous: int | None, number: int,
-                     ticket_id: str) -> None:
-        """Moves the counter from ``previous`` to ``number`` in the ticket's transaction: a
-        concurrent create that read the same counter fails its condition and retries, so
-        numbers have no gaps and no duplicates."""
-        key = {"PK": tenant_pk(tenant), "SK": COUNTER}
-        if previous is None:
-            uow.update(self.table, key, "SET #last = :n",
-                       condition="attribute_not_exists(PK)", values={":n": number},
-                       names={"#last": "last"}, error=NumberTaken)
-        else:
-            uow.update(self.table, key, "SET #last = :n", condition="#last = :prev",
-                       values={":n": number, ":prev": previous}, names={"#last": "last"},
-                       error=NumberTaken)
+    # --- numbering (the counter itself: store/counters.py) ----------------------------
+    def record_number(self, uow: UnitOfWork, tenant: str, number: int, ticket_id: str) -> None:
+        """Which ticket holds a number: for search by number, and a second guard against
+        two tickets with one number."""
         uow.create(self.table, {"PK": tenant_pk(tenant), "SK": f"TNUM#{number}",
                                 "ticket_id": ticket_id}, NumberTaken)
 
@@ -242,13 +228,6 @@ class TicketsRepository:
             uow.put(self.table, item, condition="#s = :s", values={":s": expected_state},
                     names={"#s": "state"},
                     error=lambda: Conflict("The attachment changed meanwhile."))
-
-
-class NumberTaken(Conflict):
-    """Another ticket took the number first: the create retries with the next one."""
-
-    def __init__(self) -> None:
-        super().__init__("The ticket number was taken by a concurrent create.")
 
 
 def require(item: Item | None, what: str) -> Item:

@@ -1,0 +1,62 @@
+"""What every use case that changes a versioned aggregate does the same way: honour
+``If-Match``, tell a lost race apart from a stale read, refuse nulls for required fields,
+and number new aggregates per tenant without gaps."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from chalicelib.domain.errors import Conflict, FieldError, InvalidInput, PreconditionFailed
+from chalicelib.services.context import Ctx
+from chalicelib.store.counters import NumberTaken, claim_number, last_number
+from chalicelib.store.dynamo import UnitOfWork
+
+T = TypeVar("T")
+
+
+def check_version(ctx: Ctx, current: int) -> None:
+    if ctx.if_match is not None and ctx.if_match != current:
+        raise PreconditionFailed(
+            f"If-Match names version {ctx.if_match}, but the current version is {current}."
+        )
+
+
+def commit_versioned(ctx: Ctx, uow: UnitOfWork) -> None:
+    """A lost race: 412 when the client named a version, 409 when it did not."""
+    try:
+        uow.commit()
+    except PreconditionFailed as exc:
+        if ctx.if_match is None:
+            raise Conflict(exc.detail) from None
+        raise
+
+
+def refuse_nulls(changes: dict[str, Any], required: tuple[str, ...]) -> None:
+    """A PATCH may leave out a required field, but not set it to null."""
+    nulls = [k for k in required if k in changes and changes[k] is None]
+    if nulls:
+        raise InvalidInput("These fields cannot be null.",
+                           [FieldError(("body", k), "must not be null", "null") for k in nulls])
+
+
+def with_next_number(ctx: Ctx, table: str, counter: str, first: int,
+                     build: Callable[[UnitOfWork, int], T]) -> T:
+    """Commits ``build(uow, number)`` with the tenant's next number of ``counter``; the
+    counter moves in the same transaction, so numbers have no gaps and no duplicates.
+    When a concurrent create took the number, it reads the counter again and retries."""
+    for attempt in range(25):
+        previous = last_number(table, ctx.tenant, counter)
+        number = (previous or first - 1) + 1
+        uow = UnitOfWork()
+        claim_number(uow, table, ctx.tenant, counter, previous, number)
+        result = build(uow, number)
+        try:
+            uow.commit()
+        except NumberTaken:
+            time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
+            continue
+        return result
+    raise Conflict("Too many are being created at once; try again.")
