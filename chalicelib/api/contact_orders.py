@@ -14,7 +14,7 @@ from chalicelib.api.schemas import ItemsPage
 from chalicelib.config import get_config
 from chalicelib.domain import contact_orders as co
 from chalicelib.domain.errors import Forbidden
-from chalicelib.domain.models import Id, StoredFile
+from chalicelib.domain.models import HistoryEvent, Id, StoredFile
 from chalicelib.domain.permissions import Permission as P
 from chalicelib.domain.tickets import AttachmentCreate
 from chalicelib.services import calendar, directory
@@ -140,19 +140,10 @@ def list_notes(call: Call) -> dict[str, object]:
     return _children(call, "NOTE", co.Note)
 
 
-class Event(BaseModel):
-    id: str
-    at: str
-    actor: str
-    actor_name: str | None = None
-    type: str
-    data: dict[str, object] = Field(default_factory=dict)
-
-
 @route(bp, "GET", "/contact-orders/{id}/events", guard=VIEW, tag=TAG, query=ListQuery,
-       response=ItemsPage[Event], summary="The order's history, oldest first")
+       response=ItemsPage[HistoryEvent], summary="The order's history, oldest first")
 def list_events(call: Call) -> dict[str, object]:
-    return _children(call, "EVENT", Event)
+    return _children(call, "EVENT", HistoryEvent)
 
 
 @route(bp, "POST", "/contact-orders/{id}/bookings", guard=P.CONTACT_ORDERS_EDIT, tag=TAG,

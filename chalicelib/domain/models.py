@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -37,6 +37,17 @@ class Record(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     version: int = Field(default=1, ge=1)
+
+
+class HistoryEvent(BaseModel):
+    """One entry of an aggregate's history: written with the change, never changed."""
+
+    id: str
+    at: str
+    actor: str
+    actor_name: str | None = None
+    type: str
+    data: dict[str, Any] = Field(default_factory=dict)
 
 
 class StoredFile(BaseModel):

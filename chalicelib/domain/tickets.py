@@ -15,7 +15,16 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from chalicelib.domain.directory import Priority
 from chalicelib.domain.errors import BusinessRuleViolation, ErrorList
-from chalicelib.domain.models import Command, Email, Id, Name, Phone, Record, StoredFile
+from chalicelib.domain.models import (
+    Command,
+    Email,
+    HistoryEvent,
+    Id,
+    Name,
+    Phone,
+    Record,
+    StoredFile,
+)
 
 # --- statuses and the state machine ---------------------------------------------------
 
@@ -368,13 +377,7 @@ class Attachment(StoredFile):
     internal: bool = False
 
 
-class Event(BaseModel):
-    id: str
-    at: str
-    actor: str
-    actor_name: str | None = None
-    type: str
-    data: dict[str, Any] = Field(default_factory=dict)
+class Event(HistoryEvent):
     internal: bool = False
 
 

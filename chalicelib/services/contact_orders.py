@@ -22,7 +22,6 @@ from chalicelib.domain.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
-    PreconditionFailed,
 )
 from chalicelib.domain.permissions import Permission as P
 from chalicelib.domain.permissions import permissions_for
@@ -31,7 +30,12 @@ from chalicelib.services import files
 from chalicelib.services.context import Ctx
 from chalicelib.services.directory import get_settings
 from chalicelib.services.directory import repo as directory
-from chalicelib.services.writes import with_next_number
+from chalicelib.services.writes import (
+    check_version,
+    commit_versioned,
+    history_event,
+    with_next_number,
+)
 from chalicelib.store.contact_orders import (
     ContactOrdersRepository,
     booking_stream,
@@ -47,8 +51,7 @@ def repo() -> ContactOrdersRepository:
 
 
 def _event(ctx: Ctx, kind: str, data: dict[str, Any]) -> Item:
-    return {"id": ctx.new_id(), "at": ctx.stamp, "actor": ctx.principal.user_id,
-            "actor_name": ctx.principal.record.get("name"), "type": kind, "data": data}
+    return history_event(ctx, kind, data)
 
 
 # --- the customer register ---------------------------------------------------------------
@@ -221,12 +224,7 @@ def _save(ctx: Ctx, before: co.ContactOrder, after: co.ContactOrder, events: lis
     repo().put_order(uow, ctx.tenant, after.model_dump(mode="json"), expected=before.version)
     for event in events:
         repo().add_child(uow, ctx.tenant, after.id, "EVENT", event)
-    try:
-        uow.commit()
-    except PreconditionFailed as exc:
-        if ctx.if_match is None:
-            raise Conflict(exc.detail) from None
-        raise
+    commit_versioned(ctx, uow)
     return after
 
 
@@ -237,9 +235,7 @@ def _next(order: co.ContactOrder, ctx: Ctx, **changes: Any) -> co.ContactOrder:
 
 def _editable(ctx: Ctx, order_id: str) -> co.ContactOrder:
     order = _visible(ctx, order_id, consistent=True)
-    if ctx.if_match is not None and ctx.if_match != order.version:
-        raise PreconditionFailed(f"If-Match names version {ctx.if_match}, but the current "
-                                 f"version is {order.version}.")
+    check_version(ctx, order.version)
     co.check_open(order)
     return order
 

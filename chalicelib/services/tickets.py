@@ -40,6 +40,7 @@ from chalicelib.services.directory import repo as directory
 from chalicelib.services.writes import (
     check_version,
     commit_versioned,
+    history_event,
     refuse_nulls,
     with_next_number,
 )
@@ -257,9 +258,7 @@ def _retry_on_race(action: Callable[[], T], attempts: int = 8) -> T:
 
 
 def _event(ctx: Ctx, kind: str, data: dict[str, Any], internal: bool = False) -> Item:
-    return t.Event(id=ctx.new_id(), at=ctx.stamp, actor=ctx.principal.user_id,
-                   actor_name=ctx.principal.record.get("name"), type=kind, data=data,
-                   internal=internal).model_dump(mode="json")
+    return history_event(ctx, kind, data, internal=internal)
 
 
 def _due(settings: TenantSettings, start: datetime, hours: float) -> str:

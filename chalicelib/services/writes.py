@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from chalicelib.domain.errors import Conflict, FieldError, InvalidInput, PreconditionFailed
+from chalicelib.domain.models import HistoryEvent
 from chalicelib.services.context import Ctx
 from chalicelib.store.counters import NumberTaken, claim_number, last_number
 from chalicelib.store.dynamo import UnitOfWork
@@ -40,6 +41,13 @@ def refuse_nulls(changes: dict[str, Any], required: tuple[str, ...]) -> None:
     if nulls:
         raise InvalidInput("These fields cannot be null.",
                            [FieldError(("body", k), "must not be null", "null") for k in nulls])
+
+
+def history_event(ctx: Ctx, kind: str, data: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A history entry of a change made by the caller, now (see ``HistoryEvent``)."""
+    return {**HistoryEvent(id=ctx.new_id(), at=ctx.stamp, actor=ctx.principal.user_id,
+                           actor_name=ctx.principal.record.get("name"), type=kind,
+                           data=data).model_dump(mode="json"), **extra}
 
 
 def with_next_number(ctx: Ctx, table: str, counter: str, first: int,
