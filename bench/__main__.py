@@ -1,11 +1,14 @@
 """``make bench``: the figures in docs/performance.md, measured in one run.
 
 1. Cold start: the time to import ``app.py`` in a fresh interpreter (what a Lambda cold
-   start pays before the first request), against importing Chalice alone, and the AWS
-   clients created on the way (must be none).
+   start pays before the first request), against importing Chalice alone and against
+   ``import boto3, pydantic`` alone, and the AWS clients created on the way (must be none).
 2. Per request: the DynamoDB operations each directory read makes, counted with a
    botocore hook on moto, with a small tenant and with one a hundred times larger.
    Counts, not times: moto's speed says nothing about DynamoDB's.
+3. Per ticket request (bench/tickets.py): DynamoDB calls, items read and items written
+   for the ticket lists, search, one ticket and creating one, with 1,000 and with 100,000
+   tickets in the tenant. They must be the same at both sizes.
 """
 
 from __future__ import annotations
@@ -33,8 +36,13 @@ def _import_seconds(statement: str) -> float:
 
 
 def cold_start() -> dict[str, Any]:
-    app = [_import_seconds("import app") for _ in range(RUNS)]
-    chalice = [_import_seconds("import chalice.app") for _ in range(RUNS)]
+    app: list[float] = []
+    chalice: list[float] = []
+    libraries: list[float] = []
+    for _ in range(RUNS):  # interleaved, so a busy moment weighs on all three alike
+        app.append(_import_seconds("import app"))
+        chalice.append(_import_seconds("import chalice.app"))
+        libraries.append(_import_seconds("import boto3, pydantic"))
     clients = subprocess.run(
         [sys.executable, "-c", "import app, sys; from chalicelib.store.clients import client;"
          "print(client.cache_info().currsize, 'boto3' in sys.modules)"],
@@ -43,6 +51,9 @@ def cold_start() -> dict[str, Any]:
         "app_import_ms_median": round(statistics.median(app) * 1000, 1),
         "chalice_import_ms_median": round(statistics.median(chalice) * 1000, 1),
         "ratio_app_to_chalice": round(statistics.median(app) / statistics.median(chalice), 2),
+        "libraries_import_ms_median": round(statistics.median(libraries) * 1000, 1),
+        "ratio_app_to_libraries": round(statistics.median(app) / statistics.median(libraries),
+                                        2),
         "aws_clients_created_at_import": int(clients[0]),
         "boto3_imported_at_import": clients[1] == "True",
     }
@@ -118,7 +129,64 @@ def _ops(counter: dict[str, int]) -> str:
     return ", ".join(f"{n} {op}" for op, n in sorted(counter.items())) or "none"
 
 
-def write_report(cold: dict[str, Any], budget: dict[str, Any], seconds: float) -> Path:
+def _ticket_section(tickets: dict[str, Any]) -> list[str]:
+    from bench.tickets import ORGANISATIONS, SEARCH_WORD, SIZES, STATUSES, TYPES
+
+    small, large = SIZES
+    lines = [
+        "",
+        "## DynamoDB calls and items per ticket request",
+        "",
+        f"The same requests with {small:,} and then {large:,} tickets in the `demo` tenant"
+        " (`bench/tickets.py`), through `chalice.test.Client` on moto's in-process mock."
+        " Counted on the app's DynamoDB client with botocore's events: every call of the"
+        " request by operation (the directory reads that authenticate it included), items"
+        " read (GetItem: 1 when found; Query: `ScannedCount`, what was read before any"
+        " filter; BatchGetItem: the items answered) and items written (the items of a"
+        " TransactWriteItems, 1 per PutItem or UpdateItem).",
+        "",
+        f"The tickets are spread over every status"
+        f" ({100 * STATUSES['closed'] // sum(STATUSES.values())} % closed),"
+        f" {len(ORGANISATIONS) + 1} organisations, the admin, the agent and nobody as"
+        f" assignee, the {len(TYPES)} ready-made types, with subjects"
+        " of a few words (\"Invoice copy is missing for customer 4711\"). They are made by"
+        " the app's own code (`Ticket` models, `TicketsRepository`'s number item, ticket"
+        " item with its list keys, \"created\" event and subject word index, then the"
+        " counter) and stored straight into moto; see the module's docstring.",
+        f"`q={SEARCH_WORD}` matches {tickets['search_hits'][small]:,} and"
+        f" {tickets['search_hits'][large]:,} tickets. Each POST creates one more ticket;"
+        " the lists are read before them.",
+    ]
+    for size in SIZES:
+        lines += ["", f"### {size:,} tickets", "",
+                  "| request | DynamoDB calls | items read | items written |",
+                  "| --- | --- | --- | --- |"]
+        lines += [f"| `{r['request']}` | {_ops(r['calls'])} | {r['read']} | {r['written']} |"
+                  for r in tickets["sizes"][size]]
+    differing = tickets["differing"]
+    lines += ["", (f"**Equal at both sizes: yes.** The bench compared every request's calls,"
+                   f" items read and items written at {small:,} and {large:,} tickets."
+                   if not differing else
+                   f"**Equal at both sizes: no.** Different at {small:,} and {large:,}"
+                   f" tickets: {', '.join(f'`{d}`' for d in differing)}.")]
+    fill, spent = tickets["fill_seconds"], tickets["request_seconds"]
+    lines += ["", f"On moto (times of moto, not of DynamoDB): storing the first {small:,}"
+              f" tickets took {fill[small]} s (through moto's `put_item`), the rest up to"
+              f" {large:,} {fill[large]} s; the requests took"
+              f" {sum(spent[small].values()):.1f} s at {small:,} and"
+              f" {sum(spent[large].values()):.1f} s at {large:,} tickets, most of it moto"
+              " answering each index Query by going through every item of the table."
+              + (" With bench/moto_speed.py's shortcuts (a cheaper rollback copy for"
+                 " TransactWriteItems, moto's table sort done once per item). Without them"
+                 " (`BENCH_PLAIN_MOTO=1`, last checked with 1,000 and 10,000 tickets) the"
+                 " figures were the same, and each POST took ~200 s at 10,000 tickets."
+                 if tickets["moto_shortcuts"] else " Without bench/moto_speed.py's shortcuts"
+                 " (`BENCH_PLAIN_MOTO=1`).")]
+    return lines
+
+
+def write_report(cold: dict[str, Any], budget: dict[str, Any], tickets: dict[str, Any],
+                 seconds: float) -> Path:
     lines = [
         "# Performance",
         "",
@@ -134,6 +202,8 @@ def write_report(cold: dict[str, Any], budget: dict[str, Any], seconds: float) -
         f"| import app.py | {cold['app_import_ms_median']} ms |",
         f"| import chalice alone | {cold['chalice_import_ms_median']} ms |",
         f"| ratio app / chalice | {cold['ratio_app_to_chalice']} |",
+        f"| import boto3, pydantic alone | {cold['libraries_import_ms_median']} ms |",
+        f"| ratio app / (boto3, pydantic) | {cold['ratio_app_to_libraries']} |",
         f"| AWS clients created at import | {cold['aws_clients_created_at_import']} |",
         f"| boto3 imported at import | {'yes' if cold['boto3_imported_at_import'] else 'no'} |",
         "",
@@ -149,6 +219,7 @@ def write_report(cold: dict[str, Any], budget: dict[str, Any], seconds: float) -
     ]
     lines += [f"| `{r['request']}` | {_ops(r['small'])} | {_ops(r['large'])} |"
               for r in budget["rows"]]
+    lines += _ticket_section(tickets)
     path = ROOT / "docs" / "performance.md"
     path.parent.mkdir(exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
@@ -159,9 +230,14 @@ def main() -> int:
     started = time.perf_counter()
     cold = cold_start()
     budget = request_budget()
+    from bench.tickets import SIZES, run
+
+    tickets = run()
     scans = [r["request"] for r in budget["rows"] if "Scan" in r["large"]]
+    scans += [r["request"] for r in tickets["sizes"][SIZES[-1]] if "Scan" in r["calls"]]
     grew = [r["request"] for r in budget["rows"] if r["small"] != r["large"]]
-    path = write_report(cold, budget, time.perf_counter() - started)
+    grew += tickets["differing"]
+    path = write_report(cold, budget, tickets, time.perf_counter() - started)
     print(path.read_text())
     if scans or grew or cold["aws_clients_created_at_import"]:
         print(f"FAILED: scans {scans}, growing {grew}", file=sys.stderr)
