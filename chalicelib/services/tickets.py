@@ -98,7 +98,9 @@ def list_types(ctx: Ctx) -> list[t.TicketType]:
     types = [t.TicketType.model_validate(i) for i in repo().list_types(ctx.tenant)]
     if not ctx.principal.can(P.TICKET_TYPES_MANAGE):
         types = [x for x in types if x.active]
-    return sorted(types, key=lambda x: (not x.builtin, x.created_at, x.id))
+    # The ready-made ones first, in the order of seed 002 (technical fault first).
+    position = {type_id: n for n, (type_id, _) in enumerate(t.default_ticket_types())}
+    return sorted(types, key=lambda x: (position.get(x.id, len(position)), x.created_at, x.id))
 
 
 def get_type(ctx: Ctx, type_id: str) -> t.TicketType:
@@ -111,8 +113,16 @@ def create_type(ctx: Ctx, body: t.TicketTypeBody) -> t.TicketType:
                            updated_at=ctx.stamp)
     uow = UnitOfWork()
     repo().put_type(uow, ctx.tenant, created.model_dump(mode="json"), expected=None)
+    _audit(uow, ctx, "ticket_type_created", f"ticket-type/{created.id}",
+           created.model_dump(mode="json", include={"name", "billable", "kind"}))
     uow.commit()
     return created
+
+
+def _audit(uow: UnitOfWork, ctx: Ctx, kind: str, subject: str, data: dict[str, Any]) -> None:
+    """Types and templates are tenant settings: their changes go to the tenant's audit
+    trail, in the same transaction."""
+    directory().audit(uow, ctx.tenant, {**history_event(ctx, kind, data), "subject": subject})
 
 
 def patch_type(ctx: Ctx, type_id: str, patch: t.TicketTypePatch) -> t.TicketType:
@@ -132,8 +142,15 @@ def patch_type(ctx: Ctx, type_id: str, patch: t.TicketTypePatch) -> t.TicketType
                                            "version": current.version + 1})
     uow = UnitOfWork()
     repo().put_type(uow, ctx.tenant, updated.model_dump(mode="json"), expected=current.version)
+    _audit(uow, ctx, "ticket_type_changed", f"ticket-type/{type_id}", _diff(current, updated))
     commit_versioned(ctx, uow)
     return updated
+
+
+def _diff(before: Any, after: Any) -> dict[str, Any]:
+    old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
+    return {k: {"from": old[k], "to": new[k]} for k in new
+            if k not in ("version", "updated_at") and old.get(k) != new[k]}
 
 
 def _active_type(ctx: Ctx, type_id: str, loc: tuple[str, ...]) -> t.TicketType:
@@ -159,6 +176,8 @@ def create_template(ctx: Ctx, body: t.TemplateBody) -> t.Template:
                          updated_at=ctx.stamp)
     uow = UnitOfWork()
     repo().put_template(uow, ctx.tenant, created.model_dump(mode="json"), expected=None)
+    _audit(uow, ctx, "template_created", f"template/{created.id}",
+           created.model_dump(mode="json", include={"name", "ticket_type_id"}))
     uow.commit()
     return created
 
@@ -176,6 +195,7 @@ def patch_template(ctx: Ctx, template_id: str, patch: t.TemplatePatch) -> t.Temp
     uow = UnitOfWork()
     repo().put_template(uow, ctx.tenant, updated.model_dump(mode="json"),
                         expected=current.version)
+    _audit(uow, ctx, "template_changed", f"template/{template_id}", _diff(current, updated))
     commit_versioned(ctx, uow)
     return updated
 

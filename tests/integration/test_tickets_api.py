@@ -100,6 +100,7 @@ def _events(api: Api, ticket_id: str, as_user: str) -> list[dict[str, Any]]:
 def test_a_tenant_starts_with_the_ready_made_types(api: Api) -> None:
     answer = api.call("GET", "/ticket-types", as_user=CUSTOMER)
     assert answer.status == 200
+    assert [t["id"] for t in answer.body["items"]][:2] == ["technical_fault", "question"]
     types = {t["id"]: t for t in answer.body["items"]}
     assert set(types) == {"technical_fault", "question", "change_request",
                           "development_suggestion", "third_party"}
