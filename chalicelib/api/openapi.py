@@ -68,7 +68,9 @@ def _operation(op: Operation, refs: dict[tuple[type[BaseModel], str], Any]) -> d
     if isinstance(op.response, type) and issubclass(op.response, BaseModel):
         answer["content"] = {"application/json": {"schema": refs[(op.response, "serialization")]}}
     elif op.response is not None:
-        answer["content"] = {"application/json": {"schema": op.response}}
+        # A schema of another media type (e.g. text/calendar) names it itself.
+        media = op.response.get("contentMediaType", "application/json")
+        answer["content"] = {media: {"schema": op.response}}
     responses: dict[str, Any] = {str(op.status): answer}
     for code in op.problem_statuses():
         responses[str(code)] = {
@@ -76,7 +78,8 @@ def _operation(op: Operation, refs: dict[tuple[type[BaseModel], str], Any]) -> d
             "content": {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
     spec: dict[str, Any] = {
-        "operationId": op.view.__name__ if op.view else op.path,
+        # Unique across modules: tickets and contact orders both have list_events.
+        "operationId": f"{op.tag}.{op.view.__name__}" if op.view else op.path,
         "summary": op.summary,
         "tags": [op.tag],
         "description": f"Permission: {_guard_text(op)}.",
