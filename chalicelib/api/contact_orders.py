@@ -3,11 +3,12 @@ the Contact orders part of the API contract."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from chalicelib.api.routing import AUTHENTICATED, PUBLIC, Call, ListQuery, Reply, route
 from chalicelib.api.schemas import ItemsPage
@@ -45,12 +46,22 @@ def create_order(call: Call) -> co.ContactOrder:
     return svc.create_order(call.c, call.body)
 
 
+def _iso_date_text(value: object) -> object:
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("a date is YYYY-MM-DD")
+    return value
+
+
+# A date in a query is YYYY-MM-DD, nothing else (pydantic would read 0 as 1970-01-01).
+QueryDate = Annotated[date, BeforeValidator(_iso_date_text)]
+
+
 class OrderListQuery(ListQuery):
     assignee: Id | None = Field(default=None, description="me, a user id, or none")
     customer_id: Id | None = None
     status: Annotated[str, StringConstraints(min_length=1, max_length=60)] | None = None
-    from_: date | None = Field(default=None, alias="from")
-    to: date | None = None
+    from_: QueryDate | None = Field(default=None, alias="from")
+    to: QueryDate | None = None
     state: Literal["all", "open", "closed"] = "all"
     sort: co.Sort | None = None
 
@@ -269,7 +280,7 @@ def revoke_feed(call: Call) -> Reply:
     return Reply(None, status=204)
 
 
-@route(bp, "GET", "/calendar/{feed}", guard=PUBLIC, tag=TAG,
+@route(bp, "GET", "/calendar/{feed}", guard=PUBLIC, tag=TAG, errors=(404,),
        response={"type": "string", "contentMediaType": "text/calendar"},
        summary="My bookings as iCalendar (RFC 5545); the address itself is the secret")
 def calendar_feed(call: Call) -> Reply:
@@ -286,6 +297,8 @@ class SavedFilters(BaseModel):
 
 
 class SavedFilterQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     module: co.Module | None = None
 
 

@@ -60,9 +60,10 @@ STATUS_OF: dict[type[e.DomainError], int] = {
 
 
 class ListQuery(BaseModel):
-    """``?limit=&cursor=`` of every list."""
+    """``?limit=&cursor=`` of every list. An unknown parameter is a 400 naming it, so a
+    misspelt filter is never silently ignored."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
 
     limit: int = Field(default=25, ge=1, le=100)
     cursor: str | None = Field(default=None, max_length=2048)

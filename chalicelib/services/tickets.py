@@ -547,22 +547,21 @@ def _matches(ticket: Item, f: TicketFilters, ctx: Ctx) -> bool:
 
 def _search(ctx: Ctx, f: TicketFilters, limit: int,
             positions: dict[str, str]) -> tuple[list[t.TicketSummary], dict[str, str] | None]:
-    """``q``: a ticket number (``T-1001`` or ``1001``), or words that start words of the
-    subject. One Query on the word index plus one BatchGetItem per page."""
+    """``q``: a ticket number (``T-1001`` or ``1001``) and words that start words of the
+    subject ("2026" finds T-2026 first, then subjects that mention 2026). One GetItem pair
+    for the number, one Query on the word index and one BatchGetItem per page."""
     p, r = ctx.principal, repo()
     if p.is_staff and not p.can(P.TICKETS_VIEW):
         raise Forbidden("This needs the permission tickets.view.")
+    by_number: list[Item] = []
     number = t.number_in_query(f.q)
-    if number is not None:
-        if positions:
-            return [], None
+    if number is not None and not positions:
         ticket_id = r.ticket_id_by_number(ctx.tenant, number)
         item = r.get_ticket(ctx.tenant, ticket_id) if ticket_id else None
-        found = [item] if item and _matches(item, f, ctx) else []
-        return [t.TicketSummary.model_validate(i) for i in found], None
-    terms = t.query_terms(f.q)
+        by_number = [item] if item and _matches(item, f, ctx) else []
+    terms = t.query_terms(f.q) if not f.q.strip().upper().startswith("T-") else []
     if not terms:
-        return [], None
+        return [t.TicketSummary.model_validate(i) for i in by_number], None
     residual = Filter()
     if not p.is_staff:
         # Contacts read only their organisation's entries of the index.
@@ -571,7 +570,9 @@ def _search(ctx: Ctx, f: TicketFilters, limit: int,
     page = r.search(ctx.tenant, terms[0], limit, start, residual)
     tickets = r.get_tickets(ctx.tenant, [i["SK"] for i in page.items])
     found = [tickets[i["SK"]] for i in page.items if i["SK"] in tickets]
-    kept = [i for i in found if t.matches_all(i["subject"], terms[1:]) and _matches(i, f, ctx)]
+    seen = {i["id"] for i in by_number}
+    kept = by_number + [i for i in found if i["id"] not in seen
+                        and t.matches_all(i["subject"], terms[1:]) and _matches(i, f, ctx)]
     after = {"0": json.dumps(page.last_key)} if page.last_key else None
     return [t.TicketSummary.model_validate(i) for i in kept], after
 
