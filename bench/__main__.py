@@ -9,6 +9,9 @@
 3. Per ticket request (bench/tickets.py): DynamoDB calls, items read and items written
    for the ticket lists, search, one ticket and creating one, with 1,000 and with 100,000
    tickets in the tenant. They must be the same at both sizes.
+4. Per contact-order request (bench/contact_orders.py): the same for the order lists, the
+   to-do list, one order and creating one, with 1,000 and with 100,000 orders in the tenant.
+   They must be the same at both sizes.
 """
 
 from __future__ import annotations
@@ -185,8 +188,82 @@ def _ticket_section(tickets: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _contact_order_section(orders: dict[str, Any]) -> list[str]:
+    from bench.contact_orders import CUSTOMERS, DONE_STATUS, SIZES, STATUS
+
+    small, large = SIZES
+    shares = orders["shares"][large]
+
+    def share(key: str) -> str:
+        return f"{100 * shares.get(key, 0) / large:.0f} %"
+
+    lines = [
+        "",
+        "## DynamoDB calls and items per contact-order request",
+        "",
+        f"The same requests with {small:,} and then {large:,} contact orders in the `demo`"
+        " tenant (`bench/contact_orders.py`), counted as for the tickets above; \"items"
+        " answered\" is the length of the page the API returned. Lists are a page of 25 (the"
+        " default `limit`), the first page.",
+        "",
+        f"The orders are spread over {len(CUSTOMERS) + 1} customers (`<one>` below has"
+        f" {share('customer one')} of them), the tenant's statuses (most closed orders"
+        f" \"{DONE_STATUS}\", no open one), planned dates (open orders from two weeks ago to"
+        f" three months ahead; {share('undated')} undated); {share('closed')} are closed."
+        f" Assigned to the agent {share('assignee agent')}, the admin"
+        f" {share('assignee admin')}, `limited` {share('assignee limited')} (a user whose"
+        " custom role has only `contact_orders.view_assigned`) and nobody"
+        f" {share('assignee nobody')}; {share('booked')} have bookings (every order of"
+        f" `limited`; open bookings from three months overdue to two months ahead),"
+        f" {share('noted')} a note with hours."
+        " They are made by the app's own code (`ContactOrder` models, `put_order` with"
+        " `order_index_keys`, notes, bookings as `put_booking` writes them, the history"
+        " events of each change, then the counter `COUNTER#CO` and each customer's"
+        " `TOTALS` through `add_to_customer`) and stored straight into moto; the customers,"
+        " their contacts and sites and the users through the API. See the module's"
+        f" docstring. The table held {orders['items_in_table'][small]:,} and"
+        f" {orders['items_in_table'][large]:,} items.",
+        "",
+        f"`?status={STATUS}` lists one open status. `?status={DONE_STATUS}` matches no open"
+        " order: the page reads the empty open partition, then the closed one (every open"
+        " order comes before any closed one). The two rows marked *filter* read 25 items and"
+        " answer those that pass a filter DynamoDB applies while reading (customer and"
+        " status together; a date range when sorted by number), so their page is short and"
+        " the rest is behind `next_cursor`. `GET /todo (view_assigned)`: the page is 25"
+        " bookings, whose orders the service reads back in one BatchGetItem to check they"
+        " are still the user's (the most a page reads). Each POST creates one more order"
+        " (the bookings POST books the second one); the lists are read before them.",
+    ]
+    for size in SIZES:
+        lines += ["", f"### {size:,} contact orders", "",
+                  "| request | DynamoDB calls | items read | items written | items answered |",
+                  "| --- | --- | --- | --- | --- |"]
+        lines += [f"| `{r['request']}`{' *filter*' if r['filtered'] else ''} | {_ops(r['calls'])}"
+                  f" | {r['read']} | {r['written']} |"
+                  f" {'' if r['answered'] is None else r['answered']} |"
+                  for r in orders["sizes"][size]]
+    differing = orders["differing"]
+    lines += ["", (f"**Equal at both sizes: yes.** The bench compared every request's calls,"
+                   f" items read and items written at {small:,} and {large:,} orders."
+                   if not differing else
+                   f"**Equal at both sizes: no.** Different at {small:,} and {large:,}"
+                   f" orders: {', '.join(f'`{d}`' for d in differing)}.")]
+    fill, spent = orders["fill_seconds"], orders["request_seconds"]
+    lines += ["", f"On moto (times of moto, not of DynamoDB): storing the first {small:,}"
+              f" orders took {fill[small]} s (through moto's `put_item`), the rest up to"
+              f" {large:,} {fill[large]} s; the requests took"
+              f" {sum(spent[small].values()):.1f} s at {small:,} and"
+              f" {sum(spent[large].values()):.1f} s at {large:,} orders"
+              + (", with bench/moto_speed.py's shortcuts." if orders["moto_shortcuts"]
+                 else ", without bench/moto_speed.py's shortcuts (`BENCH_PLAIN_MOTO=1`)."),
+              "",
+              "This part alone: `.venv/bin/python -m bench.contact_orders` (prints the"
+              " figures as JSON); `BENCH_ORDER_SIZES=1000,5000` for a quick try."]
+    return lines
+
+
 def write_report(cold: dict[str, Any], budget: dict[str, Any], tickets: dict[str, Any],
-                 seconds: float) -> Path:
+                 orders: dict[str, Any], seconds: float) -> Path:
     lines = [
         "# Performance",
         "",
@@ -220,6 +297,7 @@ def write_report(cold: dict[str, Any], budget: dict[str, Any], tickets: dict[str
     lines += [f"| `{r['request']}` | {_ops(r['small'])} | {_ops(r['large'])} |"
               for r in budget["rows"]]
     lines += _ticket_section(tickets)
+    lines += _contact_order_section(orders)
     path = ROOT / "docs" / "performance.md"
     path.parent.mkdir(exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
@@ -230,14 +308,19 @@ def main() -> int:
     started = time.perf_counter()
     cold = cold_start()
     budget = request_budget()
-    from bench.tickets import SIZES, run
+    from bench import contact_orders
+    from bench import tickets as ticket_bench
 
-    tickets = run()
+    tickets = ticket_bench.run()
+    orders = contact_orders.run()
     scans = [r["request"] for r in budget["rows"] if "Scan" in r["large"]]
-    scans += [r["request"] for r in tickets["sizes"][SIZES[-1]] if "Scan" in r["calls"]]
+    scans += [r["request"] for r in tickets["sizes"][ticket_bench.SIZES[-1]]
+              if "Scan" in r["calls"]]
+    scans += [r["request"] for r in orders["sizes"][contact_orders.SIZES[-1]]
+              if "Scan" in r["calls"]]
     grew = [r["request"] for r in budget["rows"] if r["small"] != r["large"]]
-    grew += tickets["differing"]
-    path = write_report(cold, budget, tickets, time.perf_counter() - started)
+    grew += tickets["differing"] + orders["differing"]
+    path = write_report(cold, budget, tickets, orders, time.perf_counter() - started)
     print(path.read_text())
     if scans or grew or cold["aws_clients_created_at_import"]:
         print(f"FAILED: scans {scans}, growing {grew}", file=sys.stderr)

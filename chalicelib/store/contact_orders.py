@@ -3,7 +3,6 @@ history, the number counters, per-customer totals and sales orders.
 
 Access patterns (every one a GetItem or a Query; no Scan):
 - the next order / sales-order number:  GetItem  PK=T#<t>  SK=COUNTER#CO | COUNTER#SO
-- an order by number (uniqueness):      GetItem  PK=T#<t>  SK=CONUM#<n>
 - a sales order:                        GetItem  PK=T#<t>  SK=SALESORDER#<id>
 - an order:                             GetItem  PK=T#<t>#CO#<id>  SK=ORDER
 - its notes / history / bookings / documents:
