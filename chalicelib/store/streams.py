@@ -95,6 +95,14 @@ def merged(table: str, streams: list[Stream], limit: int, positions: dict[str, s
 
     tagged = sorted(((n, item) for n, page in read for item in page.items), key=sort_key,
                     reverse=newest_first)
+    # A stream that has more (a filter can stop its page short of ``limit``) may hold items
+    # that sort before another stream's later ones: take nothing past where it stopped.
+    frontiers = [str(page.last_key[streams[n].sk_name]) for n, page in read if page.last_key]
+    if frontiers:
+        bound = max(frontiers) if newest_first else min(frontiers)
+        tagged = [(n, item) for n, item in tagged
+                  if (sort_key((n, item)) >= bound if newest_first
+                      else sort_key((n, item)) <= bound)]
     taken = tagged[:limit]
     following = dict(positions)
     for number, page in read:
