@@ -23,7 +23,8 @@ def table(aws: LocalResources) -> str:
     for n in range(60):
         part = "A" if n % 2 else "B"
         ddb.put_item(TableName=name, Item=serialize({
-            "PK": f"T#streams#{part}", "SK": f"{n:04d}", "colour": "red" if n % 3 == 0 else "blue"}))
+            "PK": f"T#streams#{part}", "SK": f"{n:04d}",
+            "colour": "red" if n % 3 == 0 else "blue"}))
     return name
 
 
