@@ -33,14 +33,22 @@ import os
 import random
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from bench.tickets import PASSWORD, TENANT, Api, CapturedPuts, _backend, _pick, _table, counting
+from bench.tickets import (
+    PASSWORD,
+    TENANT,
+    Api,
+    CapturedPuts,
+    _backend,
+    _pick,
+    _table,
+    app_on_moto,
+    counting,
+)
 
 # BENCH_ORDER_SIZES=1000,5000 for a quick try; the figures in docs are for the default.
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_ORDER_SIZES", "1000,100000").split(","))
@@ -498,54 +506,6 @@ def _world(api: Api) -> World:
     now = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
     return World(api, admin, agent, limited, ids, principals, customers, statuses,
                  start=now - SPAN, now=now)
-
-
-# --- the app on moto --------------------------------------------------------------------
-
-
-@contextmanager
-def app_on_moto() -> Iterator[tuple[Any, Any]]:
-    """(chalice test client, moto's own ``all_items`` or None), set up as bench/tickets.py's
-    ``run`` sets it up, and everything put back afterwards."""
-    os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-                       "AWS_DEFAULT_REGION": "eu-west-1", "AWS_REGION": "eu-west-1",
-                       "HELPDESK_SECRET": "bench-secret-bench-secret-bench-secret"})
-    import requests
-    from chalice.test import Client
-    from moto import mock_aws
-
-    from bench.moto_speed import faster_moto
-    from local.moto_fidelity import make_dynamodb_writes_atomic
-
-    make_dynamodb_writes_atomic()
-    saved = dict(os.environ)
-    with mock_aws(), faster_moto() as moto_all_items:
-        from local.bootstrap import create_resources
-
-        resources = create_resources(None)
-        os.environ.update(resources.env())
-        from app import app
-        from chalicelib.api import health
-        from chalicelib.config import get_config
-        from chalicelib.identity.verifier import use_jwks
-        from chalicelib.store.clients import reset_clients
-        from local.seed import seed
-
-        get_config.cache_clear()
-        reset_clients()
-        health._dlq_url.cache_clear()
-        use_jwks(lambda: requests.get(resources.jwks_url, timeout=5).json())
-        seed(PASSWORD)
-        try:
-            with Client(app, stage_name="local") as http:
-                yield http, moto_all_items
-        finally:
-            use_jwks(None)
-            os.environ.clear()
-            os.environ.update(saved)
-            get_config.cache_clear()
-            reset_clients()
-            health._dlq_url.cache_clear()
 
 
 def run() -> dict[str, Any]:

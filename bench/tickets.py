@@ -429,8 +429,13 @@ def _world(api: Api) -> World:
                  start=now - SPAN, now=now)
 
 
-def run() -> dict[str, Any]:
-    """Both sizes in one mock: fill to 1,000, measure, fill to 100,000, measure."""
+# --- the app on moto --------------------------------------------------------------------
+
+
+@contextmanager
+def app_on_moto() -> Iterator[tuple[Any, Any]]:
+    """(chalice test client, moto's own ``all_items`` or None): the app on moto's mock with
+    the bench's shortcuts (bench/moto_speed.py), seeded; everything put back afterwards."""
     os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
                        "AWS_DEFAULT_REGION": "eu-west-1", "AWS_REGION": "eu-west-1",
                        "HELPDESK_SECRET": "bench-secret-bench-secret-bench-secret"})
@@ -438,12 +443,11 @@ def run() -> dict[str, Any]:
     from chalice.test import Client
     from moto import mock_aws
 
-    from bench.moto_speed import faster_moto, same_order
+    from bench.moto_speed import faster_moto
     from local.moto_fidelity import make_dynamodb_writes_atomic
 
     make_dynamodb_writes_atomic()
     saved = dict(os.environ)
-    result: dict[str, Any] = {"sizes": {}, "fill_seconds": {}, "request_seconds": {}}
     with mock_aws(), faster_moto() as moto_all_items:
         from local.bootstrap import create_resources
 
@@ -453,7 +457,7 @@ def run() -> dict[str, Any]:
         from chalicelib.api import health
         from chalicelib.config import get_config
         from chalicelib.identity.verifier import use_jwks
-        from chalicelib.store.clients import client, reset_clients
+        from chalicelib.store.clients import reset_clients
         from local.seed import seed
 
         get_config.cache_clear()
@@ -463,25 +467,7 @@ def run() -> dict[str, Any]:
         seed(PASSWORD)
         try:
             with Client(app, stage_name="local") as http:
-                w = _world(Api(http.http))
-                events = client("dynamodb").meta.events
-                for size in SIZES:
-                    result["fill_seconds"][size] = round(
-                        fill(w, size, checked=size == SIZES[0] or moto_all_items is None), 1)
-                    if size == SIZES[0] and moto_all_items is not None:
-                        for name in (get_config().tickets_table, get_config().directory_table):
-                            if not same_order(_table(name), moto_all_items):
-                                raise AssertionError(f"bench/moto_speed.py sorts {name} "
-                                                     "unlike moto")
-                    result.setdefault("search_hits", {})[size] = w.search_hits
-                    rows, seconds = measure(w, size, events)
-                    if size == SIZES[0]:
-                        differences = same_shape(w)
-                        if differences:
-                            raise AssertionError("bulk tickets are not what the API writes: "
-                                                 + "; ".join(differences))
-                    result["sizes"][size] = rows
-                    result["request_seconds"][size] = seconds
+                yield http, moto_all_items
         finally:
             use_jwks(None)
             os.environ.clear()
@@ -489,6 +475,35 @@ def run() -> dict[str, Any]:
             get_config.cache_clear()
             reset_clients()
             health._dlq_url.cache_clear()
+
+
+def run() -> dict[str, Any]:
+    """Both sizes in one mock: fill to 1,000, measure, fill to 100,000, measure."""
+    from bench.moto_speed import same_order
+
+    result: dict[str, Any] = {"sizes": {}, "fill_seconds": {}, "request_seconds": {}}
+    with app_on_moto() as (http, moto_all_items):
+        from chalicelib.config import get_config
+        from chalicelib.store.clients import client
+
+        w = _world(Api(http.http))
+        events = client("dynamodb").meta.events
+        for size in SIZES:
+            result["fill_seconds"][size] = round(
+                fill(w, size, checked=size == SIZES[0] or moto_all_items is None), 1)
+            if size == SIZES[0] and moto_all_items is not None:
+                for name in (get_config().tickets_table, get_config().directory_table):
+                    if not same_order(_table(name), moto_all_items):
+                        raise AssertionError(f"bench/moto_speed.py sorts {name} unlike moto")
+            result.setdefault("search_hits", {})[size] = w.search_hits
+            rows, seconds = measure(w, size, events)
+            if size == SIZES[0]:
+                differences = same_shape(w)
+                if differences:
+                    raise AssertionError("bulk tickets are not what the API writes: "
+                                         + "; ".join(differences))
+            result["sizes"][size] = rows
+            result["request_seconds"][size] = seconds
     result["moto_shortcuts"] = moto_all_items is not None
     small, large = (result["sizes"][s] for s in SIZES)
     result["differing"] = [a["request"] for a, b in zip(small, large, strict=True) if a != b]
