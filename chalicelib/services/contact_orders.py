@@ -34,6 +34,7 @@ from chalicelib.services.writes import (
     check_version,
     commit_versioned,
     history_event,
+    refuse_nulls,
     with_next_number,
 )
 from chalicelib.store.contact_orders import (
@@ -178,7 +179,16 @@ def _check_assignee(ctx: Ctx, assignee_id: str | None, current: str | None,
 # --- creating ---------------------------------------------------------------------------
 
 
+def _subject(text: str) -> str:
+    clean = plain_text(text)
+    if not clean:
+        raise InvalidInput("The subject is empty once markup is removed.",
+                           [FieldError(("body", "subject"), "no text left")])
+    return clean
+
+
 def create_order(ctx: Ctx, body: co.ContactOrderCreate) -> co.ContactOrder:
+    subject = _subject(body.subject)
     settings = get_settings(ctx)
     status = body.status or settings.contact_order_statuses[0]
     co.check_status(status, settings.contact_order_statuses)
@@ -199,7 +209,7 @@ def create_order(ctx: Ctx, body: co.ContactOrderCreate) -> co.ContactOrder:
     def build(uow: UnitOfWork, number: int) -> co.ContactOrder:
         assert register.contact is not None
         order = co.ContactOrder(
-            id=order_id, number=co.order_number(number), subject=plain_text(body.subject),
+            id=order_id, number=co.order_number(number), subject=subject,
             customer=register.customer, site=register.site,
             service_object=register.service_object, contact=register.contact, status=status,
             planned_date=body.planned_date, assignee_id=body.assignee_id,
@@ -243,10 +253,7 @@ def _editable(ctx: Ctx, order_id: str) -> co.ContactOrder:
 def patch_order(ctx: Ctx, order_id: str, patch: co.ContactOrderPatch) -> co.ContactOrder:
     current = _editable(ctx, order_id)
     changes = patch.model_dump(exclude_unset=True)
-    nulls = [k for k in ("subject", "contact", "status") if k in changes and changes[k] is None]
-    if nulls:
-        raise InvalidInput("These fields cannot be null.",
-                           [FieldError(("body", k), "must not be null", "null") for k in nulls])
+    refuse_nulls(changes, ("subject", "contact", "status"))
     register = _Register(current.customer, current.site, current.service_object,
                          current.contact, [])
     updates = _patch_updates(ctx, current, patch, changes, register)
@@ -267,7 +274,7 @@ def _patch_updates(ctx: Ctx, current: co.ContactOrder, patch: co.ContactOrderPat
                    changes: dict[str, Any], register: _Register) -> dict[str, Any]:
     updates: dict[str, Any] = {}
     if patch.subject is not None:
-        updates["subject"] = plain_text(patch.subject)
+        updates["subject"] = _subject(patch.subject)
     if patch.status is not None:
         co.check_status(patch.status, get_settings(ctx).contact_order_statuses)
         updates["status"] = patch.status

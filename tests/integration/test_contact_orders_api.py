@@ -1562,3 +1562,13 @@ def test_saved_filters_need_the_rights_of_their_module(api: Api) -> None:
     assert tickets.status == 201
     listed = api.call("GET", "/saved-filters", as_user=CUSTOMER).body["items"]
     assert [f["module"] for f in listed] == ["tickets"]
+
+
+def test_a_subject_of_markup_only_is_refused(api: Api, people: People) -> None:
+    answer = api.call("POST", "/contact-orders", {
+        "subject": "<script>alert(1)</script>", "customer": {"name": "Tom Skript AB"},
+        "contact": {"name": "Kim"}}, as_user=SALES)
+    assert answer.status == 400
+    assert [e["loc"] for e in answer.body["errors"]] == [["body", "subject"]]
+    found = api.call("GET", "/organizations?q=Tom%20Skript", as_user=ADMIN).body["items"]
+    assert found == []
