@@ -43,11 +43,11 @@ from bench.tickets import (
     TENANT,
     Api,
     CapturedPuts,
-    _backend,
     _pick,
     _table,
     app_on_moto,
     counting,
+    store_numbered,
 )
 
 # BENCH_ORDER_SIZES=1000,5000 for a quick try; the figures in docs are for the default.
@@ -281,30 +281,15 @@ def _order_items(w: World, r: Any, rng: random.Random, index: int,
 
 def fill(w: World, until: int, checked: bool) -> float:
     """Adds orders until the tenant holds ``until`` of them; numbers continue the counter."""
-    from bench.moto_speed import fast_put
     from chalicelib.domain.contact_orders import FIRST_NUMBER
     from chalicelib.services.contact_orders import repo
-    from chalicelib.store.counters import last_number
-    from chalicelib.store.dynamo import UnitOfWork, serialize
-    from chalicelib.store.tables import tenant_pk
+    from chalicelib.store.dynamo import UnitOfWork
 
     started = time.perf_counter()
     r = repo()
-    backend, table = _backend(), _table(r.table)
     rng = random.Random(until)
-    last = last_number(r.table, TENANT, "CO")
-    while w.made < until:
-        number = (last or FIRST_NUMBER - 1) + 1  # as services.writes.with_next_number
-        for attrs in _order_items(w, r, rng, w.made, number):
-            if checked:
-                backend.put_item(r.table, attrs)
-            else:
-                fast_put(table, attrs)
-        last, w.made = number, w.made + 1
-    # What counters.claim_number's "SET #last = :n" leaves.
-    backend.put_item(r.table, serialize({"PK": tenant_pk(TENANT), "SK": "COUNTER#CO",
-                                         "last": last}))
-    assert last_number(r.table, TENANT, "CO") == FIRST_NUMBER - 1 + until
+    w.made = store_numbered(r.table, "CO", FIRST_NUMBER, w.made, until, checked,
+                            lambda index, number: _order_items(w, r, rng, index, number))
     # The customers' totals: what create_order's and add_note's add_to_customer add.
     uow = UnitOfWork()
     for customer_id, orders in w.new_orders_of.items():

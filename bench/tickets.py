@@ -26,7 +26,7 @@ import os
 import random
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -286,33 +286,45 @@ def _table(name: str) -> Any:
     return _backend().get_table(name)
 
 
-def fill(w: World, until: int, checked: bool) -> float:
-    """Adds tickets until the tenant holds ``until`` of them; numbers continue the counter."""
+def store_numbered(table_name: str, counter: str, first: int, made: int, until: int,
+                   checked: bool, items_of: Callable[[int, int], Iterable[dict[str, Any]]],
+                   ) -> int:
+    """Stores aggregates ``made``..``until`` under the next numbers of ``counter``, each as
+    ``items_of(index, number)`` gives its items, then moves the counter as
+    ``counters.claim_number`` would: new numbers made through the API continue from there.
+    ``checked``: through moto's own ``put_item``; otherwise the fast path."""
     from bench.moto_speed import fast_put
-    from chalicelib.domain.tickets import FIRST_NUMBER
-    from chalicelib.services.tickets import repo
     from chalicelib.store.counters import last_number
     from chalicelib.store.dynamo import serialize
     from chalicelib.store.tables import tenant_pk
+
+    backend, table = _backend(), _table(table_name)
+    last = last_number(table_name, TENANT, counter)
+    while made < until:
+        number = (last or first - 1) + 1  # as services.writes.with_next_number
+        for attrs in items_of(made, number):
+            if checked:
+                backend.put_item(table_name, attrs)
+            else:
+                fast_put(table, attrs)
+        last, made = number, made + 1
+    backend.put_item(table_name, serialize({"PK": tenant_pk(TENANT),
+                                            "SK": f"COUNTER#{counter}", "last": last}))
+    assert last_number(table_name, TENANT, counter) == first - 1 + until
+    return made
+
+
+def fill(w: World, until: int, checked: bool) -> float:
+    """Adds tickets until the tenant holds ``until`` of them; numbers continue the counter."""
+    from chalicelib.domain.tickets import FIRST_NUMBER
+    from chalicelib.services.tickets import repo
     from chalicelib.store.tickets import TICKET_COUNTER
 
     started = time.perf_counter()
     r = repo()
-    backend, table = _backend(), _table(r.table)
     rng = random.Random(until)
-    last = last_number(r.table, TENANT, TICKET_COUNTER)
-    while w.made < until:
-        number = (last or FIRST_NUMBER - 1) + 1  # as services.writes.with_next_number
-        for attrs in _ticket_items(w, r, rng, w.made, number):
-            if checked:
-                backend.put_item(r.table, attrs)
-            else:
-                fast_put(table, attrs)
-        last, w.made = number, w.made + 1
-    # What counters.claim_number's "SET #last = :n" leaves.
-    backend.put_item(r.table, serialize({"PK": tenant_pk(TENANT),
-                                         "SK": f"COUNTER#{TICKET_COUNTER}", "last": last}))
-    assert last_number(r.table, TENANT, TICKET_COUNTER) == FIRST_NUMBER - 1 + until
+    w.made = store_numbered(r.table, TICKET_COUNTER, FIRST_NUMBER, w.made, until, checked,
+                            lambda index, number: _ticket_items(w, r, rng, index, number))
     return time.perf_counter() - started
 
 
