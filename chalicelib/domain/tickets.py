@@ -147,7 +147,10 @@ class TicketTypePatch(Command):
     active: bool | None = None
 
 
-class TicketType(TicketTypeBody, Record):
+class Catalogued(Record):
+    """A stored ticket type or template: ready-made (``builtin``) or the tenant's own, and
+    retired rather than deleted (``active``), since tickets keep pointing at it."""
+
     model_config = {"extra": "ignore", "frozen": False}
 
     id: str
@@ -155,6 +158,10 @@ class TicketType(TicketTypeBody, Record):
     builtin: bool = False
     created_at: str
     updated_at: str
+
+
+class TicketType(TicketTypeBody, Catalogued):
+    model_config = {"extra": "ignore", "frozen": False}
 
 
 FieldValue = str | int | float
@@ -230,14 +237,8 @@ class TemplatePatch(Command):
     active: bool | None = None
 
 
-class Template(TemplateBody, Record):
+class Template(TemplateBody, Catalogued):
     model_config = {"extra": "ignore", "frozen": False}
-
-    id: str
-    active: bool = True
-    builtin: bool = False
-    created_at: str
-    updated_at: str
 
 
 # --- tickets --------------------------------------------------------------------------
