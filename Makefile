@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 STAGE ?= dev
 
-.PHONY: run test unit integration e2e lint package deploy bench clean help
+.PHONY: run test unit integration e2e lint package deploy bench redrive clean help
 
 help:
 	@echo "make run      start the local stack with demo data on http://127.0.0.1:$(PORT)"
@@ -54,6 +54,10 @@ deploy: $(STAMP)
 # The measured figures in docs/performance.md come from here.
 bench: $(STAMP)
 	$(PY) -m bench
+
+# The local stack's DLQ by default; STAGE=dev or prod for a real account.
+redrive: $(STAMP)
+	$(PY) scripts/redrive.py --stage $(if $(filter command line environment,$(origin STAGE)),$(STAGE),local)
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

@@ -29,6 +29,10 @@ class Config:
     secret: str
     max_body_bytes: int
     portal_origin: str
+    # Where e-mail links point (the portal's address); the origin when that is a URL.
+    portal_url: str
+    # The sender of notification e-mail: an address of the tenant-facing mail domain.
+    mail_from: str
 
     @property
     def issuer(self) -> str:
@@ -69,4 +73,10 @@ def get_config() -> Config:
         secret=_env("HELPDESK_SECRET"),
         max_body_bytes=int(_env("MAX_BODY_BYTES", str(256 * 1024))),
         portal_origin=_env("PORTAL_ORIGIN", "*"),
+        portal_url=_env("PORTAL_URL") or _portal_url(_env("PORTAL_ORIGIN")),
+        mail_from=_env("MAIL_FROM", "noreply@helpdesk.localhost"),
     )
+
+
+def _portal_url(origin: str) -> str:
+    return origin if origin.startswith("http") else "http://127.0.0.1:8000"

@@ -80,6 +80,9 @@ class LocalStack:
         moto_host, moto_port = self.moto.get_host_and_port()
         endpoint = f"http://{moto_host}:{moto_port}"
         os.environ["AWS_ENDPOINT_URL"] = endpoint
+        # For helpers run beside the stack (``make redrive``).
+        (self.args.state_dir / "endpoint.json").write_text(
+            json.dumps({"aws_endpoint": endpoint}))
         self.restored = restored
         self._configure(endpoint)
         self.saver = state.PeriodicSaver(self.state_file, interval=self.args.save_interval)

@@ -65,7 +65,10 @@ SKIPPED_TYPES = {
     "AWS::SES::ReceiptRule": "no inbound SMTP locally; mail is put into the bucket",
     "AWS::IAM::Role": "moto does not enforce IAM",
     "AWS::ApiGateway::GatewayResponse": "the local server answers unknown paths itself",
+    "AWS::Serverless::Function": "merged into chalice's function; local/events.py runs it",
 }
+# The sender's domain locally (MailDomain has no default: a real deploy names its own).
+LOCAL_MAIL_DOMAIN = "helpdesk.localhost"
 
 _NAME_PROPERTY = {TABLE: "TableName", QUEUE: "QueueName", BUCKET: "BucketName"}
 
@@ -116,6 +119,7 @@ class LocalResources:
             "COGNITO_USER_POOL_ID": self.user_pool_id,
             "COGNITO_CLIENT_ID": self.user_pool_client_id,
             "COGNITO_JWKS_URL": self.jwks_url,
+            "MAIL_FROM": f"noreply@{LOCAL_MAIL_DOMAIN}",
         }
 
 
@@ -542,6 +546,9 @@ def create_resources(
         made[logical_id] = creators[resource["Type"]](_properties(resolver, resource))
         if resource["Type"] in (QUEUE, USER_POOL, USER_POOL_CLIENT):
             resolver.refs[logical_id] = made[logical_id]  # Ref: queue URL, pool/client id
+    # SES sends only from verified identities; on AWS the deploy verifies MailDomain.
+    session.client("ses", endpoint_url=endpoint_url).verify_domain_identity(
+        Domain=LOCAL_MAIL_DOMAIN)
     fields = {field: made[logical_id] for logical_id, field in _FIELDS.items()}
     return LocalResources(endpoint_url=endpoint_url, region=region, stage=stage, **fields)
 

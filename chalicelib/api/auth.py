@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, StringConstraints
 
 from chalicelib.api.routing import AUTHENTICATED, PUBLIC, Call, Reply, route
 from chalicelib.domain import errors as e
+from chalicelib.domain.directory import NotificationPreferences
 from chalicelib.domain.models import Command, Email, Language
 from chalicelib.identity import cognito
 from chalicelib.services import directory as svc
@@ -156,3 +157,17 @@ def logout(call: Call) -> Reply:
        summary="The signed-in user")
 def me(call: Call) -> dict[str, Any]:
     return Me.model_validate(svc.get_me(call.c)).model_dump(mode="json")
+
+
+@route(bp, "GET", "/me/notification-preferences", guard=AUTHENTICATED, tag="auth",
+       response=NotificationPreferences, summary="The kinds of notification I get no e-mail for")
+def get_notification_preferences(call: Call) -> NotificationPreferences:
+    record = call.c.principal.record
+    return NotificationPreferences(muted_email=record.get("muted_email", []))
+
+
+@route(bp, "PUT", "/me/notification-preferences", guard=AUTHENTICATED, tag="auth",
+       body=NotificationPreferences, response=NotificationPreferences, if_match=True,
+       errors=(409,), summary="Mute e-mail per kind (the in-app inbox still shows them)")
+def put_notification_preferences(call: Call) -> NotificationPreferences:
+    return svc.set_notification_preferences(call.c, call.body)

@@ -52,6 +52,7 @@ STATUS_OF: dict[type[e.DomainError], int] = {
     e.Conflict: 409,
     e.PreconditionFailed: 412,
     e.PayloadTooLarge: 413,
+    e.Gone: 410,
     e.UnsupportedMediaType: 415,
     e.BusinessRuleViolation: 422,
     e.RateLimited: 429,

@@ -3,13 +3,13 @@ history, exactly as in the Tickets part of the API contract."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from chalice import Blueprint
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
-from chalicelib.api.routing import Call, ListQuery, Reply, route
+from chalicelib.api.routing import PUBLIC, Call, ListQuery, Reply, route
 from chalicelib.api.schemas import ItemsPage
 from chalicelib.config import get_config
 from chalicelib.domain import tickets as t
@@ -210,6 +210,74 @@ def approve_ticket(call: Call) -> t.Ticket:
        summary="The requester's side: not OK, with a reason; the ticket opens again")
 def reject_ticket(call: Call) -> t.Ticket:
     return svc.reject(call.c, call.params["id"], call.body)
+
+
+@route(bp, "POST", "/tickets/{id}/pause-auto-approval", guard=P.TICKETS_RESOLVE,
+       tag="tickets", body=t.PauseBody, response=t.Ticket, if_match=True, errors=(409, 422),
+       summary="Staff: stop the approval reminder and auto-approval, with a reason")
+def pause_auto_approval(call: Call) -> t.Ticket:
+    from chalicelib.services import ticket_lifecycle
+
+    return ticket_lifecycle.pause_auto_approval(call.c, call.params["id"], call.body)
+
+
+@route(bp, "POST", "/tickets/{id}/resume-auto-approval", guard=P.TICKETS_RESOLVE,
+       tag="tickets", response=t.Ticket, if_match=True, errors=(409, 422),
+       summary="Staff: let the approval timer run again")
+def resume_auto_approval(call: Call) -> t.Ticket:
+    from chalicelib.services import ticket_lifecycle
+
+    return ticket_lifecycle.resume_auto_approval(call.c, call.params["id"])
+
+
+class AnswerResult(BaseModel):
+    ticket_id: str
+    number: str
+    status: t.Status
+    answer: Literal["approve", "reject", "rate"]
+
+
+@route(bp, "POST", "/ticket-answers", guard=PUBLIC, tag="tickets", body=t.TicketAnswer,
+       response=AnswerResult, errors=(403, 409, 410, 422),
+       summary="Public: a one-click answer from an e-mail link (signed, single-use token)")
+def answer_ticket(call: Call) -> dict[str, object]:
+    from chalicelib.services import ticket_lifecycle
+
+    return ticket_lifecycle.answer(call.body, datetime.now(UTC))
+
+
+Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+
+
+class SatisfactionQuery(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    from_month: Month = Field(alias="from")
+    to_month: Month | None = Field(default=None, alias="to")
+
+
+class SatisfactionRow(BaseModel):
+    id: str
+    name: str | None = None
+    good: int
+    bad: int
+
+
+class SatisfactionReport(BaseModel):
+    from_month: str
+    to_month: str
+    by_agent: list[SatisfactionRow]
+    by_type: list[SatisfactionRow]
+
+
+@route(bp, "GET", "/reports/satisfaction", guard=P.TICKETS_VIEW, tag="tickets",
+       query=SatisfactionQuery, response=SatisfactionReport,
+       summary="Customers' good/bad answers per agent and per ticket type, by month")
+def satisfaction_report(call: Call) -> dict[str, object]:
+    from chalicelib.services import ticket_lifecycle
+
+    q = call.query
+    return ticket_lifecycle.satisfaction_report(call.c, q.from_month, q.to_month or q.from_month)
 
 
 # --- attachments ----------------------------------------------------------------------

@@ -249,6 +249,7 @@ class Booking(BaseModel):
     created_at: str
     done_at: str | None = None
     done_reason: str | None = None
+    reminded_at: str | None = None
 
 
 class SalesOrder(BaseModel):

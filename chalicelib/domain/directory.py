@@ -20,6 +20,7 @@ from chalicelib.domain.models import (
     Record,
     ShortText,
 )
+from chalicelib.domain.notifications import NotificationKind
 from chalicelib.domain.permissions import (
     CONTACT_ROLES,
     DEFAULT_ROLES,
@@ -152,6 +153,12 @@ class SettingsBody(Command):
     attachment_types: list[MimePattern] = Field(
         default_factory=lambda: list(DEFAULT_ATTACHMENT_TYPES), min_length=1, max_length=100
     )
+    # How long before an SLA target its warning goes out (0: no warning, only the breach).
+    sla_warning_minutes: int = Field(default=60, ge=0, le=24 * 60)
+    # Who hears of SLA alerts on unassigned tickets; empty: every active staff user
+    # holding tickets.assign.
+    queue_owner_ids: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = (
+        Field(default_factory=list, max_length=20))
 
     @model_validator(mode="after")
     def _consistent(self) -> SettingsBody:
@@ -268,6 +275,8 @@ class User(Record):
     language: Language = "sv"
     phone: str | None = None
     active: bool = True
+    # Notification kinds this user gets no e-mail for (in-app still shows them).
+    muted_email: list[str] = Field(default_factory=list)
     created_at: str
     updated_at: str
 
@@ -402,6 +411,17 @@ class ServiceObject(Record):
 
 
 # --- the in-app inbox -----------------------------------------------------------------
+
+
+class NotificationPreferences(Command):
+    """``PUT /me/notification-preferences``: the kinds to get no e-mail for."""
+
+    muted_email: list[NotificationKind] = Field(default_factory=list, max_length=20)
+
+    @field_validator("muted_email")
+    @classmethod
+    def _once_each(cls, kinds: list[str]) -> list[str]:
+        return sorted(set(kinds))
 
 
 class Notification(BaseModel):

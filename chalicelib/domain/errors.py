@@ -52,6 +52,12 @@ class BusinessRuleViolation(DomainError):
     title = "Business rule violated"
 
 
+class Gone(DomainError):
+    """A one-time link that was used, expired, or whose moment has passed."""
+
+    title = "Gone"
+
+
 class RateLimited(DomainError):
     title = "Too many requests"
 

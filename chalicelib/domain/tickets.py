@@ -276,6 +276,22 @@ class Approval(BaseModel):
     reason: str | None = None
 
 
+class AutoApprovalPause(BaseModel):
+    """Staff stopped the approval timer (e.g. the customer tests after a holiday)."""
+
+    at: str
+    by: str
+    by_name: str | None = None
+    reason: str
+
+
+class Satisfaction(BaseModel):
+    rating: Literal["good", "bad"]
+    comment: str = ""
+    at: str
+    by: str
+
+
 class TicketSummary(Record):
     """What a list shows of a ticket."""
 
@@ -312,6 +328,14 @@ class Ticket(TicketSummary):
     closed_reason: str | None = None
     total_hours: float = 0
     comment_count: int = 0
+    # Lifecycle (domain/lifecycle.py): SLA warnings, the approval reminder and auto-close.
+    first_response_warn_at: str | None = None
+    resolution_warn_at: str | None = None
+    sla_alerts: dict[str, Literal["warned", "breached"]] = Field(default_factory=dict)
+    reminder_sent_at: str | None = None
+    auto_close_at: str | None = None
+    auto_approval_paused: AutoApprovalPause | None = None
+    satisfaction: Satisfaction | None = None
 
 
 def ticket_number(n: int) -> str:
@@ -356,6 +380,22 @@ class RejectBody(Command):
 
 
 class ApproveBody(Command):
+    comment: OptionalBody = ""
+
+
+class PauseBody(Command):
+    """``POST /tickets/{id}/pause-auto-approval``: why the approval timer stops."""
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class TicketAnswer(Command):
+    """``POST /ticket-answers``: a one-click answer from an e-mail, signed token inside."""
+
+    token: Annotated[str, StringConstraints(min_length=10, max_length=2000)]
+    answer: Literal["approve", "reject", "rate"]
+    reason: OptionalBody = ""
+    rating: Literal["good", "bad"] | None = None
     comment: OptionalBody = ""
 
 

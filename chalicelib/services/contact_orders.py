@@ -9,7 +9,7 @@ order the caller may not see is a 404, as if it did not exist.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from chalicelib.config import get_config
@@ -23,13 +23,15 @@ from chalicelib.domain.errors import (
     InvalidInput,
     NotFound,
 )
+from chalicelib.domain.notifications import CONTACT_ORDER_EVENTS
 from chalicelib.domain.permissions import Permission as P
 from chalicelib.domain.permissions import permissions_for
 from chalicelib.domain.tickets import key_filename, plain_text, safe_filename
 from chalicelib.services import files
 from chalicelib.services.context import Ctx
-from chalicelib.services.directory import get_settings
+from chalicelib.services.directory import get_settings, system_principal
 from chalicelib.services.directory import repo as directory
+from chalicelib.services.publish import publish
 from chalicelib.services.writes import (
     check_version,
     commit_versioned,
@@ -216,9 +218,9 @@ def create_order(ctx: Ctx, body: co.ContactOrderCreate) -> co.ContactOrder:
             created_at=ctx.stamp, created_by=ctx.principal.user_id, updated_at=ctx.stamp)
         _write_register(ctx, uow, register)
         repo().put_order(uow, ctx.tenant, order.model_dump(mode="json"), expected=None)
-        repo().add_child(uow, ctx.tenant, order_id, "EVENT", _event(ctx, "created", {
+        _record(uow, ctx.tenant, order_id, [_event(ctx, "created", {
             "number": order.number, "customer_id": order.customer.id,
-            "new_customer": new_customer, "assignee_id": order.assignee_id}))
+            "new_customer": new_customer, "assignee_id": order.assignee_id})])
         repo().add_to_customer(uow, ctx.tenant, order.customer.id, orders=1)
         return order
 
@@ -232,10 +234,17 @@ def _save(ctx: Ctx, before: co.ContactOrder, after: co.ContactOrder, events: lis
           uow: UnitOfWork | None = None) -> co.ContactOrder:
     uow = uow or UnitOfWork()
     repo().put_order(uow, ctx.tenant, after.model_dump(mode="json"), expected=before.version)
-    for event in events:
-        repo().add_child(uow, ctx.tenant, after.id, "EVENT", event)
+    _record(uow, ctx.tenant, after.id, events)
     commit_versioned(ctx, uow)
     return after
+
+
+def _record(uow: UnitOfWork, tenant: str, order_id: str, events: list[Item]) -> None:
+    """The history of a change, and its notifications through the outbox."""
+    for event in events:
+        repo().add_child(uow, tenant, order_id, "EVENT", event)
+    publish(uow, repo().table, tenant, "contact_orders", order_id, events,
+            CONTACT_ORDER_EVENTS)
 
 
 def _next(order: co.ContactOrder, ctx: Ctx, **changes: Any) -> co.ContactOrder:
@@ -462,6 +471,23 @@ def complete_booking(ctx: Ctx, order_id: str, booking_id: str) -> co.Booking:
     _save(ctx, current, _next(current, ctx), [_event(ctx, "booking_done",
                                                      {"booking_id": booking_id})], uow)
     return co.Booking.model_validate(done)
+
+
+def remind_booking(booking: Item, now: datetime) -> str:
+    """The booking sweep: its assignee is told once, at the booking's time."""
+    ctx = Ctx(system_principal(booking["tenant"]), now)
+    uow = UnitOfWork()
+    repo().mark_reminded(uow, ctx.tenant, booking["order_id"], booking["id"], ctx.stamp)
+    order = repo().get_order(ctx.tenant, booking["order_id"])
+    events = [] if order is None or order.get("deleted_at") else [
+        _event(ctx, "booking_reminded", {"booking_id": booking["id"], "at": booking["at"],
+                                         "assignee_id": booking["assignee_id"]})]
+    _record(uow, ctx.tenant, booking["order_id"], events)
+    try:
+        uow.commit()
+    except Conflict:
+        return "raced"  # done or reminded meanwhile
+    return "reminded" if events else "skipped"
 
 
 # --- documents --------------------------------------------------------------------------

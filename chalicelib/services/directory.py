@@ -59,21 +59,35 @@ def _changes(before: BaseModel, after: BaseModel, fields: set[str]) -> dict[str,
 
 def load_principal(claims: Claims) -> Principal:
     """The token says tenant, user and roles; the directory says whether the user is active."""
-    r = repo()
-    user = r.get_user(claims.tenant, claims.user_id)
+    user = repo().get_user(claims.tenant, claims.user_id)
     if user is None or not user.get("active", True):
         raise Unauthenticated("The user is unknown or disabled.")
+    return principal_of(claims.tenant, user, claims.roles, claims.email)
+
+
+def principal_of(tenant: str, user: dict[str, Any], roles: tuple[str, ...] | None = None,
+                 email: str | None = None) -> Principal:
+    """A user acting: from a verified token, or from a signed one-click link (whose
+    roles are the directory's, as the link carries none)."""
+    held = roles if roles is not None else tuple(user.get("roles", []))
     return Principal(
-        tenant=claims.tenant,
-        user_id=claims.user_id,
-        email=claims.email or user["email"],
-        roles=claims.roles,
-        permissions=permissions_for(list(claims.roles), r.saved_roles(claims.tenant)),
+        tenant=tenant,
+        user_id=user["id"],
+        email=email or user["email"],
+        roles=held,
+        permissions=permissions_for(list(held), repo().saved_roles(tenant)),
         kind=user["kind"],
         organization_id=user.get("organization_id"),
         language=user.get("language", "sv"),
         record=user,
     )
+
+
+def system_principal(tenant: str) -> Principal:
+    """The scheduler: sweeps act as "system" in the history, with no rights of a user."""
+    return Principal(tenant=tenant, user_id="system", email="", roles=(),
+                     permissions=frozenset(), kind="system", organization_id=None,
+                     language="sv", record={"name": "Helpdesk"})
 
 
 def get_me(ctx: Ctx) -> dict[str, Any]:
@@ -270,6 +284,21 @@ def _sync_cognito(before: d.User, after: d.User) -> None:
         cognito.remove_from_group(after.email, role)
     if before.active != after.active:
         cognito.set_enabled(after.email, after.active)
+
+
+def set_notification_preferences(ctx: Ctx, body: d.NotificationPreferences
+                                 ) -> d.NotificationPreferences:
+    """A user's own choice; a change of their record like any other (versioned, audited)."""
+    current = d.User.model_validate(repo().get_user(ctx.tenant, ctx.principal.user_id))
+    check_version(ctx, current.version)
+    updated = current.model_copy(update={"muted_email": body.muted_email,
+                                         "updated_at": ctx.stamp, "version": current.version + 1})
+    uow = UnitOfWork()
+    repo().put_user(uow, updated.model_dump(mode="json"), expected=current.version)
+    _audit(uow, ctx, "user_changed", f"user/{current.id}",
+           _changes(current, updated, {"muted_email"}))
+    commit_versioned(ctx, uow)
+    return body
 
 
 # --- organisations --------------------------------------------------------------------

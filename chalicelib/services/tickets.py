@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeVar
 
 from chalicelib.config import get_config
 from chalicelib.domain import tickets as t
-from chalicelib.domain.directory import TenantSettings
+from chalicelib.domain.directory import SlaTarget, TenantSettings
 from chalicelib.domain.errors import (
     BusinessRuleViolation,
     Conflict,
@@ -30,13 +30,16 @@ from chalicelib.domain.errors import (
     NotFound,
     PreconditionFailed,
 )
+from chalicelib.domain.lifecycle import ticket_timers, warn_at
 from chalicelib.domain.models import utc_iso
+from chalicelib.domain.notifications import TICKET_EVENTS
 from chalicelib.domain.permissions import Permission as P
 from chalicelib.domain.support_hours import add_support_hours, calendar_for
 from chalicelib.services import files
 from chalicelib.services.context import Ctx
 from chalicelib.services.directory import get_settings
 from chalicelib.services.directory import repo as directory
+from chalicelib.services.publish import publish
 from chalicelib.services.writes import (
     check_version,
     commit_versioned,
@@ -45,6 +48,7 @@ from chalicelib.services.writes import (
     with_next_number,
 )
 from chalicelib.store.dynamo import Item, Page, UnitOfWork
+from chalicelib.store.schedule import sync_timers
 from chalicelib.store.streams import Filter, Stream, equals_filter
 from chalicelib.store.tables import scoped_pk
 from chalicelib.store.tickets import (
@@ -237,7 +241,7 @@ def _org_visibility(ctx: Ctx) -> str:
     return str(org.get("ticket_visibility", "own")) if org else "own"
 
 
-def _access(ctx: Ctx, ticket_id: str, consistent: bool = False) -> Access:
+def access_ticket(ctx: Ctx, ticket_id: str, consistent: bool = False) -> Access:
     item = repo().get_ticket(ctx.tenant, ticket_id, consistent=consistent)
     if item is None:
         raise NotFound("No such ticket.")
@@ -258,7 +262,7 @@ def _require_comment(access: Access) -> None:
 
 
 def get_ticket(ctx: Ctx, ticket_id: str) -> t.Ticket:
-    return _access(ctx, ticket_id).ticket
+    return access_ticket(ctx, ticket_id).ticket
 
 
 # --- shared pieces --------------------------------------------------------------------
@@ -285,18 +289,30 @@ def _due(settings: TenantSettings, start: datetime, hours: float) -> str:
     return utc_iso(add_support_hours(calendar_for(settings.support_hours), start, hours))
 
 
+def _sla_dues(settings: TenantSettings, created: datetime, target: SlaTarget,
+              now: datetime, first_response: bool = True) -> dict[str, Any]:
+    """The SLA due times from the ticket's creation, and when to warn before each."""
+    dues: dict[str, Any] = {"resolution_due_at": _due(settings, created, target.resolution_hours)}
+    if first_response:
+        dues["first_response_due_at"] = _due(settings, created, target.first_response_hours)
+    for name in list(dues):
+        dues[name.replace("_due_at", "_warn_at")] = warn_at(
+            now, dues[name], settings.sla_warning_minutes)
+    return dues
+
+
 def _parse_time(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
-def _save(ctx: Ctx, before: t.Ticket, after: t.Ticket, events: list[Item],
-          extra: Callable[[UnitOfWork], None] | None = None, versioned: bool = False) -> None:
-    """The ticket's next version and its events, in one transaction."""
+def save(ctx: Ctx, before: t.Ticket, after: t.Ticket, events: list[Item],
+         extra: Callable[[UnitOfWork], None] | None = None, versioned: bool = False) -> None:
+    """The ticket's next version, its events, the timers its new state needs and the
+    outbox records of its notifications: one transaction."""
     r, uow = repo(), UnitOfWork()
     r.put_ticket(uow, ctx.tenant, after.model_dump(mode="json"), expected=before.version,
                  activity=ctx.new_id())
-    for event in events:
-        r.add_event(uow, ctx.tenant, after.id, event)
+    _record(uow, ctx, after, events, ticket_timers(before))
     if extra:
         extra(uow)
     if versioned:
@@ -305,7 +321,17 @@ def _save(ctx: Ctx, before: t.Ticket, after: t.Ticket, events: list[Item],
         uow.commit()
 
 
-def _next(ticket: t.Ticket, ctx: Ctx, **changes: Any) -> t.Ticket:
+def _record(uow: UnitOfWork, ctx: Ctx, ticket: t.Ticket, events: list[Item],
+            timers_before: dict[str, str]) -> None:
+    r = repo()
+    for event in events:
+        r.add_event(uow, ctx.tenant, ticket.id, event)
+    sync_timers(uow, r.table, ctx.tenant, "TICKET", ticket.id, timers_before,
+                ticket_timers(ticket))
+    publish(uow, r.table, ctx.tenant, "tickets", ticket.id, events, TICKET_EVENTS)
+
+
+def next_version(ticket: t.Ticket, ctx: Ctx, **changes: Any) -> t.Ticket:
     return ticket.model_copy(update={**changes, "updated_at": ctx.stamp,
                                      "version": ticket.version + 1})
 
@@ -425,16 +451,15 @@ def create_ticket(ctx: Ctx, body: t.TicketCreate) -> t.Ticket:
             channel=origin.channel, billable=ticket_type.billable, created_at=ctx.stamp,
             updated_at=ctx.stamp, created_by=ctx.principal.user_id, fields=fields,
             watchers=watchers, template_id=template.id if template else None,
-            first_response_due_at=_due(settings, ctx.now, target.first_response_hours),
-            resolution_due_at=_due(settings, ctx.now, target.resolution_hours),
+            **_sla_dues(settings, ctx.now, target, ctx.now),
         )
         item = ticket.model_dump(mode="json")
         r.record_number(uow, ctx.tenant, number, ticket_id)
         r.put_ticket(uow, ctx.tenant, item, expected=None, activity=ticket_id)
-        r.add_event(uow, ctx.tenant, ticket_id, _event(ctx, "created", {
+        _record(uow, ctx, ticket, [_event(ctx, "created", {
             "number": ticket.number, "subject": ticket.subject, "channel": ticket.channel,
             "ticket_type_id": ticket.ticket_type_id, "priority": ticket.priority,
-            "organization_id": ticket.organization_id}))
+            "organization_id": ticket.organization_id})], {})
         r.index_subject(uow, ctx.tenant, item, t.search_terms(ticket.subject))
         return ticket
 
@@ -584,7 +609,7 @@ Change = tuple[dict[str, Any], list[Item]]
 
 
 def patch_ticket(ctx: Ctx, ticket_id: str, patch: t.TicketPatch) -> t.Ticket:
-    access = _access(ctx, ticket_id)
+    access = access_ticket(ctx, ticket_id)
     if not access.staff:
         raise Forbidden("Only staff change a ticket's status, assignee, priority or type.")
     current, p = access.ticket, ctx.principal
@@ -608,8 +633,8 @@ def patch_ticket(ctx: Ctx, ticket_id: str, patch: t.TicketPatch) -> t.Ticket:
             events += happened
     if not events:
         return current
-    updated = _next(current, ctx, **updates)
-    _save(ctx, current, updated, events, versioned=True)
+    updated = next_version(current, ctx, **updates)
+    save(ctx, current, updated, events, versioned=True)
     return updated
 
 
@@ -639,12 +664,11 @@ def _patch_priority(ctx: Ctx, current: t.Ticket, priority: str,
     settings = get_settings(ctx)
     target = settings.sla_targets[priority]  # type: ignore[index]
     created = _parse_time(current.created_at)
+    # New targets, new warnings: what was flagged for the old ones is cleared.
     updates: dict[str, Any] = {
-        "priority": priority,
-        "resolution_due_at": _due(settings, created, target.resolution_hours),
+        "priority": priority, "sla_alerts": {},
+        **_sla_dues(settings, created, target, ctx.now, current.first_response_at is None),
     }
-    if current.first_response_at is None:
-        updates["first_response_due_at"] = _due(settings, created, target.first_response_hours)
     return updates, [_event(ctx, "priority_changed", {
         "from": current.priority, "to": priority,
         "resolution_due_at": updates["resolution_due_at"]})]
@@ -670,6 +694,11 @@ def _patch_watchers(ctx: Ctx, current: t.Ticket, watchers: list[str],
                     internal=True)])
 
 
+# A new resolution (or a reopening) starts the approval flow afresh.
+_APPROVAL_TIMER_OFF: dict[str, Any] = {
+    "reminder_sent_at": None, "auto_close_at": None, "auto_approval_paused": None}
+
+
 def _status_updates(ctx: Ctx, current: t.Ticket, target: t.Status,
                     reason: str | None) -> dict[str, Any]:
     updates: dict[str, Any] = {"status": target}
@@ -679,7 +708,7 @@ def _status_updates(ctx: Ctx, current: t.Ticket, target: t.Status,
     elif current.status in ("resolved", "closed"):
         # Reopened: whatever waited for approval is off.
         updates |= {"closed_at": None, "closed_reason": None, "approval_due_at": None,
-                    "approval": None, "resolved_at": None}
+                    "approval": None, "resolved_at": None, **_APPROVAL_TIMER_OFF}
     return updates
 
 
@@ -734,7 +763,7 @@ def add_comment(ctx: Ctx, ticket_id: str, body: t.CommentCreate) -> t.Comment:
                            [FieldError(("body", "body"), "no text left")])
 
     def attempt() -> t.Comment:
-        access = _access(ctx, ticket_id, consistent=True)
+        access = access_ticket(ctx, ticket_id, consistent=True)
         current = access.ticket
         _check_comment_rights(ctx, access, body)
         _check_attachments(ctx, current.id, body.attachment_ids, access.staff)
@@ -746,8 +775,8 @@ def add_comment(ctx: Ctx, ticket_id: str, body: t.CommentCreate) -> t.Comment:
         events.insert(0, _event(ctx, "commented", {
             "comment_id": comment["id"], "internal": body.internal, "hours": body.hours},
             internal=body.internal))
-        updated = _next(current, ctx, **updates)
-        _save(ctx, current, updated, events,
+        updated = next_version(current, ctx, **updates)
+        save(ctx, current, updated, events,
               extra=lambda uow: repo().add_comment(uow, ctx.tenant, current.id, comment))
         return t.Comment.model_validate(comment)
 
@@ -767,12 +796,12 @@ def _check_attachments(ctx: Ctx, ticket_id: str, ids: list[str], staff: bool) ->
 
 
 def list_comments(ctx: Ctx, ticket_id: str, limit: int, start: dict[str, Any] | None) -> Page:
-    access = _access(ctx, ticket_id)
+    access = access_ticket(ctx, ticket_id)
     return repo().list_children(ctx.tenant, ticket_id, "COMMENT", not access.staff, limit, start)
 
 
 def list_events(ctx: Ctx, ticket_id: str, limit: int, start: dict[str, Any] | None) -> Page:
-    access = _access(ctx, ticket_id)
+    access = access_ticket(ctx, ticket_id)
     return repo().list_children(ctx.tenant, ticket_id, "EVENT", not access.staff, limit, start)
 
 
@@ -780,7 +809,7 @@ def list_events(ctx: Ctx, ticket_id: str, limit: int, start: dict[str, Any] | No
 
 
 def resolve(ctx: Ctx, ticket_id: str, body: t.ResolveBody) -> t.Ticket:
-    access = _access(ctx, ticket_id, consistent=True)
+    access = access_ticket(ctx, ticket_id, consistent=True)
     if not access.staff:
         raise Forbidden("Only staff resolve tickets.")
     current = access.ticket
@@ -794,19 +823,19 @@ def resolve(ctx: Ctx, ticket_id: str, body: t.ResolveBody) -> t.Ticket:
     comment = _comment(ctx, current.id, text, False, body.hours)
     updates: dict[str, Any] = {
         "status": "resolved", "resolved_at": ctx.stamp, "resolution": text,
-        "approval": t.Approval(state="pending"), "approval_due_at": due,
+        "approval": t.Approval(state="pending"), "approval_due_at": due, **_APPROVAL_TIMER_OFF,
         "comment_count": current.comment_count + 1,
         "first_response_at": current.first_response_at or ctx.stamp,
     }
     if body.hours:
         updates["total_hours"] = round(current.total_hours + body.hours, 2)
-    updated = _next(current, ctx, **updates)
+    updated = next_version(current, ctx, **updates)
     events = [
         _event(ctx, "status_changed", {"from": current.status, "to": "resolved"}),
         _event(ctx, "resolved", {"comment_id": comment["id"], "billable": current.billable,
                                  "approval_due_at": due, "hours": body.hours}),
     ]
-    _save(ctx, current, updated, events,
+    save(ctx, current, updated, events,
           extra=lambda uow: repo().add_comment(uow, ctx.tenant, current.id, comment),
           versioned=True)
     return updated
@@ -815,7 +844,7 @@ def resolve(ctx: Ctx, ticket_id: str, body: t.ResolveBody) -> t.Ticket:
 def _approver_access(ctx: Ctx, ticket_id: str) -> Access:
     """The requester's side answers: the requester and the organisation's contacts who may
     comment, or staff holding ``tickets.approve`` (e.g. on the customer's word by phone)."""
-    access = _access(ctx, ticket_id, consistent=True)
+    access = access_ticket(ctx, ticket_id, consistent=True)
     if access.staff:
         if not ctx.principal.can(P.TICKETS_APPROVE):
             raise Forbidden("This needs the permission tickets.approve.")
@@ -828,40 +857,55 @@ def _approver_access(ctx: Ctx, ticket_id: str) -> Access:
     return access
 
 
-def approve(ctx: Ctx, ticket_id: str, body: t.ApproveBody | None) -> t.Ticket:
+Claim = Callable[[UnitOfWork], None]
+
+
+def approve(ctx: Ctx, ticket_id: str, body: t.ApproveBody | None,
+            claim: Claim | None = None) -> t.Ticket:
+    """``claim`` joins the transaction (a one-click link records its single use there)."""
     current = _approver_access(ctx, ticket_id).ticket
-    updated = _next(current, ctx, status="closed", closed_at=ctx.stamp, closed_reason="approved",
-                    approval=t.Approval(state="approved", at=ctx.stamp,
-                                        by=ctx.principal.user_id),
-                    approval_due_at=None)
+    updated = next_version(current, ctx, status="closed", closed_at=ctx.stamp,
+                           closed_reason="approved", approval_due_at=None,
+                           approval=t.Approval(state="approved", at=ctx.stamp,
+                                               by=ctx.principal.user_id))
     events = [_event(ctx, "approved", {"comment": body.comment if body else ""}),
               _event(ctx, "status_changed", {"from": "resolved", "to": "closed"})]
     text = t.plain_text(body.comment) if body and body.comment else ""
-    extra = None
-    if text:
-        comment = _comment(ctx, current.id, text, False, None)
+    comment = _comment(ctx, current.id, text, False, None) if text else None
+    if comment:
         updated = updated.model_copy(update={"comment_count": current.comment_count + 1})
-        extra = lambda uow: repo().add_comment(uow, ctx.tenant, current.id, comment)  # noqa: E731
-    _save(ctx, current, updated, events, extra=extra, versioned=True)
+
+    def extra(uow: UnitOfWork) -> None:
+        if comment:
+            repo().add_comment(uow, ctx.tenant, current.id, comment)
+        if claim:
+            claim(uow)
+
+    save(ctx, current, updated, events, extra=extra, versioned=True)
     return updated
 
 
-def reject(ctx: Ctx, ticket_id: str, body: t.RejectBody) -> t.Ticket:
+def reject(ctx: Ctx, ticket_id: str, body: t.RejectBody, claim: Claim | None = None
+           ) -> t.Ticket:
     current = _approver_access(ctx, ticket_id).ticket
     reason = t.plain_text(body.reason)
     if not reason:
         raise InvalidInput("The reason is empty once markup is removed.",
                            [FieldError(("body", "reason"), "no text left")])
     comment = _comment(ctx, current.id, reason, False, None)
-    updated = _next(current, ctx, status="open", approval_due_at=None, resolved_at=None,
-                    approval=t.Approval(state="rejected", at=ctx.stamp,
-                                        by=ctx.principal.user_id, reason=reason),
-                    comment_count=current.comment_count + 1)
+    updated = next_version(current, ctx, status="open", approval_due_at=None, resolved_at=None,
+                           approval=t.Approval(state="rejected", at=ctx.stamp,
+                                               by=ctx.principal.user_id, reason=reason),
+                           comment_count=current.comment_count + 1)
     events = [_event(ctx, "rejected", {"reason": reason, "comment_id": comment["id"]}),
               _event(ctx, "status_changed", {"from": "resolved", "to": "open"})]
-    _save(ctx, current, updated, events,
-          extra=lambda uow: repo().add_comment(uow, ctx.tenant, current.id, comment),
-          versioned=True)
+
+    def extra(uow: UnitOfWork) -> None:
+        repo().add_comment(uow, ctx.tenant, current.id, comment)
+        if claim:
+            claim(uow)
+
+    save(ctx, current, updated, events, extra=extra, versioned=True)
     return updated
 
 
@@ -873,7 +917,7 @@ def _object_key(tenant: str, ticket_id: str, attachment_id: str, filename: str) 
 
 
 def create_attachment(ctx: Ctx, ticket_id: str, body: t.AttachmentCreate) -> dict[str, Any]:
-    access = _access(ctx, ticket_id)
+    access = access_ticket(ctx, ticket_id)
     errors = ErrorList()
     if not access.staff:
         _require_comment(access)
@@ -902,14 +946,14 @@ def create_attachment(ctx: Ctx, ticket_id: str, body: t.AttachmentCreate) -> dic
 
 
 def list_attachments(ctx: Ctx, ticket_id: str, limit: int, start: dict[str, Any] | None) -> Page:
-    access = _access(ctx, ticket_id)
+    access = access_ticket(ctx, ticket_id)
     return repo().list_children(ctx.tenant, ticket_id, "ATT", not access.staff, limit, start)
 
 
 def download_attachment(ctx: Ctx, ticket_id: str, attachment_id: str) -> dict[str, Any]:
     """A short-lived download address. The first download checks that the upload arrived
     whole (size as declared) and marks the attachment uploaded."""
-    access = _access(ctx, ticket_id)
+    access = access_ticket(ctx, ticket_id)
     item = repo().get_attachment(ctx.tenant, ticket_id, attachment_id)
     if item is None or (item.get("internal") and not access.staff):
         raise NotFound("No such attachment.")

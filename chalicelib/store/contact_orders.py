@@ -20,7 +20,7 @@ Access patterns (every one a GetItem or a Query; no Scan):
 - a user's bookings by time (to-do, calendar):
                                     GSI1  T#<t>#BOOKINGS#<user>#open|done   <at>#<id>
 - bookings due for a reminder: the sparse ``due`` index, ``due_shard`` =
-  ``booking_reminder#<yyyy-mm-ddThh>`` (UTC hour of the booking), ``due_at`` = its time;
+  ``booking_reminder#<n>`` (store/schedule.py), ``due_at`` = its time;
   the attributes exist only until the reminder is sent or the booking is done.
 """
 
@@ -31,10 +31,12 @@ from typing import Any
 from chalicelib.domain.contact_orders import number_key, planned_key
 from chalicelib.domain.errors import Conflict, PreconditionFailed
 from chalicelib.store.dynamo import Item, Page, UnitOfWork, batch_get, get_item, query
+from chalicelib.store.schedule import due_attributes
 from chalicelib.store.streams import Filter, Stream
 from chalicelib.store.tables import GSI1, scoped_pk, tenant_pk
 
 ORDER = "ORDER"
+BOOKING_REMINDER = "booking_reminder"
 TOTALS = "TOTALS"
 _INDEX_ATTRIBUTES = {f"GSI{n}{part}" for n in range(1, 9) for part in ("PK", "SK")}
 _KEY_ATTRIBUTES = {"PK", "SK", "due_shard", "due_at", "customer_id", "tenant"} | _INDEX_ATTRIBUTES
@@ -178,13 +180,20 @@ class ContactOrdersRepository:
             "GSI1SK": f"{booking['at']}#{booking['id']}",
         }
         if open_ and not booking.get("reminded_at"):
-            item |= {"due_shard": f"booking_reminder#{booking['at'][:13]}",
-                     "due_at": booking["at"]}
+            item |= due_attributes(BOOKING_REMINDER, item["PK"] + item["SK"], booking["at"])
         if expected_done is None:
             uow.create(self.table, item, lambda: Conflict("The booking exists already."))
         else:
             uow.put(self.table, item, condition="attribute_not_exists(done_at)",
                     error=lambda: Conflict("The booking is done already."))
+
+    def mark_reminded(self, uow: UnitOfWork, tenant: str, order_id: str, booking_id: str,
+                      at: str) -> None:
+        """Out of the ``due`` index, once: a second sweep's write fails its condition."""
+        uow.update(self.table, {"PK": order_pk(tenant, order_id), "SK": f"BOOKING#{booking_id}"},
+                   "SET reminded_at = :at REMOVE due_shard, due_at",
+                   condition="attribute_exists(due_shard) AND attribute_not_exists(done_at)",
+                   values={":at": at}, error=lambda: Conflict("The booking was reminded."))
 
     def user_bookings(self, tenant: str, user_id: str, state: str, start_at: str | None,
                       limit: int) -> list[Item]:

@@ -16,27 +16,27 @@ from typing import Any
 from chalicelib.domain.errors import FieldError, InvalidInput
 
 
-def _b64(data: bytes) -> str:
+def b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def _unb64(text: str) -> bytes:
+def unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _signature(secret: str, scope: str, payload: bytes) -> str:
+def sign(secret: str, scope: str, payload: bytes) -> str:
     if len(secret) < 32:
         # A missing or short HELPDESK_SECRET would make cursors forgeable: refuse to run.
         raise RuntimeError("HELPDESK_SECRET must be set to at least 32 characters")
     mac = hmac.new(secret.encode(), scope.encode() + b"\0" + payload, hashlib.sha256)
-    return _b64(mac.digest()[:20])
+    return b64(mac.digest()[:20])
 
 
 def encode_cursor(secret: str, scope: str, last_key: dict[str, Any] | None) -> str | None:
     if not last_key:
         return None
     payload = json.dumps(last_key, sort_keys=True, separators=(",", ":")).encode()
-    return f"{_b64(payload)}.{_signature(secret, scope, payload)}"
+    return f"{b64(payload)}.{sign(secret, scope, payload)}"
 
 
 def _invalid() -> InvalidInput:
@@ -51,8 +51,8 @@ def decode_cursor(secret: str, scope: str, cursor: str | None) -> dict[str, Any]
         return None
     try:
         encoded, signature = cursor.split(".", 1)
-        payload = _unb64(encoded)
-        expected = _signature(secret, scope, payload)
+        payload = unb64(encoded)
+        expected = sign(secret, scope, payload)
         if not hmac.compare_digest(expected, signature):
             raise _invalid()
         key = json.loads(payload)

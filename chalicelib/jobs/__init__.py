@@ -1,0 +1,1 @@
+"""Scheduled sweeps, the outbox relay and the notifications consumer (not HTTP)."""

@@ -1,0 +1,64 @@
+"""The app's non-HTTP entry points: EventBridge schedules and the SQS consumer.
+
+Registered in ``app.py`` like the API blueprints. Everything heavy is imported inside
+the handlers, so the API's cold start does not pay for it. The order matters on the
+local stack's ``/_local/tick``: the sweeps run before the relay, so what they announce
+is relayed (and then delivered) in the same tick.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from chalice.app import Blueprint, Rate
+
+from chalicelib.config import get_config
+
+bp = Blueprint(__name__)
+
+
+def _now(event: Any) -> datetime:
+    """The event's own time: a sweep that runs late still acts as of its schedule."""
+    stamp = getattr(event, "time", None) or ""
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return datetime.now(UTC)
+
+
+def _time_left() -> float:
+    context = bp.lambda_context
+    return context.get_remaining_time_in_millis() / 1000 if context else 30.0
+
+
+@bp.schedule(Rate(5, unit=Rate.MINUTES), name="ticket_timers",
+             description="Approval reminders, auto-approval and SLA alerts that are due")
+def ticket_timers(event: Any) -> dict[str, Any]:
+    from chalicelib.jobs import sweeps
+
+    return sweeps.ticket_timers(_now(event), _time_left)
+
+
+@bp.schedule(Rate(5, unit=Rate.MINUTES), name="booking_reminders",
+             description="Contact-order bookings whose time has come")
+def booking_reminders(event: Any) -> dict[str, Any]:
+    from chalicelib.jobs import sweeps
+
+    return sweeps.booking_reminders(_now(event), _time_left)
+
+
+@bp.schedule(Rate(1, unit=Rate.MINUTES), name="outbox_relay",
+             description="Outbox records to the notifications queue")
+def outbox_relay(event: Any) -> dict[str, Any]:
+    from chalicelib.jobs.relay import relay
+
+    return relay(_now(event), _time_left)
+
+
+@bp.on_sqs_message(queue=get_config().notifications_queue, batch_size=10,
+                   name="notifications")
+def notifications(event: Any) -> dict[str, Any]:
+    from chalicelib.jobs.notifications import handle_batch
+
+    return handle_batch(event.to_dict())

@@ -1,0 +1,49 @@
+"""The channels: e-mail through SES (text and HTML parts), SMS through SNS."""
+
+from __future__ import annotations
+
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from chalicelib.config import get_config
+from chalicelib.store.clients import client
+
+
+def build_email(to: str, display_name: str, subject: str, text: str, html: str,
+                thread_id: str | None = None) -> EmailMessage:
+    """A multipart/alternative message marked as automatic, so that auto-responders and
+    our own inbound mail handling leave it alone."""
+    sender = get_config().mail_from
+    domain = sender.rsplit("@", 1)[-1]
+    message = EmailMessage()
+    message["From"] = Address(display_name=display_name or "Helpdesk", addr_spec=sender)
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain=domain)
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Auto-Response-Suppress"] = "All"
+    if thread_id:
+        # Every mail about one ticket refers to the same root, so mail clients thread them.
+        root = f"<{thread_id}@{domain}>"
+        message["In-Reply-To"] = root
+        message["References"] = root
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+def send_email(message: EmailMessage) -> str:
+    """Returns the id SES gives the message (it replaces our Message-ID with its own)."""
+    answer = client("ses").send_raw_email(
+        Source=get_config().mail_from, Destinations=[str(message["To"])],
+        RawMessage={"Data": message.as_bytes()})
+    return str(answer["MessageId"])
+
+
+def send_sms(phone: str, text: str) -> str:
+    answer = client("sns").publish(
+        PhoneNumber=phone, Message=text,
+        MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String",
+                                                   "StringValue": "Transactional"}})
+    return str(answer["MessageId"])
