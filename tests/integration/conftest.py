@@ -20,7 +20,9 @@ from chalicelib.config import get_config
 from chalicelib.identity.verifier import use_jwks
 from chalicelib.store.clients import reset_clients
 from local.bootstrap import LocalResources, create_resources
+from local.events import EventRunner
 from local.moto_fidelity import make_moto_faithful
+from local.outbox import LocalOutbox
 from local.seed import seed
 
 PASSWORD = "Demo-password-1"
@@ -90,3 +92,19 @@ class Api:
 def api(aws: LocalResources) -> Iterator[Api]:
     with Client(app, stage_name="local") as client:
         yield Api(client)
+
+
+@pytest.fixture(scope="module")
+def runner(aws: LocalResources) -> EventRunner:
+    """The local stack's clock: ``runner.tick(now)`` is ``POST /_local/tick``."""
+    import boto3
+
+    region = aws.region
+    return EventRunner(app=app, region=region, sqs=boto3.client("sqs", region_name=region),
+                       s3=boto3.client("s3", region_name=region))
+
+
+@pytest.fixture(scope="module")
+def mail(aws: LocalResources) -> LocalOutbox:
+    """The mail sent so far (``GET /_local/outbox``)."""
+    return LocalOutbox(aws.user_pool_id, aws.region)

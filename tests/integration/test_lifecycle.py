@@ -14,9 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 import boto3
-import pytest
 
-from app import app
 from chalicelib.services import answer_links
 from local.bootstrap import LocalResources
 from local.events import EventRunner
@@ -27,17 +25,6 @@ from tests.integration.conftest import Api
 ADMIN, AGENT, CUSTOMER = "admin@demo.test", "agent@demo.test", "customer@demo.test"
 OTHER_CUSTOMER = "customer@other.test"
 REGION = "eu-west-1"
-
-
-@pytest.fixture(scope="module")
-def runner(aws: LocalResources) -> EventRunner:
-    return EventRunner(app=app, region=REGION, sqs=boto3.client("sqs", region_name=REGION),
-                       s3=boto3.client("s3", region_name=REGION))
-
-
-@pytest.fixture(scope="module")
-def mail(aws: LocalResources) -> LocalOutbox:
-    return LocalOutbox(aws.user_pool_id, REGION)
 
 
 def _now() -> datetime:
