@@ -11,7 +11,7 @@ STAGE ?= dev
 help:
 	@echo "make run      start the local stack with demo data on http://127.0.0.1:$(PORT)"
 	@echo "make test     set up and run every test (unit, integration, e2e, browser, API fuzz)"
-	@echo "make lint     ruff, and mypy --strict on the domain and the services"
+	@echo "make lint     ruff, and mypy --strict on the domain, services, jobs and notify"
 	@echo "make package  chalice package + cfn-lint into build/ (STAGE=dev|prod)"
 	@echo "make bench    measure cold start and per-request DynamoDB calls (docs/performance.md)"
 	@echo "make deploy   deploy to a real AWS account (see README)"
@@ -42,7 +42,7 @@ e2e: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy --strict --ignore-missing-imports chalicelib/domain chalicelib/services
+	$(VENV)/bin/mypy --strict --ignore-missing-imports chalicelib/domain chalicelib/services chalicelib/jobs chalicelib/notify
 
 package: $(STAMP)
 	bash scripts/package.sh $(STAGE)
