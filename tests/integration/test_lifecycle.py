@@ -408,7 +408,11 @@ def test_the_sweep_reads_only_what_is_due(api: Api) -> None:
     for start in range(0, len(items), 25):
         ddb.batch_write_item(RequestItems={table: [
             {"PutRequest": {"Item": serialize(i)}} for i in items[start:start + 25]]})
+    # A run about to time out stops after one item and says there is more ...
+    cut_short = sweeps.ticket_timers(now, lambda: 1.0)
+    assert (cut_short["read"], cut_short["more"]) == (1, True)
+    # ... and the next run goes on with the rest: it reads the 9 still due, not the table.
     report = sweeps.ticket_timers(now, lambda: 60.0)
-    assert report["read"] == 10
-    assert report["sla_resolution:gone"] == 10  # no such tickets: the timers are removed
+    assert (report["read"], report["more"]) == (9, False)
+    assert report["sla_resolution:gone"] == 9  # no such tickets: the timers are removed
     assert sweeps.ticket_timers(now, lambda: 60.0)["read"] == 0
