@@ -92,7 +92,8 @@ def _raw(source: str, destinations: list[str], raw: str) -> dict[str, Any]:
     text = parsed.get_body(preferencelist=("plain",))
     html = parsed.get_body(preferencelist=("html",))
     return {
-        "to": destinations or [str(parsed.get("To", ""))],
+        # moto lists the To header besides the Destinations we gave: each address once.
+        "to": list(dict.fromkeys(destinations or [str(parsed.get("To", ""))])),
         "from": str(parsed.get("From", source)),
         "subject": str(parsed.get("Subject", "")),
         "headers": {k: str(v) for k, v in parsed.items()},

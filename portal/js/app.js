@@ -11,8 +11,10 @@ import {
 import { onUnreadChange, startPolling, stopPolling } from "./inbox.js";
 import { MODULES, modulesFor } from "./modules.js";
 import * as session from "./session.js";
+import * as answers from "./views/answer.js";
 import * as auth from "./views/auth.js";
 import * as signedIn from "./views/home.js";
+import * as preferences from "./views/preferences.js";
 
 // path -> [view, title key]
 const PUBLIC = {
@@ -24,13 +26,20 @@ const PUBLIC = {
 const PRIVATE = {
   "/home": [signedIn.home, "nav.home"],
   "/notifications": [signedIn.notifications, "notifications.title"],
+  "/preferences": [preferences.preferences, "preferences.title"],
   ...Object.fromEntries(MODULES.map((m) => [m.path, [signedIn.placeholder, `modules.${m.id}.title`]])),
+};
+// Open to everyone, signed in or not: pages that e-mail links lead to.
+const OPEN = {
+  "/answer": [answers.answer, "answer.title"],
 };
 
 const app = {
   // What passes between screens, in memory only: a notice key for the next
-  // screen, the e-mail address typed last, a pending new-password challenge.
-  state: { notice: null, email: "", challenge: null },
+  // screen, the e-mail address typed last, a pending new-password challenge, and
+  // the signed-in page a signed-out visitor asked for (an e-mail's "Mute these
+  // e-mails" link), opened after the sign-in instead of home.
+  state: { notice: null, email: "", challenge: null, returnTo: null },
   navigate,
 };
 
@@ -40,6 +49,13 @@ let current = { path: null, cleanup: null, title: "app.name" };
 function routePath() {
   const hash = location.hash;
   return hash.startsWith("#/") ? hash.slice(1).split("?")[0] : "";
+}
+
+/** The route's parameters: "#/answer?token=...&action=approve" -> URLSearchParams. */
+function routeParams() {
+  const hash = location.hash;
+  const at = hash.indexOf("?");
+  return new URLSearchParams(at === -1 ? "" : hash.slice(at + 1));
 }
 
 function navigate(path, { replace = false } = {}) {
@@ -66,19 +82,21 @@ function setTitle() {
 function render() {
   const path = routePath();
   const signedInNow = session.isSignedIn();
-  if (!signedInNow && !(path in PUBLIC)) {
+  const open = path in OPEN;
+  if (!open && !signedInNow && !(path in PUBLIC)) {
+    if (path in PRIVATE && path !== "/home") app.state.returnTo = path;
     navigate("/login", { replace: true });
     return;
   }
-  if (signedInNow && (!(path in PRIVATE) || !allowed(path))) {
+  if (!open && signedInNow && (!(path in PRIVATE) || !allowed(path))) {
     navigate("/home", { replace: true });
     return;
   }
   const firstScreen = current.path === null;
   current.cleanup?.();
-  const [view, title] = (signedInNow ? PRIVATE : PUBLIC)[path];
+  const [view, title] = open ? OPEN[path] : (signedInNow ? PRIVATE : PUBLIC)[path];
   const container = $("#view");
-  const result = view(container, app, path);
+  const result = view(container, app, path, routeParams());
   if (result === null) return; // the view sent us elsewhere
   current = { path, cleanup: result?.cleanup ?? null, title };
   updateShell();
@@ -123,9 +141,11 @@ function updateShell() {
     if (link.dataset.path === current.path) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
-  const inbox = $("#notifications-link");
-  if (current.path === "/notifications") inbox.setAttribute("aria-current", "page");
-  else inbox.removeAttribute("aria-current");
+  const accountLinks = { "/notifications": "#notifications-link", "/preferences": "#preferences-link" };
+  for (const [path, selector] of Object.entries(accountLinks)) {
+    if (current.path === path) $(selector).setAttribute("aria-current", "page");
+    else $(selector).removeAttribute("aria-current");
+  }
 }
 
 function showUnread(count) {
@@ -180,14 +200,18 @@ session.onSessionChange(async (event) => {
     }
     $("#mainnav-list").replaceChildren();
     startPolling();
-    navigate("/home");
+    const target = app.state.returnTo ?? "/home";
+    app.state.returnTo = null;
+    navigate(target); // render() still sends a user home from a page they may not open
   } else if (event.type === "signed-out") {
     stopPolling();
     app.state.notice = event.reason === "user" ? "session.signed_out" : "session.expired";
     app.state.challenge = null;
+    app.state.returnTo = null;
     if (event.reason === "user") app.state.email = ""; // a shared computer should not tell who it was
     updateShell();
-    if (booted) navigate("/login");
+    // An open page (a one-click answer) works signed out too: what was typed there stays.
+    if (booted && !(current.path in OPEN)) navigate("/login");
   }
 });
 

@@ -48,9 +48,17 @@ function fieldError(form, name) {
   return $$("[data-field-error]", form).find((el) => el.dataset.fieldError === name) ?? null;
 }
 
-function control(form, name) {
+/** The controls named `name`: one field, or every radio button of a group. */
+function controls(form, name) {
   const item = form.elements.namedItem(name);
-  return item instanceof HTMLElement ? item : null;
+  if (item instanceof RadioNodeList) return Array.from(item).filter((el) => el instanceof HTMLElement);
+  return item instanceof HTMLElement ? [item] : [];
+}
+
+/** The control that takes focus: the field, or a group's checked (else first) radio button. */
+function control(form, name) {
+  const all = controls(form, name);
+  return all.find((el) => el.checked) ?? all[0] ?? null;
 }
 
 export function clearErrors(form) {
@@ -66,11 +74,11 @@ export function clearErrors(form) {
 
 function showField(form, name, key, rawMessages) {
   const target = fieldError(form, name);
-  const input = control(form, name);
-  if (!target || !input) return false;
+  const inputs = controls(form, name);
+  if (!target || inputs.length === 0) return false;
   if (key) bindText(target, key);
   else target.textContent = rawMessages.join(" ");
-  input.setAttribute("aria-invalid", "true");
+  for (const input of inputs) input.setAttribute("aria-invalid", "true");
   return true;
 }
 
@@ -127,12 +135,21 @@ export function setBusy(form, busy) {
   }
 }
 
-/** The form's values; fields marked data-trim are trimmed. */
+/**
+ * The form's values; fields marked data-trim are trimmed. A radio group gives the
+ * checked button's value (absent when none is checked), a checkbox true or false.
+ */
 export function values(form) {
   const out = {};
   for (const el of form.elements) {
     if (!el.name || el.type === "submit" || el.type === "button") continue;
-    out[el.name] = "trim" in el.dataset ? el.value.trim() : el.value;
+    if (el.type === "radio") {
+      if (el.checked) out[el.name] = el.value;
+    } else if (el.type === "checkbox") {
+      out[el.name] = el.checked;
+    } else {
+      out[el.name] = "trim" in el.dataset ? el.value.trim() : el.value;
+    }
   }
   return out;
 }

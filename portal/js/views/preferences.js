@@ -1,0 +1,80 @@
+// Which notifications also come by e-mail ("Mute these e-mails" in every
+// message leads here). One checkbox per kind the user can get: checked means
+// "send me e-mail"; the API stores the opposite, the muted kinds. The in-app
+// inbox shows every kind either way.
+
+import { api } from "../api.js";
+import { $, fromTemplate, h } from "../dom.js";
+import { errorKey, onSubmit } from "../forms.js";
+import { bindText } from "../i18n.js";
+import { currentUser } from "../session.js";
+
+// Every kind, in the order the page lists them (chalicelib/domain/notifications.py KINDS).
+const KINDS = [
+  "ticket_created", "ticket_assigned", "ticket_commented", "ticket_status_changed",
+  "ticket_resolved", "approval_reminder", "ticket_rejected", "ticket_closed",
+  "sla_warning", "sla_breached", "contact_order_assigned", "booking_reminder",
+];
+// The kinds that ever reach a customer contact.
+const CONTACT_KINDS = new Set([
+  "ticket_created", "ticket_commented", "ticket_status_changed", "ticket_resolved",
+  "approval_reminder", "ticket_closed",
+]);
+
+export function kindsFor(user) {
+  return user?.kind === "staff" ? KINDS : KINDS.filter((kind) => CONTACT_KINDS.has(kind));
+}
+
+function choice(kind) {
+  const id = `preference-${kind}`;
+  return h("li", { class: "choices__item" },
+    h("label", { class: "check" },
+      h("input", { type: "checkbox", id, name: kind, dataset: { kind } }),
+      " ",
+      bindText(h("span"), `preferences.kinds.${kind}`)));
+}
+
+export function preferences(container) {
+  const screen = fromTemplate("tpl-preferences");
+  const form = $("form", screen);
+  const status = $("[data-load-status]", screen);
+  const failure = $("[data-load-error]", screen);
+  const notice = $("[data-notice]", form);
+  const kinds = kindsFor(currentUser());
+  let kept = []; // the muted kinds as last loaded or saved
+  let alive = true;
+
+  $("#preferences-kinds", form).append(...kinds.map(choice));
+
+  function show(muted) {
+    const off = new Set(Array.isArray(muted) ? muted : []);
+    for (const kind of kinds) form.elements.namedItem(kind).checked = !off.has(kind);
+  }
+
+  form.addEventListener("change", () => notice.replaceChildren());
+  onSubmit(form, async (fields) => {
+    notice.replaceChildren();
+    // Kinds this page does not list (a contact's staff-only kinds) stay as they were.
+    const hidden = kept.filter((kind) => !kinds.includes(kind));
+    const muted = [...hidden, ...kinds.filter((kind) => fields[kind] === false)];
+    const saved = await api.put("/me/notification-preferences", { muted_email: muted });
+    kept = saved?.muted_email ?? muted;
+    show(kept);
+    bindText(notice, "preferences.saved");
+  });
+
+  bindText(status, "common.loading");
+  container.replaceChildren(screen);
+  api.get("/me/notification-preferences").then((answer) => {
+    if (!alive) return;
+    kept = Array.isArray(answer?.muted_email) ? answer.muted_email : [];
+    show(kept);
+    status.replaceChildren();
+    form.hidden = false;
+  }).catch((error) => {
+    if (!alive) return;
+    status.replaceChildren();
+    failure.replaceChildren(bindText(h("p"), errorKey(error)));
+  });
+  return { cleanup: () => { alive = false; } };
+}
