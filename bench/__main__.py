@@ -12,6 +12,13 @@
 4. Per contact-order request (bench/contact_orders.py): the same for the order lists, the
    to-do list, one order and creating one, with 1,000 and with 100,000 orders in the tenant.
    They must be the same at both sizes.
+5. Per timer sweep (bench/lifecycle.py): the items one run of the ticket-timer sweep reads,
+   with 1,000 and with 100,000 tickets each waiting for a timer, 100 of them due. The reads
+   must equal what is due.
+6. The notifications consumer (bench/lifecycle.py): messages and deliveries per second of
+   ``handle_batch`` on moto in process, and its DynamoDB calls per message.
+
+``python -m bench lifecycle``: parts 5 and 6 alone, rewriting only their sections.
 """
 
 from __future__ import annotations
@@ -262,8 +269,182 @@ def _contact_order_section(orders: dict[str, Any]) -> list[str]:
     return lines
 
 
+LIFECYCLE_HEADING = "## Items read by one timer sweep"
+
+
+def _lifecycle_section(lifecycle: dict[str, Any], alone: float | None = None) -> list[str]:
+    """``alone``: the seconds of a ``python -m bench lifecycle`` run, which rewrites only
+    these sections."""
+    from bench.lifecycle import BATCH, COMMENTS_PER_TICKET, DUE, SIZES, WAITING, WATCHERS
+
+    sweep, notify = lifecycle["sweep"], lifecycle["notify"]
+    small, large = SIZES
+    rows = sweep["rows"]
+    last = rows[-1]
+    timers = {k: v for k, v in last["waiting"].items() if k != "outbox"}
+    lines = ["", LIFECYCLE_HEADING, ""]
+    if alone is not None:
+        lines += [f"This section and the next: measured by `.venv/bin/python -m bench"
+                  f" lifecycle` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, one run of"
+                  f" {alone:.0f} s of these two parts alone; the sections above are from"
+                  " the run named at the top.", ""]
+    lines += [
+        "One run of the ticket-timer sweep (`jobs.sweeps.ticket_timers(now, time_left)`, what"
+        " the scheduled Lambda runs) on moto's in-process mock, in the `demo` tenant"
+        f" (`bench/lifecycle.py`): first with {small:,} tickets, then with {large:,}. Every"
+        " ticket waits for at least one timer, all of them in the future except the due ones"
+        f" ({WAITING['sla']} % open, waiting for their SLA warnings; {WAITING['approval']} %"
+        f" resolved, waiting for the approval reminder; {WAITING['auto_close']} % reminded,"
+        " waiting for auto-close). The due tickets are resolved, have a requester and their"
+        " `approval_due_at` has passed, so the sweep really reminds them. The tickets are"
+        " made by the app's own code and stored straight into moto as in the ticket part"
+        " (`Ticket` models; `TicketsRepository`'s number item, ticket item with its list keys"
+        " and \"created\" event; the timer items `sync_timers` writes for the ticket's state,"
+        " `PK=T#<t>#TICKET#<id>`, `SK=TIMER#<kind>`, with `due_shard` and `due_at`); no word"
+        " index or later history, which the sweep does not read. Counted on the app's"
+        " DynamoDB client as above, by operation (`Query due`: a Query on the `due` index);"
+        " items read: GetItem 1 when found, Query its `ScannedCount`. \"read\" is the"
+        " sweep's own report (`read`, due timers it went through); \"reminded\" is checked"
+        " afterwards: due tickets that have `reminder_sent_at` and an auto-close timer, and"
+        " `reminder_sent` outbox records about them (both must equal the due count).",
+        "",
+        "| sweep | tickets | timers in the `due` index | due | read | DynamoDB calls"
+        " | items read | items written | reminded |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in rows:
+        waiting = sum(v for k, v in r["waiting"].items() if k != "outbox")
+        items = ", ".join(f"{n:,} {op}" for op, n in r["items"].items() if n) or "0"
+        lines.append(f"| {r['step']} | {r['tickets']:,} | {waiting:,} | {r['due']} |"
+                     f" {r['read']} | {_ops(r['calls'])} | {items} | {r['written']} |"
+                     f" {r['reminded']} |")
+    equal = not sweep["failed"]
+    lines += [
+        "",
+        (f"**Reads equal to what is due: yes.** At {last['tickets']:,} tickets, with"
+         f" {sum(timers.values()):,} timers in the index"
+         f" ({', '.join(f'{n:,} {k}' for k, n in sorted(timers.items()))}), the sweep read"
+         f" {last['read']} timers, the {DUE} due ones, and reminded each of them once, as"
+         f" at {small:,}: the reads follow what is due (0, {rows[2]['due']}, {DUE}), not the"
+         " table. The bench fails when a sweep's reads or reminders differ from the due"
+         " count."
+         if equal else
+         "**Reads equal to what is due: no.** " + "; ".join(sweep["failed"]) + "."),
+        "",
+        "The sweep asks each of the 4 timer kinds' 4 shards for `due_at <= now`: 16 Queries"
+        " of pages of 100 at every size, one more page for each further 100 due in a shard."
+        " Each reminder: 2 GetItem (the ticket, consistent; the tenant's settings) and 1"
+        " TransactWriteItems of 5 items (the ticket, its `reminder_sent` event, the"
+        " approval-reminder timer deleted, the auto-close timer put, the outbox record)."
+        " Deleting the approval-reminder timer takes the ticket out of that kind's shards,"
+        " so the same sweep again finds nothing.",
+        "",
+        "On moto (times of moto, not of DynamoDB): storing the tickets took"
+        f" {rows[0]['fill_seconds']} s for {small:,} (through moto's `put_item`) and"
+        f" {last['fill_seconds']} s for the rest up to {large:,}; the sweep took"
+        f" {rows[0]['seconds']} s at {small:,} and {last['seconds']} s at {large:,} tickets"
+        " (moto answers each Query by going through every item of the table)"
+        + (", with bench/moto_speed.py's shortcuts." if sweep["moto_shortcuts"]
+           else ", without bench/moto_speed.py's shortcuts (`BENCH_PLAIN_MOTO=1`)."),
+    ]
+    n = notify
+    seconds = n["seconds"]
+    in_calls = n["seconds_in_calls"]
+    per_message = ", ".join(f"{v:g} {op}" for op, v in n["calls_per_message"].items())
+
+    def share(part: float) -> str:
+        return f"{part} s ({100 * part / seconds:.0f} %)"
+
+    lines += [
+        "",
+        "## Notification consumer throughput",
+        "",
+        "The notifications consumer (`jobs.notifications.handle_batch`, the SQS handler's"
+        " body) in process on moto's mock, on this project's 2-core machine, one process:"
+        " the consumer's code path with moto answering in the same process, so a lower bound"
+        " for the code path and not a figure for AWS (no Lambda concurrency, no network, and"
+        " neither DynamoDB's nor SES's latency or limits are in it).",
+        "",
+        f"{n['tickets']} tickets of the seed's customer (the requester) with {WATCHERS}"
+        " contacts of the same organisation watching; the agent's first answer opens each"
+        f" (those and the tickets' own outbox records, {n['drained']}, are taken out"
+        f" first), then {COMMENTS_PER_TICKET} public comments by the agent on each, through"
+        f" the API: {n['relay']['read']:,} `commented` outbox records as the service writes"
+        f" them. The relay (`jobs.relay.relay`) read {n['relay']['read']:,} and queued"
+        f" {n['relay']['relayed']:,} ({_ops(n['relay_calls']['calls'])}); the consumer took"
+        f" them off the queue {BATCH} at a time. Each message renders a `ticket_commented`"
+        f" notice for the requester and each watcher, in their language, and delivers it"
+        " in-app and by e-mail through SES (sender `" + n["mail_from"] + "`, whose domain"
+        " `local.bootstrap.create_resources` verifies in moto). Wall clock"
+        " (`time.perf_counter`) around `handle_batch` only, not around the queue.",
+        "",
+        "| what | figure |",
+        "| --- | --- |",
+        f"| messages | {n['messages']:,} in"
+        f" {', '.join(f'{c} batches of {size}' for size, c in sorted(n['batches'].items()))},"
+        f" {n['failures']} failed |",
+        f"| deliveries | {n['deliveries']:,}: {n['emails']:,} e-mails (SES),"
+        f" {n['in_app']:,} in-app |",
+        f"| wall clock in `handle_batch` | {seconds} s |",
+        f"| messages per second | {n['messages_per_second']} |",
+        f"| deliveries per second | {n['deliveries_per_second']} |",
+        f"| of it inside DynamoDB calls (moto answering) | {share(in_calls.get('dynamodb', 0))} |",
+        f"| of it inside SES calls (moto answering) | {share(in_calls.get('ses', 0))} |",
+        f"| of it outside AWS calls (the consumer's own code) |"
+        f" {share(n['seconds_outside_calls'])} |",
+        f"| the consumer's own code per message |"
+        f" {1000 * n['seconds_outside_calls'] / n['messages']:.1f} ms |",
+        f"| DynamoDB calls per message | {per_message} |",
+        f"| DynamoDB items per message | {n['calls']['written'] / n['messages']:g} written,"
+        f" {sum(n['calls']['items'].values()) / n['messages']:g} read |",
+        "",
+        "Per message: GetItem the tenant's settings, the ticket and the comment; one"
+        " BatchGetItem for the people (requester, watchers and the comment's author); per"
+        " recipient a PutItem claiming the e-mail's delivery record and an UpdateItem"
+        " marking it sent (`store/deliveries.py`) and a TransactWriteItems for the in-app"
+        " notice with the unread counter. \"Inside calls\" is the time from botocore's"
+        " `provide-client-params` to `after-call` on the app's clients: building the"
+        " request, moto answering it and parsing the answer.",
+        "",
+        "These two parts alone: `.venv/bin/python -m bench lifecycle` (rewrites only these"
+        " two sections of this file) or `.venv/bin/python -m bench.lifecycle` (prints the"
+        " figures as JSON); `BENCH_LIFECYCLE_SIZES=1000,10000 BENCH_NOTIFY_MESSAGES=100` for"
+        " a quick try (messages: a multiple of 10).",
+    ]
+    return lines
+
+
+def _lifecycle_problems(lifecycle: dict[str, Any]) -> list[str]:
+    """Scans, and sweeps whose reads or reminders are not the due count."""
+    scans = [f"Scan in sweep: {r['step']}" for r in lifecycle["sweep"]["rows"]
+             if "Scan" in r["calls"]]
+    if "Scan" in lifecycle["notify"]["calls"]["calls"]:
+        scans.append("Scan in the notifications consumer")
+    return scans + lifecycle["sweep"]["failed"] + lifecycle["notify"]["failed"]
+
+
+def lifecycle_only() -> int:
+    """``python -m bench lifecycle``: the sweep and consumer parts alone; their sections of
+    docs/performance.md are rewritten, the rest is left as the last full run wrote it."""
+    from bench import lifecycle as lifecycle_bench
+
+    started = time.perf_counter()
+    lifecycle = lifecycle_bench.run()
+    path = ROOT / "docs" / "performance.md"
+    text = path.read_text() if path.exists() else "# Performance\n"
+    head = text.split("\n" + LIFECYCLE_HEADING + "\n")[0].rstrip("\n")
+    lines = [head, *_lifecycle_section(lifecycle, alone=time.perf_counter() - started)]
+    path.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines[1:]))
+    problems = _lifecycle_problems(lifecycle)
+    if problems:
+        print(f"FAILED: {problems}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def write_report(cold: dict[str, Any], budget: dict[str, Any], tickets: dict[str, Any],
-                 orders: dict[str, Any], seconds: float) -> Path:
+                 orders: dict[str, Any], lifecycle: dict[str, Any], seconds: float) -> Path:
     lines = [
         "# Performance",
         "",
@@ -298,21 +479,29 @@ def write_report(cold: dict[str, Any], budget: dict[str, Any], tickets: dict[str
               for r in budget["rows"]]
     lines += _ticket_section(tickets)
     lines += _contact_order_section(orders)
+    lines += _lifecycle_section(lifecycle)
     path = ROOT / "docs" / "performance.md"
     path.parent.mkdir(exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    if argv == ["lifecycle"]:
+        return lifecycle_only()
+    if argv:
+        print("usage: python -m bench [lifecycle]", file=sys.stderr)
+        return 2
     started = time.perf_counter()
     cold = cold_start()
     budget = request_budget()
     from bench import contact_orders
+    from bench import lifecycle as lifecycle_bench
     from bench import tickets as ticket_bench
 
     tickets = ticket_bench.run()
     orders = contact_orders.run()
+    lifecycle = lifecycle_bench.run()
     scans = [r["request"] for r in budget["rows"] if "Scan" in r["large"]]
     scans += [r["request"] for r in tickets["sizes"][ticket_bench.SIZES[-1]]
               if "Scan" in r["calls"]]
@@ -320,13 +509,14 @@ def main() -> int:
               if "Scan" in r["calls"]]
     grew = [r["request"] for r in budget["rows"] if r["small"] != r["large"]]
     grew += tickets["differing"] + orders["differing"]
-    path = write_report(cold, budget, tickets, orders, time.perf_counter() - started)
+    wrong = _lifecycle_problems(lifecycle)
+    path = write_report(cold, budget, tickets, orders, lifecycle, time.perf_counter() - started)
     print(path.read_text())
-    if scans or grew or cold["aws_clients_created_at_import"]:
-        print(f"FAILED: scans {scans}, growing {grew}", file=sys.stderr)
+    if scans or grew or wrong or cold["aws_clients_created_at_import"]:
+        print(f"FAILED: scans {scans}, growing {grew}, lifecycle {wrong}", file=sys.stderr)
         return 1
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -201,9 +201,11 @@ def _ticket_items(w: World, r: Any, rng: random.Random, index: int,
     with its list keys, "created" event, subject word index), in the state it has reached
     since; the counter is written once at the end of ``fill``."""
     from chalicelib.domain import tickets as t
+    from chalicelib.domain.lifecycle import ticket_timers
     from chalicelib.domain.models import utc_iso
     from chalicelib.services import tickets as svc
     from chalicelib.services.context import Ctx
+    from chalicelib.store.schedule import sync_timers
 
     created = w.start + SPAN * (index / SIZES[-1])
     org = w.acme if rng.random() < 0.2 else rng.choice(w.organisations[1:])
@@ -250,8 +252,7 @@ def _ticket_items(w: World, r: Any, rng: random.Random, index: int,
         assignee_id=assignee, channel=channel, billable=ticket_type.billable,
         created_at=ctx.stamp, updated_at=changed, created_by=w.ids[creator],
         fields=t.validate_fields(ticket_type, given),
-        first_response_due_at=svc._due(w.settings, created, target.first_response_hours),
-        resolution_due_at=svc._due(w.settings, created, target.resolution_hours),
+        **svc._sla_dues(w.settings, created, target, created),
         version=1 if status == "new" else 2, **state)
     item = ticket.model_dump(mode="json")
     puts = CapturedPuts()
@@ -264,6 +265,8 @@ def _ticket_items(w: World, r: Any, rng: random.Random, index: int,
         "ticket_type_id": ticket.ticket_type_id, "priority": ticket.priority,
         "organization_id": ticket.organization_id}))
     r.index_subject(puts.uow, TENANT, item, t.search_terms(ticket.subject))
+    # The timers its state needs, as save() writes them (domain/lifecycle.py).
+    sync_timers(puts.uow, r.table, TENANT, "TICKET", ticket_id, {}, ticket_timers(ticket))
     if requester:
         w.own_ticket = ticket_id
         if status == "new":
