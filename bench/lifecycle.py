@@ -52,13 +52,13 @@ from typing import Any
 from bench.tickets import (
     TENANT,
     Api,
-    CapturedPuts,
     _read,
     _table,
     _world,
     _written,
     app_on_moto,
     store_numbered,
+    stored_ticket,
 )
 
 SIZES = tuple(int(n) for n in
@@ -167,7 +167,6 @@ def _ticket_items(s: Tenant, r: Any, rng: random.Random, number: int,
     from chalicelib.domain.models import utc_iso
     from chalicelib.services import tickets as svc
     from chalicelib.services.context import Ctx
-    from chalicelib.store.schedule import sync_timers
 
     w, now = s.w, s.now
     settings = w.settings
@@ -231,17 +230,7 @@ def _ticket_items(s: Tenant, r: Any, rng: random.Random, number: int,
     else:
         assert timers and min(timers.values()) > stamp, (kind, timers, stamp)
     s.waiting.update(timers.keys())
-    item = ticket.model_dump(mode="json")
-    puts = CapturedPuts()
-    r.record_number(puts.uow, TENANT, number, ticket_id)
-    r.put_ticket(puts.uow, TENANT, item, expected=None,
-                 activity=ticket_id if ticket.version == 1 else later.new_id())
-    r.add_event(puts.uow, TENANT, ticket_id, svc._event(ctx, "created", {
-        "number": ticket.number, "subject": ticket.subject, "channel": ticket.channel,
-        "ticket_type_id": ticket.ticket_type_id, "priority": ticket.priority,
-        "organization_id": ticket.organization_id}))
-    sync_timers(puts.uow, r.table, TENANT, "TICKET", ticket_id, {}, timers)
-    return puts.items()
+    return stored_ticket(r, ticket, number, ctx, later, timers)
 
 
 def fill(s: Tenant, until: int, due: int, checked: bool) -> float:

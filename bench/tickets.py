@@ -205,7 +205,6 @@ def _ticket_items(w: World, r: Any, rng: random.Random, index: int,
     from chalicelib.domain.models import utc_iso
     from chalicelib.services import tickets as svc
     from chalicelib.services.context import Ctx
-    from chalicelib.store.schedule import sync_timers
 
     created = w.start + SPAN * (index / SIZES[-1])
     org = w.acme if rng.random() < 0.2 else rng.choice(w.organisations[1:])
@@ -254,25 +253,36 @@ def _ticket_items(w: World, r: Any, rng: random.Random, index: int,
         fields=t.validate_fields(ticket_type, given),
         **svc._sla_dues(w.settings, created, target, created),
         version=1 if status == "new" else 2, **state)
-    item = ticket.model_dump(mode="json")
-    puts = CapturedPuts()
-    r.record_number(puts.uow, TENANT, number, ticket_id)
-    # activity: the ticket's id when created (create_ticket), a later change's id since (_save)
-    r.put_ticket(puts.uow, TENANT, item, expected=None,
-                 activity=ticket_id if ticket.version == 1 else later.new_id())
-    r.add_event(puts.uow, TENANT, ticket_id, svc._event(ctx, "created", {
-        "number": ticket.number, "subject": ticket.subject, "channel": ticket.channel,
-        "ticket_type_id": ticket.ticket_type_id, "priority": ticket.priority,
-        "organization_id": ticket.organization_id}))
-    r.index_subject(puts.uow, TENANT, item, t.search_terms(ticket.subject))
-    # The timers its state needs, as save() writes them (domain/lifecycle.py).
-    sync_timers(puts.uow, r.table, TENANT, "TICKET", ticket_id, {}, ticket_timers(ticket))
+    items = stored_ticket(r, ticket, number, ctx, later, ticket_timers(ticket))
     if requester:
         w.own_ticket = ticket_id
         if status == "new":
             w.own_new_ticket = ticket_id
     w.any_ticket = ticket_id
     w.count_search_hit(subject)
+    return items
+
+
+def stored_ticket(r: Any, ticket: Any, number: int, ctx: Any, later: Any,
+                  timers: dict[str, str]) -> list[dict[str, Any]]:
+    """The items ``create_ticket`` and the saves since leave for ``ticket``: its number,
+    the ticket with its list keys, the "created" event, the subject words, its timers."""
+    from chalicelib.domain import tickets as t
+    from chalicelib.services import tickets as svc
+    from chalicelib.store.schedule import sync_timers
+
+    item = ticket.model_dump(mode="json")
+    puts = CapturedPuts()
+    r.record_number(puts.uow, TENANT, number, ticket.id)
+    # activity: the ticket's id when created (create_ticket), a later change's id since (save)
+    r.put_ticket(puts.uow, TENANT, item, expected=None,
+                 activity=ticket.id if ticket.version == 1 else later.new_id())
+    r.add_event(puts.uow, TENANT, ticket.id, svc._event(ctx, "created", {
+        "number": ticket.number, "subject": ticket.subject, "channel": ticket.channel,
+        "ticket_type_id": ticket.ticket_type_id, "priority": ticket.priority,
+        "organization_id": ticket.organization_id}))
+    r.index_subject(puts.uow, TENANT, item, t.search_terms(ticket.subject))
+    sync_timers(puts.uow, r.table, TENANT, "TICKET", ticket.id, {}, timers)
     return puts.items()
 
 
