@@ -11,10 +11,8 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Page, Request, Route, expect
@@ -78,27 +76,6 @@ def mailed_link(stack: Stack, number: str, *parts: str) -> str:
                 return str(url)
     subjects = [m["subject"] for m in outbox if CUSTOMER in m["to"]]
     raise AssertionError(f"no mail about {number} with a link having {parts}: {subjects}")
-
-
-def mark_all_read(stack: Stack, token: str) -> None:
-    cursor = ""
-    while True:
-        page = call(stack, "GET", f"/notifications?limit=100{cursor}", token=token)
-        for item in page["items"]:
-            if not item["read_at"]:
-                call(stack, "POST", f"/notifications/{item['id']}/read", {}, token=token)
-        if not page.get("next_cursor"):
-            return
-        cursor = f"&cursor={quote(page['next_cursor'])}"
-
-
-@pytest.fixture
-def inboxes_read_afterwards(stack: Stack, tokens: dict[str, str]) -> Iterator[None]:
-    """A tick also fills the demo users' in-app inboxes (the seed's tickets, these tests'
-    tickets); the other browser tests expect them empty, so all is marked read after."""
-    yield
-    for token in tokens.values():
-        mark_all_read(stack, token)
 
 
 def answers_sent(page: Page) -> list[Request]:

@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
+import pytest
 from icalendar import Calendar
 
 from tests.e2e.stack import Stack
@@ -96,3 +97,33 @@ def test_closed_orders_list_after_every_open_one(stack: Stack) -> None:
     status, _, by_number = stack.request(
         "GET", f"/contact-orders?customer_id={ids[0][1]}&sort=number", token=agent)
     assert [o["id"] for o in by_number["items"]] == [ids[0][0], ids[2][0], first_planned]
+
+
+@pytest.mark.usefixtures("inboxes_read_afterwards")
+def test_a_booking_reminds_its_assignee_through_the_local_clock(stack: Stack) -> None:
+    """``POST /_local/tick`` as of the booking's time: the reminder reaches the assignee's
+    inbox and mail once, however often the clock ticks."""
+    admin, agent = stack.login("admin@demo.test"), stack.login(AGENT)
+    status, _, me = stack.request("GET", "/me", token=agent)
+    status, _, order = stack.request("POST", "/contact-orders", {
+        "subject": "Uppföljning av offert", "customer": {"name": f"Påminn {uuid.uuid4().hex[:6]}"},
+        "contact": {"name": "Kim"}}, token=admin)
+    assert status == 201, order
+    at = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
+    stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    status, _, booking = stack.request("POST", f"/contact-orders/{order['id']}/bookings", {
+        "at": stamp, "kind": "call", "assignee_id": me["id"], "note": "Ring om offerten"},
+        token=admin)
+    assert status == 201, booking
+    for minutes in (1, 6):
+        status, _, ticked = stack.request("POST", "/_local/tick", {
+            "now": (at + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")})
+        assert status == 200, ticked
+    status, _, inbox = stack.request("GET", "/notifications?limit=100", token=agent)
+    reminders = [n for n in inbox["items"] if n["kind"] == "booking_reminder"
+                 and order["number"] in n["title"] + n["body"]]
+    assert len(reminders) == 1
+    status, _, outbox = stack.request("GET", "/_local/outbox")
+    mails = [m for m in outbox["items"] if f"[{order['number']}]" in m["subject"]
+             and "agent@demo.test" in m["to"] and "Ring om offerten" in (m["text"] or "")]
+    assert len(mails) == 1 and mails[0]["html"]
