@@ -8,6 +8,7 @@ is relayed (and then delivered) in the same tick.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,9 +28,13 @@ def _now(event: Any) -> datetime:
         return datetime.now(UTC)
 
 
-def _time_left() -> float:
-    context = bp.lambda_context
-    return context.get_remaining_time_in_millis() / 1000 if context else 30.0
+def _time_left(event: Any) -> Callable[[], float]:
+    """Seconds the Lambda has left (chalice hands the context to event handlers on the
+    event object, not on ``bp.lambda_context``)."""
+    context = getattr(event, "context", None)
+    if context is None or not hasattr(context, "get_remaining_time_in_millis"):
+        return lambda: 30.0
+    return lambda: float(context.get_remaining_time_in_millis()) / 1000
 
 
 @bp.schedule(Rate(5, unit=Rate.MINUTES), name="ticket_timers",
@@ -37,7 +42,7 @@ def _time_left() -> float:
 def ticket_timers(event: Any) -> dict[str, Any]:
     from chalicelib.jobs import sweeps
 
-    return sweeps.ticket_timers(_now(event), _time_left)
+    return sweeps.ticket_timers(_now(event), _time_left(event))
 
 
 @bp.schedule(Rate(5, unit=Rate.MINUTES), name="booking_reminders",
@@ -45,7 +50,7 @@ def ticket_timers(event: Any) -> dict[str, Any]:
 def booking_reminders(event: Any) -> dict[str, Any]:
     from chalicelib.jobs import sweeps
 
-    return sweeps.booking_reminders(_now(event), _time_left)
+    return sweeps.booking_reminders(_now(event), _time_left(event))
 
 
 @bp.schedule(Rate(1, unit=Rate.MINUTES), name="outbox_relay",
@@ -53,7 +58,7 @@ def booking_reminders(event: Any) -> dict[str, Any]:
 def outbox_relay(event: Any) -> dict[str, Any]:
     from chalicelib.jobs.relay import relay
 
-    return relay(_now(event), _time_left)
+    return relay(_now(event), _time_left(event))
 
 
 @bp.on_sqs_message(queue=get_config().notifications_queue, batch_size=10,

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import boto3
 
+from app import app
 from chalicelib.services import answer_links
 from local.bootstrap import LocalResources
 from local.events import EventRunner
@@ -408,8 +409,16 @@ def test_the_sweep_reads_only_what_is_due(api: Api) -> None:
     for start in range(0, len(items), 25):
         ddb.batch_write_item(RequestItems={table: [
             {"PutRequest": {"Item": serialize(i)}} for i in items[start:start + 25]]})
-    # A run about to time out stops after one item and says there is more ...
-    cut_short = sweeps.ticket_timers(now, lambda: 1.0)
+    # A run about to time out (the Lambda context says 1 s is left) stops after one item
+    # and says there is more ...
+    class AlmostOut:
+        def get_remaining_time_in_millis(self) -> int:
+            return 1000
+
+    event = {"version": "0", "id": "e1", "detail-type": "Scheduled Event",
+             "source": "aws.events", "account": "123456789012", "region": "eu-west-1",
+             "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "resources": [], "detail": {}}
+    cut_short = app.handler_map["ticket_timers"](event, AlmostOut())
     assert (cut_short["read"], cut_short["more"]) == (1, True)
     # ... and the next run goes on with the rest: it reads the 9 still due, not the table.
     report = sweeps.ticket_timers(now, lambda: 60.0)
