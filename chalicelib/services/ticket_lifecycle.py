@@ -42,7 +42,7 @@ from chalicelib.services.tickets import (
     save,
 )
 from chalicelib.services.writes import check_version, history_event
-from chalicelib.store.dynamo import Item, UnitOfWork, query_all
+from chalicelib.store.dynamo import Item, UnitOfWork
 from chalicelib.store.schedule import sync_timers
 
 log = logging.getLogger("helpdesk.lifecycle")
@@ -81,9 +81,7 @@ def _repair(tenant: str, ticket_id: str, kind: str, due_at: str, ticket: t.Ticke
         return
     uow, r = UnitOfWork(), repo()
     if ticket is not None:
-        uow.check(r.table, {"PK": f"T#{tenant}#TICKET#{ticket_id}", "SK": "TICKET"},
-                  "#v = :v", lambda: Conflict("changed"), values={":v": ticket.version},
-                  names={"#v": "version"})
+        r.check_version(uow, tenant, ticket_id, ticket.version, lambda: Conflict("changed"))
     after = {kind: wanted[kind]} if kind in wanted else {}
     sync_timers(uow, r.table, tenant, "TICKET", ticket_id, {kind: due_at}, after)
     with contextlib.suppress(Conflict):  # the ticket moved on; its own write set the timers
@@ -190,9 +188,8 @@ def answer(body: t.TicketAnswer, now: datetime) -> dict[str, Any]:
         raise Forbidden("This link was sent to someone else.")
 
     def claim(uow: UnitOfWork) -> None:
-        uow.create(repo().table, {"PK": f"T#{token.tenant}#TICKET#{ticket.id}",
-                                  "SK": f"LINKUSED#{token.token_id}", "at": ctx.stamp},
-                   lambda: Gone("This link has been used already."))
+        repo().use_link(uow, token.tenant, ticket.id, token.token_id, ctx.stamp,
+                        lambda: Gone("This link has been used already."))
 
     if body.answer == "rate":
         updated = _rate(ctx, ticket, token, body, claim)
@@ -232,11 +229,8 @@ def _rate(ctx: Ctx, ticket: t.Ticket, token: answer_links.AnswerToken, body: t.T
 
     def extra(uow: UnitOfWork) -> None:
         claim(uow)
-        for dimension in (f"AGENT#{ticket.assignee_id or 'none'}",
-                          f"TYPE#{ticket.ticket_type_id}"):
-            uow.update(repo().table, {"PK": f"T#{ctx.tenant}#SATISFACTION",
-                                      "SK": f"{month}#{dimension}"},
-                       "ADD #r :one", names={"#r": rating}, values={":one": 1})
+        repo().count_rating(uow, ctx.tenant, month, ticket.assignee_id, ticket.ticket_type_id,
+                            rating)
 
     try:
         save(ctx, ticket, updated, [history_event(ctx, "rated", {
@@ -255,14 +249,10 @@ def satisfaction_report(ctx: Ctx, from_month: str, to_month: str) -> dict[str, A
     if to_month < from_month:
         raise InvalidInput("The range ends before it starts.",
                            [FieldError(("query", "to"), "must not be before from")])
-    rows = query_all(repo().table, "PK = :pk AND SK BETWEEN :a AND :b",
-                     {":pk": f"T#{ctx.tenant}#SATISFACTION", ":a": f"{from_month}#",
-                      ":b": f"{to_month}#~"}, cap=5000)
     sums: dict[str, dict[str, Counter[str]]] = {"AGENT": {}, "TYPE": {}}
-    for row in rows:
-        _, dimension, key = row["SK"].split("#", 2)
-        counts = sums[dimension].setdefault(key, Counter())
-        counts.update({"good": int(row.get("good", 0)), "bad": int(row.get("bad", 0))})
+    for row in repo().ratings(ctx.tenant, from_month, to_month):
+        counts = sums[row["dimension"]].setdefault(row["key"], Counter())
+        counts.update({"good": row["good"], "bad": row["bad"]})
     agents = directory().get_users(ctx.tenant, [a for a in sums["AGENT"] if a != "none"][:100])
     types = {x["id"]: x for x in repo().list_types(ctx.tenant)}
 

@@ -22,14 +22,19 @@ Access patterns (every one a GetItem or a Query; no Scan):
   "Any status" merges the two groups' queries (two bounded Queries per page).
 - tickets whose subject has a word (or a word's first 3-15 letters), newest first:
                                 Query  PK=T#<t>#TWORD#<term>  (SK = ticket id, a ULID)
+- a ticket's timers (store/schedule.py):  PK=T#<t>#TICKET#<id>  SK=TIMER#<kind>
+- a one-click link used once:   conditional Put  PK=T#<t>#TICKET#<id>  SK=LINKUSED#<token id>
+- satisfaction counters by month, per agent and per type:
+                                Query  PK=T#<t>#SATISFACTION  SK between <from>#, <to>#~
+  (SK = <yyyy-mm>#AGENT#<user or none> | <yyyy-mm>#TYPE#<type>, counters good/bad)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from chalicelib.domain.errors import Conflict, NotFound, PreconditionFailed
+from chalicelib.domain.errors import Conflict, DomainError, NotFound, PreconditionFailed
 from chalicelib.domain.tickets import group_of
 from chalicelib.store.counters import NumberTaken
 from chalicelib.store.dynamo import Item, Page, UnitOfWork, batch_get, get_item, query, query_all
@@ -228,6 +233,38 @@ class TicketsRepository:
             uow.put(self.table, item, condition="#s = :s", values={":s": expected_state},
                     names={"#s": "state"},
                     error=lambda: Conflict("The attachment changed meanwhile."))
+
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def check_version(self, uow: UnitOfWork, tenant: str, ticket_id: str, version: int,
+                      error: Callable[[], DomainError]) -> None:
+        uow.check(self.table, {"PK": ticket_pk(tenant, ticket_id), "SK": TICKET}, "#v = :v",
+                  error, values={":v": version}, names={"#v": "version"})
+
+    def use_link(self, uow: UnitOfWork, tenant: str, ticket_id: str, token_id: str, at: str,
+                 error: Callable[[], DomainError]) -> None:
+        """A one-click link's single use, in the answer's own transaction."""
+        uow.create(self.table, {"PK": ticket_pk(tenant, ticket_id), "SK": f"LINKUSED#{token_id}",
+                                "at": at}, error)
+
+    def count_rating(self, uow: UnitOfWork, tenant: str, month: str, assignee_id: str | None,
+                     ticket_type_id: str, rating: str) -> None:
+        for dimension in (f"AGENT#{assignee_id or 'none'}", f"TYPE#{ticket_type_id}"):
+            uow.update(self.table, {"PK": scoped_pk(tenant, "SATISFACTION"),
+                                    "SK": f"{month}#{dimension}"},
+                       "ADD #r :one", names={"#r": rating}, values={":one": 1})
+
+    def ratings(self, tenant: str, from_month: str, to_month: str) -> list[Item]:
+        """The monthly counters: ``month``, ``dimension`` (AGENT | TYPE), ``key``, counts."""
+        rows = query_all(self.table, "PK = :pk AND SK BETWEEN :a AND :b",
+                         {":pk": scoped_pk(tenant, "SATISFACTION"), ":a": f"{from_month}#",
+                          ":b": f"{to_month}#~"}, cap=5000)
+        parsed = []
+        for row in rows:
+            month, dimension, key = row["SK"].split("#", 2)
+            parsed.append({"month": month, "dimension": dimension, "key": key,
+                           "good": int(row.get("good", 0)), "bad": int(row.get("bad", 0))})
+        return parsed
 
 
 def require(item: Item | None, what: str) -> Item:
