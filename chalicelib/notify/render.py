@@ -13,6 +13,16 @@ building blocks as ``ui`` instead.
 
 The ``html`` block renders with autoescaping; the other blocks are plain text and do not.
 Both environments use ``StrictUndefined``: a missing context value fails loudly.
+
+Two context values are handled here, not in the kinds' templates:
+
+* ``reply_marker`` (str or None) -- for e-mail the customer may answer, the line above which
+  a reply is written (``##- Write your reply above this line -##``). It becomes the first
+  line of the text part and a small muted line at the top of the HTML body; the inbound
+  quote stripper cuts from that line down. Subject, SMS and in-app texts never carry it.
+* ``preferences_link`` is required, except for the ``SENDER_KINDS``: notices to whoever
+  wrote to support (e.g. ``mail_refused``), which nobody subscribes to and nobody can mute.
+  Their footer says why the message came instead, without a mute link.
 """
 
 from __future__ import annotations
@@ -34,6 +44,11 @@ KINDS: tuple[str, ...] = (
     "ticket_resolved", "approval_reminder", "ticket_rejected", "ticket_closed", "sla_warning",
     "sla_breached", "contact_order_assigned", "booking_reminder",
 )
+# Answers to whoever e-mailed support, not notifications a user subscribes to (so not in
+# KINDS, which mirrors domain/notifications.py): no ``preferences_link``, as there is nothing
+# to mute, and a footer that says why the message came.
+SENDER_KINDS: tuple[str, ...] = ("mail_refused",)
+ALL_KINDS: tuple[str, ...] = KINDS + SENDER_KINDS  # every kind ``render`` knows
 LANGUAGES: tuple[str, ...] = ("sv", "fi", "en")
 DEFAULT_LANGUAGE = "sv"
 SMS_MAX = 320
@@ -55,7 +70,7 @@ class Rendered:
 
 def render(kind: str, language: str, context: Mapping[str, Any]) -> Rendered:
     """Renders ``kind`` in ``language`` (unknown languages fall back to Swedish)."""
-    if kind not in KINDS:
+    if kind not in ALL_KINDS:
         raise ValueError(f"unknown notification kind: {kind!r}")
     lang = _language(language)
     name = f"{lang}/{kind}.jinja"
@@ -66,16 +81,20 @@ def render(kind: str, language: str, context: Mapping[str, Any]) -> Rendered:
 
     subject = _one_line(text_block("subject"))
     content_html = _block(html_env.get_template(name), "html", context, lang, html_env)
+    to_sender = kind in SENDER_KINDS
     shared = {"language": lang, "subject": subject,
-              "tenant_name": context["tenant_name"],
-              "preferences_link": context["preferences_link"]}
-    text = text_env.get_template("_layout.txt.jinja").render(
-        content=_tidy_text(text_block("text")), t=_labels(text_env, lang), **shared)
+              "tenant_name": context["tenant_name"], "to_sender": to_sender,
+              "preferences_link": None if to_sender else context["preferences_link"]}
+    marker = _reply_marker(context)
+    text = _tidy_text(text_env.get_template("_layout.txt.jinja").render(
+        content=_tidy_text(text_block("text")), t=_labels(text_env, lang), **shared))
+    if marker:
+        text = f"{marker}\n\n{text}"
     html = html_env.get_template("_layout.html.jinja").render(
-        content=Markup(content_html), t=_labels(html_env, lang), **shared)
+        content=Markup(content_html), t=_labels(html_env, lang), reply_marker=marker, **shared)
     return Rendered(
         subject=subject,
-        text=_tidy_text(text) + "\n",
+        text=text + "\n",
         html=html.strip() + "\n",
         sms=_fit_sms(text_block("sms"), str(context["link"])),
         title=_one_line(text_block("title")),
@@ -173,6 +192,17 @@ def _block(tmpl: Template, block: str, context: Mapping[str, Any], language: str
            env: Environment) -> str:
     variables = {**context, "t": _labels(env, language), "ui": _module(env, "_ui.jinja")}
     return "".join(tmpl.blocks[block](tmpl.new_context(variables)))
+
+
+def _reply_marker(context: Mapping[str, Any]) -> str | None:
+    """The optional ``reply_marker`` line, kept exactly as given: the stripper matches it."""
+    marker = context.get("reply_marker")
+    if not marker:
+        return None
+    marker = str(marker)
+    if "\n" in marker or "\r" in marker or marker != marker.strip():
+        raise ValueError(f"reply_marker must be one line without edge spaces: {marker!r}")
+    return marker
 
 
 def _one_line(value: str) -> str:

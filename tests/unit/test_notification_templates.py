@@ -1,5 +1,6 @@
 """Notification templates: every kind renders in every language, user content is escaped in
-HTML and verbatim in text, buttons follow their links, and times are local."""
+HTML and verbatim in text, buttons follow their links, times are local, and the reply marker
+line heads the e-mail parts only."""
 
 from __future__ import annotations
 
@@ -10,7 +11,16 @@ import pytest
 from jinja2 import UndefinedError
 from markupsafe import escape
 
-from chalicelib.notify.render import KINDS, LANGUAGES, SMS_MAX, TEMPLATES_DIR, format_time, render
+from chalicelib.notify.render import (
+    ALL_KINDS,
+    KINDS,
+    LANGUAGES,
+    SENDER_KINDS,
+    SMS_MAX,
+    TEMPLATES_DIR,
+    format_time,
+    render,
+)
 
 LINK = "https://portal.example.com/tickets/01JD5Z?tab=comments&focus=c1"
 PREFERENCES = "https://portal.example.com/settings/notifications?channel=email&kind=all"
@@ -43,8 +53,11 @@ EXTRAS: dict[str, dict[str, Any]] = {
     "contact_order_assigned": {},
     "booking_reminder": {"booking": {"at": "2026-12-03 10:15", "kind": "digital",
                                      "note": "Ta med nätverksritningen."}},
+    "mail_refused": {"original_subject": "Skannade fakturor för november", "limit_mb": 10},
 }
 ORDER_KINDS = {"contact_order_assigned", "booking_reminder"}
+# The whole context the consumer passes for a notice to whoever e-mailed support.
+SENDER_KEYS = {"recipient_name", "tenant_name", "link"}
 BLOCKS = ("subject", "text", "html", "sms", "title", "body")
 
 # One phrase per kind and language (lower case) that only that language's message contains.
@@ -70,7 +83,13 @@ PHRASES: dict[str, dict[str, str]] = {
     "contact_order_assigned": {"sv": "kontaktorder", "fi": "yhteydenottotilaus",
                                "en": "contact order"},
     "booking_reminder": {"sv": "digitalt möte", "fi": "etätapaaminen", "en": "online meeting"},
+    "mail_refused": {"sv": "kunde inte tas emot", "fi": "ei voitu vastaanottaa",
+                     "en": "could not be received"},
 }
+MARKERS = {"sv": "##- Skriv ditt svar ovanför den här raden -##",
+           "fi": "##- Kirjoita vastauksesi tämän rivin yläpuolelle -##",
+           "en": "##- Write your reply above this line -##"}
+GREETINGS = {"sv": "Hej Anna Svensson!", "fi": "Hei Anna Svensson!", "en": "Hi Anna Svensson,"}
 
 STATUS_LABELS = {
     "sv": {"new": "Ny", "open": "Öppen", "waiting_on_customer": "Väntar på kund",
@@ -95,7 +114,9 @@ def sample(kind: str, **overrides: Any) -> dict[str, Any]:
         "recipient_name": "Anna Svensson", "tenant_name": "Supportbolaget AB",
         "actor_name": "Lars Berg", "link": LINK, "preferences_link": PREFERENCES,
     }
-    if kind in ORDER_KINDS:
+    if kind in SENDER_KINDS:
+        context = {key: context[key] for key in SENDER_KEYS}
+    elif kind in ORDER_KINDS:
         context["order"] = dict(ORDER)
     else:
         context["ticket"] = dict(TICKET)
@@ -117,20 +138,26 @@ def hrefs(html: str) -> list[str]:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", ALL_KINDS)
 def test_every_kind_renders_every_channel(kind: str, language: str) -> None:
     r = render(kind, language, sample(kind))
 
-    assert r.subject.startswith(f"[{number_of(kind)}] ")
-    assert "\n" not in r.subject and len(r.subject) > len(number_of(kind)) + 3
+    if kind in SENDER_KINDS:  # about the sender's own e-mail: no ticket yet
+        assert not r.subject.startswith("[") and len(r.subject) > 10
+    else:
+        assert r.subject.startswith(f"[{number_of(kind)}] ")
+        assert len(r.subject) > len(number_of(kind)) + 3
+    assert "\n" not in r.subject
 
     assert LINK in r.text
-    assert PREFERENCES in r.text  # the footer says where to mute these e-mails
+    if kind not in SENDER_KINDS:
+        assert PREFERENCES in r.text  # the footer says where to mute these e-mails
 
     assert r.html.startswith("<!DOCTYPE html>\n")
     assert f'<html lang="{language}">' in r.html and r.html.rstrip().endswith("</html>")
     assert f'href="{escape(LINK)}"' in r.html and LINK not in r.html  # & is &amp;
-    assert f'href="{escape(PREFERENCES)}"' in r.html
+    if kind not in SENDER_KINDS:
+        assert f'href="{escape(PREFERENCES)}"' in r.html
     assert "<link" not in r.html and "src=" not in r.html  # no external resources
 
     assert 0 < len(r.sms) <= SMS_MAX and r.sms.endswith(LINK) and "\n" not in r.sms
@@ -139,7 +166,7 @@ def test_every_kind_renders_every_channel(kind: str, language: str) -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", ALL_KINDS)
 def test_the_language_is_really_used(kind: str, language: str) -> None:
     r = render(kind, language, sample(kind))
     words = (r.subject + "\n" + r.text).lower()
@@ -150,7 +177,7 @@ def test_the_language_is_really_used(kind: str, language: str) -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", ALL_KINDS)
 def test_each_kind_file_holds_the_whole_message(kind: str, language: str) -> None:
     source = (TEMPLATES_DIR / language / f"{kind}.jinja").read_text(encoding="utf-8")
 
@@ -162,7 +189,12 @@ def test_there_is_no_template_for_an_unknown_kind() -> None:
     for language in LANGUAGES:
         files = {p.stem for p in (TEMPLATES_DIR / language).glob("*.jinja")
                  if not p.name.startswith("_")}
-        assert files == set(KINDS)
+        assert files == set(ALL_KINDS)
+
+
+def test_kinds_that_answer_a_sender_are_not_subscribable() -> None:
+    assert set(SENDER_KINDS) == {"mail_refused"} and not set(SENDER_KINDS) & set(KINDS)
+    assert ALL_KINDS == KINDS + SENDER_KINDS
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -350,16 +382,134 @@ def test_an_empty_tenant_name_leaves_no_gap() -> None:
     assert "in the support portal." in r.text and "  " not in r.text
 
 
+# --- a refused e-mail -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("language", "subject", "limit"), [
+    ("sv", "Ditt e-postmeddelande kunde inte tas emot: Skannade fakturor för november",
+     "större än 10 MB"),
+    ("fi", "Sähköpostiviestiäsi ei voitu vastaanottaa: Skannade fakturor för november",
+     "suurempi kuin 10 Mt"),
+    ("en", "Your e-mail could not be received: Skannade fakturor för november",
+     "larger than 10 MB"),
+])
+def test_a_refused_mail_says_why_and_points_to_the_portal(language: str, subject: str,
+                                                          limit: str) -> None:
+    r = render("mail_refused", language, sample("mail_refused"))
+
+    assert r.subject == subject
+    assert r.text.startswith(GREETINGS[language] + "\n\n")
+    for part in (r.text, r.html, r.sms, r.body):
+        assert limit in part
+    assert "Skannade fakturor för november" in r.text and "Supportbolaget AB" in r.text
+    assert hrefs(r.html) == [str(escape(LINK))]  # the portal button, and no mute link
+    assert "None" not in r.text + r.html + r.sms + r.title + r.body
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_refused_mail_without_subject_or_names_reads_naturally(language: str) -> None:
+    r = render("mail_refused", language, sample(
+        "mail_refused", original_subject="", recipient_name="", tenant_name=""))
+
+    assert r.subject == r.title and ":" not in r.subject
+    assert '""' not in r.sms + r.body and "  " not in r.text + r.sms + r.body
+    assert r.text.splitlines()[0] in {"Hej!", "Hei!", "Hi,"}
+    message = r.html.split("<p>", 1)[1].split("</td>", 1)[0]
+    assert "<table" not in message  # no empty fact table
+    assert "()" not in r.text and " hos ." not in r.text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_refused_mail_escapes_the_subject_in_html(language: str) -> None:
+    r = render("mail_refused", language, sample("mail_refused", original_subject=SCRIPT))
+
+    assert "<script" not in r.html and str(escape(SCRIPT)) in r.html
+    assert SCRIPT in r.text and SCRIPT in r.subject
+
+
+@pytest.mark.parametrize("key", ["original_subject", "limit_mb", "link", "tenant_name"])
+def test_a_refused_mail_needs_its_context(key: str) -> None:
+    context = sample("mail_refused")
+    del context[key]
+
+    with pytest.raises((UndefinedError, KeyError), match=key):
+        render("mail_refused", "en", context)
+
+
+def test_a_refused_mail_ignores_a_preferences_link() -> None:
+    context = sample("mail_refused", preferences_link=PREFERENCES)
+
+    assert render("mail_refused", "sv", context) == render("mail_refused", "sv",
+                                                           sample("mail_refused"))
+
+
+# --- the reply marker -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", ALL_KINDS)
+def test_the_reply_marker_heads_the_text_and_the_html(kind: str, language: str) -> None:
+    marker = MARKERS[language]
+    r = render(kind, language, sample(kind, reply_marker=marker))
+
+    assert r.text.splitlines()[0] == marker and r.text.startswith(marker + "\n\n")
+    assert r.text.count(marker) == 1
+    body = r.html.split("<body", 1)[1]
+    assert body.count(marker) == 1
+    assert body.index(marker) < body.index("<table")  # above the message itself
+    assert body.index(marker) < body.index(escape(GREETINGS[language]))
+    for part in (r.subject, r.sms, r.title, r.body):
+        assert "##-" not in part
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", ALL_KINDS)
+def test_without_a_reply_marker_nothing_changes(kind: str, language: str) -> None:
+    plain = render(kind, language, sample(kind))
+
+    assert render(kind, language, sample(kind, reply_marker=None)) == plain
+    assert render(kind, language, sample(kind, reply_marker="")) == plain
+    assert "##-" not in plain.text + plain.html
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_reply_marker_changes_only_the_top_of_the_e_mail(language: str) -> None:
+    plain = render("ticket_commented", language, sample("ticket_commented"))
+    marked = render("ticket_commented", language,
+                    sample("ticket_commented", reply_marker=MARKERS[language]))
+
+    assert marked.text == f"{MARKERS[language]}\n\n{plain.text}"
+    assert (marked.subject, marked.sms, marked.title, marked.body) == (
+        plain.subject, plain.sms, plain.title, plain.body)
+    assert re.sub(r"<div [^>]*>##-[^<]*</div>\n", "", marked.html) == plain.html
+
+
+def test_the_reply_marker_is_escaped_in_html() -> None:
+    marker = "##- Write your <b>reply</b> & more above this line -##"
+    r = render("ticket_commented", "en", sample("ticket_commented", reply_marker=marker))
+
+    assert "<b>" not in r.html
+    assert "##- Write your &lt;b&gt;reply&lt;/b&gt; &amp; more above this line -##" in r.html
+    assert r.text.splitlines()[0] == marker  # verbatim in the text part
+
+
+@pytest.mark.parametrize("marker", ["##- two\nlines -##", " ##- padded -##"])
+def test_a_reply_marker_that_is_not_one_clean_line_is_refused(marker: str) -> None:
+    with pytest.raises(ValueError, match="reply_marker"):
+        render("ticket_created", "en", sample("ticket_created", reply_marker=marker))
+
+
 # --- SMS --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", ALL_KINDS)
 def test_a_long_subject_still_fits_an_sms_with_the_link(kind: str, language: str) -> None:
     long = "Väldigt lång rubrik " * 40
     overrides: dict[str, Any] = (
-        {"order": dict(ORDER, subject=long, customer_name="Kund " * 30)} if kind in ORDER_KINDS
-        else {"ticket": dict(TICKET, subject=long)})
+        {"original_subject": long} if kind in SENDER_KINDS
+        else {"order": dict(ORDER, subject=long, customer_name="Kund " * 30)}
+        if kind in ORDER_KINDS else {"ticket": dict(TICKET, subject=long)})
     r = render(kind, language, sample(kind, **overrides))
 
     assert len(r.sms) <= SMS_MAX and r.sms.endswith(LINK)
