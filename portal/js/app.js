@@ -9,8 +9,9 @@ import {
   translate,
 } from "./i18n.js";
 import { onUnreadChange, startPolling, stopPolling } from "./inbox.js";
-import { MODULES, modulesFor } from "./modules.js";
+import { MODULES, modulesFor, ticketAreaFor } from "./modules.js";
 import * as session from "./session.js";
+import { tenantSettings } from "./tickets.js";
 import * as answers from "./views/answer.js";
 import * as auth from "./views/auth.js";
 import * as signedIn from "./views/home.js";
@@ -23,16 +24,67 @@ const PUBLIC = {
   "/reset": [auth.reset, "reset.title"],
   "/new-password": [auth.newPassword, "new_password.title"],
 };
-const PRIVATE = {
-  "/home": [signedIn.home, "nav.home"],
-  "/notifications": [signedIn.notifications, "notifications.title"],
-  "/preferences": [preferences.preferences, "preferences.title"],
-  ...Object.fromEntries(MODULES.map((m) => [m.path, [signedIn.placeholder, `modules.${m.id}.title`]])),
-};
+// Signed-in pages: a fixed path or a pattern whose groups become the view's
+// `args` (named by `names`). `allow(user)` says who may open it; `nav` is the
+// main-menu entry it belongs to. A module's `view` hook loads its page when
+// first opened; a module without one shows the honest "coming soon" page.
+const ticketArea = (user) => ticketAreaFor(user);
+const PRIVATE = [
+  { path: "/home", view: signedIn.home, title: "nav.home" },
+  { path: "/notifications", view: signedIn.notifications, title: "notifications.title" },
+  { path: "/preferences", view: preferences.preferences, title: "preferences.title" },
+  {
+    pattern: /^\/tickets\/new$/,
+    load: () => import("./views/new-ticket.js"),
+    title: "new_ticket.title",
+    allow: (user) => Boolean(ticketArea(user)) && (user.permissions ?? []).includes("tickets.create"),
+    nav: (user) => ticketArea(user)?.path,
+  },
+  {
+    // #/tickets/<id>: the address the notification e-mails link to, for staff and contacts.
+    pattern: /^\/tickets\/([A-Za-z0-9_-]{1,64})$/,
+    names: ["id"],
+    load: () => import("./views/ticket.js"),
+    title: "ticket.title",
+    allow: (user) => Boolean(ticketArea(user)),
+    nav: (user) => ticketArea(user)?.path,
+  },
+  ...MODULES.map((m) => ({
+    path: m.path,
+    view: m.view ? null : signedIn.placeholder,
+    load: m.view ?? null,
+    title: `modules.${m.id}.title`,
+    allow: (user) => modulesFor(user).includes(m),
+  })),
+];
 // Open to everyone, signed in or not: pages that e-mail links lead to.
 const OPEN = {
   "/answer": [answers.answer, "answer.title"],
 };
+
+/** The private route for a path: {route, args}, or null. */
+function privateRoute(path) {
+  for (const route of PRIVATE) {
+    if (route.path !== undefined) {
+      if (route.path === path) return { route, args: {} };
+      continue;
+    }
+    const match = route.pattern.exec(path);
+    if (match) {
+      const args = Object.fromEntries((route.names ?? []).map((name, i) => [name, decodeURIComponent(match[i + 1])]));
+      return { route, args };
+    }
+  }
+  return null;
+}
+
+/** A route's view function; a module's page is loaded on first use, then kept. */
+async function viewOf(route) {
+  if (route.view) return route.view;
+  const loaded = await route.load();
+  route.view = loaded.default;
+  return route.view;
+}
 
 const app = {
   // What passes between screens, in memory only: a notice key for the next
@@ -44,7 +96,7 @@ const app = {
 };
 
 let booted = false;
-let current = { path: null, cleanup: null, title: "app.name" };
+let current = { path: null, nav: null, cleanup: null, title: "app.name" };
 
 function routePath() {
   const hash = location.hash;
@@ -70,35 +122,57 @@ function navigate(path, { replace = false } = {}) {
   }
 }
 
-function allowed(path) {
-  const module = MODULES.find((m) => m.path === path);
-  return !module || modulesFor(session.currentUser()).includes(module);
+function allowed(found) {
+  const user = session.currentUser();
+  return Boolean(user) && (!found.route.allow || found.route.allow(user));
 }
 
 function setTitle() {
   document.title = `${t(current.title)} – ${t("app.name")}`;
 }
 
-function render() {
+let rendering = 0; // the newest render wins when a page is still loading
+
+async function render() {
+  const seq = ++rendering;
   const path = routePath();
   const signedInNow = session.isSignedIn();
   const open = path in OPEN;
+  const found = open || path in PUBLIC ? null : privateRoute(path);
   if (!open && !signedInNow && !(path in PUBLIC)) {
-    if (path in PRIVATE && path !== "/home") app.state.returnTo = path;
+    // After the sign-in, the page the visitor asked for (e.g. an e-mail's ticket link).
+    if (found && path !== "/home") app.state.returnTo = location.hash.slice(1);
     navigate("/login", { replace: true });
     return;
   }
-  if (!open && signedInNow && (!(path in PRIVATE) || !allowed(path))) {
+  if (!open && signedInNow && (!found || !allowed(found))) {
     navigate("/home", { replace: true });
     return;
   }
+  let view;
+  let title;
+  let args = {};
+  if (open) [view, title] = OPEN[path];
+  else if (!signedInNow) [view, title] = PUBLIC[path];
+  else {
+    try {
+      view = await viewOf(found.route);
+    } catch (error) {
+      if (seq === rendering) fatal(error);
+      return;
+    }
+    if (seq !== rendering) return; // another page was asked for meanwhile
+    title = found.route.title;
+    args = found.args;
+  }
   const firstScreen = current.path === null;
   current.cleanup?.();
-  const [view, title] = open ? OPEN[path] : (signedInNow ? PRIVATE : PUBLIC)[path];
   const container = $("#view");
-  const result = view(container, app, path, routeParams());
+  const result = view(container, app, path, routeParams(), args);
   if (result === null) return; // the view sent us elsewhere
-  current = { path, cleanup: result?.cleanup ?? null, title };
+  const user = session.currentUser();
+  const nav = found?.route.nav ? found.route.nav(user) : path;
+  current = { path, nav, cleanup: result?.cleanup ?? null, title };
   updateShell();
   setTitle();
   translate(container);
@@ -122,7 +196,7 @@ function buildNav(user) {
   list.replaceChildren(navItem("/home", "nav.home"));
   for (const module of modulesFor(user)) {
     list.append(navItem(module.path, `modules.${module.id}.title`,
-      bindText(h("span", { class: "pill pill--small" }), "common.coming_soon")));
+      module.view ? null : bindText(h("span", { class: "pill pill--small" }), "common.coming_soon")));
   }
 }
 
@@ -138,7 +212,7 @@ function updateShell() {
   }
   if (!$("#mainnav-list").childElementCount) buildNav(user);
   for (const link of document.querySelectorAll(".mainnav__link")) {
-    if (link.dataset.path === current.path) link.setAttribute("aria-current", "page");
+    if (link.dataset.path === current.nav) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
   const accountLinks = { "/notifications": "#notifications-link", "/preferences": "#preferences-link" };
@@ -200,6 +274,7 @@ session.onSessionChange(async (event) => {
     }
     $("#mainnav-list").replaceChildren();
     startPolling();
+    tenantSettings().catch(() => {}); // staff see times in the tenant's zone; a failure keeps the browser's
     const target = app.state.returnTo ?? "/home";
     app.state.returnTo = null;
     navigate(target); // render() still sends a user home from a page they may not open
@@ -218,7 +293,7 @@ session.onSessionChange(async (event) => {
 function fatal(error) {
   console.error(error);
   current.cleanup?.();
-  current = { path: null, cleanup: null, title: "errors.fatal_title" };
+  current = { path: null, nav: null, cleanup: null, title: "errors.fatal_title" };
   const screen = fromTemplate("tpl-fatal");
   $("#fatal-retry", screen).addEventListener("click", () => location.reload());
   $("#view").replaceChildren(screen);
@@ -241,6 +316,7 @@ async function boot() {
     if (await session.restore()) {
       if (!chosenLanguage()) await setLanguage(session.currentUser().language);
       startPolling();
+      tenantSettings().catch(() => {});
     }
   } catch (error) {
     fatal(error);

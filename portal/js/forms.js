@@ -84,7 +84,8 @@ function showField(form, name, key, rawMessages) {
 
 /**
  * Shows an error. `context` picks field texts: "<context>.errors.<field>", then
- * "errors.field.<field>", then the API's own message. `statusKeys` overrides the
+ * for a nested field "<context>.errors.<group>", then "errors.field.<field>",
+ * then the API's own message. `statusKeys` overrides the
  * general message per status (e.g. {401: "errors.bad_credentials"}).
  */
 export function showErrors(form, error, { context = "", statusKeys = {} } = {}) {
@@ -98,7 +99,9 @@ export function showErrors(form, error, { context = "", statusKeys = {} } = {}) 
     }
   } else if (error instanceof ApiError) {
     for (const [name, messages] of error.fields) {
-      const key = [`${context}.errors.${name}`, `errors.field.${name}`].find((k) => has(k));
+      // A nested field ("fields.benefit", a ticket type's own) falls back to its group's text.
+      const group = name.includes(".") ? `${context}.errors.${name.split(".")[0]}` : null;
+      const key = [`${context}.errors.${name}`, group, `errors.field.${name}`].find((k) => k && has(k));
       if (showField(form, name, key, messages)) first ??= control(form, name);
       else unplaced.push(...messages);
     }

@@ -149,8 +149,40 @@ export function bindText(el, key, params) {
   return el;
 }
 
+// Dates and times are shown in this time zone: the tenant's (staff read it from
+// /settings), else the browser's own (undefined lets Intl use it).
+let timeZone;
+
+export function setTimeZone(zone) {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone ?? undefined });
+    timeZone = zone ?? undefined;
+  } catch {
+    timeZone = undefined; // an unknown zone: the browser's is better than an error
+  }
+}
+
 export function formatDateTime(iso) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return String(iso ?? "");
-  return new Intl.DateTimeFormat(LOCALES[current], { dateStyle: "medium", timeStyle: "short" }).format(date);
+  return new Intl.DateTimeFormat(LOCALES[current], { dateStyle: "medium", timeStyle: "short", timeZone })
+    .format(date);
+}
+
+/** A calendar date ("2026-11-22", no time of day) in the language's format. */
+export function formatDate(isoDate) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(isoDate ?? ""));
+  if (!match) return String(isoDate ?? "");
+  const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
+  return new Intl.DateTimeFormat(LOCALES[current], { dateStyle: "medium", timeZone: "UTC" }).format(date);
+}
+
+export function formatNumber(value, options = {}) {
+  return new Intl.NumberFormat(LOCALES[current], options).format(value);
+}
+
+/** A {sv, fi, en} text from the API in the current language (else English, else any). */
+export function localized(texts) {
+  if (!texts || typeof texts !== "object") return String(texts ?? "");
+  return String(texts[current] ?? texts[FALLBACK] ?? Object.values(texts)[0] ?? "");
 }

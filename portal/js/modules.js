@@ -11,6 +11,7 @@ export const MODULES = [
     path: "/tickets",
     audience: "staff",
     anyOf: ["tickets.view", "tickets.view_organization"],
+    view: () => import("./views/tickets.js"),
   },
   {
     id: "contact_orders",
@@ -35,6 +36,7 @@ export const MODULES = [
     path: "/my-tickets",
     audience: "contact",
     anyOf: [],
+    view: () => import("./views/tickets.js"),
   },
 ];
 
@@ -48,4 +50,13 @@ export function modulesFor(user) {
 
 export function moduleAt(path) {
   return MODULES.find((m) => m.path === path) ?? null;
+}
+
+/**
+ * Where this user's tickets are listed: the staff queue or a contact's own list.
+ * A single ticket (#/tickets/<id>) and the create page belong to that area.
+ */
+export function ticketAreaFor(user) {
+  const mine = modulesFor(user);
+  return mine.find((m) => m.id === "tickets") ?? mine.find((m) => m.id === "my_tickets") ?? null;
 }

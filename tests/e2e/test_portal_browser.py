@@ -160,10 +160,10 @@ def test_a_customer_signs_in_and_sees_the_contact_home(portal: Portal) -> None:
     expect(page.locator('[data-fact="kind"]')).to_have_text("Kundkontakt")
     expect(page.locator('[data-fact="roles"]')).to_have_text("Kund")
     expect(page.locator("#account-name")).to_have_text("Carl Customer")
-    # A contact's one work area: "My tickets", honestly marked as not built yet.
+    # A contact's one work area: "My tickets", built (no "coming soon" mark).
     expect(page.locator("[data-module]")).to_have_count(1)
     expect(page.locator('[data-module="my_tickets"]')).to_contain_text("Mina ärenden")
-    expect(page.locator('[data-module="my_tickets"]')).to_contain_text("Kommer snart")
+    expect(page.locator('[data-module="my_tickets"]')).not_to_contain_text("Kommer snart")
     expect(page.locator(".mainnav__link")).to_have_text(
         [re.compile("^Start"), re.compile("^Mina ärenden")])
     expect(page.locator("[data-inbox-summary]")).to_have_text("Du har inga olästa aviseringar.")
@@ -175,9 +175,9 @@ def test_a_customer_signs_in_and_sees_the_contact_home(portal: Portal) -> None:
     portal.shot("home-contact")
 
     page.click('[data-module="my_tickets"]')
-    expect(page.locator("#placeholder-title")).to_have_text("Mina ärenden")
-    expect(page.locator('[data-screen="placeholder"]')).to_contain_text("Kommer snart")
-    expect(page.locator("#placeholder-title")).to_be_focused()
+    expect(page.locator("#tickets-title")).to_have_text("Mina ärenden")
+    expect(page.locator('[data-screen="tickets"]')).to_have_attribute("data-list", "mine")
+    expect(page.locator("#tickets-title")).to_be_focused()
 
 
 def test_the_home_page_fits_a_375_px_phone(portal: Portal) -> None:
@@ -201,7 +201,7 @@ def test_an_admin_sees_the_staff_navigation(portal: Portal) -> None:
     nav = page.get_by_role("navigation", name="Huvudmeny")
     expect(nav.get_by_role("link")).to_have_text([
         "Start",
-        "Ärendekö Kommer snart",
+        "Ärendekö",
         "Kontaktordrar Kommer snart",
         "Nätverk Kommer snart",
         "Kundärenden Kommer snart",
@@ -211,13 +211,20 @@ def test_an_admin_sees_the_staff_navigation(portal: Portal) -> None:
     expect(nav.get_by_role("link", name="Start")).to_have_attribute("aria-current", "page")
     portal.shot("home-staff")
 
-    nav.get_by_role("link", name=re.compile("^Ärendekö")).click()
+    nav.get_by_role("link", name="Ärendekö").click()
     expect(page).to_have_url(re.compile("#/tickets$"))
-    expect(page.locator("#placeholder-title")).to_have_text("Ärendekö")
+    expect(page.locator("#tickets-title")).to_have_text("Ärendekö")
+    expect(page.locator('[data-screen="tickets"]')).to_have_attribute("data-list", "queue")
+    expect(nav.get_by_role("link", name="Ärendekö")).to_have_attribute("aria-current", "page")
+
+    # A work area that is not built yet says so honestly.
+    nav.get_by_role("link", name=re.compile("^Kontaktordrar")).click()
+    expect(page).to_have_url(re.compile("#/contact-orders$"))
+    expect(page.locator("#placeholder-title")).to_have_text("Kontaktordrar")
     expect(page.locator('[data-screen="placeholder"]')).to_contain_text("Kommer snart")
-    expect(nav.get_by_role("link", name=re.compile("^Ärendekö"))).to_have_attribute(
+    expect(nav.get_by_role("link", name=re.compile("^Kontaktordrar"))).to_have_attribute(
         "aria-current", "page")
-    portal.shot("placeholder-tickets")
+    portal.shot("placeholder-contact-orders")
 
 
 def test_a_contact_cannot_open_a_staff_area_by_its_address(portal: Portal) -> None:
@@ -350,7 +357,8 @@ def test_the_language_can_be_switched_after_signing_in(portal: Portal) -> None:
     page.select_option("#language-select", "en")
     expect(page.locator("#home-title")).to_have_text("Welcome, Ada Admin")
     expect(page.locator('[data-fact="kind"]')).to_have_text("Staff")
-    expect(page.locator('[data-module="tickets"]')).to_contain_text("Coming soon")
+    expect(page.locator('[data-module="tickets"]')).to_contain_text("Ticket queue")
+    expect(page.locator('[data-module="contact_orders"]')).to_contain_text("Coming soon")
     page.reload()
     expect(page.locator("#home-title")).to_have_text("Welcome, Ada Admin")
 

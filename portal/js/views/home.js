@@ -27,12 +27,12 @@ function fillFacts(screen, user) {
 }
 
 function moduleCard(module) {
-  return h("li", { class: "module" },
+  return h("li", { class: `module${module.view ? " module--ready" : ""}` },
     h("a", { class: "module__link", href: `#${module.path}`, dataset: { module: module.id } },
       h("span", { class: "module__head" },
         bindText(h("span", { class: "module__title" }), `modules.${module.id}.title`),
-        " ",
-        bindText(h("span", { class: "pill" }), "common.coming_soon")),
+        module.view ? null : " ",
+        module.view ? null : bindText(h("span", { class: "pill" }), "common.coming_soon")),
       " ",
       bindText(h("span", { class: "module__text" }), `modules.${module.id}.description`)));
 }
