@@ -18,6 +18,9 @@ class Config:
     idempotency_table: str
     notifications_queue: str
     notifications_dlq: str
+    # S3 tells this queue of each message SES stores; jobs/inbound.py reads it.
+    inbound_mail_queue: str
+    inbound_mail_dlq: str
     attachments_bucket: str
     inbound_mail_bucket: str
     portal_bucket: str
@@ -37,6 +40,11 @@ class Config:
     @property
     def issuer(self) -> str:
         return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+
+    @property
+    def mail_domain(self) -> str:
+        """The domain we send from and receive at (MX -> SES): ``<tenant>@``, ``reply+…@``."""
+        return self.mail_from.rsplit("@", 1)[-1].lower()
 
     @property
     def is_local(self) -> bool:
@@ -64,6 +72,8 @@ def get_config() -> Config:
         idempotency_table=_env("IDEMPOTENCY_TABLE", "helpdesk-local-idempotency"),
         notifications_queue=_env("NOTIFICATIONS_QUEUE", "helpdesk-local-notifications"),
         notifications_dlq=_env("NOTIFICATIONS_DLQ", "helpdesk-local-notifications-dlq"),
+        inbound_mail_queue=_env("INBOUND_MAIL_QUEUE", "helpdesk-local-inbound-mail"),
+        inbound_mail_dlq=_env("INBOUND_MAIL_DLQ", "helpdesk-local-inbound-mail-dlq"),
         attachments_bucket=_env("ATTACHMENTS_BUCKET", "helpdesk-local-attachments"),
         inbound_mail_bucket=_env("INBOUND_MAIL_BUCKET", "helpdesk-local-inbound-mail"),
         portal_bucket=_env("PORTAL_BUCKET", "helpdesk-local-portal"),

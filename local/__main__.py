@@ -106,13 +106,16 @@ class LocalStack:
         from local.events import BackgroundLoop, EventRunner
         from local.outbox import LocalOutbox
         from local.seed import seed
-        from local.server import LocalStackServer, outbox_route, tick_route
+        from local.server import LocalStackServer, inbound_email_route, outbox_route, tick_route
 
         runner = EventRunner(app=app, region="eu-west-1", sqs=boto3.client("sqs"),
                              s3=boto3.client("s3"))
         outbox = LocalOutbox(os.environ["COGNITO_USER_POOL_ID"], "eu-west-1")
-        routes: dict[str, Any] = {"POST /_local/tick": tick_route(runner),
-                                  "GET /_local/outbox": outbox_route(outbox)}
+        routes: dict[str, Any] = {
+            "POST /_local/tick": tick_route(runner),
+            "GET /_local/outbox": outbox_route(outbox),
+            "POST /_local/inbound-email": inbound_email_route(runner, boto3.client("s3")),
+        }
         # Bind first: a taken port should stop the start before anything is seeded.
         self.http = LocalStackServer((self.args.host, self.args.port), app,
                                      ROOT / "portal", routes, outbox)

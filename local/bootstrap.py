@@ -9,7 +9,8 @@ supported resource created with boto3 against ``endpoint_url``:
   ``DeletionProtectionEnabled`` is left out on purpose (it would stop a local reset).
 - ``AWS::SQS::Queue``: every property as a queue attribute (redrive policies included).
 - ``AWS::S3::Bucket``: public access block, default encryption, versioning, ownership
-  controls and CORS. Lifecycle rules are skipped: moto stores them but never expires objects.
+  controls, CORS and notifications to a queue. Lifecycle rules are skipped: moto stores
+  them but never expires objects.
 - ``AWS::Cognito::UserPool`` / ``UserPoolClient`` / ``UserPoolGroup``: the CloudFormation
   properties mapped onto CreateUserPool / CreateUserPoolClient / CreateGroup (moto's own
   CloudFormation creates no Cognito resources). ``DeletionProtection`` is left out.
@@ -64,6 +65,7 @@ SKIPPED_TYPES = {
     "AWS::SES::ReceiptRuleSet": "no inbound SMTP locally; mail is put into the bucket",
     "AWS::SES::ReceiptRule": "no inbound SMTP locally; mail is put into the bucket",
     "AWS::IAM::Role": "moto does not enforce IAM",
+    "AWS::SQS::QueuePolicy": "moto does not enforce queue policies",
     "AWS::ApiGateway::GatewayResponse": "the local server answers unknown paths itself",
     "AWS::Serverless::Function": "merged into chalice's function; local/events.py runs it",
 }
@@ -366,6 +368,19 @@ def _same(value: Any) -> Any:
     return value
 
 
+def _notifications(value: Mapping[str, Any]) -> dict[str, Any]:
+    """S3 -> SQS notifications (the inbound mail queue); CloudFormation's shape -> the API's."""
+    def queue(config: Mapping[str, Any]) -> dict[str, Any]:
+        rules = config.get("Filter", {}).get("S3Key", {}).get("Rules", [])
+        converted: dict[str, Any] = {"QueueArn": config["Queue"], "Events": [config["Event"]]}
+        if rules:
+            converted["Filter"] = {"Key": {"FilterRules": [
+                {"Name": r["Name"], "Value": r["Value"]} for r in rules]}}
+        return converted
+
+    return {"QueueConfigurations": [queue(c) for c in value.get("QueueConfigurations", [])]}
+
+
 # Bucket property -> (S3 client method, its parameter, property value -> parameter value).
 # LifecycleConfiguration is not applied: moto stores rules but never expires anything.
 _BUCKET_SETTINGS: dict[str, tuple[str, str, Callable[[Any], Any]]] = {
@@ -378,6 +393,8 @@ _BUCKET_SETTINGS: dict[str, tuple[str, str, Callable[[Any], Any]]] = {
     "OwnershipControls": ("put_bucket_ownership_controls", "OwnershipControls", _same),
     "VersioningConfiguration": ("put_bucket_versioning", "VersioningConfiguration", _same),
     "CorsConfiguration": ("put_bucket_cors", "CORSConfiguration", _cors),
+    "NotificationConfiguration": (
+        "put_bucket_notification_configuration", "NotificationConfiguration", _notifications),
 }
 
 

@@ -185,6 +185,11 @@ class EventRunner:
                              _Context(watcher.name))
 
     # --- the loop ---------------------------------------------------------------------
+    def deliver_pending(self) -> int:
+        """Drains every queue now (``/_local/inbound-email``), between the loop's passes."""
+        with self._lock:
+            return self.drain()
+
     def drain(self, rounds: int = 200) -> int:
         """Deliver until every queue is empty (bounded, so a poison message cannot spin)."""
         delivered = 0

@@ -78,7 +78,8 @@ class LocalOutbox:
         sent = []
         for message in ses_backends[ACCOUNT][self.region].sent_messages:
             if hasattr(message, "raw_data"):
-                sent.append(_raw(message.source, message.destinations, message.raw_data))
+                sent.append(_raw(message.source, message.destinations, message.raw_data,
+                                 f"<{message.id}@{self.region}.amazonses.com>"))
             else:
                 sent.append({"to": [a for group in message.destinations.values() for a in group],
                              "from": message.source, "subject": message.subject,
@@ -87,8 +88,11 @@ class LocalOutbox:
             return [*self._cognito_mail, *sent]
 
 
-def _raw(source: str, destinations: list[str], raw: str) -> dict[str, Any]:
+def _raw(source: str, destinations: list[str], raw: str, ses_id: str) -> dict[str, Any]:
+    """What the recipient gets: SES replaces the Message-ID we set with its own."""
     parsed = message_from_string(raw, policy=policy.default)
+    del parsed["Message-ID"]
+    parsed["Message-ID"] = ses_id
     text = parsed.get_body(preferencelist=("plain",))
     html = parsed.get_body(preferencelist=("html",))
     return {

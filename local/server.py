@@ -194,3 +194,33 @@ def tick_route(runner: EventRunner) -> Any:
         return 200, {"now": now.astimezone(UTC).isoformat(), **runner.tick(now)}
 
     return tick
+
+
+def inbound_email_route(runner: EventRunner, s3: Any) -> Any:
+    """``POST /_local/inbound-email?recipient=<address>``: the raw message goes into the
+    inbound bucket as SES's receipt rule would put it (with SES's ``Received`` header
+    naming the envelope recipient); S3 tells the inbound queue, and the pump hands it to
+    the same handler as on AWS. Returns once the queues are drained."""
+    from email.utils import formatdate
+    from urllib.parse import parse_qs, urlsplit
+    from uuid import uuid4
+
+    from chalicelib.config import get_config
+
+    def receive(handler: _Handler, body: bytes) -> tuple[int, Any]:
+        query = parse_qs(urlsplit(handler.path).query)
+        recipients = [r.strip() for r in query.get("recipient", []) if r.strip()]
+        if not recipients or not all("@" in r for r in recipients):
+            raise ValueError("?recipient= must name the address the message was sent to")
+        if not body.strip():
+            raise ValueError("the body must be a raw RFC 5322 message")
+        key = f"inbound/{uuid4().hex}"
+        received = "".join(
+            f"Received: from local-client by inbound-smtp.local.amazonaws.com with SMTP id "
+            f"{key.rsplit('/', 1)[-1]} for {r}; {formatdate(localtime=False)}\r\n"
+            for r in recipients)
+        s3.put_object(Bucket=get_config().inbound_mail_bucket, Key=key,
+                      Body=received.encode() + body)
+        return 202, {"key": key, "delivered": runner.deliver_pending()}
+
+    return receive

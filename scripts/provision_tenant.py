@@ -35,8 +35,13 @@ def provision(tenant: str, name: str, admin_email: str, admin_name: str) -> str:
     from chalicelib.services.context import Ctx
     from chalicelib.services.tenants import provision
 
+    from chalicelib.mail.addresses import RESERVED_LOCAL_PARTS
+
     if not TENANT_ID.match(tenant):
         raise ValueError("a tenant id is 2-40 lower-case letters, digits and dashes")
+    if tenant in RESERVED_LOCAL_PARTS:
+        # <tenant>@<mail domain> is the tenant's support address; these are the system's.
+        raise ValueError(f"{tenant!r} is reserved for the mail domain's own addresses")
     now = datetime.now(UTC)
     provision(tenant, name, now)
     system = Ctx(Principal(tenant=tenant, user_id="provisioning", email="", roles=("admin",),

@@ -1,4 +1,5 @@
-"""``make redrive``: move the notifications DLQ's messages back to the queue.
+"""``make redrive``: move the DLQs' messages back to their queues (notifications, and the
+inbound mail queue).
 
     python scripts/redrive.py                 the running local stack (make run)
     python scripts/redrive.py --stage dev     a real account (AWS credentials from the usual
@@ -6,7 +7,8 @@
 
 Each message is sent to the queue with its body and attributes, then deleted from the
 DLQ; a message that fails again returns to the DLQ after five more receives. The
-consumer's delivery records make a moved message safe to handle again.
+consumers make a moved message safe to handle again: the notifications consumer by its
+delivery records, the inbound one by the Message-ID claimed with each mail's effect.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCAL_ENDPOINT = Path(os.environ.get("HELPDESK_STATE_DIR", ROOT / ".local")) / "endpoint.json"
 
 
-def _names(stage: str) -> tuple[str, str]:
+def _names(stage: str) -> list[tuple[str, str]]:
+    """(queue, its DLQ) of every consumer."""
     env = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"][stage][
         "environment_variables"]
-    return env["NOTIFICATIONS_QUEUE"], env["NOTIFICATIONS_DLQ"]
+    return [(env["NOTIFICATIONS_QUEUE"], env["NOTIFICATIONS_DLQ"]),
+            (env["INBOUND_MAIL_QUEUE"], env["INBOUND_MAIL_DLQ"])]
 
 
 def redrive(sqs: Any, queue: str, dlq: str) -> int:
@@ -52,7 +56,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stage", default="local", help="local (default), dev or prod")
     args = parser.parse_args(argv)
-    queue, dlq = _names(args.stage)
     if args.stage == "local":
         if not LOCAL_ENDPOINT.exists():
             print("redrive: no local stack is running (make run writes .local/endpoint.json)",
@@ -63,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
                            aws_access_key_id="local", aws_secret_access_key="local")
     else:
         sqs = boto3.client("sqs")
-    print(f"redrive: moved {redrive(sqs, queue, dlq)} message(s) from {dlq} to {queue}")
+    for queue, dlq in _names(args.stage):
+        print(f"redrive: moved {redrive(sqs, queue, dlq)} message(s) from {dlq} to {queue}")
     return 0
 
 

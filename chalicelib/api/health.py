@@ -30,8 +30,8 @@ bp = Blueprint(__name__)
 
 
 @cache
-def _dlq_url() -> str:
-    return str(client("sqs").get_queue_url(QueueName=get_config().notifications_dlq)["QueueUrl"])
+def _dlq_url(name: str) -> str:
+    return str(client("sqs").get_queue_url(QueueName=name)["QueueUrl"])
 
 
 def _database() -> Component:
@@ -39,9 +39,9 @@ def _database() -> Component:
     return Component(status="ok")
 
 
-def _dead_letters() -> Component:
+def _dead_letters(name: str) -> Component:
     attributes = client("sqs").get_queue_attributes(
-        QueueUrl=_dlq_url(), AttributeNames=["ApproximateNumberOfMessages"]
+        QueueUrl=_dlq_url(name), AttributeNames=["ApproximateNumberOfMessages"]
     )["Attributes"]
     depth = int(attributes.get("ApproximateNumberOfMessages", 0))
     return Component(status="ok", depth=depth,
@@ -58,7 +58,12 @@ def _probe(check: Any) -> Component:
 @route(bp, "GET", "/health", guard=PUBLIC, tag="meta", response=Health, errors=(),
        summary="Service status for the status page")
 def health(call: Call) -> Reply:
-    components = {"database": _probe(_database), "notifications_dlq": _probe(_dead_letters)}
+    config = get_config()
+    components = {
+        "database": _probe(_database),
+        "notifications_dlq": _probe(lambda: _dead_letters(config.notifications_dlq)),
+        "inbound_mail_dlq": _probe(lambda: _dead_letters(config.inbound_mail_dlq)),
+    }
     degraded = any(c.status != "ok" for c in components.values())
     answer = Health(status="degraded" if degraded else "ok", stage=get_config().stage,
                     components=components)

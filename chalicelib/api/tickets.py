@@ -316,3 +316,19 @@ def list_attachments(call: Call) -> dict[str, object]:
 def download_attachment(call: Call) -> Reply:
     link = svc.download_attachment(call.c, call.params["id"], call.params["aid"])
     return Reply(link, headers={"Location": link["url"]})
+
+
+@route(bp, "GET", "/tickets/{id}/attachments/{aid}/link", guard=READ, tag="tickets",
+       response=DownloadLink, errors=(409,),
+       summary="The short-lived download address as JSON, for the portal (a browser with a "
+               "bearer token cannot read a redirect's target)")
+def attachment_link(call: Call) -> dict[str, object]:
+    return dict(svc.download_attachment(call.c, call.params["id"], call.params["aid"]))
+
+
+@route(bp, "GET", "/tickets/{id}/comments/{cid}/source", guard=P.TICKETS_VIEW, tag="tickets",
+       response=DownloadLink, status=302,
+       summary="Staff: 302 to the original mail (message/rfc822) a comment came from")
+def comment_source(call: Call) -> Reply:
+    link = svc.comment_source(call.c, call.params["id"], call.params["cid"])
+    return Reply(link, headers={"Location": link["url"]})

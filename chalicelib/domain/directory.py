@@ -128,6 +128,39 @@ class NotificationChannels(BaseModel):
     sms: bool = False
 
 
+class EmailChannelSettings(BaseModel):
+    """How mail to the support address becomes tickets (issue 5, F3)."""
+
+    model_config = {"extra": "forbid"}
+
+    # Support addresses of the tenant's own domains (support@kund.se) besides
+    # <tenant>@<inbound domain>; each routes here and nowhere else.
+    addresses: list[Email] = Field(default_factory=list, max_length=10)
+    # The type of tickets opened by mail; none: the tenant's first active type.
+    ticket_type_id: Id | None = None
+    # Mail from an address that is no known contact: open a ticket for an unverified
+    # contact, or drop it.
+    unknown_senders: Literal["open", "reject"] = "open"
+    # Mail that names a ticket its sender does not take part in: a new ticket linked
+    # to that one, or quarantine.
+    strangers: Literal["new_ticket", "quarantine"] = "new_ticket"
+    # A reply this many days after closing reopens; later it opens a linked follow-up.
+    reopen_days: int = Field(default=14, ge=0, le=365)
+    # Loop protection: messages one sender may post to one ticket in an hour.
+    max_messages_per_hour: int = Field(default=10, ge=1, le=1000)
+    # SES stores up to 40 MB; anything larger than this is refused with a notice.
+    max_message_bytes: int = Field(default=30 * 1024 * 1024, ge=64 * 1024,
+                                   le=40 * 1024 * 1024)
+
+    @field_validator("addresses")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        lowered = [a.lower() for a in value]
+        if len(set(lowered)) != len(lowered):
+            raise ValueError("addresses must not repeat")
+        return lowered
+
+
 # Seed 001 lets the admin define the statuses; these are the starting suggestions.
 DEFAULT_CONTACT_ORDER_STATUSES = ["Ny", "Pågående", "Väntar på kund", "Bokad", "Klar"]
 
@@ -159,6 +192,7 @@ class SettingsBody(Command):
     # holding tickets.assign.
     queue_owner_ids: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = (
         Field(default_factory=list, max_length=20))
+    email: EmailChannelSettings = Field(default_factory=EmailChannelSettings)
 
     @model_validator(mode="after")
     def _consistent(self) -> SettingsBody:
@@ -277,6 +311,8 @@ class User(Record):
     active: bool = True
     # Notification kinds this user gets no e-mail for (in-app still shows them).
     muted_email: list[str] = Field(default_factory=list)
+    # Set when mail to the address bounced for good; no more e-mail goes there.
+    email_undeliverable: bool = False
     created_at: str
     updated_at: str
 

@@ -336,6 +336,11 @@ class Ticket(TicketSummary):
     auto_close_at: str | None = None
     auto_approval_paused: AutoApprovalPause | None = None
     satisfaction: Satisfaction | None = None
+    # Mail from an address that is no portal user: who wrote, unverified.
+    requester_email: str | None = None
+    # A ticket opened from mail about another (a follow-up after the reopen window, a
+    # stranger's mail naming it, a forward): that ticket.
+    related_ticket_id: str | None = None
 
 
 def ticket_number(n: int) -> str:
@@ -356,6 +361,15 @@ class CommentCreate(Command):
     attachment_ids: list[Id] = Field(default_factory=list, max_length=20)
 
 
+class CommentEmail(BaseModel):
+    message_id: str | None = None
+    sender: str
+    subject: str = ""
+    has_source: bool = True
+    # Parts not kept (a type the tenant does not accept).
+    refused_attachments: list[str] = Field(default_factory=list)
+
+
 class Comment(BaseModel):
     id: str
     ticket_id: str
@@ -368,6 +382,9 @@ class Comment(BaseModel):
     hours: float | None = None
     attachment_ids: list[str] = Field(default_factory=list)
     created_at: str
+    # A comment from mail: its Message-ID and sender; the whole original message stays
+    # beside the ticket's attachments (GET .../comments/{id}/source).
+    email: CommentEmail | None = None
 
 
 class ResolveBody(Command):

@@ -67,3 +67,11 @@ def notifications(event: Any) -> dict[str, Any]:
     from chalicelib.jobs.notifications import handle_batch
 
     return handle_batch(event.to_dict())
+
+
+@bp.on_sqs_message(queue=get_config().inbound_mail_queue, batch_size=5, name="inbound_mail")
+def inbound_mail(event: Any) -> dict[str, Any]:
+    """Mail SES stored in the inbound bucket (S3 announces each object on the queue)."""
+    from chalicelib.jobs.inbound import handle_batch
+
+    return handle_batch(event.to_dict())

@@ -26,8 +26,11 @@ from chalicelib.domain.errors import Conflict
 from chalicelib.domain.permissions import Permission as P
 from chalicelib.domain.permissions import permissions_for
 from chalicelib.domain.tickets import Ticket
+from chalicelib.mail import addresses
+from chalicelib.mail.quotes import marker_line
 from chalicelib.services import answer_links
 from chalicelib.services.contact_orders import repo as orders
+from chalicelib.services.directory import mail_addresses
 from chalicelib.services.directory import repo as directory
 from chalicelib.services.tickets import repo as tickets
 from chalicelib.store import deliveries
@@ -56,7 +59,8 @@ class Plan:
     users: dict[str, Item]
     notices: list[n.Notice]
     context: Callable[[n.Notice, Item], dict[str, Any]]
-    thread_id: str | None = None
+    # A ticket's notices thread by mail and take replies: its id and number.
+    ticket: Ticket | None = None
     internal: bool = False
     report: Counter[str] = field(default_factory=Counter)
 
@@ -132,9 +136,13 @@ def _ticket_plan(tenant: str, settings: d.TenantSettings, ticket_id: str,
     owners = _queue_owners(tenant, settings) if needs_owners else ()
     ids = {ticket.requester_id, ticket.assignee_id, *ticket.watchers, *owners,
            event.get("actor"), (event.get("data") or {}).get("to")}
-    users = directory().get_users(tenant, sorted(i for i in ids if i and i != "system"))
+    users = directory().get_users(
+        tenant, sorted(i for i in ids if i and i != "system" and not i.startswith("email:")))
+    requester_id = ticket.requester_id
+    if requester_id is None and ticket.requester_email:
+        requester_id = _mail_requester(tenant, settings, ticket, users)
     parties = n.TicketParties(
-        requester_id=ticket.requester_id, assignee_id=ticket.assignee_id,
+        requester_id=requester_id, assignee_id=ticket.assignee_id,
         watchers=tuple(ticket.watchers), queue_owners=owners,
         is_staff=lambda u: users.get(u, {}).get("kind") == "staff")
     notices = n.ticket_notices(event, message.get("siblings", []), parties)
@@ -144,8 +152,25 @@ def _ticket_plan(tenant: str, settings: d.TenantSettings, ticket_id: str,
     def context(notice: n.Notice, user: Item) -> dict[str, Any]:
         return _ticket_context(settings, tenant, ticket, event, comment, notice, user, now)
 
-    return Plan(tenant, settings, event, users, notices, context,
-                thread_id=f"ticket-{ticket.id}", internal=internal)
+    return Plan(tenant, settings, event, users, notices, context, ticket=ticket,
+                internal=internal)
+
+
+def _mail_requester(tenant: str, settings: d.TenantSettings, ticket: Ticket,
+                    users: dict[str, Item]) -> str | None:
+    """A ticket opened by mail from an unverified address: its requester is that address,
+    told by e-mail only (no inbox, no one-click links: they answer by replying)."""
+    from chalicelib.services.directory import mail_addresses
+
+    address = str(ticket.requester_email)
+    entry = mail_addresses().who_is(tenant, address)
+    if entry is not None and entry.get("undeliverable"):
+        return None
+    pseudo = f"email:{address}"
+    users[pseudo] = {"id": pseudo, "email": address, "name": ticket.requester_name or "",
+                     "kind": "contact", "language": settings.default_language,
+                     "active": True, "mail_only": True}
+    return pseudo
 
 
 def _comment(tenant: str, ticket_id: str, event: dict[str, Any]) -> Item | None:
@@ -185,9 +210,11 @@ def _ticket_context(settings: d.TenantSettings, tenant: str, ticket: Ticket,
         context["comment"] = {"body": comment.get("body", ""),
                               "author_name": comment.get("author_name") or "",
                               "internal": bool(comment.get("internal"))}
-    if notice.links == "approval" and ticket.status == "resolved" and ticket.resolved_at:
+    if user.get("mail_only"):
+        pass  # no portal account to answer with: a reply by mail does it
+    elif notice.links == "approval" and ticket.status == "resolved" and ticket.resolved_at:
         context |= _approval_links(settings, tenant, ticket, user["id"], now)
-    if notice.links == "rating" and ticket.status == "closed" and ticket.closed_at:
+    elif notice.links == "rating" and ticket.status == "closed" and ticket.closed_at:
         token = answer_links.issue(tenant, ticket.id, ticket.number, user["id"], "rate",
                                    ticket.closed_at, now + timedelta(days=RATING_DAYS))
         context["rating_good_link"] = answer_links.link(token, "rate", rating="good")
@@ -272,10 +299,12 @@ def _notify(plan: Plan, notice: n.Notice, now: datetime) -> None:
     context = {"recipient_name": user.get("name", ""), "tenant_name": plan.settings.name,
                "actor_name": plan.event.get("actor_name"),
                "preferences_link": _portal("/#/preferences"), **plan.context(notice, user)}
+    if plan.ticket is not None:
+        context["reply_marker"] = marker_line(language)
     message = render(notice.kind, language, context)
     channels = plan.settings.notification_channels
     base = f"{plan.event['id']}:{notice.user_id}"
-    if channels.in_app:
+    if channels.in_app and not user.get("mail_only"):
         _in_app(plan, notice, message, context["link"])
     if channels.email and user.get("email") and not user.get("email_undeliverable"):
         if notice.kind in user.get("muted_email", []):
@@ -301,10 +330,27 @@ def _once(plan: Plan, delivery_id: str, now: datetime, channel: str,
 
 
 def _email(plan: Plan, user: Item, message: Any) -> str:
+    """Sends, then records both the Message-ID we gave the mail and the one SES gave it
+    as this ticket's, so a reply quoting either finds the ticket (services/inbound_mail)."""
     from chalicelib.notify.senders import build_email, send_email
 
-    return send_email(build_email(user["email"], plan.settings.name or "Helpdesk",
-                                  message.subject, message.text, message.html, plan.thread_id))
+    ticket = plan.ticket
+    if ticket is None:
+        return send_email(build_email(user["email"], plan.settings.name or "Helpdesk",
+                                      message.subject, message.text, message.html))
+    config = get_config()
+    domain = config.mail_domain
+    email = build_email(
+        user["email"], plan.settings.name or "Helpdesk", message.subject, message.text,
+        message.html, thread_root=addresses.thread_root(ticket.id, domain),
+        reply_to=addresses.reply_address(config.secret, plan.tenant, ticket.number, domain))
+    ses_id = send_email(email)
+    uow = UnitOfWork()
+    mail_addresses().record_sent(
+        uow, plan.tenant, [addresses.message_key(str(email["Message-ID"])),
+                           addresses.ses_key(ses_id)], ticket.id, plan.event["at"])
+    uow.commit()
+    return ses_id
 
 
 def _sms(user: Item, message: Any) -> str:

@@ -11,23 +11,30 @@ from chalicelib.store.clients import client
 
 
 def build_email(to: str, display_name: str, subject: str, text: str, html: str,
-                thread_id: str | None = None) -> EmailMessage:
+                thread_root: str | None = None, reply_to: str | None = None) -> EmailMessage:
     """A multipart/alternative message marked as automatic, so that auto-responders and
-    our own inbound mail handling leave it alone."""
+    our own inbound mail handling leave it alone.
+
+    ``thread_root`` (``ticket-<id>@<domain>``, see ``mail/addresses.py``) threads every
+    mail about one ticket; ``reply_to`` is the ticket's own reply address."""
     sender = get_config().mail_from
     domain = sender.rsplit("@", 1)[-1]
     message = EmailMessage()
     message["From"] = Address(display_name=display_name or "Helpdesk", addr_spec=sender)
     message["To"] = to
+    if reply_to:
+        message["Reply-To"] = Address(display_name=display_name or "Helpdesk",
+                                      addr_spec=reply_to)
     message["Subject"] = subject
-    message["Message-ID"] = make_msgid(domain=domain)
+    own_id = make_msgid(domain=domain)
+    message["Message-ID"] = own_id
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"
-    if thread_id:
-        # Every mail about one ticket refers to the same root, so mail clients thread them.
-        root = f"<{thread_id}@{domain}>"
-        message["In-Reply-To"] = root
-        message["References"] = root
+    if thread_root:
+        # SES replaces our Message-ID with its own: References also carries ours, so a
+        # reply quotes one id or the other, and both are recorded (jobs/notifications.py).
+        message["In-Reply-To"] = f"<{thread_root}>"
+        message["References"] = f"<{thread_root}> {own_id}"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message

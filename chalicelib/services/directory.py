@@ -32,6 +32,7 @@ from chalicelib.services.context import Ctx
 from chalicelib.services.writes import check_version, commit_versioned, refuse_nulls
 from chalicelib.store.directory import DirectoryRepository
 from chalicelib.store.dynamo import Page, UnitOfWork
+from chalicelib.store.mail import MailRepository
 
 
 def repo() -> DirectoryRepository:
@@ -134,6 +135,12 @@ def put_settings(ctx: Ctx, body: d.SettingsBody) -> d.TenantSettings:
     )
     uow = UnitOfWork()
     repo().put_settings(uow, ctx.tenant, updated.model_dump(mode="json"), current.version)
+    # The tenant's own support addresses route its mail here, and only here.
+    before, after = set(current.email.addresses), set(updated.email.addresses)
+    for address in sorted(after - before):
+        mail_addresses().claim_route(uow, ctx.tenant, address)
+    for address in sorted(before - after):
+        mail_addresses().release_route(uow, ctx.tenant, address)
     _audit(uow, ctx, "settings_changed", "settings",
            _changes(current, updated, set(d.SettingsBody.model_fields)))
     commit_versioned(ctx, uow)
@@ -216,6 +223,11 @@ def _may_manage_users_of(ctx: Ctx, body: d.UserCreate) -> None:
     raise Forbidden("You may add portal users to your own organisation only.")
 
 
+def mail_addresses() -> MailRepository:
+    config = get_config()
+    return MailRepository(config.tickets_table, config.directory_table)
+
+
 def create_user(ctx: Ctx, body: d.UserCreate) -> d.User:
     _may_manage_users_of(ctx, body)
     roles = body.effective_roles()
@@ -233,6 +245,10 @@ def create_user(ctx: Ctx, body: d.UserCreate) -> d.User:
     uow = UnitOfWork()
     r = repo()
     r.put_user(uow, user.model_dump(mode="json"), expected=None)
+    # The address book inbound mail asks "who wrote this?" (it replaces an unverified
+    # contact made from earlier mail of the same address).
+    mail_addresses().put_address(uow, ctx.tenant, body.email, {
+        "user_id": user_id, "kind": body.kind, "organization_id": body.organization_id})
     if contact is not None:
         linked = contact.model_copy(update={"user_id": user_id})
         if body.contact_id:

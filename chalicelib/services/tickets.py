@@ -13,13 +13,13 @@ import json
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVar
 
 from chalicelib.config import get_config
 from chalicelib.domain import tickets as t
-from chalicelib.domain.directory import SlaTarget, TenantSettings
+from chalicelib.domain.directory import Priority, SlaTarget, TenantSettings
 from chalicelib.domain.errors import (
     BusinessRuleViolation,
     Conflict,
@@ -340,20 +340,20 @@ def next_version(ticket: t.Ticket, ctx: Ctx, **changes: Any) -> t.Ticket:
 
 
 @dataclass(frozen=True)
-class _Origin:
+class Origin:
     organization_id: str
     requester_id: str | None
     requester_name: str | None
     channel: t.Channel
 
 
-def _origin(ctx: Ctx, body: t.TicketCreate) -> _Origin:
+def _origin(ctx: Ctx, body: t.TicketCreate) -> Origin:
     """Whose ticket it is: a contact's own, for their organisation through the portal; or,
     from staff, the named organisation (and optionally one of its portal users)."""
     return _staff_origin(ctx, body) if ctx.principal.is_staff else _contact_origin(ctx, body)
 
 
-def _contact_origin(ctx: Ctx, body: t.TicketCreate) -> _Origin:
+def _contact_origin(ctx: Ctx, body: t.TicketCreate) -> Origin:
     p, errors = ctx.principal, ErrorList()
     if body.organization_id and body.organization_id != p.organization_id:
         errors.add(("body", "organization_id"),
@@ -365,10 +365,10 @@ def _contact_origin(ctx: Ctx, body: t.TicketCreate) -> _Origin:
     errors.raise_if_any()
     if p.organization_id is None:
         raise Forbidden("Your user belongs to no organisation.")
-    return _Origin(p.organization_id, p.user_id, p.record.get("name"), "portal")
+    return Origin(p.organization_id, p.user_id, p.record.get("name"), "portal")
 
 
-def _staff_origin(ctx: Ctx, body: t.TicketCreate) -> _Origin:
+def _staff_origin(ctx: Ctx, body: t.TicketCreate) -> Origin:
     errors = ErrorList()
     if not body.organization_id:
         errors.add(("body", "organization_id"), "staff name the customer's organisation")
@@ -387,7 +387,7 @@ def _staff_origin(ctx: Ctx, body: t.TicketCreate) -> _Origin:
             raise InvalidInput("The requester must be a portal user of the organisation.",
                                [FieldError(("body", "requester_id"), "no such contact user")])
         requester_name = user.get("name")
-    return _Origin(body.organization_id, body.requester_id, requester_name,
+    return Origin(body.organization_id, body.requester_id, requester_name,
                    body.channel or "staff")
 
 
@@ -432,25 +432,58 @@ def create_ticket(ctx: Ctx, body: t.TicketCreate) -> t.Ticket:
     ticket_type = _active_type(ctx, type_id, ("body", "ticket_type_id"))
     fields = t.validate_fields(ticket_type, body.fields)
     watchers = _check_watchers(ctx, origin.organization_id, body.watchers, ("body", "watchers"))
-    settings = get_settings(ctx)
-    priority = body.priority or ticket_type.default_priority
-    target = settings.sla_targets[priority]
     clean_subject = t.plain_text(subject)
     if not clean_subject:
         raise InvalidInput("The subject is empty once markup is removed.",
                            [FieldError(("body", "subject"), "no text left")])
-    ticket_id = ctx.new_id()
+    return open_ticket(ctx, NewTicket(
+        origin=origin, ticket_type=ticket_type, subject=clean_subject,
+        description=t.plain_text(description), priority=body.priority, fields=fields,
+        watchers=watchers, template_id=template.id if template else None))
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """A checked request for a new ticket, from the API or from mail."""
+
+    origin: Origin
+    ticket_type: t.TicketType
+    subject: str
+    description: str
+    priority: Priority | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+    watchers: list[str] = field(default_factory=list)
+    template_id: str | None = None
+    # Set by mail: the unverified sender, and the ticket this one is about.
+    requester_email: str | None = None
+    related_ticket_id: str | None = None
+    event_data: dict[str, Any] = field(default_factory=dict)
+    # Given when files were stored under the ticket's key before it exists.
+    ticket_id: str | None = None
+
+
+def open_ticket(ctx: Ctx, new: NewTicket,
+                extra: Callable[[UnitOfWork, t.Ticket], None] | None = None) -> t.Ticket:
+    """Numbers and writes a new ticket, its ``created`` event, timers and outbox record;
+    ``extra`` adds its own writes (a comment's attachments, a mail's id) to the same
+    transaction."""
+    settings = get_settings(ctx)
+    priority = new.priority or new.ticket_type.default_priority
+    target = settings.sla_targets[priority]
+    ticket_id = new.ticket_id or ctx.new_id()
+    origin = new.origin
 
     def build(uow: UnitOfWork, number: int) -> t.Ticket:
         r = repo()
         ticket = t.Ticket(
-            id=ticket_id, number=t.ticket_number(number), subject=clean_subject,
-            description=t.plain_text(description), status="new", priority=priority,
-            ticket_type_id=ticket_type.id, organization_id=origin.organization_id,
+            id=ticket_id, number=t.ticket_number(number), subject=new.subject,
+            description=new.description, status="new", priority=priority,
+            ticket_type_id=new.ticket_type.id, organization_id=origin.organization_id,
             requester_id=origin.requester_id, requester_name=origin.requester_name,
-            channel=origin.channel, billable=ticket_type.billable, created_at=ctx.stamp,
-            updated_at=ctx.stamp, created_by=ctx.principal.user_id, fields=fields,
-            watchers=watchers, template_id=template.id if template else None,
+            requester_email=new.requester_email, related_ticket_id=new.related_ticket_id,
+            channel=origin.channel, billable=new.ticket_type.billable, created_at=ctx.stamp,
+            updated_at=ctx.stamp, created_by=ctx.principal.user_id, fields=new.fields,
+            watchers=new.watchers, template_id=new.template_id,
             **_sla_dues(settings, ctx.now, target, ctx.now),
         )
         item = ticket.model_dump(mode="json")
@@ -459,8 +492,10 @@ def create_ticket(ctx: Ctx, body: t.TicketCreate) -> t.Ticket:
         _record(uow, ctx, ticket, [_event(ctx, "created", {
             "number": ticket.number, "subject": ticket.subject, "channel": ticket.channel,
             "ticket_type_id": ticket.ticket_type_id, "priority": ticket.priority,
-            "organization_id": ticket.organization_id})], {})
+            "organization_id": ticket.organization_id, **new.event_data})], {})
         r.index_subject(uow, ctx.tenant, item, t.search_terms(ticket.subject))
+        if extra:
+            extra(uow, ticket)
         return ticket
 
     return with_next_number(ctx, repo().table, TICKET_COUNTER, t.FIRST_NUMBER, build)
@@ -783,6 +818,49 @@ def add_comment(ctx: Ctx, ticket_id: str, body: t.CommentCreate) -> t.Comment:
     return _retry_on_race(attempt)
 
 
+def comment_from_mail(ctx: Ctx, ticket_id: str, text: str, email: t.CommentEmail,
+                      attachments: list[Item], reopen: bool,
+                      extra: Callable[[UnitOfWork], None], source_key: str) -> t.Comment:
+    """A public comment that came by mail from someone who takes part in the ticket
+    (``services/inbound_mail`` decided that). Its attachments, already in S3, and the
+    mail's guards (``extra``) join the comment's transaction. A closed ticket reopens
+    when ``reopen`` says so; otherwise a closed ticket refuses it."""
+
+    def attempt() -> t.Comment:
+        current = t.Ticket.model_validate(
+            require(repo().get_ticket(ctx.tenant, ticket_id, consistent=True), "ticket"))
+        access = Access(current, "staff" if ctx.principal.is_staff else "comment")
+        comment = {**_comment(ctx, current.id, text, False, None,
+                              [a["id"] for a in attachments], via="email"),
+                   "email": email.model_dump(mode="json"), "source_key": source_key}
+        if current.status == "closed":
+            if not reopen:
+                raise BusinessRuleViolation("The ticket is closed.")
+            updates = _status_updates(ctx, current, "open", None)
+            events = [_event(ctx, "status_changed", {"from": "closed", "to": "open",
+                                                     "reason": "reply_by_email"})]
+        else:
+            updates, events = _comment_effects(ctx, access, False)
+        updates["comment_count"] = current.comment_count + 1
+        events.insert(0, _event(ctx, "commented", {
+            "comment_id": comment["id"], "internal": False, "hours": None, "via": "email"}))
+        events += [_event(ctx, "attachment_added", {
+            "attachment_id": a["id"], "filename": a["filename"], "size": a["size"],
+            "content_type": a["content_type"]}) for a in attachments]
+        updated = next_version(current, ctx, **updates)
+
+        def writes(uow: UnitOfWork) -> None:
+            repo().add_comment(uow, ctx.tenant, current.id, comment)
+            for attachment in attachments:
+                repo().put_attachment(uow, ctx.tenant, attachment, expected_state=None)
+            extra(uow)
+
+        save(ctx, current, updated, events, extra=writes)
+        return t.Comment.model_validate(comment)
+
+    return _retry_on_race(attempt)
+
+
 def _check_attachments(ctx: Ctx, ticket_id: str, ids: list[str], staff: bool) -> None:
     if not ids:
         return
@@ -912,7 +990,7 @@ def reject(ctx: Ctx, ticket_id: str, body: t.RejectBody, claim: Claim | None = N
 # --- attachments ----------------------------------------------------------------------
 
 
-def _object_key(tenant: str, ticket_id: str, attachment_id: str, filename: str) -> str:
+def object_key(tenant: str, ticket_id: str, attachment_id: str, filename: str) -> str:
     return f"t/{tenant}/tickets/{ticket_id}/{attachment_id}/{t.key_filename(filename)}"
 
 
@@ -929,7 +1007,7 @@ def create_attachment(ctx: Ctx, ticket_id: str, body: t.AttachmentCreate) -> dic
     errors.raise_if_any()
     attachment_id = ctx.new_id()
     filename = t.safe_filename(body.filename)
-    key = _object_key(ctx.tenant, ticket_id, attachment_id, filename)
+    key = object_key(ctx.tenant, ticket_id, attachment_id, filename)
     attachment = {**t.Attachment(
         id=attachment_id, ticket_id=ticket_id, filename=filename,
         content_type=body.content_type, size=body.size, internal=body.internal,
@@ -965,3 +1043,15 @@ def download_attachment(ctx: Ctx, ticket_id: str, attachment_id: str) -> dict[st
         with contextlib.suppress(Conflict):  # a concurrent download marked it first
             uow.commit()
     return files.download_link(item["key"], item["filename"], item["content_type"], ctx.now)
+
+
+def comment_source(ctx: Ctx, ticket_id: str, comment_id: str) -> dict[str, Any]:
+    """Staff: the whole original mail a comment came from, as received."""
+    access = access_ticket(ctx, ticket_id)
+    if not access.staff:
+        raise Forbidden("Only staff read the original mail.")
+    item = repo().get_comment(ctx.tenant, ticket_id, comment_id)
+    if item is None or not item.get("source_key"):
+        raise NotFound("No such comment from mail.")
+    return files.download_link(item["source_key"], f"{access.ticket.number}-{comment_id}.eml",
+                               "message/rfc822", ctx.now)

@@ -212,6 +212,10 @@ class TicketsRepository:
                          {":pk": pk, ":p": f"{kind}#"}, limit=limit, start_key=start)
         return Page([strip_keys(i) for i in page.items], page.last_key)
 
+    def get_comment(self, tenant: str, ticket_id: str, comment_id: str) -> Item | None:
+        item = get_item(self.table, ticket_pk(tenant, ticket_id), f"COMMENT#{comment_id}")
+        return strip_keys(item) if item else None
+
     def get_attachment(self, tenant: str, ticket_id: str, attachment_id: str) -> Item | None:
         item = get_item(self.table, ticket_pk(tenant, ticket_id), f"ATT#{attachment_id}")
         return strip_keys(item) if item else None

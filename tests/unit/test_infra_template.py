@@ -26,6 +26,8 @@ NAMED_BY_CONFIG = {
     "IDEMPOTENCY_TABLE": "IdempotencyTable",
     "NOTIFICATIONS_QUEUE": "NotificationsQueue",
     "NOTIFICATIONS_DLQ": "NotificationsDLQ",
+    "INBOUND_MAIL_QUEUE": "InboundMailQueue",
+    "INBOUND_MAIL_DLQ": "InboundMailDLQ",
     "ATTACHMENTS_BUCKET": "AttachmentsBucket",
     "INBOUND_MAIL_BUCKET": "InboundMailBucket",
     "PORTAL_BUCKET": "PortalBucket",
@@ -135,17 +137,39 @@ def test_idempotency_table_has_only_a_partition_key() -> None:
     assert "GlobalSecondaryIndexes" not in props("IdempotencyTable")
 
 
-def test_notifications_go_to_the_dlq_after_five_receives() -> None:
-    redrive = props("NotificationsQueue")["RedrivePolicy"]
+@pytest.mark.parametrize("queue", ["NotificationsQueue", "InboundMailQueue"])
+def test_queues_go_to_their_dlq_after_five_receives(queue: str) -> None:
+    redrive = props(queue)["RedrivePolicy"]
     assert redrive["maxReceiveCount"] == 5
-    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["NotificationsDLQ", "Arn"]}
-    assert props("NotificationsDLQ")["MessageRetentionPeriod"] == 14 * 24 * 3600
+    dlq = queue.replace("Queue", "DLQ")
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": [dlq, "Arn"]}
+    assert props(dlq)["MessageRetentionPeriod"] == 14 * 24 * 3600
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
-def test_visibility_timeout_is_six_lambda_timeouts(stage: str) -> None:
+@pytest.mark.parametrize("queue", ["NotificationsQueue", "InboundMailQueue"])
+def test_visibility_timeout_is_six_lambda_timeouts(stage: str, queue: str) -> None:
     timeout = CONFIG["stages"][stage]["lambda_timeout"]
-    assert props("NotificationsQueue")["VisibilityTimeout"] >= 6 * timeout
+    assert props(queue)["VisibilityTimeout"] >= 6 * timeout
+
+
+def test_stored_mail_is_announced_on_the_inbound_queue_and_only_s3_may_send() -> None:
+    (target,) = props("InboundMailBucket")["NotificationConfiguration"]["QueueConfigurations"]
+    assert target["Queue"] == {"Fn::GetAtt": ["InboundMailQueue", "Arn"]}
+    assert target["Event"] == "s3:ObjectCreated:*"
+    assert target["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "inbound/"}]
+    assert RESOURCES["InboundMailBucket"]["DependsOn"] == "InboundMailQueuePolicy"
+    (allow,) = props("InboundMailQueuePolicy")["PolicyDocument"]["Statement"]
+    assert allow["Principal"] == {"Service": "s3.amazonaws.com"}
+    assert allow["Action"] == "sqs:SendMessage"
+    assert allow["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+
+
+@pytest.mark.parametrize("function", ["Notifications", "InboundMail"])
+def test_consumers_report_partial_batch_failures(function: str) -> None:
+    events = RESOURCES[function]["Properties"]["Events"]
+    assert events[f"{function}SqsEventSource"]["Properties"]["FunctionResponseTypes"] == [
+        "ReportBatchItemFailures"]
 
 
 def test_buckets_are_private_encrypted_and_owner_enforced() -> None:

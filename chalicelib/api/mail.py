@@ -1,0 +1,43 @@
+"""The e-mail channel's staff view: mail held back from tickets (the quarantine)."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+from pydantic import BaseModel
+
+from chalicelib.api.routing import Call, ListQuery, route
+from chalicelib.api.schemas import ItemsPage
+from chalicelib.config import get_config
+from chalicelib.domain.permissions import Permission as P
+from chalicelib.store.cursor import decode_cursor, encode_cursor
+
+bp = Blueprint(__name__)
+
+
+class QuarantinedMail(BaseModel):
+    id: str
+    received_at: str
+    sender: str
+    sender_name: str = ""
+    subject: str = ""
+    reason: str
+    verdicts_failed: list[str] = []
+    ticket_id: str | None = None
+    ticket_number: str | None = None
+    message_id: str | None = None
+    preview: str = ""
+    size: int = 0
+
+
+@route(bp, "GET", "/mail/quarantine", guard=P.TICKETS_ASSIGN, tag="mail", query=ListQuery,
+       response=ItemsPage[QuarantinedMail],
+       summary="Mail held back, newest first: failed SES verdicts, or a stranger naming a "
+               "ticket (where the tenant quarantines those)")
+def list_quarantine(call: Call) -> dict[str, object]:
+    from chalicelib.services.directory import mail_addresses
+
+    secret, scope = get_config().secret, f"{call.c.tenant}|{call.c.principal.user_id}|mailq"
+    items, last = mail_addresses().list_quarantine(
+        call.c.tenant, call.query.limit, decode_cursor(secret, scope, call.query.cursor))
+    return {"items": [QuarantinedMail.model_validate(i).model_dump(mode="json") for i in items],
+            "next_cursor": encode_cursor(secret, scope, last)}

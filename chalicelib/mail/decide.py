@@ -1,0 +1,103 @@
+"""What becomes of an inbound mail: the pure rule, table-tested in tests/unit.
+
+The service (``services/inbound_mail.py``) gathers the facts (the parsed mail, the ticket
+it names and how it was found, who the sender is) and asks ``decide``; it then does
+what the decision says. In order:
+
+1. a bounce marks the address undeliverable, and posts nothing;
+2. automatic mail (out-of-office, bulk, delivery reports) posts nothing;
+3. failed SES verdicts (spam, virus, SPF, DKIM, DMARC) quarantine it;
+4. a message over the size limit is refused (with a notice to a known sender);
+5. a forward from a known sender opens a new ticket with the forwarded mail attached;
+6. mail naming a ticket: a participant comments (on a closed ticket: reopens it inside
+   the reopen window, else opens a linked follow-up); anyone else cannot post there:
+   their mail opens a new linked ticket, or is quarantined, as the tenant sets;
+7. other mail opens a ticket for a known contact; an unknown sender gets a ticket as an
+   unverified contact, or is dropped, as the tenant sets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from chalicelib.domain.directory import EmailChannelSettings
+
+Action = Literal[
+    "bounce", "ignore", "quarantine", "refuse", "comment", "reopen", "new_ticket", "drop",
+]
+FoundBy = Literal["reply_address", "message_id", "subject"]
+Sender = Literal["contact", "staff", "unverified", "unknown"]
+
+
+@dataclass(frozen=True)
+class Facts:
+    is_bounce: bool
+    automatic: str | None
+    failed_verdicts: tuple[str, ...]
+    too_large: bool
+    forwarded: bool
+    sender: Sender
+    # The ticket the mail names, if any.
+    ticket_id: str | None = None
+    found_by: FoundBy | None = None
+    ticket_closed_at: datetime | None = None
+    participant: bool = False
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    reason: str
+    # new_ticket: the ticket the new one is about (a follow-up, a stranger's, a forward).
+    related_ticket_id: str | None = None
+    # new_ticket: the requester is an unverified contact made from the sender.
+    unverified: bool = False
+
+
+def decide(f: Facts, settings: EmailChannelSettings, now: datetime) -> Decision:
+    if f.is_bounce:
+        return Decision("bounce", "delivery failure report")
+    if f.automatic:
+        return Decision("ignore", f"automatic mail ({f.automatic})")
+    if f.failed_verdicts:
+        return Decision("quarantine", "failed " + ", ".join(f.failed_verdicts))
+    if f.too_large:
+        return Decision("refuse", "message too large")
+    if f.forwarded and f.sender in ("contact", "unverified") and (
+            f.ticket_id is None or f.participant):
+        return Decision("new_ticket", "forwarded conversation",
+                        related_ticket_id=f.ticket_id, unverified=f.sender == "unverified")
+    if f.ticket_id is not None:
+        return _about_ticket(f, settings, now)
+    return _new(f, settings, "new mail")
+
+
+def _about_ticket(f: Facts, settings: EmailChannelSettings, now: datetime) -> Decision:
+    assert f.ticket_id is not None
+    if not f.participant:
+        # Zammad appends strangers' mail to others' tickets (its issues 5064, 2444): never.
+        if settings.strangers == "quarantine":
+            return Decision("quarantine", f"sender does not take part in the ticket "
+                                          f"(found by {f.found_by})")
+        return _new(f, settings, "sender does not take part in the ticket",
+                    related=f.ticket_id)
+    if f.ticket_closed_at is None:
+        return Decision("comment", f"reply (found by {f.found_by})")
+    if now - f.ticket_closed_at <= timedelta(days=settings.reopen_days):
+        return Decision("reopen", "reply to a closed ticket inside the reopen window")
+    return _new(f, settings, "reply to a ticket closed before the reopen window",
+                related=f.ticket_id)
+
+
+def _new(f: Facts, settings: EmailChannelSettings, reason: str,
+         related: str | None = None) -> Decision:
+    if f.sender == "contact":
+        return Decision("new_ticket", reason, related_ticket_id=related)
+    if f.sender == "staff":
+        # Staff open tickets in the app, for a customer; mail from them names no requester.
+        return Decision("drop", f"{reason}: staff mail opens no ticket")
+    if settings.unknown_senders == "reject":
+        return Decision("drop", f"{reason}: unknown sender, and the tenant rejects those")
+    return Decision("new_ticket", reason, related_ticket_id=related, unverified=True)
