@@ -138,6 +138,10 @@ class LocalStack:
         if logins:
             lines.append(f"  demo logins (password {password}):")
             lines += [f"    {x.email:<22} {x.role:<8} tenant {x.tenant}" for x in logins]
+        domain = os.environ.get("MAIL_FROM", "noreply@helpdesk.localhost").rsplit("@", 1)[-1]
+        lines.append(f"  support mail: POST {self.http.origin}/_local/inbound-email"
+                     f"?recipient=<tenant>@{domain} (a raw message); sent mail: GET "
+                     f"{self.http.origin}/_local/outbox")
         lines.append("Ctrl-C stops it and saves the state.")
         print("\n".join(lines), flush=True)
 

@@ -174,3 +174,41 @@ export function filePicker({ id, internal = () => false }) {
     },
   };
 }
+
+// --- downloads -----------------------------------------------------------------------
+//
+// A browser cannot follow the API's 302 with a bearer token, so the portal asks for
+// the address as JSON (GET .../attachments/{aid}/link, through the API client: the
+// token goes to the API only) and then opens the presigned S3 address, which carries
+// no token. S3 answers with Content-Disposition: attachment, so the page stays.
+
+/** The short-lived download address of one attachment: {url, expires_at}. */
+export function attachmentLink(ticketId, attachmentId) {
+  return api.get(`/tickets/${encodeURIComponent(ticketId)}/attachments/${encodeURIComponent(attachmentId)}/link`);
+}
+
+/** Opens a download address; anything but http(s) is refused. */
+export function openDownload(url) {
+  let target;
+  try {
+    target = new URL(String(url));
+  } catch {
+    throw new UploadError(0, "bad download address");
+  }
+  if (target.protocol !== "https:" && target.protocol !== "http:") {
+    throw new UploadError(0, "bad download address");
+  }
+  const link = h("a", { href: target.href, download: "", rel: "noopener noreferrer", hidden: true });
+  document.body.append(link);
+  try {
+    link.click();
+  } finally {
+    link.remove();
+  }
+}
+
+/** Asks for the download address of one attachment and opens it. */
+export async function downloadAttachment(ticketId, attachmentId) {
+  const { url } = await attachmentLink(ticketId, attachmentId);
+  openDownload(url);
+}

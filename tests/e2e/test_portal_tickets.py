@@ -15,10 +15,11 @@ import re
 import struct
 import uuid
 import zlib
+from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import Dialog, Locator, Page, expect
 
 from tests.e2e import test_portal_browser as browser_tests
 from tests.e2e.stack import Stack
@@ -82,6 +83,27 @@ def open_ticket(portal: Portal, ticket: dict[str, Any]) -> Page:
     page.goto(f"{portal.stack.url}/#/tickets/{ticket['id']}")
     expect(page.locator("#ticket-title")).to_have_text(ticket["subject"])
     return page
+
+
+def download_bytes(page: Page, control: Locator, *, keyboard: bool = False) -> tuple[str, bytes]:
+    """Activates a file's download control (a click, or Enter on it) and answers the
+    downloaded file's name and bytes. The address comes from the API as JSON, asked for
+    with the token in the header; the download itself goes to S3, with no token."""
+    with page.expect_response(lambda r: r.url.endswith("/link")) as link, \
+            page.expect_download() as got:
+        if keyboard:
+            control.focus()
+            page.keyboard.press("Enter")
+        else:
+            control.click()
+    headers = {k.lower(): v for k, v in link.value.request.headers.items()}
+    token = headers.get("authorization", "").removeprefix("Bearer ")
+    assert token and token != headers.get("authorization"), headers
+    assert "?" not in link.value.url, link.value.url  # the token is not in the address
+    download = got.value
+    assert download.url == link.value.json()["url"], download.url
+    assert token not in download.url, download.url
+    return download.suggested_filename, Path(download.path()).read_bytes()
 
 
 def no_horizontal_scroll(page: Page, width: int) -> None:
@@ -159,6 +181,13 @@ def test_a_customer_creates_a_ticket_comments_and_approves_the_solution(
     files = call(stack, "GET", f"/tickets/{tid}/attachments", token=tokens[CUSTOMER])["items"]
     assert [(f["filename"], f["content_type"], f["size"]) for f in files] == [
         ("skarmdump.png", "image/png", len(png()))]
+    # The file downloads from the ticket page: the same bytes as were uploaded.
+    attachment = page.locator("[data-files]").get_by_role("button", name="Ladda ner skarmdump.png")
+    expect(attachment).to_be_visible()
+    assert download_bytes(page, attachment) == ("skarmdump.png", png())
+    expect(page.locator(f'[data-files] [data-download="{files[0]["id"]}"]')).to_have_attribute(
+        "data-state", "idle")
+    expect(page.locator("#ticket-title")).to_have_text(subject)  # the page stayed
 
     page.fill("#comment-body", "Det gäller alla projekt, inte bara ett.")
     page.click("#comment-submit")
@@ -194,6 +223,15 @@ def test_a_customer_creates_a_ticket_comments_and_approves_the_solution(
     page.goto(f"{stack.url}/#/my-tickets?show=closed")
     expect(page.locator("#tickets-tab-closed")).to_have_attribute("aria-current", "page")
     expect(page.locator(f'[data-ticket-id="{tid}"]')).to_contain_text("Stängd")
+
+    # Support gets the same file, here from the keyboard.
+    page.click("#sign-out")
+    portal.sign_in(AGENT)
+    page.goto(f"{stack.url}/#/tickets/{tid}")
+    expect(page.locator("#ticket-title")).to_have_text(subject)
+    attachment = page.locator("[data-files]").get_by_role("button", name="Ladda ner skarmdump.png")
+    assert download_bytes(page, attachment, keyboard=True) == ("skarmdump.png", png())
+    expect(attachment).to_be_focused()
 
 
 def test_not_ok_reopens_the_ticket_with_the_reason(portal: Portal, tokens: dict[str, str]) -> None:
@@ -478,6 +516,39 @@ def test_an_e_mail_link_to_a_ticket_opens_it_after_the_sign_in(
     page.click("#login-submit")
     expect(page.locator("#ticket-title")).to_have_text(ticket["subject"])
     expect(page).to_have_url(re.compile(f"#/tickets/{ticket['id']}$"))
+
+
+def test_a_file_not_yet_uploaded_says_so_at_the_file(
+        portal: Portal, tokens: dict[str, str]) -> None:
+    stack = portal.stack
+    ticket = new_ticket(stack, tokens, f"Halv uppladdning {word()}")
+    # Announced, but the browser never sent it to S3.
+    status, _, announced = stack.request(
+        "POST", f"/tickets/{ticket['id']}/attachments",
+        {"filename": "årsrapport.pdf", "content_type": "application/pdf", "size": 1234},
+        token=tokens[CUSTOMER], headers={"Idempotency-Key": uuid.uuid4().hex})
+    assert status == 201, announced
+    portal.expect_http_error(409, f"/tickets/{ticket['id']}/attachments/{announced['id']}/link")
+    portal.sign_in(CUSTOMER)
+    page = open_ticket(portal, ticket)
+    control = page.locator(f'[data-files] [data-download="{announced["id"]}"]')
+    button = control.get_by_role("button", name="Ladda ner årsrapport.pdf")
+    expect(button).to_have_text(re.compile(r"årsrapport\.pdf$"))
+    button.focus()
+    page.keyboard.press("Enter")
+    expect(control).to_have_attribute("data-state", "error")
+    message = control.locator(".download__message")
+    expect(message).to_have_text("Filen är inte färdiguppladdad än. Försök igen om en stund.")
+    expect(button).to_have_accessible_description(re.compile("Filen är inte färdiguppladdad"))
+    expect(button).to_be_focused()
+    page.select_option("#language-select", "fi")
+    expect(message).to_have_text(
+        "Tiedoston lähetys ei ole vielä valmis. Yritä hetken kuluttua uudelleen.")
+    expect(page.locator("[data-files]").get_by_role("button", name="Lataa årsrapport.pdf")
+           ).to_be_visible()
+    page.select_option("#language-select", "en")
+    expect(page.locator("[data-files]").get_by_role(
+        "button", name="Download årsrapport.pdf")).to_be_visible()
 
 
 def test_an_unknown_ticket_says_so(portal: Portal) -> None:

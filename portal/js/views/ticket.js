@@ -12,13 +12,13 @@
 import { api, ApiError } from "../api.js";
 import { $, fromTemplate, h } from "../dom.js";
 import { FormError, errorKey, onSubmit } from "../forms.js";
-import { bindText, formatDate, formatNumber, localized, onLanguageChange, t } from "../i18n.js";
+import { bindText, formatDate, formatNumber, localized, onLanguageChange, t, translate } from "../i18n.js";
 import { currentUser } from "../session.js";
 import {
   allPages, byId, can, idempotencyKey, isStaff, organizations, refreshTimes, slaBadge,
   staffUsers, statusPill, tenantSettings, ticketPath, ticketTypes, timeEl, typeName,
 } from "../tickets.js";
-import { filePicker } from "../upload.js";
+import { downloadAttachment, filePicker } from "../upload.js";
 
 // Statuses staff set by hand (resolving needs a resolution, so it has its own form).
 const SETTABLE = ["open", "waiting_on_customer", "waiting_on_third_party", "closed"];
@@ -68,7 +68,7 @@ function eventText(event, lists, user) {
   }
 }
 
-function commentItem(comment, files) {
+function commentItem(comment, files, download) {
   const internal = Boolean(comment.internal);
   const author = comment.author_name || t(comment.author_kind === "system" ? "events.system" : "events.someone");
   const head = h("p", { class: "entry__head" },
@@ -82,9 +82,57 @@ function commentItem(comment, files) {
   const attached = (comment.attachment_ids ?? []).map((id) => files.get(id)).filter(Boolean);
   if (attached.length) {
     item.append(h("p", { class: "entry__files" }, bindText(h("span"), "ticket.attached"), " ",
-      attached.map((file, i) => [i ? ", " : "", h("span", { class: "file-name", text: file.filename })])));
+      attached.map((file, i) => [i ? ", " : "", download(file, "thread")])));
   }
   return item;
+}
+
+/**
+ * A file's download control: a button named "Download <file>" (the name shown is
+ * the file's, as text) and a message beside it for the busy state and errors.
+ * `fetchFile()` asks the API for the address and opens it.
+ */
+function downloadControl(file, idPrefix, fetchFile) {
+  const messageId = `${idPrefix}-message`;
+  const button = h("button", { type: "button", class: "download__button", "aria-describedby": messageId,
+    dataset: { i18nAttr: "aria-label:ticket.download.label", i18nArgs: JSON.stringify({ filename: file.filename }) } },
+  h("span", { class: "download__icon", "aria-hidden": "true", text: "\u2193" }),
+  h("span", { class: "file-name", text: file.filename }));
+  translate(button);
+  const message = h("span", { class: "download__message", id: messageId, "aria-live": "polite" });
+  const element = h("span", { class: "download", dataset: { download: file.id, state: "idle" } }, button, " ", message);
+
+  function show(state, key) {
+    element.dataset.state = state;
+    const busy = state === "busy";
+    button.classList.toggle("is-busy", busy);
+    // aria-disabled rather than disabled: the button keeps its focus while it works.
+    if (busy) {
+      button.setAttribute("aria-disabled", "true");
+      element.setAttribute("aria-busy", "true");
+    } else {
+      button.removeAttribute("aria-disabled");
+      element.removeAttribute("aria-busy");
+    }
+    if (key) bindText(message, key);
+    else {
+      delete message.dataset.i18n;
+      message.textContent = "";
+    }
+  }
+
+  button.addEventListener("click", async () => {
+    if (element.dataset.state === "busy") return;
+    show("busy", "ticket.download.busy");
+    try {
+      await fetchFile();
+      show("idle");
+    } catch (error) {
+      const notReady = error instanceof ApiError && error.status === 409;
+      show("error", notReady ? "ticket.download.not_ready" : "ticket.download.failed");
+    }
+  });
+  return element;
 }
 
 function eventItem(event, lists, user) {
@@ -129,6 +177,17 @@ export default function ticketView(container, app, path, params, args) {
   bindText(back, staff ? "tickets.back_to_queue" : "tickets.back_to_mine");
   if (app.state.notice) bindText(notice, app.state.notice);
   app.state.notice = null;
+
+  // One download control per file and place, kept over re-renders (and language
+  // changes) so a download under way or its error stays where it is.
+  const downloads = new Map();
+  function download(file, place) {
+    const key = `${place}:${file.id}`;
+    if (!downloads.has(key)) {
+      downloads.set(key, downloadControl(file, `download-${place}-${file.id}`, () => downloadAttachment(id, file.id)));
+    }
+    return downloads.get(key);
+  }
 
   const state = {
     ticket: null, comments: [], events: [], files: [], lists: null, settings: null,
@@ -229,7 +288,7 @@ export default function ticketView(container, app, path, params, args) {
     const byFile = byId(files);
     const entries = [
       ...events.filter((e) => !SILENT_EVENTS.has(e.type)).map((e) => ({ at: e.at, order: 0, node: () => eventItem(e, lists, user) })),
-      ...comments.map((c) => ({ at: c.created_at, order: 1, node: () => commentItem(c, byFile) })),
+      ...comments.map((c) => ({ at: c.created_at, order: 1, node: () => commentItem(c, byFile, download) })),
     ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.order - b.order));
     $("#ticket-thread", body).replaceChildren(...entries.map((e) => e.node()));
   }
@@ -242,7 +301,7 @@ export default function ticketView(container, app, path, params, args) {
       return;
     }
     list.replaceChildren(...files.map((file) => h("li", { class: `file${file.internal ? " file--internal" : ""}`, dataset: { fileId: file.id } },
-      h("span", { class: "file-name", text: file.filename }), " ",
+      download(file, "files"), " ",
       h("span", { class: "muted" }, `${file.uploaded_by_name ?? ""}`.trim() ? `${file.uploaded_by_name} · ` : "", timeEl(file.created_at)),
       file.internal ? [" ", bindText(h("span", { class: "pill pill--internal pill--small" }), "ticket.internal_marker")] : null)));
   }
