@@ -9,6 +9,8 @@ from urllib.parse import quote
 
 import pytest
 
+# The browser tests' fixtures (playwright, browser, portal), for every module that uses them.
+from tests.e2e.browser import browser, playwright, portal  # noqa: F401
 from tests.e2e.stack import Stack
 
 

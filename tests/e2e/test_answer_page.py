@@ -17,16 +17,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Request, Route, expect
 
-from tests.e2e import test_portal_browser as browser_tests
+from tests.e2e.browser import Portal, problem
 from tests.e2e.stack import PASSWORD, Stack
 
 pytestmark = pytest.mark.e2e
 
-Portal = browser_tests.Portal
-# The same fixtures, registered in this module too.
-playwright = browser_tests.playwright
-browser = browser_tests.browser
-portal = browser_tests.portal
 
 CUSTOMER = "customer@demo.test"
 AGENT = "agent@demo.test"
@@ -303,9 +298,9 @@ def test_answers_the_api_refuses_are_explained(portal: Portal) -> None:
     page = portal.page
     answers: list[dict[str, Any]] = []
     replies = [
-        browser_tests.problem(500, "Internal error"),
-        browser_tests.problem(403, "This link was sent to someone else."),
-        browser_tests.problem(400, "Choose good or bad.", [
+        problem(500, "Internal error"),
+        problem(403, "This link was sent to someone else."),
+        problem(400, "Choose good or bad.", [
             {"loc": ["body", "rating"], "msg": "required for rate"}]),
     ]
 

@@ -21,16 +21,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Dialog, Locator, Page, expect
 
-from tests.e2e import test_portal_browser as browser_tests
-from tests.e2e.stack import Stack
+from tests.e2e.browser import Portal
+from tests.e2e.stack import PASSWORD, Stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("inboxes_read_afterwards")]
 
-Portal = browser_tests.Portal
-# The same fixtures, registered in this module too.
-playwright = browser_tests.playwright
-browser = browser_tests.browser
-portal = browser_tests.portal
 
 CUSTOMER = "customer@demo.test"
 AGENT = "agent@demo.test"
@@ -512,7 +507,7 @@ def test_an_e_mail_link_to_a_ticket_opens_it_after_the_sign_in(
     page.goto(f"{portal.stack.url}/#/tickets/{ticket['id']}")
     expect(page).to_have_url(re.compile("#/login$"))
     page.fill("#login-email", CUSTOMER)
-    page.fill("#login-password", browser_tests.PASSWORD)
+    page.fill("#login-password", PASSWORD)
     page.click("#login-submit")
     expect(page.locator("#ticket-title")).to_have_text(ticket["subject"])
     expect(page).to_have_url(re.compile(f"#/tickets/{ticket['id']}$"))
