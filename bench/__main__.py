@@ -17,8 +17,13 @@
    must equal what is due.
 6. The notifications consumer (bench/lifecycle.py): messages and deliveries per second of
    ``handle_batch`` on moto in process, and its DynamoDB calls per message.
+7. Inbound mail (bench/mail.py): the DynamoDB and S3 calls of each kind of inbound message
+   (reply, new ticket, duplicate, quarantine...) with 1,000 and with 100,000 tickets in
+   the tenant, which must be the same at both sizes; and replies threaded per second by
+   the inbound consumer's ``handle_batch`` on moto in process, against parsing alone.
 
 ``python -m bench lifecycle``: parts 5 and 6 alone, rewriting only their sections.
+``python -m bench mail``: part 7 alone, rewriting only its sections.
 """
 
 from __future__ import annotations
@@ -433,8 +438,11 @@ def lifecycle_only() -> int:
     path = ROOT / "docs" / "performance.md"
     text = path.read_text() if path.exists() else "# Performance\n"
     head = text.split("\n" + LIFECYCLE_HEADING + "\n")[0].rstrip("\n")
+    # The mail sections come after these; they stay as they were.
+    tail = text.partition("\n" + MAIL_HEADING + "\n")
+    kept = [tail[1].strip("\n") + "\n" + tail[2].rstrip("\n")] if tail[1] else []
     lines = [head, *_lifecycle_section(lifecycle, alone=time.perf_counter() - started)]
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text("\n".join([*lines, "", *kept]).rstrip("\n") + "\n")
     print("\n".join(lines[1:]))
     problems = _lifecycle_problems(lifecycle)
     if problems:
@@ -443,8 +451,180 @@ def lifecycle_only() -> int:
     return 0
 
 
+MAIL_HEADING = "## DynamoDB and S3 calls per inbound mail"
+
+
+def _mail_section(mail: dict[str, Any], alone: float | None = None) -> list[str]:
+    """``alone``: the seconds of a ``python -m bench mail`` run, which rewrites only these
+    sections."""
+    from bench.mail import BATCH, PARSE_RUNS, SIZES
+
+    small, large = SIZES
+    lines = ["", MAIL_HEADING, ""]
+    if alone is not None:
+        lines += [f"This section and the next: measured by `.venv/bin/python -m bench mail` on"
+                  f" {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, one run of {alone:.0f} s of this"
+                  " part alone; the sections above are from the runs named there.", ""]
+    lines += [
+        "One message of each kind through `services.inbound_mail.receive_object(bucket, key)`"
+        " (what the inbound consumer, `jobs.inbound.handle_batch`, calls for each object S3"
+        " announces) on moto's in-process mock, with"
+        f" {mail['tickets'][small]:,} and then {mail['tickets'][large]:,} tickets in the"
+        " `demo` tenant (`bench/mail.py`; the tickets of the ticket part above, made and"
+        " stored the same way). At each size the seed's customer (`customer@demo.test`, a"
+        " contact of Acme AB) opens four tickets through the API, and each message is stored"
+        " in the inbound bucket as SES's receipt rule stores it: SES's `Received` header"
+        " naming the envelope recipient, SES's verdict headers, a new Message-ID and a new"
+        " text. The replies are Gmail-like (text and HTML, the person's words above an"
+        " attribution line and the quoted notification). The threaded one is sent to the"
+        " support address and quotes in `In-Reply-To` only the Message-ID SES gave a"
+        " notification, recorded beforehand with `MailRepository.record_sent` as the"
+        " notifications consumer records what it sends. \"The first reply's object again\""
+        " hands the first reply's S3 object over a second time (SQS delivers at least once)."
+        " Counted on the app's clients with botocore's events, as for the tickets above:"
+        " DynamoDB calls by operation, items read (GetItem 1 when found; Query its"
+        " `ScannedCount`; BatchGetItem the items answered), items written (the items of a"
+        " TransactWriteItems); S3 calls by operation. None of the messages made an SES or"
+        " SQS call. Each outcome (action and ticket) is checked.",
+    ]
+    for size in SIZES:
+        lines += ["", f"### {mail['tickets'][size]:,} tickets", "",
+                  "| message | outcome | DynamoDB calls | items read | items written"
+                  " | S3 calls |", "| --- | --- | --- | --- | --- | --- |"]
+        lines += [f"| {r['message']} | {', '.join(r['outcomes'])} | {_ops(r['calls'])} |"
+                  f" {r['read']} | {r['written']} |"
+                  f" {_ops({k.split(' ', 1)[1]: v for k, v in r['other_calls'].items()})} |"
+                  for r in mail["sizes"][size]]
+    differing = mail["differing"]
+    scans = [r["message"] for size in SIZES for r in mail["sizes"][size]
+             if any(op.startswith("Scan") for op in r["calls"])]
+    lines += ["", (f"**Equal at both sizes: yes.** The bench compared every message's outcome,"
+                   " DynamoDB calls, items read and written and S3 calls at"
+                   f" {mail['tickets'][small]:,} and {mail['tickets'][large]:,} tickets"
+                   if not differing else
+                   f"**Equal at both sizes: no.** Different at {small:,} and {large:,}"
+                   f" tickets: {', '.join(differing)}")
+              + ("; no Scan." if not scans else f"; Scan in: {', '.join(scans)}."),
+              "",
+              "Every message reads the tenant's settings (GetItem) and the Message-ID's"
+              " record (seen before? That is all a duplicate reads). Then who wrote: the"
+              " sender's address-book entry and user (2 GetItem) and the tenant's saved roles"
+              " (Query),"
+              " for the rights the comment is checked against. Then the thread: the number"
+              " item and the ticket (reply address, `[T-n]`), or one BatchGetItem of the"
+              " quoted Message-IDs (at most 30) and the ticket. A comment reads the ticket"
+              " again, consistently, and writes one TransactWriteItems: the ticket, the"
+              " comment, its \"commented\" event and outbox record, per file an"
+              " `attachment_added` event and the attachment, the Message-ID's claim, and in"
+              " the idempotency table the same-text guard and the sender's hourly counter."
+              " A new ticket reads the ticket types (Query), then goes through"
+              " `tickets.open_ticket` as `POST /tickets` does (settings and ticket counter"
+              " read; counter, number, ticket, \"created\" event, SLA timers, outbox record"
+              " and a word-index item per subject word and prefix written) with"
+              " the claim and the two guards; a quarantined message writes its claim and the"
+              " quarantine entry. S3: one GetObject of the stored message; for a comment or a"
+              " new ticket one PutObject of the original, kept with the ticket (the inbound"
+              " bucket expires), and one per attachment."]
+    fill, rows = mail["fill_seconds"], mail["sizes"]
+    lines += ["", f"On moto (times of moto, not of DynamoDB): storing the first {small:,}"
+              f" tickets took {fill[small]} s (through moto's `put_item`), the rest up to"
+              f" {large:,} {fill[large]} s; the {len(rows[small])} messages took"
+              f" {sum(r['seconds'] for r in rows[small]):.1f} s at {small:,} and"
+              f" {sum(r['seconds'] for r in rows[large]):.1f} s at {large:,} tickets (moto"
+              " answers each Query by going through every item of the table)"
+              + (", with bench/moto_speed.py's shortcuts." if mail["moto_shortcuts"]
+                 else ", without bench/moto_speed.py's shortcuts (`BENCH_PLAIN_MOTO=1`).")]
+
+    n = mail["throughput"]
+    seconds, in_calls = n["seconds"], n["seconds_in_calls"]
+
+    def share(part: float) -> str:
+        return f"{part} s ({100 * part / seconds:.0f} %)"
+
+    per_message = ", ".join(f"{v:g} {op}" for op, v in n["calls_per_message"].items())
+    s3_per_message = ", ".join(f"{v:g} {op.split(' ', 1)[1]}"
+                               for op, v in n["other_calls_per_message"].items())
+    lines += [
+        "",
+        "## Inbound mail throughput",
+        "",
+        "The inbound consumer (`jobs.inbound.handle_batch`, the SQS handler's body) in"
+        " process on moto's mock, on this project's 2-core machine, one process: the"
+        " consumer's code path with moto answering in the same process, so a lower bound"
+        " for the code path and not a figure for AWS (no Lambda concurrency, no network,"
+        " neither DynamoDB's nor S3's latency or limits are in it).",
+        "",
+        f"{n['messages']} replies of the seed's customer to the reply addresses of"
+        f" {n['tickets']} tickets they opened through the API ({n['per_ticket']} each: the"
+        " hourly allowance per sender and ticket is 10), in the tenant of the part above"
+        f" when it held {n['tickets_in_tenant']:,} tickets. Each is a Gmail-like reply of"
+        f" {n['bytes_median']:,} bytes (median; text and HTML, quoting the notification"
+        " under an attribution line), stored in the inbound bucket first; `handle_batch`"
+        " got SQS records whose bodies are S3's `ObjectCreated:Put` notifications of them,"
+        f" {BATCH} at a time (the inbound queue's `batch_size`). Wall clock"
+        " (`time.perf_counter`) around `handle_batch` only. Every reply became a comment on"
+        " its ticket (checked on each Message-ID's record and each ticket's"
+        " `comment_count`).",
+        "",
+        "| what | figure |",
+        "| --- | --- |",
+        f"| messages | {n['messages']:,} in"
+        f" {', '.join(f'{c} batches of {size}' for size, c in sorted(n['batches'].items()))},"
+        f" {n['failures']} failed |",
+        f"| wall clock in `handle_batch` | {seconds} s |",
+        f"| messages parsed and threaded per second | {n['messages_per_second']} |",
+        f"| of it inside DynamoDB calls (moto answering) | {share(in_calls.get('dynamodb', 0))} |",
+        f"| of it inside S3 calls (moto answering) | {share(in_calls.get('s3', 0))} |",
+        f"| of it outside AWS calls (the consumer's own code) |"
+        f" {share(n['seconds_outside_calls'])} |",
+        f"| the consumer's own code per message | {n['own_ms_per_message']} ms |",
+        f"| `mail.parse.parse` + `mail.quotes.strip_reply` alone, per second |"
+        f" {n['parse_messages_per_second']} |",
+        f"| `parse` + `strip_reply` alone, per message | {n['parse_ms_per_message']} ms |",
+        f"| DynamoDB calls per message | {per_message} |",
+        f"| DynamoDB items per message | {n['calls']['written'] / n['messages']:g} written,"
+        f" {sum(n['calls']['items'].values()) / n['messages']:g} read |",
+        f"| S3 calls per message | {s3_per_message} |",
+        "",
+        f"Parsing alone is the median of {PARSE_RUNS} passes over the same stored messages"
+        " (their `Received` header included), in the same process after the consumer's run."
+        f" Of the consumer's own {n['own_ms_per_message']} ms per message, parsing and"
+        f" stripping the quote are {n['parse_ms_per_message']} ms; the rest is reading the"
+        " recipients, the rule, the models, building the requests and the transaction, and"
+        " the app's INFO log lines (two per message, as in Lambda). \"Inside calls\" is the"
+        " time from botocore's `provide-client-params` to `after-call` on the app's"
+        " clients: building the request, moto answering it and parsing the answer.",
+        "",
+        "This part alone: `.venv/bin/python -m bench mail` (rewrites only these two sections"
+        " of this file) or `.venv/bin/python -m bench.mail` (prints the figures as JSON);"
+        " `BENCH_MAIL_SIZES=1000,5000 BENCH_MAIL_MESSAGES=50` for a quick try (messages: a"
+        " multiple of 5).",
+    ]
+    return lines
+
+
+def mail_only() -> int:
+    """``python -m bench mail``: the inbound mail part alone; its sections of
+    docs/performance.md (the last ones) are rewritten, the rest is left as it was."""
+    from bench import mail as mail_bench
+
+    started = time.perf_counter()
+    mail = mail_bench.run()
+    path = ROOT / "docs" / "performance.md"
+    text = path.read_text() if path.exists() else "# Performance\n"
+    head = text.split("\n" + MAIL_HEADING + "\n")[0].rstrip("\n")
+    lines = [head, *_mail_section(mail, alone=time.perf_counter() - started)]
+    path.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines[1:]))
+    if mail["failed"]:
+        print(f"FAILED: {mail['failed']}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def write_report(cold: dict[str, Any], budget: dict[str, Any], tickets: dict[str, Any],
-                 orders: dict[str, Any], lifecycle: dict[str, Any], seconds: float) -> Path:
+                 orders: dict[str, Any], lifecycle: dict[str, Any], mail: dict[str, Any],
+                 seconds: float) -> Path:
     lines = [
         "# Performance",
         "",
@@ -480,6 +660,7 @@ def write_report(cold: dict[str, Any], budget: dict[str, Any], tickets: dict[str
     lines += _ticket_section(tickets)
     lines += _contact_order_section(orders)
     lines += _lifecycle_section(lifecycle)
+    lines += _mail_section(mail)
     path = ROOT / "docs" / "performance.md"
     path.parent.mkdir(exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
@@ -489,19 +670,23 @@ def write_report(cold: dict[str, Any], budget: dict[str, Any], tickets: dict[str
 def main(argv: list[str]) -> int:
     if argv == ["lifecycle"]:
         return lifecycle_only()
+    if argv == ["mail"]:
+        return mail_only()
     if argv:
-        print("usage: python -m bench [lifecycle]", file=sys.stderr)
+        print("usage: python -m bench [lifecycle | mail]", file=sys.stderr)
         return 2
     started = time.perf_counter()
     cold = cold_start()
     budget = request_budget()
     from bench import contact_orders
     from bench import lifecycle as lifecycle_bench
+    from bench import mail as mail_bench
     from bench import tickets as ticket_bench
 
     tickets = ticket_bench.run()
     orders = contact_orders.run()
     lifecycle = lifecycle_bench.run()
+    mail = mail_bench.run()
     scans = [r["request"] for r in budget["rows"] if "Scan" in r["large"]]
     scans += [r["request"] for r in tickets["sizes"][ticket_bench.SIZES[-1]]
               if "Scan" in r["calls"]]
@@ -510,10 +695,12 @@ def main(argv: list[str]) -> int:
     grew = [r["request"] for r in budget["rows"] if r["small"] != r["large"]]
     grew += tickets["differing"] + orders["differing"]
     wrong = _lifecycle_problems(lifecycle)
-    path = write_report(cold, budget, tickets, orders, lifecycle, time.perf_counter() - started)
+    path = write_report(cold, budget, tickets, orders, lifecycle, mail,
+                        time.perf_counter() - started)
     print(path.read_text())
-    if scans or grew or wrong or cold["aws_clients_created_at_import"]:
-        print(f"FAILED: scans {scans}, growing {grew}, lifecycle {wrong}", file=sys.stderr)
+    if scans or grew or wrong or mail["failed"] or cold["aws_clients_created_at_import"]:
+        print(f"FAILED: scans {scans}, growing {grew}, lifecycle {wrong},"
+              f" mail {mail['failed']}", file=sys.stderr)
         return 1
     return 0
 
