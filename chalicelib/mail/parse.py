@@ -311,16 +311,16 @@ class _Headers:
 _ID = re.compile(r"<([^<>\s]+)>")
 
 
+MAX_IDS = 100  # of a References chain only the newest matter (threading reads 30)
+
+
 def _ids(value: str) -> list[str]:
-    """Message ids without <>, in order, duplicates dropped; bare ids accepted too."""
+    """Message ids without <>, in order, duplicates dropped; bare ids accepted too. A huge
+    header costs linear time and keeps its newest ``MAX_IDS``."""
     found = _ID.findall(value)
     if not found:
         found = [token for token in value.split() if "@" in token and "<" not in token]
-    seen: list[str] = []
-    for item in found:
-        if item not in seen:
-            seen.append(item)
-    return seen
+    return list(dict.fromkeys(found))[-MAX_IDS:]
 
 
 def _date(value: str) -> datetime | None:

@@ -161,3 +161,14 @@ def test_safety_comes_before_threading() -> None:
     assert decide(spoofed, SETTINGS, NOW).action == "quarantine"
     auto = facts(automatic="precedence: bulk", failed_verdicts=("spam",))
     assert decide(auto, SETTINGS, NOW).action == "ignore"
+
+
+def test_a_huge_references_header_keeps_only_its_newest_ids() -> None:
+    from chalicelib.mail.parse import MAX_IDS, parse
+
+    refs = " ".join(f"<id{i}@x.example>" for i in range(20_000))
+    raw = (f"From: a@b.example\r\nTo: demo@{DOMAIN}\r\nSubject: s\r\nMessage-ID: <m@x>\r\n"
+           f"References: {refs}\r\n\r\nhi\r\n").encode()
+    references = parse(raw).references
+    assert len(references) == MAX_IDS
+    assert references[-1] == "id19999@x.example" and references[0] == "id19900@x.example"
