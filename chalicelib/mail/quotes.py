@@ -106,19 +106,30 @@ def _is_marker(lines: list[str], i: int) -> bool:
     return False
 
 
-def _own_text_after(lines: list[str], start: int) -> bool:
-    return any(line.strip() and not _QUOTED.match(line) for line in lines[start:])
+class _Scan:
+    """Look-ups precomputed once, so scanning a long message stays linear."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        own = [n for n, line in enumerate(lines) if line.strip() and not _QUOTED.match(line)]
+        self._last_own = own[-1] if own else -1
+        self._next_text = [len(lines)] * (len(lines) + 1)
+        for n in range(len(lines) - 1, -1, -1):
+            self._next_text[n] = n if lines[n].strip() else self._next_text[n + 1]
+
+    def own_text_after(self, start: int) -> bool:
+        """Any unquoted, non-blank line at ``start`` or below."""
+        return self._last_own >= start
+
+    def next_is_quote(self, start: int) -> bool:
+        """The next non-blank line at ``start`` or below is a "> " quote."""
+        n = self._next_text[min(start, len(self.lines))]
+        return n < len(self.lines) and bool(_QUOTED.match(self.lines[n]))
 
 
-def _next_is_quote(lines: list[str], start: int) -> bool:
-    for line in lines[start:]:
-        if line.strip():
-            return bool(_QUOTED.match(line))
-    return False
-
-
-def _attribution(lines: list[str], i: int) -> int:
+def _attribution(scan: _Scan, i: int) -> int:
     """How many lines (1-3) the attribution starting at ``i`` spans, 0 if none."""
+    lines = scan.lines
     if not _ATTRIBUTION_START.match(lines[i].strip()):
         return 0
     for span in (1, 2, 3):
@@ -131,7 +142,7 @@ def _attribution(lines: list[str], i: int) -> int:
         if (
             _ATTRIBUTION_END.search(joined)
             and _ATTRIBUTION_EVIDENCE.search(joined)
-            and _next_is_quote(lines, i + span)
+            and scan.next_is_quote(i + span)
         ):
             return span
     return 0
@@ -146,12 +157,13 @@ def _header_block(lines: list[str], i: int) -> bool:
 
 
 def _cut_history(lines: list[str]) -> list[str]:
+    scan = _Scan(lines)
     skipped: set[int] = set()
     cut = len(lines)
     i = 0
     while i < len(lines):
         line = lines[i]
-        if _is_marker(lines, i) and not (_QUOTED.match(line) and _own_text_after(lines, i)):
+        if _is_marker(lines, i) and not (_QUOTED.match(line) and scan.own_text_after(i)):
             cut = i
             break
         if _QUOTED.match(line) or not line.strip():
@@ -163,8 +175,8 @@ def _cut_history(lines: list[str]) -> list[str]:
         if _header_block(lines, i):
             cut = _rule_above(lines, i)
             break
-        span = _attribution(lines, i)
-        if span and not _own_text_after(lines, i + span):
+        span = _attribution(scan, i)
+        if span and not scan.own_text_after(i + span):
             cut = i
             break
         if span:  # bottom-posted or interleaved: drop the attribution, keep the answers
