@@ -31,11 +31,10 @@ def provision(tenant: str, name: str, admin_email: str, admin_name: str) -> str:
     from chalicelib.domain.errors import Conflict
     from chalicelib.domain.permissions import Permission
     from chalicelib.domain.principal import Principal
+    from chalicelib.mail.addresses import RESERVED_LOCAL_PARTS
     from chalicelib.services import directory as svc
     from chalicelib.services.context import Ctx
     from chalicelib.services.tenants import provision
-
-    from chalicelib.mail.addresses import RESERVED_LOCAL_PARTS
 
     if not TENANT_ID.match(tenant):
         raise ValueError("a tenant id is 2-40 lower-case letters, digits and dashes")
