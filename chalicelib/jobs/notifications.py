@@ -160,8 +160,6 @@ def _mail_requester(tenant: str, settings: d.TenantSettings, ticket: Ticket,
                     users: dict[str, Item]) -> str | None:
     """A ticket opened by mail from an unverified address: its requester is that address,
     told by e-mail only (no inbox, no one-click links: they answer by replying)."""
-    from chalicelib.services.directory import mail_addresses
-
     address = str(ticket.requester_email)
     entry = mail_addresses().who_is(tenant, address)
     if entry is not None and entry.get("undeliverable"):
@@ -344,13 +342,22 @@ def _email(plan: Plan, user: Item, message: Any) -> str:
         user["email"], plan.settings.name or "Helpdesk", message.subject, message.text,
         message.html, thread_root=addresses.thread_root(ticket.id, domain),
         reply_to=addresses.reply_address(config.secret, plan.tenant, ticket.number, domain))
+    # Our id before sending: a failure to record after the send would make the retry send
+    # the mail again. SES's id exists only after; a reply quoting only it (rare: clients
+    # keep References) falls back to the reply address and the number in the subject.
+    _remember(plan, addresses.message_key(str(email["Message-ID"])), ticket.id)
     ses_id = send_email(email)
-    uow = UnitOfWork()
-    mail_addresses().record_sent(
-        uow, plan.tenant, [addresses.message_key(str(email["Message-ID"])),
-                           addresses.ses_key(ses_id)], ticket.id, plan.event["at"])
-    uow.commit()
+    try:
+        _remember(plan, addresses.ses_key(ses_id), ticket.id)
+    except Exception:
+        log.exception("could not record SES id %s of ticket %s", ses_id, ticket.id)
     return ses_id
+
+
+def _remember(plan: Plan, key: str, ticket_id: str) -> None:
+    uow = UnitOfWork()
+    mail_addresses().record_sent(uow, plan.tenant, [key], ticket_id, plan.event["at"])
+    uow.commit()
 
 
 def _sms(user: Item, message: Any) -> str:

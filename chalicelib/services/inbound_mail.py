@@ -333,7 +333,7 @@ def _bounce(job: _Job) -> Outcome:
     uow = UnitOfWork()
     job.record(uow, "bounce")
     if job.mail.bounce.permanent:
-        for address in job.mail.bounce.recipients[:10]:
+        for address in list(dict.fromkeys(job.mail.bounce.recipients))[:10]:
             if _mark_undeliverable(uow, job.tenant, address):
                 marked.append(address)
     uow.commit()
@@ -396,10 +396,13 @@ def _send_refusal(job: _Job, user: Item) -> None:
     from chalicelib.notify.senders import build_email, send_email
 
     language = user.get("language") or job.settings.default_language
+    # The limit the mail went over: the whole message's, or an attachment's.
+    limit = job.settings.email.max_message_bytes if job.mail.size > \
+        job.settings.email.max_message_bytes else job.settings.attachment_max_bytes
     message = render("mail_refused", language, {
         "recipient_name": user.get("name", ""), "tenant_name": job.settings.name,
         "original_subject": job.mail.subject,
-        "limit_mb": job.settings.email.max_message_bytes // (1024 * 1024),
+        "limit_mb": max(1, round(limit / (1024 * 1024))),
         "link": get_config().portal_url})
     send_email(build_email(user["email"], job.settings.name or "Helpdesk", message.subject,
                            message.text, message.html))
@@ -448,7 +451,11 @@ def _comment(job: _Job) -> Outcome:
 
 
 def _fingerprint(job: _Job, ticket_id: str, text: str) -> str:
-    return f"{job.mail.sender.email}\0{ticket_id}\0{' '.join(text.split()).lower()}"
+    """Sender, ticket, text and files: a CC copy has them all alike; two mails that only
+    bring different screenshots do not."""
+    files = sorted(hashlib.sha256(a.data).hexdigest() for a in job.mail.attachments)
+    return "\0".join([job.mail.sender.email, ticket_id, " ".join(text.split()).lower(),
+                       *files])
 
 
 def _precheck(job: _Job, ticket_id: str, text: str) -> None:
