@@ -345,19 +345,15 @@ def _email(plan: Plan, user: Item, message: Any) -> str:
     # Our id before sending: a failure to record after the send would make the retry send
     # the mail again. SES's id exists only after; a reply quoting only it (rare: clients
     # keep References) falls back to the reply address and the number in the subject.
-    _remember(plan, addresses.message_key(str(email["Message-ID"])), ticket.id)
+    sent = mail_addresses()
+    at = plan.event["at"]
+    sent.record_sent(plan.tenant, addresses.message_key(str(email["Message-ID"])), ticket.id, at)
     ses_id = send_email(email)
     try:
-        _remember(plan, addresses.ses_key(ses_id), ticket.id)
+        sent.record_sent(plan.tenant, addresses.ses_key(ses_id), ticket.id, at)
     except Exception:
         log.exception("could not record SES id %s of ticket %s", ses_id, ticket.id)
     return ses_id
-
-
-def _remember(plan: Plan, key: str, ticket_id: str) -> None:
-    uow = UnitOfWork()
-    mail_addresses().record_sent(uow, plan.tenant, [key], ticket_id, plan.event["at"])
-    uow.commit()
 
 
 def _sms(user: Item, message: Any) -> str:

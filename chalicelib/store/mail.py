@@ -23,7 +23,8 @@ import hashlib
 from typing import Any
 
 from chalicelib.domain.errors import Conflict, DomainError
-from chalicelib.store.dynamo import Item, UnitOfWork, batch_get, get_item, query
+from chalicelib.store.clients import client
+from chalicelib.store.dynamo import Item, UnitOfWork, batch_get, get_item, query, serialize
 from chalicelib.store.tables import idempotency_table, scoped_pk, tenant_pk
 
 BODY_KEEP_SECONDS = 24 * 3600
@@ -76,11 +77,11 @@ class MailRepository:
                 condition="attribute_not_exists(PK)",
                 error=lambda: SeenBefore("This message was received before."))
 
-    def record_sent(self, uow: UnitOfWork, tenant: str, keys: list[str], ticket_id: str,
-                    at: str) -> None:
-        for key in keys:
-            uow.put(self.tickets_table, {"PK": message_pk(tenant, key), "SK": "MSG", "key": key,
-                                         "direction": "out", "ticket_id": ticket_id, "at": at})
+    def record_sent(self, tenant: str, key: str, ticket_id: str, at: str) -> None:
+        """One PutItem, outside any transaction: a sent mail's id is a fact of its own."""
+        client("dynamodb").put_item(TableName=self.tickets_table, Item=serialize({
+            "PK": message_pk(tenant, key), "SK": "MSG", "key": key, "direction": "out",
+            "ticket_id": ticket_id, "at": at}))
 
     # --- quarantine ---------------------------------------------------------------------
     def quarantine(self, uow: UnitOfWork, tenant: str, entry: Item) -> None:
