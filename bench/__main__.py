@@ -406,10 +406,12 @@ def _lifecycle_section(lifecycle: dict[str, Any], alone: float | None = None) ->
         "Per message: GetItem the tenant's settings, the ticket and the comment; one"
         " BatchGetItem for the people (requester, watchers and the comment's author); per"
         " recipient a PutItem claiming the e-mail's delivery record and an UpdateItem"
-        " marking it sent (`store/deliveries.py`) and a TransactWriteItems for the in-app"
-        " notice with the unread counter. \"Inside calls\" is the time from botocore's"
-        " `provide-client-params` to `after-call` on the app's clients: building the"
-        " request, moto answering it and parsing the answer.",
+        " marking it sent (`store/deliveries.py`), two PutItem recording the mail's"
+        " Message-IDs (ours before sending, SES's after: replies find the ticket by either)"
+        " and a TransactWriteItems for the in-app notice with the unread counter."
+        " \"Inside calls\" is the time from botocore's `provide-client-params` to"
+        " `after-call` on the app's clients: building the request, moto answering it and"
+        " parsing the answer.",
         "",
         "These two parts alone: `.venv/bin/python -m bench lifecycle` (rewrites only these"
         " two sections of this file) or `.venv/bin/python -m bench.lifecycle` (prints the"

@@ -52,11 +52,10 @@ from typing import Any
 from bench.tickets import (
     TENANT,
     Api,
-    _read,
     _table,
     _world,
-    _written,
     app_on_moto,
+    counting,
     store_numbered,
     stored_ticket,
 )
@@ -73,45 +72,6 @@ COMMENTS_PER_TICKET = 10
 WATCHERS = 2
 BATCH = 10  # messages per handle_batch, as the SQS trigger's batch size
 FAR = 900.0  # time_left: never stop early
-
-
-# --- counting by operation and index ------------------------------------------------------
-
-
-@dataclass
-class OpTally:
-    calls: Counter[str] = field(default_factory=Counter)
-    items: Counter[str] = field(default_factory=Counter)  # read, as bench/tickets.py counts
-    written: int = 0
-
-    def row(self) -> dict[str, Any]:
-        return {"calls": dict(sorted(self.calls.items())),
-                "items": dict(sorted(self.items.items())), "written": self.written}
-
-
-@contextmanager
-def counting_ops(events: Any) -> Iterator[OpTally]:
-    """Like bench/tickets.py's ``counting``, with calls and items read kept per operation,
-    a Query named with its index (``Query due``)."""
-    tally = OpTally()
-
-    def asked(params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
-        label = model.name + (f" {params['IndexName']}" if params.get("IndexName") else "")
-        context["bench_label"] = label
-        tally.calls[label] += 1
-        tally.written += _written(model.name, params)
-
-    def answered(parsed: dict[str, Any], model: Any, context: dict[str, Any],
-                 **_: Any) -> None:
-        tally.items[context.get("bench_label", model.name)] += _read(model.name, parsed or {})
-
-    events.register("provide-client-params.dynamodb", asked)
-    events.register("after-call.dynamodb", answered)
-    try:
-        yield tally
-    finally:
-        events.unregister("provide-client-params.dynamodb", asked)
-        events.unregister("after-call.dynamodb", answered)
 
 
 @contextmanager
@@ -294,7 +254,7 @@ def _sweep(s: Tenant, events: Any, table: str, label: str, due: int) -> dict[str
 
     waiting = _waiting_in_index(table)
     started = time.perf_counter()
-    with counting_ops(events) as tally:
+    with counting(events, per_op=True) as tally:
         report = ticket_timers(s.now, lambda: FAR)
     seconds = round(time.perf_counter() - started, 1)
     return {"step": label, "tickets": s.made, "waiting": dict(sorted(waiting.items())),
@@ -397,7 +357,7 @@ def notify_run() -> dict[str, Any]:
 
         now = datetime.now(UTC) + timedelta(seconds=1)
         ddb_events = client("dynamodb").meta.events
-        with counting_ops(ddb_events) as relayed_tally:
+        with counting(ddb_events, per_op=True) as relayed_tally:
             result["relay"] = relay_job.relay(now, lambda: FAR)
         result["relay_calls"] = relayed_tally.row()
 
@@ -410,7 +370,7 @@ def notify_run() -> dict[str, Any]:
         client("ses").meta.events.register("after-call.ses.SendRawEmail", sent)
         seconds, messages, failures, batches = 0.0, 0, [], Counter[int]()
         try:
-            with counting_ops(ddb_events) as tally, time_in_calls(
+            with counting(ddb_events, per_op=True) as tally, time_in_calls(
                     {"dynamodb": client("dynamodb"), "ses": client("ses")}) as in_calls:
                 while True:
                     got = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=BATCH,

@@ -13,10 +13,10 @@ and how fast the inbound consumer threads replies.
    ``[T-n]`` in the subject; a reply with one PDF attached; new mail from the customer (a
    new ticket); the first reply's object again (SQS delivers at least once); a reply with
    failed SPF, DKIM and DMARC verdicts (quarantine). Each outcome is checked, and the
-   calls are counted on the app's clients with botocore's events as bench/lifecycle.py's
-   ``counting_ops`` does (DynamoDB by operation, items read and written; S3, SES and SQS
-   by operation). The bench fails when a message's counts differ between the two sizes,
-   when a Scan appears, or when an outcome is not the one expected.
+   calls are counted on the app's clients with botocore's events (``bench.tickets.counting``
+   per operation: DynamoDB calls, items read and written; S3, SES and SQS by operation).
+   The bench fails when a message's counts differ between the two sizes, when a Scan
+   appears, or when an outcome is not the one expected.
 
 2. Throughput in process on moto, with the small tenant: the customer's replies to the
    reply addresses of tickets they opened through the API (``PER_TICKET`` each, under
@@ -52,8 +52,8 @@ from email.utils import format_datetime, formatdate, make_msgid
 from typing import Any
 from urllib.parse import quote_plus
 
-from bench.lifecycle import counting_ops, time_in_calls
-from bench.tickets import TENANT, Api, _table, _world, app_on_moto, fill
+from bench.lifecycle import time_in_calls
+from bench.tickets import TENANT, Api, _table, _world, app_on_moto, counting, fill
 
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_MAIL_SIZES", "1000,100000").split(","))
 MESSAGES = int(os.environ.get("BENCH_MAIL_MESSAGES", "300"))
@@ -204,7 +204,6 @@ def _case_messages(w: Any, size: int) -> list[tuple[str, str, bytes, str | None]
     from chalicelib.domain.models import utc_iso
     from chalicelib.mail.addresses import message_key, reply_address, ses_key
     from chalicelib.services.directory import mail_addresses
-    from chalicelib.store.dynamo import UnitOfWork
 
     config = get_config()
     domain, support = config.mail_domain, f"{TENANT}@{config.mail_domain}"
@@ -220,10 +219,8 @@ def _case_messages(w: Any, size: int) -> list[tuple[str, str, bytes, str | None]
 
     # What the notifications consumer records for a notification it sent about by_ses.
     ours, ses = make_msgid(domain=domain), _ses_id()
-    uow = UnitOfWork()
-    mail_addresses().record_sent(uow, TENANT, [message_key(ours), ses_key(ses)],
-                                 by_ses["id"], utc_iso(datetime.now(UTC)))
-    uow.commit()
+    for key in (message_key(ours), ses_key(ses)):
+        mail_addresses().record_sent(TENANT, key, by_ses["id"], utc_iso(datetime.now(UTC)))
     tag = uuid.uuid4().hex[:8]  # each text is new (the same text a moment ago is a copy)
     first = reply(by_reply, f"Tack! Fakturanummer 10234, kundnummer 5567. ({tag})")
     threaded = reply(by_ses, f"Det gäller faktura 10234. ({tag})", to=support,
@@ -266,7 +263,7 @@ def measure_messages(w: Any, size: int) -> list[dict[str, Any]]:
         key = first_key if action == "duplicate" else _put(raw)
         first_key = first_key or key
         started = time.perf_counter()
-        with counting_ops(ddb_events) as tally, counting_calls(others) as calls:
+        with counting(ddb_events, per_op=True) as tally, counting_calls(others) as calls:
             outcomes = receive_object(bucket, key)
         seconds = round(time.perf_counter() - started, 2)
         got = [(o.action, o.ticket_id if ticket_id else None) for o in outcomes]
@@ -340,7 +337,7 @@ def throughput(w: Any) -> dict[str, Any]:
 
     seconds, failures, batches = 0.0, [], Counter[int]()
     aws = {"dynamodb": client("dynamodb"), "s3": client("s3")}
-    with counting_ops(aws["dynamodb"].meta.events) as tally, counting_calls(
+    with counting(aws["dynamodb"].meta.events, per_op=True) as tally, counting_calls(
             {name: client(name) for name in ("s3", *OTHER_SERVICES)}) as calls, \
             time_in_calls(aws) as in_calls:
         for at in range(0, len(records), BATCH):

@@ -62,13 +62,23 @@ WHERE = ["", "", "after the update", "since Monday", "in the portal", "for custo
 
 @dataclass
 class Tally:
+    """DynamoDB calls by operation, items read and items written. With ``per_op`` a Query
+    is named with its index (``Query due``) and items read are kept per operation."""
+
+    per_op: bool = False
     calls: Counter[str] = field(default_factory=Counter)
-    read: int = 0
+    items: Counter[str] = field(default_factory=Counter)  # read
     written: int = 0
 
+    @property
+    def read(self) -> int:
+        return sum(self.items.values())
+
     def row(self) -> dict[str, Any]:
-        return {"calls": dict(sorted(self.calls.items())), "read": self.read,
-                "written": self.written}
+        calls = {"calls": dict(sorted(self.calls.items()))}
+        if self.per_op:
+            return {**calls, "items": dict(sorted(self.items.items())), "written": self.written}
+        return {**calls, "read": self.read, "written": self.written}
 
 
 def _written(operation: str, params: dict[str, Any]) -> int:
@@ -94,19 +104,24 @@ def _read(operation: str, parsed: dict[str, Any]) -> int:
 
 
 @contextmanager
-def counting(events: Any) -> Iterator[Tally]:
+def counting(events: Any, per_op: bool = False) -> Iterator[Tally]:
     """Every DynamoDB call the app's client makes meanwhile, by operation, with the items
     it read (GetItem: 1 if found; Query: ScannedCount; BatchGetItem: items answered) and
     wrote (TransactWriteItems: its items)."""
-    tally = Tally()
+    tally = Tally(per_op)
 
-    def asked(params: dict[str, Any], model: Any, **_: Any) -> None:
-        tally.calls[model.name] += 1
+    def asked(params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+        label = model.name
+        if per_op and params.get("IndexName"):
+            label += f" {params['IndexName']}"
+        context["bench_label"] = label
+        tally.calls[label] += 1
         tally.written += _written(model.name, params)
         # returns None: a value here would replace the call's parameters
 
-    def answered(parsed: dict[str, Any], model: Any, **_: Any) -> None:
-        tally.read += _read(model.name, parsed or {})
+    def answered(parsed: dict[str, Any], model: Any, context: dict[str, Any],
+                 **_: Any) -> None:
+        tally.items[context.get("bench_label", model.name)] += _read(model.name, parsed or {})
 
     events.register("provide-client-params.dynamodb", asked)
     events.register("after-call.dynamodb", answered)
