@@ -24,9 +24,11 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	touch $(STAMP)
 
 run: $(STAMP)
+	bash scripts/ensure-dynamodb-local.sh
 	$(PY) -m local --port $(PORT)
 
 test: $(STAMP)
+	bash scripts/ensure-dynamodb-local.sh
 	bash scripts/ensure-chromium.sh
 	$(PY) -m pytest tests
 
@@ -34,9 +36,11 @@ unit: $(STAMP)
 	$(PY) -m pytest tests/unit
 
 integration: $(STAMP)
+	bash scripts/ensure-dynamodb-local.sh
 	$(PY) -m pytest tests/integration
 
 e2e: $(STAMP)
+	bash scripts/ensure-dynamodb-local.sh
 	bash scripts/ensure-chromium.sh
 	$(PY) -m pytest tests/e2e
 
@@ -53,6 +57,7 @@ deploy: $(STAMP)
 
 # The measured figures in docs/performance.md come from here.
 bench: $(STAMP)
+	bash scripts/ensure-dynamodb-local.sh
 	$(PY) -m bench
 
 # The local stack's DLQ by default; STAGE=dev or prod for a real account.
@@ -60,4 +65,4 @@ redrive: $(STAMP)
 	$(PY) scripts/redrive.py --stage $(if $(filter command line environment,$(origin STAGE)),$(STAGE),local)
 
 clean:
-	rm -rf build .pytest_cache .ruff_cache
+	rm -rf build .pytest_cache .ruff_cache .tools

@@ -1,11 +1,13 @@
-"""``make run``: the whole product on one machine, on moto, with demo data.
+"""``make run``: the whole product on one machine, with demo data.
 
     python -m local [--port 8000] [--state-dir .local] [--no-seed]
 
-Starts moto's threaded server on 127.0.0.1, restores ``.local/state.pickle`` if
-present, creates the AWS resources from ``infra/resources.yaml``, seeds the demo
-tenants, and serves the API and the portal on one origin. State is saved every 30
-seconds and on Ctrl-C/SIGTERM.
+Starts DynamoDB Local (AWS's own engine, a Java child process on a free port, its data
+in ``.local/dynamodb/``) for the tables and moto's threaded server on 127.0.0.1 for the
+rest (S3, SQS, Cognito, SES, SNS), restores moto's ``.local/state.pickle`` if present,
+creates the AWS resources from ``infra/resources.yaml``, seeds the demo tenants, and
+serves the API and the portal on one origin. DynamoDB Local commits each write before it
+answers; moto's state is saved within a second of a change and on Ctrl-C/SIGTERM.
 """
 
 from __future__ import annotations
@@ -49,7 +51,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--state-dir", type=Path,
                         default=Path(os.environ.get("HELPDESK_STATE_DIR", ROOT / ".local")))
     parser.add_argument("--no-seed", action="store_true", help="start without demo data")
-    parser.add_argument("--save-interval", type=float, default=30.0)
+    parser.add_argument("--no-background", action="store_true",
+                        help="run no schedules or queue pump; POST /_local/tick drives them")
     return parser.parse_args(argv)
 
 
@@ -65,6 +68,7 @@ class LocalStack:
         from moto.server import ThreadedMotoServer
 
         from local import state
+        from local.dynamodb_local import DynamoDBLocal
         from local.moto_fidelity import make_moto_faithful
 
         make_moto_faithful()
@@ -75,22 +79,32 @@ class LocalStack:
         os.environ.update(_stage_environment())
         # Refuse a damaged state file before anything starts; it is never overwritten.
         restored = state.load_state(self.state_file)
+        self.dynamodb = DynamoDBLocal(
+            self.args.state_dir / "dynamodb",
+            log=(self.args.state_dir / "dynamodb.log").open("a"))
+        dynamodb_endpoint = self.dynamodb.start()
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.moto.start()
         moto_host, moto_port = self.moto.get_host_and_port()
         endpoint = f"http://{moto_host}:{moto_port}"
+        # boto3 reads both: the service's own variable wins for DynamoDB.
         os.environ["AWS_ENDPOINT_URL"] = endpoint
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb_endpoint
         # For helpers run beside the stack (``make redrive``).
-        (self.args.state_dir / "endpoint.json").write_text(
-            json.dumps({"aws_endpoint": endpoint}))
+        (self.args.state_dir / "endpoint.json").write_text(json.dumps(
+            {"aws_endpoint": endpoint, "dynamodb_endpoint": dynamodb_endpoint}))
         self.restored = restored
-        self._configure(endpoint)
-        self.saver = state.PeriodicSaver(self.state_file, interval=self.args.save_interval)
+        self._configure(endpoint, dynamodb_endpoint)
+        self.saver = state.DebouncedSaver(self.state_file)
+        server = self.moto._server
+        assert server is not None
+        server.app = state.watch_changes(server.app, self.saver.changed)
 
-    def _configure(self, endpoint: str) -> None:
+    def _configure(self, endpoint: str, dynamodb_endpoint: str) -> None:
         from local.bootstrap import create_resources
 
-        resources = create_resources(endpoint, stage="local", region="eu-west-1")
+        resources = create_resources(endpoint, stage="local", region="eu-west-1",
+                                     dynamodb_endpoint_url=dynamodb_endpoint)
         os.environ.update({
             "COGNITO_USER_POOL_ID": resources.user_pool_id,
             "COGNITO_CLIENT_ID": resources.user_pool_client_id,
@@ -123,8 +137,10 @@ class LocalStack:
         logins = [] if self.args.no_seed else seed(
             os.environ.get("HELPDESK_DEMO_PASSWORD", DEMO_PASSWORD), demo_tickets=True)
         self.loop = BackgroundLoop(runner)
-        self.loop.start()
+        if not self.args.no_background:
+            self.loop.start()
         self.saver.start()
+        self.saver.changed()  # the resources and the seed: saved at once
         self._announce(logins)
         threading.Thread(target=self.http.serve_forever, name="http", daemon=True).start()
 
@@ -132,8 +148,9 @@ class LocalStack:
         password = os.environ.get("HELPDESK_DEMO_PASSWORD", DEMO_PASSWORD)
         lines = [
             f"Helpdesk local stack: {self.http.origin}",
-            f"  state: {self.state_file} ({'restored' if self.restored else 'new'})",
-            f"  AWS (moto): {os.environ['AWS_ENDPOINT_URL']}",
+            f"  state: {self.args.state_dir} ({'restored' if self.restored else 'new'})",
+            f"  DynamoDB Local: {os.environ['AWS_ENDPOINT_URL_DYNAMODB']}",
+            f"  AWS (moto: S3, SQS, Cognito, SES, SNS): {os.environ['AWS_ENDPOINT_URL']}",
         ]
         if logins:
             lines.append(f"  demo logins (password {password}):")
@@ -147,9 +164,11 @@ class LocalStack:
 
     def stop(self) -> None:
         self.http.shutdown()
-        self.loop.stop()
+        if self.loop.is_alive():
+            self.loop.stop()
         self.saver.stop(final_save=True)
         self.moto.stop()
+        self.dynamodb.stop()
         print("Stopped; state saved.", flush=True)
 
 
@@ -157,13 +176,16 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-call access log
     args = _parse(argv)
+    from local.dynamodb_local import DynamoDBLocalError
     from local.state import StateFileError
 
     stack = LocalStack(args)
     try:
         stack.start()
-    except StateFileError as exc:
+    except (StateFileError, DynamoDBLocalError) as exc:
         print(f"Cannot start: {exc}", file=sys.stderr)
+        if getattr(stack, "dynamodb", None) is not None:
+            stack.dynamodb.stop()
         return 2
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stack.stopped.set())
@@ -171,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         stack.serve()
     except OSError as exc:
         stack.moto.stop()  # nothing was saved: the state file stays as it was
+        stack.dynamodb.stop()
         print(f"Cannot start: {args.host}:{args.port} is not free ({exc.strerror}); "
               "choose another with PORT=...", file=sys.stderr)
         return 1

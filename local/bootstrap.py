@@ -5,8 +5,10 @@ The same template that is merged into ``chalice package`` is read here, its para
 it uses resolved (``Ref``, ``Fn::Sub``, ``Fn::GetAtt``, ``Fn::If``, ``Fn::Join``), and each
 supported resource created with boto3 against ``endpoint_url``:
 
-- ``AWS::DynamoDB::Table``: keys, GSIs, billing mode, SSE, TTL and point-in-time recovery.
-  ``DeletionProtectionEnabled`` is left out on purpose (it would stop a local reset).
+- ``AWS::DynamoDB::Table``: keys, GSIs, billing mode, SSE, TTL and point-in-time recovery,
+  on DynamoDB Local when ``dynamodb_endpoint_url`` names it (it has no backups, so point-in-time
+  recovery is skipped there). ``DeletionProtectionEnabled`` is left out on purpose (it
+  would stop a local reset).
 - ``AWS::SQS::Queue``: every property as a queue attribute (redrive policies included).
 - ``AWS::S3::Bucket``: public access block, default encryption, versioning, ownership
   controls, CORS and notifications to a queue. Lifecycle rules are skipped: moto stores
@@ -312,10 +314,14 @@ def _create_table(client: Any, props: Mapping[str, Any]) -> str:
             )
     pitr = props.get("PointInTimeRecoverySpecification", {})
     if pitr.get("PointInTimeRecoveryEnabled"):
-        client.update_continuous_backups(
-            TableName=name,
-            PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
-        )
+        try:
+            client.update_continuous_backups(
+                TableName=name,
+                PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+            )
+        except ClientError as error:  # DynamoDB Local has no backups; its SQLite file is all
+            if _error_code(error) != "UnknownOperationException":
+                raise
     return str(name)
 
 
@@ -533,20 +539,25 @@ def _warn_about_unknown_types(template: Mapping[str, Any]) -> None:
 
 
 def create_resources(
-    endpoint_url: str | None, stage: str = "local", region: str = "eu-west-1"
+    endpoint_url: str | None, stage: str = "local", region: str = "eu-west-1",
+    dynamodb_endpoint_url: str | None = None,
 ) -> LocalResources:
-    """Create (or find) every supported resource of the template on the moto server.
+    """Create (or find) every supported resource of the template on the moto server, and
+    the tables on DynamoDB Local when ``dynamodb_endpoint_url`` names it.
 
     ``endpoint_url=None`` is for moto's in-process mock (``mock_aws``), which catches the
     calls to AWS's own addresses; it is refused anywhere else by the dummy credentials.
     """
-    if endpoint_url and "amazonaws.com" in endpoint_url:
-        raise ValueError("create_resources is for a local moto server, not AWS")
+    for url in (endpoint_url, dynamodb_endpoint_url):
+        if url and "amazonaws.com" in url:
+            raise ValueError("create_resources is for a local stack, not AWS")
     session = boto3.Session(region_name=region, **DUMMY_CREDENTIALS)
     clients = {
         name: session.client(name, endpoint_url=endpoint_url)
-        for name in ("dynamodb", "sqs", "s3", "cognito-idp")
+        for name in ("sqs", "s3", "cognito-idp")
     }
+    clients["dynamodb"] = session.client(
+        "dynamodb", endpoint_url=dynamodb_endpoint_url or endpoint_url)
     creators: dict[str, Callable[[dict[str, Any]], str]] = {
         TABLE: lambda p: _create_table(clients["dynamodb"], p),
         QUEUE: lambda p: _create_queue(clients["sqs"], p),
@@ -575,10 +586,12 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--endpoint-url", default="http://127.0.0.1:5000")
+    parser.add_argument("--dynamodb-endpoint-url", default=None)
     parser.add_argument("--stage", default="local")
     parser.add_argument("--region", default="eu-west-1")
     args = parser.parse_args()
-    resources = create_resources(args.endpoint_url, stage=args.stage, region=args.region)
+    resources = create_resources(args.endpoint_url, stage=args.stage, region=args.region,
+                                 dynamodb_endpoint_url=args.dynamodb_endpoint_url)
     print(json.dumps({**asdict(resources), **resources.env()}, indent=2))
 
 

@@ -1,12 +1,13 @@
 """Persist the in-process moto state of the local stack across restarts.
 
 The local stack runs moto's ``ThreadedMotoServer`` inside the app's own Python
-process, so every AWS resource lives in moto's module-level ``BackendDict``
-objects.  This module pickles those backends to a single file and restores them
-in place, so a freshly started server serves the old tables, queues, buckets,
-user pools and mail.
+process for everything but DynamoDB (which is DynamoDB Local, with its own SQLite
+file), so those resources live in moto's module-level ``BackendDict`` objects. This
+module pickles those backends to a single file and restores them in place, so a freshly
+started server serves the old queues, buckets, user pools and mail.
+:class:`DebouncedSaver` writes the file within a couple of seconds of a change.
 
-File layout (``FORMAT_VERSION`` 1)::
+File layout (``FORMAT_VERSION`` 2; version 1 also held moto's DynamoDB)::
 
     b"HELPDESK-MOTO-STATE\\n"              magic line
     {"format": 1, "moto_version": ...}\\n   one line of JSON header
@@ -45,17 +46,17 @@ from moto.core.base_backend import BackendDict, BaseBackend, backend_lock
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MAGIC = b"HELPDESK-MOTO-STATE\n"
-DEFAULT_INTERVAL_SECONDS = 30.0
+# A change is saved this long after it, so a burst of calls costs one save.
+DEFAULT_DELAY_SECONDS = 0.5
 
 # Backends whose state is saved.  "sesv2" keeps a reference to the "ses" backend
 # of the same account/region, so both are saved in one pickle graph.  IAM/STS are
 # left out on purpose: the stack does not depend on their state and IAM's backend
-# (all AWS managed policies for six partitions) would dominate the file size.
+# (all AWS managed policies for six partitions) would dominate the file size. DynamoDB is
+# not moto's locally: DynamoDB Local keeps the tables.
 SERVICES: tuple[str, ...] = (
-    "dynamodb",
-    "dynamodbstreams",
     "sqs",
     "s3",
     "cognito-idp",
@@ -393,33 +394,75 @@ def load_state(path: Path) -> bool:
 # --------------------------------------------------------------------------- autosave
 
 
-class PeriodicSaver:
-    """Background thread saving the state every ``interval`` seconds and on stop()."""
+class DebouncedSaver:
+    """Saves the state ``delay`` seconds after :meth:`changed` is called (a burst of
+    changes costs one save), and on :meth:`stop`. A change during a save is saved again."""
 
-    def __init__(self, path: Path, interval: float = DEFAULT_INTERVAL_SECONDS) -> None:
+    def __init__(self, path: Path, delay: float = DEFAULT_DELAY_SECONDS) -> None:
         self.path = Path(path)
-        self.interval = interval
+        self.delay = delay
+        self.saves = 0
+        self._dirty = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="moto-state-saver", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
+    def changed(self) -> None:
+        self._dirty.set()
+
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
+        while True:
+            self._dirty.wait()
+            if self._stop.wait(self.delay):
+                return  # stop() saves last
+            self._dirty.clear()
             self.save_now()
 
     def save_now(self) -> bool:
         try:
             save_state(self.path)
         except StateSaveError:
-            log.exception("periodic save of local AWS state failed; previous file kept")
+            log.exception("save of local AWS state failed; previous file kept")
             return False
+        self.saves += 1
         return True
 
     def stop(self, final_save: bool = True) -> None:
         self._stop.set()
+        self._dirty.set()
         if self._thread.is_alive():
             self._thread.join()
         if final_save:
             save_state(self.path)
+
+
+# Calls that change nothing worth saving: reads, and SQS receives (a message whose
+# visibility change is lost in a crash is simply received again).
+_READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Head", "Receive", "AdminGet", "Lookup")
+
+
+def changes_state(environ: dict[str, Any]) -> bool:
+    """Whether a request to moto (a WSGI environ) may change its state. JSON protocols name
+    the action in ``X-Amz-Target``; S3 says it with the method; anything else counts."""
+    method = environ.get("REQUEST_METHOD", "GET")
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if target:
+        return not target.rsplit(".", 1)[-1].startswith(_READ_ONLY_PREFIXES)
+    action = next((part.split("=", 1)[1] for part in environ.get("QUERY_STRING", "").split("&")
+                   if part.startswith("Action=")), "")
+    if action:
+        return not action.startswith(_READ_ONLY_PREFIXES)
+    return method not in ("GET", "HEAD", "OPTIONS")
+
+
+def watch_changes(wsgi_app: Callable[..., Any], on_change: Callable[[], None]) -> Any:
+    """Wraps moto's WSGI app so a state-changing call schedules a save."""
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if changes_state(environ):
+            on_change()
+        return wsgi_app(environ, start_response)
+
+    return app

@@ -1,4 +1,5 @@
-"""Round-trip of the local stack's moto state through local/state.py."""
+"""Round-trip of the local stack's moto state through local/state.py (everything but
+DynamoDB, which DynamoDB Local keeps in its own file), and the debounced saver."""
 
 from __future__ import annotations
 
@@ -174,15 +175,9 @@ def _assert_empty(moto: Moto) -> None:
     assert moto.client("cognito-idp").list_user_pools(MaxResults=10)["UserPools"] == []
 
 
-def _assert_dynamodb(moto: Moto) -> None:
-    result = moto.client("dynamodb").query(
-        TableName="tickets",
-        IndexName="by-status",
-        KeyConditionExpression="#s = :s",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":s": {"S": "open"}},
-    )
-    assert sorted(item["pk"]["S"] for item in result["Items"]) == ["T0", "T1", "T2"]
+def _assert_no_dynamodb(moto: Moto) -> None:
+    """moto's DynamoDB is not the local stack's database (DynamoDB Local is): not saved."""
+    assert moto.client("dynamodb").list_tables()["TableNames"] == []
 
 
 def _receive(moto: Moto, url: str) -> dict[str, int]:
@@ -258,7 +253,7 @@ def test_round_trip_survives_restart(aws: Moto, tmp_path: Path) -> None:
     _assert_empty(aws)
 
     assert state.load_state(path) is True
-    _assert_dynamodb(aws)
+    _assert_no_dynamodb(aws)
     _assert_s3(aws)
     _assert_cognito(aws, seeded)
     _assert_mail(aws)
@@ -365,24 +360,19 @@ def test_failed_write_keeps_previous_file_and_no_temp(
 
 
 def test_save_while_serving_requests(aws: Moto, tmp_path: Path) -> None:
-    ddb = aws.client("dynamodb")
-    ddb.create_table(
-        TableName="busy",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="busy", CreateBucketConfiguration={"LocationConstraint": REGION})
     sqs = aws.client("sqs")
     queue_url = sqs.create_queue(QueueName="busy")["QueueUrl"]
     stop = threading.Event()
     errors: list[BaseException] = []
 
     def writer() -> None:
-        client_ddb, client_sqs = aws.client("dynamodb"), aws.client("sqs")
+        client_s3, client_sqs = aws.client("s3"), aws.client("sqs")
         i = 0
         try:
             while not stop.is_set():
-                client_ddb.put_item(TableName="busy", Item={"pk": {"S": f"k{i}"}})
+                client_s3.put_object(Bucket="busy", Key=f"k{i}", Body=b"x")
                 client_sqs.send_message(QueueUrl=queue_url, MessageBody=str(i))
                 i += 1
         except BaseException as exc:  # surfaced by the assertion below
@@ -398,21 +388,69 @@ def test_save_while_serving_requests(aws: Moto, tmp_path: Path) -> None:
         stop.set()
         thread.join()
     assert errors == []
-    count = ddb.scan(TableName="busy", Select="COUNT")["Count"]
+    count = s3.list_objects_v2(Bucket="busy")["KeyCount"]
     assert count > 0
     assert state.load_state(path) is True
-    assert 0 < ddb.scan(TableName="busy", Select="COUNT")["Count"] <= count
+    assert 0 < s3.list_objects_v2(Bucket="busy")["KeyCount"] <= count
 
 
-def test_periodic_saver_saves_and_saves_on_stop(aws: Moto, tmp_path: Path) -> None:
+def _watched(aws: Moto, saver: state.DebouncedSaver) -> None:
+    """What the local stack does: moto's WSGI app tells the saver about each change."""
+    assert aws.server is not None and aws.server._server is not None
+    aws.server._server.app = state.watch_changes(aws.server._server.app, saver.changed)
+
+
+def _wait_for(condition: Callable[[], bool], what: str, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {seconds} s: {what}"
+        time.sleep(0.02)
+
+
+def test_a_change_is_saved_within_two_seconds_and_reads_save_nothing(
+        aws: Moto, tmp_path: Path) -> None:
     path = tmp_path / "moto-state.bin"
-    saver = state.PeriodicSaver(path, interval=0.05)
+    saver = state.DebouncedSaver(path)
+    _watched(aws, saver)
     saver.start()
-    deadline = time.monotonic() + 5
-    while not path.exists() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert path.exists()
+    sqs = aws.client("sqs")
+    sqs.list_queues()
+    sqs.get_queue_url  # noqa: B018 (a read; nothing to save)
+    time.sleep(saver.delay * 3)
+    assert not path.exists() and saver.saves == 0  # reads changed nothing
+
+    changed_at = time.monotonic()
+    sqs.create_queue(QueueName="made-just-now")
+    _wait_for(path.exists, "the state file after a change")
+    assert time.monotonic() - changed_at < 2.0
+    saves = saver.saves
+    sqs.list_queues()
+    time.sleep(saver.delay * 3)
+    assert saver.saves == saves
+
+    for i in range(20):  # a burst is coalesced into few saves
+        sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName="made-just-now")["QueueUrl"],
+                         MessageBody=str(i))
+    _wait_for(lambda: saver.saves > saves, "a save after the burst")
+    saver.stop()
+    assert saver.saves - saves < 20
+
+    aws.stop()
+    BackendDict.reset()
+    aws.start()
+    assert state.load_state(path) is True
+    url = aws.client("sqs").get_queue_url(QueueName="made-just-now")["QueueUrl"]
+    attributes = aws.client("sqs").get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+    assert attributes["ApproximateNumberOfMessages"] == "20"
+
+
+def test_stop_saves_a_change_made_just_before(aws: Moto, tmp_path: Path) -> None:
+    path = tmp_path / "moto-state.bin"
+    saver = state.DebouncedSaver(path, delay=60)  # only stop() can save it in time
+    saver.start()
     aws.client("sqs").create_queue(QueueName="made-before-stop")
+    saver.changed()
     saver.stop()
 
     aws.stop()
@@ -421,6 +459,23 @@ def test_periodic_saver_saves_and_saves_on_stop(aws: Moto, tmp_path: Path) -> No
     assert state.load_state(path) is True
     urls = aws.client("sqs").list_queues()["QueueUrls"]
     assert [u.rsplit("/", 1)[1] for u in urls] == ["made-before-stop"]
+
+
+@pytest.mark.parametrize(("environ", "changes"), [
+    ({"REQUEST_METHOD": "POST", "HTTP_X_AMZ_TARGET": "AmazonSQS.ReceiveMessage"}, False),
+    ({"REQUEST_METHOD": "POST", "HTTP_X_AMZ_TARGET": "AmazonSQS.SendMessage"}, True),
+    ({"REQUEST_METHOD": "POST",
+      "HTTP_X_AMZ_TARGET": "AWSCognitoIdentityProviderService.AdminGetUser"}, False),
+    ({"REQUEST_METHOD": "POST",
+      "HTTP_X_AMZ_TARGET": "AWSCognitoIdentityProviderService.InitiateAuth"}, True),
+    ({"REQUEST_METHOD": "GET", "QUERY_STRING": "list-type=2"}, False),
+    ({"REQUEST_METHOD": "PUT"}, True),
+    ({"REQUEST_METHOD": "DELETE"}, True),
+    ({"REQUEST_METHOD": "POST", "QUERY_STRING": ""}, True),  # SES's form body: counted
+    ({"REQUEST_METHOD": "GET", "QUERY_STRING": "Action=GetSendQuota"}, False),
+])
+def test_which_calls_change_state(environ: dict[str, str], changes: bool) -> None:
+    assert state.changes_state(environ) is changes
 
 
 def test_load_replaces_live_state(aws: Moto, tmp_path: Path) -> None:

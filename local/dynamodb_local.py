@@ -1,0 +1,154 @@
+"""DynamoDB Local, AWS's own engine, as a child process of the local stack.
+
+``scripts/ensure-dynamodb-local.sh`` puts the engine in ``.tools/dynamodb-local/`` and
+Java on the machine. Here it is started on a free loopback port with ``-sharedDb
+-dbPath <dir>``: one SQLite file holds every table, whatever the credentials or region,
+and each write is committed to it before DynamoDB Local answers, so a ``kill -9`` loses
+nothing that was acknowledged.
+
+Why a real engine and not moto's DynamoDB: moto copies whole tables for each transaction
+and sorts on each query, so requests slowed down with every item and the process ran out
+of memory at about 500 tickets (issue 13; ``docs/decisions.md``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import IO
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINE_DIR = ROOT / ".tools" / "dynamodb-local"
+ENSURE_SCRIPT = ROOT / "scripts" / "ensure-dynamodb-local.sh"
+# The JVM's heap: DynamoDB Local keeps its data in SQLite, not on the heap, so a small
+# heap holds years of tickets (measured in docs/performance.md).
+HEAP = os.environ.get("HELPDESK_DYNAMODB_HEAP", "384m")
+
+
+class DynamoDBLocalError(RuntimeError):
+    """DynamoDB Local is missing, cannot start, or its data folder is in use."""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: the kernel kills it when the stack's process dies, even by
+    ``kill -9``, so no orphaned engine keeps the data file."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    os.setpgrp()  # Ctrl-C in the terminal reaches the stack, which stops the engine in order
+
+
+class DynamoDBLocal:
+    """``start()`` → endpoint URL; ``stop()`` ends the process. One per data folder."""
+
+    def __init__(self, db_path: Path | None, host: str = "127.0.0.1",
+                 port: int | None = None, log: IO[str] | None = None) -> None:
+        """``db_path=None`` keeps the tables in memory (tests that need no restart)."""
+        self.db_path = db_path
+        self.host = host
+        self.port = port or free_port(host)
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+        self._lock_file: IO[str] | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def command(self) -> list[str]:
+        jar = ENGINE_DIR / "DynamoDBLocal.jar"
+        if not jar.is_file():
+            raise DynamoDBLocalError(
+                f"DynamoDB Local is not installed ({jar} is missing); run "
+                f"bash {ENSURE_SCRIPT.relative_to(ROOT)} (make run and make test do).")
+        storage = ["-inMemory"] if self.db_path is None else ["-dbPath", str(self.db_path)]
+        return ["java", f"-Xmx{HEAP}", "-XX:+UseSerialGC",
+                f"-Djava.library.path={ENGINE_DIR / 'DynamoDBLocal_lib'}",
+                "-jar", str(jar), "-sharedDb", "-port", str(self.port), *storage]
+
+    def _claim(self) -> None:
+        """One engine per data folder: a second stack on the same ``.local/`` is refused
+        with a clear message instead of two engines writing one SQLite file."""
+        assert self.db_path is not None
+        self.db_path.mkdir(parents=True, exist_ok=True)
+        handle = (self.db_path / "engine.lock").open("w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise DynamoDBLocalError(
+                f"{self.db_path} is in use by another local stack; stop it first, or "
+                "start this one with another --state-dir") from None
+        self._lock_file = handle
+
+    def start(self, timeout: float = 60.0) -> str:
+        command = self.command()
+        if self.db_path is not None:
+            self._claim()
+        try:
+            # cwd: in memory, the engine still writes a metadata file into its folder.
+            self.process = subprocess.Popen(
+                command, cwd=self.db_path or ENGINE_DIR, stdin=subprocess.DEVNULL,
+                stdout=self.log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent)
+        except FileNotFoundError as exc:
+            self._release()
+            raise DynamoDBLocalError(
+                "java is missing; run bash scripts/ensure-dynamodb-local.sh") from exc
+        self._wait_until_ready(timeout)
+        return self.endpoint
+
+    def _wait_until_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                self._release()
+                raise DynamoDBLocalError(
+                    f"DynamoDB Local exited at start with code {self.process.returncode}"
+                    " (is the port taken, or Java older than 17?)")
+            if self.answers():
+                return
+            time.sleep(0.05)
+        self.stop()
+        raise DynamoDBLocalError(f"DynamoDB Local did not answer within {timeout:.0f} s")
+
+    def answers(self) -> bool:
+        """Any HTTP answer means the engine listens (it says 400 to a bare GET)."""
+        try:
+            with urllib.request.urlopen(self.endpoint, timeout=1):
+                return True
+        except urllib.error.HTTPError:
+            return True
+        except OSError:
+            return False
+
+    def stop(self, timeout: float = 20.0) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._release()
+
+    def _release(self) -> None:
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
