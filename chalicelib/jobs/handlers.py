@@ -1,9 +1,9 @@
 """The app's non-HTTP entry points: EventBridge schedules and the SQS consumer.
 
 Registered in ``app.py`` like the API blueprints. Everything heavy is imported inside
-the handlers, so the API's cold start does not pay for it. The order matters on the
-local stack's ``/_local/tick``: the sweeps run before the relay, so what they announce
-is relayed (and then delivered) in the same tick.
+the handlers, so the API's cold start does not pay for it. What a sweep announces goes
+to the queue right after its commit (``store/outbox.py``), so the local stack's
+``/_local/tick``, which drains the queues after the schedules, delivers it in the same tick.
 """
 
 from __future__ import annotations

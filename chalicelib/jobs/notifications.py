@@ -6,7 +6,9 @@ language (``notify/render.py``) and deliver it on the tenant's channels: the in-
 e-mail (unless the user muted that kind), SMS for the urgent kinds. Each delivery is
 claimed with a conditional write first (``store/deliveries.py``), so a redelivered
 message sends nothing twice; a message that fails goes back to the queue alone
-(``batchItemFailures``) and, after five receives, to the DLQ.
+(``batchItemFailures``) and, after five receives, to the DLQ. A message handled deletes
+its outbox item (``store/outbox.py``): the record came at once, after its commit, and the
+relay must not send it again.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from chalicelib.services.contact_orders import repo as orders
 from chalicelib.services.directory import mail_addresses
 from chalicelib.services.directory import repo as directory
 from chalicelib.services.tickets import repo as tickets
-from chalicelib.store import deliveries
+from chalicelib.store import deliveries, outbox
 from chalicelib.store.dynamo import Item, UnitOfWork, get_item
 from chalicelib.store.tickets import ticket_pk
 
@@ -66,15 +68,28 @@ class Plan:
 
 
 def handle_batch(event: dict[str, Any]) -> dict[str, Any]:
-    """The SQS handler's body: returns the messages that failed, and only those."""
+    """The SQS handler's body: returns the messages that failed, and only those. A message
+    handled removes its record from the outbox, so the relay does not send it again."""
     failures = []
     for record in event.get("Records", []):
         try:
-            deliver(json.loads(record["body"]))
+            message = json.loads(record["body"])
+            deliver(message)
         except Exception:
             log.exception("notification message %s failed", record.get("messageId"))
             failures.append({"itemIdentifier": record["messageId"]})
+            continue
+        _discard(message)
     return {"batchItemFailures": failures}
+
+
+def _discard(message: dict[str, Any]) -> None:
+    """Best effort: a record left behind is relayed once more, which sends nothing twice."""
+    try:
+        outbox.discard(message)
+    except Exception:
+        log.warning("outbox record %s of a handled message stays; the relay resends it",
+                    message.get("id"), exc_info=True)
 
 
 def deliver(message: dict[str, Any], now: datetime | None = None) -> Counter[str]:

@@ -3,6 +3,7 @@ work that commits an aggregate, its history and its outbox in one transaction.""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -12,6 +13,8 @@ from chalicelib.domain.errors import DomainError
 from chalicelib.store.clients import client
 
 Item = dict[str, Any]
+
+log = logging.getLogger("helpdesk.store")
 
 
 def _to_dynamo(value: Any) -> Any:
@@ -144,9 +147,18 @@ class UnitOfWork:
 
     Each write may name the domain error to raise when its condition fails, so a
     failed commit says which rule was broken (a taken number, a stale version).
+
+    ``after_commit`` hooks run, in order, only once the transaction has succeeded, and
+    are best effort: a hook that raises is logged and skipped, because the write it
+    follows is already committed and must not be answered as a failure.
     """
 
     ops: list[_Op] = field(default_factory=list)
+    hooks: list[Callable[[], None]] = field(default_factory=list)
+
+    def after_commit(self, hook: Callable[[], None]) -> None:
+        """Runs ``hook()`` after a successful commit (dropped if the commit fails)."""
+        self.hooks.append(hook)
 
     def put(
         self,
@@ -241,9 +253,11 @@ class UnitOfWork:
 
     def commit(self) -> None:
         if not self.ops:
+            self.hooks = []  # nothing was written, so nothing to follow it
             return
         if len(self.ops) > 100:
             raise ValueError("a transaction holds at most 100 writes")
+        hooks, self.hooks = self.hooks, []
         ddb = client("dynamodb")
         try:
             ddb.transact_write_items(
@@ -253,6 +267,12 @@ class UnitOfWork:
             raise self._domain_error(exc) from exc
         finally:
             self.ops = []
+        for hook in hooks:
+            try:
+                hook()
+            except Exception:
+                log.warning("after-commit hook %r failed; the write stands", hook,
+                            exc_info=True)
 
     def _domain_error(self, exc: Exception) -> Exception:
         reasons = getattr(exc, "response", {}).get("CancellationReasons") or []
