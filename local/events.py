@@ -211,13 +211,16 @@ class EventRunner:
                 return True
         return False
 
-    def step(self) -> None:
-        """One pass of the background loop."""
+    def step(self) -> int:
+        """One pass of the background loop; returns how many messages it delivered."""
         with self._lock:
             self.run_due_schedules(time.monotonic())
-            self.pump_s3_events()
+            moved = self._safely(self.pump_s3_events)
+            moved = moved if isinstance(moved, int) else 0
             for consumer in self.consumers():
-                self._safely(self.pump_queue, consumer)
+                handled = self._safely(self.pump_queue, consumer)
+                moved += handled if isinstance(handled, int) else 0
+            return moved
 
     @staticmethod
     def _safely(fn: Any, *args: Any) -> Any:
@@ -237,7 +240,11 @@ def _jsonable(value: Any) -> Any:
 
 
 class BackgroundLoop(threading.Thread):
-    def __init__(self, runner: EventRunner, interval: float = 1.0) -> None:
+    """Schedules on their rates and the queues pumped: a pass every ``interval`` seconds
+    when idle, and at once again after a pass that delivered something (a notification
+    sent as its change commits reaches its consumer within ``interval``)."""
+
+    def __init__(self, runner: EventRunner, interval: float = 0.5) -> None:
         super().__init__(name="local-events", daemon=True)
         self.runner = runner
         self.interval = interval
@@ -245,7 +252,8 @@ class BackgroundLoop(threading.Thread):
 
     def run(self) -> None:
         while not self.stopping.wait(self.interval):
-            self.runner.step()
+            while self.runner.step() and not self.stopping.is_set():
+                pass
 
     def stop(self) -> None:
         self.stopping.set()

@@ -29,7 +29,20 @@ def client(service: str) -> Any:
     )
 
 
+@cache
+def quick_client(service: str) -> Any:
+    """For best-effort calls on a request's path after its write committed (the outbox's
+    immediate send): fail fast, since a safety net (the relay) does the work later."""
+    from botocore.config import Config as BotoConfig
+
+    return _session().client(
+        service,
+        config=BotoConfig(connect_timeout=1, read_timeout=2, retries={"max_attempts": 1}),
+    )
+
+
 def reset_clients() -> None:
     """For tests that swap endpoints or credentials between cases."""
     client.cache_clear()
+    quick_client.cache_clear()
     _session.cache_clear()

@@ -26,7 +26,7 @@ from typing import Any
 
 from chalicelib.config import get_config
 from chalicelib.domain.models import utc_iso
-from chalicelib.store.clients import client
+from chalicelib.store.clients import client, quick_client
 from chalicelib.store.dynamo import Item, UnitOfWork, serialize
 from chalicelib.store.schedule import due_attributes, due_items
 from chalicelib.store.tables import scoped_pk
@@ -68,7 +68,7 @@ class _SendAfterCommit:
         self.bodies: list[str] = []
 
     def __call__(self) -> None:
-        sent = send(self.bodies)
+        sent = send(self.bodies, quick=True)
         if len(sent) < len(self.bodies):
             log.warning("%d of %d outbox records were not sent at once; the relay sends them",
                         len(self.bodies) - len(sent), len(self.bodies))
@@ -88,13 +88,15 @@ def queue_url() -> str:
     return str(client("sqs").get_queue_url(QueueName=get_config().notifications_queue)["QueueUrl"])
 
 
-def send(bodies: list[str]) -> list[int]:
+def send(bodies: list[str], quick: bool = False) -> list[int]:
     """Puts records (their JSON) on the notifications queue, ``BATCH`` per
     ``SendMessageBatch``; returns the positions SQS accepted. The one way records reach
-    the queue: the after-commit hook and the relay both use it."""
+    the queue: the after-commit hook (``quick``: one short try, the request waits for it)
+    and the relay both use it."""
+    sqs = quick_client("sqs") if quick else client("sqs")
     accepted: list[int] = []
     for start in range(0, len(bodies), BATCH):
-        answer = client("sqs").send_message_batch(QueueUrl=queue_url(), Entries=[
+        answer = sqs.send_message_batch(QueueUrl=queue_url(), Entries=[
             {"Id": str(i), "MessageBody": body}
             for i, body in enumerate(bodies[start:start + BATCH])])
         accepted += [start + int(entry["Id"]) for entry in answer.get("Successful", [])]

@@ -14,7 +14,7 @@ import pytest
 
 from chalicelib.config import get_config
 from chalicelib.store import outbox
-from chalicelib.store.clients import client
+from chalicelib.store.clients import client, quick_client
 from chalicelib.store.dynamo import Item, get_item, query_all
 from chalicelib.store.tables import scoped_pk
 from local.events import EventRunner
@@ -99,7 +99,7 @@ def test_one_commit_is_one_send_message_batch(api: Api, runner: EventRunner) -> 
     def count(params: dict[str, Any], **_: Any) -> None:
         calls.append(len(params["Entries"]))
 
-    events = client("sqs").meta.events
+    events = quick_client("sqs").meta.events  # the immediate send's fail-fast client
     events.register("provide-client-params.sqs.SendMessageBatch", count)
     try:
         answer = api.call("POST", f"/tickets/{ticket['id']}/resolve",
@@ -120,7 +120,7 @@ def test_a_failed_send_still_answers_and_the_relay_delivers_once(
     text = f"Relayed {uuid.uuid4().hex[:8]}"
     monkeypatch.setattr(logging.getLogger("helpdesk"), "propagate", True)
     with monkeypatch.context() as patched, caplog.at_level(logging.WARNING, "helpdesk"):
-        patched.setattr(client("sqs"), "send_message_batch", _refuse)
+        patched.setattr(quick_client("sqs"), "send_message_batch", _refuse)
         _comment(api, ticket, text)  # 201: the write stands
     assert any(r.levelno == logging.WARNING and r.exc_info for r in caplog.records
                if r.name == "helpdesk.store")

@@ -60,6 +60,7 @@ def ddb(monkeypatch: pytest.MonkeyPatch) -> _FakeDynamo:
 def sqs(monkeypatch: pytest.MonkeyPatch) -> _FakeSqs:
     fake = _FakeSqs()
     monkeypatch.setattr(outbox, "client", lambda service: fake)
+    monkeypatch.setattr(outbox, "quick_client", lambda service: fake)
     monkeypatch.setattr(outbox, "queue_url", lambda: "https://sqs.test/notifications")
     return fake
 
