@@ -173,6 +173,9 @@ class LocalStack:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import faulthandler
+
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>`: every thread's stack, to stderr
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-call access log
     args = _parse(argv)

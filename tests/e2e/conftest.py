@@ -22,10 +22,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The seed's tickets notify their people at once; the tests start from read inboxes,
     so the seed's notifications are delivered (a tick drains every queue) and read first."""
     running = Stack(state_dir=Path(tmp_path_factory.mktemp("stack"))).start()
-    status, _, body = running.request("POST", "/_local/tick", {})
-    assert status == 200, body
-    for email in DEMO_USERS:
-        mark_all_read(running, running.login(email))
+    read_every_inbox(running, {email: running.login(email) for email in DEMO_USERS})
     yield running
     running.stop()
 
@@ -49,10 +46,25 @@ def mark_all_read(stack: Stack, token: str) -> None:
         cursor = f"&cursor={quote(page['next_cursor'])}"
 
 
-@pytest.fixture
-def inboxes_read_afterwards(stack: Stack, tokens: dict[str, str]) -> Iterator[None]:
-    """A tick also fills the demo users' in-app inboxes (the seed's tickets, the tests'
-    own); the browser tests expect them empty, so all is marked read after."""
-    yield
+def read_every_inbox(stack: Stack, tokens: dict[str, str]) -> None:
+    """Delivers what is on its way (a tick drains every queue, after the sweeps due now),
+    then marks every demo user's notifications read. Notifications arrive within a second
+    of a change, so a test that sees an inbox must start from this, not from luck."""
+    status, _, body = stack.request("POST", "/_local/tick", {})
+    assert status == 200, body
     for token in tokens.values():
         mark_all_read(stack, token)
+
+
+@pytest.fixture
+def inboxes_read_afterwards(stack: Stack, tokens: dict[str, str]) -> Iterator[None]:
+    """A test's own tickets and ticks fill the demo users' in-app inboxes; the browser
+    tests expect them empty, so all is delivered and marked read after."""
+    yield
+    read_every_inbox(stack, tokens)
+
+
+@pytest.fixture
+def inboxes_read_before(stack: Stack, tokens: dict[str, str]) -> None:
+    """For a test that shows an inbox: whatever earlier tests caused is delivered and read."""
+    read_every_inbox(stack, tokens)

@@ -26,7 +26,7 @@ from playwright.sync_api import (
 from tests.e2e.browser import Portal, problem
 from tests.e2e.stack import PASSWORD, Stack
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("inboxes_read_before")]
 
 PORTAL = Path(__file__).resolve().parents[2] / "portal"
 
