@@ -4,6 +4,9 @@ so nothing can ever reach real AWS."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+
+import pytest
 
 for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
     os.environ.pop(_name, None)
@@ -14,3 +17,19 @@ os.environ.update({
     "AWS_REGION": "eu-west-1",
     "HELPDESK_SECRET": "test-secret-that-is-long-enough-for-hmac",
 })
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local() -> Iterator[str]:
+    """The endpoint of one in-memory DynamoDB Local (AWS's own engine), started on first use
+    and stopped at the end of the run. It holds no tables: a user creates them (e.g.
+    ``local.bootstrap.create_resources(None, dynamodb_endpoint_url=endpoint)`` under
+    ``mock_aws``, whose interception leaves requests to 127.0.0.1 alone) and points the app
+    at it with ``AWS_ENDPOINT_URL_DYNAMODB``. ``make test`` installs the engine
+    (``scripts/ensure-dynamodb-local.sh``)."""
+    from local.dynamodb_local import DynamoDBLocal
+
+    engine = DynamoDBLocal(None)
+    endpoint = engine.start()
+    yield endpoint
+    engine.stop()
