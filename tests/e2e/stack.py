@@ -80,6 +80,29 @@ class Stack:
             self.process.kill()
             raise
 
+    def kill(self, timeout: float = 30) -> int:
+        """``kill -9`` of the stack's Python process: no signal handler runs, nothing is saved
+        on the way out. Its DynamoDB Local child (in a process group of its own) is killed by
+        the kernel with it (``PR_SET_PDEATHSIG``); ``engine_pids()`` shows that it was."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        return self.process.wait(timeout=timeout)
+
+    def engine_pids(self) -> list[int]:
+        """Live Java processes whose data folder is this stack's ``<state dir>/dynamodb``."""
+        wanted = str(self.state_dir / "dynamodb")
+        found = []
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                argv = (proc / "cmdline").read_bytes().decode(errors="replace").split("\0")
+            except OSError:  # it ended meanwhile
+                continue
+            if argv[0].endswith("java") and wanted in argv:
+                found.append(int(proc.name))
+        return found
+
     # --- HTTP -------------------------------------------------------------------------
     def request(self, method: str, path: str, body: Any = None, token: str | None = None,
                 headers: dict[str, str] | None = None,
