@@ -380,7 +380,12 @@ def _tenant_with_org() -> tuple[Ctx, str]:
 
 def test_16_parallel_creates_get_16_consecutive_numbers(engine: Engine) -> None:
     """16 threads, each creating one ticket through the ticket service at the same moment:
-    the numbers are T-1001..T-1016, no gap and no duplicate, each recorded once."""
+    the numbers are T-1001..T-1016, no gap and no duplicate, each recorded once.
+
+    DynamoDB Local needs nothing for this (its conditional transactions are atomic; the
+    losers get ``ConditionalCheckFailed`` and retry). moto needs the lock the ``engine``
+    fixture installs (``make_moto_faithful``): without it most threads fail inside moto
+    with ``RuntimeError: dictionary changed size during iteration``."""
     ctx, org_id = _tenant_with_org()
     start = threading.Barrier(16)
     made: list[t.Ticket] = []
