@@ -274,9 +274,16 @@ class UnitOfWork:
                 log.warning("after-commit hook %r failed; the write stands", hook,
                             exc_info=True)
 
+    # A write whose condition failed, or that lost a race with another transaction on the
+    # same item (DynamoDB cancels with TransactionConflict; neither DynamoDB Local nor moto
+    # does), broke the rule its condition guards: a taken number is retried, a stale
+    # version refused, the same way in both cases.
+    _LOST_RACE = ("ConditionalCheckFailed", "TransactionConflict")
+
     def _domain_error(self, exc: Exception) -> Exception:
         reasons = getattr(exc, "response", {}).get("CancellationReasons") or []
-        for op, reason in zip(self.ops, reasons, strict=False):
-            if reason.get("Code") == "ConditionalCheckFailed" and op.on_condition_failure:
-                return op.on_condition_failure()
+        for code in self._LOST_RACE:
+            for op, reason in zip(self.ops, reasons, strict=False):
+                if reason.get("Code") == code and op.on_condition_failure:
+                    return op.on_condition_failure()
         return exc

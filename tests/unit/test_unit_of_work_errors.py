@@ -1,0 +1,68 @@
+"""Which domain error a cancelled transaction raises (fake client, no AWS): the write whose
+condition failed names it, and so does a write that lost a race with another transaction
+(real DynamoDB's TransactionConflict, which neither local engine produces)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from chalicelib.domain.errors import Conflict, DomainError
+from chalicelib.store import dynamo
+from chalicelib.store.dynamo import UnitOfWork
+
+
+class _Cancelled(Exception):
+    def __init__(self, codes: list[str]) -> None:
+        super().__init__("cancelled")
+        self.response = {"CancellationReasons": [{"Code": c} for c in codes]}
+
+
+class _CancellingDynamo:
+    class exceptions:  # boto3's spelling
+        TransactionCanceledException = _Cancelled
+
+    def __init__(self, codes: list[str]) -> None:
+        self.codes = codes
+
+    def transact_write_items(self, TransactItems: list[dict[str, Any]]) -> None:
+        raise _Cancelled(self.codes)
+
+
+class NumberTaken(Conflict):
+    pass
+
+
+class StaleVersion(Conflict):
+    pass
+
+
+def _commit(monkeypatch: pytest.MonkeyPatch, codes: list[str]) -> None:
+    monkeypatch.setattr(dynamo, "client", lambda service: _CancellingDynamo(codes))
+    uow = UnitOfWork()
+    uow.put("t", {"PK": "event", "SK": "1"})  # no condition, no error of its own
+    uow.create("t", {"PK": "number", "SK": "7"}, error=lambda: NumberTaken("taken"))
+    uow.replace("t", {"PK": "ticket", "SK": "x"}, 3, error=lambda: StaleVersion("stale"))
+    uow.commit()
+
+
+@pytest.mark.parametrize(("codes", "raised"), [
+    (["None", "ConditionalCheckFailed", "None"], NumberTaken),
+    (["None", "None", "ConditionalCheckFailed"], StaleVersion),
+    (["None", "TransactionConflict", "None"], NumberTaken),
+    (["None", "None", "TransactionConflict"], StaleVersion),
+    # A failed condition says more than a lost race elsewhere in the same transaction.
+    (["None", "TransactionConflict", "ConditionalCheckFailed"], StaleVersion),
+])
+def test_the_write_that_lost_names_the_error(monkeypatch: pytest.MonkeyPatch,
+                                             codes: list[str], raised: type) -> None:
+    with pytest.raises(raised):
+        _commit(monkeypatch, codes)
+
+
+def test_a_conflict_on_a_write_without_a_rule_is_not_a_domain_error(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(_Cancelled) as caught:
+        _commit(monkeypatch, ["TransactionConflict", "None", "None"])
+    assert not isinstance(caught.value, DomainError)
