@@ -38,6 +38,42 @@ class DynamoDBLocalError(RuntimeError):
     """DynamoDB Local is missing, cannot start, or its data folder is in use."""
 
 
+class _PortTaken(Exception):
+    """The chosen port was taken by another program before the engine could bind it."""
+
+
+def _listening_inodes(port: int) -> set[str]:
+    """Socket inodes listening on ``port`` (any address), from the kernel's tables."""
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as lines:
+            next(lines, None)
+            for line in lines:
+                fields = line.split()
+                if (len(fields) > 9 and fields[3] == "0A"  # LISTEN
+                        and int(fields[1].rsplit(":", 1)[1], 16) == port):
+                    inodes.add(fields[9])
+    return inodes
+
+
+def port_owner(port: int, pid: int) -> bool | None:
+    """Whether process ``pid`` is what listens on ``port``: None while nothing listens yet.
+    Linux only (``/proc``); elsewhere None, and readiness rests on the HTTP answer alone."""
+    inodes = _listening_inodes(port)
+    if not inodes:
+        return None
+    wanted = {f"socket:[{inode}]" for inode in inodes}
+    with contextlib.suppress(OSError):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                if os.readlink(fd) in wanted:
+                    return True
+    return False
+
+
+_PROC_NET = Path("/proc/net/tcp").exists()
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as probe:
         probe.bind((host, 0))
@@ -96,10 +132,31 @@ class DynamoDBLocal:
                 "start this one with another --state-dir") from None
         self._lock_file = handle
 
-    def start(self, timeout: float = 60.0) -> str:
-        command = self.command()
+    def start(self, timeout: float = 60.0, attempts: int = 3) -> str:
+        """Starts the engine and waits until it answers on its port. A free port can be
+        taken by another program before Java binds it; then another port is tried."""
         if self.db_path is not None:
             self._claim()
+        for attempt in range(1, attempts + 1):
+            try:
+                self._launch(timeout)
+                return self.endpoint
+            except DynamoDBLocalError:
+                self._release()
+                raise
+            except _PortTaken:
+                assert self.process is not None
+                self.process.kill()  # it has served nothing: no need to let it stop in order
+                self.process.wait()
+                if attempt == attempts:
+                    self._release()
+                    raise DynamoDBLocalError(
+                        f"DynamoDB Local could not get a free port in {attempts} tries") from None
+                self.port = free_port(self.host)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _launch(self, timeout: float) -> None:
+        command = self.command()
         try:
             # cwd: in memory, the engine still writes a metadata file into its folder.
             self.process = subprocess.Popen(
@@ -111,7 +168,6 @@ class DynamoDBLocal:
             raise DynamoDBLocalError(
                 "java is missing; run bash scripts/ensure-dynamodb-local.sh") from exc
         self._wait_until_ready(timeout)
-        return self.endpoint
 
     def _wait_until_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -121,8 +177,12 @@ class DynamoDBLocal:
                 self._release()
                 raise DynamoDBLocalError(
                     f"DynamoDB Local exited at start with code {self.process.returncode}"
-                    " (is the port taken, or Java older than 17?)")
-            if self.answers():
+                    " (is Java older than 17?)")
+            ours = port_owner(self.port, self.process.pid) if _PROC_NET else True
+            if ours is False:
+                # Another program holds the port: what answers there is not our engine.
+                raise _PortTaken()
+            if ours and self.answers():
                 return
             time.sleep(0.05)
         self.stop()
@@ -138,7 +198,7 @@ class DynamoDBLocal:
         except OSError:
             return False
 
-    def stop(self, timeout: float = 20.0) -> None:
+    def _end_process(self, timeout: float = 20.0) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -146,6 +206,9 @@ class DynamoDBLocal:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def stop(self, timeout: float = 20.0) -> None:
+        self._end_process(timeout)
         self._release()
 
     def _release(self) -> None:
