@@ -2,11 +2,8 @@
 
 S3 checks a presigned POST's policy (size range, content type, expiry); moto does not.
 
-DynamoDB applies each write, and each transaction, atomically: a conditional write is
-checked and applied as one step. moto checks and applies in Python with no lock, so two
-threads (the threaded local server, or a concurrency test) can both pass a condition that
-only one should. One lock around moto's DynamoDB writes restores the guarantee; it changes
-nothing for a single thread.
+(DynamoDB needs nothing here any more: the local stack's tables are DynamoDB Local, and
+the tests of conditional writes under concurrency run on it, not on moto's mock.)
 """
 
 from __future__ import annotations
@@ -14,34 +11,8 @@ from __future__ import annotations
 import base64
 import functools
 import json
-import threading
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
-
-_LOCK = threading.RLock()
-_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items",
-           "batch_write_item")
-
-
-def _atomic(method: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(method)
-    def locked(*args: Any, **kwargs: Any) -> Any:
-        with _LOCK:
-            return method(*args, **kwargs)
-
-    locked.__helpdesk_atomic__ = True  # type: ignore[attr-defined]
-    return locked
-
-
-def make_dynamodb_writes_atomic() -> None:
-    """Idempotent: patching twice wraps once."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    for name in _WRITES:
-        method = getattr(DynamoDBBackend, name, None)
-        if method is not None and not getattr(method, "__helpdesk_atomic__", False):
-            setattr(DynamoDBBackend, name, _atomic(method))
 
 
 def _policy_violation(fields: dict[str, str], size: int, policy_b64: str,
@@ -111,5 +82,4 @@ def make_s3_post_policies_enforced() -> None:
 
 
 def make_moto_faithful() -> None:
-    make_dynamodb_writes_atomic()
     make_s3_post_policies_enforced()

@@ -50,7 +50,6 @@ from chalicelib.store.idempotency import TTL_SECONDS, IdempotencyStore
 from chalicelib.store.tables import scoped_pk, tenant_pk
 from chalicelib.store.tickets import TICKET_COUNTER, TicketsRepository
 from local.bootstrap import TABLE, Resolver, create_resources, load_template
-from local.moto_fidelity import make_moto_faithful
 
 ENGINES = ("moto", "dynamodb-local")
 TEMPLATE = load_template()
@@ -78,9 +77,6 @@ def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     ``AWS_ENDPOINT_URL_DYNAMODB`` (127.0.0.1) reach the engine while S3, SQS and Cognito
     stay on the mock (checked by ``test_dynamodb_calls_reach_the_engine_in_use``)."""
     endpoint = request.getfixturevalue("dynamodb_local") if request.param != "moto" else None
-    # moto applies conditional writes without a lock; the local stack adds one (DynamoDB's
-    # writes are atomic). DynamoDB Local needs nothing.
-    make_moto_faithful()
     with mock_aws(), pytest.MonkeyPatch.context() as env:
         if endpoint:
             env.setenv("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
@@ -378,14 +374,14 @@ def _tenant_with_org() -> tuple[Ctx, str]:
     return ctx, org.id
 
 
+# The real engine only: moto's mock checks and applies conditional writes in Python without
+# a lock, so under threads most creates fail inside moto ("dictionary changed size during
+# iteration"); DynamoDB Local's transactions are atomic, as DynamoDB's are.
+@pytest.mark.parametrize("engine", ["dynamodb-local"], indirect=True)
 def test_16_parallel_creates_get_16_consecutive_numbers(engine: Engine) -> None:
     """16 threads, each creating one ticket through the ticket service at the same moment:
-    the numbers are T-1001..T-1016, no gap and no duplicate, each recorded once.
-
-    DynamoDB Local needs nothing for this (its conditional transactions are atomic; the
-    losers get ``ConditionalCheckFailed`` and retry). moto needs the lock the ``engine``
-    fixture installs (``make_moto_faithful``): without it most threads fail inside moto
-    with ``RuntimeError: dictionary changed size during iteration``."""
+    the numbers are T-1001..T-1016, no gap and no duplicate, each recorded once (the
+    losers of a race get ``ConditionalCheckFailed`` on the counter and retry)."""
     ctx, org_id = _tenant_with_org()
     start = threading.Barrier(16)
     made: list[t.Ticket] = []
