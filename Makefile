@@ -27,10 +27,11 @@ run: $(STAMP)
 	bash scripts/ensure-dynamodb-local.sh
 	$(PY) -m local --port $(PORT)
 
+# Two workers: the e2e layer (one local stack, one browser) beside unit and integration.
 test: $(STAMP)
 	bash scripts/ensure-dynamodb-local.sh
 	bash scripts/ensure-chromium.sh
-	$(PY) -m pytest tests
+	$(PY) -m pytest -n 2 --dist loadgroup tests
 
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL",
+              "AWS_ENDPOINT_URL_DYNAMODB"):
     os.environ.pop(_name, None)
 os.environ.update({
     "AWS_ACCESS_KEY_ID": "testing",
@@ -17,6 +18,15 @@ os.environ.update({
     "AWS_REGION": "eu-west-1",
     "HELPDESK_SECRET": "test-secret-that-is-long-enough-for-hmac",
 })
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """``make test`` runs two pytest-xdist workers (``--dist loadgroup``): the e2e tests
+    share one local stack and browser, so they all go to one worker, and the unit and
+    integration tests run beside them on the other."""
+    for item in items:
+        if item.nodeid.startswith("tests/e2e/"):
+            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 @pytest.fixture(scope="session")
