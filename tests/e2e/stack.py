@@ -77,6 +77,8 @@ class Stack:
         try:
             return self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGUSR1)  # its threads' stacks, into stack.log
+            time.sleep(1)
             self.process.kill()
             raise
 
