@@ -1,10 +1,11 @@
 """The contact-orders part of ``make bench``: DynamoDB calls and items per request for the
 order lists (a page of 25), ``GET /todo``, one order and creating one, with 1,000 and then
-100,000 orders in the tenant.
+20,000 orders in the tenant (``SIZES``).
 
 Counted as bench/tickets.py counts (its ``counting``: botocore's ``provide-client-params``
 and ``after-call`` events on the app's DynamoDB client), through ``chalice.test.Client``
-against ``app.app`` on moto's in-process mock.
+against ``app.app`` in process with the tables on DynamoDB Local and the rest on moto's
+mock (bench/tickets.py's ``app_on_dynamodb_local``, a DynamoDB Local of this part's own).
 
 The orders are made by the app's own code and stored directly, as the ticket part does:
 each order is a ``ContactOrder`` model in the state its life has left it (notes, bookings,
@@ -16,9 +17,8 @@ and bookings as ``put_booking`` writes them (open ones in the assignee's to-do i
 ``due`` index, done ones under ``done``). After each fill the counter ``COUNTER#CO`` is left
 as ``store.counters.claim_number`` leaves it, so the next ``POST /contact-orders`` gets the
 next number, and each customer's ``TOTALS`` item gets the fill's orders and hours through
-``add_to_customer`` (the app's ``ADD``). The first 1,000 go through moto's ``put_item``
-with every check; the rest through bench/moto_speed.py's ``fast_put`` (``BENCH_PLAIN_MOTO=1``:
-none of its shortcuts).
+``add_to_customer`` (the app's ``ADD``). The items go to DynamoDB Local with
+``BatchWriteItem`` as the ticket part's do (bench/tickets.py's ``store_numbered``).
 
 The customers (with their main contact and a site) and the users (the admin, the agent and
 ``limited``, whose custom role has only ``contact_orders.view_assigned``) are made through
@@ -44,14 +44,18 @@ from bench.tickets import (
     Api,
     CapturedPuts,
     _pick,
-    _table,
-    app_on_moto,
+    app_on_dynamodb_local,
     counting,
+    engine_storage,
+    loaded,
     store_numbered,
 )
 
 # BENCH_ORDER_SIZES=1000,5000 for a quick try; the figures in docs are for the default.
-SIZES = tuple(int(n) for n in os.environ.get("BENCH_ORDER_SIZES", "1000,100000").split(","))
+# 20,000, not 100,000: an order is ~4.7 items, and DynamoDB Local stores some 2,000 to
+# 3,000 items a second on this machine, so 100,000 orders would add minutes to every
+# ``make bench`` after the ticket part's 2.2 million items (see docs/performance.md).
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_ORDER_SIZES", "1000,20000").split(","))
 SPAN = timedelta(days=730)  # the orders' creation times cover two years up to today
 LIMITED, LIMITED_ROLE = f"limited@{TENANT}.test", "co_assigned_only"
 CUSTOMERS = ["Nordhavn Logistik AB", "Saimaa Tekniikka Oy", "Fjordline Regnskap AS",
@@ -279,8 +283,9 @@ def _order_items(w: World, r: Any, rng: random.Random, index: int,
     return puts.items()
 
 
-def fill(w: World, until: int, checked: bool) -> float:
-    """Adds orders until the tenant holds ``until`` of them; numbers continue the counter."""
+def fill(w: World, until: int) -> dict[str, Any]:
+    """Adds orders until the tenant holds ``until`` of them; numbers continue the counter.
+    Orders and items added, seconds (building them included)."""
     from chalicelib.domain.contact_orders import FIRST_NUMBER
     from chalicelib.services.contact_orders import repo
     from chalicelib.store.dynamo import UnitOfWork
@@ -288,7 +293,8 @@ def fill(w: World, until: int, checked: bool) -> float:
     started = time.perf_counter()
     r = repo()
     rng = random.Random(until)
-    w.made = store_numbered(r.table, "CO", FIRST_NUMBER, w.made, until, checked,
+    before, items = w.made, loaded[r.table]
+    w.made = store_numbered(r.table, "CO", FIRST_NUMBER, w.made, until, True,
                             lambda index, number: _order_items(w, r, rng, index, number))
     # The customers' totals: what create_order's and add_note's add_to_customer add.
     uow = UnitOfWork()
@@ -298,7 +304,10 @@ def fill(w: World, until: int, checked: bool) -> float:
     uow.commit()  # one transaction: fewer than 100 customers
     w.new_orders_of.clear()
     w.hours_of.clear()
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    written = loaded[r.table] - items
+    return {"orders": w.made - before, "items": written, "seconds": round(seconds, 1),
+            "items_per_second": round(written / seconds) if seconds else 0}
 
 
 # --- the requests -------------------------------------------------------------------------
@@ -493,13 +502,19 @@ def _world(api: Api) -> World:
                  start=now - SPAN, now=now)
 
 
-def run() -> dict[str, Any]:
-    """Both sizes in one mock: fill to 1,000, measure, fill to 100,000, measure."""
-    from bench.moto_speed import same_order
+def _items_in_table(table: str) -> int:
+    """The table's items: DynamoDB Local's ``ItemCount``, which it keeps exact (DynamoDB's
+    own is updated every six hours)."""
+    from chalicelib.store.clients import client
 
-    result: dict[str, Any] = {"sizes": {}, "fill_seconds": {}, "request_seconds": {},
-                              "items_in_table": {}}
-    with app_on_moto() as (http, moto_all_items):
+    return int(client("dynamodb").describe_table(TableName=table)["Table"]["ItemCount"])
+
+
+def run() -> dict[str, Any]:
+    """Both sizes in one tenant: fill to 1,000, measure, fill to 20,000, measure."""
+    result: dict[str, Any] = {"sizes": {}, "fill": {}, "request_seconds": {},
+                              "items_in_table": {}, "storage": engine_storage()}
+    with app_on_dynamodb_local() as http:
         from chalicelib.config import get_config
         from chalicelib.store.clients import client
 
@@ -507,12 +522,8 @@ def run() -> dict[str, Any]:
         events = client("dynamodb").meta.events
         table = get_config().contact_orders_table
         for size in SIZES:
-            result["fill_seconds"][size] = round(
-                fill(w, size, checked=size == SIZES[0] or moto_all_items is None), 1)
-            if (size == SIZES[0] and moto_all_items is not None
-                    and not same_order(_table(table), moto_all_items)):
-                raise AssertionError(f"bench/moto_speed.py sorts {table} unlike moto")
-            result["items_in_table"][size] = sum(len(p) for p in _table(table).items.values())
+            result["fill"][size] = fill(w, size)
+            result["items_in_table"][size] = _items_in_table(table)
             result.setdefault("shares", {})[size] = dict(w.shares)
             rows, seconds = measure(w, events)
             if size == SIZES[0]:
@@ -524,7 +535,6 @@ def run() -> dict[str, Any]:
                                          + "; ".join(differences))
             result["sizes"][size] = rows
             result["request_seconds"][size] = seconds
-    result["moto_shortcuts"] = moto_all_items is not None
     small, large = (result["sizes"][s] for s in SIZES)
     compared = ("calls", "read", "written")
     result["differing"] = [a["request"] for a, b in zip(small, large, strict=True)

@@ -1,39 +1,44 @@
 """The lifecycle part of ``make bench``: what one timer sweep reads, and how fast the
 notifications consumer gets through its messages.
 
-1. Items read by one sweep (``jobs.sweeps.ticket_timers``) of a tenant with 1,000 tickets,
-   100 of them due; the same sweep again at once (nothing due); once more after 10 more
-   tickets fell due; and with 100,000 tickets, 100 of the new ones due (the sweeps at the
-   small size are the cheap ones: moto answers each Query by going through the whole
-   table). The bench fails when a sweep's reads or reminders are not the due count, at
-   100,000 tickets too. The tickets are made by the app's own
-   code and stored straight into moto, as bench/tickets.py stores its tickets
-   (``store_numbered``, ``fast_put`` beyond the first size): ``Ticket`` models turned into
-   items by ``TicketsRepository`` (``record_number``, ``put_ticket`` with its list keys,
-   ``add_event`` with the "created" event) and, for each, the timer items the service
-   writes for that state (``sync_timers`` from no timers to ``domain.lifecycle.
-   ticket_timers(ticket)``, as ``create_ticket`` and every later change do). No word
-   index and no later history: the sweep reads neither. Every ticket waits for something:
-   open ones for their SLA warnings, resolved ones for the approval reminder or, once
-   reminded, for auto-close; all of it in the future except the due tickets, which are
-   resolved, with a requester, their ``approval_due_at`` passed, so the sweep really
-   reminds them. Counted as bench/tickets.py counts (botocore's ``provide-client-params``
-   and ``after-call`` on the app's DynamoDB client), by operation and index.
+1. Items read by one sweep (``jobs.sweeps.ticket_timers``) in the tenant of the ticket
+   part (bench/tickets.py's ``on_ticket_tenant``: its 1,000, then 100,000 tickets, on
+   DynamoDB Local) with 100 due tickets added; the same sweep again at once (nothing
+   due); once more after 10 more tickets fell due; and at 100,000 tickets with 100 due
+   tickets added again. The bench fails when a sweep's reads or reminders are not the due
+   count. The tickets of the ticket part carry the timers ``sync_timers`` writes for
+   their state (``domain.lifecycle.ticket_timers``: SLA warnings and breaches of the open
+   ones, approval reminders of the resolved ones), at their own times, from two years ago
+   up to today; a sweep at today's time would find every one of them that a sweep running
+   all along would have done long ago. So the sweep runs with its clock (``now``) set
+   the day before the first of those tickets was made: all their timers are ahead of it,
+   waiting in the ``due`` index as a tenant's timers wait. The due tickets are made for
+   that clock by the app's own code and stored as bench/tickets.py stores its tickets
+   (``store_numbered``): resolved, with a requester, their ``approval_due_at`` passed, so
+   the sweep really reminds them (``Ticket`` models turned into items by
+   ``TicketsRepository``: ``record_number``, ``put_ticket`` with its list keys,
+   ``add_event`` with the "created" event, the word index, and the timer items of
+   ``sync_timers`` from no timers to ``ticket_timers(ticket)``). Counted as
+   bench/tickets.py counts (botocore's ``provide-client-params`` and ``after-call`` on the
+   app's DynamoDB client), by operation and index.
 
 2. Notification throughput of the consumer (``jobs.notifications.handle_batch``), in
-   process on moto: tickets of the seed's customer with two contacts of the same
-   organisation watching, public comments by the agent through the API (each writes one
-   ``commented`` outbox record as the service does), the relay (``jobs.relay.relay``)
-   moves the records to the notifications queue, and the consumer takes them from the
-   queue ten at a time, as the SQS trigger (``batch_size=10``) hands them over; each
-   message renders and sends an e-mail (SES, with the domain
-   ``local.bootstrap.create_resources`` verifies) and an in-app notice to the requester
-   and each watcher. Wall clock around ``handle_batch`` only (``time.perf_counter``),
-   and how much of it was spent inside the DynamoDB and SES clients' calls.
+   process on DynamoDB Local and moto (``app_on_dynamodb_local``, a tenant of its own):
+   tickets of the seed's customer with two contacts of the same organisation watching,
+   public comments by the agent through the API. Each comment's commit sends its
+   ``commented`` outbox record to the notifications queue at once (the unit of work's
+   after-commit send, ``store/outbox.py``), and the consumer takes them from the queue
+   ten at a time, as the SQS trigger (``batch_size=10``) hands them over; each message
+   renders and sends an e-mail (SES, with the domain ``local.bootstrap.create_resources``
+   verifies) and an in-app notice to the requester and each watcher, and deletes its
+   outbox record. The relay (``jobs.relay.relay``, the safety net) runs afterwards, past
+   the records' grace: it must find nothing. Wall clock around ``handle_batch`` only
+   (``time.perf_counter``), and how much of it was spent inside the DynamoDB and SES
+   clients' calls.
 
-``python -m bench.lifecycle`` runs this part alone and prints the figures as JSON.
-``BENCH_LIFECYCLE_SIZES=1000,10000`` and ``BENCH_NOTIFY_MESSAGES=100`` for a quick try; the
-figures in docs are for the defaults.
+``python -m bench.lifecycle`` runs this part alone (filling its own tenant) and prints the
+figures as JSON. ``BENCH_TICKET_SIZES=1000,5000`` and ``BENCH_NOTIFY_MESSAGES=100`` for a
+quick try; the figures in docs are for the defaults.
 """
 
 from __future__ import annotations
@@ -50,23 +55,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.tickets import (
+    SIZES,
     TENANT,
     Api,
-    _table,
-    _world,
-    app_on_moto,
+    Load,
+    app_on_dynamodb_local,
     counting,
+    engine_storage,
+    on_ticket_tenant,
     store_numbered,
     stored_ticket,
+    tickets_in_tenant,
 )
 
-SIZES = tuple(int(n) for n in
-              os.environ.get("BENCH_LIFECYCLE_SIZES", "1000,100000").split(","))
-DUE = 100  # tickets falling due in each of the two fills
+DUE = 100  # tickets falling due at each size
 MORE_DUE = 10  # and then this many more, with no other ticket added
-# What the tickets that are not due wait for (% of them): SLA warnings, the approval
-# reminder, auto-close.
-WAITING = {"sla": 60, "approval": 30, "auto_close": 10}
+SWEEP_CLOCK = timedelta(days=1)  # the sweep's now: this long before the first bulk ticket
 MESSAGES = int(os.environ.get("BENCH_NOTIFY_MESSAGES", "500"))
 COMMENTS_PER_TICKET = 10
 WATCHERS = 2
@@ -76,12 +80,12 @@ FAR = 900.0  # time_left: never stop early
 
 @contextmanager
 def time_in_calls(clients: dict[str, Any]) -> Iterator[Counter[str]]:
-    """Seconds spent inside each client's calls, by service: from botocore's
-    ``provide-client-params`` to ``after-call`` (or ``after-call-error``), i.e. the request
-    built, moto answering it, the answer parsed."""
+    """Seconds spent inside the calls of each label's client (or list of clients): from
+    botocore's ``provide-client-params`` to ``after-call`` (or ``after-call-error``), i.e.
+    the request built, the engine or moto answering it, the answer parsed."""
     spent: Counter[str] = Counter()
     registered = []
-    for name, aws in clients.items():
+    for name, given in clients.items():
         def start(context: dict[str, Any], **_: Any) -> None:
             context["bench_started"] = time.perf_counter()
 
@@ -90,11 +94,13 @@ def time_in_calls(clients: dict[str, Any]) -> Iterator[Counter[str]]:
             if began is not None:
                 spent[_name] += time.perf_counter() - began
 
-        for event, handler in ((f"provide-client-params.{name}", start),
-                               (f"after-call.{name}", stop),
-                               (f"after-call-error.{name}", stop)):
-            aws.meta.events.register(event, handler)
-            registered.append((aws, event, handler))
+        for aws in given if isinstance(given, list) else [given]:
+            service = aws.meta.service_model.service_id.hyphenize()
+            for event, handler in ((f"provide-client-params.{service}", start),
+                                   (f"after-call.{service}", stop),
+                                   (f"after-call-error.{service}", stop)):
+                aws.meta.events.register(event, handler)
+                registered.append((aws, event, handler))
     try:
         yield spent
     finally:
@@ -108,125 +114,94 @@ def time_in_calls(clients: dict[str, Any]) -> Iterator[Counter[str]]:
 @dataclass
 class Tenant:
     w: Any  # bench.tickets.World: users, organisations, types, settings
-    now: datetime  # the sweep's ``now`` (its schedule's time)
-    made: int = 0
-    due_ids: list[str] = field(default_factory=list)  # of the fill in progress
-    waiting: Counter[str] = field(default_factory=Counter)  # what the bulk tickets wait for
+    now: datetime  # the sweep's ``now``
+    due_ids: list[str] = field(default_factory=list)  # of the last tickets added
 
 
 def _minutes(m: float) -> timedelta:
     return timedelta(minutes=m)
 
 
-def _ticket_items(s: Tenant, r: Any, rng: random.Random, number: int,
-                  due: bool) -> list[dict[str, Any]]:
-    """One ticket in the state its waiting kind needs, as the services write it: number
-    item, ticket item with its list keys, "created" event, and its timers."""
+def _due_ticket_items(s: Tenant, r: Any, rng: random.Random,
+                      number: int) -> list[dict[str, Any]]:
+    """One ticket whose approval reminder is due at the sweep's ``now``, as the services
+    write it: resolved over ``approval_reminder_hours`` ago, the customer its requester.
+    Number item, ticket item with its list keys, "created" event, word index, timers."""
     from chalicelib.domain import tickets as t
     from chalicelib.domain.lifecycle import ticket_timers
     from chalicelib.domain.models import utc_iso
-    from chalicelib.services import tickets as svc
     from chalicelib.services.context import Ctx
 
     w, now = s.w, s.now
-    settings = w.settings
-    approval, auto_close = (timedelta(hours=settings.approval_reminder_hours),
-                            timedelta(hours=settings.auto_close_hours))
-    kind = "due" if due else rng.choices(list(WAITING), list(WAITING.values()))[0]
-    org = w.acme if due or rng.random() < 0.2 else rng.choice(w.organisations[1:])
-    requester = w.ids[w.customer] if org == w.acme else None
-    state: dict[str, Any] = {}
-    if kind == "sla":  # came in during the last half hour; its SLA warnings are ahead
-        created = now - _minutes(rng.uniform(1, 30))
-        status = rng.choice(["new", "new", "open", "waiting_on_customer",
-                             "waiting_on_third_party"])
-        priority = rng.choice(["low", "normal", "normal", "high"])
-        state = svc._sla_dues(settings, created, settings.sla_targets[priority], created)
-        if status != "new":
-            state["first_response_at"] = utc_iso(created + (now - created) / 2)
-        changed = created if status == "new" else created + (now - created) / 2
-    else:
-        priority = rng.choice(["low", "normal", "normal", "high"])
-        if kind == "due":  # the approval reminder is due: resolved over 120 h ago
-            resolved = now - approval - _minutes(rng.uniform(1, 48 * 60))
-            reminded = None
-        elif kind == "approval":  # resolved within the 120 h
-            resolved = now - approval + _minutes(rng.uniform(10, approval.total_seconds() / 60))
-            reminded = None
-        else:  # reminded (the sweep ran a little late) within the last 24 h
-            reminded = now - auto_close + _minutes(rng.uniform(10, auto_close.total_seconds()
-                                                               / 60))
-            resolved = reminded - approval - _minutes(rng.uniform(0, 10))
-        created = resolved - timedelta(hours=rng.uniform(1, 24 * 14))
-        status, changed = "resolved", reminded or resolved
-        state = {"first_response_at": utc_iso(created + _minutes(45)),
-                 "resolved_at": utc_iso(resolved),
-                 "resolution": "Fixed and checked with the customer.",
-                 "approval": {"state": "pending"},
-                 "approval_due_at": utc_iso(resolved + approval)}
-        if reminded:
-            state |= {"reminder_sent_at": utc_iso(reminded),
-                      "auto_close_at": utc_iso(reminded + auto_close)}
-    creator = w.customer if requester else w.admin
+    approval = timedelta(hours=w.settings.approval_reminder_hours)
+    resolved = now - approval - _minutes(rng.uniform(1, 48 * 60))
+    created = resolved - timedelta(hours=rng.uniform(1, 24 * 14))
     ticket_type = w.types["question"]
-    ctx = Ctx(principal=w.principals[creator], now=created)
-    later = Ctx(principal=w.principals[w.agent], now=changed)
+    ctx = Ctx(principal=w.principals[w.customer], now=created)
+    later = Ctx(principal=w.principals[w.agent], now=resolved)
     ticket_id = ctx.new_id()
     subject = f"Invoice {number} {rng.choice(['does not open', 'is missing', 'is wrong'])}"
     ticket = t.Ticket(
         id=ticket_id, number=t.ticket_number(number), subject=subject,
-        description=f"{subject}. Screenshots on request.", status=status, priority=priority,
-        ticket_type_id=ticket_type.id, organization_id=org, requester_id=requester,
-        requester_name=w.principals[creator].record["name"] if requester else None,
-        assignee_id=None if status == "new" else w.ids[w.agent],
-        channel="portal" if requester else "phone", billable=ticket_type.billable,
-        created_at=ctx.stamp, updated_at=later.stamp, created_by=w.ids[creator],
-        version=1 if status == "new" else (3 if kind == "auto_close" else 2), **state)
+        description=f"{subject}. Screenshots on request.", status="resolved",
+        priority=rng.choice(["low", "normal", "normal", "high"]),
+        ticket_type_id=ticket_type.id, organization_id=w.acme,
+        requester_id=w.ids[w.customer], requester_name=w.principals[w.customer].record["name"],
+        assignee_id=w.ids[w.agent], channel="portal", billable=ticket_type.billable,
+        created_at=ctx.stamp, updated_at=later.stamp, created_by=w.ids[w.customer],
+        first_response_at=utc_iso(created + _minutes(45)), resolved_at=utc_iso(resolved),
+        resolution="Fixed and checked with the customer.", approval={"state": "pending"},
+        approval_due_at=utc_iso(resolved + approval), version=2)
     timers = ticket_timers(ticket)
-    stamp = utc_iso(now)
-    if due:
-        assert set(timers) == {"approval_reminder"} and timers["approval_reminder"] <= stamp
-        s.due_ids.append(ticket_id)
-    else:
-        assert timers and min(timers.values()) > stamp, (kind, timers, stamp)
-    s.waiting.update(timers.keys())
+    assert set(timers) == {"approval_reminder"} and timers["approval_reminder"] <= utc_iso(now)
+    s.due_ids.append(ticket_id)
+    w.count_search_hit(subject)  # the ticket part's ``q=`` figure counts every ticket
     return stored_ticket(r, ticket, number, ctx, later, timers)
 
 
-def fill(s: Tenant, until: int, due: int, checked: bool) -> float:
-    """Adds tickets until the tenant holds ``until``; ``due`` of the new ones (spread
-    evenly among them) are due."""
+def add_due(s: Tenant, due: int) -> None:
+    """Adds ``due`` tickets whose approval reminder is due, numbered after the tenant's."""
     from chalicelib.domain.tickets import FIRST_NUMBER
     from chalicelib.services.tickets import repo
     from chalicelib.store.tickets import TICKET_COUNTER
 
-    started, r, rng = time.perf_counter(), repo(), random.Random(until)
+    r, held = repo(), tickets_in_tenant()
+    rng = random.Random(held)
     s.due_ids = []
-    first, new = s.made, until - s.made
-    due_at = {first + i * new // due for i in range(due)} if due else set()
-    s.made = store_numbered(r.table, TICKET_COUNTER, FIRST_NUMBER, s.made, until, checked,
-                            lambda index, number: _ticket_items(s, r, rng, number,
-                                                                index in due_at))
+    s.w.made = store_numbered(r.table, TICKET_COUNTER, FIRST_NUMBER, held, held + due, True,
+                              lambda index, number: _due_ticket_items(s, r, rng, number))
     assert len(s.due_ids) == due
-    return time.perf_counter() - started
 
 
-def _waiting_in_index(table_name: str) -> Counter[str]:
-    """Items carrying ``due_shard`` (so in the ``due`` index), by kind, read off moto."""
+def _waiting_in_index(table: str) -> Counter[str]:
+    """Timers in the ``due`` index, by kind: a ``Select=COUNT`` Query of each shard (the
+    app's client, outside any count)."""
+    from chalicelib.domain.lifecycle import TIMER_KINDS
+    from chalicelib.store.clients import client
+    from chalicelib.store.schedule import SHARDS
+    from chalicelib.store.tables import DUE_INDEX
+
     found: Counter[str] = Counter()
-    for partition in _table(table_name).items.values():
-        for item in partition.values():
-            shard = item.attrs.get("due_shard")
-            if shard is not None:
-                found[shard.value.split("#")[0]] += 1
-    return found
+    for kind in TIMER_KINDS:
+        for shard in range(SHARDS):
+            params: dict[str, Any] = {
+                "TableName": table, "IndexName": DUE_INDEX, "Select": "COUNT",
+                "KeyConditionExpression": "due_shard = :s",
+                "ExpressionAttributeValues": {":s": {"S": f"{kind}#{shard}"}}}
+            while True:
+                answer = client("dynamodb").query(**params)
+                found[kind] += answer["Count"]
+                if "LastEvaluatedKey" not in answer:
+                    break
+                params["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+    return +found
 
 
 def _reminded(s: Tenant, table: str) -> dict[str, int]:
-    """Of this fill's due tickets: reminded (``reminder_sent_at`` and an auto-close timer
-    set), and the ``reminder_sent`` outbox records about them."""
+    """Of the due tickets: reminded (``reminder_sent_at`` and an auto-close timer set), and
+    the ``reminder_sent`` outbox records about them."""
     from chalicelib.services.tickets import repo
-    from chalicelib.store.dynamo import get_item
+    from chalicelib.store.dynamo import get_item, query_all
     from chalicelib.store.tables import scoped_pk
     from chalicelib.store.tickets import ticket_pk
 
@@ -237,97 +212,137 @@ def _reminded(s: Tenant, table: str) -> dict[str, int]:
         if ticket.get("reminder_sent_at") and timer and timer["due_at"] == ticket.get(
                 "auto_close_at"):
             reminded += 1
-    # The outbox partition read off moto: through the API a Query (moto's goes through
-    # the whole table, as the sweep's own do).
-    from moto.dynamodb.models.dynamo_type import DynamoType
-
-    outbox = _table(table).items.get(DynamoType({"S": scoped_pk(TENANT, "OUTBOX")}), {})
-    records = [json.loads(i.attrs["record"].value) for i in outbox.values()]
+    # Nothing consumes the queue here, so every record is still in the outbox.
+    outbox = query_all(table, "PK = :pk", {":pk": scoped_pk(TENANT, "OUTBOX")}, cap=10**7)
     wanted = set(s.due_ids)
+    records = [json.loads(i["record"]) for i in outbox]
     outboxed = sum(1 for x in records if x["event"]["type"] == "reminder_sent"
                    and x["subject_id"] in wanted)
     return {"reminded": reminded, "outbox_records": outboxed}
 
 
-def _sweep(s: Tenant, events: Any, table: str, label: str, due: int) -> dict[str, Any]:
+def _sweep(s: Tenant, label: str, due: int) -> dict[str, Any]:
+    from chalicelib.config import get_config
     from chalicelib.jobs.sweeps import ticket_timers
+    from chalicelib.store.clients import client
 
+    table = get_config().tickets_table
     waiting = _waiting_in_index(table)
     started = time.perf_counter()
-    with counting(events, per_op=True) as tally:
+    with counting(client("dynamodb").meta.events, per_op=True) as tally:
         report = ticket_timers(s.now, lambda: FAR)
-    seconds = round(time.perf_counter() - started, 1)
-    return {"step": label, "tickets": s.made, "waiting": dict(sorted(waiting.items())),
-            "due": due, "read": report["read"],
+    seconds = round(time.perf_counter() - started, 2)
+    return {"step": label, "tickets": tickets_in_tenant(), "waiting": dict(sorted(
+        waiting.items())), "due": due, "read": report["read"],
             "report": {k: v for k, v in sorted(report.items()) if k != "read"},
             **tally.row(), **_reminded(s, table), "seconds": seconds}
 
 
+class Sweeps:
+    """Part 5 in the shared tenant: at the first size 100 due, sweep; again; 10 more due,
+    sweep. At the second size 100 due, sweep."""
+
+    def __init__(self) -> None:
+        self.s: Tenant | None = None
+        self.rows: list[dict[str, Any]] = []
+
+    def at(self, w: Any, size: int) -> None:
+        if self.s is None:
+            self.s = Tenant(w, now=w.start - SWEEP_CLOCK)
+        steps = [(f"{size:,} tickets and {DUE} due", DUE)]
+        if size == SIZES[0]:
+            steps += [("the same sweep again at once", 0),
+                      (f"{MORE_DUE} more tickets, all due", MORE_DUE)]
+        for label, due in steps:
+            started = time.perf_counter()
+            if due:
+                add_due(self.s, due)
+            else:
+                self.s.due_ids = []
+            added = time.perf_counter() - started
+            self.rows.append({**_sweep(self.s, label, due), "size": size,
+                              "added_seconds": round(added, 2)})
+
+    def result(self, loads: dict[int, Load]) -> dict[str, Any]:
+        assert self.s is not None
+        rows = self.rows
+        return {
+            "rows": rows, "fill": {s: load.row() for s, load in loads.items()},
+            "storage": engine_storage(), "clock": self.s.now.isoformat(),
+            "first_ticket": self.s.w.start.isoformat(),
+            "failed": [
+                f"{r['step']}: read {r['read']}, reminded {r['reminded']}, outbox records"
+                f" {r['outbox_records']}, report {r['report']} for {r['due']} due"
+                for r in rows
+                if not r["read"] == r["reminded"] == r["outbox_records"] == r["due"]
+                or r["report"] != ({"approval_reminder:remind": r["due"], "more": False}
+                                   if r["due"] else {"more": False})]}
+
+
 def sweep_run() -> dict[str, Any]:
-    """Fill to 1,000 (100 due), sweep; sweep again at once (none due); 10 more tickets,
-    all due, sweep; fill to 100,000 (100 of the new ones due), sweep. The sweeps at the
-    small size are the cheap ones on moto (each Query goes through the whole table)."""
-    from bench.moto_speed import same_order
-
-    small, large = SIZES
-    steps = [(f"{small:,} tickets", small, DUE), ("the same sweep again at once", small, 0),
-             (f"{MORE_DUE} more tickets, all due", small + MORE_DUE, MORE_DUE),
-             (f"{large:,} tickets", large, DUE)]
-    result: dict[str, Any] = {"rows": []}
-    with app_on_moto() as (http, moto_all_items):
-        from chalicelib.config import get_config
-        from chalicelib.store.clients import client
-
-        s = Tenant(_world(Api(http.http)), now=datetime.now(UTC).replace(microsecond=0))
-        events, table = client("dynamodb").meta.events, get_config().tickets_table
-        for label, until, due in steps:
-            filled, s.due_ids = 0.0, []
-            if until > s.made:
-                filled = fill(s, until, due, checked=s.made == 0 or moto_all_items is None)
-                if until == small and moto_all_items is not None and not same_order(
-                        _table(table), moto_all_items):
-                    raise AssertionError(f"bench/moto_speed.py sorts {table} unlike moto")
-            result["rows"].append({**_sweep(s, events, table, label, due),
-                                   "fill_seconds": round(filled, 1)})
-        result["waiting_kinds"] = dict(s.waiting)
-    result["moto_shortcuts"] = moto_all_items is not None
-    result["failed"] = [
-        f"{r['step']}: read {r['read']}, reminded {r['reminded']}, outbox records"
-        f" {r['outbox_records']}, report {r['report']} for {r['due']} due"
-        for r in result["rows"]
-        if not r["read"] == r["reminded"] == r["outbox_records"] == r["due"]
-        or r["report"] != ({"approval_reminder:remind": r["due"], "more": False}
-                           if r["due"] else {"more": False})]
-    return result
+    """Part 5 alone, in a tenant of its own filled as the ticket part fills it."""
+    part = Sweeps()
+    return part.result(on_ticket_tenant([part]))
 
 
 # --- 2. the notifications consumer ----------------------------------------------------------
 
 
-def _drain_outboxes() -> int:
+def _take_off_queue(sqs: Any, queue: str) -> int:
+    """Every message on the queue, received and deleted: what the setup published."""
+    taken = 0
+    while got := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10,
+                                     WaitTimeSeconds=0).get("Messages", []):
+        sqs.delete_message_batch(QueueUrl=queue, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)])
+        taken += len(got)
+    return taken
+
+
+def _drain_setup(sqs: Any, queue: str) -> int:
     """What the setup published (the tickets' "created", the first answers' status
-    changes) is taken out, as if relayed and delivered before: the queue then holds only
-    the comments."""
-    from chalicelib.config import get_config
+    changes) is taken out, as if delivered before: off the queue, where the after-commit
+    send put it, and out of the outbox. The queue then holds only the comments."""
     from chalicelib.store import outbox
 
     drained = 0
-    for table in (get_config().tickets_table, get_config().contact_orders_table):
+    for table in outbox.tables().values():
         items = list(outbox.pending(table, "9999"))
         outbox.remove(table, items)
         drained += len(items)
+    taken = _take_off_queue(sqs, queue)
+    assert taken == drained, (taken, drained)
     return drained
+
+
+@contextmanager
+def counting_sqs(clients: list[Any]) -> Iterator[Counter[str]]:
+    """SQS calls of the app's clients meanwhile, by operation."""
+    seen: Counter[str] = Counter()
+
+    def asked(model: Any, **_: Any) -> None:
+        seen[model.name] += 1
+
+    for aws in clients:
+        aws.meta.events.register("provide-client-params.sqs", asked)
+    try:
+        yield seen
+    finally:
+        for aws in clients:
+            aws.meta.events.unregister("provide-client-params.sqs", asked)
 
 
 def notify_run() -> dict[str, Any]:
     from chalicelib.config import get_config
     from chalicelib.jobs import relay as relay_job
     from chalicelib.jobs.notifications import handle_batch
+    from chalicelib.store import outbox
 
     tickets = max(1, MESSAGES // COMMENTS_PER_TICKET)
-    result: dict[str, Any] = {"tickets": tickets, "watchers": WATCHERS}
-    with app_on_moto() as (http, _):
-        from chalicelib.store.clients import client
+    result: dict[str, Any] = {"tickets": tickets, "watchers": WATCHERS,
+                              "storage": engine_storage()}
+    with app_on_dynamodb_local() as http:
+        from chalicelib.store.clients import client, quick_client
 
         started = time.perf_counter()
         api = Api(http.http)
@@ -347,21 +362,18 @@ def notify_run() -> dict[str, Any]:
             api.call("POST", f"/tickets/{ticket['id']}/comments", agent,
                      {"body": "We are looking into it."})  # the first answer opens it
             ids.append(ticket["id"])
-        result["drained"] = _drain_outboxes()
-        for round_ in range(COMMENTS_PER_TICKET):
-            for ticket_id in ids:
-                api.call("POST", f"/tickets/{ticket_id}/comments", agent,
-                         {"body": f"Update {round_ + 1}: the payslip opens again after"
-                                  " the fix; please check on your side."})
+        sqs, queue = client("sqs"), outbox.queue_url()
+        result["drained"] = _drain_setup(sqs, queue)
+        with counting_sqs([client("sqs"), quick_client("sqs")]) as sent_at_once:
+            for round_ in range(COMMENTS_PER_TICKET):
+                for ticket_id in ids:
+                    api.call("POST", f"/tickets/{ticket_id}/comments", agent,
+                             {"body": f"Update {round_ + 1}: the payslip opens again after"
+                                      " the fix; please check on your side."})
+        result["sent_at_once"] = dict(sent_at_once)
         result["setup_seconds"] = round(time.perf_counter() - started, 1)
 
-        now = datetime.now(UTC) + timedelta(seconds=1)
         ddb_events = client("dynamodb").meta.events
-        with counting(ddb_events, per_op=True) as relayed_tally:
-            result["relay"] = relay_job.relay(now, lambda: FAR)
-        result["relay_calls"] = relayed_tally.row()
-
-        sqs, queue = client("sqs"), relay_job._queue_url()
         ses_sent: Counter[str] = Counter()
 
         def sent(parsed: dict[str, Any], **_: Any) -> None:
@@ -390,6 +402,13 @@ def notify_run() -> dict[str, Any]:
                         for i, m in enumerate(got)])
         finally:
             client("ses").meta.events.unregister("after-call.ses.SendRawEmail", sent)
+
+        # The safety net afterwards, past every record's grace: the consumer deleted
+        # each record it handled, so there is nothing left to relay.
+        later = datetime.now(UTC) + timedelta(seconds=outbox.RELAY_GRACE_SECONDS + 1)
+        with counting(ddb_events, per_op=True) as relayed_tally:
+            result["relay"] = relay_job.relay(later, lambda: FAR)
+        result["relay_calls"] = relayed_tally.row()
         in_app = tally.calls.get("TransactWriteItems", 0)
         result |= {
             "messages": messages, "batches": dict(batches), "failures": len(failures),
@@ -407,12 +426,14 @@ def notify_run() -> dict[str, Any]:
     expected = tickets * COMMENTS_PER_TICKET
     per_message = 1 + WATCHERS  # the requester and the watchers; the agent wrote it
     result["failed"] = [x for x, bad in (
-        (f"relay read {result['relay']['read']} of {expected}",
-         result["relay"]["read"] != expected),
+        (f"the comments' commits sent {result['sent_at_once']}, not {expected}"
+         " SendMessageBatch", result["sent_at_once"] != {"SendMessageBatch": expected}),
         (f"{messages} messages handled of {expected}", messages != expected),
         (f"{len(failures)} messages failed", bool(failures)),
         (f"{result['emails']} e-mails, {in_app} in-app notices for {messages} messages",
          result["emails"] != in_app or in_app != per_message * messages),
+        (f"the relay afterwards read {result['relay']['read']}, not 0",
+         result["relay"]["read"] != 0),
     ) if bad]
     return result
 

@@ -1,9 +1,10 @@
-"""The e-mail part of ``make bench``: the DynamoDB and S3 calls each inbound message makes,
-and how fast the inbound consumer threads replies.
+"""The e-mail part of ``make bench``: the DynamoDB, S3 and SQS calls each inbound message
+makes, and how fast the inbound consumer threads replies.
 
 1. Calls per inbound message, with 1,000 and then 100,000 tickets in the ``demo`` tenant
-   (the tickets of bench/tickets.py's ``fill``: the app's own ``Ticket`` models and
-   ``TicketsRepository`` items, stored straight into moto). At each size the seed's
+   (the tenant of the ticket part, bench/tickets.py's ``on_ticket_tenant``: its tickets,
+   made by the app's own ``Ticket`` models and ``TicketsRepository``, on DynamoDB Local;
+   what the parts before this one added at the first size stays). At each size the seed's
    customer opens a few tickets through the API, and one message of each kind is put into
    the inbound bucket and handed to ``services.inbound_mail.receive_object`` (what
    ``jobs.inbound.handle_batch`` calls for each object S3 announces): a reply to a ticket's
@@ -14,24 +15,25 @@ and how fast the inbound consumer threads replies.
    new ticket); the first reply's object again (SQS delivers at least once); a reply with
    failed SPF, DKIM and DMARC verdicts (quarantine). Each outcome is checked, and the
    calls are counted on the app's clients with botocore's events (``bench.tickets.counting``
-   per operation: DynamoDB calls, items read and written; S3, SES and SQS by operation).
-   The bench fails when a message's counts differ between the two sizes, when a Scan
-   appears, or when an outcome is not the one expected.
+   per operation: DynamoDB calls, items read and written; S3 and SQS by operation, SQS
+   being the outbox's send after a commit; SES must not be called). The bench fails when
+   a message's counts differ between the two sizes, when a Scan appears, or when an
+   outcome is not the one expected.
 
-2. Throughput in process on moto, with the small tenant: the customer's replies to the
-   reply addresses of tickets they opened through the API (``PER_TICKET`` each, under
-   the hourly allowance of 10 per sender and ticket), each a Gmail-like
+2. Throughput in process on DynamoDB Local and moto, with the small tenant: the customer's
+   replies to the reply addresses of tickets they opened through the API (``PER_TICKET``
+   each, under the hourly allowance of 10 per sender and ticket), each a Gmail-like
    multipart/alternative reply quoting the notification under an attribution line. Each
    raw message goes into the inbound bucket, and ``handle_batch`` gets SQS records whose
    bodies are S3's ``ObjectCreated:Put`` notifications, ``BATCH`` at a time (the inbound
    queue's ``batch_size``). Wall clock around ``handle_batch`` only, and the share of it
-   inside the DynamoDB and S3 calls (bench/lifecycle.py's ``time_in_calls``). Then
+   inside the DynamoDB, S3 and SQS calls (bench/lifecycle.py's ``time_in_calls``). Then
    ``mail.parse.parse`` and ``mail.quotes.strip_reply`` alone on the same raw messages.
 
-``python -m bench.mail`` runs this part alone and prints the figures as JSON
-(``python -m bench mail`` also rewrites its section of docs/performance.md).
-``BENCH_MAIL_SIZES=1000,5000`` and ``BENCH_MAIL_MESSAGES=50`` for a quick try; the figures
-in docs are for the defaults.
+``python -m bench.mail`` runs this part alone (filling its own tenant) and prints the
+figures as JSON (``python -m bench mail`` also rewrites its section of docs/performance.md).
+``BENCH_TICKET_SIZES=1000,5000`` and ``BENCH_MAIL_MESSAGES=50`` for a quick try; the
+figures in docs are for the defaults.
 """
 
 from __future__ import annotations
@@ -53,15 +55,23 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from bench.lifecycle import time_in_calls
-from bench.tickets import TENANT, Api, _table, _world, app_on_moto, counting, fill
+from bench.tickets import (
+    SIZES,
+    TENANT,
+    Api,
+    Load,
+    counting,
+    engine_storage,
+    on_ticket_tenant,
+    tickets_in_tenant,
+)
 
-SIZES = tuple(int(n) for n in os.environ.get("BENCH_MAIL_SIZES", "1000,100000").split(","))
 MESSAGES = int(os.environ.get("BENCH_MAIL_MESSAGES", "300"))
 PER_TICKET = 5  # replies per ticket in the throughput run; the allowance is 10 an hour
 BATCH = 5  # records per handle_batch: the inbound queue's batch_size (jobs/handlers.py)
 PARSE_RUNS = 5  # passes of parse + strip_reply over the messages; the median is reported
 ATTACHMENT_BYTES = 48 * 1024
-OTHER_SERVICES = ("ses", "sqs")  # none of them may be called while a message is handled
+FORBIDDEN = ("ses",)  # no message may send mail while it is handled
 # Real clients never fold a long Message-ID into encoded words; Python's default policy
 # would (at 78 characters), so the messages are written with SMTP's line limit.
 SMTP = policy.SMTP.clone(max_line_length=998)
@@ -151,17 +161,26 @@ def _ses_id() -> str:
 # --- counting the other services -----------------------------------------------------------
 
 
+def other_clients() -> list[Any]:
+    """The app's clients of S3, SQS (the plain one and the outbox's quick one) and SES."""
+    from chalicelib.store.clients import client, quick_client
+
+    return [client("s3"), client("sqs"), quick_client("sqs"), *(client(n) for n in FORBIDDEN)]
+
+
 @contextmanager
-def counting_calls(clients: dict[str, Any]) -> Iterator[Counter[str]]:
-    """Calls of each client meanwhile, as ``<service> <operation>``."""
+def counting_calls(clients: list[Any]) -> Iterator[Counter[str]]:
+    """Calls of the clients meanwhile, as ``<service> <operation>``."""
     seen: Counter[str] = Counter()
     registered = []
-    for name, aws in clients.items():
-        def asked(model: Any, _name: str = name, **_: Any) -> None:
+    for aws in clients:
+        service = aws.meta.service_model.service_id.hyphenize()
+
+        def asked(model: Any, _name: str = service, **_: Any) -> None:
             seen[f"{_name} {model.name}"] += 1
 
-        aws.meta.events.register(f"provide-client-params.{name}", asked)
-        registered.append((aws, f"provide-client-params.{name}", asked))
+        aws.meta.events.register(f"provide-client-params.{service}", asked)
+        registered.append((aws, f"provide-client-params.{service}", asked))
     try:
         yield seen
     finally:
@@ -176,16 +195,6 @@ def _open_tickets(api: Api, customer: str, count: int, label: str) -> list[dict[
     return [api.call("POST", "/tickets", customer, {
         "subject": f"Fakturan syns inte ({label} {n})", "ticket_type_id": "question",
         "description": "Faktura 10234 syns inte i listan."}) for n in range(count)]
-
-
-def _tickets_in_tenant() -> int:
-    from chalicelib.domain.tickets import FIRST_NUMBER
-    from chalicelib.services.tickets import repo
-    from chalicelib.store.counters import last_number
-    from chalicelib.store.tickets import TICKET_COUNTER
-
-    return int(last_number(repo().table, TENANT, TICKET_COUNTER) or FIRST_NUMBER - 1) \
-        - FIRST_NUMBER + 1
 
 
 def _put(raw: bytes) -> str:
@@ -256,7 +265,7 @@ def measure_messages(w: Any, size: int) -> list[dict[str, Any]]:
 
     bucket = get_config().inbound_mail_bucket
     ddb_events = client("dynamodb").meta.events
-    others = {name: client(name) for name in ("s3", *OTHER_SERVICES)}
+    others = other_clients()
     rows, first_key = [], ""
     for label, action, raw, ticket_id in _case_messages(w, size):
         # The duplicate is the first reply's own object handed over again.
@@ -317,7 +326,7 @@ def throughput(w: Any) -> dict[str, Any]:
     from chalicelib.mail.quotes import strip_reply
     from chalicelib.services.directory import mail_addresses
     from chalicelib.services.tickets import repo
-    from chalicelib.store.clients import client
+    from chalicelib.store.clients import client, quick_client
 
     config = get_config()
     count = max(1, MESSAGES // PER_TICKET)
@@ -336,10 +345,10 @@ def throughput(w: Any) -> dict[str, Any]:
     setup = round(time.perf_counter() - started, 1)
 
     seconds, failures, batches = 0.0, [], Counter[int]()
-    aws = {"dynamodb": client("dynamodb"), "s3": client("s3")}
-    with counting(aws["dynamodb"].meta.events, per_op=True) as tally, counting_calls(
-            {name: client(name) for name in ("s3", *OTHER_SERVICES)}) as calls, \
-            time_in_calls(aws) as in_calls:
+    aws = {"dynamodb": client("dynamodb"), "s3": client("s3"),
+           "sqs": [client("sqs"), quick_client("sqs")]}
+    with counting(client("dynamodb").meta.events, per_op=True) as tally, counting_calls(
+            other_clients()) as calls, time_in_calls(aws) as in_calls:
         for at in range(0, len(records), BATCH):
             event = {"Records": records[at:at + BATCH]}
             began = time.perf_counter()
@@ -372,8 +381,7 @@ def throughput(w: Any) -> dict[str, Any]:
         (f"outcomes {dict(outcomes)} for {n} replies", outcomes != Counter({"comment": n})),
         (f"comments per ticket {dict(commented)}, not {PER_TICKET}",
          commented != Counter({PER_TICKET: count})),
-        (f"other calls {dict(calls)}",
-         any(k.split()[0] in OTHER_SERVICES for k in calls)),
+        (f"other calls {dict(calls)}", any(k.split()[0] in FORBIDDEN for k in calls)),
     ) if bad]
     return {
         "messages": n, "tickets": count, "per_ticket": PER_TICKET,
@@ -400,48 +408,49 @@ def _comparable(row: dict[str, Any]) -> tuple[Any, ...]:
     return (row["outcomes"], row["calls"], row["read"], row["written"], row["other_calls"])
 
 
+class Messages:
+    """This part in the shared tenant: each kind of message at every size, and the
+    throughput at the first."""
+
+    def __init__(self) -> None:
+        self.figures: dict[str, Any] = {"sizes": {}, "tickets": {}}
+
+    def at(self, w: Any, size: int) -> None:
+        self.figures["tickets"][size] = tickets_in_tenant()
+        self.figures["sizes"][size] = measure_messages(w, size)
+        if size == SIZES[0]:
+            self.figures["throughput"] = throughput(w)
+            self.figures["throughput"]["tickets_in_tenant"] = tickets_in_tenant()
+
+    def result(self, loads: dict[int, Load]) -> dict[str, Any]:
+        result = {**self.figures, "fill": {s: load.row() for s, load in loads.items()},
+                  "storage": engine_storage()}
+        rows = [result["sizes"][s] for s in SIZES]
+        result["differing"] = [a["message"] for a, b in zip(rows[0], rows[-1], strict=True)
+                               if _comparable(a) != _comparable(b)]
+        result["failed"] = [
+            *(f"{r['message']} ({size:,} tickets): {r['outcomes']}, expected {r['expected']}"
+              for size in SIZES for r in result["sizes"][size] if not r["as_expected"]),
+            *(f"Scan: {r['message']}" for size in SIZES for r in result["sizes"][size]
+              if any(op.startswith("Scan") for op in r["calls"])),
+            *(f"{r['message']}: {r['other_calls']}" for size in SIZES
+              for r in result["sizes"][size]
+              if any(k.split()[0] in FORBIDDEN for k in r["other_calls"])),
+            *(f"different at {SIZES[0]:,} and {SIZES[-1]:,} tickets: {m}"
+              for m in result["differing"]),
+            *(["Scan in the throughput run"] if any(
+                op.startswith("Scan") for op in result["throughput"]["calls"]["calls"])
+              else []),
+            *result["throughput"]["failed"],
+        ]
+        return result
+
+
 def run() -> dict[str, Any]:
-    """Fill to 1,000 tickets, count each kind of message, measure the throughput; fill to
-    100,000, count each kind again."""
-    from bench.moto_speed import same_order
-
-    result: dict[str, Any] = {"sizes": {}, "fill_seconds": {}, "tickets": {}}
-    small = SIZES[0]
-    with app_on_moto() as (http, moto_all_items):
-        from chalicelib.config import get_config
-
-        w = _world(Api(http.http))
-        for size in SIZES:
-            w.made = _tickets_in_tenant()  # the customer's tickets made through the API too
-            result["fill_seconds"][size] = round(
-                fill(w, size, checked=size == small or moto_all_items is None), 1)
-            if size == small and moto_all_items is not None and not same_order(
-                    _table(get_config().tickets_table), moto_all_items):
-                raise AssertionError("bench/moto_speed.py sorts the tickets table unlike moto")
-            result["tickets"][size] = _tickets_in_tenant()
-            result["sizes"][size] = measure_messages(w, size)
-            if size == small:
-                result["throughput"] = throughput(w)
-                result["throughput"]["tickets_in_tenant"] = _tickets_in_tenant()
-    result["moto_shortcuts"] = moto_all_items is not None
-    rows = [result["sizes"][s] for s in SIZES]
-    result["differing"] = [a["message"] for a, b in zip(rows[0], rows[-1], strict=True)
-                           if _comparable(a) != _comparable(b)]
-    result["failed"] = [
-        *(f"{r['message']} ({size:,} tickets): {r['outcomes']}, expected {r['expected']}"
-          for size in SIZES for r in result["sizes"][size] if not r["as_expected"]),
-        *(f"Scan: {r['message']}" for size in SIZES for r in result["sizes"][size]
-          if any(op.startswith("Scan") for op in r["calls"])),
-        *(f"{r['message']}: {r['other_calls']}" for size in SIZES
-          for r in result["sizes"][size]
-          if any(k.split()[0] in OTHER_SERVICES for k in r["other_calls"])),
-        *(f"different at {SIZES[0]:,} and {SIZES[-1]:,} tickets: {m}"
-          for m in result["differing"]),
-        *(["Scan in the throughput run"] if any(
-            op.startswith("Scan") for op in result["throughput"]["calls"]["calls"]) else []),
-        *result["throughput"]["failed"],
-    ]
-    return result
+    """This part alone: fill to 1,000 tickets, count each kind of message, measure the
+    throughput; fill to 100,000, count each kind again."""
+    part = Messages()
+    return part.result(on_ticket_tenant([part]))
 
 
 if __name__ == "__main__":

@@ -1,22 +1,30 @@
 """The tickets part of ``make bench``: DynamoDB calls and items per request for the ticket
 list, search, one ticket and a create, with 1,000 and then 100,000 tickets in the tenant.
 
-The requests run through ``chalice.test.Client`` against ``app.app`` on moto's in-process
-mock, set up as tests/integration/conftest.py does. Calls and items are counted on the
-client side with botocore's events (``provide-client-params`` and ``after-call`` on the
-app's DynamoDB client), so what is counted is what the app asks DynamoDB and what DynamoDB
-answers; moto's own speed plays no part in it.
+The requests run through ``chalice.test.Client`` against ``app.app`` in this process, with
+the tables on DynamoDB Local (AWS's own engine, a child process) and S3, SQS, SES and
+Cognito on moto's in-process mock (``app_on_dynamodb_local``, the setup of every part of
+``make bench`` that runs the app in process). Calls and items are counted on the client
+side with botocore's events (``provide-client-params`` and ``after-call`` on the app's
+DynamoDB client), so what is counted is what the app asks DynamoDB and what DynamoDB
+answers; the engine's speed plays no part in it.
 
-Putting 100,000 tickets through the API would take hours on moto, so the tickets are made
-by the app's own code and stored directly: ``Ticket`` models (with the tenant's SLA
-targets, the type's fields) turned into items by ``TicketsRepository`` (``record_number``
-for the ``TNUM#<n>`` item, ``put_ticket`` with its list-index keys, ``add_event`` with the
-service's "created" event, ``index_subject`` with ``search_terms`` for the word index),
-the writes of ``create_ticket``'s ``build``. The counter item (``COUNTER#TICKET``, as
-``store.counters.claim_number`` leaves it) follows, so the next ``POST /tickets`` gets the
-next number. The first 1,000 go through moto's ``put_item`` with every check; the rest
-through bench/moto_speed.py's ``fast_put``, and the requests run with its other shortcuts
-(``BENCH_PLAIN_MOTO=1``: none of them).
+Putting 100,000 tickets through the API would take long, so the tickets are made by the
+app's own code and stored directly: ``Ticket`` models (with the tenant's SLA targets, the
+type's fields) turned into items by ``TicketsRepository`` (``record_number`` for the
+``TNUM#<n>`` item, ``put_ticket`` with its list-index keys, ``add_event`` with the
+service's "created" event, ``index_subject`` with ``search_terms`` for the word index,
+``sync_timers`` for the timers of the ticket's state), the writes of ``create_ticket``'s
+``build``. They go to DynamoDB Local with ``BatchWriteItem``, 25 items a call from
+``WRITERS`` threads while the next ones are built (``store_numbered``). The counter item
+(``COUNTER#TICKET``, as ``store.counters.claim_number`` leaves it) follows, so the next
+``POST /tickets`` gets the next number.
+
+The tenant is shared (``on_ticket_tenant``): it is filled once to 1,000 tickets, the
+parts that need it (this one, the timer sweep of bench/lifecycle.py, the inbound mail of
+bench/mail.py) measure in turn, then it is filled up to 100,000 and they measure again.
+What a part added at 1,000 (tickets through the API, due tickets) stays; the fill makes
+up the rest, so each size is the number of tickets the tenant holds.
 """
 
 from __future__ import annotations
@@ -24,17 +32,23 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
+import tempfile
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 TENANT = "demo"
 PASSWORD = "Demo-password-1"
 # BENCH_TICKET_SIZES=1000,5000 for a quick try; the figures in docs are for the default.
+# The sizes of the shared tenant: this part's, the timer sweep's and the inbound mail's.
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_TICKET_SIZES", "1000,100000").split(","))
 SPAN = timedelta(days=730)  # the tickets' creation times cover two years up to today
 SEARCH_WORD = "invoice"
@@ -132,7 +146,7 @@ def counting(events: Any, per_op: bool = False) -> Iterator[Tally]:
         events.unregister("after-call.dynamodb", answered)
 
 
-# --- the app on moto --------------------------------------------------------------------
+# --- the API ------------------------------------------------------------------------------
 
 
 class Api:
@@ -301,48 +315,158 @@ def stored_ticket(r: Any, ticket: Any, number: int, ctx: Any, later: Any,
     return puts.items()
 
 
-def _backend() -> Any:
-    from moto.backends import get_backend
+# --- storing straight into DynamoDB Local ------------------------------------------------
 
-    from chalicelib.config import get_config
-    from local.bootstrap import ACCOUNT_ID
+WRITERS = 4  # threads sending BatchWriteItem; DynamoDB Local answers several at once
+BATCH = 25  # BatchWriteItem's most
+IN_FLIGHT = 4 * WRITERS  # batches handed over and not yet written
+loaded: Counter[str] = Counter()  # table -> items stored by store_numbered in this process
 
-    return get_backend("dynamodb")[ACCOUNT_ID][get_config().region]
+
+class BatchWriter:
+    """Items to ``BatchWriteItem``, ``BATCH`` a call, from ``WRITERS`` threads while the
+    caller builds the next ones; what DynamoDB leaves unprocessed is sent again. Straight
+    to the app's DynamoDB endpoint (``AWS_ENDPOINT_URL_DYNAMODB``, DynamoDB Local) over
+    HTTP: the items are DynamoDB JSON already (the app's ``serialize``), and botocore's
+    serialising, signing and hooks (moto's among them) would cost more of this 2-core
+    machine's CPU than DynamoDB Local's own work, so the engine would wait. Not the app's
+    client either, whose calls are counted."""
+
+    def __init__(self, table: str) -> None:
+        from urllib.parse import urlsplit
+
+        from chalicelib.config import get_config
+
+        endpoint = urlsplit(os.environ["AWS_ENDPOINT_URL_DYNAMODB"])
+        assert endpoint.hostname in ("127.0.0.1", "localhost"), "for DynamoDB Local only"
+        self.address = (endpoint.hostname, endpoint.port or 80)
+        # DynamoDB Local (-sharedDb) reads the key and region of the credential and checks
+        # no signature; the header must be there and well formed.
+        key, region = os.environ.get("AWS_ACCESS_KEY_ID", "bench"), get_config().region
+        self.headers = {
+            "Content-Type": "application/x-amz-json-1.0",
+            "X-Amz-Target": "DynamoDB_20120810.BatchWriteItem",
+            "X-Amz-Date": "20260101T000000Z",
+            "Authorization": f"AWS4-HMAC-SHA256 Credential={key}/20260101/{region}/dynamodb/"
+                             "aws4_request, SignedHeaders=host;x-amz-date, Signature=0"}
+        self.table = table
+        self.batch: list[dict[str, Any]] = []
+        self.written = 0
+        self.local = threading.local()
+        self.pool = ThreadPoolExecutor(WRITERS, thread_name_prefix="bench-writer")
+        self.pending: list[Future[None]] = []
+        self.room = threading.BoundedSemaphore(IN_FLIGHT)
+
+    def add(self, items: Iterable[dict[str, Any]]) -> None:
+        for item in items:
+            self.batch.append({"PutRequest": {"Item": item}})
+            if len(self.batch) == BATCH:
+                self._hand_over()
+
+    def _hand_over(self) -> None:
+        self.room.acquire()  # at most IN_FLIGHT batches wait: memory stays flat
+        batch, self.batch = self.batch, []
+        self.written += len(batch)
+        for future in [f for f in self.pending if f.done()]:
+            future.result()  # a failed batch stops the fill at once
+        self.pending = [f for f in self.pending if not f.done()]
+        self.pending.append(self.pool.submit(self._write, batch))
+
+    def call(self, target: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One DynamoDB API call (``target``: ``BatchWriteItem``, ``PutItem``) on this
+        thread's connection."""
+        import http.client
+
+        connection = getattr(self.local, "connection", None)
+        if connection is None:
+            connection = self.local.connection = http.client.HTTPConnection(
+                *self.address, timeout=120)
+        connection.request("POST", "/", body=json.dumps(body), headers={
+            **self.headers, "X-Amz-Target": f"DynamoDB_20120810.{target}"})
+        answer = connection.getresponse()
+        parsed: dict[str, Any] = json.loads(answer.read() or b"{}")
+        if answer.status != 200:
+            raise RuntimeError(f"{target}: {answer.status} {parsed}")
+        return parsed
+
+    def _write(self, batch: list[dict[str, Any]]) -> None:
+        try:
+            request, tries = {self.table: batch}, 0
+            while request:
+                request = self.call("BatchWriteItem", {"RequestItems": request}).get(
+                    "UnprocessedItems") or {}
+                tries += 1
+                if request:  # DynamoDB Local does not throttle; AWS would
+                    time.sleep(min(0.05 * 2 ** tries, 2))
+        finally:
+            self.room.release()
+
+    def close(self) -> int:
+        """Waits for every batch; raises the first failure. The items written."""
+        if self.batch:
+            self._hand_over()
+        self.pool.shutdown(wait=True)
+        for future in self.pending:
+            future.result()
+        loaded[self.table] += self.written
+        return self.written
 
 
-def _table(name: str) -> Any:
-    return _backend().get_table(name)
+def tickets_in_tenant() -> int:
+    """The tickets the tenant holds: their numbers run from ``FIRST_NUMBER`` without gaps
+    (the bulk's, the API's and the seed's alike)."""
+    from chalicelib.domain.tickets import FIRST_NUMBER
+    from chalicelib.services.tickets import repo
+    from chalicelib.store.counters import last_number
+    from chalicelib.store.tickets import TICKET_COUNTER
+
+    return (last_number(repo().table, TENANT, TICKET_COUNTER) or FIRST_NUMBER - 1) \
+        - FIRST_NUMBER + 1
 
 
 def store_numbered(table_name: str, counter: str, first: int, made: int, until: int,
                    checked: bool, items_of: Callable[[int, int], Iterable[dict[str, Any]]],
                    ) -> int:
     """Stores aggregates ``made``..``until`` under the next numbers of ``counter``, each as
-    ``items_of(index, number)`` gives its items, then moves the counter as
-    ``counters.claim_number`` would: new numbers made through the API continue from there.
-    ``checked``: through moto's own ``put_item``; otherwise the fast path."""
-    from bench.moto_speed import fast_put
+    ``items_of(index, number)`` gives its items (``BatchWriter``), then moves the counter
+    as ``counters.claim_number`` would: new numbers made through the API continue from
+    there. ``made`` is the number of aggregates the counter has given out so far.
+    ``checked`` no longer chooses a path: every item goes through DynamoDB Local's own
+    checks (kept so that callers need not change)."""
     from chalicelib.store.counters import last_number
     from chalicelib.store.dynamo import serialize
     from chalicelib.store.tables import tenant_pk
 
-    backend, table = _backend(), _table(table_name)
+    writer = BatchWriter(table_name)
     last = last_number(table_name, TENANT, counter)
-    while made < until:
-        number = (last or first - 1) + 1  # as services.writes.with_next_number
-        for attrs in items_of(made, number):
-            if checked:
-                backend.put_item(table_name, attrs)
-            else:
-                fast_put(table, attrs)
-        last, made = number, made + 1
-    backend.put_item(table_name, serialize({"PK": tenant_pk(TENANT),
-                                            "SK": f"COUNTER#{counter}", "last": last}))
+    try:
+        while made < until:
+            number = (last or first - 1) + 1  # as services.writes.with_next_number
+            writer.add(items_of(made, number))
+            last, made = number, made + 1
+    finally:
+        writer.close()
+    writer.call("PutItem", {"TableName": table_name, "Item": serialize(
+        {"PK": tenant_pk(TENANT), "SK": f"COUNTER#{counter}", "last": last})})
+    loaded[table_name] += 1
     assert last_number(table_name, TENANT, counter) == first - 1 + until
     return made
 
 
-def fill(w: World, until: int, checked: bool) -> float:
+@dataclass
+class Load:
+    """One fill: tickets added, items written, seconds (building them included)."""
+
+    tickets: int
+    items: int
+    seconds: float
+
+    def row(self) -> dict[str, Any]:
+        return {"tickets": self.tickets, "items": self.items, "seconds": round(self.seconds, 1),
+                "items_per_second": round(self.items / self.seconds) if self.seconds else 0}
+
+
+def fill(w: World, until: int) -> Load:
     """Adds tickets until the tenant holds ``until`` of them; numbers continue the counter."""
     from chalicelib.domain.tickets import FIRST_NUMBER
     from chalicelib.services.tickets import repo
@@ -351,9 +475,11 @@ def fill(w: World, until: int, checked: bool) -> float:
     started = time.perf_counter()
     r = repo()
     rng = random.Random(until)
-    w.made = store_numbered(r.table, TICKET_COUNTER, FIRST_NUMBER, w.made, until, checked,
+    w.made = before = tickets_in_tenant()  # the API's tickets count too
+    items = loaded[r.table]
+    w.made = store_numbered(r.table, TICKET_COUNTER, FIRST_NUMBER, w.made, until, True,
                             lambda index, number: _ticket_items(w, r, rng, index, number))
-    return time.perf_counter() - started
+    return Load(w.made - before, loaded[r.table] - items, time.perf_counter() - started)
 
 
 # --- the requests -------------------------------------------------------------------------
@@ -469,85 +595,174 @@ def _world(api: Api) -> World:
                  start=now - SPAN, now=now)
 
 
-# --- the app on moto --------------------------------------------------------------------
+# --- the app on DynamoDB Local and moto ------------------------------------------------------
+
+
+def _data_parent() -> Path | None:
+    """Where DynamoDB Local keeps the bench's SQLite file: ``/dev/shm`` (tmpfs) when it is
+    there, since DynamoDB Local commits each batch with an fsync and on tmpfs that costs
+    nothing; None: ``-inMemory``, also chosen by ``BENCH_DYNAMODB_STORAGE=memory`` (it
+    stored the ticket part's items some 40 % faster than tmpfs on this machine)."""
+    shm = Path("/dev/shm")
+    if os.environ.get("BENCH_DYNAMODB_STORAGE") == "memory":
+        return None
+    return shm if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
+def engine_storage() -> str:
+    """Where the bench's DynamoDB Local keeps its tables, for the report."""
+    return "a file on tmpfs (`/dev/shm`)" if _data_parent() else "memory (`-inMemory`)"
+
+
+def _reset_caches() -> None:
+    from chalicelib.api import health
+    from chalicelib.config import get_config
+    from chalicelib.store import outbox
+    from chalicelib.store.clients import reset_clients
+
+    get_config.cache_clear()
+    reset_clients()
+    health._dlq_url.cache_clear()
+    outbox.queue_url.cache_clear()
 
 
 @contextmanager
-def app_on_moto() -> Iterator[tuple[Any, Any]]:
-    """(chalice test client, moto's own ``all_items`` or None): the app on moto's mock with
-    the bench's shortcuts (bench/moto_speed.py), seeded; everything put back afterwards."""
+def app_on_dynamodb_local() -> Iterator[Any]:
+    """The chalice test client of ``app.app`` in this process, with its tables on a DynamoDB
+    Local of its own (started here, its data under ``/dev/shm`` or in memory, see
+    ``_data_parent``) and S3, SQS, SES and Cognito on moto's in-process mock, seeded with
+    the demo tenants. moto's ``mock_aws`` intercepts AWS's own addresses only, so the app's
+    DynamoDB client, sent to ``AWS_ENDPOINT_URL_DYNAMODB`` (127.0.0.1), reaches the engine
+    (``check_engine`` makes sure). Afterwards the engine is stopped, its data removed and
+    the environment put back."""
     os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
                        "AWS_DEFAULT_REGION": "eu-west-1", "AWS_REGION": "eu-west-1",
                        "HELPDESK_SECRET": "bench-secret-bench-secret-bench-secret"})
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
+        os.environ.pop(name, None)
     import requests
     from chalice.test import Client
     from moto import mock_aws
 
-    from bench.moto_speed import faster_moto
-    from local.moto_fidelity import make_dynamodb_writes_atomic
+    from local.dynamodb_local import DynamoDBLocal
 
-    make_dynamodb_writes_atomic()
     saved = dict(os.environ)
-    with mock_aws(), faster_moto() as moto_all_items:
-        from local.bootstrap import create_resources
+    parent = _data_parent()
+    data = Path(tempfile.mkdtemp(prefix="helpdesk-bench-", dir=parent)) if parent else None
+    engine = DynamoDBLocal(data)
+    try:
+        endpoint = engine.start()
+        with mock_aws():
+            from local.bootstrap import create_resources
 
-        resources = create_resources(None)
-        os.environ.update(resources.env())
-        from app import app
-        from chalicelib.api import health
-        from chalicelib.config import get_config
-        from chalicelib.identity.verifier import use_jwks
-        from chalicelib.store.clients import reset_clients
-        from local.seed import seed
+            resources = create_resources(None, dynamodb_endpoint_url=endpoint)
+            os.environ.update(resources.env())
+            os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+            from app import app
+            from chalicelib.identity.verifier import use_jwks
+            from local.seed import seed
 
-        get_config.cache_clear()
-        reset_clients()
-        health._dlq_url.cache_clear()
-        use_jwks(lambda: requests.get(resources.jwks_url, timeout=5).json())
-        seed(PASSWORD)
-        try:
-            with Client(app, stage_name="local") as http:
-                yield http, moto_all_items
-        finally:
-            use_jwks(None)
-            os.environ.clear()
-            os.environ.update(saved)
-            get_config.cache_clear()
-            reset_clients()
-            health._dlq_url.cache_clear()
+            _reset_caches()
+            check_engine(endpoint)
+            use_jwks(lambda: requests.get(resources.jwks_url, timeout=5).json())
+            seed(PASSWORD)
+            try:
+                with Client(app, stage_name="local") as http:
+                    yield http
+            finally:
+                use_jwks(None)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        _reset_caches()
+        engine.stop()
+        if data is not None:
+            shutil.rmtree(data, ignore_errors=True)
+
+
+def check_engine(endpoint: str) -> None:
+    """The app's DynamoDB client talks to the engine at ``endpoint`` and not to moto: the
+    tables are there, and moto's DynamoDB has none."""
+    import boto3
+
+    from chalicelib.config import get_config
+    from chalicelib.store.clients import client
+
+    ddb = client("dynamodb")
+    assert ddb.meta.endpoint_url == endpoint, (ddb.meta.endpoint_url, endpoint)
+    assert get_config().tickets_table in ddb.list_tables()["TableNames"]
+    on_moto = boto3.session.Session(region_name=get_config().region).client(
+        "dynamodb", endpoint_url=f"https://dynamodb.{get_config().region}.amazonaws.com")
+    assert on_moto.list_tables()["TableNames"] == [], "moto holds tables: not the engine's"
+
+
+# --- the shared tenant ---------------------------------------------------------------------
+
+
+class Part(Protocol):
+    """A part of ``make bench`` that measures in the shared tenant."""
+
+    def at(self, w: World, size: int) -> None:
+        """Measures with the tenant holding ``size`` tickets (``w.made``)."""
+
+
+# Seconds of the last on_ticket_tenant: "setup", "fill" and each part's class name.
+shared_seconds: Counter[str] = Counter()
+
+
+def on_ticket_tenant(parts: Sequence[Part]) -> dict[int, Load]:
+    """One tenant for the parts that need many tickets: the app on DynamoDB Local
+    (``app_on_dynamodb_local``), the ``demo`` tenant filled with this module's tickets up
+    to each of ``SIZES`` in turn, and at each size every part's ``at(w, size)``, in order.
+    The fills, by size; where the time went in ``shared_seconds``."""
+    loads: dict[int, Load] = {}
+    shared_seconds.clear()
+    started = time.perf_counter()
+    with app_on_dynamodb_local() as http:
+        w = _world(Api(http.http))
+        shared_seconds["setup"] += time.perf_counter() - started
+        for size in SIZES:
+            loads[size] = fill(w, size)
+            shared_seconds["fill"] += loads[size].seconds
+            for part in parts:
+                began = time.perf_counter()
+                part.at(w, size)
+                shared_seconds[type(part).__name__] += time.perf_counter() - began
+    return loads
+
+
+class Requests:
+    """This part: the requests of ``_requests`` at each size, counted."""
+
+    def __init__(self) -> None:
+        self.figures: dict[str, Any] = {"sizes": {}, "request_seconds": {}, "search_hits": {}}
+
+    def at(self, w: World, size: int) -> None:
+        from chalicelib.store.clients import client
+
+        self.figures["search_hits"][size] = w.search_hits
+        self.figures.setdefault("tickets", {})[size] = w.made
+        rows, seconds = measure(w, size, client("dynamodb").meta.events)
+        if size == SIZES[0]:
+            differences = same_shape(w)
+            if differences:
+                raise AssertionError("bulk tickets are not what the API writes: "
+                                     + "; ".join(differences))
+        self.figures["sizes"][size] = rows
+        self.figures["request_seconds"][size] = seconds
+
+    def result(self, loads: dict[int, Load]) -> dict[str, Any]:
+        small, large = (self.figures["sizes"][s] for s in SIZES)
+        return {**self.figures, "fill": {s: load.row() for s, load in loads.items()},
+                "storage": engine_storage(), "writers": WRITERS,
+                "differing": [a["request"] for a, b in zip(small, large, strict=True)
+                              if a != b]}
 
 
 def run() -> dict[str, Any]:
-    """Both sizes in one mock: fill to 1,000, measure, fill to 100,000, measure."""
-    from bench.moto_speed import same_order
-
-    result: dict[str, Any] = {"sizes": {}, "fill_seconds": {}, "request_seconds": {}}
-    with app_on_moto() as (http, moto_all_items):
-        from chalicelib.config import get_config
-        from chalicelib.store.clients import client
-
-        w = _world(Api(http.http))
-        events = client("dynamodb").meta.events
-        for size in SIZES:
-            result["fill_seconds"][size] = round(
-                fill(w, size, checked=size == SIZES[0] or moto_all_items is None), 1)
-            if size == SIZES[0] and moto_all_items is not None:
-                for name in (get_config().tickets_table, get_config().directory_table):
-                    if not same_order(_table(name), moto_all_items):
-                        raise AssertionError(f"bench/moto_speed.py sorts {name} unlike moto")
-            result.setdefault("search_hits", {})[size] = w.search_hits
-            rows, seconds = measure(w, size, events)
-            if size == SIZES[0]:
-                differences = same_shape(w)
-                if differences:
-                    raise AssertionError("bulk tickets are not what the API writes: "
-                                         + "; ".join(differences))
-            result["sizes"][size] = rows
-            result["request_seconds"][size] = seconds
-    result["moto_shortcuts"] = moto_all_items is not None
-    small, large = (result["sizes"][s] for s in SIZES)
-    result["differing"] = [a["request"] for a, b in zip(small, large, strict=True) if a != b]
-    return result
+    """This part alone: fill to 1,000, measure, fill to 100,000, measure."""
+    part = Requests()
+    return part.result(on_ticket_tenant([part]))
 
 
 if __name__ == "__main__":
