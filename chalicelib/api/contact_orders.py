@@ -8,7 +8,15 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from chalice import Blueprint
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from chalicelib.api.routing import AUTHENTICATED, PUBLIC, Call, ListQuery, Reply, route
 from chalicelib.api.schemas import ItemsPage
@@ -64,6 +72,15 @@ class OrderListQuery(ListQuery):
     to: QueryDate | None = None
     state: Literal["all", "open", "closed"] = "all"
     sort: co.Sort | None = None
+
+    @field_validator("to")
+    @classmethod
+    def _not_before_from(cls, value: date | None, info: ValidationInfo) -> date | None:
+        # DynamoDB refuses a BETWEEN whose bounds are reversed; the caller hears why.
+        start = info.data.get("from_")
+        if value is not None and start is not None and value < start:
+            raise ValueError("to must not be before from")
+        return value
 
 
 @route(bp, "GET", "/contact-orders", guard=VIEW, tag=TAG, query=OrderListQuery,

@@ -60,6 +60,10 @@ def test_a_valid_token_gives_tenant_user_and_roles() -> None:
         ("garbage", "not valid"),
         (jwt.encode({"sub": "x"}, "s" * 32, algorithm="HS256"), "unknown key"),
     ],
+    # Named by what is wrong, not by the token (signed anew at each collection, so the
+    # test workers would otherwise collect different ids).
+    ids=["expired", "other-key", "unknown-kid", "other-audience", "other-issuer",
+         "access-token", "no-tenant", "no-subject", "garbage", "hs256"],
 )
 def test_bad_tokens_are_refused(token: str, reason: str) -> None:
     with pytest.raises(Unauthenticated, match=reason):
