@@ -33,9 +33,14 @@ there is none, in memory. Parts 3, 5 and 7 share one tenant (bench/tickets.py's
    1,000 and with 100,000 tickets, which must be the same at both sizes; and replies
    threaded per second by the inbound consumer's ``handle_batch`` in process on DynamoDB
    Local and moto, against parsing alone.
+8. The local stack on DynamoDB Local (bench/stack.py): ``python -m local`` in its own
+   process with 1,000 and then 100,000 tickets (and contact orders), over HTTP: p50 and p95
+   of five requests at both sizes, the stack's resident memory, a restart's time to health
+   and sixteen creates at once, each against its limit.
 
 ``python -m bench lifecycle``: parts 5 and 6 alone, rewriting only their sections.
 ``python -m bench mail``: part 7 alone, rewriting only its sections.
+``python -m bench stack``: part 8 alone, rewriting only its section (the last).
 """
 
 from __future__ import annotations
@@ -673,9 +678,27 @@ def mail_only() -> int:
     return 0
 
 
+def stack_only() -> int:
+    """``python -m bench stack``: part 8 alone; its section of docs/performance.md (the
+    last) is rewritten, the rest is left as it was."""
+    from bench import stack as stack_bench
+
+    stack = stack_bench.run()
+    path = ROOT / "docs" / "performance.md"
+    text = path.read_text() if path.exists() else "# Performance\n"
+    head = text.split("\n" + stack_bench.STACK_HEADING + "\n")[0].rstrip("\n")
+    lines = [head, *stack_bench.stack_section(stack)]
+    path.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines[1:]))
+    if stack["failed"]:
+        print(f"FAILED: {stack['failed']}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def write_report(cold: dict[str, Any], budget: dict[str, Any], tickets: dict[str, Any],
                  orders: dict[str, Any], lifecycle: dict[str, Any], mail: dict[str, Any],
-                 seconds: float) -> Path:
+                 seconds: float, stack: dict[str, Any] | None = None) -> Path:
     lines = [
         "# Performance",
         "",
@@ -713,6 +736,10 @@ def write_report(cold: dict[str, Any], budget: dict[str, Any], tickets: dict[str
     lines += _contact_order_section(orders)
     lines += _lifecycle_section(lifecycle)
     lines += _mail_section(mail)
+    if stack is not None:
+        from bench.stack import stack_section
+
+        lines += stack_section(stack)
     path = ROOT / "docs" / "performance.md"
     path.parent.mkdir(exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
@@ -724,8 +751,10 @@ def main(argv: list[str]) -> int:
         return lifecycle_only()
     if argv == ["mail"]:
         return mail_only()
+    if argv == ["stack"]:
+        return stack_only()
     if argv:
-        print("usage: python -m bench [lifecycle | mail]", file=sys.stderr)
+        print("usage: python -m bench [lifecycle | mail | stack]", file=sys.stderr)
         return 2
     started = time.perf_counter()
     spent: dict[str, float] = {}
@@ -758,6 +787,11 @@ def main(argv: list[str]) -> int:
     began = time.perf_counter()
     lifecycle = {"sweep": sweep, "notify": lifecycle_bench.notify_run()}
     timed("6 notifications consumer", began)
+    from bench import stack as stack_bench
+
+    began = time.perf_counter()
+    stack = stack_bench.run()
+    timed("8 the local stack", began)
     scans = [r["request"] for r in budget["rows"] if "Scan" in r["large"]]
     scans += [r["request"] for r in tickets["sizes"][ticket_bench.SIZES[-1]]
               if "Scan" in r["calls"]]
@@ -767,11 +801,12 @@ def main(argv: list[str]) -> int:
     grew += tickets["differing"] + orders["differing"]
     wrong = _lifecycle_problems(lifecycle)
     path = write_report(cold, budget, tickets, orders, lifecycle, mail,
-                        time.perf_counter() - started)
+                        time.perf_counter() - started, stack=stack)
     print(path.read_text())
-    if scans or grew or wrong or mail["failed"] or cold["aws_clients_created_at_import"]:
+    if (scans or grew or wrong or mail["failed"] or cold["aws_clients_created_at_import"]
+            or stack["failed"]):
         print(f"FAILED: scans {scans}, growing {grew}, lifecycle {wrong},"
-              f" mail {mail['failed']}", file=sys.stderr)
+              f" mail {mail['failed']}, stack {stack['failed']}", file=sys.stderr)
         return 1
     return 0
 
