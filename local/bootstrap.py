@@ -285,13 +285,16 @@ def _error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
-def _create_table(client: Any, props: Mapping[str, Any]) -> str:
+def _existing_tables(client: Any) -> set[str]:
+    """One ListTables for all: DescribeTable would do, but DynamoDB Local counts a table's
+    items to answer it (10 s for 2 million), and a restart should not grow with the data."""
+    return {name for page in client.get_paginator("list_tables").paginate()
+            for name in page["TableNames"]}
+
+
+def _create_table(client: Any, props: Mapping[str, Any], existing: set[str]) -> str:
     name = props["TableName"]
-    try:
-        client.describe_table(TableName=name)
-    except ClientError as error:
-        if _error_code(error) != "ResourceNotFoundException":
-            raise
+    if name not in existing:
         request: dict[str, Any] = {
             "TableName": name,
             "AttributeDefinitions": props["AttributeDefinitions"],
@@ -558,8 +561,9 @@ def create_resources(
     }
     clients["dynamodb"] = session.client(
         "dynamodb", endpoint_url=dynamodb_endpoint_url or endpoint_url)
+    tables = _existing_tables(clients["dynamodb"])
     creators: dict[str, Callable[[dict[str, Any]], str]] = {
-        TABLE: lambda p: _create_table(clients["dynamodb"], p),
+        TABLE: lambda p: _create_table(clients["dynamodb"], p, tables),
         QUEUE: lambda p: _create_queue(clients["sqs"], p),
         BUCKET: lambda p: _create_bucket(clients["s3"], p, region),
         USER_POOL: lambda p: _create_user_pool(clients["cognito-idp"], p),

@@ -95,7 +95,8 @@ class DynamoDBLocal:
     def __init__(self, db_path: Path | None, host: str = "127.0.0.1",
                  port: int | None = None, log: IO[str] | None = None) -> None:
         """``db_path=None`` keeps the tables in memory (tests that need no restart)."""
-        self.db_path = db_path
+        # Absolute: the engine runs in that folder and reads -dbPath from there.
+        self.db_path = db_path.resolve() if db_path is not None else None
         self.host = host
         self.port = port or free_port(host)
         self.log = log

@@ -42,6 +42,9 @@ def _problem(status: int, title: str, detail: str) -> tuple[int, dict[str, str],
 class LocalStackServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog of 5 made a burst of 16 connections wait a second or
+    # be reset (measured by bench/stack.py's sixteen parallel creates).
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], app: Chalice, portal_dir: Path,
                  local_routes: dict[str, Any],
