@@ -144,6 +144,27 @@ def _ops(counter: dict[str, int]) -> str:
     return ", ".join(f"{n} {op}" for op, n in sorted(counter.items())) or "none"
 
 
+def _equal_at_both_sizes(differing: list[str], small: int, large: int, what: str) -> str:
+    if not differing:
+        return (f"**Equal at both sizes: yes.** The bench compared every request's calls,"
+                f" items read and items written at {small:,} and {large:,} {what}.")
+    return (f"**Equal at both sizes: no.** Different at {small:,} and {large:,}"
+            f" {what}: {', '.join(f'`{d}`' for d in differing)}.")
+
+
+def _fill_and_requests(part: dict[str, Any], small: int, large: int, what: str,
+                       how: str = "") -> str:
+    fill, spent = part["fill"], part["request_seconds"]
+    return (f"On DynamoDB Local (its times on this machine, not DynamoDB's): storing the"
+            f" first {small:,} {what} ({fill[small]['items']:,} items) took"
+            f" {fill[small]['seconds']} s, the rest up to {large:,}"
+            f" ({fill[large]['items']:,} items) {fill[large]['seconds']} s"
+            f" ({fill[large]['items_per_second']:,} items a second, building them"
+            f" included{how}); the requests took"
+            f" {sum(spent[small].values()):.1f} s at {small:,} and"
+            f" {sum(spent[large].values()):.1f} s at {large:,} {what}.")
+
+
 def _ticket_section(tickets: dict[str, Any]) -> list[str]:
     from bench.tickets import ORGANISATIONS, SEARCH_WORD, SIZES, STATUSES, TYPES
 
@@ -188,21 +209,10 @@ def _ticket_section(tickets: dict[str, Any]) -> list[str]:
         lines += [f"| `{r['request']}` | {_ops(r['calls'])} | {r['read']} | {r['written']} |"
                   for r in tickets["sizes"][size]]
     differing = tickets["differing"]
-    lines += ["", (f"**Equal at both sizes: yes.** The bench compared every request's calls,"
-                   f" items read and items written at {small:,} and {large:,} tickets."
-                   if not differing else
-                   f"**Equal at both sizes: no.** Different at {small:,} and {large:,}"
-                   f" tickets: {', '.join(f'`{d}`' for d in differing)}.")]
-    fill, spent = tickets["fill"], tickets["request_seconds"]
-    lines += ["", f"On DynamoDB Local (its times on this machine, not DynamoDB's): storing the"
-              f" first {small:,} tickets ({fill[small]['items']:,} items) took"
-              f" {fill[small]['seconds']} s, the rest up to {large:,}"
-              f" ({fill[large]['items']:,} items) {fill[large]['seconds']} s"
-              f" ({fill[large]['items_per_second']:,} items a second, building them"
-              f" included: `BatchWriteItem`, 25 items a call from {tickets['writers']}"
-              " threads); the requests took"
-              f" {sum(spent[small].values()):.1f} s at {small:,} and"
-              f" {sum(spent[large].values()):.1f} s at {large:,} tickets."]
+    lines += ["", _equal_at_both_sizes(differing, small, large, "tickets")]
+    lines += ["", _fill_and_requests(tickets, small, large, "tickets",
+                                     f": `BatchWriteItem`, 25 items a call from"
+                                     f" {tickets['writers']} threads")]
     return lines
 
 
@@ -265,20 +275,8 @@ def _contact_order_section(orders: dict[str, Any]) -> list[str]:
                   f" {'' if r['answered'] is None else r['answered']} |"
                   for r in orders["sizes"][size]]
     differing = orders["differing"]
-    lines += ["", (f"**Equal at both sizes: yes.** The bench compared every request's calls,"
-                   f" items read and items written at {small:,} and {large:,} orders."
-                   if not differing else
-                   f"**Equal at both sizes: no.** Different at {small:,} and {large:,}"
-                   f" orders: {', '.join(f'`{d}`' for d in differing)}.")]
-    fill, spent = orders["fill"], orders["request_seconds"]
-    lines += ["", f"On DynamoDB Local (its times on this machine, not DynamoDB's): storing the"
-              f" first {small:,} orders ({fill[small]['items']:,} items) took"
-              f" {fill[small]['seconds']} s, the rest up to {large:,}"
-              f" ({fill[large]['items']:,} items) {fill[large]['seconds']} s"
-              f" ({fill[large]['items_per_second']:,} items a second, building them"
-              " included); the requests took"
-              f" {sum(spent[small].values()):.1f} s at {small:,} and"
-              f" {sum(spent[large].values()):.1f} s at {large:,} orders.",
+    lines += ["", _equal_at_both_sizes(differing, small, large, "orders")]
+    lines += ["", _fill_and_requests(orders, small, large, "orders"),
               "",
               "This part alone: `.venv/bin/python -m bench.contact_orders` (prints the"
               " figures as JSON); `BENCH_ORDER_SIZES=1000,5000` for a quick try."]

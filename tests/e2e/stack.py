@@ -31,17 +31,21 @@ class Stack:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[str] | None = None
     output: list[str] = field(default_factory=list)
+    flags: tuple[str, ...] = ()  # more of ``python -m local``'s options
+    env: dict[str, str] | None = None  # the environment to start in; this process's if None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 90) -> Stack:
-        env = {**os.environ, "PORT": str(self.port), "PYTHONUNBUFFERED": "1"}
-        env.pop("AWS_ENDPOINT_URL", None)
+        env = {**(os.environ if self.env is None else self.env), "PORT": str(self.port),
+               "PYTHONUNBUFFERED": "1"}
+        for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
+            env.pop(name, None)  # the stack chooses its own
         self.process = subprocess.Popen(
             [sys.executable, "-m", "local", "--port", str(self.port),
-             "--state-dir", str(self.state_dir)],
+             "--state-dir", str(self.state_dir), *self.flags],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         deadline = time.monotonic() + timeout
@@ -54,6 +58,7 @@ class Stack:
             if line.startswith("Ctrl-C stops it"):
                 self._drain_in_background()
                 return self
+        self.process.kill()
         raise RuntimeError("the local stack did not start in time:\n" + "".join(self.output))
 
     def _drain_in_background(self) -> None:
