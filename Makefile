@@ -5,12 +5,15 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 STAGE ?= dev
+# Extra pytest arguments, e.g. PYTEST_ARGS="-p randomly --randomly-seed=1234" to replay an order.
+PYTEST_ARGS ?=
 
-.PHONY: run test unit integration e2e lint package deploy bench redrive clean help
+.PHONY: run test fuzz unit integration e2e lint package deploy bench redrive clean help
 
 help:
 	@echo "make run      start the local stack with demo data on http://127.0.0.1:$(PORT)"
 	@echo "make test     set up and run every test (unit, integration, e2e, browser, API fuzz)"
+	@echo "make fuzz     the API fuzz at depth (HELPDESK_FUZZ_EXAMPLES, default 200 per operation)"
 	@echo "make lint     ruff, and mypy --strict on the domain, services, jobs and notify"
 	@echo "make package  chalice package + cfn-lint into build/ (STAGE=dev|prod)"
 	@echo "make bench    measure cold start and per-request DynamoDB calls (docs/performance.md)"
@@ -31,19 +34,24 @@ run: $(STAMP)
 test: $(STAMP)
 	bash scripts/ensure-dynamodb-local.sh
 	bash scripts/ensure-chromium.sh
-	$(PY) -m pytest -n 2 --dist loadgroup tests
+	$(PY) -m pytest -n 2 --dist loadgroup tests $(PYTEST_ARGS)
+
+# The API fuzz at depth: many more schemathesis examples per operation than make test's.
+fuzz: $(STAMP)
+	bash scripts/ensure-dynamodb-local.sh
+	HELPDESK_FUZZ_EXAMPLES=$${HELPDESK_FUZZ_EXAMPLES:-200} $(PY) -m pytest tests/e2e/test_api_schema.py $(PYTEST_ARGS)
 
 unit: $(STAMP)
-	$(PY) -m pytest tests/unit
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 integration: $(STAMP)
 	bash scripts/ensure-dynamodb-local.sh
-	$(PY) -m pytest tests/integration
+	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
 
 e2e: $(STAMP)
 	bash scripts/ensure-dynamodb-local.sh
 	bash scripts/ensure-chromium.sh
-	$(PY) -m pytest tests/e2e
+	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -9,10 +9,15 @@ contract says the answer to those is 400.
 
 It runs on a stack of its own, because the generated requests change settings, roles
 and users at random.
+
+``make test`` sends a few examples per operation and role, the same ones every run
+(derandomized); ``make fuzz`` sends ``HELPDESK_FUZZ_EXAMPLES`` (default 200), drawn from
+the seed pytest-randomly prints, so a failure replays with ``--randomly-seed``.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +29,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from tests.e2e.stack import Stack
 
 ROLES = ("admin@demo.test", "agent@demo.test", "customer@demo.test")
+DEFAULT_EXAMPLES = 12
+EXAMPLES = int(os.environ.get("HELPDESK_FUZZ_EXAMPLES", DEFAULT_EXAMPLES))
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +54,8 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck),
-          derandomize=True)
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck),
+          derandomize=EXAMPLES == DEFAULT_EXAMPLES)
 def test_every_operation_conforms_for_every_role(
     case: schemathesis.Case, fuzz_stack: Stack, fuzz_tokens: dict[str, str]
 ) -> None:
