@@ -279,7 +279,9 @@ def patch_user(ctx: Ctx, user_id: str, body: d.UserPatch) -> d.User:
         raise BusinessRuleViolation("You cannot disable yourself or drop your own admin role.")
     updated = current.model_copy(update={**changes, "updated_at": ctx.stamp,
                                          "version": current.version + 1})
-    _sync_cognito(current, updated)
+    # Saying "active" again re-applies it in Cognito: repairs a sign-in lock left by a
+    # write that reached Cognito but not the directory.
+    _sync_cognito(current, updated, again="active" in changes)
     uow = UnitOfWork()
     repo().put_user(uow, updated.model_dump(mode="json"), expected=current.version)
     _audit(uow, ctx, "user_changed", f"user/{user_id}",
@@ -292,10 +294,14 @@ def patch_user(ctx: Ctx, user_id: str, body: d.UserPatch) -> d.User:
     return updated
 
 
-def _sync_cognito(before: d.User, after: d.User) -> None:
+def _sync_cognito(before: d.User, after: d.User, again: bool = False) -> None:
     """Cognito holds only whether the user may sign in (roles are the directory's alone).
-    Addressed by the user's id, Cognito's username: the e-mail attribute may have changed."""
-    if before.active != after.active:
+    It is a second lock: the directory's ``active`` is what every request checks. Cognito
+    is changed first and changed back if the directory's write fails; a crash in between
+    leaves an enabled user unable to sign in (the PATCH failed, and repeating it repairs
+    it) or a disabled one able to sign in but refused by every request. Addressed by the
+    user's id, Cognito's username, never by the e-mail attribute, which may have changed."""
+    if again or before.active != after.active:
         cognito.set_enabled(after.id, after.active)
 
 

@@ -119,6 +119,28 @@ def test_a_disabled_admin_is_refused_and_their_refresh_token_ends(api: Api) -> N
                     {"refresh_token": login["refresh_token"]}).status == 401
 
 
+def test_a_half_done_enable_or_disable_fails_closed_and_saying_it_again_repairs(
+    api: Api,
+) -> None:
+    user_id = _new_user(api, "half@demo.test", ["agent"])
+    pool = get_config().user_pool_id
+    # Disabled in Cognito, the directory's write lost: no sign-in, and the admin's
+    # repeated "active: true" (unchanged in the directory) enables the user again.
+    _idp().admin_disable_user(UserPoolId=pool, Username=user_id)
+    assert api.call("POST", "/auth/login",
+                    {"email": "half@demo.test", "password": PASSWORD}).status == 401
+    again = api.call("PATCH", f"/users/{user_id}", {"active": True}, as_user=ADMIN)
+    assert again.status == 200, again.body
+    token = _login(api, "half@demo.test")["token"]
+    # Disabled in the directory, re-enabled in Cognito behind its back: Cognito signs the
+    # user in, the directory refuses every request.
+    assert api.call("PATCH", f"/users/{user_id}", {"active": False}, as_user=ADMIN).status == 200
+    _idp().admin_enable_user(UserPoolId=pool, Username=user_id)
+    fresh = api.call("POST", "/auth/login", {"email": "half@demo.test", "password": PASSWORD})
+    assert fresh.status == 401
+    assert api.call("GET", "/me", headers=_bearer(token)).status == 401
+
+
 def test_a_token_whose_groups_claim_admin_gets_no_admin_rights(
     api: Api, aws: LocalResources
 ) -> None:
