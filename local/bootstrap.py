@@ -23,9 +23,10 @@ policies (they name AWS service principals and a deny on non-TLS access that wou
 plain-HTTP calls to moto if it evaluated them), and the IAM role (moto does not enforce it).
 
 What moto (5.2.5) does not do, so local runs cannot show it: it drops the DLQ's
-``RedriveAllowPolicy`` attribute, never expires TTL items or lifecycle objects, and lets a
-user change ``custom:tenant`` with UpdateUserAttributes although the client's
-WriteAttributes leave it out and the schema makes it immutable (Cognito refuses both).
+``RedriveAllowPolicy`` attribute and never expires TTL items or lifecycle objects. (It
+also lets a user write attributes the app client's WriteAttributes leave out, such as
+``email`` and ``custom:tenant``; ``local/moto_fidelity.py`` makes it refuse them as
+Cognito does.)
 
 Idempotent: every resource is looked up by name first (tables, queues, buckets, the user
 pool, its client and groups), so a second run against the same server, e.g. after a state
@@ -440,6 +441,7 @@ _POOL_PARAMETERS = {
     "Schema": "Schema",
     "MfaConfiguration": "MfaConfiguration",
     "EmailConfiguration": "EmailConfiguration",
+    "UserAttributeUpdateSettings": "UserAttributeUpdateSettings",
     "VerificationMessageTemplate": "VerificationMessageTemplate",
     "UserPoolTags": "UserPoolTags",
 }
@@ -572,7 +574,9 @@ def create_resources(
     }
     template = load_template()
     _warn_about_unknown_types(template)
-    resolver = Resolver(template, {"Stage": stage}, region=region)
+    # The pool's EmailConfiguration names MailDomain's SES identity (verified below).
+    resolver = Resolver(template, {"Stage": stage, "MailDomain": LOCAL_MAIL_DOMAIN},
+                        region=region)
     made: dict[str, str] = {}
     for logical_id, resource in _in_creation_order(template):
         made[logical_id] = creators[resource["Type"]](_properties(resolver, resource))

@@ -1,6 +1,10 @@
 """Where moto is less strict than AWS in a way our guarantees depend on, make it as strict.
 
 S3 checks a presigned POST's policy (size range, content type, expiry); moto does not.
+Cognito lets a user write with their own access token only the attributes the app
+client's WriteAttributes name; moto lets them write any (``email``, ``custom:tenant``).
+Cognito's tokens belong to the user; moto files them under the name typed at sign-in
+(the e-mail alias), so a global sign-out addressed by the username (the ``sub``) missed them.
 
 (DynamoDB needs nothing here any more: the local stack's tables are DynamoDB Local, and
 the tests of conditional writes under concurrency run on it, not on moto's mock.)
@@ -81,5 +85,58 @@ def make_s3_post_policies_enforced() -> None:
     S3Response._bucket_response_post = checked
 
 
+def make_cognito_write_attributes_enforced() -> None:
+    """UpdateUserAttributes (the user's own call, with their access token) may change only
+    the attributes its app client may write, as in Cognito; admin calls are not limited."""
+    from moto.cognitoidp.exceptions import NotAuthorizedError
+    from moto.cognitoidp.models import CognitoIdpBackend
+
+    original = CognitoIdpBackend.update_user_attributes
+    if getattr(original, "__helpdesk_write_attributes__", False):
+        return
+
+    @functools.wraps(original)
+    def checked(self: Any, access_token: str, attributes: list[dict[str, str]]) -> None:
+        for pool in self.user_pools.values():
+            if access_token in pool.access_tokens:
+                client_id, _ = pool.access_tokens[access_token]
+                app_client = pool.clients.get(client_id)
+                allowed = app_client.extended_config.get("WriteAttributes") if app_client \
+                    else None
+                if allowed is not None and any(a["Name"] not in allowed for a in attributes):
+                    raise NotAuthorizedError("A client attempted to write unauthorized "
+                                             "attribute")
+        original(self, access_token, attributes)
+
+    checked.__helpdesk_write_attributes__ = True  # type: ignore[attr-defined]
+    CognitoIdpBackend.update_user_attributes = checked  # type: ignore[method-assign]
+
+
+def make_cognito_tokens_belong_to_the_user() -> None:
+    """Files each new refresh and access token under the user's username (in an e-mail
+    username pool, the generated id that is also the ``sub``), not under the alias they
+    signed in with, so AdminUserGlobalSignOut by username ends every session, as in Cognito."""
+    from moto.cognitoidp.models import CognitoIdpUserPool
+
+    if getattr(CognitoIdpUserPool.create_refresh_token, "__helpdesk_username__", False):
+        return
+
+    def by_username(original: Any) -> Any:
+        @functools.wraps(original)
+        def canonical(self: Any, client_id: str, username: str, *args: Any,
+                      **kwargs: Any) -> Any:
+            user = self._get_user(username)
+            return original(self, client_id, user.username if user else username, *args,
+                            **kwargs)
+
+        canonical.__helpdesk_username__ = True  # type: ignore[attr-defined]
+        return canonical
+
+    for name in ("create_refresh_token", "create_access_token"):
+        setattr(CognitoIdpUserPool, name, by_username(getattr(CognitoIdpUserPool, name)))
+
+
 def make_moto_faithful() -> None:
     make_s3_post_policies_enforced()
+    make_cognito_write_attributes_enforced()
+    make_cognito_tokens_belong_to_the_user()

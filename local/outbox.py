@@ -38,10 +38,15 @@ class LocalOutbox:
 
         return cognitoidp_backends[ACCOUNT][self.region].user_pools[self.user_pool_id]
 
+    def _cognito_sender(self) -> str:
+        """The pool's From (infra/resources.yaml: our SES identity), else Cognito's own."""
+        configured = self._pool().extended_config.get("EmailConfiguration") or {}
+        return str(configured.get("From") or "no-reply@verificationemail.com")
+
     def _add(self, to: str, subject: str, text: str) -> None:
         with self._lock:
             self._cognito_mail.append({
-                "to": [to], "from": "no-reply@verificationemail.com", "subject": subject,
+                "to": [to], "from": self._cognito_sender(), "subject": subject,
                 "headers": {}, "text": text, "html": None, "via": "cognito",
                 "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             })

@@ -64,7 +64,7 @@ def seed_tenant(tenant: str, password: str) -> list[DemoLogin]:
             email=email, name=name, kind=kind, roles=[role],
             organization_id=acme.id if kind == "contact" else None,
             language="sv" if tenant == "demo" else "fi"))
-        cognito.set_permanent_password(email, password)
+        cognito.set_permanent_password(user.id, password)
         if kind == "contact" and user.contact_id and not acme.main_contact_id:
             acme = svc.patch_organization(ctx, acme.id,
                                           d.OrganizationPatch(main_contact_id=user.contact_id))

@@ -149,7 +149,8 @@ def reset_password(call: Call) -> Accepted:
 @route(bp, "POST", "/auth/logout", guard=AUTHENTICATED, tag="auth", status=204,
        summary="Sign out on every device: refresh tokens stop working")
 def logout(call: Call) -> Reply:
-    cognito.sign_out_everywhere(call.c.principal.email)
+    # By username (the user's id), not the e-mail attribute, which may have changed.
+    cognito.sign_out_everywhere(call.c.principal.user_id)
     return Reply(None, status=204)
 
 

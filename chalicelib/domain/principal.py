@@ -1,4 +1,5 @@
-"""Who is calling: taken from a verified token and the directory, never from the request."""
+"""Who is calling: the user a verified token names, with the roles and address of their
+directory record (never the token's groups or e-mail claim), never from the request."""
 
 from __future__ import annotations
 

@@ -1,8 +1,14 @@
 """Amazon Cognito: sign-in, refresh, password reset and user administration.
 
 One pool serves every tenant; a user's tenant is the immutable ``custom:tenant``
-attribute and their roles are the pool's groups. Logins are e-mail addresses, so an
-address belongs to one tenant.
+attribute. Roles are not kept here: they are the directory's. Logins are e-mail
+addresses, so an address belongs to one tenant.
+
+The admin calls address a user by their username, never by e-mail: in a pool whose
+``UsernameAttributes`` is ``email``, Cognito gives each user a generated username that
+is their ``sub``, the id of their directory record. The e-mail attribute is only an alias
+for signing in, and an alias can change (``infra/resources.yaml`` lets no user change it
+themselves; an admin call could), after which a call addressed by the old one would miss.
 """
 
 from __future__ import annotations
@@ -161,8 +167,9 @@ def reset_password(email: str, code: str, password: str) -> None:
         raise
 
 
-def create_user(email: str, name: str, tenant: str, roles: list[str]) -> str:
-    """Creates the Cognito user (Cognito mails the invitation) and returns its ``sub``."""
+def create_user(email: str, name: str, tenant: str) -> str:
+    """Creates the Cognito user (Cognito mails the invitation) and returns its ``sub``,
+    which is also its username: the id every later call addresses it by."""
     cfg = get_config()
     params: dict[str, Any] = {
         "UserPoolId": cfg.user_pool_id,
@@ -189,56 +196,36 @@ def create_user(email: str, name: str, tenant: str, roles: list[str]) -> str:
                                [FieldError(("body", "email"), message)]) from None
         raise
     attributes = {a["Name"]: a["Value"] for a in answer["User"].get("Attributes", [])}
-    for role in roles:
-        add_to_group(email, role)
     return str(attributes["sub"])
 
 
-def set_permanent_password(email: str, password: str) -> None:
+def set_permanent_password(username: str, password: str) -> None:
+    """For the demo seed and tests (``username``: the user's id, or the e-mail alias)."""
     _cognito().admin_set_user_password(
-        UserPoolId=get_config().user_pool_id, Username=email, Password=password, Permanent=True
+        UserPoolId=get_config().user_pool_id, Username=username, Password=password,
+        Permanent=True,
     )
 
 
-def ensure_group(role: str) -> None:
-    try:
-        _cognito().create_group(GroupName=role, UserPoolId=get_config().user_pool_id)
-    except ClientError as exc:
-        if _code(exc) != "GroupExistsException":
-            raise
-
-
-def add_to_group(email: str, role: str) -> None:
-    ensure_group(role)
-    _cognito().admin_add_user_to_group(
-        UserPoolId=get_config().user_pool_id, Username=email, GroupName=role
-    )
-
-
-def remove_from_group(email: str, role: str) -> None:
-    _cognito().admin_remove_user_from_group(
-        UserPoolId=get_config().user_pool_id, Username=email, GroupName=role
-    )
-
-
-def set_enabled(email: str, enabled: bool) -> None:
+def set_enabled(user_id: str, enabled: bool) -> None:
     pool = get_config().user_pool_id
     if enabled:
-        _cognito().admin_enable_user(UserPoolId=pool, Username=email)
+        _cognito().admin_enable_user(UserPoolId=pool, Username=user_id)
     else:
-        _cognito().admin_disable_user(UserPoolId=pool, Username=email)
-        _cognito().admin_user_global_sign_out(UserPoolId=pool, Username=email)
+        _cognito().admin_disable_user(UserPoolId=pool, Username=user_id)
+        _cognito().admin_user_global_sign_out(UserPoolId=pool, Username=user_id)
 
 
-def sign_out_everywhere(email: str) -> None:
+def sign_out_everywhere(user_id: str) -> None:
     """Invalidates every refresh token of the user; ID tokens run out within the hour."""
-    _cognito().admin_user_global_sign_out(UserPoolId=get_config().user_pool_id, Username=email)
+    _cognito().admin_user_global_sign_out(UserPoolId=get_config().user_pool_id,
+                                          Username=user_id)
 
 
-def delete_user(email: str) -> None:
+def delete_user(user_id: str) -> None:
     """Compensation when the directory write after a Cognito create fails."""
     try:
-        _cognito().admin_delete_user(UserPoolId=get_config().user_pool_id, Username=email)
+        _cognito().admin_delete_user(UserPoolId=get_config().user_pool_id, Username=user_id)
     except ClientError as exc:
         if _code(exc) != "UserNotFoundException":
             raise

@@ -31,10 +31,12 @@ def fetch_jwks(url: str) -> JwksSource:
 
 @dataclass(frozen=True)
 class Claims:
+    """What the app takes from a token: who (``sub``) in which tenant. Nothing else: the
+    ``email`` claim is a Cognito attribute that may change, and the roles are the
+    directory's (``cognito:groups`` is not read), so a demotion counts at the next request."""
+
     tenant: str
     user_id: str
-    email: str
-    roles: tuple[str, ...]
 
 
 class TokenVerifier:
@@ -83,10 +85,4 @@ class TokenVerifier:
         tenant = claims.get("custom:tenant")
         if not isinstance(tenant, str) or not tenant:
             raise Unauthenticated("The token names no tenant.")
-        groups = claims.get("cognito:groups") or []
-        return Claims(
-            tenant=tenant,
-            user_id=str(claims["sub"]),
-            email=str(claims.get("email", "")),
-            roles=tuple(sorted(str(g) for g in groups)),
-        )
+        return Claims(tenant=tenant, user_id=str(claims["sub"]))

@@ -59,22 +59,23 @@ def _changes(before: BaseModel, after: BaseModel, fields: set[str]) -> dict[str,
 
 
 def load_principal(claims: Claims) -> Principal:
-    """The token says tenant, user and roles; the directory says whether the user is active."""
+    """The token says which user of which tenant; the directory record, read anyway, says
+    whether they are active and which roles they hold, so a demotion or a removal counts
+    at the very next request, not when the token runs out."""
     user = repo().get_user(claims.tenant, claims.user_id)
     if user is None or not user.get("active", True):
         raise Unauthenticated("The user is unknown or disabled.")
-    return principal_of(claims.tenant, user, claims.roles, claims.email)
+    return principal_of(claims.tenant, user)
 
 
-def principal_of(tenant: str, user: dict[str, Any], roles: tuple[str, ...] | None = None,
-                 email: str | None = None) -> Principal:
-    """A user acting: from a verified token, or from a signed one-click link (whose
-    roles are the directory's, as the link carries none)."""
-    held = roles if roles is not None else tuple(user.get("roles", []))
+def principal_of(tenant: str, user: dict[str, Any]) -> Principal:
+    """A user acting (from a verified token or a signed one-click link), with the roles
+    and e-mail address of their directory record."""
+    held = tuple(sorted(user.get("roles", [])))
     return Principal(
         tenant=tenant,
         user_id=user["id"],
-        email=email or user["email"],
+        email=user["email"],
         roles=held,
         permissions=permissions_for(list(held), repo().saved_roles(tenant)),
         kind=user["kind"],
@@ -165,8 +166,6 @@ def put_role(ctx: Ctx, name: str, body: d.RoleBody) -> d.Role:
     uow = UnitOfWork()
     repo().put_role(uow, ctx.tenant, name, body.permissions)
     _audit(uow, ctx, "role_saved", f"role/{name}", {"permissions": body.permissions})
-    # Roles travel in the token as Cognito groups, so the group must exist to be assigned.
-    cognito.ensure_group(name)
     uow.commit()
     return d.role_view(name, frozenset(body.permissions))
 
@@ -237,7 +236,7 @@ def create_user(ctx: Ctx, body: d.UserCreate) -> d.User:
         assert body.organization_id
         _require_org(ctx, body.organization_id, ("body", "organization_id"))
         contact = _contact_for_new_user(ctx, body)
-    user_id = cognito.create_user(body.email, body.name, ctx.tenant, roles)
+    user_id = cognito.create_user(body.email, body.name, ctx.tenant)
     user = d.User(id=user_id, tenant=ctx.tenant, email=body.email, name=body.name,
                   kind=body.kind, roles=roles, organization_id=body.organization_id,
                   contact_id=contact.id if contact else None, language=body.language,
@@ -260,7 +259,7 @@ def create_user(ctx: Ctx, body: d.UserCreate) -> d.User:
     try:
         uow.commit()
     except Exception:
-        cognito.delete_user(body.email)
+        cognito.delete_user(user_id)
         raise
     return user
 
@@ -280,7 +279,9 @@ def patch_user(ctx: Ctx, user_id: str, body: d.UserPatch) -> d.User:
         raise BusinessRuleViolation("You cannot disable yourself or drop your own admin role.")
     updated = current.model_copy(update={**changes, "updated_at": ctx.stamp,
                                          "version": current.version + 1})
-    _sync_cognito(current, updated)
+    # Saying "active" again re-applies it in Cognito: repairs a sign-in lock left by a
+    # write that reached Cognito but not the directory.
+    _sync_cognito(current, updated, again="active" in changes)
     uow = UnitOfWork()
     repo().put_user(uow, updated.model_dump(mode="json"), expected=current.version)
     _audit(uow, ctx, "user_changed", f"user/{user_id}",
@@ -293,13 +294,15 @@ def patch_user(ctx: Ctx, user_id: str, body: d.UserPatch) -> d.User:
     return updated
 
 
-def _sync_cognito(before: d.User, after: d.User) -> None:
-    for role in sorted(set(after.roles) - set(before.roles)):
-        cognito.add_to_group(after.email, role)
-    for role in sorted(set(before.roles) - set(after.roles)):
-        cognito.remove_from_group(after.email, role)
-    if before.active != after.active:
-        cognito.set_enabled(after.email, after.active)
+def _sync_cognito(before: d.User, after: d.User, again: bool = False) -> None:
+    """Cognito holds only whether the user may sign in (roles are the directory's alone).
+    It is a second lock: the directory's ``active`` is what every request checks. Cognito
+    is changed first and changed back if the directory's write fails; a crash in between
+    leaves an enabled user unable to sign in (the PATCH failed, and repeating it repairs
+    it) or a disabled one able to sign in but refused by every request. Addressed by the
+    user's id, Cognito's username, never by the e-mail attribute, which may have changed."""
+    if again or before.active != after.active:
+        cognito.set_enabled(after.id, after.active)
 
 
 def set_notification_preferences(ctx: Ctx, body: d.NotificationPreferences

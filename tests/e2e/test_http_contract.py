@@ -72,6 +72,8 @@ def test_cognitos_mail_reaches_the_local_outbox(stack: Stack, tokens: dict[str, 
     assert status == 201
     _, _, outbox = stack.request("GET", "/_local/outbox")
     invitation = [m for m in outbox["items"] if m["to"] == [email]][-1]
+    # Cognito mails through our SES identity (the pool's EmailConfiguration), not its own.
+    assert invitation["from"] == "Helpdesk <noreply@helpdesk.localhost>"
     temporary = invitation["text"].rsplit(" ", 1)[-1]
     status, _, challenge = stack.request("POST", "/auth/login",
                                          {"email": email, "password": temporary})

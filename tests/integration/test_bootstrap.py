@@ -138,6 +138,13 @@ def test_pool_has_the_tenant_attribute_and_password_policy(
         for k in ["RequireUppercase", "RequireLowercase", "RequireNumbers", "RequireSymbols"]
     )
     assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert pool["UserAttributeUpdateSettings"] == {
+        "AttributesRequireVerificationBeforeUpdate": ["email"]}
+    # Cognito's mail through the local SES identity, as on AWS through MailDomain's.
+    assert pool["EmailConfiguration"] == {
+        "EmailSendingAccount": "DEVELOPER",
+        "SourceArn": f"arn:aws:ses:{REGION}:123456789012:identity/helpdesk.localhost",
+        "From": "Helpdesk <noreply@helpdesk.localhost>"}
 
 
 def test_client_allows_password_login_and_hides_the_tenant_from_writes(
@@ -151,6 +158,7 @@ def test_client_allows_password_login_and_hides_the_tenant_from_writes(
     assert "ALLOW_USER_PASSWORD_AUTH" in app_client["ExplicitAuthFlows"]
     assert "ClientSecret" not in app_client
     assert "custom:tenant" not in app_client["WriteAttributes"]
+    assert "email" not in app_client["WriteAttributes"]
     # The demo password passes the pool's policy and logs in through this client.
     user = "demo@example.com"
     cognito.admin_create_user(
@@ -173,16 +181,10 @@ def test_client_allows_password_login_and_hides_the_tenant_from_writes(
     assert "IdToken" in auth["AuthenticationResult"]
 
 
-def test_groups_exist(endpoint: str, resources: LocalResources) -> None:
+def test_the_pool_has_no_groups(endpoint: str, resources: LocalResources) -> None:
+    # Roles are the directory's alone; nothing in Cognito could disagree with it.
     groups = client(endpoint, "cognito-idp").list_groups(UserPoolId=resources.user_pool_id)
-    assert {g["GroupName"] for g in groups["Groups"]} == {
-        "admin",
-        "agent",
-        "sales",
-        "account_manager",
-        "contact",
-        "contact_admin",
-    }
+    assert groups["Groups"] == []
 
 
 def test_env_points_the_app_at_the_local_pool(resources: LocalResources) -> None:

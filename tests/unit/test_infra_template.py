@@ -265,9 +265,40 @@ def test_the_demo_password_satisfies_the_password_policy() -> None:
         assert not satisfies(policy, weak), weak
 
 
-def test_default_role_groups_exist() -> None:
-    groups = {g["Properties"]["GroupName"] for g in of_type("AWS::Cognito::UserPoolGroup").values()}
-    assert groups == {"admin", "agent", "sales", "account_manager", "contact", "contact_admin"}
+def test_roles_are_not_cognito_groups() -> None:
+    # Roles are the directory's (read with the user on every request); no group could
+    # disagree with it, and the functions may not manage any.
+    assert of_type("AWS::Cognito::UserPoolGroup") == {}
+    actions = role_statements()["ManageUsers"]["Action"]
+    assert [a for a in actions if "Group" in a] == []
+
+
+def test_a_user_cannot_change_their_own_email() -> None:
+    """ISSUE14 item 4: with their own token a user could change the login address that
+    Cognito and the directory know them by. The client may not write it, and a change
+    made by an admin call takes effect only once the new address is verified."""
+    client = props("UserPoolClient")
+    assert "email" not in client["WriteAttributes"]
+    assert "email_verified" not in client["WriteAttributes"]
+    pool = props("UserPool")
+    assert pool["UserAttributeUpdateSettings"] == {
+        "AttributesRequireVerificationBeforeUpdate": ["email"]}
+
+
+def test_cognito_mails_through_our_ses_identity() -> None:
+    """Invitations and reset codes do not share Cognito's small built-in daily quota."""
+    mail = props("UserPool")["EmailConfiguration"]
+    assert mail["EmailSendingAccount"] == "DEVELOPER"
+    assert mail["From"] == {"Fn::Sub": "Helpdesk <noreply@${MailDomain}>"}
+    default, override = mail["SourceArn"]["Fn::If"][1:]
+    assert mail["SourceArn"]["Fn::If"][0] == "CognitoMailFromMailDomain"
+    assert default == {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:"
+                                  "${AWS::AccountId}:identity/${MailDomain}"}
+    assert override == {"Ref": "CognitoMailIdentityArn"}
+    pattern = TEMPLATE["Parameters"]["CognitoMailIdentityArn"]["AllowedPattern"]
+    assert re.fullmatch(pattern, "")
+    assert re.fullmatch(pattern, "arn:aws:ses:eu-west-1:123456789012:identity/example.com")
+    assert not re.fullmatch(pattern, "arn:aws:s3:::bucket")
 
 
 def test_functions_get_the_generated_ids_through_sam_globals() -> None:
