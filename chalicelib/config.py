@@ -3,8 +3,31 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most ``count`` requests per fixed window of ``seconds``."""
+
+    count: int
+    seconds: int
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """The app's own limits (API Gateway's stage and route throttling come on top).
+    Each is ``RATE_LIMIT_<NAME>=<count>/<seconds>`` in the environment."""
+
+    login_per_email: RateLimit = RateLimit(10, 300)
+    login_per_ip: RateLimit = RateLimit(30, 300)
+    forgot_password_per_email: RateLimit = RateLimit(5, 3600)
+    forgot_password_per_ip: RateLimit = RateLimit(20, 3600)
+    reset_password_per_email: RateLimit = RateLimit(10, 3600)
+    reset_password_per_ip: RateLimit = RateLimit(30, 3600)
+    attachments_per_user: RateLimit = RateLimit(60, 3600)
+    attachments_per_ip: RateLimit = RateLimit(300, 3600)
 
 
 @dataclass(frozen=True)
@@ -36,6 +59,7 @@ class Config:
     portal_url: str
     # The sender of notification e-mail: an address of the tenant-facing mail domain.
     mail_from: str
+    rate_limits: RateLimits = RateLimits()
 
     @property
     def issuer(self) -> str:
@@ -85,7 +109,23 @@ def get_config() -> Config:
         portal_origin=_env("PORTAL_ORIGIN", "*"),
         portal_url=_env("PORTAL_URL") or _portal_url(_env("PORTAL_ORIGIN")),
         mail_from=_env("MAIL_FROM", "noreply@helpdesk.localhost"),
+        rate_limits=_rate_limits(),
     )
+
+
+def _rate_limits() -> RateLimits:
+    found: dict[str, RateLimit] = {}
+    for name in (f.name for f in fields(RateLimits)):
+        variable = f"RATE_LIMIT_{name.upper()}"
+        raw = _env(variable)
+        if not raw:
+            continue
+        count, _, seconds = raw.partition("/")
+        if not (count.strip().isdigit() and seconds.strip().isdigit()
+                and int(count) > 0 and int(seconds) > 0):
+            raise ValueError(f"{variable} must be <count>/<seconds> (e.g. 10/300), not {raw!r}")
+        found[name] = RateLimit(int(count), int(seconds))
+    return replace(RateLimits(), **found)
 
 
 def _portal_url(origin: str) -> str:

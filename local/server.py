@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import mimetypes
+import threading
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -39,6 +40,33 @@ def _problem(status: int, title: str, detail: str) -> tuple[int, dict[str, str],
     return status, {"Content-Type": "application/problem+json"}, json.dumps(body).encode()
 
 
+class PeerGateway(LocalGateway):
+    """chalice's gateway says every request came from 127.0.0.1; API Gateway names the
+    peer in ``requestContext.identity.sourceIp``, which the app's per-IP limits count.
+    This one names the connection's peer the same way (per thread: the server is threaded).
+    ``X-Forwarded-For`` is passed on as a header only, as API Gateway does."""
+
+    def __init__(self, app: Chalice, config: ChaliceConfig) -> None:
+        super().__init__(app, config)
+        self._peer = threading.local()
+
+    def handle_request_from(self, source_ip: str, method: str, path: str,
+                            headers: dict[str, str], body: bytes) -> Any:
+        self._peer.ip = source_ip
+        try:
+            return self.handle_request(method=method, path=path, headers=headers, body=body)
+        finally:
+            del self._peer.ip
+
+    def _generate_lambda_event(self, method: str, path: str, headers: Any,
+                               body: bytes | None) -> Any:
+        event = super()._generate_lambda_event(method, path, headers, body)
+        source_ip = getattr(self._peer, "ip", None)
+        if source_ip:
+            event["requestContext"]["identity"]["sourceIp"] = source_ip
+        return event
+
+
 class LocalStackServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -51,7 +79,7 @@ class LocalStackServer(ThreadingHTTPServer):
                  outbox: LocalOutbox | None = None) -> None:
         super().__init__(address, _Handler)
         self.outbox = outbox
-        self.gateway = LocalGateway(
+        self.gateway = PeerGateway(
             app, ChaliceConfig.create(chalice_stage="local", lambda_timeout=30,
                                       lambda_memory_size=512, app_name="helpdesk"))
         self.portal_dir = portal_dir.resolve()
@@ -109,8 +137,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _api(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
         headers = {k.lower(): v for k, v in self.headers.items()}
         try:
-            answer = self.server.gateway.handle_request(
-                method=self.command, path=self.path, headers=headers, body=body)
+            answer = self.server.gateway.handle_request_from(
+                self.client_address[0], self.command, self.path, headers, body)
         except LocalGatewayException as exc:
             if b"Missing Authentication Token" in (exc.body or b"") or exc.CODE == 403:
                 # API Gateway says 403 for an unknown path; the contract says 404.

@@ -18,6 +18,18 @@ os.environ.update({
     "AWS_REGION": "eu-west-1",
     "HELPDESK_SECRET": "test-secret-that-is-long-enough-for-hmac",
 })
+# The app's rate limits (chalicelib/config.py RateLimits), inherited by every local stack
+# the tests start: every test client is 127.0.0.1 and the demo users sign in again and
+# again, which no real client does. Forgot- and reset-password keep their defaults per
+# address (and reset-password per IP), so tests/e2e/test_http_contract.py sees the real
+# limits; tests of a limit set their own (tests/integration/test_rate_limits.py).
+os.environ.update({
+    "RATE_LIMIT_LOGIN_PER_EMAIL": "100000/300",
+    "RATE_LIMIT_LOGIN_PER_IP": "100000/300",
+    "RATE_LIMIT_FORGOT_PASSWORD_PER_IP": "100000/3600",
+    "RATE_LIMIT_ATTACHMENTS_PER_USER": "100000/3600",
+    "RATE_LIMIT_ATTACHMENTS_PER_IP": "100000/3600",
+})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -13,6 +13,7 @@ from chalicelib.domain.directory import NotificationPreferences
 from chalicelib.domain.models import Command, Email, Language
 from chalicelib.identity import cognito
 from chalicelib.services import directory as svc
+from chalicelib.services import rate_limits
 
 bp = Blueprint(__name__)
 
@@ -110,6 +111,8 @@ def _signed_in(tokens: cognito.Tokens) -> TokenAnswer:
 @route(bp, "POST", "/auth/login", guard=PUBLIC, tag="auth", body=LoginBody,
        response=TokenAnswer, errors=(401, 429), summary="Sign in with e-mail and password")
 def login(call: Call) -> TokenAnswer:
+    # Before Cognito sees the password: a limited account answers 429 either way.
+    rate_limits.sign_in_attempt(call.body.email, call.source_ip)
     try:
         return _signed_in(cognito.login(call.body.email, call.body.password))
     except cognito.PasswordChallenge as challenge:
@@ -134,6 +137,7 @@ def refresh(call: Call) -> TokenAnswer:
        response=Accepted, status=202, errors=(429,),
        summary="Mail a reset code (the answer is the same for unknown addresses)")
 def forgot_password(call: Call) -> Reply:
+    rate_limits.password_reset_request(call.body.email, call.source_ip)
     cognito.forgot_password(call.body.email)
     return Reply(Accepted(status="sent"), status=202)
 
@@ -142,6 +146,7 @@ def forgot_password(call: Call) -> Reply:
        response=Accepted, errors=(429,), summary="Set a new password with the mailed code")
 def reset_password(call: Call) -> Accepted:
     b = call.body
+    rate_limits.password_reset_attempt(b.email, call.source_ip)
     cognito.reset_password(b.email, b.code, b.password)
     return Accepted(status="reset")
 

@@ -57,7 +57,8 @@ def run_once(op: Operation, ctx: Ctx, key: str, params: dict[str, str], raw: byt
     except Exception:
         store.release(pk)
         raise
-    if response.status_code >= 500:
+    if response.status_code >= 500 or response.status_code == 429:
+        # Not an answer to keep: a retry after Retry-After (or the fault) runs again.
         store.release(pk)
         return response
     headers = {k: v for k, v in response.headers.items() if k in _KEPT_HEADERS}

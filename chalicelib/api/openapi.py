@@ -77,6 +77,10 @@ def _operation(op: Operation, refs: dict[tuple[type[BaseModel], str], Any]) -> d
             "description": STATUS_TEXT.get(code, "Error"),
             "content": {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
+        if code == 429:
+            responses[str(code)]["headers"] = {"Retry-After": {
+                "description": "Seconds until the limit's window ends (our own limits)",
+                "schema": {"type": "integer", "minimum": 1}}}
     spec: dict[str, Any] = {
         # Unique across modules: tickets and contact orders both have list_events.
         "operationId": f"{op.tag}.{op.view.__name__}" if op.view else op.path,

@@ -116,6 +116,9 @@ class Call:
     body: Any
     headers: dict[str, str]
     request_id: str
+    # The client's address as API Gateway saw it (requestContext.identity.sourceIp), never
+    # X-Forwarded-For, which the client writes.
+    source_ip: str = ""
 
     @property
     def c(self) -> Ctx:
@@ -136,7 +139,7 @@ def _cors() -> CORSConfig:
     return CORSConfig(
         allow_origin=get_config().portal_origin,
         allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
-        expose_headers=["ETag", "Idempotent-Replayed"],
+        expose_headers=["ETag", "Idempotent-Replayed", "Retry-After"],
         max_age=600,
     )
 
@@ -205,7 +208,10 @@ def problem(status: int, title: str, detail: str, errors: list[e.FieldError] | N
 
 def _problem_from(exc: e.DomainError) -> Response:
     status = next(code for cls, code in STATUS_OF.items() if isinstance(exc, cls))
-    return problem(status, exc.title, exc.detail, exc.errors, getattr(exc, "extra", None))
+    response = problem(status, exc.title, exc.detail, exc.errors, getattr(exc, "extra", None))
+    if isinstance(exc, e.TooManyRequests):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _validation_errors(exc: ValidationError, where: str) -> list[e.FieldError]:
@@ -220,6 +226,11 @@ def _validation_errors(exc: ValidationError, where: str) -> list[e.FieldError]:
 
 def _headers(request: Any) -> dict[str, str]:
     return {k.lower(): v for k, v in (request.headers or {}).items()}
+
+
+def _source_ip(request: Any) -> str:
+    context = getattr(request, "context", None) or {}
+    return str((context.get("identity") or {}).get("sourceIp") or "")
 
 
 def _authenticate(headers: dict[str, str]) -> Principal:
@@ -324,7 +335,7 @@ def _run(op: Operation, handler: Callable[[Call], Any], request: Any, params: di
         ctx = Ctx(principal=principal, now=datetime.now(UTC),
                   if_match=_parse_if_match(op, headers))
     call = Call(ctx, params, _parse_query(op, request), _parse_body(op, headers, raw), headers,
-                request_id)
+                request_id, _source_ip(request))
     key = headers.get("idempotency-key")
     if op.idempotent and key is not None and ctx is not None:
         from chalicelib.api.idempotency import run_once

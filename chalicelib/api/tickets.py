@@ -15,6 +15,7 @@ from chalicelib.config import get_config
 from chalicelib.domain import tickets as t
 from chalicelib.domain.models import Id, utc_iso
 from chalicelib.domain.permissions import Permission as P
+from chalicelib.services import rate_limits
 from chalicelib.services import tickets as svc
 from chalicelib.store.cursor import decode_cursor, encode_cursor
 from chalicelib.store.dynamo import Page
@@ -296,9 +297,10 @@ class DownloadLink(BaseModel):
 
 @route(bp, "POST", "/tickets/{id}/attachments", guard=(P.TICKETS_COMMENT, P.TICKETS_CREATE),
        tag="tickets", body=t.AttachmentCreate, response=AttachmentUpload, status=201,
-       idempotent=True, errors=(422,),
+       idempotent=True, errors=(422, 429),
        summary="Announce a file: answers a presigned S3 POST to upload it with")
 def create_attachment(call: Call) -> dict[str, object]:
+    rate_limits.attachment_announcement(call.c.tenant, call.c.principal.user_id, call.source_ip)
     return svc.create_attachment(call.c, call.params["id"], call.body)
 
 

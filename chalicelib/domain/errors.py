@@ -62,6 +62,16 @@ class RateLimited(DomainError):
     title = "Too many requests"
 
 
+class TooManyRequests(RateLimited):
+    """One of our own limits (chalicelib/domain/rate_limits.py) is used up until the end of
+    its window: the answer carries ``Retry-After`` with the seconds left."""
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+        self.extra = {"retry_after": retry_after}
+
+
 @dataclass
 class ErrorList:
     """Collects field errors so a request reports every invalid field at once."""

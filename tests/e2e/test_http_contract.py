@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 import uuid
+from typing import Any
 
 from tests.e2e.stack import Stack
 
@@ -90,3 +92,58 @@ def test_cognitos_mail_reaches_the_local_outbox(stack: Stack, tokens: dict[str, 
         "email": email, "code": code, "password": "Another-password-8"})
     assert status == 200
     assert stack.login(email, "Another-password-8")
+
+
+def _from_address(stack: Stack, source: str, path: str, body: dict[str, str],
+                  headers: dict[str, str]) -> tuple[int, dict[str, str], dict[str, Any]]:
+    """A request whose TCP connection comes from ``source`` (any 127.x.y.z is this machine
+    on Linux): the local front names the peer as API Gateway names the client."""
+    import http.client
+    import json
+
+    connection = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=30,
+                                            source_address=(source, 0))
+    try:
+        connection.request("POST", path, json.dumps(body),
+                           {"Content-Type": "application/json", **headers})
+        answer = connection.getresponse()
+        return answer.status, dict(answer.getheaders()), json.loads(answer.read() or b"null")
+    finally:
+        connection.close()
+
+
+def test_the_local_stack_enforces_the_apps_rate_limits(stack: Stack,
+                                                      tokens: dict[str, str]) -> None:
+    """The defaults of chalicelib/config.py, over HTTP: a sixth reset code for one address
+    within the hour is a 429 with Retry-After (and is not mailed); 31 code guesses from one
+    client address are cut off, whatever X-Forwarded-For says, while other clients go on.
+    (The shared stack's e-mail and address are this test's own: nobody else is locked.)"""
+    email = f"limited-{uuid.uuid4().hex[:8]}@demo.test"
+    status, _, _ = stack.request("POST", "/users", {"email": email, "name": "Limited"},
+                                 token=tokens["admin@demo.test"])
+    assert status == 201
+    answers = [stack.request("POST", "/auth/forgot-password", {"email": email})
+               for _ in range(6)]
+    assert [a[0] for a in answers] == [202] * 5 + [429]
+    status, headers, problem = answers[-1]
+    assert headers["Content-Type"] == "application/problem+json"
+    assert 1 <= int(headers["Retry-After"]) <= 3600
+    assert problem["status"] == 429 and problem["retry_after"] == int(headers["Retry-After"])
+    _, _, outbox = stack.request("GET", "/_local/outbox")
+    assert len([m for m in outbox["items"] if m["to"] == [email]
+                and "reset code" in m["text"]]) == 5
+
+    guesser = f"127.{random.randrange(1, 255)}.{random.randrange(255)}.{random.randrange(1, 255)}"
+    guesses = [
+        _from_address(stack, guesser, "/auth/reset-password",
+                      {"email": f"guess-{n}-{uuid.uuid4().hex[:6]}@demo.test",
+                       "code": "123456", "password": "Guessed-password-1"},
+                      {"X-Forwarded-For": f"192.0.2.{n}"})
+        for n in range(31)]
+    assert [g[0] for g in guesses] == [400] * 30 + [429]
+    assert 1 <= int(guesses[-1][1]["Retry-After"]) <= 3600
+    # Another client (this test's own 127.0.0.1) is not held back by the guesser.
+    status, _, _ = stack.request("POST", "/auth/reset-password", {
+        "email": f"other-{uuid.uuid4().hex[:6]}@demo.test", "code": "123456",
+        "password": "Guessed-password-1"})
+    assert status == 400

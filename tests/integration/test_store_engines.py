@@ -9,7 +9,8 @@ without depending on each other or on their order.
 - the unit of work: a cancelled transaction writes nothing and raises the error of the
   write whose condition failed; ``create``, ``replace``, ``check``; 100 writes commit and
   101 are refused before DynamoDB is asked;
-- the conditional writes outside transactions (idempotency keys, delivery records);
+- the conditional writes outside transactions (idempotency keys, delivery records, rate-limit
+  counters);
 - numbering: 16 creates at once through the ticket service get 16 consecutive numbers;
 - every global secondary index of ``infra/resources.yaml`` answers a Query for an item
   carrying its keys, and returns what its projection says (generic over the template);
@@ -47,6 +48,7 @@ from chalicelib.store.counters import NumberTaken, claim_number, last_number
 from chalicelib.store.directory import DirectoryRepository
 from chalicelib.store.dynamo import UnitOfWork, get_item, query, query_all
 from chalicelib.store.idempotency import TTL_SECONDS, IdempotencyStore
+from chalicelib.store.rate_limits import RateLimitStore, rate_limit_pk
 from chalicelib.store.tables import scoped_pk, tenant_pk
 from chalicelib.store.tickets import TICKET_COUNTER, TicketsRepository
 from local.bootstrap import TABLE, Resolver, create_resources, load_template
@@ -340,6 +342,33 @@ def test_an_idempotency_key_is_claimed_once_until_it_expires_or_is_released(
 
     store.release(pk)
     assert store.claim(pk, "after release", now + TTL_SECONDS + 3) is None
+
+
+# The real engine only, as for the parallel creates below: moto applies a conditional
+# UpdateItem without a lock, so under threads more than the limit get in on moto's mock.
+@pytest.mark.parametrize("engine", ["dynamodb-local"], indirect=True)
+def test_16_parallel_takes_at_a_rate_limit_of_5_count_exactly_5(engine: Engine) -> None:
+    """The rate-limit counter is one conditional ADD: requests racing for the last places
+    of a window cannot both get in (no read-then-write)."""
+    store = RateLimitStore(tables()["idempotency"])
+    pk = rate_limit_pk("login-email", uuid.uuid4().hex, 1_900_000_000)
+    start = threading.Barrier(16)
+    answers: list[bool] = []
+
+    def take() -> None:
+        start.wait(timeout=30)
+        answers.append(store.take(pk, 5, 1_900_000_300))
+
+    threads = [threading.Thread(target=take) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(answers) == [False] * 11 + [True] * 5
+    item = get_item(tables()["idempotency"], pk)
+    assert item is not None and (item["count"], item["expires_at"]) == (5, 1_900_000_300)
+    # Another window of the same subject starts from zero.
+    assert store.take(rate_limit_pk("login-email", pk, 1_900_000_300), 5, 1_900_000_600)
 
 
 def test_a_delivery_is_claimed_once_until_released(engine: Engine) -> None:

@@ -344,3 +344,45 @@ def test_every_role_statement_names_its_resources() -> None:
         assert resources not in ("*", ["*"]), sid
         for ref in json.dumps(resources).split('"Fn::GetAtt": [')[1:]:
             assert ref.split('"')[1] in RESOURCES, sid
+
+
+def _throttles() -> dict[tuple[str, str], tuple[int, int]]:
+    """(ResourcePath, HttpMethod) -> (rate, burst), with the parameters' defaults."""
+    assert RESOURCES["RestAPI"]["Type"] == "AWS::Serverless::Api"  # chalice's, merged into
+    parameters = TEMPLATE["Parameters"]
+    found = {}
+    for setting in props("RestAPI")["MethodSettings"]:
+        rate, burst = setting["ThrottlingRateLimit"], setting["ThrottlingBurstLimit"]
+        found[(setting["ResourcePath"], setting["HttpMethod"])] = (
+            parameters[rate["Ref"]]["Default"], parameters[burst["Ref"]]["Default"])
+    return found
+
+
+def test_the_api_stage_is_throttled() -> None:
+    rate, burst = _throttles()[("/*", "*")]
+    assert 0 < rate <= burst
+
+
+def test_every_public_auth_route_and_ticket_answers_has_a_stricter_throttle() -> None:
+    from app import app  # noqa: F401  (registers every route)
+    from chalicelib.api.routing import OPERATIONS
+
+    throttles = _throttles()
+    stage_rate, stage_burst = throttles[("/*", "*")]
+    wanted = [op for op in OPERATIONS if op.public
+              and (op.path.startswith("/auth/") or op.path == "/ticket-answers")]
+    assert {op.path for op in wanted} >= {"/auth/login", "/auth/forgot-password",
+                                          "/auth/reset-password", "/ticket-answers"}
+    for op in wanted:
+        # API Gateway's method-setting path: every "/" written "~1", after a leading "/".
+        key = ("/" + op.path.replace("/", "~1"), op.method)
+        assert key in throttles, f"{op.method} {op.path} has no throttle of its own"
+        rate, burst = throttles[key]
+        assert 0 < rate < stage_rate and rate <= burst < stage_burst, op.path
+
+
+def test_the_gateways_429_is_a_problem_with_retry_after() -> None:
+    throttled = props("ThrottledResponse")
+    assert throttled["StatusCode"] == "429"
+    assert throttled["ResponseParameters"]["gatewayresponse.header.Retry-After"] == "'1'"
+    assert '"status": 429' in throttled["ResponseTemplates"]["application/json"]
