@@ -61,7 +61,11 @@ SAME_BODY_SECONDS = 10 * 60
 MAX_ATTACHMENTS = 20
 MAX_RECIPIENTS = 20
 UNVERIFIED_ORG = "unverified-senders"
-_FOR = re.compile(r"\bfor\s+<?([^\s<>;]+@[^\s<>;]+?)>?\s*;", re.IGNORECASE)
+# SES's clause ``for <x>;``. Possessive runs that exclude the character after them never
+# backtrack, so a hostile header costs time in proportion to its length, and only the
+# first RECEIVED_MAX_CHARS characters of the header are read at all.
+_FOR = re.compile(r"\bfor\s++<?+([^\s<>;@]++@[^\s<>;@]++)>?+\s*+;", re.IGNORECASE)
+RECEIVED_MAX_CHARS = 2048
 _REPLY_ANYWHERE = re.compile(rb"reply\+[a-z0-9.-]+@[a-z0-9.-]+", re.IGNORECASE)
 _PREFIXES = re.compile(r"^\s*((re|sv|vs|vl|aw|fw|fwd|vb|wg|antw)\s*:\s*)+", re.IGNORECASE)
 
@@ -117,13 +121,15 @@ def inbound_domain() -> str:
 
 
 def envelope_recipients(raw: bytes) -> list[str]:
-    """The addresses SES received the message for (its ``Received: ... for <x>;``), then
-    the ``To``, ``Cc``, ``Delivered-To`` and ``X-Original-To`` headers."""
+    """The address SES received the message for: the ``for <x>;`` clause of the topmost
+    ``Received`` header, the one SES prepends (every header below it is the sender's to
+    write, forged ``Received`` headers included). Empty when it names none."""
     headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
-    found: list[str] = []
-    for received in (headers.get_all("Received") or [])[:3]:
-        found += [m.lower() for m in _FOR.findall(" ".join(str(received).split()))]
-    return found
+    received = headers.get("Received")
+    if received is None:
+        return []
+    match = _FOR.search(" ".join(str(received)[:RECEIVED_MAX_CHARS].split()))
+    return [match.group(1).lower()] if match else []
 
 
 def _candidates(raw: bytes, mail: ParsedMail) -> list[str]:
