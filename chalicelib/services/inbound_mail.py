@@ -34,7 +34,7 @@ from typing import Any
 from chalicelib.config import get_config
 from chalicelib.domain import directory as d
 from chalicelib.domain import tickets as t
-from chalicelib.domain.errors import BusinessRuleViolation, Conflict
+from chalicelib.domain.errors import BusinessRuleViolation, Conflict, DomainError
 from chalicelib.domain.principal import Principal
 from chalicelib.mail import addresses, bounces
 from chalicelib.mail.decide import Decision, Facts, Sender, decide
@@ -108,7 +108,8 @@ def receive(raw: bytes, source_key: str | None = None,
         return [Outcome("drop", "no tenant's address among the recipients")]
     outcomes = []
     for tenant, (reply_number, settings) in targets.items():
-        outcome = _receive_for(tenant, settings, reply_number, raw, mail, source_key, now)
+        outcome = _address_code_came_back(tenant, raw, now) or _receive_for(
+            tenant, settings, reply_number, raw, mail, source_key, now)
         log.info("mail %s for %s: %s (%s)", mail.message_id, tenant, outcome.action,
                  outcome.reason)
         outcomes.append(outcome)
@@ -185,6 +186,25 @@ def _returned_reply_target(raw: bytes, domain: str) -> tuple[str, str | None] | 
 def _settings(tenant: str) -> d.TenantSettings | None:
     item = directory().get_settings(tenant)
     return d.TenantSettings.model_validate(item) if item else None
+
+
+def _address_code_came_back(tenant: str, raw: bytes, now: datetime) -> Outcome | None:
+    """Our mail with the code for a claimed support address, forwarded from that address
+    to this tenant's: the forward proves the address is the tenant's (issue 14, item 3).
+    The code is bound to tenant and address, so it proves nothing for another tenant."""
+    from chalicelib.services.directory import ADDRESS_CODE_HEADER, verify_email_address
+
+    if ADDRESS_CODE_HEADER.lower().encode() not in raw[:65536].lower():
+        return None
+    value = BytesHeaderParser(policy=policy.compat32).parsebytes(raw).get(ADDRESS_CODE_HEADER)
+    address, _, code = " ".join(str(value or "")[:400].split()).partition(" ")
+    try:
+        verify_email_address(Ctx(system_principal(tenant), now), address, code)
+    except DomainError as exc:
+        log.info("address code for %s came back to %s, refused: %s", address[:100], tenant,
+                 exc.detail)
+        return None
+    return Outcome("address_verified", f"the code mailed to {address} came back", tenant)
 
 
 # --- one tenant ---------------------------------------------------------------------------

@@ -439,3 +439,37 @@ def test_the_demo_seed_has_a_verified_support_address(api: Api) -> None:
     settings = _settings(api, ADMIN)
     assert settings["email_address_status"]["support@demo.test"] == "verified"
     assert mail_addresses().route("support@demo.test") == "demo"
+
+
+def forwarded_code_mail(mail: LocalOutbox, address: str) -> bytes:
+    """The code mail as the address's own server forwards it: headers kept."""
+    sent = [m for m in mail.messages() if m["via"] == "ses" and address in m["to"]][-1]
+    forward = _message("x@x.test", address, sent["subject"], sent["text"])
+    for name in ("From", "Subject", "Message-ID"):
+        del forward[name]
+        forward[name] = sent["headers"][name]
+    forward["Auto-Submitted"] = sent["headers"]["Auto-Submitted"]
+    forward["X-Helpdesk-Address-Verification"] = sent["headers"][
+        "X-Helpdesk-Address-Verification"]
+    return raw_of(forward)
+
+
+def test_the_code_mail_forwarded_to_the_tenant_proves_the_address_for_that_tenant_only(
+        api: Api, mail: LocalOutbox, deliver: Deliver, domain: str) -> None:
+    address = f"support-{uuid.uuid4().hex[:6]}@kund-a.example"
+    with unclaimed(api, ADMIN, OTHER_ADMIN):
+        # The attacker claims the address; its owner forwards everything to demo.
+        claim(api, OTHER_ADMIN, address)
+        deliver(forwarded_code_mail(mail, address), f"demo@{domain}")
+        assert _settings(api, OTHER_ADMIN)["email_address_status"][address] == "pending"
+        assert mail_addresses().route(address) is None
+        # demo claims it: its own code mail comes back through the forward.
+        claim(api, ADMIN, address)
+        demo_code_mail = forwarded_code_mail(mail, address)
+        # Sent to the attacker's address instead, it proves nothing for the attacker.
+        deliver(demo_code_mail, f"other@{domain}")
+        assert _settings(api, OTHER_ADMIN)["email_address_status"][address] == "pending"
+        assert _settings(api, ADMIN)["email_address_status"][address] == "pending"
+        deliver(demo_code_mail, f"demo@{domain}")
+        assert _settings(api, ADMIN)["email_address_status"][address] == "verified"
+        assert mail_addresses().route(address) == "demo"
