@@ -137,6 +137,13 @@ def put_settings(ctx: Ctx, body: d.SettingsBody) -> d.TenantSettings:
     # A support address is claimed, not taken: it stays "pending" (routing nothing,
     # blocking nobody) until the code mailed to it comes back (verify_email_address).
     before, after = set(current.email.addresses), set(body.email.addresses)
+    ours = get_config().mail_domain
+    foreign = [FieldError(("body", "email", "addresses", i), "an address of our mail domain")
+               for i, a in enumerate(body.email.addresses)
+               if a in after - before and a.rpartition("@")[2] == ours]
+    if foreign:
+        # <tenant>@ and reply+ addresses route by name; they are nobody's to claim.
+        raise InvalidInput("Addresses of the mail domain cannot be claimed.", foreign)
     status: dict[str, d.EmailAddressStatus] = {
         a: current.email_address_status.get(a, "pending") for a in body.email.addresses}
     updated = d.TenantSettings(

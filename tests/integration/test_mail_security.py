@@ -404,6 +404,16 @@ def test_verify_checks_the_path_and_the_claim(api: Api, mail: LocalOutbox) -> No
         assert again.status == 422
 
 
+def test_addresses_of_our_mail_domain_cannot_be_claimed(api: Api, domain: str) -> None:
+    current = _settings(api, ADMIN)
+    body = {k: v for k, v in current.items() if k not in ("tenant", "updated_at", "version")}
+    body["email"] = {**body["email"],
+                     "addresses": [*body["email"]["addresses"], f"other@{domain}"]}
+    answer = api.call("PUT", "/settings", body, as_user=ADMIN)
+    assert answer.status == 400, answer.body
+    assert answer.body["errors"][0]["loc"][:3] == ["body", "email", "addresses"]
+
+
 def test_a_mail_is_handled_only_for_its_envelope_recipients_tenant(
         api: Api, deliver: Deliver, domain: str) -> None:
     # Envelope: demo's address. Cc: the other tenant's own address, and demo's customer
