@@ -222,6 +222,13 @@ class TenantSettings(SettingsBody, Record):
     tenant: str
     updated_at: str
 
+    @model_validator(mode="after")
+    def _every_address_has_a_status(self) -> TenantSettings:
+        # Addresses listed before proof was asked have none: they are pending.
+        self.email_address_status = {
+            a: self.email_address_status.get(a, "pending") for a in self.email.addresses}
+        return self
+
 
 # --- roles ----------------------------------------------------------------------------
 
