@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, StringConstraints
 
 from chalicelib.api.routing import AUTHENTICATED, PUBLIC, Call, Reply, route
 from chalicelib.domain import errors as e
-from chalicelib.domain.directory import NotificationPreferences
+from chalicelib.domain.directory import MePatch, NotificationPreferences
 from chalicelib.domain.models import Command, Email, Language
 from chalicelib.identity import cognito
 from chalicelib.services import directory as svc
@@ -75,6 +75,10 @@ class Me(BaseModel):
     permissions: list[str]
     language: Language
     tenant: str
+    phone: str | None = None
+    # Mail to the address bounced for good: no e-mail goes there until it is cleared.
+    email_undeliverable: bool = False
+    version: int = 1
 
 
 class TokenAnswer(BaseModel):
@@ -163,6 +167,15 @@ def logout(call: Call) -> Reply:
        summary="The signed-in user")
 def me(call: Call) -> dict[str, Any]:
     return Me.model_validate(svc.get_me(call.c)).model_dump(mode="json")
+
+
+@route(bp, "PATCH", "/me", guard=AUTHENTICATED, tag="auth", body=MePatch, response=Me,
+       if_match=True, errors=(409,),
+       summary="Change my name, language or phone, or clear my address's bounce mark")
+def patch_me(call: Call) -> dict[str, Any]:
+    user = svc.patch_me(call.c, call.body)
+    me = {**svc.get_me(call.c), **user.model_dump(mode="json")}
+    return Me.model_validate(me).model_dump(mode="json")
 
 
 @route(bp, "GET", "/me/notification-preferences", guard=AUTHENTICATED, tag="auth",

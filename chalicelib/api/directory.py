@@ -5,21 +5,24 @@ from __future__ import annotations
 
 import re
 from typing import Annotated
+from urllib.parse import unquote
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints, TypeAdapter, ValidationError
 
 from chalicelib.api.routing import AUTHENTICATED, Call, ListQuery, Reply, route
 from chalicelib.api.schemas import ItemsPage
 from chalicelib.config import get_config
 from chalicelib.domain import directory as d
 from chalicelib.domain.errors import FieldError, InvalidInput
+from chalicelib.domain.models import Command, Email
 from chalicelib.domain.permissions import Permission as P
 from chalicelib.services import directory as svc
 from chalicelib.store.cursor import decode_cursor, encode_cursor
 from chalicelib.store.dynamo import Page
 
 bp = Blueprint(__name__)
+_EMAIL: TypeAdapter[str] = TypeAdapter(Email)
 
 
 def _scope(call: Call, name: str, *filters: str) -> str:
@@ -50,6 +53,39 @@ def get_settings(call: Call) -> d.TenantSettings:
        response=d.TenantSettings, if_match=True, summary="Replace the tenant's settings")
 def put_settings(call: Call) -> d.TenantSettings:
     return svc.put_settings(call.c, call.body)
+
+
+class AddressCode(Command):
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class Sent(BaseModel):
+    status: str
+
+
+def _address(call: Call) -> str:
+    """The path's address, decoded (``%40``) and checked before anything is read."""
+    raw = unquote(call.params["address"])
+    try:
+        return str(_EMAIL.validate_python(raw)).lower()
+    except ValidationError:
+        raise InvalidInput("The path names no e-mail address.",
+                           [FieldError(("path", "address"), "not an e-mail address")]) from None
+
+
+@route(bp, "POST", "/settings/email-addresses/{address}/verify", guard=P.SETTINGS_EDIT,
+       tag="directory", body=AddressCode, response=d.TenantSettings, errors=(409,),
+       summary="Prove a claimed support address with the code mailed to it; it routes from now")
+def verify_email_address(call: Call) -> d.TenantSettings:
+    return svc.verify_email_address(call.c, _address(call), call.body.code)
+
+
+@route(bp, "POST", "/settings/email-addresses/{address}/send-code", guard=P.SETTINGS_EDIT,
+       tag="directory", response=Sent, status=202, errors=(422,),
+       summary="Mail a new code to a claimed support address that is still pending")
+def send_email_address_code(call: Call) -> Sent:
+    svc.send_email_address_code(call.c, _address(call))
+    return Sent(status="sent")
 
 
 # --- roles ----------------------------------------------------------------------------

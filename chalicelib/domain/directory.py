@@ -128,6 +128,9 @@ class NotificationChannels(BaseModel):
     sms: bool = False
 
 
+EmailAddressStatus = Literal["pending", "verified"]
+
+
 class EmailChannelSettings(BaseModel):
     """How mail to the support address becomes tickets (issue 5, F3)."""
 
@@ -193,6 +196,11 @@ class SettingsBody(Command):
     queue_owner_ids: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = (
         Field(default_factory=list, max_length=20))
     email: EmailChannelSettings = Field(default_factory=EmailChannelSettings)
+    # Read-only (ignored in PUT, kept by the app): each of email.addresses is "pending"
+    # until the code mailed to it comes back (POST /settings/email-addresses/{a}/verify),
+    # then "verified". Only a verified address routes mail (issue 14, item 3).
+    email_address_status: dict[Email, EmailAddressStatus] = Field(default_factory=dict,
+                                                                  max_length=10)
 
     @model_validator(mode="after")
     def _consistent(self) -> SettingsBody:
@@ -213,6 +221,13 @@ class TenantSettings(SettingsBody, Record):
 
     tenant: str
     updated_at: str
+
+    @model_validator(mode="after")
+    def _every_address_has_a_status(self) -> TenantSettings:
+        # Addresses listed before proof was asked have none: they are pending.
+        self.email_address_status = {
+            a: self.email_address_status.get(a, "pending") for a in self.email.addresses}
+        return self
 
 
 # --- roles ----------------------------------------------------------------------------
@@ -295,6 +310,17 @@ class UserPatch(Command):
     language: Language | None = None
     phone: Phone | None = None
     active: bool | None = None
+    # Only false: mail goes to the address again (a bounce sets it, nobody else).
+    email_undeliverable: Literal[False] | None = None
+
+
+class MePatch(Command):
+    """``PATCH /me``: what a user may change of their own record."""
+
+    name: Name | None = None
+    language: Language | None = None
+    phone: Phone | None = None
+    email_undeliverable: Literal[False] | None = None
 
 
 class User(Record):

@@ -345,12 +345,16 @@ def _once(plan: Plan, delivery_id: str, now: datetime, channel: str,
 def _email(plan: Plan, user: Item, message: Any) -> str:
     """Sends, then records both the Message-ID we gave the mail and the one SES gave it
     as this ticket's, so a reply quoting either finds the ticket (services/inbound_mail)."""
-    from chalicelib.notify.senders import build_email, send_email
+    from chalicelib.notify.senders import build_email, send_recorded_email
 
+    # The recipient a bounce of this mail may mark undeliverable (a user, or None for the
+    # address of an unverified sender).
+    user_id = None if str(user["id"]).startswith("email:") else str(user["id"])
     ticket = plan.ticket
     if ticket is None:
-        return send_email(build_email(user["email"], plan.settings.name or "Helpdesk",
-                                      message.subject, message.text, message.html))
+        return send_recorded_email(plan.tenant, build_email(
+            user["email"], plan.settings.name or "Helpdesk", message.subject, message.text,
+            message.html), user_id)
     config = get_config()
     domain = config.mail_domain
     email = build_email(
@@ -363,7 +367,7 @@ def _email(plan: Plan, user: Item, message: Any) -> str:
     sent = mail_addresses()
     at = plan.event["at"]
     sent.record_sent(plan.tenant, addresses.message_key(str(email["Message-ID"])), ticket.id, at)
-    ses_id = send_email(email)
+    ses_id = send_recorded_email(plan.tenant, email, user_id)
     try:
         sent.record_sent(plan.tenant, addresses.ses_key(ses_id), ticket.id, at)
     except Exception:

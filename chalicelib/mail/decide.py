@@ -4,7 +4,9 @@ The service (``services/inbound_mail.py``) gathers the facts (the parsed mail, t
 it names and how it was found, who the sender is) and asks ``decide``; it then does
 what the decision says. In order:
 
-1. a bounce marks the address undeliverable, and posts nothing;
+1. a bounce marks the address undeliverable, and posts nothing; it is believed only when
+   SES's spam and virus scans passed, no verdict failed, and it came back to our sending
+   or reply address naming a mail we sent to the address it reports (else it is ignored);
 2. automatic mail (out-of-office, bulk, delivery reports) posts nothing;
 3. failed SES verdicts (spam, virus, SPF, DKIM, DMARC) quarantine it;
 4. a message over the size limit is refused (with a notice to a known sender);
@@ -44,6 +46,11 @@ class Facts:
     found_by: FoundBy | None = None
     ticket_closed_at: datetime | None = None
     participant: bool = False
+    # A bounce: SES's spam and virus scans both passed (a forged report may carry none).
+    bounce_scanned: bool = False
+    # A bounce: it came back to our sending or reply address and names a mail we sent,
+    # to an address it reports failed (issue 14, item 2).
+    bounce_of_ours: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,11 @@ class Decision:
 
 def decide(f: Facts, settings: EmailChannelSettings, now: datetime) -> Decision:
     if f.is_bounce:
+        # A bounce switches e-mail off for someone: a forged one must not.
+        if f.failed_verdicts or not f.bounce_scanned:
+            return Decision("ignore", "delivery failure report failing the verdict checks")
+        if not f.bounce_of_ours:
+            return Decision("ignore", "delivery failure report of no mail we sent")
         return Decision("bounce", "delivery failure report")
     if f.automatic:
         return Decision("ignore", f"automatic mail ({f.automatic})")

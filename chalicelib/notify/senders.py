@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 from chalicelib.config import get_config
+from chalicelib.mail.addresses import message_key, ses_key
+from chalicelib.store import sent_mail
 from chalicelib.store.clients import client
+
+log = logging.getLogger("helpdesk.notify")
 
 
 def build_email(to: str, display_name: str, subject: str, text: str, html: str,
@@ -46,6 +52,22 @@ def send_email(message: EmailMessage) -> str:
         Source=get_config().mail_from, Destinations=[str(message["To"])],
         RawMessage={"Data": message.as_bytes()})
     return str(answer["MessageId"])
+
+
+def send_recorded_email(tenant: str, message: EmailMessage, user_id: str | None) -> str:
+    """Sends, recording both Message-IDs with the tenant and the recipient, so a bounce of
+    this mail can be told from a forged one (``store/sent_mail.py``). Ours is recorded
+    before sending, SES's (the one a bounce quotes) after."""
+    now_epoch = int(time.time())
+    recipient = str(message["To"])
+    sent_mail.record(tenant, message_key(str(message["Message-ID"])), recipient, user_id,
+                     now_epoch)
+    ses_id = send_email(message)
+    try:
+        sent_mail.record(tenant, ses_key(ses_id), recipient, user_id, now_epoch)
+    except Exception:
+        log.exception("could not record SES id %s sent to %s", ses_id, recipient)
+    return ses_id
 
 
 def send_sms(phone: str, text: str) -> str:

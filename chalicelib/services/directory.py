@@ -5,6 +5,7 @@ also records an audit event."""
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -28,11 +29,14 @@ from chalicelib.domain.permissions import DEFAULT_ROLES, Permission, permissions
 from chalicelib.domain.principal import Principal
 from chalicelib.identity import cognito
 from chalicelib.identity.tokens import Claims
+from chalicelib.mail import verification
 from chalicelib.services.context import Ctx
 from chalicelib.services.writes import check_version, commit_versioned, refuse_nulls
 from chalicelib.store.directory import DirectoryRepository
 from chalicelib.store.dynamo import Page, UnitOfWork
 from chalicelib.store.mail import MailRepository
+
+log = logging.getLogger("helpdesk.directory")
 
 
 def repo() -> DirectoryRepository:
@@ -131,21 +135,114 @@ def get_settings(ctx: Ctx) -> d.TenantSettings:
 def put_settings(ctx: Ctx, body: d.SettingsBody) -> d.TenantSettings:
     current = get_settings(ctx)
     check_version(ctx, current.version)
+    # A support address is claimed, not taken: it stays "pending" (routing nothing,
+    # blocking nobody) until the code mailed to it comes back (verify_email_address).
+    before, after = set(current.email.addresses), set(body.email.addresses)
+    ours = get_config().mail_domain
+    foreign = [FieldError(("body", "email", "addresses", i), "an address of our mail domain")
+               for i, a in enumerate(body.email.addresses)
+               if a in after - before and a.rpartition("@")[2] == ours]
+    if foreign:
+        # <tenant>@ and reply+ addresses route by name; they are nobody's to claim.
+        raise InvalidInput("Addresses of the mail domain cannot be claimed.", foreign)
+    status: dict[str, d.EmailAddressStatus] = {
+        a: current.email_address_status.get(a, "pending") for a in body.email.addresses}
     updated = d.TenantSettings(
-        **body.model_dump(), tenant=ctx.tenant, updated_at=ctx.stamp, version=current.version + 1
-    )
+        **{**body.model_dump(), "email_address_status": status}, tenant=ctx.tenant,
+        updated_at=ctx.stamp, version=current.version + 1)
     uow = UnitOfWork()
     repo().put_settings(uow, ctx.tenant, updated.model_dump(mode="json"), current.version)
-    # The tenant's own support addresses route its mail here, and only here.
-    before, after = set(current.email.addresses), set(updated.email.addresses)
-    for address in sorted(after - before):
-        mail_addresses().claim_route(uow, ctx.tenant, address)
     for address in sorted(before - after):
-        mail_addresses().release_route(uow, ctx.tenant, address)
+        if current.email_address_status.get(address) == "verified":
+            mail_addresses().release_route(uow, ctx.tenant, address)
     _audit(uow, ctx, "settings_changed", "settings",
            _changes(current, updated, set(d.SettingsBody.model_fields)))
     commit_versioned(ctx, uow)
+    for address in sorted(after - before):
+        _mail_address_code(ctx, updated, address)
     return updated
+
+
+def _claimed(ctx: Ctx, address: str) -> tuple[d.TenantSettings, str]:
+    settings = get_settings(ctx)
+    address = address.lower()
+    if address not in settings.email.addresses:
+        raise NotFound("The tenant's settings claim no such support address.")
+    return settings, address
+
+
+def verify_email_address(ctx: Ctx, address: str, code: str) -> d.TenantSettings:
+    """The code mailed to a claimed address came back: the address routes the tenant's
+    mail from now on, unless another tenant proved it first (409)."""
+    current, address = _claimed(ctx, address)
+    check = verification.check_code(get_config().secret, ctx.tenant, address, code,
+                                    int(ctx.now.timestamp()))
+    if check != "ok":
+        raise InvalidInput("The code is not the one mailed to this address, or it expired.",
+                           [FieldError(("body", "code"), f"{check} code")])
+    if current.email_address_status.get(address) == "verified":
+        return current
+    updated = current.model_copy(update={
+        "email_address_status": {**current.email_address_status, address: "verified"},
+        "updated_at": ctx.stamp, "version": current.version + 1})
+    uow = UnitOfWork()
+    repo().put_settings(uow, ctx.tenant, updated.model_dump(mode="json"), current.version)
+    mail_addresses().claim_route(uow, ctx.tenant, address, ctx.stamp)
+    _audit(uow, ctx, "email_address_verified", "settings", {"address": address})
+    commit_versioned(ctx, uow)
+    return updated
+
+
+def send_email_address_code(ctx: Ctx, address: str) -> None:
+    """Mails a new code to a pending address (the first may have expired or gone astray)."""
+    current, address = _claimed(ctx, address)
+    if current.email_address_status.get(address) == "verified":
+        raise BusinessRuleViolation("The address is verified already.",
+                                    [FieldError(("path", "address"), "verified already")])
+    _mail_address_code(ctx, current, address)
+
+
+ADDRESS_CODE_HEADER = "X-Helpdesk-Address-Verification"
+_CODE_MAIL = {
+    "sv": ("Bekräfta supportadressen {address}",
+           "Hej,\n\n{tenant} vill ta emot supportärenden som skickas till {address} i "
+           "Helpdesk. Ange koden nedan under Inställningar för att bekräfta att adressen är "
+           "er. Koden gäller i tre dygn.\n\n{code}\n\nHar ni inte bett om detta kan ni "
+           "bortse från meddelandet: inget skickas vidare förrän koden anges."),
+    "fi": ("Vahvista tukiosoite {address}",
+           "Hei,\n\n{tenant} haluaa vastaanottaa osoitteeseen {address} lähetetyt "
+           "tukipyynnöt Helpdeskissä. Vahvista osoite syöttämällä alla oleva koodi "
+           "asetuksiin. Koodi on voimassa kolme vuorokautta.\n\n{code}\n\nJos ette "
+           "pyytäneet tätä, voitte jättää viestin huomiotta."),
+    "en": ("Confirm the support address {address}",
+           "Hello,\n\n{tenant} wants to receive support requests sent to {address} in "
+           "Helpdesk. Enter the code below in the settings to confirm the address is yours. "
+           "The code is valid for three days.\n\n{code}\n\nIf you did not ask for this, "
+           "ignore this message: nothing is received until the code is entered."),
+}
+
+
+def _mail_address_code(ctx: Ctx, settings: d.TenantSettings, address: str) -> None:
+    """Best effort after the commit: a mail that fails is sent again on request."""
+    from markupsafe import escape
+
+    from chalicelib.notify.senders import build_email, send_email
+
+    code = verification.issue_code(get_config().secret, ctx.tenant, address,
+                                   int(ctx.now.timestamp()))
+    subject, text = _CODE_MAIL[settings.default_language]
+    values = {"address": address, "tenant": settings.name or ctx.tenant, "code": code}
+    body = text.format(**values)
+    html = "".join(f"<p>{escape(p)}</p>" for p in body.split("\n\n"))
+    message = build_email(address, settings.name or "Helpdesk", subject.format(**values),
+                          body, html)
+    # Forwarded to the tenant's own address, the mail proves the address by itself
+    # (services/inbound_mail.py reads this header).
+    message[ADDRESS_CODE_HEADER] = f"{address} {code}"
+    try:
+        send_email(message)
+    except Exception:
+        log.warning("could not mail the code for %s of %s", address, ctx.tenant, exc_info=True)
 
 
 # --- roles ----------------------------------------------------------------------------
@@ -268,7 +365,7 @@ def patch_user(ctx: Ctx, user_id: str, body: d.UserPatch) -> d.User:
     current = get_user(ctx, user_id)
     check_version(ctx, current.version)
     changes = body.model_dump(exclude_unset=True)
-    refuse_nulls(changes, ("name", "roles", "active"))
+    refuse_nulls(changes, ("name", "roles", "active", "email_undeliverable"))
     if "roles" in changes:
         changes["roles"] = sorted(set(changes["roles"]))
         d.check_roles_fit_kind(current.kind, changes["roles"], known_roles(ctx.tenant))
@@ -284,6 +381,8 @@ def patch_user(ctx: Ctx, user_id: str, body: d.UserPatch) -> d.User:
     _sync_cognito(current, updated, again="active" in changes)
     uow = UnitOfWork()
     repo().put_user(uow, updated.model_dump(mode="json"), expected=current.version)
+    if changes.get("email_undeliverable") is False:
+        _deliver_again(uow, ctx.tenant, current.email)
     _audit(uow, ctx, "user_changed", f"user/{user_id}",
            _changes(current, updated, set(d.UserPatch.model_fields)))
     try:
@@ -303,6 +402,37 @@ def _sync_cognito(before: d.User, after: d.User, again: bool = False) -> None:
     user's id, Cognito's username, never by the e-mail attribute, which may have changed."""
     if again or before.active != after.active:
         cognito.set_enabled(after.id, after.active)
+
+
+def _deliver_again(uow: UnitOfWork, tenant: str, address: str) -> None:
+    """Clears the address book's mark of a bounced address (mail to unverified senders
+    asks it), in the transaction that clears the user's flag."""
+    entry = mail_addresses().who_is(tenant, address)
+    if entry is not None and entry.get("undeliverable"):
+        mail_addresses().put_address(uow, tenant, address, {
+            k: v for k, v in entry.items() if k not in ("PK", "SK", "email", "undeliverable")})
+
+
+def patch_me(ctx: Ctx, body: d.MePatch) -> d.User:
+    """A user's own name, language and phone, and a bounce's mark cleared: their record
+    changed like any other (versioned, audited)."""
+    item = repo().get_user(ctx.tenant, ctx.principal.user_id)
+    if item is None:
+        raise NotFound("No such user.")
+    current = d.User.model_validate(item)
+    check_version(ctx, current.version)
+    changes = body.model_dump(exclude_unset=True)
+    refuse_nulls(changes, ("name", "language", "email_undeliverable"))
+    updated = current.model_copy(update={**changes, "updated_at": ctx.stamp,
+                                         "version": current.version + 1})
+    uow = UnitOfWork()
+    repo().put_user(uow, updated.model_dump(mode="json"), expected=current.version)
+    if changes.get("email_undeliverable") is False:
+        _deliver_again(uow, ctx.tenant, current.email)
+    _audit(uow, ctx, "user_changed", f"user/{current.id}",
+           _changes(current, updated, set(d.MePatch.model_fields)))
+    commit_versioned(ctx, uow)
+    return updated
 
 
 def set_notification_preferences(ctx: Ctx, body: d.NotificationPreferences

@@ -3,10 +3,11 @@
 SES stores each received message in the inbound bucket; S3 tells the inbound queue, and
 ``jobs/inbound.py`` hands each stored object to ``receive_object``. From there:
 
-1. **Which tenant**: the envelope recipient SES writes into its ``Received`` header (then
-   ``To``/``Cc``): a ticket's reply address ``reply+<tenant>.<n>.<mac>@<domain>``, the
-   tenant's address ``<tenant>@<domain>``, or one of the tenant's own support addresses
-   (``settings.email.addresses``, routed by ``store/mail``).
+1. **Which tenant** (exactly one): the envelope recipient SES writes into its ``Received``
+   header (``To``/``Cc`` only when it names none): a ticket's reply address
+   ``reply+<tenant>.<n>.<mac>@<domain>``, the tenant's address ``<tenant>@<domain>``, or
+   one of the tenant's own support addresses it has verified (``settings.email.addresses``,
+   routed by ``store/mail``).
 2. **Which ticket**: the reply address, then a Message-ID in ``In-Reply-To``/``References``
    that we sent (ours or the one SES gave it) or received, then ``[T-1001]`` in the subject.
 3. **Who wrote**: the sender's address in the tenant's address book (a user, or an
@@ -33,9 +34,9 @@ from typing import Any
 from chalicelib.config import get_config
 from chalicelib.domain import directory as d
 from chalicelib.domain import tickets as t
-from chalicelib.domain.errors import BusinessRuleViolation, Conflict
+from chalicelib.domain.errors import BusinessRuleViolation, Conflict, DomainError
 from chalicelib.domain.principal import Principal
-from chalicelib.mail import addresses
+from chalicelib.mail import addresses, bounces
 from chalicelib.mail.decide import Decision, Facts, Sender, decide
 from chalicelib.mail.parse import Attachment, ParsedMail, parse
 from chalicelib.mail.quotes import strip_reply
@@ -44,6 +45,7 @@ from chalicelib.services.context import Ctx
 from chalicelib.services.directory import mail_addresses, principal_of, system_principal
 from chalicelib.services.directory import repo as directory
 from chalicelib.services.writes import history_event
+from chalicelib.store import sent_mail
 from chalicelib.store.clients import client
 from chalicelib.store.dynamo import Item, UnitOfWork
 from chalicelib.store.mail import (
@@ -61,7 +63,11 @@ SAME_BODY_SECONDS = 10 * 60
 MAX_ATTACHMENTS = 20
 MAX_RECIPIENTS = 20
 UNVERIFIED_ORG = "unverified-senders"
-_FOR = re.compile(r"\bfor\s+<?([^\s<>;]+@[^\s<>;]+?)>?\s*;", re.IGNORECASE)
+# SES's clause ``for <x>;``. Possessive runs that exclude the character after them never
+# backtrack, so a hostile header costs time in proportion to its length, and only the
+# first RECEIVED_MAX_CHARS characters of the header are read at all.
+_FOR = re.compile(r"\bfor\s++<?+([^\s<>;@]++@[^\s<>;@]++)>?+\s*+;", re.IGNORECASE)
+RECEIVED_MAX_CHARS = 2048
 _REPLY_ANYWHERE = re.compile(rb"reply\+[a-z0-9.-]+@[a-z0-9.-]+", re.IGNORECASE)
 _PREFIXES = re.compile(r"^\s*((re|sv|vs|vl|aw|fw|fwd|vb|wg|antw)\s*:\s*)+", re.IGNORECASE)
 
@@ -102,7 +108,8 @@ def receive(raw: bytes, source_key: str | None = None,
         return [Outcome("drop", "no tenant's address among the recipients")]
     outcomes = []
     for tenant, (reply_number, settings) in targets.items():
-        outcome = _receive_for(tenant, settings, reply_number, raw, mail, source_key, now)
+        outcome = _address_code_came_back(tenant, raw, now) or _receive_for(
+            tenant, settings, reply_number, raw, mail, source_key, now)
         log.info("mail %s for %s: %s (%s)", mail.message_id, tenant, outcome.action,
                  outcome.reason)
         outcomes.append(outcome)
@@ -117,50 +124,87 @@ def inbound_domain() -> str:
 
 
 def envelope_recipients(raw: bytes) -> list[str]:
-    """The addresses SES received the message for (its ``Received: ... for <x>;``), then
-    the ``To``, ``Cc``, ``Delivered-To`` and ``X-Original-To`` headers."""
+    """The address SES received the message for: the ``for <x>;`` clause of the topmost
+    ``Received`` header, the one SES prepends (every header below it is the sender's to
+    write, forged ``Received`` headers included). Empty when it names none."""
     headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
-    found: list[str] = []
-    for received in (headers.get_all("Received") or [])[:3]:
-        found += [m.lower() for m in _FOR.findall(" ".join(str(received).split()))]
-    return found
-
-
-def _candidates(raw: bytes, mail: ParsedMail) -> list[str]:
-    headers = [a.email for a in (*mail.to, *mail.cc) if a.email]
-    return list(dict.fromkeys([*envelope_recipients(raw), *headers]))
+    received = headers.get("Received")
+    if received is None:
+        return []
+    match = _FOR.search(" ".join(str(received)[:RECEIVED_MAX_CHARS].split()))
+    return [match.group(1).lower()] if match else []
 
 
 def _tenants(raw: bytes, mail: ParsedMail,
              domain: str) -> dict[str, tuple[str | None, d.TenantSettings]]:
-    """tenant -> (the ticket number its reply address names, or None; its settings)."""
-    secret = get_config().secret
-    found: dict[str, str | None] = {}
-    candidates = _candidates(raw, mail)
-    if mail.bounce is not None:
-        # A bounce comes back to our sender address; the failed message names the tenant
-        # through the reply address it carried.
-        candidates += [m.decode().lower() for m in _REPLY_ANYWHERE.findall(raw)][:5]
+    """The one tenant the mail is for -> (the ticket number its reply address names, or
+    None; its settings). Empty when it is for none of them.
+
+    The envelope recipient decides (issue 14, item 3): a mail is never handled for a
+    tenant whose address is only in ``To``/``Cc``, beside another's. ``To``/``Cc`` count
+    only when the envelope names nobody, and then only our own addresses and verified
+    ones (``store/mail`` routes nothing else). A bounce comes back to our sending address:
+    it belongs to the tenant whose reply address the failed mail carried."""
+    envelope = envelope_recipients(raw)
+    candidates = envelope or [a.email.lower() for a in (*mail.to, *mail.cc) if a.email]
     # A bound on the lookups: a message with hundreds of Cc addresses costs no more.
     for address in candidates[:MAX_RECIPIENTS]:
-        reply = addresses.read_reply_address(secret, address, domain)
+        target = _target(address, domain)
+        if target is None and mail.bounce is not None and _is_our_sender(address):
+            target = _returned_reply_target(raw, domain)
+        if target is not None:
+            tenant, number = target
+            settings = _settings(tenant)
+            return {tenant: (number, settings)} if settings is not None else {}
+    return {}
+
+
+def _target(address: str, domain: str) -> tuple[str, str | None] | None:
+    """(tenant, ticket number or None) of one of our addresses or a verified route."""
+    reply = addresses.read_reply_address(get_config().secret, address, domain)
+    if reply:
+        return reply
+    tenant = addresses.tenant_of_address(address, domain) or (
+        repo().route(address) if address.rpartition("@")[2] != domain else None)
+    return (tenant, None) if tenant else None
+
+
+def _is_our_sender(address: str) -> bool:
+    return address.lower() == get_config().mail_from.lower()
+
+
+def _returned_reply_target(raw: bytes, domain: str) -> tuple[str, str | None] | None:
+    """The first genuine reply address in a bounce (the failed mail's ``Reply-To``)."""
+    secret = get_config().secret
+    for found in _REPLY_ANYWHERE.findall(raw)[:5]:
+        reply = addresses.read_reply_address(secret, found.decode().lower(), domain)
         if reply:
-            tenant, number = reply
-            if found.get(tenant) is None:
-                found[tenant] = number
-            continue
-        tenant_name = addresses.tenant_of_address(address, domain) or (
-            repo().route(address) if address.rpartition("@")[2] != domain else None)
-        if tenant_name and tenant_name not in found:
-            found[tenant_name] = None
-    known = {tenant: _settings(tenant) for tenant in found}
-    return {tenant: (found[tenant], settings) for tenant, settings in known.items()
-            if settings is not None}
+            return reply[0], None
+    return None
 
 
 def _settings(tenant: str) -> d.TenantSettings | None:
     item = directory().get_settings(tenant)
     return d.TenantSettings.model_validate(item) if item else None
+
+
+def _address_code_came_back(tenant: str, raw: bytes, now: datetime) -> Outcome | None:
+    """Our mail with the code for a claimed support address, forwarded from that address
+    to this tenant's: the forward proves the address is the tenant's (issue 14, item 3).
+    The code is bound to tenant and address, so it proves nothing for another tenant."""
+    from chalicelib.services.directory import ADDRESS_CODE_HEADER, verify_email_address
+
+    if ADDRESS_CODE_HEADER.lower().encode() not in raw[:65536].lower():
+        return None
+    value = BytesHeaderParser(policy=policy.compat32).parsebytes(raw).get(ADDRESS_CODE_HEADER)
+    address, _, code = " ".join(str(value or "")[:400].split()).partition(" ")
+    try:
+        verify_email_address(Ctx(system_principal(tenant), now), address, code)
+    except DomainError as exc:
+        log.info("address code for %s came back to %s, refused: %s", address[:100], tenant,
+                 exc.detail)
+        return None
+    return Outcome("address_verified", f"the code mailed to {address} came back", tenant)
 
 
 # --- one tenant ---------------------------------------------------------------------------
@@ -201,6 +245,8 @@ def _receive_for(tenant: str, settings: d.TenantSettings, reply_number: str | No
         else None,
         participant=ticket is not None and _participates(tenant, ticket, who,
                                                          mail.sender.email),
+        bounce_scanned=mail.verdicts.spam == "PASS" and mail.verdicts.virus == "PASS",
+        bounce_of_ours=bool(_bounced(tenant, raw, mail, now)),
     )
     decision = decide(facts, settings.email, now)
     job = _Job(tenant, settings, key, raw, mail, source_key, now, who, ticket, decision)
@@ -327,13 +373,39 @@ def _record_only(job: _Job, outcome: str) -> None:
         uow.commit()
 
 
+def _bounced(tenant: str, raw: bytes, mail: ParsedMail, now: datetime) -> list[str]:
+    """The addresses a bounce may mark (issue 14, item 2): it came back to our sending
+    address or to one of this tenant's reply addresses, and the mail it returns has a
+    Message-ID this tenant recorded as sent to an address the report lists as failed.
+    Only that address, and at most MAX_IDS lookups (one GetItem each)."""
+    if mail.bounce is None or not _came_back_to_us(raw, mail, tenant):
+        return []
+    failed = {a.lower() for a in mail.bounce.recipients[:10]}
+    found: list[str] = []
+    for message_id in bounces.returned_message_ids(raw, mail.text):
+        record = sent_mail.recipient_of(tenant, addresses.message_key(message_id),
+                                        int(now.timestamp()))
+        if record and record["recipient"] in failed and record["recipient"] not in found:
+            found.append(str(record["recipient"]))
+    return found
+
+
+def _came_back_to_us(raw: bytes, mail: ParsedMail, tenant: str) -> bool:
+    envelope = envelope_recipients(raw)
+    to = envelope[0] if envelope else (mail.to[0].email.lower() if mail.to else "")
+    if _is_our_sender(to):
+        return True
+    reply = addresses.read_reply_address(get_config().secret, to, inbound_domain())
+    return reply is not None and reply[0] == tenant
+
+
 def _bounce(job: _Job) -> Outcome:
     assert job.mail.bounce is not None
     marked = []
     uow = UnitOfWork()
     job.record(uow, "bounce")
     if job.mail.bounce.permanent:
-        for address in list(dict.fromkeys(job.mail.bounce.recipients))[:10]:
+        for address in _bounced(job.tenant, job.raw, job.mail, job.now):
             if _mark_undeliverable(uow, job.tenant, address):
                 marked.append(address)
     uow.commit()

@@ -13,8 +13,11 @@ Access patterns (every one a GetItem, BatchGetItem, Query or conditional write):
 - which tenant a support address belongs to:     GetItem directory PK=MAILROUTE#<address>
 
 The routes are the one item whose key does not start with a tenant: mail arrives before
-anyone knows the tenant, and the address is what says it. A route is written in the same
-transaction as the settings that claim the address, and only if no other tenant holds it.
+anyone knows the tenant, and the address is what says it. A route is written only when
+the tenant proves the address is theirs (the code mailed to it came back), in the same
+transaction as the settings that mark it verified, and only if no other tenant holds a
+verified route for it. A route without ``verified_at`` (claimed before proof was asked)
+routes nothing and yields to the first tenant that proves the address.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from chalicelib.domain.errors import Conflict, DomainError
+from chalicelib.domain.errors import Conflict, DomainError, FieldError
 from chalicelib.store.clients import client
 from chalicelib.store.dynamo import Item, UnitOfWork, batch_get, get_item, query, serialize
 from chalicelib.store.tables import idempotency_table, scoped_pk, tenant_pk
@@ -146,14 +149,19 @@ class MailRepository:
 
     # --- routes of tenants' own support addresses ---------------------------------------
     def route(self, address: str) -> str | None:
+        """The tenant that proved ``address`` is theirs, or None."""
         item = get_item(self.directory_table, f"MAILROUTE#{address.lower()}", "ROUTE")
-        return str(item["tenant"]) if item else None
+        return str(item["tenant"]) if item and item.get("verified_at") else None
 
-    def claim_route(self, uow: UnitOfWork, tenant: str, address: str) -> None:
+    def claim_route(self, uow: UnitOfWork, tenant: str, address: str, verified_at: str) -> None:
+        """A proven address routes to ``tenant``; another tenant's verified route stays."""
         uow.put(self.directory_table, {"PK": f"MAILROUTE#{address.lower()}", "SK": "ROUTE",
-                                       "tenant": tenant},
-                condition="attribute_not_exists(PK) OR tenant = :t", values={":t": tenant},
-                error=lambda: Conflict(f"{address} is another tenant's support address."))
+                                       "tenant": tenant, "verified_at": verified_at},
+                condition="attribute_not_exists(PK) OR tenant = :t "
+                          "OR attribute_not_exists(verified_at)", values={":t": tenant},
+                error=lambda: Conflict(f"{address} is another tenant's support address.",
+                                       [FieldError(("path", "address"),
+                                                   "verified by another tenant")]))
 
     def release_route(self, uow: UnitOfWork, tenant: str, address: str) -> None:
         uow.delete(self.directory_table, {"PK": f"MAILROUTE#{address.lower()}", "SK": "ROUTE"},

@@ -57,3 +57,14 @@ def test_site_location_is_bounded_and_gives_a_map_link() -> None:
 
 def test_name_key_ignores_case_and_spacing() -> None:
     assert d.name_key("  Acme   AB ") == d.name_key("acme ab") == "acme ab"
+
+
+def test_every_listed_support_address_has_a_status_pending_until_proven() -> None:
+    from chalicelib.domain.directory import TenantSettings
+
+    legacy = TenantSettings.model_validate({
+        "tenant": "demo", "updated_at": "2026-11-22T09:30:00Z",
+        "email": {"addresses": ["support@kund.se", "sales@kund.se"]},
+        "email_address_status": {"sales@kund.se": "verified", "gone@kund.se": "verified"}})
+    assert legacy.email_address_status == {"support@kund.se": "pending",
+                                           "sales@kund.se": "verified"}

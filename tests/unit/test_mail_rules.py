@@ -103,7 +103,8 @@ SETTINGS = EmailChannelSettings()
 
 
 @pytest.mark.parametrize(("case", "action"), [
-    (facts(is_bounce=True, automatic="delivery-status report"), "bounce"),
+    (facts(is_bounce=True, automatic="delivery-status report", bounce_scanned=True,
+           bounce_of_ours=True), "bounce"),
     (facts(automatic="auto-submitted: auto-replied", **OPEN), "ignore"),
     (facts(failed_verdicts=("spf", "dkim"), **OPEN), "quarantine"),
     (facts(too_large=True, **OPEN), "refuse"),
@@ -113,6 +114,24 @@ SETTINGS = EmailChannelSettings()
     (facts(sender="staff"), "drop"),
 ])
 def test_decisions(case: Facts, action: str) -> None:
+    assert decide(case, SETTINGS, NOW).action == action
+
+
+BOUNCE = dict(is_bounce=True, automatic="delivery-status report")
+
+
+@pytest.mark.parametrize(("scanned", "failed", "ours", "action"), [
+    (True, (), True, "bounce"),
+    # Forged: no SES scan verdicts, a failed verdict, or naming no mail we sent.
+    (False, (), True, "ignore"),
+    (True, ("spf",), True, "ignore"),
+    (True, ("dmarc",), True, "ignore"),
+    (True, (), False, "ignore"),
+    (False, ("dkim",), False, "ignore"),
+])
+def test_a_bounce_counts_only_when_genuine_and_of_our_mail(
+        scanned: bool, failed: tuple[str, ...], ours: bool, action: str) -> None:
+    case = facts(**BOUNCE, bounce_scanned=scanned, failed_verdicts=failed, bounce_of_ours=ours)
     assert decide(case, SETTINGS, NOW).action == action
 
 

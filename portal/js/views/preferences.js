@@ -65,6 +65,7 @@ export function preferences(container) {
 
   bindText(status, "common.loading");
   container.replaceChildren(screen);
+  undeliverable(screen, () => alive);
   api.get("/me/notification-preferences").then((answer) => {
     if (!alive) return;
     kept = Array.isArray(answer?.muted_email) ? answer.muted_email : [];
@@ -77,4 +78,34 @@ export function preferences(container) {
     failure.replaceChildren(bindText(h("p"), errorKey(error)));
   });
   return { cleanup: () => { alive = false; } };
+}
+
+// Mail to the user's address bounced for good, so none is sent: say so, and let them
+// turn e-mail on again once the address works (PATCH /me clears the mark).
+function undeliverable(screen, isAlive) {
+  const box = $("[data-undeliverable]", screen);
+  const text = $("[data-undeliverable-text]", box);
+  const failure = $("[data-undeliverable-error]", box);
+  const button = $("#preferences-deliver-again", box);
+  const done = $("[data-delivering]", screen);
+  api.get("/me").then((me) => {
+    if (!isAlive() || !me?.email_undeliverable) return;
+    bindText(text, "preferences.undeliverable.text", { email: me.email });
+    box.hidden = false;
+  }).catch(() => {}); // the page works without it; the preferences show their own error
+  button.addEventListener("click", async () => {
+    failure.replaceChildren();
+    button.disabled = true;
+    bindText(button, "preferences.undeliverable.busy");
+    try {
+      await api.patch("/me", { email_undeliverable: false });
+      box.hidden = true;
+      bindText(done, "preferences.undeliverable.cleared");
+    } catch (error) {
+      failure.replaceChildren(bindText(h("p"), errorKey(error)));
+    } finally {
+      button.disabled = false;
+      bindText(button, "preferences.undeliverable.clear");
+    }
+  });
 }
