@@ -557,6 +557,8 @@ def _plan(ctx: Ctx, f: TicketFilters) -> list[Stream]:
     # The dimension served by an index, most selective first; the rest become filters.
     dimensions = [("TASSIGNEE", "GSI3", assignee), ("TREQ", "GSI4", requester),
                   ("TORG", "GSI2", organization), ("TTYPE", "GSI5", f.ticket_type_id)]
+    if assignee == "none":  # every unassigned ticket of the tenant: the least selective
+        dimensions.append(dimensions.pop(0))
     chosen = next(((d, i, v) for d, i, v in dimensions if v), None)
     exact_status = f.status if f.status not in (None, "active") else None
     if chosen is None and exact_status:
