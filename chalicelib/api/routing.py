@@ -87,6 +87,8 @@ class Operation:
     view: Callable[..., Any] | None = None
     # The body may be left out entirely (e.g. an approval without a comment).
     body_optional: bool = False
+    # Where the view is registered: gives the Lambda context of the running request.
+    blueprint: Blueprint | None = None
 
     @property
     def public(self) -> bool:
@@ -168,6 +170,7 @@ def route(
         view.__name__ = handler.__name__
         view.__doc__ = handler.__doc__
         op.view = view
+        op.blueprint = bp
         OPERATIONS.append(op)
         bp.route(path, methods=[method], content_types=["*/*"], cors=_cors())(view)
         return handler
@@ -329,8 +332,17 @@ def _run(op: Operation, handler: Callable[[Call], Any], request: Any, params: di
     if op.idempotent and key is not None and ctx is not None:
         from chalicelib.api.idempotency import run_once
 
-        return run_once(op, ctx, key, params, raw, lambda: _answer(op, handler(call)))
+        return run_once(op, ctx, key, params, raw, lambda: _answer(op, handler(call)),
+                        lambda_context=_lambda_context(op))
     return _answer(op, handler(call))
+
+
+def _lambda_context(op: Operation) -> Any:
+    """The running Lambda's context (its remaining time), when there is one."""
+    try:
+        return op.blueprint.lambda_context if op.blueprint is not None else None
+    except RuntimeError:  # a blueprint not registered with an app
+        return None
 
 
 def dispatch(op: Operation, handler: Callable[[Call], Any], request: Any,
