@@ -59,7 +59,7 @@ def _guard_text(op: Operation) -> str:
 def _operation(op: Operation, refs: dict[tuple[type[BaseModel], str], Any]) -> dict[str, Any]:
     params: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True,
-         "schema": {"type": "string", "minLength": 1, "maxLength": 128}}
+         "schema": {"type": "string", "pattern": op.path_pattern(name)}}
         for name in re.findall(r"{(\w+)}", op.path)
     ]
     if op.query is not None:
