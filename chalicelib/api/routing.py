@@ -74,13 +74,15 @@ class ListQuery(BaseModel):
 
 
 # Path parameters that are not ids, by name (each means the same in every route): a role
-# name, an e-mail address we receive at, a calendar feed's ``<tenant>.<secret>.ics`` (its
-# exact form is the service's to check: a near miss is a 404 there). Any other parameter
-# is an id (``ID_PATTERN``) unless its route says otherwise (``route(path_patterns=)``).
+# name, an e-mail address we receive at, a calendar feed's ``<tenant>.<secret>.ics``. The
+# feed's address is its secret: its exact form is checked by the service before any read,
+# and any forgery is the same 404 as a revoked feed, so here it is only bounded. Any other
+# parameter is an id (``ID_PATTERN``) unless its route says otherwise
+# (``route(path_patterns=)``).
 PATH_PATTERNS: dict[str, str] = {
     "name": ROLE_NAME,
     "address": EMAIL_PATTERN,
-    "feed": r"^[A-Za-z0-9._-]{1,200}$",
+    "feed": r"^[^\x00-\x1f\x7f]{1,300}$",
 }
 
 
