@@ -482,6 +482,16 @@ class ContactApproval(BaseModel):
     reason: str | None = None
 
 
+class ContactSatisfaction(BaseModel):
+    """The customer's own answer to "how did we do?"."""
+
+    model_config = ConfigDict(extra="ignore", json_schema_extra=_CLOSED_SHAPE)
+
+    rating: Literal["good", "bad"]
+    comment: str = ""
+    at: str
+
+
 class ContactTicket(ContactTicketSummary):
     """One ticket as its contact sees it. ``watchers`` holds the caller alone, when they
     watch it (so the portal knows they may comment), never the other watchers."""
@@ -496,6 +506,7 @@ class ContactTicket(ContactTicketSummary):
     approval: ContactApproval | None = None
     closed_at: str | None = None
     closed_reason: str | None = None
+    satisfaction: ContactSatisfaction | None = None
 
 
 class ContactComment(BaseModel):

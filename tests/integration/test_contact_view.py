@@ -23,7 +23,7 @@ TENANT = "demo"
 STAFF_ONLY = {
     "auto_approval_paused", "total_hours", "sla_alerts", "related_ticket_id", "assignee_id",
     "requester_email", "reminder_sent_at", "auto_close_at", "first_response_warn_at",
-    "resolution_warn_at", "comment_count", "created_by", "first_response_at", "satisfaction",
+    "resolution_warn_at", "comment_count", "created_by", "first_response_at",
 }
 
 

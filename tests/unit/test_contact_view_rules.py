@@ -33,3 +33,13 @@ def test_a_contact_ticket_keeps_only_the_viewer_among_the_watchers() -> None:
     seen = t.contact_ticket(ticket, "U3").model_dump()
     assert seen["watchers"] == [] and not {"total_hours", "related_ticket_id",
                                            "auto_approval_paused", "created_by"} & set(seen)
+
+
+def test_a_contact_sees_the_rating_but_not_who_gave_it() -> None:
+    ticket = t.Ticket(id="T1", number="T-1001", subject="s", status="closed", priority="normal",
+                      ticket_type_id="question", organization_id="O1", channel="portal",
+                      created_at="x", updated_at="x", created_by="U1",
+                      satisfaction=t.Satisfaction(rating="good", comment="Snabbt", at="y",
+                                                  by="U1"))
+    seen = t.contact_ticket(ticket, "U1").model_dump()
+    assert seen["satisfaction"] == {"rating": "good", "comment": "Snabbt", "at": "y"}
