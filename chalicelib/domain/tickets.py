@@ -509,9 +509,17 @@ class ContactTicket(ContactTicketSummary):
     satisfaction: ContactSatisfaction | None = None
 
 
+class ContactCommentEmail(BaseModel):
+    """Of the mail a comment came from, only which of its files were not kept."""
+
+    model_config = ConfigDict(extra="ignore", json_schema_extra=_CLOSED_SHAPE)
+
+    refused_attachments: list[str] = Field(default_factory=list)
+
+
 class ContactComment(BaseModel):
     """A public comment as a contact sees it: without staff time (``hours``) and without
-    the mail it came from (sender, Message-ID)."""
+    the mail it came from (sender, Message-ID, its source); only the files refused."""
 
     model_config = ConfigDict(extra="ignore", json_schema_extra=_CLOSED_SHAPE)
 
@@ -525,6 +533,7 @@ class ContactComment(BaseModel):
     via: Literal["portal", "email", "api"] = "api"
     attachment_ids: list[str] = Field(default_factory=list)
     created_at: str
+    email: ContactCommentEmail | None = None
 
 
 # The history's data a contact sees, per event type; other types and keys are dropped

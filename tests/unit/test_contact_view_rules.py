@@ -43,3 +43,12 @@ def test_a_contact_sees_the_rating_but_not_who_gave_it() -> None:
                                                   by="U1"))
     seen = t.contact_ticket(ticket, "U1").model_dump()
     assert seen["satisfaction"] == {"rating": "good", "comment": "Snabbt", "at": "y"}
+
+
+def test_a_mail_comment_shows_a_contact_only_the_refused_files() -> None:
+    comment = t.Comment(id="C1", ticket_id="T1", body="Hej", internal=False, author_id="S1",
+                        author_kind="staff", via="email", hours=1.5, created_at="x",
+                        email=t.CommentEmail(message_id="<m@x>", sender="agent@demo.test",
+                                             subject="Re", refused_attachments=["a.exe"]))
+    seen = t.contact_comment(comment).model_dump()
+    assert seen["email"] == {"refused_attachments": ["a.exe"]} and "hours" not in seen
