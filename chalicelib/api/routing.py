@@ -30,7 +30,6 @@ from chalicelib.config import get_config
 from chalicelib.domain import errors as e
 from chalicelib.domain.directory import ROLE_NAME
 from chalicelib.domain.ids import ID_PATTERN
-from chalicelib.domain.models import EMAIL_PATTERN
 from chalicelib.domain.permissions import Permission
 from chalicelib.domain.principal import Principal
 from chalicelib.services.context import Ctx
@@ -74,14 +73,16 @@ class ListQuery(BaseModel):
 
 
 # Path parameters that are not ids, by name (each means the same in every route): a role
-# name, an e-mail address we receive at, a calendar feed's ``<tenant>.<secret>.ics``. The
-# feed's address is its secret: its exact form is checked by the service before any read,
-# and any forgery is the same 404 as a revoked feed, so here it is only bounded. Any other
-# parameter is an id (``ID_PATTERN``) unless its route says otherwise
-# (``route(path_patterns=)``).
+# name; an e-mail address we receive at, which may arrive percent-encoded (``%40``: chalice
+# passes path parameters as sent), so here it is only bounded to visible ASCII without
+# ``/`` and its handler decodes and checks it before any read; a calendar
+# feed's ``<tenant>.<secret>.ics``, whose address is its secret: its exact form is checked
+# by the service before any read and any forgery is the same 404 as a revoked feed, so
+# here it is only bounded. Any other parameter is an id (``ID_PATTERN``) unless its route
+# says otherwise (``route(path_patterns=)``).
 PATH_PATTERNS: dict[str, str] = {
     "name": ROLE_NAME,
-    "address": EMAIL_PATTERN,
+    "address": r"^[!-.0-~]{3,400}$",
     "feed": r"^[^\x00-\x1f\x7f]{1,300}$",
 }
 

@@ -4,6 +4,7 @@ lookup or a 5xx."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 from urllib.parse import quote
@@ -133,3 +134,16 @@ def test_every_route_declares_a_pattern_for_each_path_parameter() -> None:
             pattern = op.path_pattern(name)
             assert pattern == op.path_patterns.get(name, PATH_PATTERNS.get(name, ID_PATTERN))
             assert pattern.startswith("^") and pattern.endswith("$")
+
+
+@pytest.mark.parametrize("address,fits", [
+    ("support%40acme.example", True), ("support@acme.example", True),
+    ("first.last%2Bhelp%40acme.example", True), ("a/b@acme.example", False),
+    ("support@acme.example\n", False), ("sup port@acme.example", False), ("x" * 401, False),
+    ("ä@acme.example", False),
+])
+def test_an_address_in_the_path_is_bounded_for_its_handler_to_check(address: str,
+                                                                    fits: bool) -> None:
+    """``{address}`` arrives percent-encoded; its handler decodes it and checks it as an
+    e-mail address before any read; the route only bounds it."""
+    assert (re.fullmatch(PATH_PATTERNS["address"], address) is not None) is fits
