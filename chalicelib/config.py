@@ -106,7 +106,7 @@ def get_config() -> Config:
         jwks_url=jwks,
         secret=_env("HELPDESK_SECRET"),
         max_body_bytes=int(_env("MAX_BODY_BYTES", str(256 * 1024))),
-        portal_origin=_env("PORTAL_ORIGIN", "*"),
+        portal_origin=_portal_origin(_env("HELPDESK_STAGE", "local"), _env("PORTAL_ORIGIN")),
         portal_url=_env("PORTAL_URL") or _portal_url(_env("PORTAL_ORIGIN")),
         mail_from=_env("MAIL_FROM", "noreply@helpdesk.localhost"),
         rate_limits=_rate_limits(),
@@ -126,6 +126,14 @@ def _rate_limits() -> RateLimits:
             raise ValueError(f"{variable} must be <count>/<seconds> (e.g. 10/300), not {raw!r}")
         found[name] = RateLimit(int(count), int(seconds))
     return replace(RateLimits(), **found)
+
+def _portal_origin(stage: str, origin: str) -> str:
+    """The origin CORS answers. ``*`` (any origin) only on the local stage; a deployment
+    without its portal's origin answers none (the template requires it, so this is only
+    what packaging sees)."""
+    if stage == "local":
+        return origin or "*"
+    return "" if origin.strip() in ("", "*") else origin
 
 
 def _portal_url(origin: str) -> str:

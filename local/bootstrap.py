@@ -272,6 +272,17 @@ def _resources_of(template: Mapping[str, Any], *types: str) -> Iterator[tuple[st
             yield logical_id, resource
 
 
+def stack_parameters(stage: str) -> dict[str, str]:
+    """The template's parameters for a stack made here. ``PortalOrigin`` has no default (a
+    deployment must name its portal); only the local stage lets any origin upload (``*``),
+    as its portal and API share one local address anyway."""
+    # The pool's EmailConfiguration names MailDomain's SES identity (verified locally).
+    parameters = {"Stage": stage, "MailDomain": LOCAL_MAIL_DOMAIN}
+    if stage == "local":
+        parameters["PortalOrigin"] = "*"
+    return parameters
+
+
 def resource_names(stage: str) -> dict[str, str]:
     """Logical id -> physical name of every table, queue and bucket for ``stage``."""
     template = load_template()
@@ -577,9 +588,7 @@ def create_resources(
     }
     template = load_template()
     _warn_about_unknown_types(template)
-    # The pool's EmailConfiguration names MailDomain's SES identity (verified below).
-    resolver = Resolver(template, {"Stage": stage, "MailDomain": LOCAL_MAIL_DOMAIN},
-                        region=region)
+    resolver = Resolver(template, stack_parameters(stage), region=region)
     made: dict[str, str] = {}
     for logical_id, resource in _in_creation_order(template):
         made[logical_id] = creators[resource["Type"]](_properties(resolver, resource))

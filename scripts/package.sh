@@ -56,5 +56,8 @@ print(f"package.sh: {len(functions)} functions on DefaultRole, Globals: "
       + ", ".join(sorted(template["Globals"]["Function"]["Environment"]["Variables"])))
 PY
 
+# 3. The CORS preflight answers the stack's PortalOrigin, not the origin seen while packaging.
+"$VENV/bin/python" scripts/pin_cors_origin.py "$OUT/sam.yaml"
+
 "$VENV/bin/cfn-lint" -- "$OUT/sam.yaml"
 echo "package.sh: $OUT/sam.yaml and $OUT/deployment.zip ready for stage $STAGE (cfn-lint clean)"

@@ -21,7 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
+# As every client of the app (chalicelib/store/clients.py): botocore's standard retries.
+STANDARD_RETRIES = Config(retries={"mode": "standard"})
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_ENDPOINT = Path(os.environ.get("HELPDESK_STATE_DIR", ROOT / ".local")) / "endpoint.json"
 
@@ -63,9 +66,10 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         endpoint = json.loads(LOCAL_ENDPOINT.read_text())["aws_endpoint"]
         sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="eu-west-1",
-                           aws_access_key_id="local", aws_secret_access_key="local")
+                           aws_access_key_id="local", aws_secret_access_key="local",
+                           config=STANDARD_RETRIES)
     else:
-        sqs = boto3.client("sqs")
+        sqs = boto3.client("sqs", config=STANDARD_RETRIES)
     for queue, dlq in _names(args.stage):
         print(f"redrive: moved {redrive(sqs, queue, dlq)} message(s) from {dlq} to {queue}")
     return 0

@@ -28,9 +28,16 @@ def _models() -> list[tuple[type[BaseModel], str]]:
     for op in OPERATIONS:
         if op.body is not None:
             wanted[(op.body, "validation")] = None
-        if isinstance(op.response, type) and issubclass(op.response, BaseModel):
-            wanted[(op.response, "serialization")] = None
+        for model in _response_models(op):
+            wanted[(model, "serialization")] = None
     return list(wanted)
+
+
+def _response_models(op: Operation) -> tuple[type[BaseModel], ...]:
+    """The answer's model, or its shapes: a tuple of models means the answer is one of
+    them, chosen by who asks (a ticket for staff or for a contact)."""
+    shapes = op.response if isinstance(op.response, tuple) else (op.response,)
+    return tuple(m for m in shapes if isinstance(m, type) and issubclass(m, BaseModel))
 
 
 def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
@@ -52,7 +59,7 @@ def _guard_text(op: Operation) -> str:
 def _operation(op: Operation, refs: dict[tuple[type[BaseModel], str], Any]) -> dict[str, Any]:
     params: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True,
-         "schema": {"type": "string", "minLength": 1, "maxLength": 128}}
+         "schema": {"type": "string", "pattern": op.path_pattern(name)}}
         for name in re.findall(r"{(\w+)}", op.path)
     ]
     if op.query is not None:
@@ -65,8 +72,13 @@ def _operation(op: Operation, refs: dict[tuple[type[BaseModel], str], Any]) -> d
         params.append({"name": "Idempotency-Key", "in": "header", "required": False,
                        "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN}})
     answer: dict[str, Any] = {"description": STATUS_TEXT.get(op.status, "OK")}
-    if isinstance(op.response, type) and issubclass(op.response, BaseModel):
-        answer["content"] = {"application/json": {"schema": refs[(op.response, "serialization")]}}
+    models = _response_models(op)
+    if len(models) == 1:
+        answer["content"] = {"application/json": {"schema": refs[(models[0], "serialization")]}}
+    elif models:
+        # anyOf, not oneOf: an empty page is both a staff and a contact page.
+        answer["content"] = {"application/json": {"schema": {
+            "anyOf": [refs[(m, "serialization")] for m in models]}}}
     elif op.response is not None:
         # A schema of another media type (e.g. text/calendar) names it itself.
         media = op.response.get("contentMediaType", "application/json")

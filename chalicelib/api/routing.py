@@ -5,9 +5,9 @@
 The operations feed ``/openapi.json``; ``check_every_route_guarded`` refuses to start
 an app with a route that was declared any other way.
 
-Per request, in this order: size limit (413), token (401), permission (403), query
-(400), ``If-Match`` (400), content type (415), body (400), idempotency, the handler,
-then the answer (``ETag``) or a problem+json error.
+Per request, in this order: size limit (413), path parameters (400), token (401),
+permission (403), query (400), ``If-Match`` (400), content type (415), body (400),
+idempotency, the handler, then the answer (``ETag``) or a problem+json error.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chalicelib.config import get_config
 from chalicelib.domain import errors as e
+from chalicelib.domain.directory import ROLE_NAME
+from chalicelib.domain.ids import ID_PATTERN
 from chalicelib.domain.permissions import Permission
 from chalicelib.domain.principal import Principal
 from chalicelib.services.context import Ctx
@@ -70,6 +72,21 @@ class ListQuery(BaseModel):
     cursor: str | None = Field(default=None, max_length=2048)
 
 
+# Path parameters that are not ids, by name (each means the same in every route): a role
+# name; an e-mail address we receive at, which may arrive percent-encoded (``%40``: chalice
+# passes path parameters as sent), so here it is only bounded to visible ASCII without
+# ``/`` and its handler decodes and checks it before any read; a calendar
+# feed's ``<tenant>.<secret>.ics``, whose address is its secret: its exact form is checked
+# by the service before any read and any forgery is the same 404 as a revoked feed, so
+# here it is only bounded. Any other parameter is an id (``ID_PATTERN``) unless its route
+# says otherwise (``route(path_patterns=)``).
+PATH_PATTERNS: dict[str, str] = {
+    "name": ROLE_NAME,
+    "address": r"^[!-.0-~]{3,400}$",
+    "feed": r"^[^\x00-\x1f\x7f]{1,300}$",
+}
+
+
 @dataclass
 class Operation:
     method: str
@@ -87,6 +104,13 @@ class Operation:
     view: Callable[..., Any] | None = None
     # The body may be left out entirely (e.g. an approval without a comment).
     body_optional: bool = False
+    # Where the view is registered: gives the Lambda context of the running request.
+    blueprint: Blueprint | None = None
+    # Each path parameter's pattern, where it is not PATH_PATTERNS' or an id's.
+    path_patterns: dict[str, str] = field(default_factory=dict)
+
+    def path_pattern(self, name: str) -> str:
+        return self.path_patterns.get(name) or PATH_PATTERNS.get(name, ID_PATTERN)
 
     @property
     def public(self) -> bool:
@@ -160,10 +184,12 @@ def route(
     if_match: bool = False,
     errors: tuple[int, ...] = (),
     body_optional: bool = False,
+    path_patterns: dict[str, str] | None = None,
 ) -> Callable[[Callable[[Call], Any]], Callable[[Call], Any]]:
     def register(handler: Callable[[Call], Any]) -> Callable[[Call], Any]:
         op = Operation(method, path, guard, summary, tag, body, query, response, status,
-                       idempotent, if_match, errors, body_optional=body_optional)
+                       idempotent, if_match, errors, body_optional=body_optional,
+                       path_patterns=dict(path_patterns or {}))
 
         def view(**params: str) -> Response:
             return dispatch(op, handler, bp.current_request, params)
@@ -171,6 +197,7 @@ def route(
         view.__name__ = handler.__name__
         view.__doc__ = handler.__doc__
         op.view = view
+        op.blueprint = bp
         OPERATIONS.append(op)
         bp.route(path, methods=[method], content_types=["*/*"], cors=_cors())(view)
         return handler
@@ -253,6 +280,15 @@ def _authorise(guard: Guard, principal: Principal) -> None:
         raise e.Forbidden(f"This needs the permission {names}.")
 
 
+def _check_path(op: Operation, params: dict[str, str]) -> None:
+    """Every path parameter matches its pattern before anything is read with it."""
+    errors = [e.FieldError(("path", name), f"not a valid {name}", "pattern_mismatch")
+              for name, value in params.items()
+              if not isinstance(value, str) or not re.fullmatch(op.path_pattern(name), value)]
+    if errors:
+        raise e.InvalidInput("The path has invalid parameters.", errors)
+
+
 def _parse_query(op: Operation, request: Any) -> Any:
     model = op.query
     if model is None:
@@ -327,6 +363,7 @@ def _run(op: Operation, handler: Callable[[Call], Any], request: Any, params: di
     raw: bytes = request.raw_body or b""
     if len(raw) > cfg.max_body_bytes:
         raise e.PayloadTooLarge(f"The body is larger than {cfg.max_body_bytes} bytes.")
+    _check_path(op, params)
     headers = _headers(request)
     ctx = None
     if not op.public:
@@ -340,8 +377,17 @@ def _run(op: Operation, handler: Callable[[Call], Any], request: Any, params: di
     if op.idempotent and key is not None and ctx is not None:
         from chalicelib.api.idempotency import run_once
 
-        return run_once(op, ctx, key, params, raw, lambda: _answer(op, handler(call)))
+        return run_once(op, ctx, key, params, raw, lambda: _answer(op, handler(call)),
+                        lambda_context=_lambda_context(op))
     return _answer(op, handler(call))
+
+
+def _lambda_context(op: Operation) -> Any:
+    """The running Lambda's context (its remaining time), when there is one."""
+    try:
+        return op.blueprint.lambda_context if op.blueprint is not None else None
+    except RuntimeError:  # a blueprint not registered with an app
+        return None
 
 
 def dispatch(op: Operation, handler: Callable[[Call], Any], request: Any,

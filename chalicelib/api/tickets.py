@@ -3,8 +3,9 @@ history, exactly as in the Tickets part of the API contract."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from chalice import Blueprint
 from pydantic import BaseModel, Field, StringConstraints, field_validator
@@ -30,10 +31,25 @@ def _scope(call: Call, *parts: object) -> str:
     return "|".join([call.c.tenant, call.c.principal.user_id, *map(str, parts)])
 
 
-def _child_page(call: Call, name: str, page: Page, model: type[BaseModel]) -> dict[str, object]:
+def _child_page(call: Call, name: str, page: Page, model: type[BaseModel],
+                contact_view: Callable[[Any], BaseModel] | None = None) -> dict[str, object]:
     scope = _scope(call, name, call.params["id"])
-    return {"items": [model.model_validate(i).model_dump(mode="json") for i in page.items],
+    shown = [model.model_validate(i) for i in page.items]
+    if contact_view is not None and not call.c.principal.is_staff:
+        shown = [contact_view(i) for i in shown]
+    return {"items": [i.model_dump(mode="json") for i in shown],
             "next_cursor": encode_cursor(get_config().secret, scope, page.last_key)}
+
+
+def _shown(call: Call, ticket: t.Ticket) -> t.Ticket | t.ContactTicket:
+    """Staff get the whole ticket; a contact gets the contact's shape (issue 14, item 7)."""
+    if call.c.principal.is_staff:
+        return ticket
+    return t.contact_ticket(ticket, call.c.principal.user_id)
+
+
+# The answer of a route that returns a ticket: one of the two shapes, by who asks.
+TICKET_SHAPES = (t.Ticket, t.ContactTicket)
 
 
 def _start(call: Call, name: str) -> dict[str, str] | None:
@@ -103,10 +119,10 @@ def patch_template(call: Call) -> t.Template:
 
 
 @route(bp, "POST", "/tickets", guard=P.TICKETS_CREATE, tag="tickets", body=t.TicketCreate,
-       response=t.Ticket, status=201, idempotent=True,
+       response=TICKET_SHAPES, status=201, idempotent=True,
        summary="Open a ticket (a contact for their organisation, staff for any)")
-def create_ticket(call: Call) -> t.Ticket:
-    return svc.create_ticket(call.c, call.body)
+def create_ticket(call: Call) -> t.Ticket | t.ContactTicket:
+    return _shown(call, svc.create_ticket(call.c, call.body))
 
 
 ISO_INSTANT = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
@@ -136,7 +152,7 @@ class TicketListQuery(ListQuery):
 
 
 @route(bp, "GET", "/tickets", guard=READ, tag="tickets", query=TicketListQuery,
-       response=ItemsPage[t.TicketSummary],
+       response=(ItemsPage[t.TicketSummary], ItemsPage[t.ContactTicketSummary]),
        summary="Tickets, newest activity first; status=active is every status but closed")
 def list_tickets(call: Call) -> dict[str, object]:
     q: TicketListQuery = call.query
@@ -147,88 +163,94 @@ def list_tickets(call: Call) -> dict[str, object]:
     secret = get_config().secret
     positions = decode_cursor(secret, scope, q.cursor) or {}
     items, following = svc.list_tickets(call.c, filters, q.limit, positions)
-    return {"items": [i.model_dump(mode="json") for i in items],
+    shown: list[BaseModel] = list(items)
+    if not call.c.principal.is_staff:
+        shown = [t.contact_summary(i) for i in items]
+    return {"items": [i.model_dump(mode="json") for i in shown],
             "next_cursor": encode_cursor(secret, scope, following)}
 
 
-@route(bp, "GET", "/tickets/{id}", guard=READ, tag="tickets", response=t.Ticket,
-       summary="One ticket")
-def get_ticket(call: Call) -> t.Ticket:
-    return svc.get_ticket(call.c, call.params["id"])
+@route(bp, "GET", "/tickets/{id}", guard=READ, tag="tickets", response=TICKET_SHAPES,
+       summary="One ticket (a contact gets the contact's shape)")
+def get_ticket(call: Call) -> t.Ticket | t.ContactTicket:
+    return _shown(call, svc.get_ticket(call.c, call.params["id"]))
 
 
 @route(bp, "PATCH", "/tickets/{id}", guard=(P.TICKETS_EDIT, P.TICKETS_ASSIGN), tag="tickets",
-       body=t.TicketPatch, response=t.Ticket, if_match=True, errors=(422,),
+       body=t.TicketPatch, response=TICKET_SHAPES, if_match=True, errors=(422,),
        summary="Staff: change status, assignee, priority, type or watchers")
-def patch_ticket(call: Call) -> t.Ticket:
-    return svc.patch_ticket(call.c, call.params["id"], call.body)
+def patch_ticket(call: Call) -> t.Ticket | t.ContactTicket:
+    return _shown(call, svc.patch_ticket(call.c, call.params["id"], call.body))
 
 
 # --- comments and history -------------------------------------------------------------
 
 
 @route(bp, "GET", "/tickets/{id}/comments", guard=READ, tag="tickets", query=ListQuery,
-       response=ItemsPage[t.Comment], summary="The thread, oldest first (internal ones for staff)")
+       response=(ItemsPage[t.Comment], ItemsPage[t.ContactComment]),
+       summary="The thread, oldest first (internal ones for staff)")
 def list_comments(call: Call) -> dict[str, object]:
     page = svc.list_comments(call.c, call.params["id"], call.query.limit,
                              _start(call, "comments"))
-    return _child_page(call, "comments", page, t.Comment)
+    return _child_page(call, "comments", page, t.Comment, t.contact_comment)
 
 
 @route(bp, "POST", "/tickets/{id}/comments", guard=P.TICKETS_COMMENT, tag="tickets",
-       body=t.CommentCreate, response=t.Comment, status=201, idempotent=True, errors=(409, 422),
+       body=t.CommentCreate, response=(t.Comment, t.ContactComment), status=201,
+       idempotent=True, errors=(409, 422),
        summary="Comment (internal: staff only; hours: staff time)")
-def add_comment(call: Call) -> t.Comment:
-    return svc.add_comment(call.c, call.params["id"], call.body)
+def add_comment(call: Call) -> t.Comment | t.ContactComment:
+    comment = svc.add_comment(call.c, call.params["id"], call.body)
+    return comment if call.c.principal.is_staff else t.contact_comment(comment)
 
 
 @route(bp, "GET", "/tickets/{id}/events", guard=READ, tag="tickets", query=ListQuery,
        response=ItemsPage[t.Event], summary="The history, oldest first; never changed")
 def list_events(call: Call) -> dict[str, object]:
     page = svc.list_events(call.c, call.params["id"], call.query.limit, _start(call, "events"))
-    return _child_page(call, "events", page, t.Event)
+    return _child_page(call, "events", page, t.Event, t.contact_event)
 
 
 # --- resolution and approval ----------------------------------------------------------
 
 
 @route(bp, "POST", "/tickets/{id}/resolve", guard=P.TICKETS_RESOLVE, tag="tickets",
-       body=t.ResolveBody, response=t.Ticket, idempotent=True, errors=(409, 422),
+       body=t.ResolveBody, response=TICKET_SHAPES, idempotent=True, errors=(409, 422),
        summary="Staff: resolve with a resolution; the customer is asked to approve")
-def resolve_ticket(call: Call) -> t.Ticket:
-    return svc.resolve(call.c, call.params["id"], call.body)
+def resolve_ticket(call: Call) -> t.Ticket | t.ContactTicket:
+    return _shown(call, svc.resolve(call.c, call.params["id"], call.body))
 
 
 @route(bp, "POST", "/tickets/{id}/approve", guard=P.TICKETS_APPROVE, tag="tickets",
-       body=t.ApproveBody, body_optional=True, response=t.Ticket, idempotent=True,
+       body=t.ApproveBody, body_optional=True, response=TICKET_SHAPES, idempotent=True,
        errors=(409, 422), summary="The requester's side: tested OK, the ticket closes")
-def approve_ticket(call: Call) -> t.Ticket:
-    return svc.approve(call.c, call.params["id"], call.body)
+def approve_ticket(call: Call) -> t.Ticket | t.ContactTicket:
+    return _shown(call, svc.approve(call.c, call.params["id"], call.body))
 
 
 @route(bp, "POST", "/tickets/{id}/reject", guard=P.TICKETS_APPROVE, tag="tickets",
-       body=t.RejectBody, response=t.Ticket, idempotent=True, errors=(409, 422),
+       body=t.RejectBody, response=TICKET_SHAPES, idempotent=True, errors=(409, 422),
        summary="The requester's side: not OK, with a reason; the ticket opens again")
-def reject_ticket(call: Call) -> t.Ticket:
-    return svc.reject(call.c, call.params["id"], call.body)
+def reject_ticket(call: Call) -> t.Ticket | t.ContactTicket:
+    return _shown(call, svc.reject(call.c, call.params["id"], call.body))
 
 
 @route(bp, "POST", "/tickets/{id}/pause-auto-approval", guard=P.TICKETS_RESOLVE,
-       tag="tickets", body=t.PauseBody, response=t.Ticket, if_match=True, errors=(409, 422),
+       tag="tickets", body=t.PauseBody, response=TICKET_SHAPES, if_match=True, errors=(409, 422),
        summary="Staff: stop the approval reminder and auto-approval, with a reason")
-def pause_auto_approval(call: Call) -> t.Ticket:
+def pause_auto_approval(call: Call) -> t.Ticket | t.ContactTicket:
     from chalicelib.services import ticket_lifecycle
 
-    return ticket_lifecycle.pause_auto_approval(call.c, call.params["id"], call.body)
+    return _shown(call, ticket_lifecycle.pause_auto_approval(call.c, call.params["id"], call.body))
 
 
 @route(bp, "POST", "/tickets/{id}/resume-auto-approval", guard=P.TICKETS_RESOLVE,
-       tag="tickets", response=t.Ticket, if_match=True, errors=(409, 422),
+       tag="tickets", response=TICKET_SHAPES, if_match=True, errors=(409, 422),
        summary="Staff: let the approval timer run again")
-def resume_auto_approval(call: Call) -> t.Ticket:
+def resume_auto_approval(call: Call) -> t.Ticket | t.ContactTicket:
     from chalicelib.services import ticket_lifecycle
 
-    return ticket_lifecycle.resume_auto_approval(call.c, call.params["id"])
+    return _shown(call, ticket_lifecycle.resume_auto_approval(call.c, call.params["id"]))
 
 
 class AnswerResult(BaseModel):

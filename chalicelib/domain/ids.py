@@ -30,3 +30,8 @@ def new_ulid(now: datetime) -> str:
         chars.append(_ALPHABET[value & 31])
         value >>= 5
     return "".join(reversed(chars))
+
+
+# Every id the API hands out (ULIDs, user ids, the ready-made types' slugs) fits this; a
+# path id that does not is refused before it reaches a key.
+ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"

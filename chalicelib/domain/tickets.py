@@ -11,7 +11,7 @@ import unicodedata
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.domain.directory import Priority
 from chalicelib.domain.errors import BusinessRuleViolation, ErrorList
@@ -437,6 +437,145 @@ class Attachment(StoredFile):
 
 class Event(HistoryEvent):
     internal: bool = False
+
+
+# --- what contacts see ------------------------------------------------------------------
+# A contact reads a ticket through the portal: its own facts, not how support works it
+# (assignee, SLA alerts, hours, other watchers, the paused approval timer and its reason,
+# reminders, related tickets, the unverified sender, the count of internal comments).
+# These shapes hold only what the portal shows a contact; the staff shapes above are never
+# sent to one.
+
+# Says in /openapi.json that a contact's shape carries nothing more.
+_CLOSED_SHAPE: dict[str, Any] = {"additionalProperties": False}
+
+
+class ContactTicketSummary(Record):
+    """A row of a contact's ticket list."""
+
+    model_config = ConfigDict(extra="ignore", json_schema_extra=_CLOSED_SHAPE)
+
+    id: str
+    number: str
+    subject: str
+    status: Status
+    priority: Priority
+    ticket_type_id: str
+    organization_id: str
+    requester_id: str | None = None
+    channel: Channel
+    billable: bool = False
+    created_at: str
+    updated_at: str
+    # The targets are what support promised the customer; whether one was missed or is
+    # about to be (``sla_alerts``) is support's business.
+    first_response_due_at: str | None = None
+    resolution_due_at: str | None = None
+    approval_due_at: str | None = None
+
+
+class ContactApproval(BaseModel):
+    model_config = ConfigDict(extra="ignore", json_schema_extra=_CLOSED_SHAPE)
+
+    state: Literal["pending", "approved", "rejected", "auto_approved"]
+    at: str | None = None
+    reason: str | None = None
+
+
+class ContactSatisfaction(BaseModel):
+    """The customer's own answer to "how did we do?"."""
+
+    model_config = ConfigDict(extra="ignore", json_schema_extra=_CLOSED_SHAPE)
+
+    rating: Literal["good", "bad"]
+    comment: str = ""
+    at: str
+
+
+class ContactTicket(ContactTicketSummary):
+    """One ticket as its contact sees it. ``watchers`` holds the caller alone, when they
+    watch it (so the portal knows they may comment), never the other watchers."""
+
+    description: str = ""
+    fields: dict[str, Any] = Field(default_factory=dict)
+    watchers: list[str] = Field(default_factory=list)
+    requester_name: str | None = None
+    template_id: str | None = None
+    resolved_at: str | None = None
+    resolution: str | None = None
+    approval: ContactApproval | None = None
+    closed_at: str | None = None
+    closed_reason: str | None = None
+    satisfaction: ContactSatisfaction | None = None
+
+
+class ContactCommentEmail(BaseModel):
+    """Of the mail a comment came from, only which of its files were not kept."""
+
+    model_config = ConfigDict(extra="ignore", json_schema_extra=_CLOSED_SHAPE)
+
+    refused_attachments: list[str] = Field(default_factory=list)
+
+
+class ContactComment(BaseModel):
+    """A public comment as a contact sees it: without staff time (``hours``) and without
+    the mail it came from (sender, Message-ID, its source); only the files refused."""
+
+    model_config = ConfigDict(extra="ignore", json_schema_extra=_CLOSED_SHAPE)
+
+    id: str
+    ticket_id: str
+    body: str
+    internal: bool
+    author_id: str
+    author_name: str | None = None
+    author_kind: Literal["staff", "contact", "system"]
+    via: Literal["portal", "email", "api"] = "api"
+    attachment_ids: list[str] = Field(default_factory=list)
+    created_at: str
+    email: ContactCommentEmail | None = None
+
+
+# The history's data a contact sees, per event type; other types and keys are dropped
+# (a status change's staff reason, hours, SLA targets, how a mail was routed, ...).
+CONTACT_EVENT_DATA: dict[str, frozenset[str]] = {
+    "created": frozenset({"number", "subject", "ticket_type_id", "priority",
+                          "organization_id"}),
+    "status_changed": frozenset({"from", "to"}),
+    "assigned": frozenset({"from", "to"}),
+    "priority_changed": frozenset({"from", "to"}),
+    "retyped": frozenset({"from", "to", "billable_from", "billable_to", "billing_changed"}),
+    "commented": frozenset({"comment_id"}),
+    "attachment_added": frozenset({"attachment_id", "filename", "size", "content_type"}),
+    "resolved": frozenset({"comment_id", "billable", "approval_due_at"}),
+    "approved": frozenset({"comment"}),
+    "rejected": frozenset({"reason", "comment_id"}),
+    "reminder_sent": frozenset({"auto_close_at"}),
+    "auto_approved": frozenset({"resolved_at"}),
+    "rated": frozenset({"rating", "comment"}),
+}
+
+
+def contact_ticket(ticket: Ticket, viewer_id: str) -> ContactTicket:
+    shown = ContactTicket.model_validate(ticket.model_dump(mode="json"))
+    return shown.model_copy(update={"watchers": [viewer_id] if viewer_id in ticket.watchers
+                                    else []})
+
+
+def contact_summary(summary: TicketSummary) -> ContactTicketSummary:
+    return ContactTicketSummary.model_validate(summary.model_dump(mode="json"))
+
+
+def contact_comment(comment: Comment) -> ContactComment:
+    return ContactComment.model_validate(comment.model_dump(mode="json"))
+
+
+def contact_event(event: Event) -> Event:
+    """Internal events never reach a contact (the store leaves them out); this trims the
+    data of the others."""
+    kept = CONTACT_EVENT_DATA.get(event.type, frozenset())
+    return event.model_copy(update={"data": {k: v for k, v in event.data.items()
+                                             if k in kept}})
 
 
 def content_type_allowed(content_type: str, patterns: list[str]) -> bool:

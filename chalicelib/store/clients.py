@@ -2,6 +2,10 @@
 
 boto3 reads ``AWS_ENDPOINT_URL`` itself, which is how the local stack points every
 client at moto.
+
+Every client retries in botocore's ``standard`` mode (``with_standard_retries``): it
+retries throttling and transient errors with jittered backoff, where the default
+``legacy`` mode retries fewer errors and without a retry quota.
 """
 
 from __future__ import annotations
@@ -10,6 +14,16 @@ from functools import cache
 from typing import Any
 
 from chalicelib.config import get_config
+
+
+def with_standard_retries(config: Any = None) -> Any:
+    """``config`` (a botocore ``Config``, or none) with ``retries.mode = "standard"``; its
+    other settings, and the rest of its ``retries`` (e.g. ``max_attempts``), are kept."""
+    from botocore.config import Config as BotoConfig
+
+    base = config if config is not None else BotoConfig()
+    retries = {**(base.retries or {}), "mode": "standard"}
+    return base.merge(BotoConfig(retries=retries))
 
 
 @cache
@@ -25,7 +39,8 @@ def client(service: str) -> Any:
 
     return _session().client(
         service,
-        config=BotoConfig(connect_timeout=3, read_timeout=10, retries={"max_attempts": 3}),
+        config=with_standard_retries(
+            BotoConfig(connect_timeout=3, read_timeout=10, retries={"max_attempts": 3})),
     )
 
 
@@ -37,7 +52,8 @@ def quick_client(service: str) -> Any:
 
     return _session().client(
         service,
-        config=BotoConfig(connect_timeout=1, read_timeout=2, retries={"max_attempts": 1}),
+        config=with_standard_retries(
+            BotoConfig(connect_timeout=1, read_timeout=2, retries={"max_attempts": 1})),
     )
 
 

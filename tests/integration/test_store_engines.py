@@ -325,23 +325,41 @@ def test_an_idempotency_key_is_claimed_once_until_it_expires_or_is_released(
     store = IdempotencyStore(tables()["idempotency"])
     pk = scoped_pk(new_tenant(), "U", "user", uuid.uuid4().hex)
     now = 1_900_000_000
-    assert store.claim(pk, "first", now) is None
-    pending = store.claim(pk, "second", now + 1)
+    assert store.claim(pk, "first", now, running_until=now + 30) is None
+    pending = store.claim(pk, "second", now + 1, running_until=now + 31)
     assert pending is not None and (pending.state, pending.fingerprint) == ("pending", "first")
+    # Still running: the same body waits too.
+    assert store.claim(pk, "first", now + 30, running_until=now + 60) is not None
 
     store.complete(pk, 201, '{"id": "x"}', {"Location": "/x"})
-    done = store.claim(pk, "first", now + 2)
+    done = store.claim(pk, "first", now + 40, running_until=now + 70)
     assert done is not None
     assert (done.state, done.status, done.body, done.headers) == (
         "done", 201, '{"id": "x"}', {"Location": "/x"})
 
     # Past its TTL (which DynamoDB Local never applies), the key counts as free.
-    assert store.claim(pk, "later", now + TTL_SECONDS + 1) is None
-    again = store.claim(pk, "other", now + TTL_SECONDS + 2)
+    assert store.claim(pk, "later", now + TTL_SECONDS + 1, running_until=now + TTL_SECONDS + 31) \
+        is None
+    again = store.claim(pk, "other", now + TTL_SECONDS + 2, running_until=now + TTL_SECONDS + 32)
     assert again is not None and again.fingerprint == "later"
 
     store.release(pk)
-    assert store.claim(pk, "after release", now + TTL_SECONDS + 3) is None
+    assert store.claim(pk, "after release", now + TTL_SECONDS + 3,
+                       running_until=now + TTL_SECONDS + 33) is None
+
+
+def test_a_crashed_claim_is_taken_over_once_by_the_same_request(engine: Engine) -> None:
+    """Issue 14, item 8: a pending claim whose request is over (its Lambda died) is free
+    for a retry with the same body; of two racing retries one wins."""
+    store = IdempotencyStore(tables()["idempotency"])
+    pk = scoped_pk(new_tenant(), "U", "user", uuid.uuid4().hex)
+    now = 1_900_000_000
+    assert store.claim(pk, "body", now, running_until=now + 30) is None  # then dies
+    other = store.claim(pk, "other body", now + 31, running_until=now + 61)
+    assert other is not None and other.fingerprint == "body"
+    assert store.claim(pk, "body", now + 31, running_until=now + 61) is None
+    racer = store.claim(pk, "body", now + 31, running_until=now + 61)
+    assert racer is not None and racer.state == "pending"
 
 
 # The real engine only, as for the parallel creates below: moto applies a conditional
