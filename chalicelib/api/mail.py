@@ -1,4 +1,5 @@
-"""The e-mail channel's staff view: mail held back from tickets (the quarantine)."""
+"""The e-mail channel's staff view: mail held back from tickets (the quarantine), and
+the held comments staff confirm or discard (replies whose From is not proven)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,14 @@ class QuarantinedMail(BaseModel):
     message_id: str | None = None
     preview: str = ""
     size: int = 0
+    # "quarantined": held back for its verdicts or sender; "held_comment": a participant's
+    # reply whose From is not proven, posted only when staff confirm it.
+    kind: str = "quarantined"
+    # held_comment: held, then confirmed or discarded (those leave the list).
+    state: str | None = None
+    comment_id: str | None = None
+    decided_by: str | None = None
+    decided_at: str | None = None
 
 
 @route(bp, "GET", "/mail/quarantine", guard=P.TICKETS_ASSIGN, tag="mail", query=ListQuery,
@@ -41,3 +50,23 @@ def list_quarantine(call: Call) -> dict[str, object]:
         call.c.tenant, call.query.limit, decode_cursor(secret, scope, call.query.cursor))
     return {"items": [QuarantinedMail.model_validate(i).model_dump(mode="json") for i in items],
             "next_cursor": encode_cursor(secret, scope, last)}
+
+
+@route(bp, "POST", "/mail/quarantine/{id}/confirm", guard=P.TICKETS_ASSIGN, tag="mail",
+       response=QuarantinedMail, errors=(404, 409, 422),
+       summary="Post a held comment as its sender's public comment (again: the same answer)")
+def confirm_held(call: Call) -> dict[str, object]:
+    from chalicelib.services.inbound_mail import confirm_held
+
+    entry = confirm_held(call.c, call.params["id"])
+    return QuarantinedMail.model_validate(entry).model_dump(mode="json")
+
+
+@route(bp, "POST", "/mail/quarantine/{id}/discard", guard=P.TICKETS_ASSIGN, tag="mail",
+       response=QuarantinedMail, errors=(404, 409),
+       summary="Drop a held or quarantined mail from the quarantine (again: the same answer)")
+def discard_held(call: Call) -> dict[str, object]:
+    from chalicelib.services.inbound_mail import discard_held
+
+    entry = discard_held(call.c, call.params["id"])
+    return QuarantinedMail.model_validate(entry).model_dump(mode="json")
