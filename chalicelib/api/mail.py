@@ -3,16 +3,20 @@ the held comments staff confirm or discard (replies whose From is not proven).""
 
 from __future__ import annotations
 
+import re
+
 from chalice import Blueprint
 from pydantic import BaseModel
 
 from chalicelib.api.routing import Call, ListQuery, route
 from chalicelib.api.schemas import ItemsPage
 from chalicelib.config import get_config
+from chalicelib.domain.errors import FieldError, InvalidInput
 from chalicelib.domain.permissions import Permission as P
 from chalicelib.store.cursor import decode_cursor, encode_cursor
 
 bp = Blueprint(__name__)
+_ENTRY_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class QuarantinedMail(BaseModel):
@@ -53,20 +57,28 @@ def list_quarantine(call: Call) -> dict[str, object]:
 
 
 @route(bp, "POST", "/mail/quarantine/{id}/confirm", guard=P.TICKETS_ASSIGN, tag="mail",
-       response=QuarantinedMail, errors=(404, 409, 422),
+       response=QuarantinedMail, errors=(400, 404, 409, 422),
        summary="Post a held comment as its sender's public comment (again: the same answer)")
 def confirm_held(call: Call) -> dict[str, object]:
     from chalicelib.services.inbound_mail import confirm_held
 
-    entry = confirm_held(call.c, call.params["id"])
+    entry = confirm_held(call.c, _entry_id(call))
     return QuarantinedMail.model_validate(entry).model_dump(mode="json")
 
 
 @route(bp, "POST", "/mail/quarantine/{id}/discard", guard=P.TICKETS_ASSIGN, tag="mail",
-       response=QuarantinedMail, errors=(404, 409),
+       response=QuarantinedMail, errors=(400, 404, 409),
        summary="Drop a held or quarantined mail from the quarantine (again: the same answer)")
 def discard_held(call: Call) -> dict[str, object]:
     from chalicelib.services.inbound_mail import discard_held
 
-    entry = discard_held(call.c, call.params["id"])
+    entry = discard_held(call.c, _entry_id(call))
     return QuarantinedMail.model_validate(entry).model_dump(mode="json")
+
+
+def _entry_id(call: Call) -> str:
+    entry_id = call.params["id"]
+    if not _ENTRY_ID.fullmatch(entry_id):
+        raise InvalidInput("A quarantine id is letters, digits, - and _ (1-64).",
+                           [FieldError(("path", "id"), "invalid id")])
+    return entry_id
