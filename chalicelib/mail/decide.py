@@ -7,7 +7,7 @@ what the decision says. In order:
 1. a bounce marks the address undeliverable, and posts nothing;
 2. automatic mail (out-of-office, bulk, delivery reports) posts nothing;
 3. failed SES verdicts (spam, virus, SPF, DKIM, DMARC) quarantine it;
-4. a message over the size limit is refused (with a notice to a known sender);
+4. a message over the size limit is refused (with a notice to a known, proven sender);
 4a. a sender is who ``From`` says only when the mail is authenticated for that address
    (``mail/authentication.py``). Unauthenticated mail from a staff address is quarantined;
    from a contact's, it goes on only through the reply address we sent that contact,
@@ -99,7 +99,8 @@ def _unauthenticated(f: Facts) -> Decision | None:
     if f.own_reply_address:
         return None  # only who received our mail holds the address that names them
     if f.ticket_id is not None and f.participant and not f.forwarded:
-        return Decision("hold", f"unauthenticated reply from a {f.sender} address "
+        whose = "a contact's" if f.sender == "contact" else "an unverified contact's"
+        return Decision("hold", f"unauthenticated reply from {whose} address "
                                 f"(found by {f.found_by}): held for staff to confirm")
     if f.sender == "contact":
         return Decision("quarantine", "unauthenticated mail from a contact's address")
