@@ -220,7 +220,7 @@ def _case_messages(w: Any, size: int) -> list[tuple[str, str, bytes, str | None]
     by_reply, by_ses, by_subject, with_file = _open_tickets(w.api, me, 4, f"{size:,}")
 
     def address(ticket: dict[str, Any]) -> str:
-        return reply_address(config.secret, TENANT, ticket["number"], domain)
+        return reply_address(config.secret, TENANT, ticket["number"], domain, me)
 
     def reply(ticket: dict[str, Any], own: str, **kw: Any) -> EmailMessage:
         return _reply(me, kw.pop("to", address(ticket)), ticket["number"],
@@ -335,7 +335,8 @@ def throughput(w: Any) -> dict[str, Any]:
     messages: list[tuple[bytes, str, str]] = []  # raw, Message-ID, ticket id
     for n in range(count * PER_TICKET):
         ticket = targets[n % count]
-        to = reply_address(config.secret, TENANT, ticket["number"], config.mail_domain)
+        to = reply_address(config.secret, TENANT, ticket["number"], config.mail_domain,
+                           w.customer)
         mail = _reply(w.customer, to, ticket["number"], ticket["subject"],
                       f"Svar {n}: fakturan {10000 + n} syns nu i listan, tack för hjälpen."
                       f"\nKundnummer {5000 + n}.")

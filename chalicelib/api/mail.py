@@ -1,6 +1,9 @@
-"""The e-mail channel's staff view: mail held back from tickets (the quarantine)."""
+"""The e-mail channel's staff view: mail held back from tickets (the quarantine), and
+the held comments staff confirm or discard (replies whose From is not proven)."""
 
 from __future__ import annotations
+
+import re
 
 from chalice import Blueprint
 from pydantic import BaseModel
@@ -8,10 +11,12 @@ from pydantic import BaseModel
 from chalicelib.api.routing import Call, ListQuery, route
 from chalicelib.api.schemas import ItemsPage
 from chalicelib.config import get_config
+from chalicelib.domain.errors import FieldError, InvalidInput
 from chalicelib.domain.permissions import Permission as P
 from chalicelib.store.cursor import decode_cursor, encode_cursor
 
 bp = Blueprint(__name__)
+_ENTRY_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class QuarantinedMail(BaseModel):
@@ -27,6 +32,14 @@ class QuarantinedMail(BaseModel):
     message_id: str | None = None
     preview: str = ""
     size: int = 0
+    # "quarantined": held back for its verdicts or sender; "held_comment": a participant's
+    # reply whose From is not proven, posted only when staff confirm it.
+    kind: str = "quarantined"
+    # held_comment: held, then confirmed or discarded (those leave the list).
+    state: str | None = None
+    comment_id: str | None = None
+    decided_by: str | None = None
+    decided_at: str | None = None
 
 
 @route(bp, "GET", "/mail/quarantine", guard=P.TICKETS_ASSIGN, tag="mail", query=ListQuery,
@@ -41,3 +54,31 @@ def list_quarantine(call: Call) -> dict[str, object]:
         call.c.tenant, call.query.limit, decode_cursor(secret, scope, call.query.cursor))
     return {"items": [QuarantinedMail.model_validate(i).model_dump(mode="json") for i in items],
             "next_cursor": encode_cursor(secret, scope, last)}
+
+
+@route(bp, "POST", "/mail/quarantine/{id}/confirm", guard=P.TICKETS_ASSIGN, tag="mail",
+       response=QuarantinedMail, errors=(400, 404, 409, 422),
+       summary="Post a held comment as its sender's public comment (again: the same answer)")
+def confirm_held(call: Call) -> dict[str, object]:
+    from chalicelib.services.inbound_mail import confirm_held
+
+    entry = confirm_held(call.c, _entry_id(call))
+    return QuarantinedMail.model_validate(entry).model_dump(mode="json")
+
+
+@route(bp, "POST", "/mail/quarantine/{id}/discard", guard=P.TICKETS_ASSIGN, tag="mail",
+       response=QuarantinedMail, errors=(400, 404, 409),
+       summary="Drop a held or quarantined mail from the quarantine (again: the same answer)")
+def discard_held(call: Call) -> dict[str, object]:
+    from chalicelib.services.inbound_mail import discard_held
+
+    entry = discard_held(call.c, _entry_id(call))
+    return QuarantinedMail.model_validate(entry).model_dump(mode="json")
+
+
+def _entry_id(call: Call) -> str:
+    entry_id = call.params["id"]
+    if not _ENTRY_ID.fullmatch(entry_id):
+        raise InvalidInput("A quarantine id is letters, digits, - and _ (1-64).",
+                           [FieldError(("path", "id"), "invalid id")])
+    return entry_id

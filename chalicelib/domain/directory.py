@@ -151,6 +151,9 @@ class EmailChannelSettings(BaseModel):
     reopen_days: int = Field(default=14, ge=0, le=365)
     # Loop protection: messages one sender may post to one ticket in an hour.
     max_messages_per_hour: int = Field(default=10, ge=1, le=1000)
+    # New tickets an hour from all senders whose From is not proven, together: a forged
+    # address must not buy a fresh allowance (authenticated senders have their own).
+    max_unauthenticated_tickets_per_hour: int = Field(default=30, ge=1, le=10000)
     # SES stores up to 40 MB; anything larger than this is refused with a notice.
     max_message_bytes: int = Field(default=30 * 1024 * 1024, ge=64 * 1024,
                                    le=40 * 1024 * 1024)

@@ -360,7 +360,9 @@ def _email(plan: Plan, user: Item, message: Any) -> str:
     email = build_email(
         user["email"], plan.settings.name or "Helpdesk", message.subject, message.text,
         message.html, thread_root=addresses.thread_root(ticket.id, domain),
-        reply_to=addresses.reply_address(config.secret, plan.tenant, ticket.number, domain))
+        # Per recipient: only who got this mail can answer through it as themself.
+        reply_to=addresses.reply_address(config.secret, plan.tenant, ticket.number, domain,
+                                          user["email"]))
     # Our id before sending: a failure to record after the send would make the retry send
     # the mail again. SES's id exists only after; a reply quoting only it (rare: clients
     # keep References) falls back to the reply address and the number in the subject.

@@ -9,7 +9,12 @@ what the decision says. In order:
    or reply address naming a mail we sent to the address it reports (else it is ignored);
 2. automatic mail (out-of-office, bulk, delivery reports) posts nothing;
 3. failed SES verdicts (spam, virus, SPF, DKIM, DMARC) quarantine it;
-4. a message over the size limit is refused (with a notice to a known sender);
+4. a message over the size limit is refused (with a notice to a known, proven sender);
+4a. a sender is who ``From`` says only when the mail is authenticated for that address
+   (``mail/authentication.py``). Unauthenticated mail from a staff address is quarantined;
+   from a contact's, it goes on only through the reply address we sent that contact,
+   otherwise a reply becomes a held comment staff confirm or discard, and anything else
+   is quarantined (see ``_unauthenticated``);
 5. a forward from a known sender opens a new ticket with the forwarded mail attached;
 6. mail naming a ticket: a participant comments (on a closed ticket: reopens it inside
    the reopen window, else opens a linked follow-up); anyone else cannot post there:
@@ -28,6 +33,7 @@ from chalicelib.domain.directory import EmailChannelSettings
 
 Action = Literal[
     "bounce", "ignore", "quarantine", "refuse", "comment", "reopen", "new_ticket", "drop",
+    "hold",
 ]
 FoundBy = Literal["reply_address", "message_id", "subject"]
 Sender = Literal["contact", "staff", "unverified", "unknown"]
@@ -51,6 +57,12 @@ class Facts:
     # A bounce: it came back to our sending or reply address and names a mail we sent,
     # to an address it reports failed (issue 14, item 2).
     bounce_of_ours: bool = False
+
+    # The mail is authenticated for its From address (DMARC, or aligned SPF or DKIM).
+    authenticated: bool = False
+    # It came through the reply address we sent to its From address (found_by is
+    # "reply_address" and the MAC names that recipient).
+    own_reply_address: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,9 @@ def decide(f: Facts, settings: EmailChannelSettings, now: datetime) -> Decision:
         return Decision("quarantine", "failed " + ", ".join(f.failed_verdicts))
     if f.too_large:
         return Decision("refuse", "message too large")
+    unproven = _unauthenticated(f)
+    if unproven is not None:
+        return unproven
     if f.forwarded and f.sender in ("contact", "unverified") and (
             f.ticket_id is None or f.participant):
         return Decision("new_ticket", "forwarded conversation",
@@ -84,6 +99,26 @@ def decide(f: Facts, settings: EmailChannelSettings, now: datetime) -> Decision:
     if f.ticket_id is not None:
         return _about_ticket(f, settings, now)
     return _new(f, settings, "new mail")
+
+
+def _unauthenticated(f: Facts) -> Decision | None:
+    """Mail whose From is not proven (issue 14): nobody acts in another's name by writing
+    their address. None: go on as usual (authenticated, or no identity is claimed)."""
+    if f.authenticated or f.sender == "unknown":
+        return None
+    if f.sender == "staff":
+        # Staff take part in every ticket and their words reach customers: never unproven.
+        return Decision("quarantine", "unauthenticated mail from a staff address")
+    if f.own_reply_address:
+        return None  # only who received our mail holds the address that names them
+    if f.ticket_id is not None and f.participant and not f.forwarded:
+        whose = "a contact's" if f.sender == "contact" else "an unverified contact's"
+        return Decision("hold", f"unauthenticated reply from {whose} address "
+                                f"(found by {f.found_by}): held for staff to confirm")
+    if f.sender == "contact":
+        return Decision("quarantine", "unauthenticated mail from a contact's address")
+    # An unverified contact is only an address: unproven, it is any unknown sender.
+    return None
 
 
 def _about_ticket(f: Facts, settings: EmailChannelSettings, now: datetime) -> Decision:

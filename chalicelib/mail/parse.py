@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from email.message import Message
 from typing import TypeVar
 
+from chalicelib.mail.authentication import Authentication, read_authentication
 from chalicelib.mail.html_text import html_to_text, sanitize
 
 T = TypeVar("T")
@@ -105,6 +106,8 @@ class ParsedMail:
     headers: dict[str, str]
     verdicts: Verdicts = field(default_factory=Verdicts)
     defects: list[str] = field(default_factory=list)  # what could not be read, for logs
+    # What SES found about who sent it (mail/authentication.py: is From proven?).
+    authentication: Authentication = field(default_factory=Authentication)
 
 
 # Raw headers worth keeping (e.g. to recognise the client in logs and support cases).
@@ -160,6 +163,8 @@ def parse(raw: bytes) -> ParsedMail:
         headers={name: headers.text(name) for name in KEPT_HEADERS if headers.raw(name)},
         verdicts=_guard(defects, "verdicts", Verdicts(), lambda: _verdicts(headers)),
         defects=defects,
+        authentication=_guard(defects, "authentication", Authentication(), lambda:
+                              read_authentication(headers.all_raw("authentication-results"))),
     )
 
 
@@ -794,13 +799,13 @@ _RESULT = re.compile(r"\b(spf|dkim|dmarc)\s*=\s*([A-Za-z_]+)", re.IGNORECASE)
 
 def _verdicts(headers: _Headers) -> Verdicts:
     """SES prepends its own headers, so only the topmost of each is trusted: a sender can
-    put "Authentication-Results: amazonses.com; spf=pass" in a forged message."""
+    put "Authentication-Results: amazonses.com; spf=pass" in a forged message, below
+    SES's (and if SES wrote none, the topmost is the sender's and counts for nothing)."""
     results: dict[str, list[str]] = {}
-    for value in headers.all_raw("authentication-results"):
+    for value in headers.all_raw("authentication-results")[:1]:
         if value.split(";", 1)[0].strip().lower() == _AUTHSERV:
             for name, result in _RESULT.findall(value):
                 results.setdefault(name.lower(), []).append(result.upper())
-            break
     spf = _first(results.get("spf", [])) or headers.raw("received-spf").split(" ", 1)[0].upper()
     dkim_all = results.get("dkim", [])
     dkim = "PASS" if "PASS" in dkim_all else _first(dkim_all)  # any valid signature passes

@@ -13,6 +13,9 @@ SES stores each received message in the inbound bucket; S3 tells the inbound que
 3. **Who wrote**: the sender's address in the tenant's address book (a user, or an
    unverified contact made from earlier mail); a participant is staff, the requester, a
    watcher, or a contact whose organisation lets its contacts comment on each other's.
+   The address counts only when the mail is authenticated for it (``mail/authentication``)
+   or came through the reply address we sent to it; otherwise a participant's reply is
+   held for staff (``confirm_held``/``discard_held``) and staff mail is quarantined.
 4. **What happens** is ``mail/decide.py``'s pure rule; this module does it. Every outcome
    claims the Message-ID in its own transaction, so a message seen twice is processed
    once; a comment also claims its text for ten minutes (a CC copy with a new id posts
@@ -25,6 +28,7 @@ import contextlib
 import hashlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
@@ -34,9 +38,10 @@ from typing import Any
 from chalicelib.config import get_config
 from chalicelib.domain import directory as d
 from chalicelib.domain import tickets as t
-from chalicelib.domain.errors import BusinessRuleViolation, Conflict, DomainError
+from chalicelib.domain.errors import BusinessRuleViolation, Conflict, DomainError, NotFound
 from chalicelib.domain.principal import Principal
 from chalicelib.mail import addresses, bounces
+from chalicelib.mail.authentication import authenticated_for
 from chalicelib.mail.decide import Decision, Facts, Sender, decide
 from chalicelib.mail.parse import Attachment, ParsedMail, parse
 from chalicelib.mail.quotes import strip_reply
@@ -60,6 +65,8 @@ from chalicelib.store.tables import tenant_pk
 log = logging.getLogger("helpdesk.mail")
 
 SAME_BODY_SECONDS = 10 * 60
+SETTLED_KEEP_SECONDS = 30 * 24 * 3600  # what staff decided of a held mail, for repeats
+UNAUTHENTICATED = "unauthenticated"  # the shared allowance's key (no address looks so)
 MAX_ATTACHMENTS = 20
 MAX_RECIPIENTS = 20
 UNVERIFIED_ORG = "unverified-senders"
@@ -135,6 +142,12 @@ def envelope_recipients(raw: bytes) -> list[str]:
     return [match.group(1).lower()] if match else []
 
 
+def _recipients(raw: bytes, mail: ParsedMail) -> list[str]:
+    """The envelope recipient, or ``To``/``Cc`` when the envelope names nobody."""
+    return envelope_recipients(raw) or [
+        a.email.lower() for a in (*mail.to, *mail.cc) if a.email]
+
+
 def _tenants(raw: bytes, mail: ParsedMail,
              domain: str) -> dict[str, tuple[str | None, d.TenantSettings]]:
     """The one tenant the mail is for -> (the ticket number its reply address names, or
@@ -145,8 +158,7 @@ def _tenants(raw: bytes, mail: ParsedMail,
     only when the envelope names nobody, and then only our own addresses and verified
     ones (``store/mail`` routes nothing else). A bounce comes back to our sending address:
     it belongs to the tenant whose reply address the failed mail carried."""
-    envelope = envelope_recipients(raw)
-    candidates = envelope or [a.email.lower() for a in (*mail.to, *mail.cc) if a.email]
+    candidates = _recipients(raw, mail)
     # A bound on the lookups: a message with hundreds of Cc addresses costs no more.
     for address in candidates[:MAX_RECIPIENTS]:
         target = _target(address, domain)
@@ -232,6 +244,7 @@ def _receive_for(tenant: str, settings: d.TenantSettings, reply_number: str | No
         return Outcome("duplicate", "Message-ID seen before", tenant)
     who = _who(tenant, mail.sender.email)
     ticket, found_by = _thread(tenant, reply_number, mail)
+    authenticated = authenticated_for(mail.authentication, mail.sender.email)
     facts = Facts(
         is_bounce=mail.bounce is not None,
         automatic=mail.auto_submitted,
@@ -247,9 +260,13 @@ def _receive_for(tenant: str, settings: d.TenantSettings, reply_number: str | No
                                                          mail.sender.email),
         bounce_scanned=mail.verdicts.spam == "PASS" and mail.verdicts.virus == "PASS",
         bounce_of_ours=bool(_bounced(tenant, raw, mail, now)),
+        authenticated=authenticated,
+        own_reply_address=ticket is not None and found_by == "reply_address"
+        and _through_own_reply_address(tenant, ticket, raw, mail),
     )
     decision = decide(facts, settings.email, now)
-    job = _Job(tenant, settings, key, raw, mail, source_key, now, who, ticket, decision)
+    job = _Job(tenant, settings, key, raw, mail, source_key, now, who, ticket, decision,
+               authenticated)
     try:
         return _ACTIONS[decision.action](job)
     except SeenBefore:
@@ -318,6 +335,17 @@ def _thread(tenant: str, reply_number: str | None,
     return None, None
 
 
+def _through_own_reply_address(tenant: str, ticket: t.Ticket, raw: bytes,
+                               mail: ParsedMail) -> bool:
+    """Whether the mail was sent to the reply address of ``ticket`` we gave its From
+    address: proof its writer received our mail to that address (issue 14)."""
+    secret, domain = get_config().secret, inbound_domain()
+    return any(
+        addresses.read_reply_address(secret, address, domain) == (tenant, ticket.number)
+        and addresses.reply_address_is_for(secret, address, domain, mail.sender.email)
+        for address in _recipients(raw, mail)[:MAX_RECIPIENTS])
+
+
 def _by_number(tenant: str, number: str) -> t.Ticket | None:
     ticket_id = tickets.repo().ticket_id_by_number(tenant, int(number.removeprefix("T-")))
     item = tickets.repo().get_ticket(tenant, ticket_id) if ticket_id else None
@@ -355,6 +383,7 @@ class _Job:
     who: _Who
     ticket: t.Ticket | None
     decision: Decision
+    authenticated: bool = False
 
     @property
     def stamp(self) -> str:
@@ -451,12 +480,119 @@ def _quarantine(job: _Job) -> Outcome:
                    job.ticket.id if job.ticket else None, extra={"id": entry_id})
 
 
+def _hold(job: _Job) -> Outcome:
+    """A participant's reply whose From is not proven: kept, with the whole message, as a
+    held comment in the quarantine until staff confirm or discard it. Nothing is posted,
+    nothing changes on the ticket, nobody is mailed."""
+    assert job.ticket is not None
+    ticket_id = job.ticket.id
+    text = _reply_text(job.mail)
+    _precheck(job, ticket_id, text)  # a flood of forged replies holds ten an hour, no more
+    entry_id = Ctx(system_principal(job.tenant), job.now).new_id()
+    held_source = _store_source(job, ticket_id)
+    uow = UnitOfWork()
+    job.record(uow, "held", ticket_id)
+    _guard(uow, job, ticket_id, text)
+    repo().quarantine(uow, job.tenant, {
+        "id": entry_id, "kind": "held_comment", "state": "held", "received_at": job.stamp,
+        "sender": job.mail.sender.email, "sender_name": job.mail.sender.name,
+        "subject": job.mail.subject[:300], "reason": job.decision.reason,
+        "verdicts_failed": [], "ticket_id": ticket_id, "ticket_number": job.ticket.number,
+        "message_id": job.mail.message_id, "source_key": job.source_key,
+        "held_source_key": held_source, "preview": text[:500], "size": job.mail.size})
+    uow.commit()
+    return Outcome("hold", job.decision.reason, job.tenant, ticket_id, extra={"id": entry_id})
+
+
+def confirm_held(ctx: Ctx, entry_id: str) -> Item:
+    """Staff confirm a held comment: it is posted as its sender's public comment, in one
+    transaction with its history and the entry's new state. Confirming again answers the
+    same; a discarded or quarantined (not held) entry cannot be confirmed."""
+    tenant = ctx.tenant
+    entry = _held_entry(tenant, entry_id)
+    if entry.get("state") == "confirmed":
+        return entry
+    if entry.get("state") == "discarded":
+        raise Conflict("The held comment was discarded.")
+    if entry.get("kind") != "held_comment":
+        raise BusinessRuleViolation("Only a held comment can be confirmed; this mail was "
+                                    f"quarantined: {entry.get('reason')}.")
+    settings = _settings(tenant)
+    who = _who(tenant, str(entry["sender"]))
+    item = tickets.repo().get_ticket(tenant, str(entry["ticket_id"]))
+    if settings is None or item is None:
+        raise NotFound("The ticket of the held comment is gone.")
+    if who.kind not in ("contact", "unverified"):
+        raise BusinessRuleViolation(f"{entry['sender']} is no longer a contact.")
+    if item.get("status") == "closed":
+        raise BusinessRuleViolation("The ticket was closed since; reopen it first, or "
+                                    "discard the held comment.")
+    raw = client("s3").get_object(Bucket=get_config().attachments_bucket,
+                                  Key=str(entry["held_source_key"]))["Body"].read()
+    mail = parse(raw)
+    job = _Job(tenant, settings, _message_key(mail, raw), raw, mail, entry.get("source_key"),
+               ctx.now, who, t.Ticket.model_validate(item),
+               Decision("comment", "held comment confirmed by staff"))
+    comment_id = ctx.new_id()
+    settled = {**entry, "state": "confirmed", "comment_id": comment_id,
+               "decided_by": ctx.principal.user_id, "decided_at": ctx.stamp}
+
+    def confirmed(uow: UnitOfWork) -> None:
+        repo().settle_quarantined(uow, tenant, settled, _settled_expiry(ctx))
+        repo().mark_received(uow, tenant, job.key, "comment", job.ticket.id if job.ticket
+                             else None)
+        tickets.repo().add_event(uow, tenant, str(entry["ticket_id"]), history_event(
+            ctx, "held_mail_confirmed", {"comment_id": comment_id, "sender": entry["sender"],
+                                         "message_id": entry.get("message_id")}))
+
+    try:
+        _comment(job, confirmed=confirmed, comment_id=comment_id)
+    except Conflict:
+        again = _held_entry(tenant, entry_id)
+        if again.get("state") == "confirmed":  # a concurrent confirmation won
+            return again
+        raise
+    return settled
+
+
+def discard_held(ctx: Ctx, entry_id: str) -> Item:
+    """Staff discard a held or quarantined mail: it leaves the quarantine, and its kept
+    copy is deleted. Discarding again answers the same."""
+    entry = _held_entry(ctx.tenant, entry_id)
+    if entry.get("state") == "discarded":
+        return entry
+    if entry.get("state") == "confirmed":
+        raise Conflict("The held comment was confirmed; it is on the ticket.")
+    settled = {**entry, "state": "discarded", "decided_by": ctx.principal.user_id,
+               "decided_at": ctx.stamp, "preview": ""}
+    uow = UnitOfWork()
+    repo().settle_quarantined(uow, ctx.tenant, settled, _settled_expiry(ctx))
+    uow.commit()
+    if entry.get("held_source_key"):
+        client("s3").delete_object(Bucket=get_config().attachments_bucket,
+                                   Key=str(entry["held_source_key"]))
+    return settled
+
+
+def _held_entry(tenant: str, entry_id: str) -> Item:
+    entry = repo().get_quarantined(tenant, entry_id)
+    if entry is None:
+        raise NotFound("No such mail in the quarantine.")
+    return entry
+
+
+def _settled_expiry(ctx: Ctx) -> int:
+    return int(ctx.now.timestamp()) + SETTLED_KEEP_SECONDS
+
+
 def _refuse(job: _Job) -> Outcome:
     uow = UnitOfWork()
     job.record(uow, "refused")
     uow.commit()
     notified = False
-    if job.who.kind in ("contact", "staff") and job.who.user is not None:
+    # Only to a proven sender: a forged From must not make us mail the person it names.
+    if job.who.kind in ("contact", "staff") and job.who.user is not None \
+            and job.authenticated:
         _send_refusal(job, job.who.user)
         notified = True
     return Outcome("refused", job.decision.reason, job.tenant,
@@ -493,12 +629,16 @@ def _ctx(job: _Job) -> Ctx:
                          record={"name": name}), job.now)
 
 
-def _comment(job: _Job) -> Outcome:
+def _comment(job: _Job, confirmed: Callable[[UnitOfWork], None] | None = None,
+             comment_id: str | None = None) -> Outcome:
+    """``confirmed``: staff confirm a held comment; its writes replace the mail's guards
+    (the message was claimed and counted when it was held)."""
     assert job.ticket is not None
     ctx = _ctx(job)
     text = _reply_text(job.mail)
     ticket_id = job.ticket.id
-    _precheck(job, ticket_id, text)
+    if confirmed is None:
+        _precheck(job, ticket_id, text)
     stored, refused = _store_attachments(job, ctx, ticket_id)
     source = _store_source(job, ticket_id)
     email = t.CommentEmail(message_id=job.mail.message_id, sender=job.mail.sender.email,
@@ -506,6 +646,9 @@ def _comment(job: _Job) -> Outcome:
                            refused_attachments=refused)
 
     def guards(uow: UnitOfWork) -> None:
+        if confirmed is not None:
+            confirmed(uow)
+            return
         job.record(uow, "comment", ticket_id)
         _guard(uow, job, ticket_id, text)
 
@@ -513,7 +656,8 @@ def _comment(job: _Job) -> Outcome:
     try:
         comment = tickets.comment_from_mail(ctx, ticket_id, body, email, stored,
                                             reopen=job.decision.action == "reopen",
-                                            extra=guards, source_key=source)
+                                            extra=guards, source_key=source,
+                                            comment_id=comment_id)
     except BusinessRuleViolation:
         # Closed meanwhile (between reading and writing): the queue retries, and the rule
         # decides again on what the ticket is then.
@@ -530,10 +674,20 @@ def _fingerprint(job: _Job, ticket_id: str, text: str) -> str:
                        *files])
 
 
+def _allowance(job: _Job, ticket_id: str) -> tuple[str, int]:
+    """Whose hourly allowance a message uses, and its size: the sender's, except that new
+    tickets from senders whose From is not proven share one per tenant (anyone can write
+    a new address in From for every mail)."""
+    if ticket_id == "new" and not job.authenticated:
+        return UNAUTHENTICATED, job.settings.email.max_unauthenticated_tickets_per_hour
+    return job.mail.sender.email, job.settings.email.max_messages_per_hour
+
+
 def _precheck(job: _Job, ticket_id: str, text: str) -> None:
+    sender, limit = _allowance(job, ticket_id)
     repo().check_guards(job.tenant, _fingerprint(job, ticket_id, text), int(job.now.timestamp()),
-                        SAME_BODY_SECONDS, ticket_id, job.mail.sender.email,
-                        job.now.strftime("%Y%m%d%H"), job.settings.email.max_messages_per_hour)
+                        SAME_BODY_SECONDS, ticket_id, sender, job.now.strftime("%Y%m%d%H"),
+                        limit)
 
 
 def _files_only(names: list[str]) -> str:
@@ -545,9 +699,9 @@ def _guard(uow: UnitOfWork, job: _Job, ticket_id: str, text: str) -> None:
     epoch = int(job.now.timestamp())
     repo().guard_same_body(uow, job.tenant, _fingerprint(job, ticket_id, text), epoch,
                            SAME_BODY_SECONDS)
-    repo().count_message(uow, job.tenant, ticket_id, job.mail.sender.email,
-                         job.now.strftime("%Y%m%d%H"), job.settings.email.max_messages_per_hour,
-                         epoch)
+    sender, limit = _allowance(job, ticket_id)
+    repo().count_message(uow, job.tenant, ticket_id, sender, job.now.strftime("%Y%m%d%H"),
+                         limit, epoch)
 
 
 def _reply_text(mail: ParsedMail) -> str:
@@ -708,7 +862,8 @@ def _store_source(job: _Job, ticket_id: str) -> str:
     return key
 
 
-_ACTIONS = {
+_ACTIONS: dict[str, Callable[[_Job], Outcome]] = {
     "bounce": _bounce, "ignore": _ignore, "drop": _ignore, "quarantine": _quarantine,
     "refuse": _refuse, "comment": _comment, "reopen": _comment, "new_ticket": _new_ticket,
+    "hold": _hold,
 }

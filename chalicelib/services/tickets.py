@@ -822,11 +822,13 @@ def add_comment(ctx: Ctx, ticket_id: str, body: t.CommentCreate) -> t.Comment:
 
 def comment_from_mail(ctx: Ctx, ticket_id: str, text: str, email: t.CommentEmail,
                       attachments: list[Item], reopen: bool,
-                      extra: Callable[[UnitOfWork], None], source_key: str) -> t.Comment:
+                      extra: Callable[[UnitOfWork], None], source_key: str,
+                      comment_id: str | None = None) -> t.Comment:
     """A public comment that came by mail from someone who takes part in the ticket
     (``services/inbound_mail`` decided that). Its attachments, already in S3, and the
     mail's guards (``extra``) join the comment's transaction. A closed ticket reopens
-    when ``reopen`` says so; otherwise a closed ticket refuses it."""
+    when ``reopen`` says so; otherwise a closed ticket refuses it. ``comment_id``: the id
+    chosen beforehand (a held comment's confirmation records it in the same write)."""
 
     def attempt() -> t.Comment:
         current = t.Ticket.model_validate(
@@ -835,6 +837,8 @@ def comment_from_mail(ctx: Ctx, ticket_id: str, text: str, email: t.CommentEmail
         comment = {**_comment(ctx, current.id, text, False, None,
                               [a["id"] for a in attachments], via="email"),
                    "email": email.model_dump(mode="json"), "source_key": source_key}
+        if comment_id is not None:
+            comment["id"] = comment_id
         if current.status == "closed":
             if not reopen:
                 raise BusinessRuleViolation("The ticket is closed.")

@@ -5,6 +5,9 @@ Access patterns (every one a GetItem, BatchGetItem, Query or conditional write):
 - message id -> ticket (ours, SES's, received):  BatchGetItem tickets PK=T#<t>#MSG#<key> SK=MSG
 - a message id seen before (processed once):     conditional put of that same item
 - the quarantine, newest first:                  Query tickets PK=T#<t>#MAILQ (descending)
+- one quarantined or held mail, or what staff decided of it (confirmed, discarded):
+                                                 GetItem PK=T#<t>#MAILQ SK=Q#<id>, then
+                                                 SK=D#<id> (kept 30 days, TTL)
 - same body from the same sender lately:         conditional put idempotency
                                                  PK=T#<t>#MAILBODY#<sha256> (TTL 1 day)
 - messages per sender, ticket and hour:          conditional update idempotency
@@ -98,6 +101,32 @@ class MailRepository:
                      start_key=start, newest_first=True)
         return [{k: v for k, v in i.items() if k not in ("PK", "SK")} for i in page.items], \
             page.last_key
+
+    def get_quarantined(self, tenant: str, entry_id: str) -> Item | None:
+        """A quarantine entry, or what became of it (``state`` confirmed/discarded)."""
+        pk = scoped_pk(tenant, "MAILQ")
+        item = get_item(self.tickets_table, pk, f"Q#{entry_id}", consistent=True) or \
+            get_item(self.tickets_table, pk, f"D#{entry_id}", consistent=True)
+        return {k: v for k, v in item.items() if k not in ("PK", "SK")} if item else None
+
+    def settle_quarantined(self, uow: UnitOfWork, tenant: str, entry: Item,
+                           expires_at: int) -> None:
+        """Takes an entry out of the quarantine list and keeps what was decided of it
+        (``entry`` with its new ``state``) a while, so a repeated call answers the same."""
+        pk = scoped_pk(tenant, "MAILQ")
+        changed = lambda: Conflict("The held mail was decided meanwhile; ask again.")  # noqa: E731
+        uow.delete(self.tickets_table, {"PK": pk, "SK": f"Q#{entry['id']}"},
+                   condition="attribute_exists(PK)", error=changed)
+        uow.put(self.tickets_table, {**entry, "PK": pk, "SK": f"D#{entry['id']}",
+                                     "expires_at": expires_at},
+                condition="attribute_not_exists(PK)", error=changed)
+
+    def mark_received(self, uow: UnitOfWork, tenant: str, key: str, outcome: str,
+                      ticket_id: str | None) -> None:
+        """What became of a message recorded before (a held comment staff confirmed)."""
+        uow.update(self.tickets_table, {"PK": message_pk(tenant, key), "SK": "MSG"},
+                   "SET outcome = :o, ticket_id = :t", condition="attribute_exists(PK)",
+                   values={":o": outcome, ":t": ticket_id})
 
     # --- duplicate and loop guards ------------------------------------------------------
     def check_guards(self, tenant: str, fingerprint: str, now_epoch: int, window_seconds: int,

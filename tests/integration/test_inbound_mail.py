@@ -80,9 +80,11 @@ def message(sender: str, to: str, subject: str, text: str, *, in_reply_to: str |
     mail["Message-ID"] = make_msgid(domain="mail.example.test")
     mail["X-SES-Spam-Verdict"] = "PASS"
     mail["X-SES-Virus-Verdict"] = "PASS"
-    mail["Authentication-Results"] = ("amazonses.com; spf=pass smtp.mailfrom=example.test; "
-                                      "dkim=pass header.i=@example.test; dmarc=pass "
-                                      "header.from=example.test;")
+    # What SES writes for mail its sender's domain really sent (authenticated for From).
+    domain = sender.rstrip(">").rpartition("@")[2]
+    mail["Authentication-Results"] = (f"amazonses.com; spf=pass smtp.mailfrom={domain}; "
+                                      f"dkim=pass header.i=@{domain}; dmarc=pass "
+                                      f"header.from={domain};")
     if in_reply_to:
         mail["In-Reply-To"] = in_reply_to
     if references:
@@ -162,8 +164,12 @@ def test_a_notification_threads_and_takes_replies(
     assert h["In-Reply-To"] == root
     assert h["References"].split()[0] == root and len(h["References"].split()) == 2
     assert h["Message-ID"].endswith(".amazonses.com>")  # what SES makes of ours
-    assert addresses.read_reply_address(get_config().secret, h["Reply-To"].split("<")[-1]
-                                        .rstrip(">"), domain) == ("demo", created["number"])
+    reply_address = h["Reply-To"].split("<")[-1].rstrip(">")
+    assert addresses.read_reply_address(get_config().secret, reply_address, domain) == (
+        "demo", created["number"])
+    # The reply address is the recipient's own (it vouches for them, for nobody else).
+    assert addresses.reply_address_is_for(get_config().secret, reply_address, domain, CUSTOMER)
+    assert not addresses.reply_address_is_for(get_config().secret, reply_address, domain, AGENT)
     assert h["Auto-Submitted"] == "auto-generated"
     assert f"[{created['number']}]" in sent["subject"]
     assert sent["text"].splitlines()[0] == "##- Skriv ditt svar ovanför den här raden -##"
@@ -466,6 +472,189 @@ def test_a_message_that_cannot_be_read_fails_alone(
         {"Service": "Amazon S3", "Event": "s3:TestEvent"})}]}) == {"batchItemFailures": []}
 
 
+# --- who a mail is from (issue 14) --------------------------------------------------------
+# SPF and DKIM pass for the attacker's own domain; that domain has no DMARC record.
+FORGED_RESULTS = ("amazonses.com; spf=pass smtp.mailfrom=evil.example; "
+                  "dkim=pass header.i=@evil.example; dmarc=none")
+
+
+def unproven(mail_: EmailMessage, results: str = FORGED_RESULTS) -> EmailMessage:
+    """The mail with SES's verdicts for a From address its sender does not own."""
+    del mail_["Authentication-Results"]
+    mail_["Authentication-Results"] = results
+    return mail_
+
+
+def sent_count(mail: LocalOutbox, runner: EventRunner) -> int:
+    runner.tick(datetime.now(UTC))  # whatever the mail caused is sent now
+    return len(mail.messages())
+
+
+def quarantine(api: Api, who: str = AGENT) -> list[dict[str, Any]]:
+    answer = api.call("GET", "/mail/quarantine?limit=100", as_user=who)
+    assert answer.status == 200, answer.body
+    return list(answer.body["items"])
+
+
+def test_the_issues_forged_staff_answer_is_quarantined_and_posts_nothing(
+        api: Api, mail: LocalOutbox, runner: EventRunner, deliver: Deliver,
+        opened: Callable[..., dict[str, Any]], domain: str) -> None:
+    """The attack of issue 14: From an agent's address, naming the ticket in the subject,
+    with SPF and DKIM passing for evil.example and no DMARC. It was posted as the agent's
+    public answer and mailed to the requester by the helpdesk itself."""
+    created = opened()
+    before = sent_count(mail, runner)
+    forged = unproven(message(AGENT, f"demo@{domain}", f"Re: [{created['number']}] Fakturan",
+                              "Betala fakturan till vårt nya konto 1234-5678 i dag."))
+    deliver(raw_of(forged), f"demo@{domain}")
+    assert comments(api, created["id"], CUSTOMER) == []
+    assert comments(api, created["id"]) == []
+    after = ticket(api, created["id"])
+    assert after["status"] == created["status"] and after["first_response_at"] is None
+    assert sent_count(mail, runner) == before  # nobody was mailed
+    assert outcome(forged)["outcome"] == "quarantine"  # type: ignore[index]
+    (held,) = [q for q in quarantine(api) if q["message_id"] == str(forged["Message-ID"])
+               .strip("<>")]
+    assert held["reason"] == "unauthenticated mail from a staff address"
+    assert held["sender"] == AGENT and held["ticket_number"] == created["number"]
+    # Quarantined is not held: it cannot be confirmed into a comment.
+    refused = api.call("POST", f"/mail/quarantine/{held['id']}/confirm", as_user=ADMIN)
+    assert refused.status == 422, refused.body
+    assert comments(api, created["id"]) == []
+
+
+def test_a_forged_staff_answer_through_the_agents_own_reply_address_is_quarantined(
+        api: Api, deliver: Deliver, opened: Callable[..., dict[str, Any]], domain: str) -> None:
+    created = opened()
+    address = addresses.reply_address(get_config().secret, "demo", created["number"], domain,
+                                      AGENT)
+    forged = unproven(message(AGENT, address, f"Re: [{created['number']}]", "Stängt."))
+    deliver(raw_of(forged), address)
+    assert comments(api, created["id"]) == []
+    assert outcome(forged)["outcome"] == "quarantine"  # type: ignore[index]
+
+
+def test_a_forged_contact_reply_by_subject_is_held_until_staff_confirm_it(
+        api: Api, mail: LocalOutbox, runner: EventRunner, deliver: Deliver,
+        opened: Callable[..., dict[str, Any]], domain: str) -> None:
+    created = opened()
+    before = sent_count(mail, runner)
+    forged = unproven(message(CUSTOMER, f"demo@{domain}", f"Re: [{created['number']}]",
+                              "Ni kan stänga ärendet, allt fungerar."))
+    deliver(raw_of(forged), f"demo@{domain}")
+    # Held: no comment, no status change, nobody mailed.
+    assert comments(api, created["id"]) == []
+    assert ticket(api, created["id"])["status"] == created["status"]
+    assert sent_count(mail, runner) == before
+    assert outcome(forged)["outcome"] == "held"  # type: ignore[index]
+    (held,) = [q for q in quarantine(api) if q["ticket_id"] == created["id"]]
+    assert (held["kind"], held["state"], held["sender"]) == ("held_comment", "held", CUSTOMER)
+    assert "unauthenticated reply" in held["reason"]
+    assert "allt fungerar" in held["preview"]
+    path = f"/mail/quarantine/{held['id']}"
+    # Contacts do not decide, and another tenant does not see the entry.
+    assert api.call("POST", f"{path}/confirm", as_user=CUSTOMER).status == 403
+    assert api.call("POST", f"{path}/confirm", as_user=OTHER_ADMIN).status == 404
+    assert api.call("POST", f"{path}/discard", as_user=OTHER_ADMIN).status == 404
+    assert comments(api, created["id"]) == []
+    # Staff confirm: the comment is the contact's, with its history.
+    confirmed = api.call("POST", f"{path}/confirm", as_user=AGENT)
+    assert confirmed.status == 200, confirmed.body
+    assert confirmed.body["state"] == "confirmed" and confirmed.body["comment_id"]
+    (comment,) = comments(api, created["id"])
+    assert comment["id"] == confirmed.body["comment_id"]
+    assert (comment["body"], comment["author_kind"], comment["via"]) == (
+        "Ni kan stänga ärendet, allt fungerar.", "contact", "email")
+    assert comment["author_id"] == created["requester_id"]
+    events = api.call("GET", f"/tickets/{created['id']}/events?limit=100", as_user=AGENT).body
+    kinds = {e["type"]: e for e in events["items"]}
+    assert kinds["held_mail_confirmed"]["data"]["comment_id"] == comment["id"]
+    assert kinds["commented"]["data"]["comment_id"] == comment["id"]
+    # Confirming again answers the same and posts nothing more; discarding is too late.
+    again = api.call("POST", f"{path}/confirm", as_user=AGENT)
+    assert again.status == 200 and again.body["comment_id"] == comment["id"]
+    assert len(comments(api, created["id"])) == 1
+    assert api.call("POST", f"{path}/discard", as_user=AGENT).status == 409
+    assert all(q["id"] != held["id"] for q in quarantine(api))
+    assert outcome(forged)["outcome"] == "comment"  # type: ignore[index]
+
+
+def test_a_discarded_held_comment_is_gone_for_good(
+        api: Api, deliver: Deliver, opened: Callable[..., dict[str, Any]], domain: str) -> None:
+    created = opened()
+    forged = unproven(message(CUSTOMER, f"demo@{domain}", f"Re: [{created['number']}]",
+                              "Skicka lösenordet till mig."))
+    deliver(raw_of(forged), f"demo@{domain}")
+    (held,) = [q for q in quarantine(api) if q["ticket_id"] == created["id"]]
+    path = f"/mail/quarantine/{held['id']}"
+    discarded = api.call("POST", f"{path}/discard", as_user=AGENT)
+    assert discarded.status == 200 and discarded.body["state"] == "discarded"
+    again = api.call("POST", f"{path}/discard", as_user=AGENT)
+    assert again.status == 200 and again.body["state"] == "discarded"
+    assert api.call("POST", f"{path}/confirm", as_user=AGENT).status == 409
+    assert comments(api, created["id"]) == []
+    assert all(q["id"] != held["id"] for q in quarantine(api))
+    assert api.call("POST", "/mail/quarantine/01JDX3Q4Z5Y6W7V8T9S0R1P2N3/discard",
+                    as_user=AGENT).status == 404
+    bad = api.call("POST", f"/mail/quarantine/{'x' * 2000}/confirm", as_user=AGENT)
+    assert bad.status == 400 and "id" in str(bad.body)
+
+
+def test_a_contact_answering_through_their_own_reply_address_is_accepted_unproven(
+        api: Api, mail: LocalOutbox, deliver: Deliver, opened: Callable[..., dict[str, Any]],
+        ) -> None:
+    """Their domain proves nothing (no DMARC, SPF for another domain), but only who got
+    our mail to them holds this address."""
+    created = opened()
+    sent = notification(mail, created["number"], CUSTOMER)
+    reply = unproven(reply_to(sent, CUSTOMER, "Tack, nu syns fakturan."))
+    deliver(raw_of(reply), str(reply["To"]))
+    assert [c["body"] for c in comments(api, created["id"])] == ["Tack, nu syns fakturan."]
+
+
+@pytest.mark.parametrize("whose", ["another recipient's", "the shared (older)"])
+def test_a_reply_address_not_sent_to_the_sender_does_not_vouch_for_them(
+        api: Api, deliver: Deliver, opened: Callable[..., dict[str, Any]], domain: str,
+        whose: str) -> None:
+    created = opened()
+    secret = get_config().secret
+    address = (addresses.reply_address(secret, "demo", created["number"], domain, AGENT)
+               if whose.startswith("another") else
+               addresses.legacy_reply_address(secret, "demo", created["number"], domain))
+    forged = unproven(message(CUSTOMER, address, f"Re: {created['subject']}",
+                              "Ändra leveransadressen till Storgatan 1."))
+    deliver(raw_of(forged), address)
+    assert comments(api, created["id"]) == []
+    record = outcome(forged)
+    assert record and (record["outcome"], record["ticket_id"]) == ("held", created["id"])
+    # Authenticated, the same sender through the same address is who they say.
+    proven = message(CUSTOMER, address, f"Re: {created['subject']}", "Storgatan 1, tack.")
+    deliver(raw_of(proven), address)
+    assert [c["body"] for c in comments(api, created["id"])] == ["Storgatan 1, tack."]
+
+
+def test_unproven_senders_share_one_allowance_of_new_tickets_per_tenant(
+        api: Api, domain: str) -> None:
+    """Anyone can write a new From for every mail: a forged sender gets no allowance of
+    its own. Authenticated senders keep theirs."""
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(
+        days=500 + uuid.uuid4().int % 1000)  # an hour of its own for this test's counts
+
+    def receive(sender: str, proven: bool) -> str:
+        new = message(sender, f"demo@{domain}", "Offert", f"Offert till {sender}.")
+        if not proven:
+            unproven(new)
+        raw = f"Received: by inbound-smtp for demo@{domain}; {formatdate()}\r\n".encode()
+        (result,) = inbound_mail.receive(raw + raw_of(new), now=hour)
+        return result.action
+
+    with tenant_settings(api, email={"max_unauthenticated_tickets_per_hour": 2}):
+        actions = [receive(f"n{n}-{uuid.uuid4().hex[:6]}@example.test", False)
+                   for n in range(3)]
+        assert actions == ["new_ticket", "new_ticket", "loop"]
+        assert receive(f"proven-{uuid.uuid4().hex[:6]}@example.test", True) == "new_ticket"
+
+
 # --- attachments, forwards, size, bounces -------------------------------------------------
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -600,7 +789,7 @@ def test_each_client_style_posts_exactly_what_was_written(
         name: str) -> None:
     created = opened()
     reply_address = addresses.reply_address(get_config().secret, "demo", created["number"],
-                                            domain)
+                                            domain, CUSTOMER)
     raw = _fill(name, TO=reply_address, SUBJECT=f"[{created['number']}] {created['subject']}",
                 IN_REPLY_TO=addresses.thread_root(created["id"], domain))
     deliver(raw, reply_address)
@@ -635,7 +824,7 @@ def test_automatic_bounced_and_failed_mail_posts_nothing(
         name: str) -> None:
     created = opened()
     reply_address = addresses.reply_address(get_config().secret, "demo", created["number"],
-                                            domain)
+                                            domain, CUSTOMER)
     raw = _fill(name, TO=reply_address, SUBJECT=f"[{created['number']}] {created['subject']}")
     before = api.call("GET", "/tickets?limit=100", as_user=AGENT).body["items"]
     deliver(raw, reply_address)

@@ -336,6 +336,16 @@ def test_only_amazonses_results_are_read() -> None:
     assert parse(raw).verdicts.failed() == []
 
 
+def test_only_the_topmost_results_are_read() -> None:
+    """SES prepends its header: one lower down, even under SES's name, came with the
+    message. When the topmost is not SES's, none is read (issue 14)."""
+    raw = mail("Authentication-Results: mx.other.example; spf=none\n"
+               "Authentication-Results: amazonses.com; spf=fail; dkim=fail; dmarc=fail\n"
+               "From: a@x.se")
+    assert parse(raw).verdicts == Verdicts()
+    assert not parse(raw).authentication.trusted
+
+
 # -- automatic mail, bounces, forwards -----------------------------------------------------
 
 
