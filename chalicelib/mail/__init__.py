@@ -1,23 +1,5 @@
-"""The e-mail channel's pure layer: parse raw inbound mail, strip quoted replies."""
+"""The e-mail channel's pure layer: parse raw inbound mail (``parse``), strip quoted
+replies (``quotes``), who sent it (``authentication``), what becomes of it (``decide``).
 
-from chalicelib.mail.parse import (
-    Address,
-    Attachment,
-    Bounce,
-    ParsedMail,
-    Verdicts,
-    parse,
-)
-from chalicelib.mail.quotes import REPLY_MARKERS, marker_line, strip_reply
-
-__all__ = [
-    "REPLY_MARKERS",
-    "Address",
-    "Attachment",
-    "Bounce",
-    "ParsedMail",
-    "Verdicts",
-    "marker_line",
-    "parse",
-    "strip_reply",
-]
+Nothing is imported here: the API imports ``mail.verification`` at cold start, and the
+parser (with its HTML sanitiser) is needed only by the mail jobs."""

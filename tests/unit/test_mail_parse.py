@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.mail import Verdicts, parse, strip_reply
 from chalicelib.mail.html_text import html_to_text, sanitize
-from chalicelib.mail.parse import decode_bytes, sanitize_filename
+from chalicelib.mail.parse import Verdicts, decode_bytes, parse, sanitize_filename
+from chalicelib.mail.quotes import strip_reply
 from tests.fixtures import mail as fixtures
 
 NAMES = fixtures.names()

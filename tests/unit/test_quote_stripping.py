@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.mail import REPLY_MARKERS, marker_line, parse, strip_reply
+from chalicelib.mail.parse import parse
+from chalicelib.mail.quotes import REPLY_MARKERS, marker_line, strip_reply
 from tests.fixtures import mail as fixtures
 
 OWN = "Tack, nu fungerar fakturan.\nFaktura 10234 är skickad."
