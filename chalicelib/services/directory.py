@@ -379,14 +379,9 @@ def patch_user(ctx: Ctx, user_id: str, body: d.UserPatch) -> d.User:
     # Saying "active" again re-applies it in Cognito: repairs a sign-in lock left by a
     # write that reached Cognito but not the directory.
     _sync_cognito(current, updated, again="active" in changes)
-    uow = UnitOfWork()
-    repo().put_user(uow, updated.model_dump(mode="json"), expected=current.version)
-    if changes.get("email_undeliverable") is False:
-        _deliver_again(uow, ctx.tenant, current.email)
-    _audit(uow, ctx, "user_changed", f"user/{user_id}",
-           _changes(current, updated, set(d.UserPatch.model_fields)))
     try:
-        commit_versioned(ctx, uow)
+        _save_user(ctx, current, updated, set(d.UserPatch.model_fields),
+                   clear_bounce=changes.get("email_undeliverable") is False)
     except Exception:
         _sync_cognito(updated, current)
         raise
@@ -425,14 +420,22 @@ def patch_me(ctx: Ctx, body: d.MePatch) -> d.User:
     refuse_nulls(changes, ("name", "language", "email_undeliverable"))
     updated = current.model_copy(update={**changes, "updated_at": ctx.stamp,
                                          "version": current.version + 1})
+    _save_user(ctx, current, updated, set(d.MePatch.model_fields),
+               clear_bounce=changes.get("email_undeliverable") is False)
+    return updated
+
+
+def _save_user(ctx: Ctx, current: d.User, updated: d.User, patchable: set[str],
+               clear_bounce: bool) -> None:
+    """A changed user record with its audit entry (and, when the change clears a bounce's
+    mark, the address book's mark too), in one versioned transaction."""
     uow = UnitOfWork()
     repo().put_user(uow, updated.model_dump(mode="json"), expected=current.version)
-    if changes.get("email_undeliverable") is False:
+    if clear_bounce:
         _deliver_again(uow, ctx.tenant, current.email)
     _audit(uow, ctx, "user_changed", f"user/{current.id}",
-           _changes(current, updated, set(d.MePatch.model_fields)))
+           _changes(current, updated, patchable))
     commit_versioned(ctx, uow)
-    return updated
 
 
 def set_notification_preferences(ctx: Ctx, body: d.NotificationPreferences
