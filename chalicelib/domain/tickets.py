@@ -444,7 +444,8 @@ class Event(HistoryEvent):
 # (assignee, SLA alerts, hours, other watchers, the paused approval timer and its reason,
 # reminders, related tickets, the unverified sender, the count of internal comments).
 # These shapes hold only what the portal shows a contact; the staff shapes above are never
-# sent to one.
+# sent to one. They repeat the staff shapes' field names on purpose: an allow-list, so a
+# field added to a staff shape stays hidden from contacts until it is added here.
 
 # Says in /openapi.json that a contact's shape carries nothing more.
 _CLOSED_SHAPE: dict[str, Any] = {"additionalProperties": False}
