@@ -53,7 +53,8 @@ def decode_cursor(secret: str, scope: str, cursor: str | None) -> dict[str, Any]
         encoded, signature = cursor.split(".", 1)
         payload = unb64(encoded)
         expected = sign(secret, scope, payload)
-        if not hmac.compare_digest(expected, signature):
+        # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError, 500).
+        if not hmac.compare_digest(expected.encode(), signature.encode()):
             raise _invalid()
         key = json.loads(payload)
     except (ValueError, UnicodeError):

@@ -28,6 +28,8 @@ def test_no_last_key_means_no_cursor() -> None:
         lambda c: "x" + c,  # altered payload
         lambda c: "not-a-cursor",
         lambda c: "a.b.c",
+        lambda c: ".j\u009e",  # a non-ASCII signature (make fuzz found the 500 it gave)
+        lambda c: c.split(".")[0] + ".ä" + c.split(".")[1][1:],
         lambda c: "",  # empty means "first page", handled separately below
     ],
 )
