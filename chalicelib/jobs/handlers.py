@@ -23,7 +23,7 @@ def _now(event: Any) -> datetime:
     """The event's own time: a sweep that runs late still acts as of its schedule."""
     stamp = getattr(event, "time", None) or ""
     try:
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(UTC)
+        return datetime.fromisoformat(stamp).astimezone(UTC)
     except ValueError:
         return datetime.now(UTC)
 

@@ -251,7 +251,7 @@ def _approval_links(settings: d.TenantSettings, tenant: str, ticket: Ticket, use
 
 
 def _parse(stamp: str) -> datetime:
-    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return datetime.fromisoformat(stamp)
 
 
 # --- contact orders ---------------------------------------------------------------------

@@ -16,8 +16,7 @@ from typing import Any
 
 from chalicelib.domain.errors import Forbidden, NotFound
 from chalicelib.domain.models import utc_iso
-from chalicelib.domain.permissions import Permission as P
-from chalicelib.domain.permissions import permissions_for
+from chalicelib.domain.permissions import Permission, permissions_for
 from chalicelib.services import contact_orders
 from chalicelib.services.context import Ctx
 from chalicelib.services.directory import repo as directory
@@ -25,7 +24,8 @@ from chalicelib.store.dynamo import UnitOfWork
 
 FEED = re.compile(r"^(?P<tenant>[a-z0-9-]{2,40})\.(?P<secret>[A-Za-z0-9_-]{32,64})\.ics$")
 PAST_DAYS = 90
-CALENDAR_RIGHTS = frozenset({P.CONTACT_ORDERS_VIEW.value, P.CONTACT_ORDERS_VIEW_ASSIGNED.value})
+CALENDAR_RIGHTS = frozenset({Permission.CONTACT_ORDERS_VIEW.value,
+                             Permission.CONTACT_ORDERS_VIEW_ASSIGNED.value})
 
 
 def _hash(secret: str) -> str:
@@ -84,7 +84,7 @@ def render(owner: str, bookings: list[Any], now: datetime) -> bytes:
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", f"Helpdesk: {owner}".strip())
     for booking in bookings:
-        start = datetime.fromisoformat(booking.at.replace("Z", "+00:00"))
+        start = datetime.fromisoformat(booking.at)
         event = Event()
         event.add("uid", f"{booking.id}@helpdesk")
         event.add("dtstamp", now)

@@ -13,8 +13,39 @@ from datetime import date, datetime
 from typing import Any
 
 from chalicelib.config import get_config
-from chalicelib.domain import contact_orders as co
-from chalicelib.domain import directory as d
+from chalicelib.domain.contact_orders import (
+    FIRST_NUMBER,
+    Booking,
+    BookingCreate,
+    ContactOrder,
+    ContactOrderCreate,
+    ContactOrderPatch,
+    ContactPerson,
+    CustomerRef,
+    CustomerView,
+    Note,
+    NoteCreate,
+    SalesOrder,
+    ServiceObjectView,
+    SiteRef,
+    SiteView,
+    TodoItem,
+    check_assignment,
+    check_open,
+    check_status,
+    may_see,
+    order_number,
+    sales_order_number,
+    sees_all,
+)
+from chalicelib.domain.directory import (
+    Contact,
+    Organization,
+    ServiceObject,
+    Site,
+    map_url,
+    name_key,
+)
 from chalicelib.domain.errors import (
     Conflict,
     ErrorList,
@@ -24,8 +55,7 @@ from chalicelib.domain.errors import (
     NotFound,
 )
 from chalicelib.domain.notifications import CONTACT_ORDER_EVENTS
-from chalicelib.domain.permissions import Permission as P
-from chalicelib.domain.permissions import permissions_for
+from chalicelib.domain.permissions import Permission, permissions_for
 from chalicelib.domain.tickets import key_filename, plain_text, safe_filename
 from chalicelib.services import files
 from chalicelib.services.context import Ctx
@@ -42,11 +72,13 @@ from chalicelib.services.writes import (
 from chalicelib.store.contact_orders import (
     ContactOrdersRepository,
     booking_stream,
+    is_booking,
     list_stream,
+    planned_between,
     strip_keys,
 )
 from chalicelib.store.dynamo import Item, Page, UnitOfWork
-from chalicelib.store.streams import Filter, Stream, chained, equals_filter, merged
+from chalicelib.store.streams import Stream, chained, equals_filter, merged
 
 
 def repo() -> ContactOrdersRepository:
@@ -64,48 +96,48 @@ def _event(ctx: Ctx, kind: str, data: dict[str, Any]) -> Item:
 class _Register:
     """What an order takes from the customer register, and what it adds to it."""
 
-    customer: co.CustomerView
-    site: co.SiteView | None
-    service_object: co.ServiceObjectView | None
-    contact: co.ContactPerson | None
+    customer: CustomerView
+    site: SiteView | None
+    service_object: ServiceObjectView | None
+    contact: ContactPerson | None
     writes: list[tuple[str, Item]]  # (kind, item) for the directory, in the same transaction
 
 
-def _site_view(site: d.Site) -> co.SiteView:
-    return co.SiteView(id=site.id, name=site.name, address=site.address,
-                       location=site.location, map_url=d.map_url(site.location))
+def _site_view(site: Site) -> SiteView:
+    return SiteView(id=site.id, name=site.name, address=site.address,
+                    location=site.location, map_url=map_url(site.location))
 
 
-def _customer(ctx: Ctx, ref: co.CustomerRef, contact: co.ContactPerson | None,
+def _customer(ctx: Ctx, ref: CustomerRef, contact: ContactPerson | None,
               register: _Register) -> None:
     if ref.id is not None:
         item = directory().get_organization(ctx.tenant, ref.id)
         if item is None:
             raise InvalidInput("No such customer.",
                                [FieldError(("body", "customer", "id"), "no such organization")])
-        org = d.Organization.model_validate(item)
-        register.customer = co.CustomerView(id=org.id, name=org.name,
-                                            customer_number=org.customer_number)
+        org = Organization.model_validate(item)
+        register.customer = CustomerView(id=org.id, name=org.name,
+                                         customer_number=org.customer_number)
         if contact is None and org.main_contact_id:
             main = directory().get_child(ctx.tenant, org.id, "contact", org.main_contact_id)
             if main:
-                register.contact = co.ContactPerson(name=main["name"], email=main.get("email"),
-                                                    phone=main.get("phone"))
+                register.contact = ContactPerson(name=main["name"], email=main.get("email"),
+                                                 phone=main.get("phone"))
         return
     # Seed 001: an unknown customer is added to the register with the contact details given.
     assert ref.name
-    org = d.Organization(id=ctx.new_id(), tenant=ctx.tenant, name=ref.name, kind="company",
-                         created_at=ctx.stamp, updated_at=ctx.stamp)
+    org = Organization(id=ctx.new_id(), tenant=ctx.tenant, name=ref.name, kind="company",
+                       created_at=ctx.stamp, updated_at=ctx.stamp)
     if contact is not None:
-        person = d.Contact(id=ctx.new_id(), organization_id=org.id, name=contact.name,
-                           email=contact.email, phone=contact.phone, created_at=ctx.stamp)
+        person = Contact(id=ctx.new_id(), organization_id=org.id, name=contact.name,
+                         email=contact.email, phone=contact.phone, created_at=ctx.stamp)
         org = org.model_copy(update={"main_contact_id": person.id})
         register.writes.append(("contact", person.model_dump(mode="json")))
     register.writes.insert(0, ("organization", org.model_dump(mode="json")))
-    register.customer = co.CustomerView(id=org.id, name=org.name)
+    register.customer = CustomerView(id=org.id, name=org.name)
 
 
-def _site(ctx: Ctx, ref: co.SiteRef, register: _Register, new_customer: bool) -> None:
+def _site(ctx: Ctx, ref: SiteRef, register: _Register, new_customer: bool) -> None:
     customer_id = register.customer.id
     if ref.id is not None:
         item = None if new_customer else directory().get_child(ctx.tenant, customer_id, "site",
@@ -113,12 +145,12 @@ def _site(ctx: Ctx, ref: co.SiteRef, register: _Register, new_customer: bool) ->
         if item is None:
             raise InvalidInput("No such site of this customer.",
                                [FieldError(("body", "site", "id"), "no such site")])
-        register.site = _site_view(d.Site.model_validate(item))
+        register.site = _site_view(Site.model_validate(item))
         return
     assert ref.name
-    site = d.Site(id=ctx.new_id(), organization_id=customer_id, name=ref.name,
-                  address=ref.address, location=ref.location, map_url=d.map_url(ref.location),
-                  created_at=ctx.stamp)
+    site = Site(id=ctx.new_id(), organization_id=customer_id, name=ref.name,
+                address=ref.address, location=ref.location, map_url=map_url(ref.location),
+                created_at=ctx.stamp)
     register.writes.append(("site", site.model_dump(mode="json")))
     register.site = _site_view(site)
 
@@ -129,21 +161,21 @@ def _service_object(ctx: Ctx, object_id: str, register: _Register, new_customer:
     if item is None:
         raise InvalidInput("No such service object of this customer.",
                            [FieldError(("body", "service_object_id"), "no such service object")])
-    thing = d.ServiceObject.model_validate(item)
-    register.service_object = co.ServiceObjectView(id=thing.id, name=thing.name,
-                                                    serial_number=thing.serial_number)
+    thing = ServiceObject.model_validate(item)
+    register.service_object = ServiceObjectView(id=thing.id, name=thing.name,
+                                                serial_number=thing.serial_number)
     if register.site is None and thing.site_id:
         # Created from a service object: the order takes its site too.
         site = directory().get_child(ctx.tenant, register.customer.id, "site", thing.site_id)
         if site:
-            register.site = _site_view(d.Site.model_validate(site))
+            register.site = _site_view(Site.model_validate(site))
 
 
 def _write_register(ctx: Ctx, uow: UnitOfWork, register: _Register) -> None:
     r = directory()
     for kind, item in register.writes:
         if kind == "organization":
-            r.put_organization(uow, item, d.name_key(item["name"]), expected=None)
+            r.put_organization(uow, item, name_key(item["name"]), expected=None)
             r.audit(uow, ctx.tenant, {"id": ctx.new_id(), "at": ctx.stamp,
                                       "actor": ctx.principal.user_id,
                                       "type": "organization_created",
@@ -156,21 +188,21 @@ def _write_register(ctx: Ctx, uow: UnitOfWork, register: _Register) -> None:
 # --- reading ----------------------------------------------------------------------------
 
 
-def _visible(ctx: Ctx, order_id: str, consistent: bool = False) -> co.ContactOrder:
+def _visible(ctx: Ctx, order_id: str, consistent: bool = False) -> ContactOrder:
     item = repo().get_order(ctx.tenant, order_id, consistent=consistent)
-    if item is None or item.get("deleted_at") or not co.may_see(
+    if item is None or item.get("deleted_at") or not may_see(
             ctx.principal.permissions, ctx.principal.user_id, item.get("assignee_id")):
         raise NotFound("No such contact order.")
-    return co.ContactOrder.model_validate(item)
+    return ContactOrder.model_validate(item)
 
 
-def get_order(ctx: Ctx, order_id: str) -> co.ContactOrder:
+def get_order(ctx: Ctx, order_id: str) -> ContactOrder:
     return _visible(ctx, order_id)
 
 
 def _check_assignee(ctx: Ctx, assignee_id: str | None, current: str | None,
                     loc: tuple[str, ...] = ("body", "assignee_id")) -> None:
-    co.check_assignment(ctx.principal.permissions, ctx.principal.user_id, assignee_id, current)
+    check_assignment(ctx.principal.permissions, ctx.principal.user_id, assignee_id, current)
     if assignee_id is not None and assignee_id != current:
         user = directory().get_user(ctx.tenant, assignee_id)
         if user is None or user.get("kind") != "staff" or not user.get("active", True):
@@ -189,13 +221,13 @@ def _subject(text: str) -> str:
     return clean
 
 
-def create_order(ctx: Ctx, body: co.ContactOrderCreate) -> co.ContactOrder:
+def create_order(ctx: Ctx, body: ContactOrderCreate) -> ContactOrder:
     subject = _subject(body.subject)
     settings = get_settings(ctx)
     status = body.status or settings.contact_order_statuses[0]
-    co.check_status(status, settings.contact_order_statuses)
+    check_status(status, settings.contact_order_statuses)
     _check_assignee(ctx, body.assignee_id, None)
-    register = _Register(co.CustomerView(id="", name=""), None, None, body.contact, [])
+    register = _Register(CustomerView(id="", name=""), None, None, body.contact, [])
     _customer(ctx, body.customer, body.contact, register)
     new_customer = body.customer.id is None
     if body.site is not None:
@@ -208,10 +240,10 @@ def create_order(ctx: Ctx, body: co.ContactOrderCreate) -> co.ContactOrder:
                                                              "main contact to take)")])
     order_id = ctx.new_id()
 
-    def build(uow: UnitOfWork, number: int) -> co.ContactOrder:
+    def build(uow: UnitOfWork, number: int) -> ContactOrder:
         assert register.contact is not None
-        order = co.ContactOrder(
-            id=order_id, number=co.order_number(number), subject=subject,
+        order = ContactOrder(
+            id=order_id, number=order_number(number), subject=subject,
             customer=register.customer, site=register.site,
             service_object=register.service_object, contact=register.contact, status=status,
             planned_date=body.planned_date, assignee_id=body.assignee_id,
@@ -224,14 +256,14 @@ def create_order(ctx: Ctx, body: co.ContactOrderCreate) -> co.ContactOrder:
         repo().add_to_customer(uow, ctx.tenant, order.customer.id, orders=1)
         return order
 
-    return with_next_number(ctx, repo().table, "CO", co.FIRST_NUMBER, build)
+    return with_next_number(ctx, repo().table, "CO", FIRST_NUMBER, build)
 
 
 # --- changing ---------------------------------------------------------------------------
 
 
-def _save(ctx: Ctx, before: co.ContactOrder, after: co.ContactOrder, events: list[Item],
-          uow: UnitOfWork | None = None) -> co.ContactOrder:
+def _save(ctx: Ctx, before: ContactOrder, after: ContactOrder, events: list[Item],
+          uow: UnitOfWork | None = None) -> ContactOrder:
     uow = uow or UnitOfWork()
     repo().put_order(uow, ctx.tenant, after.model_dump(mode="json"), expected=before.version)
     _record(uow, ctx.tenant, after.id, events)
@@ -247,19 +279,19 @@ def _record(uow: UnitOfWork, tenant: str, order_id: str, events: list[Item]) -> 
             CONTACT_ORDER_EVENTS)
 
 
-def _next(order: co.ContactOrder, ctx: Ctx, **changes: Any) -> co.ContactOrder:
+def _next(order: ContactOrder, ctx: Ctx, **changes: Any) -> ContactOrder:
     return order.model_copy(update={**changes, "updated_at": ctx.stamp,
                                     "version": order.version + 1})
 
 
-def _editable(ctx: Ctx, order_id: str) -> co.ContactOrder:
+def _editable(ctx: Ctx, order_id: str) -> ContactOrder:
     order = _visible(ctx, order_id, consistent=True)
     check_version(ctx, order.version)
-    co.check_open(order)
+    check_open(order)
     return order
 
 
-def patch_order(ctx: Ctx, order_id: str, patch: co.ContactOrderPatch) -> co.ContactOrder:
+def patch_order(ctx: Ctx, order_id: str, patch: ContactOrderPatch) -> ContactOrder:
     current = _editable(ctx, order_id)
     changes = patch.model_dump(exclude_unset=True)
     refuse_nulls(changes, ("subject", "contact", "status"))
@@ -279,13 +311,13 @@ def patch_order(ctx: Ctx, order_id: str, patch: co.ContactOrderPatch) -> co.Cont
     return _save(ctx, current, updated, events, uow)
 
 
-def _patch_updates(ctx: Ctx, current: co.ContactOrder, patch: co.ContactOrderPatch,
+def _patch_updates(ctx: Ctx, current: ContactOrder, patch: ContactOrderPatch,
                    changes: dict[str, Any], register: _Register) -> dict[str, Any]:
     updates: dict[str, Any] = {}
     if patch.subject is not None:
         updates["subject"] = _subject(patch.subject)
     if patch.status is not None:
-        co.check_status(patch.status, get_settings(ctx).contact_order_statuses)
+        check_status(patch.status, get_settings(ctx).contact_order_statuses)
         updates["status"] = patch.status
     if "site" in changes:
         register.site = None
@@ -307,7 +339,7 @@ def _patch_updates(ctx: Ctx, current: co.ContactOrder, patch: co.ContactOrderPat
     return updates
 
 
-def assign(ctx: Ctx, order_id: str, assignee_id: str | None) -> co.ContactOrder:
+def assign(ctx: Ctx, order_id: str, assignee_id: str | None) -> ContactOrder:
     """``assignee_id`` None: "assign to myself"."""
     current = _editable(ctx, order_id)
     target = assignee_id or ctx.principal.user_id
@@ -340,7 +372,7 @@ def _open_bookings(ctx: Ctx, order_id: str) -> list[Item]:
     return [b for b in page.items if not b.get("done_at")]
 
 
-def close(ctx: Ctx, order_id: str) -> co.ContactOrder:
+def close(ctx: Ctx, order_id: str) -> ContactOrder:
     """Seed 001 "Avsluta": archived, kept, read-only, listed after every open order. Its open
     bookings are done with it."""
     current = _editable(ctx, order_id)
@@ -353,7 +385,7 @@ def close(ctx: Ctx, order_id: str) -> co.ContactOrder:
     return _save(ctx, current, updated, [_event(ctx, "closed", {})], uow)
 
 
-def create_sales_order(ctx: Ctx, order_id: str) -> co.SalesOrder:
+def create_sales_order(ctx: Ctx, order_id: str) -> SalesOrder:
     """The contact became a sale: a sales-order record linked both ways."""
     current = _editable(ctx, order_id)
     if current.sales_order_id:
@@ -361,12 +393,12 @@ def create_sales_order(ctx: Ctx, order_id: str) -> co.SalesOrder:
                        [FieldError(("path", "id"), current.sales_order_id, "exists")])
     sales_id = ctx.new_id()
 
-    def build(uow: UnitOfWork, number: int) -> co.SalesOrder:
-        sales = co.SalesOrder(id=sales_id, number=co.sales_order_number(number),
-                              contact_order_id=current.id, contact_order_number=current.number,
-                              subject=current.subject, customer=current.customer,
-                              contact=current.contact, created_at=ctx.stamp,
-                              created_by=ctx.principal.user_id)
+    def build(uow: UnitOfWork, number: int) -> SalesOrder:
+        sales = SalesOrder(id=sales_id, number=sales_order_number(number),
+                           contact_order_id=current.id, contact_order_number=current.number,
+                           subject=current.subject, customer=current.customer,
+                           contact=current.contact, created_at=ctx.stamp,
+                           created_by=ctx.principal.user_id)
         repo().put_sales_order(uow, ctx.tenant, sales.model_dump(mode="json"))
         updated = _next(current, ctx, sales_order_id=sales_id)
         repo().put_order(uow, ctx.tenant, updated.model_dump(mode="json"),
@@ -375,22 +407,22 @@ def create_sales_order(ctx: Ctx, order_id: str) -> co.SalesOrder:
             ctx, "sales_order_created", {"sales_order_id": sales_id, "number": sales.number}))
         return sales
 
-    return with_next_number(ctx, repo().table, "SO", co.FIRST_NUMBER, build)
+    return with_next_number(ctx, repo().table, "SO", FIRST_NUMBER, build)
 
 
-def get_sales_order(ctx: Ctx, sales_order_id: str) -> co.SalesOrder:
+def get_sales_order(ctx: Ctx, sales_order_id: str) -> SalesOrder:
     item = repo().get_sales_order(ctx.tenant, sales_order_id)
     if item is None:
         raise NotFound("No such sales order.")
     # Seen by whoever may see the contact order it came from.
     _visible(ctx, item["contact_order_id"])
-    return co.SalesOrder.model_validate(item)
+    return SalesOrder.model_validate(item)
 
 
 # --- notes ------------------------------------------------------------------------------
 
 
-def add_note(ctx: Ctx, order_id: str, body: co.NoteCreate) -> co.Note:
+def add_note(ctx: Ctx, order_id: str, body: NoteCreate) -> Note:
     current = _editable(ctx, order_id)
     text = plain_text(body.body)
     if not text:
@@ -399,9 +431,9 @@ def add_note(ctx: Ctx, order_id: str, body: co.NoteCreate) -> co.Note:
     if body.corrects and repo().get_child(ctx.tenant, order_id, "NOTE", body.corrects) is None:
         raise InvalidInput("No such note on this order.",
                            [FieldError(("body", "corrects"), "no such note")])
-    note = co.Note(id=ctx.new_id(), order_id=order_id, body=text, hours=body.hours,
-                   corrects=body.corrects, author_id=ctx.principal.user_id,
-                   author_name=ctx.principal.record.get("name"), at=ctx.stamp)
+    note = Note(id=ctx.new_id(), order_id=order_id, body=text, hours=body.hours,
+                corrects=body.corrects, author_id=ctx.principal.user_id,
+                author_name=ctx.principal.record.get("name"), at=ctx.stamp)
     hours = body.hours or 0
     updated = _next(current, ctx, note_count=current.note_count + 1,
                     total_hours=round(current.total_hours + hours, 2))
@@ -423,7 +455,7 @@ def list_children(ctx: Ctx, order_id: str, kind: str, limit: int,
 # --- bookings ---------------------------------------------------------------------------
 
 
-def add_booking(ctx: Ctx, order_id: str, body: co.BookingCreate) -> co.Booking:
+def add_booking(ctx: Ctx, order_id: str, body: BookingCreate) -> Booking:
     current = _editable(ctx, order_id)
     assignee = body.assignee_id or ctx.principal.user_id
     if assignee != ctx.principal.user_id:
@@ -436,12 +468,12 @@ def add_booking(ctx: Ctx, order_id: str, body: co.BookingCreate) -> co.Booking:
     if current.site and current.site.address:
         a = current.site.address
         location = ", ".join(p for p in (current.site.name, a.street, a.postal_code, a.city) if p)
-    booking = co.Booking(id=ctx.new_id(), order_id=order_id, order_number=current.number,
-                         subject=current.subject, customer_name=current.customer.name, at=at,
-                         kind=body.kind, assignee_id=assignee, note=plain_text(body.note),
-                         duration_minutes=body.duration_minutes,
-                         location=location or (current.site.name if current.site else None),
-                         created_by=ctx.principal.user_id, created_at=ctx.stamp)
+    booking = Booking(id=ctx.new_id(), order_id=order_id, order_number=current.number,
+                      subject=current.subject, customer_name=current.customer.name, at=at,
+                      kind=body.kind, assignee_id=assignee, note=plain_text(body.note),
+                      duration_minutes=body.duration_minutes,
+                      location=location or (current.site.name if current.site else None),
+                      created_by=ctx.principal.user_id, created_at=ctx.stamp)
     uow = UnitOfWork()
     repo().put_booking(uow, ctx.tenant, booking.model_dump(mode="json"), expected_done=None)
     _save(ctx, current, _next(current, ctx), [_event(ctx, "booked", {
@@ -449,28 +481,28 @@ def add_booking(ctx: Ctx, order_id: str, body: co.BookingCreate) -> co.Booking:
     return booking
 
 
-def _colleague_sees(ctx: Ctx, user_id: str, order: co.ContactOrder) -> None:
+def _colleague_sees(ctx: Ctx, user_id: str, order: ContactOrder) -> None:
     user = directory().get_user(ctx.tenant, user_id) or {}
     rights = permissions_for(user.get("roles", []), directory().saved_roles(ctx.tenant))
-    if not co.may_see(rights, user_id, order.assignee_id):
+    if not may_see(rights, user_id, order.assignee_id):
         raise InvalidInput("That colleague may not see this order.",
                            [FieldError(("body", "assignee_id"),
                                        "sees only orders assigned to them")])
 
 
-def complete_booking(ctx: Ctx, order_id: str, booking_id: str) -> co.Booking:
+def complete_booking(ctx: Ctx, order_id: str, booking_id: str) -> Booking:
     current = _editable(ctx, order_id)
     item = repo().get_child(ctx.tenant, order_id, "BOOKING", booking_id)
     if item is None:
         raise NotFound("No such booking.")
     if item.get("done_at"):
-        return co.Booking.model_validate(item)
+        return Booking.model_validate(item)
     done = {**item, "done_at": ctx.stamp}
     uow = UnitOfWork()
     repo().put_booking(uow, ctx.tenant, done, expected_done=False)
     _save(ctx, current, _next(current, ctx), [_event(ctx, "booking_done",
                                                      {"booking_id": booking_id})], uow)
-    return co.Booking.model_validate(done)
+    return Booking.model_validate(done)
 
 
 def remind_booking(booking: Item, now: datetime) -> str:
@@ -528,7 +560,7 @@ def download_document(ctx: Ctx, order_id: str, document_id: str) -> dict[str, An
 
 def delete_document(ctx: Ctx, order_id: str, document_id: str) -> None:
     """Needs its own right (seed 001: "Ta bort uppladdade filer")."""
-    if not ctx.principal.can(P.CONTACT_ORDERS_DELETE_FILES):
+    if not ctx.principal.can(Permission.CONTACT_ORDERS_DELETE_FILES):
         raise Forbidden("Deleting files needs contact_orders.delete_files.")
     current = _editable(ctx, order_id)
     item = repo().get_child(ctx.tenant, order_id, "DOC", document_id)
@@ -559,7 +591,7 @@ class OrderFilters:
 def _order_streams(ctx: Ctx, f: OrderFilters, sort: str) -> list[Stream]:
     p = ctx.principal
     assignee = p.user_id if f.assignee == "me" else f.assignee
-    if not co.sees_all(p.permissions):
+    if not sees_all(p.permissions):
         # view_assigned: the user's own orders, whatever the filter says.
         if assignee not in (None, p.user_id):
             return []
@@ -583,20 +615,14 @@ def _order_streams(ctx: Ctx, f: OrderFilters, sort: str) -> list[Stream]:
     if f.date_from or f.date_to:
         low = f.date_from.isoformat() if f.date_from else "0000-00-00"
         high = f.date_to.isoformat() if f.date_to else "9999-12-31"
-        if by_number:
-            residual = Filter(
-                " AND ".join(x for x in (residual.expression,
-                                         "planned_date BETWEEN :from AND :to") if x),
-                {**(residual.values or {}), ":from": low, ":to": high}, residual.names)
-        else:
-            range_ = ("{sk} BETWEEN :from AND :to", {":from": low, ":to": f"{high}#~"})
+        range_, residual = planned_between(low, high, by_number, residual)
     groups = ["open", "closed"] if f.state == "all" else [f.state]
     return [list_stream(ctx.tenant, dimension, value, g, by_number, range_, residual)
             for g in groups]
 
 
 def list_orders(ctx: Ctx, f: OrderFilters, limit: int,
-                positions: dict[str, str]) -> tuple[list[co.ContactOrder], dict[str, str] | None]:
+                positions: dict[str, str]) -> tuple[list[ContactOrder], dict[str, str] | None]:
     """Sorted by planned date (or number, as the tenant or the caller chooses); every open
     order before any closed one, whatever the sort."""
     sort = f.sort or get_settings(ctx).contact_order_sort
@@ -604,7 +630,7 @@ def list_orders(ctx: Ctx, f: OrderFilters, limit: int,
     if not streams:
         return [], None
     items, following = chained(repo().table, streams, limit, positions)
-    return [co.ContactOrder.model_validate(strip_keys(i)) for i in items], following
+    return [ContactOrder.model_validate(strip_keys(i)) for i in items], following
 
 
 def customer_totals(ctx: Ctx, customer_id: str) -> dict[str, Any]:
@@ -612,17 +638,17 @@ def customer_totals(ctx: Ctx, customer_id: str) -> dict[str, Any]:
     order only (None for the others, whose view is their own orders)."""
     if directory().get_organization(ctx.tenant, customer_id) is None:
         raise NotFound("No such organisation.")
-    if not co.sees_all(ctx.principal.permissions):
+    if not sees_all(ctx.principal.permissions):
         return {"total_hours": None, "order_count": None}
     return repo().customer_totals(ctx.tenant, customer_id)
 
 
 def todo(ctx: Ctx, limit: int,
-         positions: dict[str, str]) -> tuple[list[co.TodoItem], dict[str, str] | None]:
+         positions: dict[str, str]) -> tuple[list[TodoItem], dict[str, str] | None]:
     """My open bookings and my assigned open orders, by time (bookings by their time,
     orders by their planned date; overdue ones first, undated orders last)."""
     p, tenant = ctx.principal, ctx.tenant
-    if not ({P.CONTACT_ORDERS_VIEW.value, P.CONTACT_ORDERS_VIEW_ASSIGNED.value}
+    if not ({Permission.CONTACT_ORDERS_VIEW.value, Permission.CONTACT_ORDERS_VIEW_ASSIGNED.value}
             & p.permissions):
         raise Forbidden("The to-do list needs contact_orders.view or view_assigned.")
     streams = [booking_stream(tenant, p.user_id, None),
@@ -632,14 +658,14 @@ def todo(ctx: Ctx, limit: int,
     items = _only_visible_bookings(tenant, p.user_id, p.permissions, items)
     answer = []
     for item in items:
-        if str(item["SK"]).startswith("BOOKING#"):
-            answer.append(co.TodoItem(
+        if is_booking(item):
+            answer.append(TodoItem(
                 kind="booking", at=item["at"], title=item.get("note") or item["subject"],
                 contact_order_id=item["order_id"], number=item["order_number"],
                 customer_name=item["customer_name"], booking_id=item["id"],
                 booking_kind=item["kind"]))
         else:
-            answer.append(co.TodoItem(
+            answer.append(TodoItem(
                 kind="contact_order", at=item.get("planned_date"), title=item["subject"],
                 contact_order_id=item["id"], number=item["number"],
                 customer_name=item["customer"]["name"], status=item["status"]))
@@ -650,10 +676,9 @@ def _only_visible_bookings(tenant: str, user_id: str, rights: frozenset[str],
                            items: list[Item]) -> list[Item]:
     """A user who sees only their own orders sees a booking only while its order is theirs
     (an order can be reassigned after the booking): one BatchGetItem per 100 bookings."""
-    if co.sees_all(rights):
+    if sees_all(rights):
         return items
-    order_ids = [i["order_id"] for i in items if str(i.get("SK", "BOOKING#")).startswith(
-        "BOOKING#") and "order_id" in i]
+    order_ids = [i["order_id"] for i in items if is_booking(i) and "order_id" in i]
     orders: dict[str, Item] = {}
     for start in range(0, len(order_ids), 100):
         orders |= repo().get_orders(tenant, order_ids[start:start + 100])
@@ -663,16 +688,16 @@ def _only_visible_bookings(tenant: str, user_id: str, rights: frozenset[str],
             return True  # an order of the user's own list
         order = orders.get(item["order_id"])
         return bool(order and not order.get("deleted_at")
-                    and co.may_see(rights, user_id, order.get("assignee_id")))
+                    and may_see(rights, user_id, order.get("assignee_id")))
 
     return [i for i in items if visible(i)]
 
 
 def bookings_for_feed(tenant: str, user_id: str, rights: frozenset[str],
-                      since: str) -> list[co.Booking]:
+                      since: str) -> list[Booking]:
     """A user's bookings from ``since``, open and done: two Queries of at most 250 each."""
     found = []
     for state in ("open", "done"):
         found += repo().user_bookings(tenant, user_id, state, since, 250)
     found = _only_visible_bookings(tenant, user_id, rights, found)
-    return [co.Booking.model_validate(b) for b in sorted(found, key=lambda b: b["at"])]
+    return [Booking.model_validate(b) for b in sorted(found, key=lambda b: b["at"])]

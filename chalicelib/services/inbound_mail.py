@@ -282,7 +282,7 @@ def _receive_for(tenant: str, settings: d.TenantSettings, reply_number: str | No
 
 
 def _time(stamp: str | None) -> datetime | None:
-    return datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None
+    return datetime.fromisoformat(stamp) if stamp else None
 
 
 def _too_large(mail: ParsedMail, settings: d.TenantSettings) -> bool:

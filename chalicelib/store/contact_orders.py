@@ -104,6 +104,26 @@ def booking_stream(tenant: str, user_id: str,
                   range_, merge_key="GSI1SK")
 
 
+def planned_between(low: str, high: str, by_number: bool,
+                    residual: Filter) -> tuple[tuple[str, dict[str, Any]] | None, Filter]:
+    """Orders planned from ``low`` to ``high`` (ISO dates, both included), as the
+    ``(range, filter)`` of ``list_stream``: a range of the sort key ``<date>#<number>`` on
+    the lists by planned date (``#~`` sorts after every number of the last day), a filter
+    while reading, added to ``residual``, on the lists by number."""
+    if not by_number:
+        return ("{sk} BETWEEN :from AND :to", {":from": low, ":to": f"{high}#~"}), residual
+    return None, Filter(
+        " AND ".join(x for x in (residual.expression, "planned_date BETWEEN :from AND :to")
+                     if x),
+        {**(residual.values or {}), ":from": low, ":to": high}, residual.names)
+
+
+def is_booking(item: Item) -> bool:
+    """Whether an item of a to-do list is a booking (the others are orders). Bookings read
+    by ``user_bookings`` come without keys: all of them are bookings."""
+    return str(item.get("SK", "BOOKING#")).startswith("BOOKING#")
+
+
 def stale() -> PreconditionFailed:
     return PreconditionFailed("The contact order was changed by someone else; reload it.")
 

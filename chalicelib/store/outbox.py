@@ -57,7 +57,7 @@ def add(uow: UnitOfWork, table: str, tenant: str, record: dict[str, Any]) -> Non
 
 
 def _relay_at(at: str) -> str:
-    moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    moment = datetime.fromisoformat(at)
     return utc_iso(moment + timedelta(seconds=RELAY_GRACE_SECONDS))
 
 
