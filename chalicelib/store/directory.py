@@ -109,6 +109,13 @@ class DirectoryRepository:
         else:
             uow.replace(self.table, item, expected, lambda: stale("user"))
 
+    def mark_undeliverable(self, uow: UnitOfWork, tenant: str, user_id: str) -> None:
+        """A permanent bounce proved the user's address undeliverable: no more mail to it
+        (``email_undeliverable``) until the address changes."""
+        uow.update(self.table, {"PK": tenant_pk(tenant), "SK": f"USER#{user_id}"},
+                   "SET email_undeliverable = :t", condition="attribute_exists(PK)",
+                   values={":t": True})
+
     # --- organisations ----------------------------------------------------------------
     def get_organization(self, tenant: str, org_id: str) -> Item | None:
         item = get_item(self.table, tenant_pk(tenant), f"ORG#{org_id}")

@@ -176,6 +176,12 @@ class MailRepository:
             uow.put(self.directory_table, item, condition="attribute_not_exists(PK)",
                     error=lambda: error("The address is taken."))
 
+    def mark_undeliverable(self, uow: UnitOfWork, tenant: str, address: str,
+                           entry: Item) -> None:
+        """``entry`` (what ``who_is`` read of ``address``), marked undeliverable."""
+        data = {k: v for k, v in entry.items() if k not in ("PK", "SK", "email")}
+        self.put_address(uow, tenant, address, {**data, "undeliverable": True})
+
     # --- routes of tenants' own support addresses ---------------------------------------
     def route(self, address: str) -> str | None:
         """The tenant that proved ``address`` is theirs, or None."""
