@@ -3,8 +3,8 @@
 Each SQS message holds an S3 event (``Records[].s3``) for messages SES stored; each is
 handed to ``services/inbound_mail.receive_object``. Handling a message twice changes
 nothing (the Message-ID is claimed in the same transaction as its effect), so a failed
-message simply goes back to the queue alone (``batchItemFailures``) and, after five
-receives, to the DLQ, from which ``make redrive`` moves it back.
+message simply goes back to the queue alone and, after five receives, to the DLQ, from
+which ``make redrive`` moves it back (``jobs/batch.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import json
 import logging
 from typing import Any
 from urllib.parse import unquote_plus
+
+from chalicelib.jobs.batch import each_message
 
 log = logging.getLogger("helpdesk.mail")
 
@@ -31,15 +33,13 @@ def objects(body: str) -> list[tuple[str, str]]:
 
 
 def handle_batch(event: dict[str, Any]) -> dict[str, Any]:
+    """The SQS handler's body: returns the messages that failed, and only those."""
+    return each_message(event, _handle, log, "inbound mail")
+
+
+def _handle(body: str) -> None:
     from chalicelib.services.inbound_mail import receive_object
 
-    failures = []
-    for record in event.get("Records", []):
-        try:
-            for bucket, key in objects(record["body"]):
-                for outcome in receive_object(bucket, key):
-                    log.info("inbound %s: %s %s", key, outcome.action, outcome.reason)
-        except Exception:
-            log.exception("inbound mail message %s failed", record.get("messageId"))
-            failures.append({"itemIdentifier": record["messageId"]})
-    return {"batchItemFailures": failures}
+    for bucket, key in objects(body):
+        for outcome in receive_object(bucket, key):
+            log.info("inbound %s: %s %s", key, outcome.action, outcome.reason)

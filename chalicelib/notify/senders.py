@@ -38,7 +38,7 @@ def build_email(to: str, display_name: str, subject: str, text: str, html: str,
     message["X-Auto-Response-Suppress"] = "All"
     if thread_root:
         # SES replaces our Message-ID with its own: References also carries ours, so a
-        # reply quotes one id or the other, and both are recorded (jobs/notifications.py).
+        # reply quotes one id or the other, and both are recorded (services/notifications.py).
         message["In-Reply-To"] = f"<{thread_root}>"
         message["References"] = f"<{thread_root}> {own_id}"
     message.set_content(text)
