@@ -37,22 +37,22 @@ def new_feed(ctx: Ctx) -> dict[str, Any]:
     if not CALENDAR_RIGHTS & ctx.principal.permissions:
         raise Forbidden("The calendar needs contact_orders.view or view_assigned.")
     secret = secrets.token_urlsafe(32)
-    r = directory()
+    people = directory()
     uow = UnitOfWork()
-    r.set_feed(uow, ctx.tenant, ctx.principal.user_id, _hash(secret),
-               r.current_feed(ctx.tenant, ctx.principal.user_id))
+    people.set_feed(uow, ctx.tenant, ctx.principal.user_id, _hash(secret),
+                    people.current_feed(ctx.tenant, ctx.principal.user_id))
     uow.commit()
     token = f"{ctx.tenant}.{secret}"
     return {"feed_token": token, "path": f"/calendar/{token}.ics", "created_at": ctx.stamp}
 
 
 def revoke_feed(ctx: Ctx) -> None:
-    r = directory()
-    previous = r.current_feed(ctx.tenant, ctx.principal.user_id)
+    people = directory()
+    previous = people.current_feed(ctx.tenant, ctx.principal.user_id)
     if previous is None:
         raise NotFound("You have no calendar feed.")
     uow = UnitOfWork()
-    r.set_feed(uow, ctx.tenant, ctx.principal.user_id, None, previous)
+    people.set_feed(uow, ctx.tenant, ctx.principal.user_id, None, previous)
     uow.commit()
 
 
@@ -62,12 +62,12 @@ def feed(name: str, now: datetime) -> bytes:
     if not found:
         raise NotFound("No such calendar.")
     tenant = found["tenant"]
-    r = directory()
-    owner = r.feed_owner(tenant, _hash(found["secret"]))
-    user = r.get_user(tenant, owner) if owner else None
+    people = directory()
+    owner = people.feed_owner(tenant, _hash(found["secret"]))
+    user = people.get_user(tenant, owner) if owner else None
     if user is None or not user.get("active", True):
         raise NotFound("No such calendar.")
-    rights = permissions_for(user.get("roles", []), r.saved_roles(tenant))
+    rights = permissions_for(user.get("roles", []), people.saved_roles(tenant))
     if not CALENDAR_RIGHTS & rights:
         raise NotFound("No such calendar.")
     bookings = contact_orders.bookings_for_feed(tenant, user["id"], rights,

@@ -172,17 +172,17 @@ def _service_object(ctx: Ctx, object_id: str, register: _Register, new_customer:
 
 
 def _write_register(ctx: Ctx, uow: UnitOfWork, register: _Register) -> None:
-    r = directory()
+    people = directory()
     for kind, item in register.writes:
         if kind == "organization":
-            r.put_organization(uow, item, name_key(item["name"]), expected=None)
-            r.audit(uow, ctx.tenant, {"id": ctx.new_id(), "at": ctx.stamp,
-                                      "actor": ctx.principal.user_id,
-                                      "type": "organization_created",
-                                      "subject": f"organization/{item['id']}",
-                                      "data": {"name": item["name"], "via": "contact_order"}})
+            people.put_organization(uow, item, name_key(item["name"]), expected=None)
+            people.audit(uow, ctx.tenant, {"id": ctx.new_id(), "at": ctx.stamp,
+                                           "actor": ctx.principal.user_id,
+                                           "type": "organization_created",
+                                           "subject": f"organization/{item['id']}",
+                                           "data": {"name": item["name"], "via": "contact_order"}})
         else:
-            r.put_child(uow, ctx.tenant, kind, item, expected=None)
+            people.put_child(uow, ctx.tenant, kind, item, expected=None)
 
 
 # --- reading ----------------------------------------------------------------------------

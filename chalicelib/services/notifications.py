@@ -100,11 +100,11 @@ def _queue_owners(tenant: str, settings: TenantSettings) -> tuple[str, ...]:
     """The tenant's named queue owners, or its active staff holding tickets.assign."""
     if settings.queue_owner_ids:
         return tuple(settings.queue_owner_ids)
-    r = directory()
-    roles = r.saved_roles(tenant)
+    people = directory()
+    roles = people.saved_roles(tenant)
     owners, start = [], None
     for _ in range(10):  # at most 1,000 users: a bound, not a scan of the table
-        page = r.list_users(tenant, 100, start)
+        page = people.list_users(tenant, 100, start)
         owners += [u["id"] for u in page.items
                    if u.get("kind") == "staff" and u.get("active", True)
                    and Permission.TICKETS_ASSIGN in permissions_for(u.get("roles", []), roles)]
