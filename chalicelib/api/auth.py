@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 from pydantic import AfterValidator, BaseModel, StringConstraints
 
 from chalicelib.api.routing import AUTHENTICATED, PUBLIC, Call, Reply, route
@@ -159,29 +159,29 @@ def reset_password(call: Call) -> Accepted:
        summary="Sign out on every device: refresh tokens stop working")
 def logout(call: Call) -> Reply:
     # By username (the user's id), not the e-mail attribute, which may have changed.
-    cognito.sign_out_everywhere(call.c.principal.user_id)
+    cognito.sign_out_everywhere(call.ctx.principal.user_id)
     return Reply(None, status=204)
 
 
 @route(bp, "GET", "/me", guard=AUTHENTICATED, tag="auth", response=Me,
        summary="The signed-in user")
 def me(call: Call) -> dict[str, Any]:
-    return Me.model_validate(svc.get_me(call.c)).model_dump(mode="json")
+    return Me.model_validate(svc.get_me(call.ctx)).model_dump(mode="json")
 
 
 @route(bp, "PATCH", "/me", guard=AUTHENTICATED, tag="auth", body=MePatch, response=Me,
        if_match=True, errors=(409,),
        summary="Change my name, language or phone, or clear my address's bounce mark")
 def patch_me(call: Call) -> dict[str, Any]:
-    user = svc.patch_me(call.c, call.body)
-    me = {**svc.get_me(call.c), **user.model_dump(mode="json")}
+    user = svc.patch_me(call.ctx, call.body)
+    me = {**svc.get_me(call.ctx), **user.model_dump(mode="json")}
     return Me.model_validate(me).model_dump(mode="json")
 
 
 @route(bp, "GET", "/me/notification-preferences", guard=AUTHENTICATED, tag="auth",
        response=NotificationPreferences, summary="The kinds of notification I get no e-mail for")
 def get_notification_preferences(call: Call) -> NotificationPreferences:
-    record = call.c.principal.record
+    record = call.ctx.principal.record
     return NotificationPreferences(muted_email=record.get("muted_email", []))
 
 
@@ -189,4 +189,4 @@ def get_notification_preferences(call: Call) -> NotificationPreferences:
        body=NotificationPreferences, response=NotificationPreferences, if_match=True,
        errors=(409,), summary="Mute e-mail per kind (the in-app inbox still shows them)")
 def put_notification_preferences(call: Call) -> NotificationPreferences:
-    return svc.set_notification_preferences(call.c, call.body)
+    return svc.set_notification_preferences(call.ctx, call.body)
