@@ -8,8 +8,8 @@ from chalice.app import Blueprint
 from pydantic import AfterValidator, BaseModel, StringConstraints
 
 from chalicelib.api.routing import AUTHENTICATED, PUBLIC, Call, Reply, route
-from chalicelib.domain import errors as e
 from chalicelib.domain.directory import MePatch, NotificationPreferences
+from chalicelib.domain.errors import Unauthenticated
 from chalicelib.domain.models import Command, Email, Language
 from chalicelib.identity import cognito
 from chalicelib.services import directory as svc
@@ -92,7 +92,7 @@ class Accepted(BaseModel):
     status: str
 
 
-class PasswordChangeRequired(e.Unauthenticated):
+class PasswordChangeRequired(Unauthenticated):
     """First sign-in with a temporary password: choose a new one with the session."""
 
     def __init__(self, session: str) -> None:
@@ -127,8 +127,8 @@ def login(call: Call) -> TokenAnswer:
        response=TokenAnswer, errors=(401, 429),
        summary="Finish the first sign-in by choosing a password")
 def new_password(call: Call) -> TokenAnswer:
-    b = call.body
-    return _signed_in(cognito.complete_new_password(b.email, b.session, b.password))
+    body: NewPasswordBody = call.body
+    return _signed_in(cognito.complete_new_password(body.email, body.session, body.password))
 
 
 @route(bp, "POST", "/auth/refresh", guard=PUBLIC, tag="auth", body=RefreshBody,
@@ -149,9 +149,9 @@ def forgot_password(call: Call) -> Reply:
 @route(bp, "POST", "/auth/reset-password", guard=PUBLIC, tag="auth", body=ResetBody,
        response=Accepted, errors=(429,), summary="Set a new password with the mailed code")
 def reset_password(call: Call) -> Accepted:
-    b = call.body
-    rate_limits.password_reset_attempt(b.email, call.source_ip)
-    cognito.reset_password(b.email, b.code, b.password)
+    body: ResetBody = call.body
+    rate_limits.password_reset_attempt(body.email, call.source_ip)
+    cognito.reset_password(body.email, body.code, body.password)
     return Accepted(status="reset")
 
 
