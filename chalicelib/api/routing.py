@@ -42,6 +42,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.ids import ID_PATTERN
 from chalicelib.domain.permissions import Permission
 from chalicelib.domain.principal import Principal
+from chalicelib.logs import bind_log_context, log_context
 from chalicelib.services.context import Ctx
 
 log = logging.getLogger("helpdesk.api")
@@ -335,6 +336,7 @@ def _run(op: Operation, handler: Callable[[Call], Any], request: Any, params: di
     ctx = None
     if not op.public:
         principal = _authenticate(headers)
+        bind_log_context(tenant=principal.tenant, user_id=principal.user_id)
         _authorise(op.guard, principal)
         ctx = Ctx(principal=principal, now=datetime.now(UTC),
                   if_match=_parse_if_match(op, headers))
@@ -360,16 +362,18 @@ def dispatch(op: Operation, handler: Callable[[Call], Any], request: Any,
     started = time.perf_counter()
     context = getattr(request, "context", None) or {}
     request_id = str(context.get("requestId") or uuid.uuid4())
-    try:
-        response = _run(op, handler, request, params, request_id)
-    except DomainError as exc:
-        response = problem_from(exc)
-    except Exception as exc:  # the one place that turns a fault into a 5xx
-        response = _fault(exc, request_id)
-    log.info(json.dumps({
-        "msg": "request", "request_id": request_id, "method": op.method, "route": op.path,
-        "status": response.status_code, "ms": round((time.perf_counter() - started) * 1000, 1),
-    }))
+    # Every line logged while the request runs carries its id (and, once the token is
+    # verified, its tenant and user), wherever in the services it is logged.
+    with log_context(request_id=request_id):
+        try:
+            response = _run(op, handler, request, params, request_id)
+        except DomainError as exc:
+            response = problem_from(exc)
+        except Exception as exc:  # the one place that turns a fault into a 5xx
+            response = _fault(exc, request_id)
+        log.info("request", extra={
+            "method": op.method, "route": op.path, "status": response.status_code,
+            "ms": round((time.perf_counter() - started) * 1000, 1)})
     return response
 
 
@@ -382,9 +386,8 @@ def _fault(exc: Exception, request_id: str) -> Response:
     ours = isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") in {
         "ValidationException", "SerializationException"}
     if isinstance(exc, BotoCoreError | ClientError | OSError) and not ours:
-        log.error(json.dumps({"msg": "dependency failed", "request_id": request_id,
-                              "error": repr(exc)}))
+        log.error("dependency failed", extra={"error": repr(exc)})
         return problem(503, "Service unavailable",
                        "A service we depend on did not answer; try again shortly.")
-    log.exception(json.dumps({"msg": "unhandled error", "request_id": request_id}))
+    log.exception("unhandled error")
     return problem(500, "Internal error", f"Something went wrong (request {request_id}).")
