@@ -18,6 +18,7 @@ from chalicelib.domain.models import Id, utc_iso
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import rate_limits
 from chalicelib.services import tickets as svc
+from chalicelib.services.context import Ctx
 from chalicelib.services.paging import Page
 
 bp = Blueprint(__name__)
@@ -26,8 +27,11 @@ bp = Blueprint(__name__)
 READ = (Permission.TICKETS_VIEW, Permission.TICKETS_CREATE, Permission.TICKETS_VIEW_ORGANIZATION)
 
 
-def _child_page(call: Call, name: str, list_children: Callable[..., Page],
-                model: type[BaseModel],
+# A service's page of one ticket's children: (ctx, ticket id, limit, start) -> Page.
+ListChildren = Callable[[Ctx, str, int, dict[str, Any] | None], Page]
+
+
+def _child_page(call: Call, name: str, list_children: ListChildren, model: type[BaseModel],
                 contact_view: Callable[[Any], BaseModel] | None = None) -> dict[str, object]:
     """A page of the ticket's comments, events or attachments (each read as ``model``; a
     contact sees them through ``contact_view``, where given)."""
