@@ -79,6 +79,23 @@ def _env(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 
 
+# The tables, queues and buckets: each is named by the environment variable of its field
+# in capitals (``directory_table``: ``DIRECTORY_TABLE``), which the template sets; the
+# local stack's name stands in without it (``_local_name``).
+RESOURCES = (
+    "directory_table", "tickets_table", "contact_orders_table", "networks_table",
+    "idempotency_table", "notifications_queue", "notifications_dlq", "inbound_mail_queue",
+    "inbound_mail_dlq", "attachments_bucket", "inbound_mail_bucket", "portal_bucket",
+)
+
+
+def _local_name(field: str) -> str:
+    """``helpdesk-local-`` and the field's name without its kind: ``contact_orders_table``
+    is ``helpdesk-local-contact-orders``; a dead-letter queue keeps its ``-dlq``."""
+    base = field.removesuffix("_table").removesuffix("_queue").removesuffix("_bucket")
+    return "helpdesk-local-" + base.replace("_", "-")
+
+
 @lru_cache(maxsize=1)
 def get_config() -> Config:
     region = _env("AWS_REGION") or _env("AWS_DEFAULT_REGION", "eu-west-1")
@@ -89,18 +106,7 @@ def get_config() -> Config:
     return Config(
         stage=_env("HELPDESK_STAGE", "local"),
         region=region,
-        directory_table=_env("DIRECTORY_TABLE", "helpdesk-local-directory"),
-        tickets_table=_env("TICKETS_TABLE", "helpdesk-local-tickets"),
-        contact_orders_table=_env("CONTACT_ORDERS_TABLE", "helpdesk-local-contact-orders"),
-        networks_table=_env("NETWORKS_TABLE", "helpdesk-local-networks"),
-        idempotency_table=_env("IDEMPOTENCY_TABLE", "helpdesk-local-idempotency"),
-        notifications_queue=_env("NOTIFICATIONS_QUEUE", "helpdesk-local-notifications"),
-        notifications_dlq=_env("NOTIFICATIONS_DLQ", "helpdesk-local-notifications-dlq"),
-        inbound_mail_queue=_env("INBOUND_MAIL_QUEUE", "helpdesk-local-inbound-mail"),
-        inbound_mail_dlq=_env("INBOUND_MAIL_DLQ", "helpdesk-local-inbound-mail-dlq"),
-        attachments_bucket=_env("ATTACHMENTS_BUCKET", "helpdesk-local-attachments"),
-        inbound_mail_bucket=_env("INBOUND_MAIL_BUCKET", "helpdesk-local-inbound-mail"),
-        portal_bucket=_env("PORTAL_BUCKET", "helpdesk-local-portal"),
+        **{name: _env(name.upper(), _local_name(name)) for name in RESOURCES},
         user_pool_id=pool,
         user_pool_client_id=_env("COGNITO_CLIENT_ID"),
         jwks_url=jwks,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 from pydantic import AfterValidator, BaseModel, StringConstraints
 
 from chalicelib.api.routing import AUTHENTICATED, PUBLIC, Call, Reply, route
-from chalicelib.domain import errors as e
 from chalicelib.domain.directory import MePatch, NotificationPreferences
+from chalicelib.domain.errors import Unauthenticated
 from chalicelib.domain.models import Command, Email, Language
 from chalicelib.identity import cognito
 from chalicelib.services import directory as svc
@@ -92,7 +92,7 @@ class Accepted(BaseModel):
     status: str
 
 
-class PasswordChangeRequired(e.Unauthenticated):
+class PasswordChangeRequired(Unauthenticated):
     """First sign-in with a temporary password: choose a new one with the session."""
 
     def __init__(self, session: str) -> None:
@@ -127,8 +127,8 @@ def login(call: Call) -> TokenAnswer:
        response=TokenAnswer, errors=(401, 429),
        summary="Finish the first sign-in by choosing a password")
 def new_password(call: Call) -> TokenAnswer:
-    b = call.body
-    return _signed_in(cognito.complete_new_password(b.email, b.session, b.password))
+    body: NewPasswordBody = call.body
+    return _signed_in(cognito.complete_new_password(body.email, body.session, body.password))
 
 
 @route(bp, "POST", "/auth/refresh", guard=PUBLIC, tag="auth", body=RefreshBody,
@@ -149,9 +149,9 @@ def forgot_password(call: Call) -> Reply:
 @route(bp, "POST", "/auth/reset-password", guard=PUBLIC, tag="auth", body=ResetBody,
        response=Accepted, errors=(429,), summary="Set a new password with the mailed code")
 def reset_password(call: Call) -> Accepted:
-    b = call.body
-    rate_limits.password_reset_attempt(b.email, call.source_ip)
-    cognito.reset_password(b.email, b.code, b.password)
+    body: ResetBody = call.body
+    rate_limits.password_reset_attempt(body.email, call.source_ip)
+    cognito.reset_password(body.email, body.code, body.password)
     return Accepted(status="reset")
 
 
@@ -159,29 +159,29 @@ def reset_password(call: Call) -> Accepted:
        summary="Sign out on every device: refresh tokens stop working")
 def logout(call: Call) -> Reply:
     # By username (the user's id), not the e-mail attribute, which may have changed.
-    cognito.sign_out_everywhere(call.c.principal.user_id)
+    cognito.sign_out_everywhere(call.ctx.principal.user_id)
     return Reply(None, status=204)
 
 
 @route(bp, "GET", "/me", guard=AUTHENTICATED, tag="auth", response=Me,
        summary="The signed-in user")
 def me(call: Call) -> dict[str, Any]:
-    return Me.model_validate(svc.get_me(call.c)).model_dump(mode="json")
+    return Me.model_validate(svc.get_me(call.ctx)).model_dump(mode="json")
 
 
 @route(bp, "PATCH", "/me", guard=AUTHENTICATED, tag="auth", body=MePatch, response=Me,
        if_match=True, errors=(409,),
        summary="Change my name, language or phone, or clear my address's bounce mark")
 def patch_me(call: Call) -> dict[str, Any]:
-    user = svc.patch_me(call.c, call.body)
-    me = {**svc.get_me(call.c), **user.model_dump(mode="json")}
+    user = svc.patch_me(call.ctx, call.body)
+    me = {**svc.get_me(call.ctx), **user.model_dump(mode="json")}
     return Me.model_validate(me).model_dump(mode="json")
 
 
 @route(bp, "GET", "/me/notification-preferences", guard=AUTHENTICATED, tag="auth",
        response=NotificationPreferences, summary="The kinds of notification I get no e-mail for")
 def get_notification_preferences(call: Call) -> NotificationPreferences:
-    record = call.c.principal.record
+    record = call.ctx.principal.record
     return NotificationPreferences(muted_email=record.get("muted_email", []))
 
 
@@ -189,4 +189,4 @@ def get_notification_preferences(call: Call) -> NotificationPreferences:
        body=NotificationPreferences, response=NotificationPreferences, if_match=True,
        errors=(409,), summary="Mute e-mail per kind (the in-app inbox still shows them)")
 def put_notification_preferences(call: Call) -> NotificationPreferences:
-    return svc.set_notification_preferences(call.c, call.body)
+    return svc.set_notification_preferences(call.ctx, call.body)

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -18,40 +18,32 @@ from pydantic import (
     field_validator,
 )
 
-from chalicelib.api.routing import AUTHENTICATED, PUBLIC, Call, ListQuery, Reply, route
+from chalicelib.api.paging import ListQuery, Paging
+from chalicelib.api.routing import AUTHENTICATED, PUBLIC, Call, Reply, route
 from chalicelib.api.schemas import ItemsPage
-from chalicelib.config import get_config
-from chalicelib.domain import contact_orders as co
+from chalicelib.domain import contact_orders
 from chalicelib.domain.errors import Forbidden
 from chalicelib.domain.models import HistoryEvent, Id, StoredFile
-from chalicelib.domain.permissions import Permission as P
+from chalicelib.domain.permissions import Permission
 from chalicelib.domain.tickets import AttachmentCreate
 from chalicelib.services import calendar, directory
 from chalicelib.services import contact_orders as svc
-from chalicelib.store.cursor import decode_cursor, encode_cursor
 
 bp = Blueprint(__name__)
 
-VIEW = (P.CONTACT_ORDERS_VIEW, P.CONTACT_ORDERS_VIEW_ASSIGNED)
+VIEW = (Permission.CONTACT_ORDERS_VIEW, Permission.CONTACT_ORDERS_VIEW_ASSIGNED)
 TAG = "contact_orders"
-
-
-def _scope(call: Call, *parts: object) -> str:
-    return "|".join([call.c.tenant, call.c.principal.user_id, *map(str, parts)])
-
-
-def _positions(call: Call, scope: str) -> dict[str, str]:
-    return decode_cursor(get_config().secret, scope, call.query.cursor) or {}
 
 
 # --- orders ---------------------------------------------------------------------------
 
 
-@route(bp, "POST", "/contact-orders", guard=P.CONTACT_ORDERS_CREATE, tag=TAG,
-       body=co.ContactOrderCreate, response=co.ContactOrder, status=201, idempotent=True,
+@route(bp, "POST", "/contact-orders", guard=Permission.CONTACT_ORDERS_CREATE, tag=TAG,
+       body=contact_orders.ContactOrderCreate, response=contact_orders.ContactOrder, status=201,
+       idempotent=True,
        summary="A new contact order; an unknown customer or site is added to the register")
-def create_order(call: Call) -> co.ContactOrder:
-    return svc.create_order(call.c, call.body)
+def create_order(call: Call) -> contact_orders.ContactOrder:
+    return svc.create_order(call.ctx, call.body)
 
 
 def _iso_date_text(value: object) -> object:
@@ -71,7 +63,7 @@ class OrderListQuery(ListQuery):
     from_: QueryDate | None = Field(default=None, alias="from")
     to: QueryDate | None = None
     state: Literal["all", "open", "closed"] = "all"
-    sort: co.Sort | None = None
+    sort: contact_orders.Sort | None = None
 
     @field_validator("to")
     @classmethod
@@ -84,88 +76,91 @@ class OrderListQuery(ListQuery):
 
 
 @route(bp, "GET", "/contact-orders", guard=VIEW, tag=TAG, query=OrderListQuery,
-       response=ItemsPage[co.ContactOrder],
+       response=ItemsPage[contact_orders.ContactOrder],
        summary="Contact orders by planned date (or number); closed ones always last")
 def list_orders(call: Call) -> dict[str, object]:
-    q: OrderListQuery = call.query
-    filters = svc.OrderFilters(assignee=q.assignee, customer_id=q.customer_id, status=q.status,
-                               date_from=q.from_, date_to=q.to, state=q.state, sort=q.sort)
-    scope = _scope(call, "contact-orders", filters)
-    items, following = svc.list_orders(call.c, filters, q.limit, _positions(call, scope))
-    return {"items": items, "next_cursor": encode_cursor(get_config().secret, scope, following)}
+    query: OrderListQuery = call.query
+    filters = svc.OrderFilters(assignee=query.assignee, customer_id=query.customer_id,
+                               status=query.status, date_from=query.from_, date_to=query.to,
+                               state=query.state, sort=query.sort)
+    return _orders(call, Paging.of(call, "contact-orders", filters), filters)
 
 
-@route(bp, "GET", "/contact-orders/{id}", guard=VIEW, tag=TAG, response=co.ContactOrder,
+def _orders(call: Call, paging: Paging, filters: svc.OrderFilters) -> dict[str, object]:
+    items, following = svc.list_orders(call.ctx, filters, paging.limit, paging.positions)
+    return paging.answer(items, following)
+
+
+@route(bp, "GET", "/contact-orders/{id}", guard=VIEW, tag=TAG, response=contact_orders.ContactOrder,
        summary="One contact order (with its site's map link)")
-def get_order(call: Call) -> co.ContactOrder:
-    return svc.get_order(call.c, call.params["id"])
+def get_order(call: Call) -> contact_orders.ContactOrder:
+    return svc.get_order(call.ctx, call.params["id"])
 
 
-@route(bp, "PATCH", "/contact-orders/{id}", guard=P.CONTACT_ORDERS_EDIT, tag=TAG,
-       body=co.ContactOrderPatch, response=co.ContactOrder, if_match=True, errors=(422,),
-       summary="Change an open order")
-def patch_order(call: Call) -> co.ContactOrder:
-    return svc.patch_order(call.c, call.params["id"], call.body)
+@route(bp, "PATCH", "/contact-orders/{id}", guard=Permission.CONTACT_ORDERS_EDIT, tag=TAG,
+       body=contact_orders.ContactOrderPatch, response=contact_orders.ContactOrder, if_match=True,
+       errors=(422,), summary="Change an open order")
+def patch_order(call: Call) -> contact_orders.ContactOrder:
+    return svc.patch_order(call.ctx, call.params["id"], call.body)
 
 
-@route(bp, "DELETE", "/contact-orders/{id}", guard=P.CONTACT_ORDERS_DELETE, tag=TAG,
+@route(bp, "DELETE", "/contact-orders/{id}", guard=Permission.CONTACT_ORDERS_DELETE, tag=TAG,
        status=204, errors=(409,), summary="Delete an order (kept with its history, listed nowhere)")
 def delete_order(call: Call) -> Reply:
-    svc.delete_order(call.c, call.params["id"])
+    svc.delete_order(call.ctx, call.params["id"])
     return Reply(None, status=204)
 
 
 @route(bp, "POST", "/contact-orders/{id}/assign",
-       guard=(P.CONTACT_ORDERS_ASSIGN, P.CONTACT_ORDERS_ASSIGN_SELF), tag=TAG,
-       body=co.AssignBody, body_optional=True, response=co.ContactOrder, errors=(409, 422),
-       summary="Assign to a colleague, or (no assignee_id) to myself")
-def assign(call: Call) -> co.ContactOrder:
-    return svc.assign(call.c, call.params["id"], call.body.assignee_id if call.body else None)
+       guard=(Permission.CONTACT_ORDERS_ASSIGN, Permission.CONTACT_ORDERS_ASSIGN_SELF), tag=TAG,
+       body=contact_orders.AssignBody, body_optional=True, response=contact_orders.ContactOrder,
+       errors=(409, 422), summary="Assign to a colleague, or (no assignee_id) to myself")
+def assign(call: Call) -> contact_orders.ContactOrder:
+    return svc.assign(call.ctx, call.params["id"], call.body.assignee_id if call.body else None)
 
 
-@route(bp, "POST", "/contact-orders/{id}/close", guard=P.CONTACT_ORDERS_EDIT, tag=TAG,
-       response=co.ContactOrder, idempotent=True, errors=(409, 422),
+@route(bp, "POST", "/contact-orders/{id}/close", guard=Permission.CONTACT_ORDERS_EDIT, tag=TAG,
+       response=contact_orders.ContactOrder, idempotent=True, errors=(409, 422),
        summary="Close: archived, read-only, listed after the open ones")
-def close(call: Call) -> co.ContactOrder:
-    return svc.close(call.c, call.params["id"])
+def close(call: Call) -> contact_orders.ContactOrder:
+    return svc.close(call.ctx, call.params["id"])
 
 
-@route(bp, "POST", "/contact-orders/{id}/sales-order", guard=P.CONTACT_ORDERS_EDIT, tag=TAG,
-       response=co.SalesOrder, status=201, idempotent=True, errors=(409, 422),
+@route(bp, "POST", "/contact-orders/{id}/sales-order", guard=Permission.CONTACT_ORDERS_EDIT,
+       tag=TAG, response=contact_orders.SalesOrder, status=201, idempotent=True, errors=(409, 422),
        summary="Turn the order into a sales order, linked both ways")
-def sales_order(call: Call) -> co.SalesOrder:
-    return svc.create_sales_order(call.c, call.params["id"])
+def sales_order(call: Call) -> contact_orders.SalesOrder:
+    return svc.create_sales_order(call.ctx, call.params["id"])
 
 
-@route(bp, "GET", "/sales-orders/{id}", guard=VIEW, tag=TAG, response=co.SalesOrder,
+@route(bp, "GET", "/sales-orders/{id}", guard=VIEW, tag=TAG, response=contact_orders.SalesOrder,
        summary="A sales order made from a contact order")
-def get_sales_order(call: Call) -> co.SalesOrder:
-    return svc.get_sales_order(call.c, call.params["id"])
+def get_sales_order(call: Call) -> contact_orders.SalesOrder:
+    return svc.get_sales_order(call.ctx, call.params["id"])
 
 
 # --- notes, history, bookings, documents ----------------------------------------------
 
 
 def _children(call: Call, kind: str, model: type[BaseModel]) -> dict[str, object]:
-    scope = _scope(call, kind, call.params["id"])
-    secret = get_config().secret
-    page = svc.list_children(call.c, call.params["id"], kind, call.query.limit,
-                             decode_cursor(secret, scope, call.query.cursor))
-    return {"items": [model.model_validate(i) for i in page.items],
-            "next_cursor": encode_cursor(secret, scope, page.last_key)}
+    order_id = call.params["id"]
+    paging = Paging.of(call, kind, order_id)
+    page = svc.list_children(call.ctx, order_id, kind, paging.limit, paging.start)
+    return paging.answer_page(page, model)
 
 
-@route(bp, "POST", "/contact-orders/{id}/notes", guard=P.CONTACT_ORDERS_EDIT, tag=TAG,
-       body=co.NoteCreate, response=co.Note, status=201, idempotent=True, errors=(409, 422),
+@route(bp, "POST", "/contact-orders/{id}/notes", guard=Permission.CONTACT_ORDERS_EDIT, tag=TAG,
+       body=contact_orders.NoteCreate, response=contact_orders.Note, status=201, idempotent=True,
+       errors=(409, 422),
        summary="A note, stamped with its author and time; never edited (correct by a new note)")
-def add_note(call: Call) -> co.Note:
-    return svc.add_note(call.c, call.params["id"], call.body)
+def add_note(call: Call) -> contact_orders.Note:
+    return svc.add_note(call.ctx, call.params["id"], call.body)
 
 
 @route(bp, "GET", "/contact-orders/{id}/notes", guard=VIEW, tag=TAG, query=ListQuery,
-       response=ItemsPage[co.Note], summary="The order's notes, oldest first")
+       response=ItemsPage[contact_orders.Note], summary="The order's notes, oldest first")
 def list_notes(call: Call) -> dict[str, object]:
-    return _children(call, "NOTE", co.Note)
+    return _children(call, "NOTE", contact_orders.Note)
 
 
 @route(bp, "GET", "/contact-orders/{id}/events", guard=VIEW, tag=TAG, query=ListQuery,
@@ -174,23 +169,24 @@ def list_events(call: Call) -> dict[str, object]:
     return _children(call, "EVENT", HistoryEvent)
 
 
-@route(bp, "POST", "/contact-orders/{id}/bookings", guard=P.CONTACT_ORDERS_EDIT, tag=TAG,
-       body=co.BookingCreate, response=co.Booking, status=201, idempotent=True,
-       errors=(409, 422), summary="Book the next contact (a colleague's needs assign)")
-def add_booking(call: Call) -> co.Booking:
-    return svc.add_booking(call.c, call.params["id"], call.body)
+@route(bp, "POST", "/contact-orders/{id}/bookings", guard=Permission.CONTACT_ORDERS_EDIT, tag=TAG,
+       body=contact_orders.BookingCreate, response=contact_orders.Booking, status=201,
+       idempotent=True, errors=(409, 422),
+       summary="Book the next contact (a colleague's needs assign)")
+def add_booking(call: Call) -> contact_orders.Booking:
+    return svc.add_booking(call.ctx, call.params["id"], call.body)
 
 
 @route(bp, "GET", "/contact-orders/{id}/bookings", guard=VIEW, tag=TAG, query=ListQuery,
-       response=ItemsPage[co.Booking], summary="The order's bookings")
+       response=ItemsPage[contact_orders.Booking], summary="The order's bookings")
 def list_bookings(call: Call) -> dict[str, object]:
-    return _children(call, "BOOKING", co.Booking)
+    return _children(call, "BOOKING", contact_orders.Booking)
 
 
-@route(bp, "POST", "/contact-orders/{id}/bookings/{bid}/done", guard=P.CONTACT_ORDERS_EDIT,
-       tag=TAG, response=co.Booking, errors=(409, 422), summary="Mark a booking done")
-def complete_booking(call: Call) -> co.Booking:
-    return svc.complete_booking(call.c, call.params["id"], call.params["bid"])
+@route(bp, "POST", "/contact-orders/{id}/bookings/{bid}/done", guard=Permission.CONTACT_ORDERS_EDIT,
+       tag=TAG, response=contact_orders.Booking, errors=(409, 422), summary="Mark a booking done")
+def complete_booking(call: Call) -> contact_orders.Booking:
+    return svc.complete_booking(call.ctx, call.params["id"], call.params["bid"])
 
 
 class Document(StoredFile):
@@ -212,12 +208,12 @@ class DownloadLink(BaseModel):
     expires_at: str
 
 
-@route(bp, "POST", "/contact-orders/{id}/documents", guard=P.CONTACT_ORDERS_EDIT, tag=TAG,
+@route(bp, "POST", "/contact-orders/{id}/documents", guard=Permission.CONTACT_ORDERS_EDIT, tag=TAG,
        body=DocumentCreate, response=DocumentUpload, status=201, idempotent=True,
        errors=(409, 422), summary="Announce a document: answers a presigned S3 POST")
 def create_document(call: Call) -> dict[str, object]:
     body: DocumentCreate = call.body
-    return svc.create_document(call.c, call.params["id"], body.filename, body.content_type,
+    return svc.create_document(call.ctx, call.params["id"], body.filename, body.content_type,
                                body.size)
 
 
@@ -231,22 +227,22 @@ def list_documents(call: Call) -> dict[str, object]:
        response=DownloadLink, status=302, errors=(409,),
        summary="302 to a short-lived download address (also given in the body)")
 def download_document(call: Call) -> Reply:
-    link = svc.download_document(call.c, call.params["id"], call.params["did"])
+    link = svc.download_document(call.ctx, call.params["id"], call.params["did"])
     return Reply(link, headers={"Location": link["url"]})
 
 
 @route(bp, "DELETE", "/contact-orders/{id}/documents/{did}",
-       guard=P.CONTACT_ORDERS_DELETE_FILES, tag=TAG, status=204, errors=(409, 422),
+       guard=Permission.CONTACT_ORDERS_DELETE_FILES, tag=TAG, status=204, errors=(409, 422),
        summary="Delete a document (needs contact_orders.delete_files)")
 def delete_document(call: Call) -> Reply:
-    svc.delete_document(call.c, call.params["id"], call.params["did"])
+    svc.delete_document(call.ctx, call.params["id"], call.params["did"])
     return Reply(None, status=204)
 
 
 # --- the customer's orders ------------------------------------------------------------
 
 
-class CustomerOrders(ItemsPage[co.ContactOrder]):
+class CustomerOrders(ItemsPage[contact_orders.ContactOrder]):
     # Over all the customer's orders; null for users who see only their own orders.
     total_hours: float | None
     order_count: int | None
@@ -257,25 +253,21 @@ class CustomerOrders(ItemsPage[co.ContactOrder]):
        summary="All of a customer's contact orders, with its total hours")
 def customer_orders(call: Call) -> dict[str, object]:
     customer_id = call.params["id"]
-    totals = svc.customer_totals(call.c, customer_id)
-    filters = svc.OrderFilters(customer_id=customer_id)
-    scope = _scope(call, "customer-orders", customer_id)
-    items, following = svc.list_orders(call.c, filters, call.query.limit,
-                                       _positions(call, scope))
-    return {"items": items, "next_cursor": encode_cursor(get_config().secret, scope, following),
-            **totals}
+    totals = svc.customer_totals(call.ctx, customer_id)
+    paging = Paging.of(call, "customer-orders", customer_id)
+    return {**_orders(call, paging, svc.OrderFilters(customer_id=customer_id)), **totals}
 
 
 # --- to-do and calendar ---------------------------------------------------------------
 
 
 @route(bp, "GET", "/todo", guard=VIEW, tag=TAG, query=ListQuery,
-       response=ItemsPage[co.TodoItem],
+       response=ItemsPage[contact_orders.TodoItem],
        summary="My open bookings and assigned open orders, by time")
 def todo(call: Call) -> dict[str, object]:
-    scope = _scope(call, "todo")
-    items, following = svc.todo(call.c, call.query.limit, _positions(call, scope))
-    return {"items": items, "next_cursor": encode_cursor(get_config().secret, scope, following)}
+    paging = Paging.of(call, "todo")
+    items, following = svc.todo(call.ctx, paging.limit, paging.positions)
+    return paging.answer(items, following)
 
 
 class FeedAnswer(BaseModel):
@@ -287,13 +279,13 @@ class FeedAnswer(BaseModel):
 @route(bp, "POST", "/calendar/feed", guard=VIEW, tag=TAG, response=FeedAnswer, status=201,
        summary="A new address for my calendar feed (the previous one stops working)")
 def new_feed(call: Call) -> dict[str, object]:
-    return calendar.new_feed(call.c)
+    return calendar.new_feed(call.ctx)
 
 
 @route(bp, "DELETE", "/calendar/feed", guard=VIEW, tag=TAG, status=204,
        summary="Revoke my calendar feed")
 def revoke_feed(call: Call) -> Reply:
-    calendar.revoke_feed(call.c)
+    calendar.revoke_feed(call.ctx)
     return Reply(None, status=204)
 
 
@@ -310,37 +302,38 @@ def calendar_feed(call: Call) -> Reply:
 
 
 class SavedFilters(BaseModel):
-    items: list[co.SavedFilter]
+    items: list[contact_orders.SavedFilter]
 
 
 class SavedFilterQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    module: co.Module | None = None
+    module: contact_orders.Module | None = None
 
 
 @route(bp, "GET", "/saved-filters", guard=AUTHENTICATED, tag=TAG, query=SavedFilterQuery,
        response=SavedFilters, summary="My saved favourite filters")
 def list_saved_filters(call: Call) -> SavedFilters:
-    found = directory.list_saved_filters(call.c, call.query.module)
-    return SavedFilters(items=[co.SavedFilter.model_validate(f) for f in found])
+    found = directory.list_saved_filters(call.ctx, call.query.module)
+    return SavedFilters(items=[contact_orders.SavedFilter.model_validate(f) for f in found])
 
 
-@route(bp, "POST", "/saved-filters", guard=AUTHENTICATED, tag=TAG, body=co.SavedFilterCreate,
-       response=co.SavedFilter, status=201, idempotent=True, errors=(403, 422),
-       summary="Save a filter as a favourite")
-def save_filter(call: Call) -> co.SavedFilter:
-    body: co.SavedFilterCreate = call.body
-    needed = {"contact_orders": VIEW, "tickets": (P.TICKETS_VIEW, P.TICKETS_CREATE)}[body.module]
-    if not any(call.c.principal.can(p) for p in needed):
+@route(bp, "POST", "/saved-filters", guard=AUTHENTICATED, tag=TAG,
+       body=contact_orders.SavedFilterCreate, response=contact_orders.SavedFilter, status=201,
+       idempotent=True, errors=(403, 422), summary="Save a filter as a favourite")
+def save_filter(call: Call) -> contact_orders.SavedFilter:
+    body: contact_orders.SavedFilterCreate = call.body
+    needed = {"contact_orders": VIEW,
+              "tickets": (Permission.TICKETS_VIEW, Permission.TICKETS_CREATE)}[body.module]
+    if not any(call.ctx.principal.can(p) for p in needed):
         raise Forbidden(f"Filters of {body.module} need " + " or ".join(p.value for p in needed))
-    return co.SavedFilter.model_validate(
-        directory.save_filter(call.c, body.name, body.module, dict(body.query)))
+    return contact_orders.SavedFilter.model_validate(
+        directory.save_filter(call.ctx, body.name, body.module, dict(body.query)))
 
 
 @route(bp, "DELETE", "/saved-filters/{id}", guard=AUTHENTICATED, tag=TAG, status=204,
        summary="Delete a saved filter")
 def delete_saved_filter(call: Call) -> Reply:
-    directory.delete_saved_filter(call.c, call.params["id"])
+    directory.delete_saved_filter(call.ctx, call.params["id"])
     return Reply(None, status=204)
 

@@ -7,52 +7,36 @@ import re
 from typing import Annotated
 from urllib.parse import unquote
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 from pydantic import BaseModel, Field, StringConstraints, TypeAdapter, ValidationError
 
-from chalicelib.api.routing import AUTHENTICATED, Call, ListQuery, Reply, route
+from chalicelib.api.paging import ListQuery, Paging
+from chalicelib.api.routing import AUTHENTICATED, Call, Reply, route
 from chalicelib.api.schemas import ItemsPage
-from chalicelib.config import get_config
-from chalicelib.domain import directory as d
+from chalicelib.domain import directory
 from chalicelib.domain.errors import FieldError, InvalidInput
-from chalicelib.domain.models import Command, Email
-from chalicelib.domain.permissions import Permission as P
+from chalicelib.domain.models import Command, Email, Record
+from chalicelib.domain.permissions import Permission
 from chalicelib.services import directory as svc
-from chalicelib.store.cursor import decode_cursor, encode_cursor
-from chalicelib.store.dynamo import Page
 
 bp = Blueprint(__name__)
 _EMAIL: TypeAdapter[str] = TypeAdapter(Email)
 
 
-def _scope(call: Call, name: str, *filters: str) -> str:
-    return "|".join([call.c.tenant, call.c.principal.user_id, name, *filters])
-
-
-def _start(call: Call, scope: str) -> dict[str, str] | None:
-    return decode_cursor(get_config().secret, scope, call.query.cursor)
-
-
-def _page(page: Page, scope: str, model: type[BaseModel]) -> dict[str, object]:
-    return {
-        "items": [model.model_validate(i).model_dump(mode="json") for i in page.items],
-        "next_cursor": encode_cursor(get_config().secret, scope, page.last_key),
-    }
-
-
 # --- settings -------------------------------------------------------------------------
 
 
-@route(bp, "GET", "/settings", guard=P.SETTINGS_VIEW, tag="directory",
-       response=d.TenantSettings, summary="The tenant's settings")
-def get_settings(call: Call) -> d.TenantSettings:
-    return svc.get_settings(call.c)
+@route(bp, "GET", "/settings", guard=Permission.SETTINGS_VIEW, tag="directory",
+       response=directory.TenantSettings, summary="The tenant's settings")
+def get_settings(call: Call) -> directory.TenantSettings:
+    return svc.get_settings(call.ctx)
 
 
-@route(bp, "PUT", "/settings", guard=P.SETTINGS_EDIT, tag="directory", body=d.SettingsBody,
-       response=d.TenantSettings, if_match=True, summary="Replace the tenant's settings")
-def put_settings(call: Call) -> d.TenantSettings:
-    return svc.put_settings(call.c, call.body)
+@route(bp, "PUT", "/settings", guard=Permission.SETTINGS_EDIT, tag="directory",
+       body=directory.SettingsBody, response=directory.TenantSettings, if_match=True,
+       summary="Replace the tenant's settings")
+def put_settings(call: Call) -> directory.TenantSettings:
+    return svc.put_settings(call.ctx, call.body)
 
 
 class AddressCode(Command):
@@ -73,18 +57,18 @@ def _address(call: Call) -> str:
                            [FieldError(("path", "address"), "not an e-mail address")]) from None
 
 
-@route(bp, "POST", "/settings/email-addresses/{address}/verify", guard=P.SETTINGS_EDIT,
-       tag="directory", body=AddressCode, response=d.TenantSettings, errors=(409,),
+@route(bp, "POST", "/settings/email-addresses/{address}/verify", guard=Permission.SETTINGS_EDIT,
+       tag="directory", body=AddressCode, response=directory.TenantSettings, errors=(409,),
        summary="Prove a claimed support address with the code mailed to it; it routes from now")
-def verify_email_address(call: Call) -> d.TenantSettings:
-    return svc.verify_email_address(call.c, _address(call), call.body.code)
+def verify_email_address(call: Call) -> directory.TenantSettings:
+    return svc.verify_email_address(call.ctx, _address(call), call.body.code)
 
 
-@route(bp, "POST", "/settings/email-addresses/{address}/send-code", guard=P.SETTINGS_EDIT,
+@route(bp, "POST", "/settings/email-addresses/{address}/send-code", guard=Permission.SETTINGS_EDIT,
        tag="directory", response=Sent, status=202, errors=(422,),
        summary="Mail a new code to a claimed support address that is still pending")
 def send_email_address_code(call: Call) -> Sent:
-    svc.send_email_address_code(call.c, _address(call))
+    svc.send_email_address_code(call.ctx, _address(call))
     return Sent(status="sent")
 
 
@@ -92,53 +76,57 @@ def send_email_address_code(call: Call) -> Sent:
 
 
 class RolesAnswer(BaseModel):
-    items: list[d.Role]
+    items: list[directory.Role]
 
 
-@route(bp, "GET", "/roles", guard=P.ROLES_VIEW, tag="directory", response=RolesAnswer,
+@route(bp, "GET", "/roles", guard=Permission.ROLES_VIEW, tag="directory", response=RolesAnswer,
        summary="Roles and their permissions")
 def list_roles(call: Call) -> RolesAnswer:
-    return RolesAnswer(items=svc.list_roles(call.c))
+    return RolesAnswer(items=svc.list_roles(call.ctx))
 
 
-@route(bp, "PUT", "/roles/{name}", guard=P.ROLES_MANAGE, tag="directory", body=d.RoleBody,
-       response=d.Role, errors=(422,), summary="Create or replace a role's permissions")
-def put_role(call: Call) -> d.Role:
+@route(bp, "PUT", "/roles/{name}", guard=Permission.ROLES_MANAGE, tag="directory",
+       body=directory.RoleBody, response=directory.Role, errors=(422,),
+       summary="Create or replace a role's permissions")
+def put_role(call: Call) -> directory.Role:
     name = call.params["name"]
-    if not re.fullmatch(d.ROLE_NAME, name):
+    if not re.fullmatch(directory.ROLE_NAME, name):
         raise InvalidInput("Role names are lower case letters, digits and _ (2-32).",
                            [FieldError(("path", "name"), "invalid role name")])
-    return svc.put_role(call.c, name, call.body)
+    return svc.put_role(call.ctx, name, call.body)
 
 
 # --- users ----------------------------------------------------------------------------
 
 
-@route(bp, "GET", "/users", guard=P.USERS_VIEW, tag="directory", query=ListQuery,
-       response=ItemsPage[d.User], summary="Staff and portal users")
+@route(bp, "GET", "/users", guard=Permission.USERS_VIEW, tag="directory", query=ListQuery,
+       response=ItemsPage[directory.User], summary="Staff and portal users")
 def list_users(call: Call) -> dict[str, object]:
-    scope = _scope(call, "users")
-    return _page(svc.list_users(call.c, call.query.limit, _start(call, scope)), scope, d.User)
+    paging = Paging.of(call, "users")
+    return paging.answer_page(svc.list_users(call.ctx, paging.limit, paging.start),
+                              directory.User)
 
 
-@route(bp, "POST", "/users", guard=(P.USERS_MANAGE, P.ORGANIZATIONS_MANAGE_OWN_CONTACTS),
-       tag="directory", body=d.UserCreate, response=d.User, status=201, idempotent=True,
-       errors=(409,), summary="Invite a staff or portal user (Cognito mails the invitation)")
-def create_user(call: Call) -> d.User:
-    return svc.create_user(call.c, call.body)
+@route(bp, "POST", "/users",
+       guard=(Permission.USERS_MANAGE, Permission.ORGANIZATIONS_MANAGE_OWN_CONTACTS),
+       tag="directory", body=directory.UserCreate, response=directory.User, status=201,
+       idempotent=True, errors=(409,),
+       summary="Invite a staff or portal user (Cognito mails the invitation)")
+def create_user(call: Call) -> directory.User:
+    return svc.create_user(call.ctx, call.body)
 
 
-@route(bp, "GET", "/users/{id}", guard=P.USERS_VIEW, tag="directory", response=d.User,
-       summary="One user")
-def get_user(call: Call) -> d.User:
-    return svc.get_user(call.c, call.params["id"])
+@route(bp, "GET", "/users/{id}", guard=Permission.USERS_VIEW, tag="directory",
+       response=directory.User, summary="One user")
+def get_user(call: Call) -> directory.User:
+    return svc.get_user(call.ctx, call.params["id"])
 
 
-@route(bp, "PATCH", "/users/{id}", guard=P.USERS_MANAGE, tag="directory", body=d.UserPatch,
-       response=d.User, if_match=True, errors=(422,),
+@route(bp, "PATCH", "/users/{id}", guard=Permission.USERS_MANAGE, tag="directory",
+       body=directory.UserPatch, response=directory.User, if_match=True, errors=(422,),
        summary="Change a user's name, roles, language, phone or active state")
-def patch_user(call: Call) -> d.User:
-    return svc.patch_user(call.c, call.params["id"], call.body)
+def patch_user(call: Call) -> directory.User:
+    return svc.patch_user(call.ctx, call.params["id"], call.body)
 
 
 # --- organisations --------------------------------------------------------------------
@@ -148,102 +136,104 @@ class OrganizationQuery(ListQuery):
     q: Annotated[str, StringConstraints(max_length=100)] = ""
 
 
-@route(bp, "GET", "/organizations", guard=(P.ORGANIZATIONS_VIEW, P.ORGANIZATIONS_VIEW_OWN),
-       tag="directory", query=OrganizationQuery, response=ItemsPage[d.Organization],
+@route(bp, "GET", "/organizations",
+       guard=(Permission.ORGANIZATIONS_VIEW, Permission.ORGANIZATIONS_VIEW_OWN), tag="directory",
+       query=OrganizationQuery, response=ItemsPage[directory.Organization],
        summary="Organisations by name; q filters by the start of the name")
 def list_organizations(call: Call) -> dict[str, object]:
-    scope = _scope(call, "organizations", d.name_key(call.query.q))
-    page = svc.list_organizations(call.c, call.query.q, call.query.limit, _start(call, scope))
-    return _page(page, scope, d.Organization)
+    paging = Paging.of(call, "organizations", directory.name_key(call.query.q))
+    page = svc.list_organizations(call.ctx, call.query.q, paging.limit, paging.start)
+    return paging.answer_page(page, directory.Organization)
 
 
-@route(bp, "POST", "/organizations", guard=P.ORGANIZATIONS_CREATE, tag="directory",
-       body=d.OrganizationCreate, response=d.Organization, status=201, idempotent=True,
-       errors=(409,), summary="Add a customer organisation")
-def create_organization(call: Call) -> d.Organization:
-    return svc.create_organization(call.c, call.body)
+@route(bp, "POST", "/organizations", guard=Permission.ORGANIZATIONS_CREATE, tag="directory",
+       body=directory.OrganizationCreate, response=directory.Organization, status=201,
+       idempotent=True, errors=(409,), summary="Add a customer organisation")
+def create_organization(call: Call) -> directory.Organization:
+    return svc.create_organization(call.ctx, call.body)
 
 
-@route(bp, "GET", "/organizations/{id}", guard=(P.ORGANIZATIONS_VIEW, P.ORGANIZATIONS_VIEW_OWN),
-       tag="directory", response=d.Organization, summary="One organisation")
-def get_organization(call: Call) -> d.Organization:
-    return svc.get_organization(call.c, call.params["id"])
+@route(bp, "GET", "/organizations/{id}",
+       guard=(Permission.ORGANIZATIONS_VIEW, Permission.ORGANIZATIONS_VIEW_OWN), tag="directory",
+       response=directory.Organization, summary="One organisation")
+def get_organization(call: Call) -> directory.Organization:
+    return svc.get_organization(call.ctx, call.params["id"])
 
 
-@route(bp, "PATCH", "/organizations/{id}", guard=P.ORGANIZATIONS_EDIT, tag="directory",
-       body=d.OrganizationPatch, response=d.Organization, if_match=True,
+@route(bp, "PATCH", "/organizations/{id}", guard=Permission.ORGANIZATIONS_EDIT, tag="directory",
+       body=directory.OrganizationPatch, response=directory.Organization, if_match=True,
        summary="Change an organisation")
-def patch_organization(call: Call) -> d.Organization:
-    return svc.patch_organization(call.c, call.params["id"], call.body)
+def patch_organization(call: Call) -> directory.Organization:
+    return svc.patch_organization(call.ctx, call.params["id"], call.body)
 
 
 def _children(call: Call, kind: str) -> dict[str, object]:
     org_id = call.params["id"]
-    scope = _scope(call, kind, org_id)
-    page = svc.list_children(call.c, org_id, kind, call.query.limit, _start(call, scope))
-    return _page(page, scope, svc.CHILD_MODELS[kind])
+    paging = Paging.of(call, kind, org_id)
+    page = svc.list_children(call.ctx, org_id, kind, paging.limit, paging.start)
+    return paging.answer_page(page, svc.CHILD_MODELS[kind])
 
 
-VIEW_ORG = (P.ORGANIZATIONS_VIEW, P.ORGANIZATIONS_VIEW_OWN)
+VIEW_ORG = (Permission.ORGANIZATIONS_VIEW, Permission.ORGANIZATIONS_VIEW_OWN)
 
 
 @route(bp, "GET", "/organizations/{id}/contacts", guard=VIEW_ORG, tag="directory",
-       query=ListQuery, response=ItemsPage[d.Contact], summary="An organisation's contacts")
+       query=ListQuery, response=ItemsPage[directory.Contact], summary="An organisation's contacts")
 def list_contacts(call: Call) -> dict[str, object]:
     return _children(call, "contact")
 
 
 @route(bp, "POST", "/organizations/{id}/contacts",
-       guard=(P.ORGANIZATIONS_EDIT, P.ORGANIZATIONS_MANAGE_OWN_CONTACTS), tag="directory",
-       body=d.ContactCreate, response=d.Contact, status=201, idempotent=True,
-       summary="Add a contact person")
-def create_contact(call: Call) -> d.Record:
-    return svc.create_contact(call.c, call.params["id"], call.body)
+       guard=(Permission.ORGANIZATIONS_EDIT, Permission.ORGANIZATIONS_MANAGE_OWN_CONTACTS),
+       tag="directory", body=directory.ContactCreate, response=directory.Contact, status=201,
+       idempotent=True, summary="Add a contact person")
+def create_contact(call: Call) -> Record:
+    return svc.create_contact(call.ctx, call.params["id"], call.body)
 
 
 @route(bp, "GET", "/organizations/{id}/sites", guard=VIEW_ORG, tag="directory",
-       query=ListQuery, response=ItemsPage[d.Site], summary="An organisation's sites")
+       query=ListQuery, response=ItemsPage[directory.Site], summary="An organisation's sites")
 def list_sites(call: Call) -> dict[str, object]:
     return _children(call, "site")
 
 
-@route(bp, "POST", "/organizations/{id}/sites", guard=P.ORGANIZATIONS_EDIT, tag="directory",
-       body=d.SiteCreate, response=d.Site, status=201, idempotent=True,
-       summary="Add a site (facility)")
-def create_site(call: Call) -> d.Record:
-    return svc.create_site(call.c, call.params["id"], call.body)
+@route(bp, "POST", "/organizations/{id}/sites", guard=Permission.ORGANIZATIONS_EDIT,
+       tag="directory", body=directory.SiteCreate, response=directory.Site, status=201,
+       idempotent=True, summary="Add a site (facility)")
+def create_site(call: Call) -> Record:
+    return svc.create_site(call.ctx, call.params["id"], call.body)
 
 
 @route(bp, "GET", "/organizations/{id}/service-objects", guard=VIEW_ORG, tag="directory",
-       query=ListQuery, response=ItemsPage[d.ServiceObject],
+       query=ListQuery, response=ItemsPage[directory.ServiceObject],
        summary="An organisation's service objects")
 def list_service_objects(call: Call) -> dict[str, object]:
     return _children(call, "service_object")
 
 
-@route(bp, "POST", "/organizations/{id}/service-objects", guard=P.ORGANIZATIONS_EDIT,
-       tag="directory", body=d.ServiceObjectCreate, response=d.ServiceObject, status=201,
-       idempotent=True, summary="Add a service object")
-def create_service_object(call: Call) -> d.Record:
-    return svc.create_service_object(call.c, call.params["id"], call.body)
+@route(bp, "POST", "/organizations/{id}/service-objects", guard=Permission.ORGANIZATIONS_EDIT,
+       tag="directory", body=directory.ServiceObjectCreate, response=directory.ServiceObject,
+       status=201, idempotent=True, summary="Add a service object")
+def create_service_object(call: Call) -> Record:
+    return svc.create_service_object(call.ctx, call.params["id"], call.body)
 
 
 # --- the in-app inbox -----------------------------------------------------------------
 
 
-class InboxPage(ItemsPage[d.Notification]):
+class InboxPage(ItemsPage[directory.Notification]):
     unread_count: int = Field(ge=0)
 
 
 @route(bp, "GET", "/notifications", guard=AUTHENTICATED, tag="directory", query=ListQuery,
        response=InboxPage, summary="My in-app notifications, newest first")
 def list_notifications(call: Call) -> dict[str, object]:
-    scope = _scope(call, "notifications")
-    page, unread = svc.list_notifications(call.c, call.query.limit, _start(call, scope))
-    return {**_page(page, scope, d.Notification), "unread_count": unread}
+    paging = Paging.of(call, "notifications")
+    page, unread = svc.list_notifications(call.ctx, paging.limit, paging.start)
+    return {**paging.answer_page(page, directory.Notification), "unread_count": unread}
 
 
 @route(bp, "POST", "/notifications/{id}/read", guard=AUTHENTICATED, tag="directory",
-       response=d.Notification, summary="Mark a notification read")
+       response=directory.Notification, summary="Mark a notification read")
 def read_notification(call: Call) -> Reply:
-    return Reply(svc.mark_notification_read(call.c, call.params["id"]))
+    return Reply(svc.mark_notification_read(call.ctx, call.params["id"]))

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Callable
 from typing import Any, Literal
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 from pydantic import BaseModel
 
 from chalicelib.api.routing import PUBLIC, Call, Reply, route
 from chalicelib.config import get_config
-from chalicelib.store.clients import client
-from chalicelib.store.dynamo import get_item
+from chalicelib.store import health as probes
 
 
 class Component(BaseModel):
@@ -29,26 +28,18 @@ class Health(BaseModel):
 bp = Blueprint(__name__)
 
 
-@cache
-def _dlq_url(name: str) -> str:
-    return str(client("sqs").get_queue_url(QueueName=name)["QueueUrl"])
-
-
 def _database() -> Component:
-    get_item(get_config().directory_table, "HEALTH", "HEALTH")
+    probes.read_database()
     return Component(status="ok")
 
 
 def _dead_letters(name: str) -> Component:
-    attributes = client("sqs").get_queue_attributes(
-        QueueUrl=_dlq_url(name), AttributeNames=["ApproximateNumberOfMessages"]
-    )["Attributes"]
-    depth = int(attributes.get("ApproximateNumberOfMessages", 0))
+    depth = probes.waiting_messages(name)
     return Component(status="ok", depth=depth,
                      detail="messages waiting for `make redrive`" if depth else "")
 
 
-def _probe(check: Any) -> Component:
+def _probe(check: Callable[[], Component]) -> Component:
     try:
         return check()
     except Exception as exc:  # a health check reports, it never fails the request

@@ -15,17 +15,15 @@ import json
 import math
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from chalice import Response
+from chalice.app import Response
 
+from chalicelib.api.problems import problem_from
 from chalicelib.config import get_config
-from chalicelib.domain import errors as e
+from chalicelib.domain.errors import Conflict, DomainError, FieldError, InvalidInput
 from chalicelib.services.context import Ctx
-from chalicelib.store.idempotency import IdempotencyStore
-
-if TYPE_CHECKING:
-    from chalicelib.api.routing import Operation
+from chalicelib.store.idempotency import IdempotencyStore, record_key
 
 _KEPT_HEADERS = ("Content-Type", "ETag", "Location")
 # Visible ASCII, as HTTP headers carry it (a UUID fits).
@@ -39,9 +37,9 @@ CLOCK_SLACK_SECONDS = 5
 
 def _check_key(key: str) -> None:
     if not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key):
-        raise e.InvalidInput(
+        raise InvalidInput(
             "Idempotency-Key must be 1 to 200 visible ASCII characters.",
-            [e.FieldError(("header", "Idempotency-Key"), "invalid key")],
+            [FieldError(("header", "Idempotency-Key"), "invalid key")],
         )
 
 
@@ -76,28 +74,28 @@ def run_seconds(lambda_context: Any) -> int:
     return max(1, math.ceil(remaining / 1000))
 
 
-def run_once(op: Operation, ctx: Ctx, key: str, params: dict[str, str], raw: bytes,
+def run_once(route: str, ctx: Ctx, key: str, params: dict[str, str], raw: bytes,
              work: Callable[[], Response], lambda_context: Any = None) -> Response:
+    """``work``'s answer to the first request with ``key`` on ``route`` (``"POST
+    /tickets"``) of the caller; the kept answer to a retry of it."""
     _check_key(key)
     store = IdempotencyStore(get_config().idempotency_table)
-    pk = f"T#{ctx.tenant}#U#{ctx.principal.user_id}#{op.method} {op.path}#{key}"
+    pk = record_key(ctx.tenant, ctx.principal.user_id, route, key)
     fingerprint = fingerprint_of(params, raw)
     now = int(ctx.now.timestamp())
     stored = store.claim(pk, fingerprint, now,
                          now + run_seconds(lambda_context) + CLOCK_SLACK_SECONDS)
     if stored is not None:
         if stored.fingerprint != fingerprint:
-            raise e.Conflict("This Idempotency-Key was used with another request body.")
+            raise Conflict("This Idempotency-Key was used with another request body.")
         if stored.state != "done":
-            raise e.Conflict("A request with this Idempotency-Key is still running.")
+            raise Conflict("A request with this Idempotency-Key is still running.")
         return Response(body=stored.body, status_code=stored.status,
                         headers={**stored.headers, "Idempotent-Replayed": "true"})
     try:
         response = work()
-    except e.DomainError as exc:
-        from chalicelib.api.routing import _problem_from
-
-        response = _problem_from(exc)
+    except DomainError as exc:
+        response = problem_from(exc)
     except Exception:
         store.release(pk)
         raise

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import re
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 from pydantic import BaseModel
 
-from chalicelib.api.routing import Call, ListQuery, route
+from chalicelib.api.paging import ListQuery, Paging
+from chalicelib.api.routing import Call, route
 from chalicelib.api.schemas import ItemsPage
-from chalicelib.config import get_config
 from chalicelib.domain.errors import FieldError, InvalidInput
-from chalicelib.domain.permissions import Permission as P
-from chalicelib.store.cursor import decode_cursor, encode_cursor
+from chalicelib.domain.permissions import Permission
 
 bp = Blueprint(__name__)
 _ENTRY_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -42,37 +41,35 @@ class QuarantinedMail(BaseModel):
     decided_at: str | None = None
 
 
-@route(bp, "GET", "/mail/quarantine", guard=P.TICKETS_ASSIGN, tag="mail", query=ListQuery,
+@route(bp, "GET", "/mail/quarantine", guard=Permission.TICKETS_ASSIGN, tag="mail", query=ListQuery,
        response=ItemsPage[QuarantinedMail],
        summary="Mail held back, newest first: failed SES verdicts, or a stranger naming a "
                "ticket (where the tenant quarantines those)")
 def list_quarantine(call: Call) -> dict[str, object]:
     from chalicelib.services.directory import mail_addresses
 
-    secret, scope = get_config().secret, f"{call.c.tenant}|{call.c.principal.user_id}|mailq"
-    items, last = mail_addresses().list_quarantine(
-        call.c.tenant, call.query.limit, decode_cursor(secret, scope, call.query.cursor))
-    return {"items": [QuarantinedMail.model_validate(i).model_dump(mode="json") for i in items],
-            "next_cursor": encode_cursor(secret, scope, last)}
+    paging = Paging.of(call, "mailq")
+    items, last = mail_addresses().list_quarantine(call.ctx.tenant, paging.limit, paging.start)
+    return paging.answer(items, last, QuarantinedMail)
 
 
-@route(bp, "POST", "/mail/quarantine/{id}/confirm", guard=P.TICKETS_ASSIGN, tag="mail",
+@route(bp, "POST", "/mail/quarantine/{id}/confirm", guard=Permission.TICKETS_ASSIGN, tag="mail",
        response=QuarantinedMail, errors=(400, 404, 409, 422),
        summary="Post a held comment as its sender's public comment (again: the same answer)")
 def confirm_held(call: Call) -> dict[str, object]:
     from chalicelib.services.inbound_mail import confirm_held
 
-    entry = confirm_held(call.c, _entry_id(call))
+    entry = confirm_held(call.ctx, _entry_id(call))
     return QuarantinedMail.model_validate(entry).model_dump(mode="json")
 
 
-@route(bp, "POST", "/mail/quarantine/{id}/discard", guard=P.TICKETS_ASSIGN, tag="mail",
+@route(bp, "POST", "/mail/quarantine/{id}/discard", guard=Permission.TICKETS_ASSIGN, tag="mail",
        response=QuarantinedMail, errors=(400, 404, 409),
        summary="Drop a held or quarantined mail from the quarantine (again: the same answer)")
 def discard_held(call: Call) -> dict[str, object]:
     from chalicelib.services.inbound_mail import discard_held
 
-    entry = discard_held(call.c, _entry_id(call))
+    entry = discard_held(call.ctx, _entry_id(call))
     return QuarantinedMail.model_validate(entry).model_dump(mode="json")
 
 

@@ -7,10 +7,10 @@ from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, JsonSchemaValue, models_json_schema
 
 from chalicelib.api.idempotency import IDEMPOTENCY_KEY_PATTERN
-from chalicelib.api.routing import IF_MATCH_PATTERN, OPERATIONS, Access, Operation
+from chalicelib.api.routing import IF_MATCH_PATTERN, OPERATIONS, Operation, RouteAccess
 from chalicelib.api.schemas import Problem
 
 PROBLEM_TYPE = "application/problem+json"
@@ -23,8 +23,13 @@ STATUS_TEXT = {
 }
 
 
-def _models() -> list[tuple[type[BaseModel], str]]:
-    wanted: dict[tuple[type[BaseModel], str], None] = {(Problem, "serialization"): None}
+# Each model of the document, as read (a body) or as written (an answer): its $ref.
+SchemaRefs = dict[tuple[Any, JsonSchemaMode], JsonSchemaValue]
+
+
+def _models() -> list[tuple[type[BaseModel], JsonSchemaMode]]:
+    wanted: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {
+        (Problem, "serialization"): None}
     for op in OPERATIONS:
         if op.body is not None:
             wanted[(op.body, "validation")] = None
@@ -50,13 +55,13 @@ def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
 
 
 def _guard_text(op: Operation) -> str:
-    if isinstance(op.guard, Access):
+    if isinstance(op.guard, RouteAccess):
         return op.guard.name
     names = op.guard if isinstance(op.guard, tuple) else (op.guard,)
     return " or ".join(p.value for p in names)
 
 
-def _operation(op: Operation, refs: dict[tuple[type[BaseModel], str], Any]) -> dict[str, Any]:
+def _operation(op: Operation, refs: SchemaRefs) -> dict[str, Any]:
     params: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True,
          "schema": {"type": "string", "pattern": op.path_pattern(name)}}

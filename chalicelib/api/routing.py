@@ -23,53 +23,42 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from chalice import Blueprint, Chalice, CORSConfig, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from chalice.app import Blueprint, Chalice, CORSConfig, Response
+from pydantic import BaseModel, ValidationError
 
+from chalicelib.api.idempotency import run_once
+from chalicelib.api.problems import problem, problem_from
 from chalicelib.config import get_config
-from chalicelib.domain import errors as e
 from chalicelib.domain.directory import ROLE_NAME
+from chalicelib.domain.errors import (
+    DomainError,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    PayloadTooLarge,
+    Unauthenticated,
+    UnsupportedMediaType,
+)
 from chalicelib.domain.ids import ID_PATTERN
 from chalicelib.domain.permissions import Permission
 from chalicelib.domain.principal import Principal
+from chalicelib.logs import bind_log_context, log_context
 from chalicelib.services.context import Ctx
 
 log = logging.getLogger("helpdesk.api")
 
 
 @dataclass(frozen=True)
-class Access:
+class RouteAccess:
+    """A guard that names no permission: anyone (``PUBLIC``), or anyone signed in
+    (``AUTHENTICATED``)."""
+
     name: str
 
 
-PUBLIC = Access("public")
-AUTHENTICATED = Access("authenticated")
-Guard = Permission | tuple[Permission, ...] | Access
-
-STATUS_OF: dict[type[e.DomainError], int] = {
-    e.InvalidInput: 400,
-    e.Unauthenticated: 401,
-    e.Forbidden: 403,
-    e.NotFound: 404,
-    e.Conflict: 409,
-    e.PreconditionFailed: 412,
-    e.PayloadTooLarge: 413,
-    e.Gone: 410,
-    e.UnsupportedMediaType: 415,
-    e.BusinessRuleViolation: 422,
-    e.RateLimited: 429,
-    e.DependencyUnavailable: 503,
-}
-
-
-class ListQuery(BaseModel):
-    """``?limit=&cursor=`` of every list. An unknown parameter is a 400 naming it, so a
-    misspelt filter is never silently ignored."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    limit: int = Field(default=25, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=2048)
+PUBLIC = RouteAccess("public")
+AUTHENTICATED = RouteAccess("authenticated")
+Guard = Permission | tuple[Permission, ...] | RouteAccess
 
 
 # Path parameters that are not ids, by name (each means the same in every route): a role
@@ -134,7 +123,8 @@ OPERATIONS: list[Operation] = []
 class Call:
     """What a handler receives."""
 
-    ctx: Ctx | None
+    # The signed-in caller's context; None on public routes (read it as ``ctx``).
+    caller: Ctx | None
     params: dict[str, str]
     query: Any
     body: Any
@@ -145,9 +135,10 @@ class Call:
     source_ip: str = ""
 
     @property
-    def c(self) -> Ctx:
-        assert self.ctx is not None, "public routes have no caller"
-        return self.ctx
+    def ctx(self) -> Ctx:
+        """The caller's context, on every route that is not public."""
+        assert self.caller is not None, "public routes have no caller"
+        return self.caller
 
 
 @dataclass
@@ -217,37 +208,13 @@ def check_every_route_guarded(app: Chalice) -> None:
 # --- the request pipeline -------------------------------------------------------------
 
 
-def problem(status: int, title: str, detail: str, errors: list[e.FieldError] | None = None,
-            extra: dict[str, Any] | None = None) -> Response:
-    body: dict[str, Any] = {
-        "type": f"https://helpdesk.dev/problems/{status}",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "errors": [{"loc": list(fe.loc), "msg": fe.msg, "type": fe.type} for fe in errors or []],
-    }
-    body.update(extra or {})
-    headers = {"Content-Type": "application/problem+json", "Cache-Control": "no-store"}
-    if status == 401:
-        headers["WWW-Authenticate"] = 'Bearer realm="helpdesk"'
-    return Response(body=json.dumps(body), status_code=status, headers=headers)
-
-
-def _problem_from(exc: e.DomainError) -> Response:
-    status = next(code for cls, code in STATUS_OF.items() if isinstance(exc, cls))
-    response = problem(status, exc.title, exc.detail, exc.errors, getattr(exc, "extra", None))
-    if isinstance(exc, e.TooManyRequests):
-        response.headers["Retry-After"] = str(exc.retry_after)
-    return response
-
-
-def _validation_errors(exc: ValidationError, where: str) -> list[e.FieldError]:
+def _validation_errors(exc: ValidationError, where: str) -> list[FieldError]:
     found = []
     for err in exc.errors(include_url=False):
         if err["type"] == "json_invalid":
-            found.append(e.FieldError((where,), f"malformed JSON: {err['msg']}", "json_invalid"))
+            found.append(FieldError((where,), f"malformed JSON: {err['msg']}", "json_invalid"))
         else:
-            found.append(e.FieldError((where, *err["loc"]), err["msg"], err["type"]))
+            found.append(FieldError((where, *err["loc"]), err["msg"], err["type"]))
     return found
 
 
@@ -267,26 +234,26 @@ def _authenticate(headers: dict[str, str]) -> Principal:
     value = headers.get("authorization", "")
     scheme, _, token = value.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise e.Unauthenticated("A bearer token is required.")
+        raise Unauthenticated("A bearer token is required.")
     return load_principal(verifier().verify(token.strip()))
 
 
 def _authorise(guard: Guard, principal: Principal) -> None:
-    if isinstance(guard, Access):
+    if isinstance(guard, RouteAccess):
         return
     wanted = guard if isinstance(guard, tuple) else (guard,)
     if not any(principal.can(p) for p in wanted):
         names = " or ".join(p.value for p in wanted)
-        raise e.Forbidden(f"This needs the permission {names}.")
+        raise Forbidden(f"This needs the permission {names}.")
 
 
 def _check_path(op: Operation, params: dict[str, str]) -> None:
     """Every path parameter matches its pattern before anything is read with it."""
-    errors = [e.FieldError(("path", name), f"not a valid {name}", "pattern_mismatch")
+    errors = [FieldError(("path", name), f"not a valid {name}", "pattern_mismatch")
               for name, value in params.items()
               if not isinstance(value, str) or not re.fullmatch(op.path_pattern(name), value)]
     if errors:
-        raise e.InvalidInput("The path has invalid parameters.", errors)
+        raise InvalidInput("The path has invalid parameters.", errors)
 
 
 def _parse_query(op: Operation, request: Any) -> Any:
@@ -297,7 +264,7 @@ def _parse_query(op: Operation, request: Any) -> Any:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        raise e.InvalidInput("The query has invalid parameters.",
+        raise InvalidInput("The query has invalid parameters.",
                              _validation_errors(exc, "query")) from None
 
 
@@ -310,8 +277,8 @@ def _parse_if_match(op: Operation, headers: dict[str, str]) -> int | None:
         return None
     tag = value.strip().removeprefix("W/").strip('"')
     if not re.fullmatch(IF_MATCH_PATTERN, value.strip()):
-        raise e.InvalidInput("If-Match must be an ETag this API sent.",
-                             [e.FieldError(("header", "If-Match"), "not a known ETag")])
+        raise InvalidInput("If-Match must be an ETag this API sent.",
+                             [FieldError(("header", "If-Match"), "not a known ETag")])
     return int(tag)
 
 
@@ -320,13 +287,13 @@ def _parse_body(op: Operation, headers: dict[str, str], raw: bytes) -> Any:
         return None
     content_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
     if content_type != "application/json" and not content_type.endswith("+json"):
-        raise e.UnsupportedMediaType(f"Send application/json, not {content_type or 'nothing'}.")
+        raise UnsupportedMediaType(f"Send application/json, not {content_type or 'nothing'}.")
     if not raw.strip():
-        raise e.InvalidInput("A JSON body is required.", [e.FieldError(("body",), "missing")])
+        raise InvalidInput("A JSON body is required.", [FieldError(("body",), "missing")])
     try:
         return op.body.model_validate_json(raw, strict=True)
     except ValidationError as exc:
-        raise e.InvalidInput("The body has invalid fields.",
+        raise InvalidInput("The body has invalid fields.",
                              _validation_errors(exc, "body")) from None
 
 
@@ -343,7 +310,8 @@ def _to_json(value: Any) -> Any:
 def _answer(op: Operation, result: Any) -> Response:
     reply = result if isinstance(result, Reply) else Reply(result)
     status = reply.status or op.status
-    headers = {"Content-Type": "application/json", "Cache-Control": "no-store", **reply.headers}
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": "application/json", "Cache-Control": "no-store", **reply.headers}
     version = reply.version
     if version is None and isinstance(reply.body, BaseModel):
         version = getattr(reply.body, "version", None)
@@ -362,12 +330,13 @@ def _run(op: Operation, handler: Callable[[Call], Any], request: Any, params: di
     cfg = get_config()
     raw: bytes = request.raw_body or b""
     if len(raw) > cfg.max_body_bytes:
-        raise e.PayloadTooLarge(f"The body is larger than {cfg.max_body_bytes} bytes.")
+        raise PayloadTooLarge(f"The body is larger than {cfg.max_body_bytes} bytes.")
     _check_path(op, params)
     headers = _headers(request)
     ctx = None
     if not op.public:
         principal = _authenticate(headers)
+        bind_log_context(tenant=principal.tenant, user_id=principal.user_id)
         _authorise(op.guard, principal)
         ctx = Ctx(principal=principal, now=datetime.now(UTC),
                   if_match=_parse_if_match(op, headers))
@@ -375,10 +344,8 @@ def _run(op: Operation, handler: Callable[[Call], Any], request: Any, params: di
                 request_id, _source_ip(request))
     key = headers.get("idempotency-key")
     if op.idempotent and key is not None and ctx is not None:
-        from chalicelib.api.idempotency import run_once
-
-        return run_once(op, ctx, key, params, raw, lambda: _answer(op, handler(call)),
-                        lambda_context=_lambda_context(op))
+        return run_once(f"{op.method} {op.path}", ctx, key, params, raw,
+                        lambda: _answer(op, handler(call)), lambda_context=_lambda_context(op))
     return _answer(op, handler(call))
 
 
@@ -395,16 +362,18 @@ def dispatch(op: Operation, handler: Callable[[Call], Any], request: Any,
     started = time.perf_counter()
     context = getattr(request, "context", None) or {}
     request_id = str(context.get("requestId") or uuid.uuid4())
-    try:
-        response = _run(op, handler, request, params, request_id)
-    except e.DomainError as exc:
-        response = _problem_from(exc)
-    except Exception as exc:  # the one place that turns a fault into a 5xx
-        response = _fault(exc, request_id)
-    log.info(json.dumps({
-        "msg": "request", "request_id": request_id, "method": op.method, "route": op.path,
-        "status": response.status_code, "ms": round((time.perf_counter() - started) * 1000, 1),
-    }))
+    # Every line logged while the request runs carries its id (and, once the token is
+    # verified, its tenant and user), wherever in the services it is logged.
+    with log_context(request_id=request_id):
+        try:
+            response = _run(op, handler, request, params, request_id)
+        except DomainError as exc:
+            response = problem_from(exc)
+        except Exception as exc:  # the one place that turns a fault into a 5xx
+            response = _fault(exc, request_id)
+        log.info("request", extra={
+            "method": op.method, "route": op.path, "status": response.status_code,
+            "ms": round((time.perf_counter() - started) * 1000, 1)})
     return response
 
 
@@ -417,9 +386,8 @@ def _fault(exc: Exception, request_id: str) -> Response:
     ours = isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") in {
         "ValidationException", "SerializationException"}
     if isinstance(exc, BotoCoreError | ClientError | OSError) and not ours:
-        log.error(json.dumps({"msg": "dependency failed", "request_id": request_id,
-                              "error": repr(exc)}))
+        log.error("dependency failed", extra={"error": repr(exc)})
         return problem(503, "Service unavailable",
                        "A service we depend on did not answer; try again shortly.")
-    log.exception(json.dumps({"msg": "unhandled error", "request_id": request_id}))
+    log.exception("unhandled error")
     return problem(500, "Internal error", f"Something went wrong (request {request_id}).")

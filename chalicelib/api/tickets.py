@@ -7,122 +7,122 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
-from chalicelib.api.routing import PUBLIC, Call, ListQuery, Reply, route
+from chalicelib.api.paging import ListQuery, Paging
+from chalicelib.api.routing import PUBLIC, Call, Reply, route
 from chalicelib.api.schemas import ItemsPage
-from chalicelib.config import get_config
-from chalicelib.domain import tickets as t
+from chalicelib.domain import tickets
 from chalicelib.domain.models import Id, utc_iso
-from chalicelib.domain.permissions import Permission as P
+from chalicelib.domain.permissions import Permission
 from chalicelib.services import rate_limits
 from chalicelib.services import tickets as svc
-from chalicelib.store.cursor import decode_cursor, encode_cursor
-from chalicelib.store.dynamo import Page
+from chalicelib.services.context import Ctx
+from chalicelib.services.paging import Page
 
 bp = Blueprint(__name__)
 
 # Staff read with tickets.view; contacts read what their organisation lets them see.
-READ = (P.TICKETS_VIEW, P.TICKETS_CREATE, P.TICKETS_VIEW_ORGANIZATION)
+READ = (Permission.TICKETS_VIEW, Permission.TICKETS_CREATE, Permission.TICKETS_VIEW_ORGANIZATION)
 
 
-def _scope(call: Call, *parts: object) -> str:
-    return "|".join([call.c.tenant, call.c.principal.user_id, *map(str, parts)])
+# A service's page of one ticket's children: (ctx, ticket id, limit, start) -> Page.
+ListChildren = Callable[[Ctx, str, int, dict[str, Any] | None], Page]
 
 
-def _child_page(call: Call, name: str, page: Page, model: type[BaseModel],
+def _child_page(call: Call, name: str, list_children: ListChildren, model: type[BaseModel],
                 contact_view: Callable[[Any], BaseModel] | None = None) -> dict[str, object]:
-    scope = _scope(call, name, call.params["id"])
+    """A page of the ticket's comments, events or attachments (each read as ``model``; a
+    contact sees them through ``contact_view``, where given)."""
+    ticket_id = call.params["id"]
+    paging = Paging.of(call, name, ticket_id)
+    page = list_children(call.ctx, ticket_id, paging.limit, paging.start)
     shown = [model.model_validate(i) for i in page.items]
-    if contact_view is not None and not call.c.principal.is_staff:
+    if contact_view is not None and not call.ctx.principal.is_staff:
         shown = [contact_view(i) for i in shown]
-    return {"items": [i.model_dump(mode="json") for i in shown],
-            "next_cursor": encode_cursor(get_config().secret, scope, page.last_key)}
+    return paging.answer(shown, page.last_key)
 
 
-def _shown(call: Call, ticket: t.Ticket) -> t.Ticket | t.ContactTicket:
+def _shown(call: Call, ticket: tickets.Ticket) -> tickets.Ticket | tickets.ContactTicket:
     """Staff get the whole ticket; a contact gets the contact's shape (issue 14, item 7)."""
-    if call.c.principal.is_staff:
+    if call.ctx.principal.is_staff:
         return ticket
-    return t.contact_ticket(ticket, call.c.principal.user_id)
+    return tickets.contact_ticket(ticket, call.ctx.principal.user_id)
 
 
 # The answer of a route that returns a ticket: one of the two shapes, by who asks.
-TICKET_SHAPES = (t.Ticket, t.ContactTicket)
-
-
-def _start(call: Call, name: str) -> dict[str, str] | None:
-    return decode_cursor(get_config().secret, _scope(call, name, call.params["id"]),
-                         call.query.cursor)
+TICKET_SHAPES = (tickets.Ticket, tickets.ContactTicket)
 
 
 # --- ticket types ---------------------------------------------------------------------
 
 
 class TicketTypes(BaseModel):
-    items: list[t.TicketType]
+    items: list[tickets.TicketType]
 
 
-@route(bp, "GET", "/ticket-types", guard=(*READ, P.TICKET_TYPES_MANAGE), tag="tickets",
+@route(bp, "GET", "/ticket-types", guard=(*READ, Permission.TICKET_TYPES_MANAGE), tag="tickets",
        response=TicketTypes, summary="The tenant's ticket types (inactive ones for admins)")
 def list_ticket_types(call: Call) -> TicketTypes:
-    return TicketTypes(items=svc.list_types(call.c))
+    return TicketTypes(items=svc.list_types(call.ctx))
 
 
-@route(bp, "POST", "/ticket-types", guard=P.TICKET_TYPES_MANAGE, tag="tickets",
-       body=t.TicketTypeBody, response=t.TicketType, status=201, idempotent=True,
+@route(bp, "POST", "/ticket-types", guard=Permission.TICKET_TYPES_MANAGE, tag="tickets",
+       body=tickets.TicketTypeBody, response=tickets.TicketType, status=201, idempotent=True,
        summary="Add a ticket type")
-def create_ticket_type(call: Call) -> t.TicketType:
-    return svc.create_type(call.c, call.body)
+def create_ticket_type(call: Call) -> tickets.TicketType:
+    return svc.create_type(call.ctx, call.body)
 
 
-@route(bp, "GET", "/ticket-types/{id}", guard=(*READ, P.TICKET_TYPES_MANAGE), tag="tickets",
-       response=t.TicketType, summary="One ticket type")
-def get_ticket_type(call: Call) -> t.TicketType:
-    return svc.get_type(call.c, call.params["id"])
+@route(bp, "GET", "/ticket-types/{id}", guard=(*READ, Permission.TICKET_TYPES_MANAGE),
+       tag="tickets", response=tickets.TicketType, summary="One ticket type")
+def get_ticket_type(call: Call) -> tickets.TicketType:
+    return svc.get_type(call.ctx, call.params["id"])
 
 
-@route(bp, "PATCH", "/ticket-types/{id}", guard=P.TICKET_TYPES_MANAGE, tag="tickets",
-       body=t.TicketTypePatch, response=t.TicketType, if_match=True,
+@route(bp, "PATCH", "/ticket-types/{id}", guard=Permission.TICKET_TYPES_MANAGE, tag="tickets",
+       body=tickets.TicketTypePatch, response=tickets.TicketType, if_match=True,
        summary="Change a ticket type (active=false retires it)")
-def patch_ticket_type(call: Call) -> t.TicketType:
-    return svc.patch_type(call.c, call.params["id"], call.body)
+def patch_ticket_type(call: Call) -> tickets.TicketType:
+    return svc.patch_type(call.ctx, call.params["id"], call.body)
 
 
 # --- templates ------------------------------------------------------------------------
 
 
 class Templates(BaseModel):
-    items: list[t.Template]
+    items: list[tickets.Template]
 
 
-@route(bp, "GET", "/templates", guard=(*READ, P.TEMPLATES_MANAGE), tag="tickets",
+@route(bp, "GET", "/templates", guard=(*READ, Permission.TEMPLATES_MANAGE), tag="tickets",
        response=Templates, summary="Ready-made and the tenant's own ticket templates")
 def list_templates(call: Call) -> Templates:
-    return Templates(items=svc.list_templates(call.c))
+    return Templates(items=svc.list_templates(call.ctx))
 
 
-@route(bp, "POST", "/templates", guard=P.TEMPLATES_MANAGE, tag="tickets", body=t.TemplateBody,
-       response=t.Template, status=201, idempotent=True, summary="Add a template")
-def create_template(call: Call) -> t.Template:
-    return svc.create_template(call.c, call.body)
+@route(bp, "POST", "/templates", guard=Permission.TEMPLATES_MANAGE, tag="tickets",
+       body=tickets.TemplateBody, response=tickets.Template, status=201, idempotent=True,
+       summary="Add a template")
+def create_template(call: Call) -> tickets.Template:
+    return svc.create_template(call.ctx, call.body)
 
 
-@route(bp, "PATCH", "/templates/{id}", guard=P.TEMPLATES_MANAGE, tag="tickets",
-       body=t.TemplatePatch, response=t.Template, if_match=True, summary="Change a template")
-def patch_template(call: Call) -> t.Template:
-    return svc.patch_template(call.c, call.params["id"], call.body)
+@route(bp, "PATCH", "/templates/{id}", guard=Permission.TEMPLATES_MANAGE, tag="tickets",
+       body=tickets.TemplatePatch, response=tickets.Template, if_match=True,
+       summary="Change a template")
+def patch_template(call: Call) -> tickets.Template:
+    return svc.patch_template(call.ctx, call.params["id"], call.body)
 
 
 # --- tickets --------------------------------------------------------------------------
 
 
-@route(bp, "POST", "/tickets", guard=P.TICKETS_CREATE, tag="tickets", body=t.TicketCreate,
-       response=TICKET_SHAPES, status=201, idempotent=True,
+@route(bp, "POST", "/tickets", guard=Permission.TICKETS_CREATE, tag="tickets",
+       body=tickets.TicketCreate, response=TICKET_SHAPES, status=201, idempotent=True,
        summary="Open a ticket (a contact for their organisation, staff for any)")
-def create_ticket(call: Call) -> t.Ticket | t.ContactTicket:
-    return _shown(call, svc.create_ticket(call.c, call.body))
+def create_ticket(call: Call) -> tickets.Ticket | tickets.ContactTicket:
+    return _shown(call, svc.create_ticket(call.ctx, call.body))
 
 
 ISO_INSTANT = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
@@ -148,119 +148,117 @@ class TicketListQuery(ListQuery):
         """The instant in the API's one format (UTC, whole seconds)."""
         if value is None:
             return None
-        return utc_iso(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        return utc_iso(datetime.fromisoformat(value))
 
 
 @route(bp, "GET", "/tickets", guard=READ, tag="tickets", query=TicketListQuery,
-       response=(ItemsPage[t.TicketSummary], ItemsPage[t.ContactTicketSummary]),
+       response=(ItemsPage[tickets.TicketSummary], ItemsPage[tickets.ContactTicketSummary]),
        summary="Tickets, newest activity first; status=active is every status but closed")
 def list_tickets(call: Call) -> dict[str, object]:
-    q: TicketListQuery = call.query
-    filters = svc.TicketFilters(status=q.status, ticket_type_id=q.type, assignee=q.assignee,
-                                organization_id=q.organization_id, requester=q.requester,
-                                q=q.q, updated_after=q.updated_after)
-    scope = _scope(call, "tickets", filters)
-    secret = get_config().secret
-    positions = decode_cursor(secret, scope, q.cursor) or {}
-    items, following = svc.list_tickets(call.c, filters, q.limit, positions)
+    query: TicketListQuery = call.query
+    filters = svc.TicketFilters(status=query.status, ticket_type_id=query.type,
+                                assignee=query.assignee, organization_id=query.organization_id,
+                                requester=query.requester, q=query.q,
+                                updated_after=query.updated_after)
+    paging = Paging.of(call, "tickets", filters)
+    items, following = svc.list_tickets(call.ctx, filters, paging.limit, paging.positions)
     shown: list[BaseModel] = list(items)
-    if not call.c.principal.is_staff:
-        shown = [t.contact_summary(i) for i in items]
-    return {"items": [i.model_dump(mode="json") for i in shown],
-            "next_cursor": encode_cursor(secret, scope, following)}
+    if not call.ctx.principal.is_staff:
+        shown = [tickets.contact_summary(i) for i in items]
+    return paging.answer(shown, following)
 
 
 @route(bp, "GET", "/tickets/{id}", guard=READ, tag="tickets", response=TICKET_SHAPES,
        summary="One ticket (a contact gets the contact's shape)")
-def get_ticket(call: Call) -> t.Ticket | t.ContactTicket:
-    return _shown(call, svc.get_ticket(call.c, call.params["id"]))
+def get_ticket(call: Call) -> tickets.Ticket | tickets.ContactTicket:
+    return _shown(call, svc.get_ticket(call.ctx, call.params["id"]))
 
 
-@route(bp, "PATCH", "/tickets/{id}", guard=(P.TICKETS_EDIT, P.TICKETS_ASSIGN), tag="tickets",
-       body=t.TicketPatch, response=TICKET_SHAPES, if_match=True, errors=(422,),
-       summary="Staff: change status, assignee, priority, type or watchers")
-def patch_ticket(call: Call) -> t.Ticket | t.ContactTicket:
-    return _shown(call, svc.patch_ticket(call.c, call.params["id"], call.body))
+@route(bp, "PATCH", "/tickets/{id}", guard=(Permission.TICKETS_EDIT, Permission.TICKETS_ASSIGN),
+       tag="tickets", body=tickets.TicketPatch, response=TICKET_SHAPES, if_match=True,
+       errors=(422,), summary="Staff: change status, assignee, priority, type or watchers")
+def patch_ticket(call: Call) -> tickets.Ticket | tickets.ContactTicket:
+    return _shown(call, svc.patch_ticket(call.ctx, call.params["id"], call.body))
 
 
 # --- comments and history -------------------------------------------------------------
 
 
 @route(bp, "GET", "/tickets/{id}/comments", guard=READ, tag="tickets", query=ListQuery,
-       response=(ItemsPage[t.Comment], ItemsPage[t.ContactComment]),
+       response=(ItemsPage[tickets.Comment], ItemsPage[tickets.ContactComment]),
        summary="The thread, oldest first (internal ones for staff)")
 def list_comments(call: Call) -> dict[str, object]:
-    page = svc.list_comments(call.c, call.params["id"], call.query.limit,
-                             _start(call, "comments"))
-    return _child_page(call, "comments", page, t.Comment, t.contact_comment)
+    return _child_page(call, "comments", svc.list_comments, tickets.Comment,
+                       tickets.contact_comment)
 
 
-@route(bp, "POST", "/tickets/{id}/comments", guard=P.TICKETS_COMMENT, tag="tickets",
-       body=t.CommentCreate, response=(t.Comment, t.ContactComment), status=201,
+@route(bp, "POST", "/tickets/{id}/comments", guard=Permission.TICKETS_COMMENT, tag="tickets",
+       body=tickets.CommentCreate, response=(tickets.Comment, tickets.ContactComment), status=201,
        idempotent=True, errors=(409, 422),
        summary="Comment (internal: staff only; hours: staff time)")
-def add_comment(call: Call) -> t.Comment | t.ContactComment:
-    comment = svc.add_comment(call.c, call.params["id"], call.body)
-    return comment if call.c.principal.is_staff else t.contact_comment(comment)
+def add_comment(call: Call) -> tickets.Comment | tickets.ContactComment:
+    comment = svc.add_comment(call.ctx, call.params["id"], call.body)
+    return comment if call.ctx.principal.is_staff else tickets.contact_comment(comment)
 
 
 @route(bp, "GET", "/tickets/{id}/events", guard=READ, tag="tickets", query=ListQuery,
-       response=ItemsPage[t.Event], summary="The history, oldest first; never changed")
+       response=ItemsPage[tickets.Event], summary="The history, oldest first; never changed")
 def list_events(call: Call) -> dict[str, object]:
-    page = svc.list_events(call.c, call.params["id"], call.query.limit, _start(call, "events"))
-    return _child_page(call, "events", page, t.Event, t.contact_event)
+    return _child_page(call, "events", svc.list_events, tickets.Event, tickets.contact_event)
 
 
 # --- resolution and approval ----------------------------------------------------------
 
 
-@route(bp, "POST", "/tickets/{id}/resolve", guard=P.TICKETS_RESOLVE, tag="tickets",
-       body=t.ResolveBody, response=TICKET_SHAPES, idempotent=True, errors=(409, 422),
+@route(bp, "POST", "/tickets/{id}/resolve", guard=Permission.TICKETS_RESOLVE, tag="tickets",
+       body=tickets.ResolveBody, response=TICKET_SHAPES, idempotent=True, errors=(409, 422),
        summary="Staff: resolve with a resolution; the customer is asked to approve")
-def resolve_ticket(call: Call) -> t.Ticket | t.ContactTicket:
-    return _shown(call, svc.resolve(call.c, call.params["id"], call.body))
+def resolve_ticket(call: Call) -> tickets.Ticket | tickets.ContactTicket:
+    return _shown(call, svc.resolve(call.ctx, call.params["id"], call.body))
 
 
-@route(bp, "POST", "/tickets/{id}/approve", guard=P.TICKETS_APPROVE, tag="tickets",
-       body=t.ApproveBody, body_optional=True, response=TICKET_SHAPES, idempotent=True,
+@route(bp, "POST", "/tickets/{id}/approve", guard=Permission.TICKETS_APPROVE, tag="tickets",
+       body=tickets.ApproveBody, body_optional=True, response=TICKET_SHAPES, idempotent=True,
        errors=(409, 422), summary="The requester's side: tested OK, the ticket closes")
-def approve_ticket(call: Call) -> t.Ticket | t.ContactTicket:
-    return _shown(call, svc.approve(call.c, call.params["id"], call.body))
+def approve_ticket(call: Call) -> tickets.Ticket | tickets.ContactTicket:
+    return _shown(call, svc.approve(call.ctx, call.params["id"], call.body))
 
 
-@route(bp, "POST", "/tickets/{id}/reject", guard=P.TICKETS_APPROVE, tag="tickets",
-       body=t.RejectBody, response=TICKET_SHAPES, idempotent=True, errors=(409, 422),
+@route(bp, "POST", "/tickets/{id}/reject", guard=Permission.TICKETS_APPROVE, tag="tickets",
+       body=tickets.RejectBody, response=TICKET_SHAPES, idempotent=True, errors=(409, 422),
        summary="The requester's side: not OK, with a reason; the ticket opens again")
-def reject_ticket(call: Call) -> t.Ticket | t.ContactTicket:
-    return _shown(call, svc.reject(call.c, call.params["id"], call.body))
+def reject_ticket(call: Call) -> tickets.Ticket | tickets.ContactTicket:
+    return _shown(call, svc.reject(call.ctx, call.params["id"], call.body))
 
 
-@route(bp, "POST", "/tickets/{id}/pause-auto-approval", guard=P.TICKETS_RESOLVE,
-       tag="tickets", body=t.PauseBody, response=TICKET_SHAPES, if_match=True, errors=(409, 422),
+@route(bp, "POST", "/tickets/{id}/pause-auto-approval", guard=Permission.TICKETS_RESOLVE,
+       tag="tickets", body=tickets.PauseBody, response=TICKET_SHAPES, if_match=True,
+       errors=(409, 422),
        summary="Staff: stop the approval reminder and auto-approval, with a reason")
-def pause_auto_approval(call: Call) -> t.Ticket | t.ContactTicket:
+def pause_auto_approval(call: Call) -> tickets.Ticket | tickets.ContactTicket:
     from chalicelib.services import ticket_lifecycle
 
-    return _shown(call, ticket_lifecycle.pause_auto_approval(call.c, call.params["id"], call.body))
+    return _shown(call, ticket_lifecycle.pause_auto_approval(call.ctx, call.params["id"],
+                                                             call.body))
 
 
-@route(bp, "POST", "/tickets/{id}/resume-auto-approval", guard=P.TICKETS_RESOLVE,
+@route(bp, "POST", "/tickets/{id}/resume-auto-approval", guard=Permission.TICKETS_RESOLVE,
        tag="tickets", response=TICKET_SHAPES, if_match=True, errors=(409, 422),
        summary="Staff: let the approval timer run again")
-def resume_auto_approval(call: Call) -> t.Ticket | t.ContactTicket:
+def resume_auto_approval(call: Call) -> tickets.Ticket | tickets.ContactTicket:
     from chalicelib.services import ticket_lifecycle
 
-    return _shown(call, ticket_lifecycle.resume_auto_approval(call.c, call.params["id"]))
+    return _shown(call, ticket_lifecycle.resume_auto_approval(call.ctx, call.params["id"]))
 
 
 class AnswerResult(BaseModel):
     ticket_id: str
     number: str
-    status: t.Status
+    status: tickets.Status
     answer: Literal["approve", "reject", "rate"]
 
 
-@route(bp, "POST", "/ticket-answers", guard=PUBLIC, tag="tickets", body=t.TicketAnswer,
+@route(bp, "POST", "/ticket-answers", guard=PUBLIC, tag="tickets", body=tickets.TicketAnswer,
        response=AnswerResult, errors=(403, 409, 410, 422),
        summary="Public: a one-click answer from an e-mail link (signed, single-use token)")
 def answer_ticket(call: Call) -> dict[str, object]:
@@ -293,20 +291,21 @@ class SatisfactionReport(BaseModel):
     by_type: list[SatisfactionRow]
 
 
-@route(bp, "GET", "/reports/satisfaction", guard=P.TICKETS_VIEW, tag="tickets",
+@route(bp, "GET", "/reports/satisfaction", guard=Permission.TICKETS_VIEW, tag="tickets",
        query=SatisfactionQuery, response=SatisfactionReport,
        summary="Customers' good/bad answers per agent and per ticket type, by month")
 def satisfaction_report(call: Call) -> dict[str, object]:
     from chalicelib.services import ticket_lifecycle
 
-    q = call.query
-    return ticket_lifecycle.satisfaction_report(call.c, q.from_month, q.to_month or q.from_month)
+    query: SatisfactionQuery = call.query
+    return ticket_lifecycle.satisfaction_report(call.ctx, query.from_month,
+                                                query.to_month or query.from_month)
 
 
 # --- attachments ----------------------------------------------------------------------
 
 
-class AttachmentUpload(t.Attachment):
+class AttachmentUpload(tickets.Attachment):
     upload_url: str
     upload_fields: dict[str, str]
     upload_expires_at: str
@@ -317,28 +316,26 @@ class DownloadLink(BaseModel):
     expires_at: str
 
 
-@route(bp, "POST", "/tickets/{id}/attachments", guard=(P.TICKETS_COMMENT, P.TICKETS_CREATE),
-       tag="tickets", body=t.AttachmentCreate, response=AttachmentUpload, status=201,
-       idempotent=True, errors=(422, 429),
-       summary="Announce a file: answers a presigned S3 POST to upload it with")
+@route(bp, "POST", "/tickets/{id}/attachments",
+       guard=(Permission.TICKETS_COMMENT, Permission.TICKETS_CREATE), tag="tickets",
+       body=tickets.AttachmentCreate, response=AttachmentUpload, status=201, idempotent=True,
+       errors=(422, 429), summary="Announce a file: answers a presigned S3 POST to upload it with")
 def create_attachment(call: Call) -> dict[str, object]:
-    rate_limits.attachment_announcement(call.c.tenant, call.c.principal.user_id, call.source_ip)
-    return svc.create_attachment(call.c, call.params["id"], call.body)
+    rate_limits.attachment_announcement(call.ctx.tenant, call.ctx.principal.user_id, call.source_ip)
+    return svc.create_attachment(call.ctx, call.params["id"], call.body)
 
 
 @route(bp, "GET", "/tickets/{id}/attachments", guard=READ, tag="tickets", query=ListQuery,
-       response=ItemsPage[t.Attachment], summary="The ticket's files")
+       response=ItemsPage[tickets.Attachment], summary="The ticket's files")
 def list_attachments(call: Call) -> dict[str, object]:
-    page = svc.list_attachments(call.c, call.params["id"], call.query.limit,
-                                _start(call, "attachments"))
-    return _child_page(call, "attachments", page, t.Attachment)
+    return _child_page(call, "attachments", svc.list_attachments, tickets.Attachment)
 
 
 @route(bp, "GET", "/tickets/{id}/attachments/{aid}", guard=READ, tag="tickets",
        response=DownloadLink, status=302, errors=(409,),
        summary="302 to a short-lived download address (also given in the body)")
 def download_attachment(call: Call) -> Reply:
-    link = svc.download_attachment(call.c, call.params["id"], call.params["aid"])
+    link = svc.download_attachment(call.ctx, call.params["id"], call.params["aid"])
     return Reply(link, headers={"Location": link["url"]})
 
 
@@ -347,12 +344,12 @@ def download_attachment(call: Call) -> Reply:
        summary="The short-lived download address as JSON, for the portal (a browser with a "
                "bearer token cannot read a redirect's target)")
 def attachment_link(call: Call) -> dict[str, object]:
-    return dict(svc.download_attachment(call.c, call.params["id"], call.params["aid"]))
+    return dict(svc.download_attachment(call.ctx, call.params["id"], call.params["aid"]))
 
 
-@route(bp, "GET", "/tickets/{id}/comments/{cid}/source", guard=P.TICKETS_VIEW, tag="tickets",
-       response=DownloadLink, status=302,
+@route(bp, "GET", "/tickets/{id}/comments/{cid}/source", guard=Permission.TICKETS_VIEW,
+       tag="tickets", response=DownloadLink, status=302,
        summary="Staff: 302 to the original mail (message/rfc822) a comment came from")
 def comment_source(call: Call) -> Reply:
-    link = svc.comment_source(call.c, call.params["id"], call.params["cid"])
+    link = svc.comment_source(call.ctx, call.params["id"], call.params["cid"])
     return Reply(link, headers={"Location": link["url"]})

@@ -11,7 +11,6 @@ answer: no GET changes anything, because mail scanners follow every link.
 
 from __future__ import annotations
 
-import hmac
 import json
 import secrets
 from dataclasses import dataclass
@@ -19,9 +18,9 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
+from chalicelib import signing
 from chalicelib.config import get_config
 from chalicelib.domain.errors import FieldError, InvalidInput
-from chalicelib.store.cursor import b64, sign, unb64
 
 SCOPE = "ticket-answer"
 Purpose = Literal["answer", "rate"]
@@ -39,7 +38,7 @@ class AnswerToken:
     token_id: str
 
     def expired(self, now: datetime) -> bool:
-        return now.timestamp() >= self.expires
+        return signing.expired(self.expires, now)
 
 
 def issue(tenant: str, ticket_id: str, number: str, user_id: str, purpose: Purpose,
@@ -48,7 +47,7 @@ def issue(tenant: str, ticket_id: str, number: str, user_id: str, purpose: Purpo
                           "p": purpose, "m": moment, "e": int(expires.timestamp()),
                           "j": secrets.token_urlsafe(12)},
                          separators=(",", ":"), sort_keys=True).encode()
-    return f"{b64(payload)}.{sign(get_config().secret, SCOPE, payload)}"
+    return signing.seal(get_config().secret, SCOPE, payload)
 
 
 def _altered() -> InvalidInput:
@@ -59,15 +58,11 @@ def _altered() -> InvalidInput:
 def read(token: str) -> AnswerToken:
     """The token's content once its signature holds; 400 naming ``token`` otherwise."""
     try:
-        encoded, signature = token.split(".", 1)
-        payload = unb64(encoded)
-        if not hmac.compare_digest(sign(get_config().secret, SCOPE, payload), signature):
-            raise _altered()
-        data: dict[str, Any] = json.loads(payload)
+        data: dict[str, Any] = json.loads(signing.unseal(get_config().secret, SCOPE, token))
         return AnswerToken(tenant=data["t"], ticket_id=data["k"], number=data["n"],
                            user_id=data["u"], purpose=data["p"], moment=data["m"],
                            expires=int(data["e"]), token_id=data["j"])
-    except (ValueError, KeyError, TypeError, UnicodeError):
+    except (signing.BadSignature, ValueError, KeyError, TypeError, UnicodeError):
         raise _altered() from None
 
 

@@ -1,6 +1,7 @@
 """The ``idempotency`` table: the first answer to a creating POST, kept for a day.
 
-Access pattern: GetItem / conditional PutItem on ``PK=T#<tenant>#U#<user>#<key>``.
+Access pattern: GetItem / conditional PutItem on
+``PK=T#<tenant>#U#<user>#<METHOD> <path>#<key>`` (``record_key``).
 A record is claimed (``pending``) with a condition before the work runs and
 completed with the answer afterwards; an expired record is removed by TTL.
 
@@ -22,6 +23,12 @@ TTL_SECONDS = 24 * 3600
 # Claims written before ``running_until`` existed: free once older than the longest a
 # Lambda may run.
 LONGEST_RUN_SECONDS = 900
+
+
+def record_key(tenant: str, user_id: str, route: str, key: str) -> str:
+    """The record of one user's ``Idempotency-Key`` on one route (``"POST /tickets"``):
+    the same key on another route, or of another user, is another request."""
+    return f"T#{tenant}#U#{user_id}#{route}#{key}"
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ PASSWORD = "Demo-password-1"
 def _reset_caches() -> None:
     get_config.cache_clear()
     reset_clients()
-    health._dlq_url.cache_clear()
+    health.probes.queue_url.cache_clear()
 
 
 @pytest.fixture(scope="module")

@@ -69,7 +69,7 @@ class Engine:
 def _reset_caches() -> None:
     get_config.cache_clear()
     reset_clients()
-    health._dlq_url.cache_clear()
+    health.probes.queue_url.cache_clear()
 
 
 @pytest.fixture(scope="module", params=ENGINES)

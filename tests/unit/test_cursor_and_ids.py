@@ -16,6 +16,13 @@ def test_a_cursor_round_trips_within_its_scope() -> None:
     assert decode_cursor(SECRET, "demo|users", cursor) == KEY
 
 
+def test_a_cursor_keeps_its_wire_format() -> None:
+    """Cursors handed out before a release still work after it: the same bytes."""
+    pinned = "eyJQSyI6IlQjZGVtbyIsIlNLIjoiVVNFUiNhYmMifQ.xB_9obhRi2r7dL2OqubRQCJqtk0"
+    assert encode_cursor(SECRET, "demo|users", KEY) == pinned
+    assert decode_cursor(SECRET, "demo|users", pinned) == KEY
+
+
 def test_no_last_key_means_no_cursor() -> None:
     assert encode_cursor(SECRET, "demo|users", None) is None
     assert decode_cursor(SECRET, "demo|users", None) is None
