@@ -9,15 +9,13 @@
 // (views/answer.js). Staff comment publicly or internally, assign, re-type,
 // change the status and resolve; changes carry If-Match with the version read.
 
-import { api, ApiError } from "../api.js";
+import { api, ApiError, idempotencyKey } from "../api.js";
 import { $, fromTemplate, h } from "../dom.js";
 import { FormError, errorKey, onSubmit } from "../forms.js";
 import { bindText, formatDate, formatNumber, localized, onLanguageChange, t, translate } from "../i18n.js";
-import { currentUser } from "../session.js";
-import {
-  allPages, byId, can, idempotencyKey, isStaff, organizations, refreshTimes, slaBadge,
-  staffUsers, statusPill, tenantSettings, ticketPath, ticketTypes, timeEl, typeName,
-} from "../tickets.js";
+import { allPages, byId, organizations, staffUsers, tenantSettings, ticketTypes } from "../reference-data.js";
+import { can, currentUser, isStaff } from "../session.js";
+import { refreshTimes, slaBadge, statusPill, ticketPath, timeEl, typeName } from "../ticket-format.js";
 import { downloadAttachment, filePicker } from "../upload.js";
 
 // Statuses staff set by hand (resolving needs a resolution, so it has its own form).

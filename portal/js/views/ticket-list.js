@@ -11,11 +11,11 @@ import { api } from "../api.js";
 import { $, fromTemplate, h } from "../dom.js";
 import { errorKey, setBusy } from "../forms.js";
 import { bindText, localized, onLanguageChange } from "../i18n.js";
-import { currentUser } from "../session.js";
+import { byId, organizations, staffUsers, tenantSettings, ticketTypes } from "../reference-data.js";
+import { can, currentUser } from "../session.js";
 import {
-  STATUSES, byId, can, nextDue, organizations, refreshTimes, slaBadge, staffUsers, statusPill,
-  tenantSettings, ticketPath, ticketTypes, timeEl, typeName,
-} from "../tickets.js";
+  STATUSES, nextDue, refreshTimes, slaBadge, statusPill, ticketPath, timeEl, typeName,
+} from "../ticket-format.js";
 
 const PAGE_SIZE = 25;
 const STAFF_FILTERS = ["status", "type", "assignee", "organization_id", "q"];
