@@ -74,7 +74,8 @@ export function placeholder(container, app, path) {
   container.replaceChildren(screen);
 }
 
-function safeLink(link) {
+/** A notification's link, when it is one of the portal's own routes; else null. */
+export function safeLink(link) {
   // Only the portal's own routes become links; anything else stays plain text.
   return typeof link === "string" && /^#\/[\w\-/]*$/.test(link) ? link : null;
 }

@@ -59,7 +59,7 @@ function typeFields(type, previous) {
 }
 
 /** The body POST /tickets gets from the form's values. */
-function ticketBody(values, type, staff) {
+export function ticketBody(values, type, staff) {
   const fields = {};
   for (const field of type?.required_fields ?? []) {
     const raw = values[`fields.${field.name}`];

@@ -21,7 +21,7 @@ const PAGE_SIZE = 25;
 const STAFF_FILTERS = ["status", "type", "assignee", "organization_id", "q"];
 
 /** The staff queue's filters from the address; status defaults to every active ticket. */
-function staffFilters(params) {
+export function staffFilters(params) {
   const filters = { status: "active", type: "", assignee: "", organization_id: "", q: "" };
   for (const name of STAFF_FILTERS) {
     if (params.has(name)) filters[name] = params.get(name).slice(0, 100);
@@ -32,7 +32,8 @@ function staffFilters(params) {
   return filters;
 }
 
-function apiQuery(filters) {
+/** GET /tickets's query for the filters: empty ones and status "all" are left out. */
+export function apiQuery(filters) {
   const query = new URLSearchParams();
   for (const [name, value] of Object.entries(filters)) {
     if (!value || (name === "status" && value === "all")) continue;
