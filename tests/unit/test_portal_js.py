@@ -39,8 +39,10 @@ def test_the_portal_javascript_passes_eslint() -> None:
 
 def test_the_portal_unit_tests_pass() -> None:
     assert JS_TESTS, "no tests/portal/*.test.js found"
-    # Files, not a folder: Node 18 and Node 22 read a folder argument differently.
-    result = run(node(), "--test", *(str(path.relative_to(ROOT)) for path in JS_TESTS))
+    # Files, not a folder: Node 18 and Node 22 read a folder argument differently; TAP,
+    # whose summary is read below, is not every Node's default reporter.
+    files = (str(path.relative_to(ROOT)) for path in JS_TESTS)
+    result = run(node(), "--test", "--test-reporter=tap", *files)
     output = f"{result.stdout}\n{result.stderr}"
     assert result.returncode == 0, f"node --test failed:\n{output}"
     # The runner's summary: a run that found no test cases is not a pass.
