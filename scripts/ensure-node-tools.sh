@@ -32,17 +32,8 @@ ensure_node() {
     if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
         fail "node $(node --version) is older than $MIN_NODE_MAJOR.$MIN_NODE_MINOR (ESLint 9 needs it); upgrade it."
     fi
-    local sudo=()
-    if [ "$(id -u)" -ne 0 ]; then
-        command -v sudo >/dev/null 2>&1 || fail "node or npm is missing; install ${NODE_PACKAGES[*]} as root."
-        sudo=(sudo)
-    fi
     say "node or npm is missing; installing Debian's ${NODE_PACKAGES[*]} ..."
-    "${sudo[@]}" apt-get update -qq >/dev/null \
-        || fail "apt-get update failed (offline?); install ${NODE_PACKAGES[*]} by hand."
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        --no-install-recommends "${NODE_PACKAGES[@]}" >/dev/null \
-        || fail "apt-get install ${NODE_PACKAGES[*]} failed (offline?)."
+    bash scripts/apt-install.sh "${NODE_PACKAGES[@]}"
     node_ok || fail "${NODE_PACKAGES[*]} are installed but node $MIN_NODE_MAJOR.$MIN_NODE_MINOR+ and npm are not on PATH."
 }
 
