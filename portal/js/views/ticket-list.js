@@ -9,7 +9,7 @@
 
 import { api } from "../api.js";
 import { $, fromTemplate, h } from "../dom.js";
-import { errorKey, setBusy } from "../forms.js";
+import { errorKey, onBusySubmit } from "../forms.js";
 import { bindText, localized, onLanguageChange } from "../i18n.js";
 import { byId, organizations, staffUsers, tenantSettings, ticketTypes } from "../reference-data.js";
 import { can, currentUser } from "../session.js";
@@ -224,16 +224,7 @@ export default function tickets(container, app, path, params) {
     loadPage(true);
   }
 
-  more.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    if (more.dataset.busy) return;
-    setBusy(more, true);
-    try {
-      await loadPage(false);
-    } finally {
-      setBusy(more, false);
-    }
-  });
+  onBusySubmit(more, () => loadPage(false));
 
   status.replaceChildren(h("span", { class: "spinner", "aria-hidden": "true" }), " ",
     bindText(h("span"), "common.loading"));
