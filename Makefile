@@ -8,13 +8,14 @@ STAGE ?= dev
 # Extra pytest arguments, e.g. PYTEST_ARGS="-p randomly --randomly-seed=1234" to replay an order.
 PYTEST_ARGS ?=
 
-.PHONY: run test fuzz unit integration e2e lint package deploy bench redrive clean help
+.PHONY: run test fuzz unit integration e2e lint jslint jstest package deploy bench redrive clean help
 
 help:
 	@echo "make run      start the local stack with demo data on http://127.0.0.1:$(PORT)"
 	@echo "make test     set up and run every test (unit, integration, e2e, browser, API fuzz)"
 	@echo "make fuzz     the API fuzz at depth (HELPDESK_FUZZ_EXAMPLES, default 200 per operation)"
 	@echo "make lint     ruff, and mypy --strict on the domain, services, jobs and notify"
+	@echo "make jslint   ESLint on the portal's JavaScript (make jstest: its unit tests)"
 	@echo "make package  chalice package + cfn-lint into build/ (STAGE=dev|prod)"
 	@echo "make bench    measure cold start and per-request DynamoDB calls (docs/performance.md)"
 	@echo "make deploy   deploy to a real AWS account (see README)"
@@ -34,6 +35,7 @@ run: $(STAMP)
 test: $(STAMP)
 	bash scripts/ensure-dynamodb-local.sh
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-node-tools.sh
 	$(PY) -m pytest -n 2 --dist loadgroup tests $(PYTEST_ARGS)
 
 # The API fuzz at depth: many more schemathesis examples per operation than make test's.
@@ -42,6 +44,7 @@ fuzz: $(STAMP)
 	HELPDESK_FUZZ_EXAMPLES=$${HELPDESK_FUZZ_EXAMPLES:-200} $(PY) -m pytest tests/e2e/test_api_schema.py $(PYTEST_ARGS)
 
 unit: $(STAMP)
+	bash scripts/ensure-node-tools.sh
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 integration: $(STAMP)
@@ -56,6 +59,15 @@ e2e: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy --strict --ignore-missing-imports chalicelib/domain chalicelib/services chalicelib/jobs chalicelib/notify
+
+# The portal's JavaScript: ESLint, and node --test on its pure modules (both also run in make test).
+jslint:
+	bash scripts/ensure-node-tools.sh
+	node node_modules/eslint/bin/eslint.js --max-warnings 0 .
+
+jstest:
+	bash scripts/ensure-node-tools.sh
+	node --test tests/portal/*.test.js
 
 package: $(STAMP)
 	bash scripts/package.sh $(STAGE)
@@ -74,4 +86,4 @@ redrive: $(STAMP)
 	$(PY) scripts/redrive.py --stage $(if $(filter command line environment,$(origin STAGE)),$(STAGE),local)
 
 clean:
-	rm -rf build .pytest_cache .ruff_cache .tools
+	rm -rf build .pytest_cache .ruff_cache .tools node_modules

@@ -30,17 +30,8 @@ ensure_java() {
     if command -v java >/dev/null 2>&1; then
         return
     fi
-    local sudo=()
-    if [ "$(id -u)" -ne 0 ]; then
-        command -v sudo >/dev/null 2>&1 || fail "java is missing; install $JRE_PACKAGE as root."
-        sudo=(sudo)
-    fi
     say "java is missing; installing Debian's $JRE_PACKAGE ..."
-    "${sudo[@]}" apt-get update -qq >/dev/null \
-        || fail "apt-get update failed (offline?); install $JRE_PACKAGE by hand."
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        --no-install-recommends "$JRE_PACKAGE" >/dev/null \
-        || fail "apt-get install $JRE_PACKAGE failed (offline?)."
+    bash scripts/apt-install.sh "$JRE_PACKAGE"
     command -v java >/dev/null 2>&1 || fail "$JRE_PACKAGE is installed but java is not on PATH."
 }
 

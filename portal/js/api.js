@@ -147,6 +147,12 @@ export async function request(method, path, options = {}) {
   return payload;
 }
 
+/** A fresh Idempotency-Key: a retried click never makes a second ticket or comment. */
+export function idempotencyKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 export const api = {
   get: (path, options) => request("GET", path, options),
   post: (path, body, options) => request("POST", path, { ...options, body }),

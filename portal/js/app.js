@@ -11,7 +11,7 @@ import {
 import { onUnreadChange, startPolling, stopPolling } from "./inbox.js";
 import { MODULES, modulesFor, ticketAreaFor } from "./modules.js";
 import * as session from "./session.js";
-import { tenantSettings } from "./tickets.js";
+import { tenantSettings } from "./reference-data.js";
 import * as answers from "./views/answer.js";
 import * as auth from "./views/auth.js";
 import * as signedIn from "./views/home.js";

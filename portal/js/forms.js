@@ -139,6 +139,23 @@ export function setBusy(form, busy) {
 }
 
 /**
+ * Runs `work()` on submit with the form busy (a "Show more" or "Mark as read" form,
+ * whose errors `work` shows itself). A second submit while the first runs is ignored.
+ */
+export function onBusySubmit(form, work) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (form.dataset.busy) return;
+    setBusy(form, true);
+    try {
+      await work();
+    } finally {
+      setBusy(form, false);
+    }
+  });
+}
+
+/**
  * The form's values; fields marked data-trim are trimmed. A radio group gives the
  * checked button's value (absent when none is checked), a checkbox true or false.
  */

@@ -27,8 +27,8 @@ export function normalize(tag) {
 export function browserLanguage() {
   const tags = navigator.languages?.length ? navigator.languages : [navigator.language];
   for (const tag of tags) {
-    const language = normalize(tag);
-    if (language) return language;
+    const supported = normalize(tag);
+    if (supported) return supported;
   }
   return FALLBACK;
 }

@@ -2,7 +2,7 @@
 // client cases and a contact's own tickets plug in. Each entry says who sees
 // it; `view` is absent until the area is built, and the portal then shows an
 // honest "coming soon" page. A later change sets, for example,
-//   view: () => import("./views/tickets.js")
+//   view: () => import("./views/ticket-list.js")
 // and the router renders that module's default export instead.
 
 export const MODULES = [
@@ -11,7 +11,7 @@ export const MODULES = [
     path: "/tickets",
     audience: "staff",
     anyOf: ["tickets.view", "tickets.view_organization"],
-    view: () => import("./views/tickets.js"),
+    view: () => import("./views/ticket-list.js"),
   },
   {
     id: "contact_orders",
@@ -36,7 +36,7 @@ export const MODULES = [
     path: "/my-tickets",
     audience: "contact",
     anyOf: [],
-    view: () => import("./views/tickets.js"),
+    view: () => import("./views/ticket-list.js"),
   },
 ];
 

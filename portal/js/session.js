@@ -84,6 +84,15 @@ export function currentUser() {
   return user;
 }
 
+/** Whether `person` holds `permission` (the API decides; this only hides what it would refuse). */
+export function can(person, permission) {
+  return (person?.permissions ?? []).includes(permission);
+}
+
+export function isStaff(person) {
+  return person?.kind === "staff";
+}
+
 export function isSignedIn() {
   return Boolean(tokens && user);
 }

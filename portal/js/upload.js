@@ -6,10 +6,10 @@
 // filePicker() is the form part: a labelled file input and a list of the chosen
 // files, each with its size, a <progress> bar and its outcome.
 
-import { api, ApiError } from "./api.js";
+import { api, ApiError, idempotencyKey } from "./api.js";
 import { h } from "./dom.js";
 import { bindText, t } from "./i18n.js";
-import { formatBytes, idempotencyKey } from "./tickets.js";
+import { formatBytes } from "./ticket-format.js";
 
 const UPLOAD_TIMEOUT_MS = 10 * 60_000;
 

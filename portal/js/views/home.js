@@ -3,7 +3,7 @@
 
 import { api } from "../api.js";
 import { $, fromTemplate, h } from "../dom.js";
-import { errorKey, setBusy } from "../forms.js";
+import { errorKey, onBusySubmit } from "../forms.js";
 import { bindText, formatDateTime, has, onLanguageChange, t } from "../i18n.js";
 import { onUnreadChange, refreshUnread, setUnread, unreadCount } from "../inbox.js";
 import { moduleAt, modulesFor } from "../modules.js";
@@ -74,7 +74,8 @@ export function placeholder(container, app, path) {
   container.replaceChildren(screen);
 }
 
-function safeLink(link) {
+/** A notification's link, when it is one of the portal's own routes; else null. */
+export function safeLink(link) {
   // Only the portal's own routes become links; anything else stays plain text.
   return typeof link === "string" && /^#\/[\w\-/]*$/.test(link) ? link : null;
 }
@@ -94,16 +95,7 @@ function notificationItem(item, onRead) {
     const form = h("form", { class: "note__action" },
       bindText(h("button", { class: "button button--secondary button--small", type: "submit",
         dataset: { busyI18n: "common.loading" } }), "notifications.mark_read"));
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      if (form.dataset.busy) return;
-      setBusy(form, true);
-      try {
-        await onRead(item);
-      } finally {
-        setBusy(form, false);
-      }
-    });
+    onBusySubmit(form, () => onRead(item));
     meta.append(" ", form);
   }
   li.append(meta);
@@ -152,16 +144,11 @@ export function notifications(container) {
     else status.replaceChildren();
   }
 
-  more.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    if (more.dataset.busy) return;
-    setBusy(more, true);
+  onBusySubmit(more, async () => {
     try {
       await loadPage();
     } catch (error) {
       showError(error);
-    } finally {
-      setBusy(more, false);
     }
   });
 

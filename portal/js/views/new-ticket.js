@@ -7,12 +7,13 @@
 // Files are uploaded once the ticket exists (they belong to it): each with its
 // own progress bar, after which the page links to the new ticket.
 
-import { api } from "../api.js";
+import { api, idempotencyKey } from "../api.js";
 import { $, fromTemplate, h } from "../dom.js";
 import { errorKey, onSubmit } from "../forms.js";
 import { bindText, localized, onLanguageChange } from "../i18n.js";
-import { currentUser } from "../session.js";
-import { idempotencyKey, isStaff, organizations, ticketPath, ticketTypes } from "../tickets.js";
+import { organizations, ticketTypes } from "../reference-data.js";
+import { currentUser, isStaff } from "../session.js";
+import { ticketPath } from "../ticket-format.js";
 import { filePicker } from "../upload.js";
 
 const INPUT_TYPES = { number: "number", date: "date", reference: "text" };
@@ -58,7 +59,7 @@ function typeFields(type, previous) {
 }
 
 /** The body POST /tickets gets from the form's values. */
-function ticketBody(values, type, staff) {
+export function ticketBody(values, type, staff) {
   const fields = {};
   for (const field of type?.required_fields ?? []) {
     const raw = values[`fields.${field.name}`];

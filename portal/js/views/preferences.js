@@ -25,6 +25,16 @@ export function kindsFor(user) {
   return user?.kind === "staff" ? KINDS : KINDS.filter((kind) => CONTACT_KINDS.has(kind));
 }
 
+/**
+ * The muted kinds to save: the listed kinds left unchecked (`checked` maps a kind to
+ * its box), and the kinds this page does not list (a contact's staff-only ones) as
+ * they were kept.
+ */
+export function mutedKinds(kept, listed, checked) {
+  const hidden = kept.filter((kind) => !listed.includes(kind));
+  return [...hidden, ...listed.filter((kind) => checked[kind] === false)];
+}
+
 function choice(kind) {
   const id = `preference-${kind}`;
   return h("li", { class: "choices__item" },
@@ -54,9 +64,7 @@ export function preferences(container) {
   form.addEventListener("change", () => notice.replaceChildren());
   onSubmit(form, async (fields) => {
     notice.replaceChildren();
-    // Kinds this page does not list (a contact's staff-only kinds) stay as they were.
-    const hidden = kept.filter((kind) => !kinds.includes(kind));
-    const muted = [...hidden, ...kinds.filter((kind) => fields[kind] === false)];
+    const muted = mutedKinds(kept, kinds, fields);
     const saved = await api.put("/me/notification-preferences", { muted_email: muted });
     kept = saved?.muted_email ?? muted;
     show(kept);

@@ -9,19 +9,19 @@
 
 import { api } from "../api.js";
 import { $, fromTemplate, h } from "../dom.js";
-import { errorKey, setBusy } from "../forms.js";
+import { errorKey, onBusySubmit } from "../forms.js";
 import { bindText, localized, onLanguageChange } from "../i18n.js";
-import { currentUser } from "../session.js";
+import { byId, organizations, staffUsers, tenantSettings, ticketTypes } from "../reference-data.js";
+import { can, currentUser } from "../session.js";
 import {
-  STATUSES, byId, can, nextDue, organizations, refreshTimes, slaBadge, staffUsers, statusPill,
-  tenantSettings, ticketPath, ticketTypes, timeEl, typeName,
-} from "../tickets.js";
+  STATUSES, nextDue, refreshTimes, slaBadge, statusPill, ticketPath, timeEl, typeName,
+} from "../ticket-format.js";
 
 const PAGE_SIZE = 25;
 const STAFF_FILTERS = ["status", "type", "assignee", "organization_id", "q"];
 
 /** The staff queue's filters from the address; status defaults to every active ticket. */
-function staffFilters(params) {
+export function staffFilters(params) {
   const filters = { status: "active", type: "", assignee: "", organization_id: "", q: "" };
   for (const name of STAFF_FILTERS) {
     if (params.has(name)) filters[name] = params.get(name).slice(0, 100);
@@ -32,7 +32,8 @@ function staffFilters(params) {
   return filters;
 }
 
-function apiQuery(filters) {
+/** GET /tickets's query for the filters: empty ones and status "all" are left out. */
+export function apiQuery(filters) {
   const query = new URLSearchParams();
   for (const [name, value] of Object.entries(filters)) {
     if (!value || (name === "status" && value === "all")) continue;
@@ -223,16 +224,7 @@ export default function tickets(container, app, path, params) {
     loadPage(true);
   }
 
-  more.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    if (more.dataset.busy) return;
-    setBusy(more, true);
-    try {
-      await loadPage(false);
-    } finally {
-      setBusy(more, false);
-    }
-  });
+  onBusySubmit(more, () => loadPage(false));
 
   status.replaceChildren(h("span", { class: "spinner", "aria-hidden": "true" }), " ",
     bindText(h("span"), "common.loading"));
