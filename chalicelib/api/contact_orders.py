@@ -23,7 +23,7 @@ from chalicelib.api.schemas import ItemsPage
 from chalicelib.config import get_config
 from chalicelib.domain import contact_orders as co
 from chalicelib.domain.errors import Forbidden
-from chalicelib.domain.models import HistoryEvent, Id, StoredFile
+from chalicelib.domain.models import HistoryEvent, Id, Model, StoredFile
 from chalicelib.domain.permissions import Permission as P
 from chalicelib.domain.tickets import AttachmentCreate
 from chalicelib.services import calendar, directory
@@ -207,7 +207,7 @@ class DocumentCreate(AttachmentCreate):
     internal: Literal[False] = False
 
 
-class DownloadLink(BaseModel):
+class DownloadLink(Model):
     url: str
     expires_at: str
 
@@ -278,7 +278,7 @@ def todo(call: Call) -> dict[str, object]:
     return {"items": items, "next_cursor": encode_cursor(get_config().secret, scope, following)}
 
 
-class FeedAnswer(BaseModel):
+class FeedAnswer(Model):
     feed_token: str
     path: str
     created_at: str
@@ -309,11 +309,11 @@ def calendar_feed(call: Call) -> Reply:
 # --- saved filters --------------------------------------------------------------------
 
 
-class SavedFilters(BaseModel):
+class SavedFilters(Model):
     items: list[co.SavedFilter]
 
 
-class SavedFilterQuery(BaseModel):
+class SavedFilterQuery(Model):
     model_config = ConfigDict(extra="forbid")
 
     module: co.Module | None = None

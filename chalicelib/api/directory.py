@@ -8,21 +8,21 @@ from typing import Annotated
 from urllib.parse import unquote
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
 from chalicelib.api.routing import AUTHENTICATED, Call, ListQuery, Reply, route
 from chalicelib.api.schemas import ItemsPage
 from chalicelib.config import get_config
 from chalicelib.domain import directory as d
 from chalicelib.domain.errors import FieldError, InvalidInput
-from chalicelib.domain.models import Command, Email
+from chalicelib.domain.models import Command, Email, Model
 from chalicelib.domain.permissions import Permission as P
 from chalicelib.services import directory as svc
 from chalicelib.store.cursor import decode_cursor, encode_cursor
 from chalicelib.store.dynamo import Page
 
 bp = Blueprint(__name__)
-_EMAIL: TypeAdapter[str] = TypeAdapter(Email)
+_EMAIL: TypeAdapter[str] = TypeAdapter(Email, config=ConfigDict(defer_build=True))
 
 
 def _scope(call: Call, name: str, *filters: str) -> str:
@@ -59,7 +59,7 @@ class AddressCode(Command):
     code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
-class Sent(BaseModel):
+class Sent(Model):
     status: str
 
 
@@ -91,7 +91,7 @@ def send_email_address_code(call: Call) -> Sent:
 # --- roles ----------------------------------------------------------------------------
 
 
-class RolesAnswer(BaseModel):
+class RolesAnswer(Model):
     items: list[d.Role]
 
 

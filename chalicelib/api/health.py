@@ -6,21 +6,21 @@ from functools import cache
 from typing import Any, Literal
 
 from chalice import Blueprint
-from pydantic import BaseModel
 
 from chalicelib.api.routing import PUBLIC, Call, Reply, route
 from chalicelib.config import get_config
+from chalicelib.domain.models import Model
 from chalicelib.store.clients import client
 from chalicelib.store.dynamo import get_item
 
 
-class Component(BaseModel):
+class Component(Model):
     status: Literal["ok", "degraded"]
     detail: str = ""
     depth: int | None = None
 
 
-class Health(BaseModel):
+class Health(Model):
     status: Literal["ok", "degraded"]
     stage: str
     components: dict[str, Component]

@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 
 from chalice import Blueprint
-from pydantic import BaseModel
 
 from chalicelib.api.routing import Call, ListQuery, route
 from chalicelib.api.schemas import ItemsPage
 from chalicelib.config import get_config
 from chalicelib.domain.errors import FieldError, InvalidInput
+from chalicelib.domain.models import Model
 from chalicelib.domain.permissions import Permission as P
 from chalicelib.store.cursor import decode_cursor, encode_cursor
 
@@ -19,7 +19,7 @@ bp = Blueprint(__name__)
 _ENTRY_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-class QuarantinedMail(BaseModel):
+class QuarantinedMail(Model):
     id: str
     received_at: str
     sender: str

@@ -30,6 +30,7 @@ from chalicelib.config import get_config
 from chalicelib.domain import errors as e
 from chalicelib.domain.directory import ROLE_NAME
 from chalicelib.domain.ids import ID_PATTERN
+from chalicelib.domain.models import Model
 from chalicelib.domain.permissions import Permission
 from chalicelib.domain.principal import Principal
 from chalicelib.services.context import Ctx
@@ -62,7 +63,7 @@ STATUS_OF: dict[type[e.DomainError], int] = {
 }
 
 
-class ListQuery(BaseModel):
+class ListQuery(Model):
     """``?limit=&cursor=`` of every list. An unknown parameter is a 400 naming it, so a
     misspelt filter is never silently ignored."""
 

@@ -14,7 +14,7 @@ from chalicelib.api.routing import PUBLIC, Call, ListQuery, Reply, route
 from chalicelib.api.schemas import ItemsPage
 from chalicelib.config import get_config
 from chalicelib.domain import tickets as t
-from chalicelib.domain.models import Id, utc_iso
+from chalicelib.domain.models import Id, Model, utc_iso
 from chalicelib.domain.permissions import Permission as P
 from chalicelib.services import rate_limits
 from chalicelib.services import tickets as svc
@@ -60,7 +60,7 @@ def _start(call: Call, name: str) -> dict[str, str] | None:
 # --- ticket types ---------------------------------------------------------------------
 
 
-class TicketTypes(BaseModel):
+class TicketTypes(Model):
     items: list[t.TicketType]
 
 
@@ -93,7 +93,7 @@ def patch_ticket_type(call: Call) -> t.TicketType:
 # --- templates ------------------------------------------------------------------------
 
 
-class Templates(BaseModel):
+class Templates(Model):
     items: list[t.Template]
 
 
@@ -253,7 +253,7 @@ def resume_auto_approval(call: Call) -> t.Ticket | t.ContactTicket:
     return _shown(call, ticket_lifecycle.resume_auto_approval(call.c, call.params["id"]))
 
 
-class AnswerResult(BaseModel):
+class AnswerResult(Model):
     ticket_id: str
     number: str
     status: t.Status
@@ -272,21 +272,21 @@ def answer_ticket(call: Call) -> dict[str, object]:
 Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 
 
-class SatisfactionQuery(BaseModel):
+class SatisfactionQuery(Model):
     model_config = {"extra": "forbid"}
 
     from_month: Month = Field(alias="from")
     to_month: Month | None = Field(default=None, alias="to")
 
 
-class SatisfactionRow(BaseModel):
+class SatisfactionRow(Model):
     id: str
     name: str | None = None
     good: int
     bad: int
 
 
-class SatisfactionReport(BaseModel):
+class SatisfactionReport(Model):
     from_month: str
     to_month: str
     by_agent: list[SatisfactionRow]
@@ -312,7 +312,7 @@ class AttachmentUpload(t.Attachment):
     upload_expires_at: str
 
 
-class DownloadLink(BaseModel):
+class DownloadLink(Model):
     url: str
     expires_at: str
 

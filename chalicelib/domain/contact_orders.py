@@ -9,11 +9,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from chalicelib.domain.directory import Address, Location
 from chalicelib.domain.errors import BusinessRuleViolation, Forbidden
-from chalicelib.domain.models import Command, Email, Id, Name, Phone, Record, utc_iso
+from chalicelib.domain.models import (
+    Command,
+    Email,
+    Id,
+    Model,
+    Name,
+    Phone,
+    Record,
+    utc_iso,
+)
 from chalicelib.domain.permissions import Permission as P
 
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -39,7 +48,7 @@ def sales_order_number(n: int) -> str:
 # --- references to the customer register --------------------------------------------------
 
 
-class CustomerRef(BaseModel):
+class CustomerRef(Model):
     """An existing customer by id, or a new one by name (added to the register)."""
 
     model_config = {"extra": "forbid"}
@@ -54,7 +63,7 @@ class CustomerRef(BaseModel):
         return self
 
 
-class SiteRef(BaseModel):
+class SiteRef(Model):
     """An existing site of the customer by id, or a new one by name (added to its sites)."""
 
     model_config = {"extra": "forbid"}
@@ -73,7 +82,7 @@ class SiteRef(BaseModel):
         return self
 
 
-class ContactPerson(BaseModel):
+class ContactPerson(Model):
     """Exactly one contact person per order (seed 001)."""
 
     model_config = {"extra": "forbid"}
@@ -83,13 +92,13 @@ class ContactPerson(BaseModel):
     phone: Phone | None = None
 
 
-class CustomerView(BaseModel):
+class CustomerView(Model):
     id: str
     name: str
     customer_number: str | None = None
 
 
-class SiteView(BaseModel):
+class SiteView(Model):
     id: str
     name: str
     address: Address | None = None
@@ -97,7 +106,7 @@ class SiteView(BaseModel):
     map_url: str | None = None
 
 
-class ServiceObjectView(BaseModel):
+class ServiceObjectView(Model):
     id: str
     name: str
     serial_number: str | None = None
@@ -205,7 +214,7 @@ class NoteCreate(Command):
     corrects: Id | None = None
 
 
-class Note(BaseModel):
+class Note(Model):
     id: str
     order_id: str
     body: str
@@ -233,7 +242,7 @@ class BookingCreate(Command):
         return utc_iso(datetime.fromisoformat(value.replace("Z", "+00:00")))
 
 
-class Booking(BaseModel):
+class Booking(Model):
     id: str
     order_id: str
     order_number: str
@@ -252,7 +261,7 @@ class Booking(BaseModel):
     reminded_at: str | None = None
 
 
-class SalesOrder(BaseModel):
+class SalesOrder(Model):
     id: str
     number: str
     contact_order_id: str
@@ -279,7 +288,7 @@ def number_key(number: int) -> str:
     return f"{number:010d}"
 
 
-class TodoItem(BaseModel):
+class TodoItem(Model):
     kind: Literal["booking", "contact_order"]
     at: str | None
     title: str
@@ -302,7 +311,7 @@ class SavedFilterCreate(Command):
         Field(default_factory=dict, max_length=20))
 
 
-class SavedFilter(BaseModel):
+class SavedFilter(Model):
     id: str
     name: str
     module: Module

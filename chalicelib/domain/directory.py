@@ -7,7 +7,7 @@ import re
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from chalicelib.domain.errors import BusinessRuleViolation, ErrorList
 from chalicelib.domain.models import (
@@ -15,6 +15,7 @@ from chalicelib.domain.models import (
     Email,
     Id,
     Language,
+    Model,
     Name,
     Phone,
     Record,
@@ -36,7 +37,7 @@ HHMM = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]
 StatusName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 
 
-class SupportHours(BaseModel):
+class SupportHours(Model):
     """Opening hours in which SLA targets are measured (seed 002: weekdays 08-16).
 
     Public holidays of ``holiday_country`` are closed (with the de facto closed eves,
@@ -83,7 +84,7 @@ Priority = Literal["low", "normal", "high", "urgent"]
 PRIORITIES: tuple[Priority, ...] = ("low", "normal", "high", "urgent")
 
 
-class SlaTarget(BaseModel):
+class SlaTarget(Model):
     """Targets in support hours: first public answer, and resolution."""
 
     model_config = {"extra": "forbid"}
@@ -120,7 +121,7 @@ MimePattern = Annotated[
 ]
 
 
-class NotificationChannels(BaseModel):
+class NotificationChannels(Model):
     model_config = {"extra": "forbid"}
 
     email: bool = True
@@ -131,7 +132,7 @@ class NotificationChannels(BaseModel):
 EmailAddressStatus = Literal["pending", "verified"]
 
 
-class EmailChannelSettings(BaseModel):
+class EmailChannelSettings(Model):
     """How mail to the support address becomes tickets (issue 5, F3)."""
 
     model_config = {"extra": "forbid"}
@@ -252,7 +253,7 @@ class RoleBody(Command):
         return sorted(set(value))
 
 
-class Role(BaseModel):
+class Role(Model):
     name: str
     permissions: list[str]
     builtin: bool
@@ -422,14 +423,14 @@ class Contact(Record):
     created_at: str
 
 
-class Location(BaseModel):
+class Location(Model):
     model_config = {"extra": "forbid"}
 
     lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
     lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
 
 
-class Address(BaseModel):
+class Address(Model):
     model_config = {"extra": "forbid"}
 
     street: ShortText = ""
@@ -489,7 +490,7 @@ class NotificationPreferences(Command):
         return sorted(set(kinds))
 
 
-class Notification(BaseModel):
+class Notification(Model):
     id: str
     kind: str
     title: str
