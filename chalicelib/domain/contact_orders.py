@@ -7,7 +7,7 @@ Pure: no boto3, no clock, no I/O.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
@@ -48,35 +48,40 @@ def sales_order_number(n: int) -> str:
 # --- references to the customer register --------------------------------------------------
 
 
-class CustomerRef(Model):
-    """An existing customer by id, or a new one by name (added to the register)."""
+class ExistingOrNew(Model):
+    """A reference to something of the register: an existing one by ``id``, or a new one by
+    ``name`` (added to the register), exactly one of the two. ``what`` names it in the
+    error."""
 
     model_config = {"extra": "forbid"}
+    what: ClassVar[str]
 
     id: Id | None = None
     name: Name | None = None
 
     @model_validator(mode="after")
-    def _one(self) -> CustomerRef:
+    def _id_or_name(self) -> Self:
         if (self.id is None) == (self.name is None):
-            raise ValueError("give the customer's id or a new customer's name, not both")
+            raise ValueError(f"give the {self.what}'s id or a new {self.what}'s name, not both")
         return self
 
 
-class SiteRef(Model):
+class CustomerRef(ExistingOrNew):
+    """An existing customer by id, or a new one by name (added to the register)."""
+
+    what = "customer"
+
+
+class SiteRef(ExistingOrNew):
     """An existing site of the customer by id, or a new one by name (added to its sites)."""
 
-    model_config = {"extra": "forbid"}
+    what = "site"
 
-    id: Id | None = None
-    name: Name | None = None
     address: Address | None = None
     location: Location | None = None
 
     @model_validator(mode="after")
-    def _one(self) -> SiteRef:
-        if (self.id is None) == (self.name is None):
-            raise ValueError("give the site's id or a new site's name, not both")
+    def _new_site_only(self) -> SiteRef:
         if self.id is not None and (self.address or self.location):
             raise ValueError("address and location are for a new site")
         return self
@@ -239,7 +244,7 @@ class BookingCreate(Command):
     @classmethod
     def _real_instant(cls, value: str) -> str:
         """A real instant (not 13th months), in the API's one format: UTC, whole seconds."""
-        return utc_iso(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        return utc_iso(datetime.fromisoformat(value))
 
 
 class Booking(Model):
