@@ -4,7 +4,6 @@ bookings of the next contact, assignment, documents, close and sales order.
 Pure: no boto3, no clock, no I/O.
 """
 
-from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal, Self
@@ -81,7 +80,7 @@ class SiteRef(ExistingOrNew):
     location: Location | None = None
 
     @model_validator(mode="after")
-    def _new_site_only(self) -> SiteRef:
+    def _new_site_only(self) -> Self:
         if self.id is not None and (self.address or self.location):
             raise ValueError("address and location are for a new site")
         return self

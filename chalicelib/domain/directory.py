@@ -1,11 +1,10 @@
 """The directory: tenant settings, users, roles, organisations and their contacts,
 sites and service objects, and the in-app inbox. Pure models and rules."""
 
-from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
@@ -70,7 +69,7 @@ class SupportHours(Model):
         return value
 
     @model_validator(mode="after")
-    def _start_before_end(self) -> SupportHours:
+    def _start_before_end(self) -> Self:
         if self.start >= self.end:
             raise ValueError("start must be before end")
         if len(set(self.weekdays)) != len(self.weekdays):
@@ -207,7 +206,7 @@ class SettingsBody(Command):
                                                                   max_length=10)
 
     @model_validator(mode="after")
-    def _consistent(self) -> SettingsBody:
+    def _consistent(self) -> Self:
         if len(set(self.contact_order_statuses)) != len(self.contact_order_statuses):
             raise ValueError("contact_order_statuses must not repeat")
         if len(set(self.languages)) != len(self.languages):
@@ -227,7 +226,7 @@ class TenantSettings(SettingsBody, Record):
     updated_at: str
 
     @model_validator(mode="after")
-    def _every_address_has_a_status(self) -> TenantSettings:
+    def _every_address_has_a_status(self) -> Self:
         # Addresses listed before proof was asked have none: they are pending.
         self.email_address_status = {
             a: self.email_address_status.get(a, "pending") for a in self.email.addresses}
@@ -295,7 +294,7 @@ class UserCreate(Command):
     phone: Phone | None = None
 
     @model_validator(mode="after")
-    def _kind_rules(self) -> UserCreate:
+    def _kind_rules(self) -> Self:
         if self.kind == "contact" and not self.organization_id:
             raise ValueError("a contact user needs organization_id")
         if self.kind == "staff" and (self.organization_id or self.contact_id):

@@ -1,6 +1,5 @@
 """Shared building blocks for the pydantic models of every module."""
 
-from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal

@@ -3,13 +3,12 @@
 Pure: no boto3, no clock, no I/O. Time and ids come in as arguments.
 """
 
-from __future__ import annotations
 
 import html
 import re
 import unicodedata
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
@@ -126,7 +125,7 @@ class TicketTypeBody(Command):
     )
 
     @model_validator(mode="after")
-    def _consistent(self) -> TicketTypeBody:
+    def _consistent(self) -> Self:
         names = [f.name for f in self.required_fields]
         if len(set(names)) != len(names):
             raise ValueError("required_fields names must not repeat")
