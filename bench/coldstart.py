@@ -39,6 +39,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -220,6 +221,7 @@ def _checkout(commit: str, into: Path) -> Path:
 
 
 def run() -> dict[str, Any]:
+    load_before = os.getloadavg()[0]
     cache = Path(tempfile.mkdtemp(prefix="helpdesk-bench-pycache-"))
     checkouts = {"now": ROOT}
     try:
@@ -232,7 +234,9 @@ def run() -> dict[str, Any]:
         shutil.rmtree(cache, ignore_errors=True)
         if "before" in checkouts:
             shutil.rmtree(checkouts["before"], ignore_errors=True)
-    result: dict[str, Any] = {"runs": RUNS, "before_commit": BEFORE or None}
+    result: dict[str, Any] = {"runs": RUNS, "before_commit": BEFORE or None,
+                              "measured_at": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+                              "load": [round(load_before, 1), round(os.getloadavg()[0], 1)]}
     for label in checkouts:
         result[label] = {"imports": imports[label], "first_request": first[label]}
     result["failed"] = problems(result["now"])
@@ -270,7 +274,9 @@ def cold_section(result: dict[str, Any]) -> list[str]:
         "",
         COLD_HEADING,
         "",
-        f"Median of {result['runs']} fresh interpreters for each figure (`bench/coldstart.py`;"
+        f"Measured on {result['measured_at']} (1-minute load average {result['load'][0]} when"
+        f" it began, {result['load'][1]} when it ended: this 2-core machine is shared). Median"
+        f" of {result['runs']} fresh interpreters for each figure (`bench/coldstart.py`;"
         " its docstring says how). Wall clock and, beside it, the process's CPU time (the"
         " work done, less disturbed by other work on this shared machine). Cached bytecode"
         " on both sides."
