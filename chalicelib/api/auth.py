@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from chalice.app import Blueprint
-from pydantic import AfterValidator, BaseModel, StringConstraints
+from pydantic import AfterValidator, StringConstraints
 
 from chalicelib.api.routing import AUTHENTICATED, PUBLIC, Call, Reply, route
 from chalicelib.domain.directory import MePatch, NotificationPreferences
 from chalicelib.domain.errors import Unauthenticated
-from chalicelib.domain.models import Command, Email, Language
+from chalicelib.domain.models import Command, Email, Language, Model
 from chalicelib.identity import cognito
 from chalicelib.services import directory as svc
 from chalicelib.services import rate_limits
@@ -64,7 +64,7 @@ class NewPasswordBody(Command):
     password: NewPassword
 
 
-class Me(BaseModel):
+class Me(Model):
     id: str
     email: str
     name: str
@@ -81,14 +81,14 @@ class Me(BaseModel):
     version: int = 1
 
 
-class TokenAnswer(BaseModel):
+class TokenAnswer(Model):
     token: str
     refresh_token: str
     expires_in: int
     user: Me
 
 
-class Accepted(BaseModel):
+class Accepted(Model):
     status: str
 
 

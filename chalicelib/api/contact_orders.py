@@ -23,7 +23,7 @@ from chalicelib.api.routing import AUTHENTICATED, PUBLIC, Call, Reply, route
 from chalicelib.api.schemas import ItemsPage
 from chalicelib.domain import contact_orders
 from chalicelib.domain.errors import Forbidden
-from chalicelib.domain.models import HistoryEvent, Id, StoredFile
+from chalicelib.domain.models import HistoryEvent, Id, Model, StoredFile
 from chalicelib.domain.permissions import Permission
 from chalicelib.domain.tickets import AttachmentCreate
 from chalicelib.services import calendar, directory
@@ -203,7 +203,7 @@ class DocumentCreate(AttachmentCreate):
     internal: Literal[False] = False
 
 
-class DownloadLink(BaseModel):
+class DownloadLink(Model):
     url: str
     expires_at: str
 
@@ -270,7 +270,7 @@ def todo(call: Call) -> dict[str, object]:
     return paging.answer(items, following)
 
 
-class FeedAnswer(BaseModel):
+class FeedAnswer(Model):
     feed_token: str
     path: str
     created_at: str
@@ -301,11 +301,11 @@ def calendar_feed(call: Call) -> Reply:
 # --- saved filters --------------------------------------------------------------------
 
 
-class SavedFilters(BaseModel):
+class SavedFilters(Model):
     items: list[contact_orders.SavedFilter]
 
 
-class SavedFilterQuery(BaseModel):
+class SavedFilterQuery(Model):
     model_config = ConfigDict(extra="forbid")
 
     module: contact_orders.Module | None = None

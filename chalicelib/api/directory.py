@@ -8,19 +8,19 @@ from typing import Annotated
 from urllib.parse import unquote
 
 from chalice.app import Blueprint
-from pydantic import BaseModel, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
 from chalicelib.api.paging import ListQuery, Paging
 from chalicelib.api.routing import AUTHENTICATED, Call, Reply, route
 from chalicelib.api.schemas import ItemsPage
 from chalicelib.domain import directory
 from chalicelib.domain.errors import FieldError, InvalidInput
-from chalicelib.domain.models import Command, Email, Record
+from chalicelib.domain.models import Command, Email, Model, Record
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import directory as svc
 
 bp = Blueprint(__name__)
-_EMAIL: TypeAdapter[str] = TypeAdapter(Email)
+_EMAIL: TypeAdapter[str] = TypeAdapter(Email, config=ConfigDict(defer_build=True))
 
 
 # --- settings -------------------------------------------------------------------------
@@ -43,7 +43,7 @@ class AddressCode(Command):
     code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
-class Sent(BaseModel):
+class Sent(Model):
     status: str
 
 
@@ -75,7 +75,7 @@ def send_email_address_code(call: Call) -> Sent:
 # --- roles ----------------------------------------------------------------------------
 
 
-class RolesAnswer(BaseModel):
+class RolesAnswer(Model):
     items: list[directory.Role]
 
 

@@ -6,20 +6,20 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from chalice.app import Blueprint
-from pydantic import BaseModel
 
 from chalicelib.api.routing import PUBLIC, Call, Reply, route
 from chalicelib.config import get_config
+from chalicelib.domain.models import Model
 from chalicelib.store import health as probes
 
 
-class Component(BaseModel):
+class Component(Model):
     status: Literal["ok", "degraded"]
     detail: str = ""
     depth: int | None = None
 
 
-class Health(BaseModel):
+class Health(Model):
     status: Literal["ok", "degraded"]
     stage: str
     components: dict[str, Component]

@@ -6,19 +6,19 @@ from __future__ import annotations
 import re
 
 from chalice.app import Blueprint
-from pydantic import BaseModel
 
 from chalicelib.api.paging import ListQuery, Paging
 from chalicelib.api.routing import Call, route
 from chalicelib.api.schemas import ItemsPage
 from chalicelib.domain.errors import FieldError, InvalidInput
+from chalicelib.domain.models import Model
 from chalicelib.domain.permissions import Permission
 
 bp = Blueprint(__name__)
 _ENTRY_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-class QuarantinedMail(BaseModel):
+class QuarantinedMail(Model):
     id: str
     received_at: str
     sender: str

@@ -15,10 +15,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.routing import Call
+from chalicelib.domain.models import Model
 from chalicelib.services.paging import Page, cursor_after, position_of
 
 
-class ListQuery(BaseModel):
+class ListQuery(Model):
     """``?limit=&cursor=`` of every list. An unknown parameter is a 400 naming it, so a
     misspelt filter is never silently ignored."""
 

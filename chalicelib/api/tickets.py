@@ -14,7 +14,7 @@ from chalicelib.api.paging import ListQuery, Paging
 from chalicelib.api.routing import PUBLIC, Call, Reply, route
 from chalicelib.api.schemas import ItemsPage
 from chalicelib.domain import tickets
-from chalicelib.domain.models import Id, utc_iso
+from chalicelib.domain.models import Id, Model, utc_iso
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import rate_limits
 from chalicelib.services import tickets as svc
@@ -58,7 +58,7 @@ TICKET_SHAPES = (tickets.Ticket, tickets.ContactTicket)
 # --- ticket types ---------------------------------------------------------------------
 
 
-class TicketTypes(BaseModel):
+class TicketTypes(Model):
     items: list[tickets.TicketType]
 
 
@@ -91,7 +91,7 @@ def patch_ticket_type(call: Call) -> tickets.TicketType:
 # --- templates ------------------------------------------------------------------------
 
 
-class Templates(BaseModel):
+class Templates(Model):
     items: list[tickets.Template]
 
 
@@ -251,7 +251,7 @@ def resume_auto_approval(call: Call) -> tickets.Ticket | tickets.ContactTicket:
     return _shown(call, ticket_lifecycle.resume_auto_approval(call.ctx, call.params["id"]))
 
 
-class AnswerResult(BaseModel):
+class AnswerResult(Model):
     ticket_id: str
     number: str
     status: tickets.Status
@@ -270,21 +270,21 @@ def answer_ticket(call: Call) -> dict[str, object]:
 Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 
 
-class SatisfactionQuery(BaseModel):
+class SatisfactionQuery(Model):
     model_config = {"extra": "forbid"}
 
     from_month: Month = Field(alias="from")
     to_month: Month | None = Field(default=None, alias="to")
 
 
-class SatisfactionRow(BaseModel):
+class SatisfactionRow(Model):
     id: str
     name: str | None = None
     good: int
     bad: int
 
 
-class SatisfactionReport(BaseModel):
+class SatisfactionReport(Model):
     from_month: str
     to_month: str
     by_agent: list[SatisfactionRow]
@@ -311,7 +311,7 @@ class AttachmentUpload(tickets.Attachment):
     upload_expires_at: str
 
 
-class DownloadLink(BaseModel):
+class DownloadLink(Model):
     url: str
     expires_at: str
 

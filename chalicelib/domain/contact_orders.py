@@ -4,16 +4,24 @@ bookings of the next contact, assignment, documents, close and sales order.
 Pure: no boto3, no clock, no I/O.
 """
 
-from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from chalicelib.domain.directory import Address, Location
 from chalicelib.domain.errors import BusinessRuleViolation, Forbidden
-from chalicelib.domain.models import Command, Email, Id, Name, Phone, Record, utc_iso
+from chalicelib.domain.models import (
+    Command,
+    Email,
+    Id,
+    Model,
+    Name,
+    Phone,
+    Record,
+    utc_iso,
+)
 from chalicelib.domain.permissions import Permission as P
 
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -39,41 +47,46 @@ def sales_order_number(n: int) -> str:
 # --- references to the customer register --------------------------------------------------
 
 
-class CustomerRef(BaseModel):
-    """An existing customer by id, or a new one by name (added to the register)."""
+class ExistingOrNew(Model):
+    """A reference to something of the register: an existing one by ``id``, or a new one by
+    ``name`` (added to the register), exactly one of the two. ``what`` names it in the
+    error."""
 
     model_config = {"extra": "forbid"}
+    what: ClassVar[str]
 
     id: Id | None = None
     name: Name | None = None
 
     @model_validator(mode="after")
-    def _one(self) -> CustomerRef:
+    def _id_or_name(self) -> Self:
         if (self.id is None) == (self.name is None):
-            raise ValueError("give the customer's id or a new customer's name, not both")
+            raise ValueError(f"give the {self.what}'s id or a new {self.what}'s name, not both")
         return self
 
 
-class SiteRef(BaseModel):
+class CustomerRef(ExistingOrNew):
+    """An existing customer by id, or a new one by name (added to the register)."""
+
+    what = "customer"
+
+
+class SiteRef(ExistingOrNew):
     """An existing site of the customer by id, or a new one by name (added to its sites)."""
 
-    model_config = {"extra": "forbid"}
+    what = "site"
 
-    id: Id | None = None
-    name: Name | None = None
     address: Address | None = None
     location: Location | None = None
 
     @model_validator(mode="after")
-    def _one(self) -> SiteRef:
-        if (self.id is None) == (self.name is None):
-            raise ValueError("give the site's id or a new site's name, not both")
+    def _new_site_only(self) -> Self:
         if self.id is not None and (self.address or self.location):
             raise ValueError("address and location are for a new site")
         return self
 
 
-class ContactPerson(BaseModel):
+class ContactPerson(Model):
     """Exactly one contact person per order (seed 001)."""
 
     model_config = {"extra": "forbid"}
@@ -83,13 +96,13 @@ class ContactPerson(BaseModel):
     phone: Phone | None = None
 
 
-class CustomerView(BaseModel):
+class CustomerView(Model):
     id: str
     name: str
     customer_number: str | None = None
 
 
-class SiteView(BaseModel):
+class SiteView(Model):
     id: str
     name: str
     address: Address | None = None
@@ -97,7 +110,7 @@ class SiteView(BaseModel):
     map_url: str | None = None
 
 
-class ServiceObjectView(BaseModel):
+class ServiceObjectView(Model):
     id: str
     name: str
     serial_number: str | None = None
@@ -205,7 +218,7 @@ class NoteCreate(Command):
     corrects: Id | None = None
 
 
-class Note(BaseModel):
+class Note(Model):
     id: str
     order_id: str
     body: str
@@ -230,10 +243,10 @@ class BookingCreate(Command):
     @classmethod
     def _real_instant(cls, value: str) -> str:
         """A real instant (not 13th months), in the API's one format: UTC, whole seconds."""
-        return utc_iso(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        return utc_iso(datetime.fromisoformat(value))
 
 
-class Booking(BaseModel):
+class Booking(Model):
     id: str
     order_id: str
     order_number: str
@@ -252,7 +265,7 @@ class Booking(BaseModel):
     reminded_at: str | None = None
 
 
-class SalesOrder(BaseModel):
+class SalesOrder(Model):
     id: str
     number: str
     contact_order_id: str
@@ -279,7 +292,7 @@ def number_key(number: int) -> str:
     return f"{number:010d}"
 
 
-class TodoItem(BaseModel):
+class TodoItem(Model):
     kind: Literal["booking", "contact_order"]
     at: str | None
     title: str
@@ -302,7 +315,7 @@ class SavedFilterCreate(Command):
         Field(default_factory=dict, max_length=20))
 
 
-class SavedFilter(BaseModel):
+class SavedFilter(Model):
     id: str
     name: str
     module: Module

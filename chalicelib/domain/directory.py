@@ -1,13 +1,12 @@
 """The directory: tenant settings, users, roles, organisations and their contacts,
 sites and service objects, and the in-app inbox. Pure models and rules."""
 
-from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from chalicelib.domain.errors import BusinessRuleViolation, ErrorList
 from chalicelib.domain.models import (
@@ -15,6 +14,7 @@ from chalicelib.domain.models import (
     Email,
     Id,
     Language,
+    Model,
     Name,
     Phone,
     Record,
@@ -36,7 +36,7 @@ HHMM = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]
 StatusName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 
 
-class SupportHours(BaseModel):
+class SupportHours(Model):
     """Opening hours in which SLA targets are measured (seed 002: weekdays 08-16).
 
     Public holidays of ``holiday_country`` are closed (with the de facto closed eves,
@@ -69,7 +69,7 @@ class SupportHours(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _start_before_end(self) -> SupportHours:
+    def _start_before_end(self) -> Self:
         if self.start >= self.end:
             raise ValueError("start must be before end")
         if len(set(self.weekdays)) != len(self.weekdays):
@@ -83,7 +83,7 @@ Priority = Literal["low", "normal", "high", "urgent"]
 PRIORITIES: tuple[Priority, ...] = ("low", "normal", "high", "urgent")
 
 
-class SlaTarget(BaseModel):
+class SlaTarget(Model):
     """Targets in support hours: first public answer, and resolution."""
 
     model_config = {"extra": "forbid"}
@@ -120,7 +120,7 @@ MimePattern = Annotated[
 ]
 
 
-class NotificationChannels(BaseModel):
+class NotificationChannels(Model):
     model_config = {"extra": "forbid"}
 
     email: bool = True
@@ -131,7 +131,7 @@ class NotificationChannels(BaseModel):
 EmailAddressStatus = Literal["pending", "verified"]
 
 
-class EmailChannelSettings(BaseModel):
+class EmailChannelSettings(Model):
     """How mail to the support address becomes tickets (issue 5, F3)."""
 
     model_config = {"extra": "forbid"}
@@ -206,7 +206,7 @@ class SettingsBody(Command):
                                                                   max_length=10)
 
     @model_validator(mode="after")
-    def _consistent(self) -> SettingsBody:
+    def _consistent(self) -> Self:
         if len(set(self.contact_order_statuses)) != len(self.contact_order_statuses):
             raise ValueError("contact_order_statuses must not repeat")
         if len(set(self.languages)) != len(self.languages):
@@ -226,7 +226,7 @@ class TenantSettings(SettingsBody, Record):
     updated_at: str
 
     @model_validator(mode="after")
-    def _every_address_has_a_status(self) -> TenantSettings:
+    def _every_address_has_a_status(self) -> Self:
         # Addresses listed before proof was asked have none: they are pending.
         self.email_address_status = {
             a: self.email_address_status.get(a, "pending") for a in self.email.addresses}
@@ -252,7 +252,7 @@ class RoleBody(Command):
         return sorted(set(value))
 
 
-class Role(BaseModel):
+class Role(Model):
     name: str
     permissions: list[str]
     builtin: bool
@@ -294,7 +294,7 @@ class UserCreate(Command):
     phone: Phone | None = None
 
     @model_validator(mode="after")
-    def _kind_rules(self) -> UserCreate:
+    def _kind_rules(self) -> Self:
         if self.kind == "contact" and not self.organization_id:
             raise ValueError("a contact user needs organization_id")
         if self.kind == "staff" and (self.organization_id or self.contact_id):
@@ -422,14 +422,14 @@ class Contact(Record):
     created_at: str
 
 
-class Location(BaseModel):
+class Location(Model):
     model_config = {"extra": "forbid"}
 
     lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
     lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
 
 
-class Address(BaseModel):
+class Address(Model):
     model_config = {"extra": "forbid"}
 
     street: ShortText = ""
@@ -489,7 +489,7 @@ class NotificationPreferences(Command):
         return sorted(set(kinds))
 
 
-class Notification(BaseModel):
+class Notification(Model):
     id: str
     kind: str
     title: str

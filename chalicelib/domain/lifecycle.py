@@ -94,7 +94,7 @@ def warn_at(created: datetime, due: str, lead_minutes: int) -> str | None:
     ticket existed; no warning when there is no lead."""
     if lead_minutes <= 0:
         return None
-    due_time = datetime.fromisoformat(due.replace("Z", "+00:00"))
+    due_time = datetime.fromisoformat(due)
     return utc_iso(max(created, due_time - timedelta(minutes=lead_minutes)))
 
 

@@ -1,6 +1,5 @@
 """Shared building blocks for the pydantic models of every module."""
 
-from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -25,13 +24,22 @@ Phone = Annotated[
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
-class Command(BaseModel):
+class Model(BaseModel):
+    """The base of every model of the app: its validator and serializer are built when it
+    first validates or dumps, not when its module is imported (``defer_build``), so a cold
+    start builds only the models its request uses. Subclasses inherit the setting (pydantic
+    merges a subclass's ``model_config`` into its bases')."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class Command(Model):
     """A request body: unknown fields are refused, strings are trimmed."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Record(BaseModel):
+class Record(Model):
     """A stored aggregate: carries the version that guards concurrent updates."""
 
     model_config = ConfigDict(extra="ignore")
@@ -39,7 +47,7 @@ class Record(BaseModel):
     version: int = Field(default=1, ge=1)
 
 
-class HistoryEvent(BaseModel):
+class HistoryEvent(Model):
     """One entry of an aggregate's history: written with the change, never changed."""
 
     id: str
@@ -50,7 +58,7 @@ class HistoryEvent(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
-class StoredFile(BaseModel):
+class StoredFile(Model):
     """A file uploaded straight to S3 (a ticket attachment, a contact-order document)."""
 
     id: str

@@ -3,15 +3,14 @@
 Pure: no boto3, no clock, no I/O. Time and ids come in as arguments.
 """
 
-from __future__ import annotations
 
 import html
 import re
 import unicodedata
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.domain.directory import Priority
 from chalicelib.domain.errors import BusinessRuleViolation, ErrorList
@@ -20,6 +19,7 @@ from chalicelib.domain.models import (
     Email,
     HistoryEvent,
     Id,
+    Model,
     Name,
     Phone,
     Record,
@@ -87,7 +87,7 @@ TypeKind = Literal["standard", "suggestion", "third_party"]
 Channel = Literal["portal", "email", "phone", "staff"]
 
 
-class LocalizedName(BaseModel):
+class LocalizedName(Model):
     model_config = {"extra": "forbid"}
 
     sv: Name
@@ -95,7 +95,7 @@ class LocalizedName(BaseModel):
     en: Name
 
 
-class RequiredField(BaseModel):
+class RequiredField(Model):
     model_config = {"extra": "forbid"}
 
     name: Slug
@@ -103,7 +103,7 @@ class RequiredField(BaseModel):
     type: FieldType = "text"
 
 
-class ThirdParty(BaseModel):
+class ThirdParty(Model):
     model_config = {"extra": "forbid"}
 
     name: Name
@@ -125,7 +125,7 @@ class TicketTypeBody(Command):
     )
 
     @model_validator(mode="after")
-    def _consistent(self) -> TicketTypeBody:
+    def _consistent(self) -> Self:
         names = [f.name for f in self.required_fields]
         if len(set(names)) != len(names):
             raise ValueError("required_fields names must not repeat")
@@ -269,14 +269,14 @@ class TicketPatch(Command):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
 
 
-class Approval(BaseModel):
+class Approval(Model):
     state: Literal["pending", "approved", "rejected", "auto_approved"]
     at: str | None = None
     by: str | None = None
     reason: str | None = None
 
 
-class AutoApprovalPause(BaseModel):
+class AutoApprovalPause(Model):
     """Staff stopped the approval timer (e.g. the customer tests after a holiday)."""
 
     at: str
@@ -285,7 +285,7 @@ class AutoApprovalPause(BaseModel):
     reason: str
 
 
-class Satisfaction(BaseModel):
+class Satisfaction(Model):
     rating: Literal["good", "bad"]
     comment: str = ""
     at: str
@@ -361,7 +361,7 @@ class CommentCreate(Command):
     attachment_ids: list[Id] = Field(default_factory=list, max_length=20)
 
 
-class CommentEmail(BaseModel):
+class CommentEmail(Model):
     message_id: str | None = None
     sender: str
     subject: str = ""
@@ -370,7 +370,7 @@ class CommentEmail(BaseModel):
     refused_attachments: list[str] = Field(default_factory=list)
 
 
-class Comment(BaseModel):
+class Comment(Model):
     id: str
     ticket_id: str
     body: str
@@ -475,7 +475,7 @@ class ContactTicketSummary(Record):
     approval_due_at: str | None = None
 
 
-class ContactApproval(BaseModel):
+class ContactApproval(Model):
     model_config = ConfigDict(extra="ignore", json_schema_extra=_CLOSED_SHAPE)
 
     state: Literal["pending", "approved", "rejected", "auto_approved"]
@@ -483,7 +483,7 @@ class ContactApproval(BaseModel):
     reason: str | None = None
 
 
-class ContactSatisfaction(BaseModel):
+class ContactSatisfaction(Model):
     """The customer's own answer to "how did we do?"."""
 
     model_config = ConfigDict(extra="ignore", json_schema_extra=_CLOSED_SHAPE)
@@ -510,7 +510,7 @@ class ContactTicket(ContactTicketSummary):
     satisfaction: ContactSatisfaction | None = None
 
 
-class ContactCommentEmail(BaseModel):
+class ContactCommentEmail(Model):
     """Of the mail a comment came from, only which of its files were not kept."""
 
     model_config = ConfigDict(extra="ignore", json_schema_extra=_CLOSED_SHAPE)
@@ -518,7 +518,7 @@ class ContactCommentEmail(BaseModel):
     refused_attachments: list[str] = Field(default_factory=list)
 
 
-class ContactComment(BaseModel):
+class ContactComment(Model):
     """A public comment as a contact sees it: without staff time (``hours``) and without
     the mail it came from (sender, Message-ID, its source); only the files refused."""
 
