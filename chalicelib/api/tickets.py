@@ -239,7 +239,7 @@ def reject_ticket(call: Call) -> t.Ticket | t.ContactTicket:
        tag="tickets", body=t.PauseBody, response=TICKET_SHAPES, if_match=True, errors=(409, 422),
        summary="Staff: stop the approval reminder and auto-approval, with a reason")
 def pause_auto_approval(call: Call) -> t.Ticket | t.ContactTicket:
-    from chalicelib.services import ticket_lifecycle
+    from chalicelib.services.tickets import approval as ticket_lifecycle
 
     return _shown(call, ticket_lifecycle.pause_auto_approval(call.c, call.params["id"], call.body))
 
@@ -248,7 +248,7 @@ def pause_auto_approval(call: Call) -> t.Ticket | t.ContactTicket:
        tag="tickets", response=TICKET_SHAPES, if_match=True, errors=(409, 422),
        summary="Staff: let the approval timer run again")
 def resume_auto_approval(call: Call) -> t.Ticket | t.ContactTicket:
-    from chalicelib.services import ticket_lifecycle
+    from chalicelib.services.tickets import approval as ticket_lifecycle
 
     return _shown(call, ticket_lifecycle.resume_auto_approval(call.c, call.params["id"]))
 
@@ -264,7 +264,7 @@ class AnswerResult(BaseModel):
        response=AnswerResult, errors=(403, 409, 410, 422),
        summary="Public: a one-click answer from an e-mail link (signed, single-use token)")
 def answer_ticket(call: Call) -> dict[str, object]:
-    from chalicelib.services import ticket_lifecycle
+    from chalicelib.services.tickets import approval as ticket_lifecycle
 
     return ticket_lifecycle.answer(call.body, datetime.now(UTC))
 
@@ -297,7 +297,7 @@ class SatisfactionReport(BaseModel):
        query=SatisfactionQuery, response=SatisfactionReport,
        summary="Customers' good/bad answers per agent and per ticket type, by month")
 def satisfaction_report(call: Call) -> dict[str, object]:
-    from chalicelib.services import ticket_lifecycle
+    from chalicelib.services.tickets import approval as ticket_lifecycle
 
     q = call.query
     return ticket_lifecycle.satisfaction_report(call.c, q.from_month, q.to_month or q.from_month)
