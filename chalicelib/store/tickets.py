@@ -129,7 +129,7 @@ def _groups(status: str | None) -> list[str]:
     return [group_of(status)]
 
 
-def _plan(tenant: str, selection: TicketSelection) -> list[Stream]:
+def list_streams(tenant: str, selection: TicketSelection) -> list[Stream]:
     """The list of the most selective filter, one stream per status group; the other
     filters are applied while reading it."""
     wanted: dict[str, str | None] = {a: getattr(selection, a) for a in LIST_DIMENSIONS}
@@ -242,7 +242,7 @@ class TicketsRepository:
                      positions: dict[str, str]) -> tuple[list[Item], dict[str, str] | None]:
         """Newest activity first: at most one Query per status group a page reads (see
         ``streams.merged``); ``positions`` is where the previous page stopped."""
-        items, following = merged(self.table, _plan(tenant, selection), limit, positions,
+        items, following = merged(self.table, list_streams(tenant, selection), limit, positions,
                                   newest_first=True)
         return [strip_keys(i) for i in items], following
 
