@@ -280,7 +280,7 @@ def _ticket_items(w: World, r: Any, rng: random.Random, index: int,
         assignee_id=assignee, channel=channel, billable=ticket_type.billable,
         created_at=ctx.stamp, updated_at=changed, created_by=w.ids[creator],
         fields=t.validate_fields(ticket_type, given),
-        **svc._sla_dues(w.settings, created, target, created),
+        **svc.sla_dues(w.settings, created, target, created),
         version=1 if status == "new" else 2, **state)
     items = stored_ticket(r, ticket, number, ctx, later, ticket_timers(ticket))
     if requester:
@@ -306,7 +306,7 @@ def stored_ticket(r: Any, ticket: Any, number: int, ctx: Any, later: Any,
     # activity: the ticket's id when created (create_ticket), a later change's id since (save)
     r.put_ticket(puts.uow, TENANT, item, expected=None,
                  activity=ticket.id if ticket.version == 1 else later.new_id())
-    r.add_event(puts.uow, TENANT, ticket.id, svc._event(ctx, "created", {
+    r.add_event(puts.uow, TENANT, ticket.id, svc.ticket_event(ctx, "created", {
         "number": ticket.number, "subject": ticket.subject, "channel": ticket.channel,
         "ticket_type_id": ticket.ticket_type_id, "priority": ticket.priority,
         "organization_id": ticket.organization_id}))

@@ -236,19 +236,14 @@ def reject_ticket(call: Call) -> tickets.Ticket | tickets.ContactTicket:
        errors=(409, 422),
        summary="Staff: stop the approval reminder and auto-approval, with a reason")
 def pause_auto_approval(call: Call) -> tickets.Ticket | tickets.ContactTicket:
-    from chalicelib.services import ticket_lifecycle
-
-    return _shown(call, ticket_lifecycle.pause_auto_approval(call.ctx, call.params["id"],
-                                                             call.body))
+    return _shown(call, svc.pause_auto_approval(call.ctx, call.params["id"], call.body))
 
 
 @route(bp, "POST", "/tickets/{id}/resume-auto-approval", guard=Permission.TICKETS_RESOLVE,
        tag="tickets", response=TICKET_SHAPES, if_match=True, errors=(409, 422),
        summary="Staff: let the approval timer run again")
 def resume_auto_approval(call: Call) -> tickets.Ticket | tickets.ContactTicket:
-    from chalicelib.services import ticket_lifecycle
-
-    return _shown(call, ticket_lifecycle.resume_auto_approval(call.ctx, call.params["id"]))
+    return _shown(call, svc.resume_auto_approval(call.ctx, call.params["id"]))
 
 
 class AnswerResult(Model):
@@ -262,9 +257,7 @@ class AnswerResult(Model):
        response=AnswerResult, errors=(403, 409, 410, 422),
        summary="Public: a one-click answer from an e-mail link (signed, single-use token)")
 def answer_ticket(call: Call) -> dict[str, object]:
-    from chalicelib.services import ticket_lifecycle
-
-    return ticket_lifecycle.answer(call.body, datetime.now(UTC))
+    return svc.answer(call.body, datetime.now(UTC))
 
 
 Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
@@ -295,11 +288,9 @@ class SatisfactionReport(Model):
        query=SatisfactionQuery, response=SatisfactionReport,
        summary="Customers' good/bad answers per agent and per ticket type, by month")
 def satisfaction_report(call: Call) -> dict[str, object]:
-    from chalicelib.services import ticket_lifecycle
-
     query: SatisfactionQuery = call.query
-    return ticket_lifecycle.satisfaction_report(call.ctx, query.from_month,
-                                                query.to_month or query.from_month)
+    return svc.satisfaction_report(call.ctx, query.from_month,
+                                   query.to_month or query.from_month)
 
 
 # --- attachments ----------------------------------------------------------------------

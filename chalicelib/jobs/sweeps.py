@@ -36,7 +36,7 @@ def _sweep(items: Iterator[Item], act: Callable[[Item], str], time_left: TimeLef
 
 def ticket_timers(now: datetime, time_left: TimeLeft) -> dict[str, Any]:
     """Approval reminders, auto-approval and SLA alerts."""
-    from chalicelib.services.ticket_lifecycle import run_timer
+    from chalicelib.services.tickets import run_timer
 
     report: Counter[str] = Counter(read=0)
     table, stamp = get_config().tickets_table, utc_iso(now)

@@ -1,6 +1,7 @@
 """What every use case that changes a versioned aggregate does the same way: honour
 ``If-Match``, tell a lost race apart from a stale read, refuse nulls for required fields,
-and number new aggregates per tenant without gaps."""
+retry a write that lost an optimistic race, and number new aggregates per tenant without
+gaps."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from chalicelib.domain.errors import Conflict, FieldError, InvalidInput, PreconditionFailed
+from chalicelib.domain.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    InvalidInput,
+    PreconditionFailed,
+)
 from chalicelib.domain.models import HistoryEvent
 from chalicelib.services.context import Ctx
 from chalicelib.store.counters import NumberTaken, claim_number, last_number
@@ -50,21 +57,42 @@ def history_event(ctx: Ctx, kind: str, data: dict[str, Any], **extra: Any) -> di
                            data=data).model_dump(mode="json"), **extra}
 
 
+# A cap on one wait keeps a long run of lost races within the request's time.
+MAX_RETRY_WAIT = 0.1
+
+
+def retry_lost_races(action: Callable[[], T], lost: type[DomainError], *, attempts: int,
+                     first_wait: float, gave_up: Callable[[], DomainError]) -> T:
+    """Runs ``action`` (a read, then a conditional write) again while it raises ``lost``:
+    another write got there first, so reading again and re-applying is right. Between
+    attempts it waits a random time (jitter, so racers spread out) up to a bound that
+    doubles from ``first_wait`` to at most ``MAX_RETRY_WAIT``; after ``attempts`` it
+    raises ``gave_up()``."""
+    for attempt in range(attempts):
+        try:
+            return action()
+        except lost:
+            if attempt == attempts - 1:
+                break
+            time.sleep(random.uniform(0, min(MAX_RETRY_WAIT, first_wait * 2**attempt)))
+    raise gave_up() from None
+
+
 def with_next_number(ctx: Ctx, table: str, counter: str, first: int,
                      build: Callable[[UnitOfWork, int], T]) -> T:
     """Commits ``build(uow, number)`` with the tenant's next number of ``counter``; the
     counter moves in the same transaction, so numbers have no gaps and no duplicates.
     When a concurrent create took the number, it reads the counter again and retries."""
-    for attempt in range(25):
+
+    def attempt() -> T:
         previous = last_number(table, ctx.tenant, counter)
         number = (previous or first - 1) + 1
         uow = UnitOfWork()
         claim_number(uow, table, ctx.tenant, counter, previous, number)
         result = build(uow, number)
-        try:
-            uow.commit()
-        except NumberTaken:
-            time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
-            continue
+        uow.commit()
         return result
-    raise Conflict("Too many are being created at once; try again.")
+
+    return retry_lost_races(attempt, NumberTaken, attempts=25, first_wait=0.01,
+                            gave_up=lambda: Conflict(
+                                "Too many are being created at once; try again."))

@@ -170,9 +170,8 @@ class UnitOfWork:
         names: dict[str, str] | None = None,
         error: Callable[[], DomainError] | None = None,
     ) -> None:
-        params: dict[str, Any] = {"TableName": table, "Item": serialize(item)}
-        self._conditions(params, condition, values, names)
-        self.ops.append(_Op("Put", params, error))
+        self._add("Put", {"TableName": table, "Item": serialize(item)}, condition, values,
+                  names, error)
 
     def create(self, table: str, item: Item, error: Callable[[], DomainError]) -> None:
         """Put an item that must not exist yet."""
@@ -202,13 +201,8 @@ class UnitOfWork:
         names: dict[str, str] | None = None,
         error: Callable[[], DomainError] | None = None,
     ) -> None:
-        params: dict[str, Any] = {
-            "TableName": table,
-            "Key": serialize(key),
-            "UpdateExpression": expression,
-        }
-        self._conditions(params, condition, values, names)
-        self.ops.append(_Op("Update", params, error))
+        self._add("Update", {"TableName": table, "Key": serialize(key),
+                             "UpdateExpression": expression}, condition, values, names, error)
 
     def delete(
         self,
@@ -219,9 +213,8 @@ class UnitOfWork:
         values: dict[str, Any] | None = None,
         error: Callable[[], DomainError] | None = None,
     ) -> None:
-        params: dict[str, Any] = {"TableName": table, "Key": serialize(key)}
-        self._conditions(params, condition, values, None)
-        self.ops.append(_Op("Delete", params, error))
+        self._add("Delete", {"TableName": table, "Key": serialize(key)}, condition, values,
+                  None, error)
 
     def check(
         self,
@@ -233,23 +226,26 @@ class UnitOfWork:
         names: dict[str, str] | None = None,
     ) -> None:
         """A condition on an item the transaction does not write (e.g. the parent exists)."""
-        params: dict[str, Any] = {"TableName": table, "Key": serialize(key)}
-        self._conditions(params, condition, values, names)
-        self.ops.append(_Op("ConditionCheck", params, error))
+        self._add("ConditionCheck", {"TableName": table, "Key": serialize(key)}, condition,
+                  values, names, error)
 
-    @staticmethod
-    def _conditions(
+    def _add(
+        self,
+        kind: str,
         params: dict[str, Any],
         condition: str | None,
         values: dict[str, Any] | None,
         names: dict[str, str] | None,
+        error: Callable[[], DomainError] | None,
     ) -> None:
+        """One write of the transaction, with its condition and the error it means."""
         if condition:
             params["ConditionExpression"] = condition
         if values:
             params["ExpressionAttributeValues"] = serialize(values)
         if names:
             params["ExpressionAttributeNames"] = names
+        self.ops.append(_Op(kind, params, error))
 
     def commit(self) -> None:
         if not self.ops:

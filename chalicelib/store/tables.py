@@ -7,8 +7,11 @@ Shape shared by the module tables (``directory``, ``tickets``, ``contact_orders`
 ``networks``), all defined in ``infra/resources.yaml``:
 
 - ``PK``/``SK`` (strings): the item's key.
-- ``GSI1`` (``GSI1PK``/``GSI1SK``) and ``GSI2`` (``GSI2PK``/``GSI2SK``): overloaded
-  secondary indexes, projection ALL; each repository lists what it puts there.
+- ``GSI1``..``GSI<n>`` (``GSI<n>PK``/``GSI<n>SK``, strings): overloaded secondary
+  indexes; each repository lists at its top what it puts in which. How many a table has:
+  ``directory`` and ``networks`` GSI1-GSI2; ``tickets`` GSI1-GSI6 (GSI3-GSI6 are ticket
+  lists that project only what a list shows); ``contact_orders`` GSI1-GSI8 (the most a
+  table has). The others project ALL.
 - ``due`` (``due_shard``/``due_at``, on tickets, contact_orders, networks): the sparse
   index of scheduled work; an item carries these two attributes only while work is due.
 - ``expires_at`` (epoch seconds): the TTL attribute.

@@ -20,9 +20,13 @@ Access patterns (every one a GetItem or a Query; no Scan):
     a type's                    GSI5  T#<t>#TTYPE#<type>#<g>
     one status                  GSI6  T#<t>#TSTATUS#<status>
   "Any status" merges the two groups' queries (two bounded Queries per page).
+  ``list_tickets`` chooses the list of the most selective filter (assignee, requester,
+  organisation, type; ``none`` as assignee is the least selective), else one status,
+  else the queue; the other filters are applied while reading the same Query.
 - tickets whose subject has a word (or a word's first 3-15 letters), newest first:
                                 Query  PK=T#<t>#TWORD#<term>  (SK = ticket id, a ULID)
-- a ticket's timers (store/schedule.py):  PK=T#<t>#TICKET#<id>  SK=TIMER#<kind>
+  (``search``; for a contact, filtered while reading to their organisation's entries)
+- a ticket's timers (store/schedule.py, ``sync_timers``):  PK=T#<t>#TICKET#<id>  SK=TIMER#<kind>
 - a one-click link used once:   conditional Put  PK=T#<t>#TICKET#<id>  SK=LINKUSED#<token id>
 - satisfaction counters by month, per agent and per type:
                                 Query  PK=T#<t>#SATISFACTION  SK between <from>#, <to>#~
@@ -31,14 +35,17 @@ Access patterns (every one a GetItem or a Query; no Scan):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain.errors import Conflict, DomainError, NotFound, PreconditionFailed
 from chalicelib.domain.tickets import group_of
+from chalicelib.store import schedule
 from chalicelib.store.counters import NumberTaken
 from chalicelib.store.dynamo import Item, Page, UnitOfWork, batch_get, get_item, query, query_all
-from chalicelib.store.streams import Filter, Stream, merged
+from chalicelib.store.streams import Filter, Stream, equals_filter, merged
 from chalicelib.store.tables import GSI1, scoped_pk, tenant_pk
 
 TICKET_COUNTER = "TICKET"  # the counter COUNTER#TICKET (store/counters.py)
@@ -68,8 +75,17 @@ def ticket_pk(tenant: str, ticket_id: str) -> str:
     return scoped_pk(tenant, "TICKET", ticket_id)
 
 
-def list_key(tenant: str, dimension: str, value: str, group: str) -> str:
-    return scoped_pk(tenant, dimension, value, group)
+# The lists a filter can be read from, most selective first: ticket attribute -> the
+# index and the partition-key word of its list (the queue and one status have their own).
+LIST_DIMENSIONS = {
+    "assignee_id": ("GSI3", "TASSIGNEE"),
+    "requester_id": ("GSI4", "TREQ"),
+    "organization_id": ("GSI2", "TORG"),
+    "ticket_type_id": ("GSI5", "TTYPE"),
+}
+QUEUE_INDEX, QUEUE = "GSI1", "TICKETS"
+STATUS_INDEX, STATUS = "GSI6", "TSTATUS"
+UNASSIGNED = "none"  # the assignee list of tickets without an assignee
 
 
 def ticket_index_keys(tenant: str, ticket: Item, activity: str) -> Item:
@@ -80,17 +96,67 @@ def ticket_index_keys(tenant: str, ticket: Item, activity: str) -> Item:
     group = group_of(ticket["status"])
     sort = f"{ticket['updated_at']}#{activity}"
     keys: Item = {
-        "GSI1PK": scoped_pk(tenant, "TICKETS", group),
-        "GSI2PK": list_key(tenant, "TORG", ticket["organization_id"], group),
-        "GSI3PK": list_key(tenant, "TASSIGNEE", ticket.get("assignee_id") or "none", group),
-        "GSI5PK": list_key(tenant, "TTYPE", ticket["ticket_type_id"], group),
-        "GSI6PK": scoped_pk(tenant, "TSTATUS", ticket["status"]),
+        f"{QUEUE_INDEX}PK": scoped_pk(tenant, QUEUE, group),
+        f"{STATUS_INDEX}PK": scoped_pk(tenant, STATUS, ticket["status"]),
     }
-    if ticket.get("requester_id"):
-        keys["GSI4PK"] = list_key(tenant, "TREQ", ticket["requester_id"], group)
+    for attribute, (index, word) in LIST_DIMENSIONS.items():
+        value = ticket.get(attribute) or (UNASSIGNED if attribute == "assignee_id" else None)
+        if value:  # a ticket from mail has no requester, so it is in no requester's list
+            keys[f"{index}PK"] = scoped_pk(tenant, word, value, group)
     for index in keys.copy():
         keys[index[:-2] + "SK"] = sort
     return keys
+
+
+@dataclass(frozen=True)
+class TicketSelection:
+    """Which tickets a list holds: each filter a value, or None for any. The caller has
+    already held it to what its reader may see."""
+
+    status: str | None = None  # a status, "active" (every status but closed), or None
+    assignee_id: str | None = None  # a user id, or ``UNASSIGNED``
+    requester_id: str | None = None
+    organization_id: str | None = None
+    ticket_type_id: str | None = None
+    updated_after: str | None = None  # a time: only tickets changed after it
+
+
+def _groups(status: str | None) -> list[str]:
+    if status is None:
+        return ["active", "closed"]
+    if status == "active":
+        return ["active"]
+    return [group_of(status)]
+
+
+def list_streams(tenant: str, selection: TicketSelection) -> list[Stream]:
+    """The list of the most selective filter, one stream per status group; the other
+    filters are applied while reading it."""
+    wanted: dict[str, str | None] = {a: getattr(selection, a) for a in LIST_DIMENSIONS}
+    order = list(LIST_DIMENSIONS)
+    if wanted["assignee_id"] == UNASSIGNED:  # every unassigned ticket: the least selective
+        order.append(order.pop(0))
+    chosen = next((a for a in order if wanted[a]), None)
+    exact_status = selection.status if selection.status not in (None, "active") else None
+    groups = _groups(selection.status)
+    if chosen is None and exact_status:
+        lists = [(STATUS_INDEX, scoped_pk(tenant, STATUS, exact_status))]
+        exact_status = None
+    elif chosen is None:
+        lists = [(QUEUE_INDEX, scoped_pk(tenant, QUEUE, g)) for g in groups]
+    else:
+        index, word = LIST_DIMENSIONS[chosen]
+        value = wanted[chosen]
+        assert value is not None
+        lists = [(index, scoped_pk(tenant, word, value, g)) for g in groups]
+    residual = equals_filter({
+        attribute: None if attribute == "assignee_id" and value == UNASSIGNED else value
+        for attribute, value in {**wanted, "status": exact_status}.items()
+        if value and attribute != chosen})
+    # Every list key sorts by updated_at first; '~' sorts after every id character.
+    after = (("{sk} > :after", {":after": f"{selection.updated_after}#~"})
+             if selection.updated_after else None)
+    return [Stream(index, *LIST_INDEXES[index], pk, after, residual) for index, pk in lists]
 
 
 class TicketsRepository:
@@ -99,38 +165,40 @@ class TicketsRepository:
 
     # --- types and templates ----------------------------------------------------------
     def get_type(self, tenant: str, type_id: str) -> Item | None:
-        item = get_item(self.table, tenant_pk(tenant), f"TYPE#{type_id}")
-        return strip_keys(item) if item else None
+        return self._get_catalog_entry(tenant, "TYPE", type_id)
 
     def list_types(self, tenant: str) -> list[Item]:
-        items = query_all(self.table, "PK = :pk AND begins_with(SK, :p)",
-                          {":pk": tenant_pk(tenant), ":p": "TYPE#"}, cap=200)
-        return [strip_keys(i) for i in items]
+        return self._list_catalog(tenant, "TYPE", cap=200)
 
     def put_type(self, uow: UnitOfWork, tenant: str, data: Item, expected: int | None) -> None:
-        item = {"PK": tenant_pk(tenant), "SK": f"TYPE#{data['id']}", **data}
-        if expected is None:
-            uow.create(self.table, item, lambda: Conflict("The ticket type exists already."))
-        else:
-            uow.replace(self.table, item, expected,
-                        lambda: PreconditionFailed("The ticket type was changed meanwhile."))
+        self._put_catalog_entry(uow, tenant, "TYPE", data, expected, "ticket type")
 
     def get_template(self, tenant: str, template_id: str) -> Item | None:
-        item = get_item(self.table, tenant_pk(tenant), f"TPL#{template_id}")
-        return strip_keys(item) if item else None
+        return self._get_catalog_entry(tenant, "TPL", template_id)
 
     def list_templates(self, tenant: str) -> list[Item]:
-        items = query_all(self.table, "PK = :pk AND begins_with(SK, :p)",
-                          {":pk": tenant_pk(tenant), ":p": "TPL#"}, cap=500)
-        return [strip_keys(i) for i in items]
+        return self._list_catalog(tenant, "TPL", cap=500)
 
     def put_template(self, uow: UnitOfWork, tenant: str, data: Item, expected: int | None) -> None:
-        item = {"PK": tenant_pk(tenant), "SK": f"TPL#{data['id']}", **data}
+        self._put_catalog_entry(uow, tenant, "TPL", data, expected, "template")
+
+    def _get_catalog_entry(self, tenant: str, kind: str, entry_id: str) -> Item | None:
+        item = get_item(self.table, tenant_pk(tenant), f"{kind}#{entry_id}")
+        return strip_keys(item) if item else None
+
+    def _list_catalog(self, tenant: str, kind: str, cap: int) -> list[Item]:
+        items = query_all(self.table, "PK = :pk AND begins_with(SK, :p)",
+                          {":pk": tenant_pk(tenant), ":p": f"{kind}#"}, cap=cap)
+        return [strip_keys(i) for i in items]
+
+    def _put_catalog_entry(self, uow: UnitOfWork, tenant: str, kind: str, data: Item,
+                           expected: int | None, what: str) -> None:
+        item = {"PK": tenant_pk(tenant), "SK": f"{kind}#{data['id']}", **data}
         if expected is None:
-            uow.create(self.table, item, lambda: Conflict("The template exists already."))
+            uow.create(self.table, item, lambda: Conflict(f"The {what} exists already."))
         else:
             uow.replace(self.table, item, expected,
-                        lambda: PreconditionFailed("The template was changed meanwhile."))
+                        lambda: PreconditionFailed(f"The {what} was changed meanwhile."))
 
     # --- numbering (the counter itself: store/counters.py) ----------------------------
     def record_number(self, uow: UnitOfWork, tenant: str, number: int, ticket_id: str) -> None:
@@ -170,19 +238,27 @@ class TicketsRepository:
                 "requester_id": ticket.get("requester_id") or "-",
             })
 
-    def list_tickets(self, streams: list[Stream], limit: int, positions: dict[str, str]
-                     ) -> tuple[list[Item], dict[str, str] | None]:
-        """Newest activity first across one or two lists (see ``streams.merged``)."""
-        items, following = merged(self.table, streams, limit, positions, newest_first=True)
+    def list_tickets(self, tenant: str, selection: TicketSelection, limit: int,
+                     positions: dict[str, str]) -> tuple[list[Item], dict[str, str] | None]:
+        """Newest activity first: at most one Query per status group a page reads (see
+        ``streams.merged``); ``positions`` is where the previous page stopped."""
+        items, following = merged(self.table, list_streams(tenant, selection), limit, positions,
+                                  newest_first=True)
         return [strip_keys(i) for i in items], following
 
-    def search(self, tenant: str, term: str, limit: int, start: dict[str, Any] | None,
-               residual: Filter) -> Page:
-        """Ticket ids whose subject holds ``term``, newest ticket first."""
-        return query(self.table, "PK = :pk", {":pk": scoped_pk(tenant, "TWORD", term),
+    def search(self, tenant: str, term: str, limit: int, positions: dict[str, str],
+               organization_id: str | None) -> tuple[list[str], dict[str, str] | None]:
+        """Ids of tickets whose subject holds ``term``, newest ticket first (one Query);
+        with ``organization_id``, only that organisation's."""
+        residual = (equals_filter({"organization_id": organization_id})
+                    if organization_id is not None else Filter())
+        start = json.loads(positions["0"]) if positions.get("0") else None
+        page = query(self.table, "PK = :pk", {":pk": scoped_pk(tenant, "TWORD", term),
                                               **(residual.values or {})},
                      limit=limit, start_key=start, newest_first=True, names=residual.names,
                      filter_expression=residual.expression)
+        following = {"0": json.dumps(page.last_key)} if page.last_key else None
+        return [str(i["SK"]) for i in page.items], following
 
     # --- what belongs to a ticket ------------------------------------------------------
     def add_event(self, uow: UnitOfWork, tenant: str, ticket_id: str, event: Item) -> None:
@@ -200,8 +276,20 @@ class TicketsRepository:
             item |= {"GSI1PK": f"{pk}#PUBLIC", "GSI1SK": f"{kind}#{data['id']}"}
         uow.create(self.table, item, lambda: Conflict(f"The {kind.lower()} exists already."))
 
-    def list_children(self, tenant: str, ticket_id: str, kind: str, public_only: bool,
-                      limit: int, start: dict[str, Any] | None) -> Page:
+    def list_events(self, tenant: str, ticket_id: str, public_only: bool, limit: int,
+                    start: dict[str, Any] | None) -> Page:
+        return self._list_children(tenant, ticket_id, "EVENT", public_only, limit, start)
+
+    def list_comments(self, tenant: str, ticket_id: str, public_only: bool, limit: int,
+                      start: dict[str, Any] | None) -> Page:
+        return self._list_children(tenant, ticket_id, "COMMENT", public_only, limit, start)
+
+    def list_attachments(self, tenant: str, ticket_id: str, public_only: bool, limit: int,
+                         start: dict[str, Any] | None) -> Page:
+        return self._list_children(tenant, ticket_id, "ATT", public_only, limit, start)
+
+    def _list_children(self, tenant: str, ticket_id: str, kind: str, public_only: bool,
+                       limit: int, start: dict[str, Any] | None) -> Page:
         pk = ticket_pk(tenant, ticket_id)
         if public_only:
             page = query(self.table, "GSI1PK = :pk AND begins_with(GSI1SK, :p)",
@@ -238,8 +326,12 @@ class TicketsRepository:
                     names={"#s": "state"},
                     error=lambda: Conflict("The attachment changed meanwhile."))
 
-
     # --- lifecycle ------------------------------------------------------------------------
+    def sync_timers(self, uow: UnitOfWork, tenant: str, ticket_id: str,
+                    before: dict[str, str], after: dict[str, str]) -> None:
+        """The ticket's timers (``store/schedule.py``) from ``before`` to ``after``."""
+        schedule.sync_timers(uow, self.table, tenant, TICKET, ticket_id, before, after)
+
     def check_version(self, uow: UnitOfWork, tenant: str, ticket_id: str, version: int,
                       error: Callable[[], DomainError]) -> None:
         uow.check(self.table, {"PK": ticket_pk(tenant, ticket_id), "SK": TICKET}, "#v = :v",

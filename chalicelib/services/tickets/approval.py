@@ -1,6 +1,7 @@
-"""What happens to a ticket with time and from one-click answers: the approval reminder,
+"""A ticket's way from resolved to closed: resolving, the requester's side approving or
+rejecting, and what happens with time and from one-click answers (the approval reminder,
 auto-approval, SLA alerts, pausing the approval timer, "Tested OK" / "Not OK" links and
-the satisfaction question.
+the satisfaction question with its report).
 
 Sweeps call ``run_timer`` with a due timer; it re-reads the ticket, asks the pure rules
 (``domain/lifecycle.py``) whether the timer still applies, and writes the step with a
@@ -11,12 +12,12 @@ fails its condition and does nothing, so nothing is reminded or closed twice.
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.domain import tickets as t
+from chalicelib.domain import tickets
 from chalicelib.domain.errors import (
     BusinessRuleViolation,
     Conflict,
@@ -28,27 +29,130 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.lifecycle import Step, next_step, ticket_timers
 from chalicelib.domain.models import utc_iso
-from chalicelib.domain.permissions import Permission as P
+from chalicelib.domain.permissions import Permission
 from chalicelib.services import answer_links
 from chalicelib.services.context import Ctx
 from chalicelib.services.directory import get_settings, principal_of, system_principal
 from chalicelib.services.directory import repo as directory
-from chalicelib.services.tickets import (
-    access_ticket,
-    approve,
-    next_version,
-    reject,
-    repo,
-    save,
-)
+from chalicelib.services.tickets.access import TicketAccess, access_ticket, require_comment
+from chalicelib.services.tickets.comments import new_comment
+from chalicelib.services.tickets.patching import APPROVAL_TIMER_OFF
+from chalicelib.services.tickets.shared import next_version, repo, save, ticket_event
 from chalicelib.services.writes import check_version, history_event
 from chalicelib.store.dynamo import Item, UnitOfWork
-from chalicelib.store.schedule import sync_timers
 
-log = logging.getLogger("helpdesk.lifecycle")
+# A write that joins the answer's transaction (a one-click link records its single use).
+Claim = Callable[[UnitOfWork], None]
+
+
+# --- resolving --------------------------------------------------------------------------
+
+
+def resolve(ctx: Ctx, ticket_id: str, body: tickets.ResolveBody) -> tickets.Ticket:
+    access = access_ticket(ctx, ticket_id, consistent=True)
+    if not access.staff:
+        raise Forbidden("Only staff resolve tickets.")
+    current = access.ticket
+    tickets.check_transition(current.status, "resolved")
+    text = tickets.plain_text(body.resolution)
+    if not text:
+        raise InvalidInput("The resolution is empty once markup is removed.",
+                           [FieldError(("body", "resolution"), "no text left")])
+    settings = get_settings(ctx)
+    due = utc_iso(ctx.now + timedelta(hours=settings.approval_reminder_hours))
+    comment = new_comment(ctx, current.id, text, False, body.hours)
+    updates: dict[str, Any] = {
+        "status": "resolved", "resolved_at": ctx.stamp, "resolution": text,
+        "approval": tickets.Approval(state="pending"), "approval_due_at": due,
+        **APPROVAL_TIMER_OFF, "comment_count": current.comment_count + 1,
+        "first_response_at": current.first_response_at or ctx.stamp,
+    }
+    if body.hours:
+        updates["total_hours"] = round(current.total_hours + body.hours, 2)
+    updated = next_version(current, ctx, **updates)
+    events = [
+        ticket_event(ctx, "status_changed", {"from": current.status, "to": "resolved"}),
+        ticket_event(ctx, "resolved", {"comment_id": comment["id"],
+                                       "billable": current.billable,
+                                       "approval_due_at": due, "hours": body.hours}),
+    ]
+    save(ctx, current, updated, events,
+         extra=lambda uow: repo().add_comment(uow, ctx.tenant, current.id, comment),
+         versioned=True)
+    return updated
+
+
+# --- approving or rejecting ---------------------------------------------------------------
+
+
+def _approver_access(ctx: Ctx, ticket_id: str) -> TicketAccess:
+    """The requester's side answers: the requester and the organisation's contacts who may
+    comment, or staff holding ``tickets.approve`` (e.g. on the customer's word by phone)."""
+    access = access_ticket(ctx, ticket_id, consistent=True)
+    if access.staff:
+        if not ctx.principal.can(Permission.TICKETS_APPROVE):
+            raise Forbidden("This needs the permission tickets.approve.")
+    else:
+        require_comment(access)
+    if access.ticket.status != "resolved":
+        raise BusinessRuleViolation(
+            f"Only a resolved ticket can be approved or rejected; this one is "
+            f"{access.ticket.status}.")
+    return access
+
+
+def approve(ctx: Ctx, ticket_id: str, body: tickets.ApproveBody | None,
+            claim: Claim | None = None) -> tickets.Ticket:
+    """``claim`` joins the transaction (a one-click link records its single use there)."""
+    current = _approver_access(ctx, ticket_id).ticket
+    updated = next_version(current, ctx, status="closed", closed_at=ctx.stamp,
+                           closed_reason="approved", approval_due_at=None,
+                           approval=tickets.Approval(state="approved", at=ctx.stamp,
+                                                     by=ctx.principal.user_id))
+    events = [ticket_event(ctx, "approved", {"comment": body.comment if body else ""}),
+              ticket_event(ctx, "status_changed", {"from": "resolved", "to": "closed"})]
+    text = tickets.plain_text(body.comment) if body and body.comment else ""
+    comment = new_comment(ctx, current.id, text, False, None) if text else None
+    if comment:
+        updated = updated.model_copy(update={"comment_count": current.comment_count + 1})
+
+    def extra(uow: UnitOfWork) -> None:
+        if comment:
+            repo().add_comment(uow, ctx.tenant, current.id, comment)
+        if claim:
+            claim(uow)
+
+    save(ctx, current, updated, events, extra=extra, versioned=True)
+    return updated
+
+
+def reject(ctx: Ctx, ticket_id: str, body: tickets.RejectBody, claim: Claim | None = None
+           ) -> tickets.Ticket:
+    current = _approver_access(ctx, ticket_id).ticket
+    reason = tickets.plain_text(body.reason)
+    if not reason:
+        raise InvalidInput("The reason is empty once markup is removed.",
+                           [FieldError(("body", "reason"), "no text left")])
+    comment = new_comment(ctx, current.id, reason, False, None)
+    updated = next_version(current, ctx, status="open", approval_due_at=None, resolved_at=None,
+                           approval=tickets.Approval(state="rejected", at=ctx.stamp,
+                                                     by=ctx.principal.user_id, reason=reason),
+                           comment_count=current.comment_count + 1)
+    events = [ticket_event(ctx, "rejected", {"reason": reason, "comment_id": comment["id"]}),
+              ticket_event(ctx, "status_changed", {"from": "resolved", "to": "open"})]
+
+    def extra(uow: UnitOfWork) -> None:
+        repo().add_comment(uow, ctx.tenant, current.id, comment)
+        if claim:
+            claim(uow)
+
+    save(ctx, current, updated, events, extra=extra, versioned=True)
+    return updated
 
 
 # --- timers -------------------------------------------------------------------------
+# What follows writes its events with ``history_event``: unlike ``ticket_event``, a
+# public one carries no ``internal`` attribute at all (as stored before the merge).
 
 
 def run_timer(timer: Item, now: datetime) -> str:
@@ -58,7 +162,7 @@ def run_timer(timer: Item, now: datetime) -> str:
     if item is None:
         _repair(tenant, ticket_id, kind, timer["due_at"], None)
         return "gone"
-    ticket = t.Ticket.model_validate(item)
+    ticket = tickets.Ticket.model_validate(item)
     step = next_step(ticket, kind, utc_iso(now))
     if step is None:
         _repair(tenant, ticket_id, kind, timer["due_at"], ticket)
@@ -72,8 +176,8 @@ def run_timer(timer: Item, now: datetime) -> str:
     return step.action
 
 
-def _repair(tenant: str, ticket_id: str, kind: str, due_at: str, ticket: t.Ticket | None
-            ) -> None:
+def _repair(tenant: str, ticket_id: str, kind: str, due_at: str,
+            ticket: tickets.Ticket | None) -> None:
     """A timer that no longer matches its ticket (it should not happen: timers move with
     the ticket) is set right, on the condition that neither changed meanwhile."""
     wanted = ticket_timers(ticket) if ticket else {}
@@ -83,12 +187,12 @@ def _repair(tenant: str, ticket_id: str, kind: str, due_at: str, ticket: t.Ticke
     if ticket is not None:
         r.check_version(uow, tenant, ticket_id, ticket.version, lambda: Conflict("changed"))
     after = {kind: wanted[kind]} if kind in wanted else {}
-    sync_timers(uow, r.table, tenant, "TICKET", ticket_id, {kind: due_at}, after)
+    r.sync_timers(uow, tenant, ticket_id, {kind: due_at}, after)
     with contextlib.suppress(Conflict):  # the ticket moved on; its own write set the timers
         uow.commit()
 
 
-def _apply(ctx: Ctx, ticket: t.Ticket, step: Step) -> tuple[t.Ticket, list[Item]]:
+def _apply(ctx: Ctx, ticket: tickets.Ticket, step: Step) -> tuple[tickets.Ticket, list[Item]]:
     if step.action == "remind":
         settings = get_settings(ctx)
         auto_close = utc_iso(ctx.now + timedelta(hours=settings.auto_close_hours))
@@ -98,10 +202,11 @@ def _apply(ctx: Ctx, ticket: t.Ticket, step: Step) -> tuple[t.Ticket, list[Item]
     if step.action == "auto_approve":
         return (next_version(ticket, ctx, status="closed", closed_at=ctx.stamp,
                              closed_reason="auto_approved", approval_due_at=None,
-                             approval=t.Approval(state="auto_approved", at=ctx.stamp,
-                                                 by="system")),
-                [history_event(ctx, "auto_approved", {"resolved_at": ticket.resolved_at,
-                                                      "reminder_sent_at": ticket.reminder_sent_at}),
+                             approval=tickets.Approval(state="auto_approved", at=ctx.stamp,
+                                                       by="system")),
+                [history_event(ctx, "auto_approved", {
+                    "resolved_at": ticket.resolved_at,
+                    "reminder_sent_at": ticket.reminder_sent_at}),
                  history_event(ctx, "status_changed", {"from": "resolved", "to": "closed"})])
     assert step.target is not None
     state = "warned" if step.action == "sla_warning" else "breached"
@@ -115,9 +220,9 @@ def _apply(ctx: Ctx, ticket: t.Ticket, step: Step) -> tuple[t.Ticket, list[Item]
 # --- pausing the approval timer --------------------------------------------------------
 
 
-def _staff_on_resolved(ctx: Ctx, ticket_id: str) -> t.Ticket:
+def _staff_on_resolved(ctx: Ctx, ticket_id: str) -> tickets.Ticket:
     access = access_ticket(ctx, ticket_id, consistent=True)
-    if not access.staff or not ctx.principal.can(P.TICKETS_RESOLVE):
+    if not access.staff or not ctx.principal.can(Permission.TICKETS_RESOLVE):
         raise Forbidden("Pausing auto-approval needs the permission tickets.resolve.")
     check_version(ctx, access.ticket.version)
     if access.ticket.status != "resolved":
@@ -126,16 +231,16 @@ def _staff_on_resolved(ctx: Ctx, ticket_id: str) -> t.Ticket:
     return access.ticket
 
 
-def pause_auto_approval(ctx: Ctx, ticket_id: str, body: t.PauseBody) -> t.Ticket:
+def pause_auto_approval(ctx: Ctx, ticket_id: str, body: tickets.PauseBody) -> tickets.Ticket:
     current = _staff_on_resolved(ctx, ticket_id)
     if current.auto_approval_paused is not None:
         raise Conflict("Auto-approval of this ticket is paused already.")
-    reason = t.plain_text(body.reason)
+    reason = tickets.plain_text(body.reason)
     if not reason:
         raise InvalidInput("The reason is empty once markup is removed.",
                            [FieldError(("body", "reason"), "no text left")])
-    pause = t.AutoApprovalPause(at=ctx.stamp, by=ctx.principal.user_id,
-                                by_name=ctx.principal.record.get("name"), reason=reason)
+    pause = tickets.AutoApprovalPause(at=ctx.stamp, by=ctx.principal.user_id,
+                                      by_name=ctx.principal.record.get("name"), reason=reason)
     updated = next_version(current, ctx, auto_approval_paused=pause)
     save(ctx, current, updated,
          [history_event(ctx, "auto_approval_paused", {"reason": reason}, internal=True)],
@@ -143,7 +248,7 @@ def pause_auto_approval(ctx: Ctx, ticket_id: str, body: t.PauseBody) -> t.Ticket
     return updated
 
 
-def resume_auto_approval(ctx: Ctx, ticket_id: str) -> t.Ticket:
+def resume_auto_approval(ctx: Ctx, ticket_id: str) -> tickets.Ticket:
     """The timer runs again; a customer already reminded gets the full auto-close time
     from now, so resuming never closes a ticket at once."""
     current = _staff_on_resolved(ctx, ticket_id)
@@ -166,7 +271,7 @@ def resume_auto_approval(ctx: Ctx, ticket_id: str) -> t.Ticket:
 # --- one-click answers ------------------------------------------------------------------
 
 
-def answer(body: t.TicketAnswer, now: datetime) -> dict[str, Any]:
+def answer(body: tickets.TicketAnswer, now: datetime) -> dict[str, Any]:
     """``POST /ticket-answers``: 400 for an altered token, 410 for a used or expired one
     or one whose moment has passed, 403 when its contact may no longer answer."""
     token = answer_links.read(body.token)
@@ -183,7 +288,7 @@ def answer(body: t.TicketAnswer, now: datetime) -> dict[str, Any]:
     item = repo().get_ticket(token.tenant, token.ticket_id, consistent=True)
     if item is None:
         raise Gone("The ticket is gone.")
-    ticket = t.Ticket.model_validate(item)
+    ticket = tickets.Ticket.model_validate(item)
     if ticket.requester_id != token.user_id:
         raise Forbidden("This link was sent to someone else.")
 
@@ -199,8 +304,8 @@ def answer(body: t.TicketAnswer, now: datetime) -> dict[str, Any]:
             "answer": body.answer}
 
 
-def _approve_or_reject(ctx: Ctx, ticket: t.Ticket, token: answer_links.AnswerToken,
-                       body: t.TicketAnswer, claim: Any) -> t.Ticket:
+def _approve_or_reject(ctx: Ctx, ticket: tickets.Ticket, token: answer_links.AnswerToken,
+                       body: tickets.TicketAnswer, claim: Claim) -> tickets.Ticket:
     if body.answer == "reject" and not body.reason.strip():
         raise InvalidInput("Say what is not OK.",
                            [FieldError(("body", "reason"), "required for reject")])
@@ -208,22 +313,22 @@ def _approve_or_reject(ctx: Ctx, ticket: t.Ticket, token: answer_links.AnswerTok
         raise Gone("The ticket has been answered already, or has changed since.")
     try:
         if body.answer == "approve":
-            return approve(ctx, ticket.id, t.ApproveBody(comment=body.comment), claim)
-        return reject(ctx, ticket.id, t.RejectBody(reason=body.reason), claim)
+            return approve(ctx, ticket.id, tickets.ApproveBody(comment=body.comment), claim)
+        return reject(ctx, ticket.id, tickets.RejectBody(reason=body.reason), claim)
     except Conflict:
         raise Gone("The ticket has been answered already.") from None
 
 
-def _rate(ctx: Ctx, ticket: t.Ticket, token: answer_links.AnswerToken, body: t.TicketAnswer,
-          claim: Any) -> t.Ticket:
+def _rate(ctx: Ctx, ticket: tickets.Ticket, token: answer_links.AnswerToken,
+          body: tickets.TicketAnswer, claim: Claim) -> tickets.Ticket:
     rating = body.rating
     if rating is None:
         raise InvalidInput("Choose good or bad.",
                            [FieldError(("body", "rating"), "required for rate")])
     if ticket.status != "closed" or ticket.closed_at != token.moment or ticket.satisfaction:
         raise Gone("This ticket has been rated already, or was reopened.")
-    comment = t.plain_text(body.comment)
-    updated = next_version(ticket, ctx, satisfaction=t.Satisfaction(
+    comment = tickets.plain_text(body.comment)
+    updated = next_version(ticket, ctx, satisfaction=tickets.Satisfaction(
         rating=rating, comment=comment, at=ctx.stamp, by=ctx.principal.user_id))
     month = ctx.stamp[:7]
 

@@ -1,0 +1,184 @@
+"""Creating a ticket: whose it is (a contact's own, or named by staff), its checked
+fields and watchers, and ``open_ticket``, the one write of a new ticket that the API and
+inbound mail share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.domain import tickets
+from chalicelib.domain.directory import Priority
+from chalicelib.domain.errors import ErrorList, FieldError, Forbidden, InvalidInput
+from chalicelib.services.context import Ctx
+from chalicelib.services.directory import get_settings
+from chalicelib.services.directory import repo as directory
+from chalicelib.services.tickets.catalog import active_type
+from chalicelib.services.tickets.shared import record, repo, sla_dues, ticket_event
+from chalicelib.services.writes import with_next_number
+from chalicelib.store.dynamo import UnitOfWork
+from chalicelib.store.tickets import TICKET_COUNTER
+
+
+@dataclass(frozen=True)
+class Origin:
+    organization_id: str
+    requester_id: str | None
+    requester_name: str | None
+    channel: tickets.Channel
+
+
+def _origin(ctx: Ctx, body: tickets.TicketCreate) -> Origin:
+    """Whose ticket it is: a contact's own, for their organisation through the portal; or,
+    from staff, the named organisation (and optionally one of its portal users)."""
+    return _staff_origin(ctx, body) if ctx.principal.is_staff else _contact_origin(ctx, body)
+
+
+def _contact_origin(ctx: Ctx, body: tickets.TicketCreate) -> Origin:
+    p, errors = ctx.principal, ErrorList()
+    if body.organization_id and body.organization_id != p.organization_id:
+        errors.add(("body", "organization_id"),
+                   "a contact opens tickets for their own organisation only")
+    if body.requester_id and body.requester_id != p.user_id:
+        errors.add(("body", "requester_id"), "a contact is the requester of their tickets")
+    if body.channel not in (None, "portal"):
+        errors.add(("body", "channel"), "a contact's tickets come through the portal")
+    errors.raise_if_any()
+    if p.organization_id is None:
+        raise Forbidden("Your user belongs to no organisation.")
+    return Origin(p.organization_id, p.user_id, p.record.get("name"), "portal")
+
+
+def _staff_origin(ctx: Ctx, body: tickets.TicketCreate) -> Origin:
+    errors = ErrorList()
+    if not body.organization_id:
+        errors.add(("body", "organization_id"), "staff name the customer's organisation")
+    if body.channel not in (None, "phone", "staff"):
+        errors.add(("body", "channel"), "staff open tickets by phone or staff")
+    errors.raise_if_any()
+    assert body.organization_id
+    if directory().get_organization(ctx.tenant, body.organization_id) is None:
+        raise InvalidInput("No such organisation.",
+                           [FieldError(("body", "organization_id"), "no such organization")])
+    requester_name = None
+    if body.requester_id:
+        user = directory().get_user(ctx.tenant, body.requester_id)
+        if (user is None or user.get("kind") != "contact"
+                or user.get("organization_id") != body.organization_id):
+            raise InvalidInput("The requester must be a portal user of the organisation.",
+                               [FieldError(("body", "requester_id"), "no such contact user")])
+        requester_name = user.get("name")
+    return Origin(body.organization_id, body.requester_id, requester_name,
+                   body.channel or "staff")
+
+
+def check_watchers(ctx: Ctx, organization_id: str, watchers: list[str],
+                   loc: tuple[str, ...]) -> list[str]:
+    """Watchers are active staff, or portal users of the ticket's organisation."""
+    wanted = list(dict.fromkeys(watchers))
+    if not wanted:
+        return []
+    found = directory().get_users(ctx.tenant, wanted)
+    errors = ErrorList()
+    for index, user_id in enumerate(wanted):
+        user = found.get(user_id)
+        ok = user is not None and user.get("active", True) and (
+            user.get("kind") == "staff" or user.get("organization_id") == organization_id)
+        if not ok:
+            errors.add((*loc, index), "no such user, or not of this organisation")
+    errors.raise_if_any()
+    return wanted
+
+
+def create_ticket(ctx: Ctx, body: tickets.TicketCreate) -> tickets.Ticket:
+    errors = ErrorList()
+    template = None
+    if body.template_id:
+        item = repo().get_template(ctx.tenant, body.template_id)
+        if item is None or not item.get("active", True):
+            errors.add(("body", "template_id"), "no such template")
+        else:
+            template = tickets.Template.model_validate(item)
+    subject = body.subject or (template.subject.strip() if template else None)
+    type_id = body.ticket_type_id or (template.ticket_type_id if template else None)
+    description = body.description if body.description is not None else (
+        template.body if template else "")
+    if not subject:
+        errors.add(("body", "subject"), "required (or a template that has one)")
+    if not type_id:
+        errors.add(("body", "ticket_type_id"), "required (or a template that has one)")
+    errors.raise_if_any()
+    assert subject and type_id
+    origin = _origin(ctx, body)
+    ticket_type = active_type(ctx, type_id, ("body", "ticket_type_id"))
+    fields = tickets.validate_fields(ticket_type, body.fields)
+    watchers = check_watchers(ctx, origin.organization_id, body.watchers, ("body", "watchers"))
+    clean_subject = tickets.plain_text(subject)
+    if not clean_subject:
+        raise InvalidInput("The subject is empty once markup is removed.",
+                           [FieldError(("body", "subject"), "no text left")])
+    return open_ticket(ctx, NewTicket(
+        origin=origin, ticket_type=ticket_type, subject=clean_subject,
+        description=tickets.plain_text(description), priority=body.priority, fields=fields,
+        watchers=watchers, template_id=template.id if template else None))
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """A checked request for a new ticket, from the API or from mail."""
+
+    origin: Origin
+    ticket_type: tickets.TicketType
+    subject: str
+    description: str
+    priority: Priority | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+    watchers: list[str] = field(default_factory=list)
+    template_id: str | None = None
+    # Set by mail: the unverified sender, and the ticket this one is about.
+    requester_email: str | None = None
+    related_ticket_id: str | None = None
+    event_data: dict[str, Any] = field(default_factory=dict)
+    # Given when files were stored under the ticket's key before it exists.
+    ticket_id: str | None = None
+
+
+def open_ticket(ctx: Ctx, new: NewTicket,
+                extra: Callable[[UnitOfWork, tickets.Ticket], None] | None = None
+                ) -> tickets.Ticket:
+    """Numbers and writes a new ticket, its ``created`` event, timers and outbox record;
+    ``extra`` adds its own writes (a comment's attachments, a mail's id) to the same
+    transaction."""
+    settings = get_settings(ctx)
+    priority = new.priority or new.ticket_type.default_priority
+    target = settings.sla_targets[priority]
+    ticket_id = new.ticket_id or ctx.new_id()
+    origin = new.origin
+
+    def build(uow: UnitOfWork, number: int) -> tickets.Ticket:
+        r = repo()
+        ticket = tickets.Ticket(
+            id=ticket_id, number=tickets.ticket_number(number), subject=new.subject,
+            description=new.description, status="new", priority=priority,
+            ticket_type_id=new.ticket_type.id, organization_id=origin.organization_id,
+            requester_id=origin.requester_id, requester_name=origin.requester_name,
+            requester_email=new.requester_email, related_ticket_id=new.related_ticket_id,
+            channel=origin.channel, billable=new.ticket_type.billable, created_at=ctx.stamp,
+            updated_at=ctx.stamp, created_by=ctx.principal.user_id, fields=new.fields,
+            watchers=new.watchers, template_id=new.template_id,
+            **sla_dues(settings, ctx.now, target, ctx.now),
+        )
+        item = ticket.model_dump(mode="json")
+        r.record_number(uow, ctx.tenant, number, ticket_id)
+        r.put_ticket(uow, ctx.tenant, item, expected=None, activity=ticket_id)
+        record(uow, ctx, ticket, [ticket_event(ctx, "created", {
+            "number": ticket.number, "subject": ticket.subject, "channel": ticket.channel,
+            "ticket_type_id": ticket.ticket_type_id, "priority": ticket.priority,
+            "organization_id": ticket.organization_id, **new.event_data})], {})
+        r.index_subject(uow, ctx.tenant, item, tickets.search_terms(ticket.subject))
+        if extra:
+            extra(uow, ticket)
+        return ticket
+
+    return with_next_number(ctx, repo().table, TICKET_COUNTER, tickets.FIRST_NUMBER, build)
