@@ -15,6 +15,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from chalicelib.logs import log_context
+
 
 def each_message(event: dict[str, Any], handle: Callable[[str], None],
                  log: logging.Logger, what: str) -> dict[str, Any]:
@@ -22,9 +24,11 @@ def each_message(event: dict[str, Any], handle: Callable[[str], None],
     Lambda's partial batch answer, naming the messages that failed and only those."""
     failures = []
     for record in event.get("Records", []):
-        try:
-            handle(record["body"])
-        except Exception:
-            log.exception("%s message %s failed", what, record.get("messageId"))
-            failures.append({"itemIdentifier": record["messageId"]})
+        # Every line logged while handling the message names it (and, once bound, its tenant).
+        with log_context(queue=what, message_id=record.get("messageId")):
+            try:
+                handle(record["body"])
+            except Exception:
+                log.exception("%s message %s failed", what, record.get("messageId"))
+                failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}

@@ -29,6 +29,7 @@ from chalicelib.domain.notifications import (
 )
 from chalicelib.domain.permissions import Permission, permissions_for
 from chalicelib.domain.tickets import Ticket
+from chalicelib.logs import bind_log_context
 from chalicelib.mail import addresses
 from chalicelib.mail.quotes import marker_line
 from chalicelib.services import answer_links
@@ -74,6 +75,7 @@ def deliver(message: dict[str, Any], now: datetime | None = None) -> Counter[str
         event, subject_id = message["event"], message["subject_id"]
     except (KeyError, TypeError) as exc:
         raise PoisonMessage(f"not an outbox record: missing {exc}") from None
+    bind_log_context(tenant=tenant)
     if not isinstance(event, dict) or not {"id", "type", "at"} <= event.keys():
         raise PoisonMessage("not an outbox record: the event needs id, type and at")
     settings_item = directory().get_settings(tenant)

@@ -66,3 +66,30 @@ def test_the_apps_log_lines_are_json() -> None:
     handlers = logging.getLogger("helpdesk").handlers
     assert handlers and all(isinstance(h.formatter, JsonFormatter) for h in handlers)
     assert app.log is logging.getLogger("helpdesk")
+
+
+def test_each_queue_message_logs_with_its_own_id_and_tenant_and_nothing_leaks(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.jobs.batch import each_message
+
+    lines = _capture(monkeypatch)
+    log = logging.getLogger("helpdesk.test")
+
+    def handle(body: str) -> None:
+        bind_log_context(tenant=body)  # what a use case does once the message names it
+        log.info("handling")
+        if body == "bad":
+            raise ValueError("poison")
+
+    event = {"Records": [{"messageId": "m-1", "body": "acme"},
+                         {"messageId": "m-2", "body": "bad"},
+                         {"messageId": "m-3", "body": "other"}]}
+    answer = each_message(event, handle, log, "notifications")
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "m-2"}]}
+    first, second, failed, third = lines()
+    assert (first["message_id"], first["tenant"], first["queue"]) == ("m-1", "acme",
+                                                                      "notifications")
+    assert (second["message_id"], second["tenant"]) == ("m-2", "bad")
+    assert failed["message_id"] == "m-2" and failed["level"] == "ERROR"
+    assert (third["message_id"], third["tenant"]) == ("m-3", "other")
+    assert context_fields() == {}
