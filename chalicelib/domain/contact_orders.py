@@ -22,7 +22,7 @@ from chalicelib.domain.models import (
     Record,
     utc_iso,
 )
-from chalicelib.domain.permissions import Permission as P
+from chalicelib.domain.permissions import Permission
 
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
@@ -191,21 +191,21 @@ def check_assignment(permissions: frozenset[str], user_id: str, assignee_id: str
     if assignee_id == current:
         return
     if assignee_id == user_id:
-        if not ({P.CONTACT_ORDERS_ASSIGN_SELF.value, P.CONTACT_ORDERS_ASSIGN.value}
-                & permissions):
+        if not ({Permission.CONTACT_ORDERS_ASSIGN_SELF.value,
+                 Permission.CONTACT_ORDERS_ASSIGN.value} & permissions):
             raise Forbidden("Taking an order needs contact_orders.assign_self.")
-    elif P.CONTACT_ORDERS_ASSIGN.value not in permissions:
+    elif Permission.CONTACT_ORDERS_ASSIGN.value not in permissions:
         raise Forbidden("Assigning a colleague needs contact_orders.assign.")
 
 
 def sees_all(permissions: frozenset[str]) -> bool:
-    return P.CONTACT_ORDERS_VIEW.value in permissions
+    return Permission.CONTACT_ORDERS_VIEW.value in permissions
 
 
 def may_see(permissions: frozenset[str], user_id: str, assignee_id: str | None) -> bool:
     """``view`` sees every order; ``view_assigned`` only the ones assigned to the user."""
     return sees_all(permissions) or (
-        P.CONTACT_ORDERS_VIEW_ASSIGNED.value in permissions and assignee_id == user_id)
+        Permission.CONTACT_ORDERS_VIEW_ASSIGNED.value in permissions and assignee_id == user_id)
 
 
 # --- notes, bookings, documents ---------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from chalicelib.config import get_config
-from chalicelib.domain import directory as d
+from chalicelib.domain import directory as domain
 from chalicelib.domain.errors import (
     BusinessRuleViolation,
     Conflict,
@@ -101,7 +101,7 @@ def get_me(ctx: Ctx) -> dict[str, Any]:
     if user is None:
         raise NotFound("No such user.")
     return {
-        **d.User.model_validate(user).model_dump(mode="json"),
+        **domain.User.model_validate(user).model_dump(mode="json"),
         "roles": list(ctx.principal.roles),
         "permissions": sorted(ctx.principal.permissions),
     }
@@ -115,7 +115,7 @@ def provision_tenant(tenant: str, name: str, now: datetime) -> bool:
     r = repo()
     if r.get_settings(tenant) is not None:
         return False
-    settings = d.TenantSettings(tenant=tenant, updated_at=utc_iso(now), name=name)
+    settings = domain.TenantSettings(tenant=tenant, updated_at=utc_iso(now), name=name)
     uow = UnitOfWork()
     r.put_settings(uow, tenant, settings.model_dump(mode="json"), expected=None)
     try:
@@ -125,14 +125,14 @@ def provision_tenant(tenant: str, name: str, now: datetime) -> bool:
     return True
 
 
-def get_settings(ctx: Ctx) -> d.TenantSettings:
+def get_settings(ctx: Ctx) -> domain.TenantSettings:
     item = repo().get_settings(ctx.tenant)
     if item is None:
         raise NotFound("The tenant has no settings.")
-    return d.TenantSettings.model_validate(item)
+    return domain.TenantSettings.model_validate(item)
 
 
-def put_settings(ctx: Ctx, body: d.SettingsBody) -> d.TenantSettings:
+def put_settings(ctx: Ctx, body: domain.SettingsBody) -> domain.TenantSettings:
     current = get_settings(ctx)
     check_version(ctx, current.version)
     # A support address is claimed, not taken: it stays "pending" (routing nothing,
@@ -145,9 +145,9 @@ def put_settings(ctx: Ctx, body: d.SettingsBody) -> d.TenantSettings:
     if foreign:
         # <tenant>@ and reply+ addresses route by name; they are nobody's to claim.
         raise InvalidInput("Addresses of the mail domain cannot be claimed.", foreign)
-    status: dict[str, d.EmailAddressStatus] = {
+    status: dict[str, domain.EmailAddressStatus] = {
         a: current.email_address_status.get(a, "pending") for a in body.email.addresses}
-    updated = d.TenantSettings(
+    updated = domain.TenantSettings(
         **{**body.model_dump(), "email_address_status": status}, tenant=ctx.tenant,
         updated_at=ctx.stamp, version=current.version + 1)
     uow = UnitOfWork()
@@ -156,14 +156,14 @@ def put_settings(ctx: Ctx, body: d.SettingsBody) -> d.TenantSettings:
         if current.email_address_status.get(address) == "verified":
             mail_addresses().release_route(uow, ctx.tenant, address)
     _audit(uow, ctx, "settings_changed", "settings",
-           _changes(current, updated, set(d.SettingsBody.model_fields)))
+           _changes(current, updated, set(domain.SettingsBody.model_fields)))
     commit_versioned(ctx, uow)
     for address in sorted(after - before):
         _mail_address_code(ctx, updated, address)
     return updated
 
 
-def _claimed(ctx: Ctx, address: str) -> tuple[d.TenantSettings, str]:
+def _claimed(ctx: Ctx, address: str) -> tuple[domain.TenantSettings, str]:
     settings = get_settings(ctx)
     address = address.lower()
     if address not in settings.email.addresses:
@@ -171,7 +171,7 @@ def _claimed(ctx: Ctx, address: str) -> tuple[d.TenantSettings, str]:
     return settings, address
 
 
-def verify_email_address(ctx: Ctx, address: str, code: str) -> d.TenantSettings:
+def verify_email_address(ctx: Ctx, address: str, code: str) -> domain.TenantSettings:
     """The code mailed to a claimed address came back: the address routes the tenant's
     mail from now on, unless another tenant proved it first (409)."""
     current, address = _claimed(ctx, address)
@@ -222,7 +222,7 @@ _CODE_MAIL = {
 }
 
 
-def _mail_address_code(ctx: Ctx, settings: d.TenantSettings, address: str) -> None:
+def _mail_address_code(ctx: Ctx, settings: domain.TenantSettings, address: str) -> None:
     """Best effort after the commit: a mail that fails is sent again on request."""
     from markupsafe import escape
 
@@ -248,23 +248,23 @@ def _mail_address_code(ctx: Ctx, settings: d.TenantSettings, address: str) -> No
 # --- roles ----------------------------------------------------------------------------
 
 
-def list_roles(ctx: Ctx) -> list[d.Role]:
+def list_roles(ctx: Ctx) -> list[domain.Role]:
     saved = repo().saved_roles(ctx.tenant)
     names = sorted(set(DEFAULT_ROLES) | set(saved))
-    return [d.role_view(n, saved.get(n)) for n in names]
+    return [domain.role_view(n, saved.get(n)) for n in names]
 
 
 def known_roles(tenant: str) -> set[str]:
     return set(DEFAULT_ROLES) | set(repo().saved_roles(tenant))
 
 
-def put_role(ctx: Ctx, name: str, body: d.RoleBody) -> d.Role:
-    d.check_role_update(name, body.permissions)
+def put_role(ctx: Ctx, name: str, body: domain.RoleBody) -> domain.Role:
+    domain.check_role_update(name, body.permissions)
     uow = UnitOfWork()
     repo().put_role(uow, ctx.tenant, name, body.permissions)
     _audit(uow, ctx, "role_saved", f"role/{name}", {"permissions": body.permissions})
     uow.commit()
-    return d.role_view(name, frozenset(body.permissions))
+    return domain.role_view(name, frozenset(body.permissions))
 
 
 # --- users ----------------------------------------------------------------------------
@@ -274,22 +274,22 @@ def list_users(ctx: Ctx, limit: int, start: dict[str, Any] | None) -> Page:
     return repo().list_users(ctx.tenant, limit, start)
 
 
-def get_user(ctx: Ctx, user_id: str) -> d.User:
+def get_user(ctx: Ctx, user_id: str) -> domain.User:
     item = repo().get_user(ctx.tenant, user_id)
     if item is None:
         raise NotFound("No such user.")
-    return d.User.model_validate(item)
+    return domain.User.model_validate(item)
 
 
-def _require_org(ctx: Ctx, org_id: str, loc: tuple[str, ...]) -> d.Organization:
+def _require_org(ctx: Ctx, org_id: str, loc: tuple[str, ...]) -> domain.Organization:
     item = repo().get_organization(ctx.tenant, org_id)
     if item is None:
         raise InvalidInput("The organisation does not exist.",
                            [FieldError(loc, "no such organization")])
-    return d.Organization.model_validate(item)
+    return domain.Organization.model_validate(item)
 
 
-def _contact_for_new_user(ctx: Ctx, body: d.UserCreate) -> d.Contact:
+def _contact_for_new_user(ctx: Ctx, body: domain.UserCreate) -> domain.Contact:
     """A portal user is a contact: the given one (not yet a user), or a new one."""
     assert body.organization_id
     if body.contact_id:
@@ -297,17 +297,17 @@ def _contact_for_new_user(ctx: Ctx, body: d.UserCreate) -> d.Contact:
         if item is None:
             raise InvalidInput("No such contact in that organisation.",
                                [FieldError(("body", "contact_id"), "no such contact")])
-        contact = d.Contact.model_validate(item)
+        contact = domain.Contact.model_validate(item)
         if contact.user_id:
             raise Conflict("The contact has a portal user already.",
                            [FieldError(("body", "contact_id"), "already a portal user")])
         return contact
-    return d.Contact(id=ctx.new_id(), organization_id=body.organization_id, name=body.name,
+    return domain.Contact(id=ctx.new_id(), organization_id=body.organization_id, name=body.name,
                      email=body.email, phone=body.phone, language=body.language,
                      created_at=ctx.stamp)
 
 
-def _may_manage_users_of(ctx: Ctx, body: d.UserCreate) -> None:
+def _may_manage_users_of(ctx: Ctx, body: domain.UserCreate) -> None:
     p = ctx.principal
     if p.can(Permission.USERS_MANAGE):
         return
@@ -324,17 +324,17 @@ def mail_addresses() -> MailRepository:
     return MailRepository(config.tickets_table, config.directory_table)
 
 
-def create_user(ctx: Ctx, body: d.UserCreate) -> d.User:
+def create_user(ctx: Ctx, body: domain.UserCreate) -> domain.User:
     _may_manage_users_of(ctx, body)
     roles = body.effective_roles()
-    d.check_roles_fit_kind(body.kind, roles, known_roles(ctx.tenant))
-    contact: d.Contact | None = None
+    domain.check_roles_fit_kind(body.kind, roles, known_roles(ctx.tenant))
+    contact: domain.Contact | None = None
     if body.kind == "contact":
         assert body.organization_id
         _require_org(ctx, body.organization_id, ("body", "organization_id"))
         contact = _contact_for_new_user(ctx, body)
     user_id = cognito.create_user(body.email, body.name, ctx.tenant)
-    user = d.User(id=user_id, tenant=ctx.tenant, email=body.email, name=body.name,
+    user = domain.User(id=user_id, tenant=ctx.tenant, email=body.email, name=body.name,
                   kind=body.kind, roles=roles, organization_id=body.organization_id,
                   contact_id=contact.id if contact else None, language=body.language,
                   phone=body.phone, created_at=ctx.stamp, updated_at=ctx.stamp)
@@ -361,14 +361,14 @@ def create_user(ctx: Ctx, body: d.UserCreate) -> d.User:
     return user
 
 
-def patch_user(ctx: Ctx, user_id: str, body: d.UserPatch) -> d.User:
+def patch_user(ctx: Ctx, user_id: str, body: domain.UserPatch) -> domain.User:
     current = get_user(ctx, user_id)
     check_version(ctx, current.version)
     changes = body.model_dump(exclude_unset=True)
     refuse_nulls(changes, ("name", "roles", "active", "email_undeliverable"))
     if "roles" in changes:
         changes["roles"] = sorted(set(changes["roles"]))
-        d.check_roles_fit_kind(current.kind, changes["roles"], known_roles(ctx.tenant))
+        domain.check_roles_fit_kind(current.kind, changes["roles"], known_roles(ctx.tenant))
     if user_id == ctx.principal.user_id and (
         changes.get("active") is False
         or ("admin" in current.roles and "admin" not in changes.get("roles", current.roles))
@@ -380,7 +380,7 @@ def patch_user(ctx: Ctx, user_id: str, body: d.UserPatch) -> d.User:
     # write that reached Cognito but not the directory.
     _sync_cognito(current, updated, again="active" in changes)
     try:
-        _save_user(ctx, current, updated, set(d.UserPatch.model_fields),
+        _save_user(ctx, current, updated, set(domain.UserPatch.model_fields),
                    clear_bounce=changes.get("email_undeliverable") is False)
     except Exception:
         _sync_cognito(updated, current)
@@ -388,7 +388,7 @@ def patch_user(ctx: Ctx, user_id: str, body: d.UserPatch) -> d.User:
     return updated
 
 
-def _sync_cognito(before: d.User, after: d.User, again: bool = False) -> None:
+def _sync_cognito(before: domain.User, after: domain.User, again: bool = False) -> None:
     """Cognito holds only whether the user may sign in (roles are the directory's alone).
     It is a second lock: the directory's ``active`` is what every request checks. Cognito
     is changed first and changed back if the directory's write fails; a crash in between
@@ -404,28 +404,27 @@ def _deliver_again(uow: UnitOfWork, tenant: str, address: str) -> None:
     asks it), in the transaction that clears the user's flag."""
     entry = mail_addresses().who_is(tenant, address)
     if entry is not None and entry.get("undeliverable"):
-        mail_addresses().put_address(uow, tenant, address, {
-            k: v for k, v in entry.items() if k not in ("PK", "SK", "email", "undeliverable")})
+        mail_addresses().mark_undeliverable(uow, tenant, address, entry, undeliverable=False)
 
 
-def patch_me(ctx: Ctx, body: d.MePatch) -> d.User:
+def patch_me(ctx: Ctx, body: domain.MePatch) -> domain.User:
     """A user's own name, language and phone, and a bounce's mark cleared: their record
     changed like any other (versioned, audited)."""
     item = repo().get_user(ctx.tenant, ctx.principal.user_id)
     if item is None:
         raise NotFound("No such user.")
-    current = d.User.model_validate(item)
+    current = domain.User.model_validate(item)
     check_version(ctx, current.version)
     changes = body.model_dump(exclude_unset=True)
     refuse_nulls(changes, ("name", "language", "email_undeliverable"))
     updated = current.model_copy(update={**changes, "updated_at": ctx.stamp,
                                          "version": current.version + 1})
-    _save_user(ctx, current, updated, set(d.MePatch.model_fields),
+    _save_user(ctx, current, updated, set(domain.MePatch.model_fields),
                clear_bounce=changes.get("email_undeliverable") is False)
     return updated
 
 
-def _save_user(ctx: Ctx, current: d.User, updated: d.User, patchable: set[str],
+def _save_user(ctx: Ctx, current: domain.User, updated: domain.User, patchable: set[str],
                clear_bounce: bool) -> None:
     """A changed user record with its audit entry (and, when the change clears a bounce's
     mark, the address book's mark too), in one versioned transaction."""
@@ -438,10 +437,10 @@ def _save_user(ctx: Ctx, current: d.User, updated: d.User, patchable: set[str],
     commit_versioned(ctx, uow)
 
 
-def set_notification_preferences(ctx: Ctx, body: d.NotificationPreferences
-                                 ) -> d.NotificationPreferences:
+def set_notification_preferences(ctx: Ctx, body: domain.NotificationPreferences
+                                 ) -> domain.NotificationPreferences:
     """A user's own choice; a change of their record like any other (versioned, audited)."""
-    current = d.User.model_validate(repo().get_user(ctx.tenant, ctx.principal.user_id))
+    current = domain.User.model_validate(repo().get_user(ctx.tenant, ctx.principal.user_id))
     check_version(ctx, current.version)
     updated = current.model_copy(update={"muted_email": body.muted_email,
                                          "updated_at": ctx.stamp, "version": current.version + 1})
@@ -466,12 +465,12 @@ def _visible_org_id(ctx: Ctx, org_id: str) -> None:
     raise NotFound("No such organisation.")
 
 
-def get_organization(ctx: Ctx, org_id: str) -> d.Organization:
+def get_organization(ctx: Ctx, org_id: str) -> domain.Organization:
     _visible_org_id(ctx, org_id)
     item = repo().get_organization(ctx.tenant, org_id)
     if item is None:
         raise NotFound("No such organisation.")
-    return d.Organization.model_validate(item)
+    return domain.Organization.model_validate(item)
 
 
 def list_organizations(ctx: Ctx, q: str, limit: int, start: dict[str, Any] | None) -> Page:
@@ -479,25 +478,26 @@ def list_organizations(ctx: Ctx, q: str, limit: int, start: dict[str, Any] | Non
         # A contact's list holds their own organisation only.
         own = ctx.principal.organization_id
         item = repo().get_organization(ctx.tenant, own) if own and not start else None
-        keep = item is not None and d.name_key(item["name"]).startswith(d.name_key(q))
+        keep = item is not None and domain.name_key(item["name"]).startswith(domain.name_key(q))
         return Page([item] if keep and item else [], None)
-    return repo().list_organizations(ctx.tenant, d.name_key(q), limit, start)
+    return repo().list_organizations(ctx.tenant, domain.name_key(q), limit, start)
 
 
-def create_organization(ctx: Ctx, body: d.OrganizationCreate) -> d.Organization:
-    org = d.Organization(id=ctx.new_id(), tenant=ctx.tenant, created_at=ctx.stamp,
+def create_organization(ctx: Ctx, body: domain.OrganizationCreate) -> domain.Organization:
+    org = domain.Organization(id=ctx.new_id(), tenant=ctx.tenant, created_at=ctx.stamp,
                          updated_at=ctx.stamp, **body.model_dump())
     uow = UnitOfWork()
     r = repo()
     if org.customer_number:
         r.claim_customer_number(uow, ctx.tenant, org.customer_number, org.id)
-    r.put_organization(uow, org.model_dump(mode="json"), d.name_key(org.name), expected=None)
+    r.put_organization(uow, org.model_dump(mode="json"), domain.name_key(org.name), expected=None)
     _audit(uow, ctx, "organization_created", f"organization/{org.id}", body.model_dump())
     uow.commit()
     return org
 
 
-def patch_organization(ctx: Ctx, org_id: str, body: d.OrganizationPatch) -> d.Organization:
+def patch_organization(ctx: Ctx, org_id: str,
+                       body: domain.OrganizationPatch) -> domain.Organization:
     current = get_organization(ctx, org_id)
     check_version(ctx, current.version)
     changes = body.model_dump(exclude_unset=True)
@@ -515,10 +515,10 @@ def patch_organization(ctx: Ctx, org_id: str, body: d.OrganizationPatch) -> d.Or
             r.release_customer_number(uow, ctx.tenant, current.customer_number)
         if updated.customer_number:
             r.claim_customer_number(uow, ctx.tenant, updated.customer_number, org_id)
-    r.put_organization(uow, updated.model_dump(mode="json"), d.name_key(updated.name),
+    r.put_organization(uow, updated.model_dump(mode="json"), domain.name_key(updated.name),
                        expected=current.version)
     _audit(uow, ctx, "organization_changed", f"organization/{org_id}",
-           _changes(current, updated, set(d.OrganizationPatch.model_fields)))
+           _changes(current, updated, set(domain.OrganizationPatch.model_fields)))
     commit_versioned(ctx, uow)
     return updated
 
@@ -526,9 +526,9 @@ def patch_organization(ctx: Ctx, org_id: str, body: d.OrganizationPatch) -> d.Or
 # --- contacts, sites and service objects ----------------------------------------------
 
 CHILD_MODELS: dict[str, type[Record]] = {
-    "contact": d.Contact,
-    "site": d.Site,
-    "service_object": d.ServiceObject,
+    "contact": domain.Contact,
+    "site": domain.Site,
+    "service_object": domain.ServiceObject,
 }
 
 
@@ -568,19 +568,19 @@ def _create_child(ctx: Ctx, org_id: str, kind: str, build: Callable[[str], Recor
     return child
 
 
-def create_contact(ctx: Ctx, org_id: str, body: d.ContactCreate) -> Record:
-    return _create_child(ctx, org_id, "contact", lambda new_id: d.Contact(
+def create_contact(ctx: Ctx, org_id: str, body: domain.ContactCreate) -> Record:
+    return _create_child(ctx, org_id, "contact", lambda new_id: domain.Contact(
         id=new_id, organization_id=org_id, created_at=ctx.stamp, **body.model_dump()))
 
 
-def create_site(ctx: Ctx, org_id: str, body: d.SiteCreate) -> Record:
-    return _create_child(ctx, org_id, "site", lambda new_id: d.Site(
+def create_site(ctx: Ctx, org_id: str, body: domain.SiteCreate) -> Record:
+    return _create_child(ctx, org_id, "site", lambda new_id: domain.Site(
         id=new_id, organization_id=org_id, created_at=ctx.stamp,
-        map_url=d.map_url(body.location), **body.model_dump()))
+        map_url=domain.map_url(body.location), **body.model_dump()))
 
 
-def create_service_object(ctx: Ctx, org_id: str, body: d.ServiceObjectCreate) -> Record:
-    return _create_child(ctx, org_id, "service_object", lambda new_id: d.ServiceObject(
+def create_service_object(ctx: Ctx, org_id: str, body: domain.ServiceObjectCreate) -> Record:
+    return _create_child(ctx, org_id, "service_object", lambda new_id: domain.ServiceObject(
         id=new_id, organization_id=org_id, created_at=ctx.stamp, **body.model_dump()),
         site_id=body.site_id)
 
@@ -595,9 +595,9 @@ def list_notifications(ctx: Ctx, limit: int, start: dict[str, Any] | None) -> tu
 
 
 def notify(tenant: str, user_id: str, kind: str, title: str, body: str, link: str | None,
-           now: datetime, notification_id: str | None = None) -> d.Notification:
+           now: datetime, notification_id: str | None = None) -> domain.Notification:
     """Adds an inbox item. A deterministic ``notification_id`` makes a redelivery a no-op."""
-    note = d.Notification(id=notification_id or new_ulid(now), kind=kind, title=title,
+    note = domain.Notification(id=notification_id or new_ulid(now), kind=kind, title=title,
                           body=body, link=link, created_at=utc_iso(now))
     uow = UnitOfWork()
     repo().add_notification(uow, tenant, user_id, note.model_dump(mode="json"))
@@ -606,18 +606,18 @@ def notify(tenant: str, user_id: str, kind: str, title: str, body: str, link: st
     return note
 
 
-def mark_notification_read(ctx: Ctx, notification_id: str) -> d.Notification:
+def mark_notification_read(ctx: Ctx, notification_id: str) -> domain.Notification:
     r = repo()
     item = r.get_notification(ctx.tenant, ctx.principal.user_id, notification_id)
     if item is None:
         raise NotFound("No such notification.")
     if item.get("read_at"):
-        return d.Notification.model_validate(item)
+        return domain.Notification.model_validate(item)
     uow = UnitOfWork()
     r.mark_read(uow, ctx.tenant, ctx.principal.user_id, notification_id, ctx.stamp)
     with contextlib.suppress(Conflict):  # read meanwhile in another tab: the same outcome
         uow.commit()
-    return d.Notification.model_validate({**item, "read_at": item.get("read_at") or ctx.stamp})
+    return domain.Notification.model_validate({**item, "read_at": item.get("read_at") or ctx.stamp})
 
 
 # --- saved filters (per user, any module) ------------------------------------------------

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from chalicelib.config import RateLimit, get_config
 from chalicelib.domain.errors import TooManyRequests
 from chalicelib.domain.rate_limits import window_at
-from chalicelib.store.rate_limits import RateLimitStore, rate_limit_pk
+from chalicelib.store.rate_limits import RateLimitStore
 from chalicelib.store.tables import idempotency_table
 
 Clock = Callable[[], datetime]
@@ -50,8 +50,8 @@ def _digest(name: str, subject: str) -> str:
 
 def _take(name: str, limit: RateLimit, subject: str, now_epoch: int) -> None:
     window = window_at(now_epoch, limit.seconds)
-    pk = rate_limit_pk(name, _digest(name, subject), window.start)
-    if not RateLimitStore(idempotency_table()).take(pk, limit.count, window.end):
+    store = RateLimitStore(idempotency_table())
+    if not store.take(name, _digest(name, subject), window.start, limit.count, window.end):
         wait = window.seconds_left(now_epoch)
         raise TooManyRequests(f"Too many attempts; try again in {wait} seconds.", wait)
 

@@ -176,11 +176,13 @@ class MailRepository:
             uow.put(self.directory_table, item, condition="attribute_not_exists(PK)",
                     error=lambda: error("The address is taken."))
 
-    def mark_undeliverable(self, uow: UnitOfWork, tenant: str, address: str,
-                           entry: Item) -> None:
-        """``entry`` (what ``who_is`` read of ``address``), marked undeliverable."""
-        data = {k: v for k, v in entry.items() if k not in ("PK", "SK", "email")}
-        self.put_address(uow, tenant, address, {**data, "undeliverable": True})
+    def mark_undeliverable(self, uow: UnitOfWork, tenant: str, address: str, entry: Item,
+                           undeliverable: bool = True) -> None:
+        """``entry`` (what ``who_is`` read of ``address``), marked undeliverable (a bounce),
+        or with the mark cleared (``undeliverable=False``: the user asks for mail again)."""
+        data = {k: v for k, v in entry.items() if k not in ("PK", "SK", "email", "undeliverable")}
+        self.put_address(uow, tenant, address,
+                         {**data, "undeliverable": True} if undeliverable else data)
 
     # --- routes of tenants' own support addresses ---------------------------------------
     def route(self, address: str) -> str | None:

@@ -27,13 +27,15 @@ class RateLimitStore:
     def __init__(self, table: str) -> None:
         self.table = table
 
-    def take(self, pk: str, limit: int, expires_at: int) -> bool:
-        """Counts one request in the window; False (nothing counted) when ``limit`` are in."""
+    def take(self, name: str, subject_digest: str, window_start: int, limit: int,
+             expires_at: int) -> bool:
+        """Counts one request of limit ``name`` by ``subject_digest`` in the window starting
+        at ``window_start``; False (nothing counted) when ``limit`` are in."""
         ddb = client("dynamodb")
         try:
             ddb.update_item(
                 TableName=self.table,
-                Key=serialize({"PK": pk}),
+                Key=serialize({"PK": rate_limit_pk(name, subject_digest, window_start)}),
                 UpdateExpression="ADD #count :one SET expires_at = :expires",
                 ConditionExpression="attribute_not_exists(#count) OR #count < :limit",
                 ExpressionAttributeNames={"#count": "count"},

@@ -369,13 +369,14 @@ def test_16_parallel_takes_at_a_rate_limit_of_5_count_exactly_5(engine: Engine) 
     """The rate-limit counter is one conditional ADD: requests racing for the last places
     of a window cannot both get in (no read-then-write)."""
     store = RateLimitStore(tables()["idempotency"])
-    pk = rate_limit_pk("login-email", uuid.uuid4().hex, 1_900_000_000)
+    subject = uuid.uuid4().hex
+    pk = rate_limit_pk("login-email", subject, 1_900_000_000)
     start = threading.Barrier(16)
     answers: list[bool] = []
 
     def take() -> None:
         start.wait(timeout=30)
-        answers.append(store.take(pk, 5, 1_900_000_300))
+        answers.append(store.take("login-email", subject, 1_900_000_000, 5, 1_900_000_300))
 
     threads = [threading.Thread(target=take) for _ in range(16)]
     for thread in threads:
@@ -386,7 +387,7 @@ def test_16_parallel_takes_at_a_rate_limit_of_5_count_exactly_5(engine: Engine) 
     item = get_item(tables()["idempotency"], pk)
     assert item is not None and (item["count"], item["expires_at"]) == (5, 1_900_000_300)
     # Another window of the same subject starts from zero.
-    assert store.take(rate_limit_pk("login-email", pk, 1_900_000_300), 5, 1_900_000_600)
+    assert store.take("login-email", subject, 1_900_000_300, 5, 1_900_000_600)
 
 
 def test_a_delivery_is_claimed_once_until_released(engine: Engine) -> None:
