@@ -14,7 +14,7 @@ help:
 	@echo "make run      start the local stack with demo data on http://127.0.0.1:$(PORT)"
 	@echo "make test     set up and run every test (unit, integration, e2e, browser, API fuzz)"
 	@echo "make fuzz     the API fuzz at depth (HELPDESK_FUZZ_EXAMPLES, default 200 per operation)"
-	@echo "make lint     ruff, and mypy --strict on the domain, services, jobs and notify"
+	@echo "make lint     ruff, and mypy --strict on all of chalicelib/"
 	@echo "make jslint   ESLint on the portal's JavaScript (make jstest: its unit tests)"
 	@echo "make package  chalice package + cfn-lint into build/ (STAGE=dev|prod)"
 	@echo "make bench    measure cold start and per-request DynamoDB calls (docs/performance.md)"
@@ -58,7 +58,7 @@ e2e: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy --strict --ignore-missing-imports chalicelib/domain chalicelib/services chalicelib/jobs chalicelib/notify
+	$(VENV)/bin/mypy --strict --ignore-missing-imports chalicelib
 
 # The portal's JavaScript: ESLint, and node --test on its pure modules (both also run in make test).
 jslint:
