@@ -1,6 +1,7 @@
 """Demo data for the local stack: tenants ``demo`` and ``other``, each with an admin,
 an agent and a portal customer of "Acme AB" (and, for ``make run``, a few tickets).
-Safe to run on every start."""
+Safe to run on every start. ``seed_tenant`` seeds any tenant name the same way (the
+integration tests give each test module tenants of its own)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from chalicelib.services.tenants import provision
 from chalicelib.store.counters import last_number
 
 TENANTS = {"demo": "Demo Support AB", "other": "Other Oy"}
+# The demo users' language; a tenant not named here gets Swedish, as ``demo`` does.
+LANGUAGES = {"demo": "sv", "other": "fi"}
 
 
 @dataclass(frozen=True)
@@ -49,9 +52,12 @@ def _acme(ctx: Ctx) -> d.Organization:
         ticket_visibility="organization_comment"))
 
 
-def seed_tenant(tenant: str, password: str) -> list[DemoLogin]:
+def seed_tenant(tenant: str, password: str, *, like: str | None = None) -> list[DemoLogin]:
+    """``tenant`` with its admin, agent and customer at ``<role>@<tenant>.test``; ``like``
+    (``demo`` or ``other``) lends a tenant not in ``TENANTS`` its name and language."""
+    model = like or tenant
     ctx = _system(tenant)
-    provision(tenant, TENANTS[tenant], ctx.now)
+    provision(tenant, TENANTS[model], ctx.now)
     acme = _acme(ctx)
     people = [
         (f"admin@{tenant}.test", "Ada Admin", "staff", "admin"),
@@ -65,7 +71,7 @@ def seed_tenant(tenant: str, password: str) -> list[DemoLogin]:
         user = svc.create_user(ctx, d.UserCreate(
             email=email, name=name, kind=kind, roles=[role],
             organization_id=acme.id if kind == "contact" else None,
-            language="sv" if tenant == "demo" else "fi"))
+            language=LANGUAGES.get(model, "sv")))
         cognito.set_permanent_password(user.id, password)
         if kind == "contact" and user.contact_id and not acme.main_contact_id:
             acme = svc.patch_organization(ctx, acme.id,
