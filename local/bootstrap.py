@@ -63,7 +63,8 @@ from local.cloudformation import (
 __all__ = [
     "ACCOUNT_ID", "BUCKET", "LOCAL_MAIL_DOMAIN", "QUEUE", "SKIPPED_TYPES", "TABLE",
     "TEMPLATE_PATH", "USER_POOL", "USER_POOL_CLIENT", "USER_POOL_GROUP", "LocalResources",
-    "Resolver", "UnresolvableError", "create_resources", "load_template", "resource_names",
+    "Resolver", "UnresolvableError", "create_resources", "create_tables", "load_template",
+    "resource_names",
     "stack_parameters",
 ]
 
@@ -413,6 +414,16 @@ def _warn_about_unknown_types(template: Mapping[str, Any]) -> None:
     for logical_id, resource in template["Resources"].items():
         if resource["Type"] not in known | SKIPPED_TYPES.keys():
             log.warning("bootstrap: %s (%s) is not created locally", logical_id, resource["Type"])
+
+
+def create_tables(client: Any, stage: str = "local", region: str = "eu-west-1") -> list[str]:
+    """Create (or find) only the template's tables with ``client``, a DynamoDB client:
+    the integration tests give each module empty tables beside the run's other resources."""
+    template = load_template()
+    resolver = Resolver(template, stack_parameters(stage), region=region)
+    existing = _existing_tables(client)
+    return [_create_table(client, _properties(resolver, resource), existing)
+            for _, resource in resources_of(template, TABLE)]
 
 
 def create_resources(

@@ -3,7 +3,10 @@ pool come from ``infra/resources.yaml`` through the same bootstrap as the local 
 
 A run bootstraps them once (``shared_moto``); each module that declares ``TENANTS``
 (``tests/integration/tenants.py``) works in tenants of its own in those shared resources
-(``TENANTS = ()``: none seeded, the module writes keys of its own).
+(``TENANTS = ()``: none seeded, the module writes keys of its own): the user pool, the
+queues, the buckets and the sent mail are the run's. Only the tables are new for each
+module: moto answers a Query on an index by reading every item of the table, so tables
+that every module filled would make each later module slower.
 A module without ``TENANTS`` gets resources of its own, bootstrapped for it and seeded
 with ``demo`` and ``other`` as before: ``test_lifecycle.py``, whose DLQ test counts what
 the run's one dead-letter queue holds.
@@ -16,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import boto3
 import pytest
 import requests
 from chalice.test import Client
@@ -26,7 +30,7 @@ from chalicelib.api import health
 from chalicelib.config import get_config
 from chalicelib.identity.verifier import use_jwks
 from chalicelib.store.clients import reset_clients
-from local.bootstrap import LocalResources, create_resources
+from local.bootstrap import LocalResources, create_resources, create_tables
 from local.events import EventRunner
 from local.moto_fidelity import make_moto_faithful
 from local.outbox import ACCOUNT, LocalOutbox
@@ -105,6 +109,7 @@ def local_resources(request: pytest.FixtureRequest) -> Iterator[LocalResources]:
 
         sent = ses_backends[ACCOUNT][shared.resources.region].sent_messages
         request.node.stash[SENT_BEFORE] = len(sent)
+        _empty_tables(shared.resources.region)
         with _app_on(shared.resources):
             for tenant, like in zip(tenants, ("demo", "other"), strict=False):
                 seed_tenant(tenant, PASSWORD, like=like)
@@ -112,6 +117,14 @@ def local_resources(request: pytest.FixtureRequest) -> Iterator[LocalResources]:
     finally:
         mock.stop(remove_data=False)
         shared.world = set_aside()
+
+
+def _empty_tables(region: str) -> None:
+    """The template's tables, dropped and made again, empty (about a second under load)."""
+    dynamodb = boto3.client("dynamodb", region_name=region)
+    for name in dynamodb.list_tables()["TableNames"]:
+        dynamodb.delete_table(TableName=name)
+    create_tables(dynamodb, region=region)
 
 
 def _own_resources() -> Iterator[LocalResources]:
@@ -133,8 +146,6 @@ def api(local_resources: LocalResources) -> Iterator[Api]:
 @pytest.fixture(scope="module")
 def runner(local_resources: LocalResources) -> EventRunner:
     """The local stack's clock: ``runner.tick(now)`` is ``POST /_local/tick``."""
-    import boto3
-
     region = local_resources.region
     return EventRunner(app=app, region=region, sqs=boto3.client("sqs", region_name=region),
                        s3=boto3.client("s3", region_name=region))

@@ -2,7 +2,8 @@
 moto resources declares ``TENANTS = module_tenants(__name__)``: a tenant named after the
 module, seeded like the demo tenant ``demo`` (Swedish), and a second one seeded like
 ``other`` (Finnish), each with an admin, an agent and a customer at ``<role>@<tenant>.test``.
-Distinct names keep the modules apart in the shared tables and user pool."""
+Distinct names keep the modules apart in the run's one user pool, queues, buckets and
+sent mail (each module gets empty tables)."""
 
 from __future__ import annotations
 
