@@ -25,7 +25,7 @@ def _policy_violation(fields: dict[str, str], size: int, policy_b64: str,
     starts-with conditions, and content-length-range. (code, message), or None when valid."""
     try:
         policy = json.loads(base64.b64decode(policy_b64))
-        expires = datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00"))
+        expires = datetime.fromisoformat(policy["expiration"])
     except (ValueError, KeyError, TypeError):
         return "InvalidPolicyDocument", "Invalid Policy: malformed"
     if expires <= now:

@@ -1,6 +1,7 @@
 """Demo data for the local stack: tenants ``demo`` and ``other``, each with an admin,
 an agent and a portal customer of "Acme AB" (and, for ``make run``, a few tickets).
-Safe to run on every start."""
+Safe to run on every start. ``seed_tenant`` seeds any tenant name the same way (the
+integration tests give each test module tenants of its own)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from chalicelib.config import get_config
-from chalicelib.domain import contact_orders as co
-from chalicelib.domain import directory as d
-from chalicelib.domain import tickets as t
+from chalicelib.domain import contact_orders as order_models
+from chalicelib.domain import directory as directory_models
+from chalicelib.domain import tickets as ticket_models
 from chalicelib.domain.models import utc_iso
 from chalicelib.domain.permissions import Permission, permissions_for
 from chalicelib.domain.principal import Principal
@@ -23,6 +24,8 @@ from chalicelib.services.tenants import provision
 from chalicelib.store.counters import last_number
 
 TENANTS = {"demo": "Demo Support AB", "other": "Other Oy"}
+# The demo users' language; a tenant not named here gets Swedish, as ``demo`` does.
+LANGUAGES = {"demo": "sv", "other": "fi"}
 
 
 @dataclass(frozen=True)
@@ -39,19 +42,22 @@ def _system(tenant: str) -> Ctx:
     return Ctx(principal=principal, now=datetime.now(UTC))
 
 
-def _acme(ctx: Ctx) -> d.Organization:
+def _acme(ctx: Ctx) -> directory_models.Organization:
     page = svc.list_organizations(ctx, "Acme AB", 10, None)
     for item in page.items:
         if item["name"] == "Acme AB":
-            return d.Organization.model_validate(item)
-    return svc.create_organization(ctx, d.OrganizationCreate(
+            return directory_models.Organization.model_validate(item)
+    return svc.create_organization(ctx, directory_models.OrganizationCreate(
         name="Acme AB", kind="company", customer_number="1001",
         ticket_visibility="organization_comment"))
 
 
-def seed_tenant(tenant: str, password: str) -> list[DemoLogin]:
+def seed_tenant(tenant: str, password: str, *, like: str | None = None) -> list[DemoLogin]:
+    """``tenant`` with its admin, agent and customer at ``<role>@<tenant>.test``; ``like``
+    (``demo`` or ``other``) lends a tenant not in ``TENANTS`` its name and language."""
+    model = like or tenant
     ctx = _system(tenant)
-    provision(tenant, TENANTS[tenant], ctx.now)
+    provision(tenant, TENANTS[model], ctx.now)
     acme = _acme(ctx)
     people = [
         (f"admin@{tenant}.test", "Ada Admin", "staff", "admin"),
@@ -62,14 +68,14 @@ def seed_tenant(tenant: str, password: str) -> list[DemoLogin]:
     for email, name, kind, role in people:
         if email in existing:
             continue
-        user = svc.create_user(ctx, d.UserCreate(
+        user = svc.create_user(ctx, directory_models.UserCreate(
             email=email, name=name, kind=kind, roles=[role],
             organization_id=acme.id if kind == "contact" else None,
-            language="sv" if tenant == "demo" else "fi"))
+            language=LANGUAGES.get(model, "sv")))
         cognito.set_permanent_password(user.id, password)
         if kind == "contact" and user.contact_id and not acme.main_contact_id:
             acme = svc.patch_organization(ctx, acme.id,
-                                          d.OrganizationPatch(main_contact_id=user.contact_id))
+                                          directory_models.OrganizationPatch(main_contact_id=user.contact_id))
     _demo_support_address(ctx, f"support@{tenant}.test")
     return [DemoLogin(tenant, email, role) for email, _, _, role in people]
 
@@ -81,8 +87,8 @@ def _demo_support_address(ctx: Ctx, address: str) -> None:
     if settings.email_address_status.get(address) == "verified":
         return
     if address not in settings.email.addresses:
-        body = d.SettingsBody.model_validate({
-            **settings.model_dump(include=set(d.SettingsBody.model_fields)),
+        body = directory_models.SettingsBody.model_validate({
+            **settings.model_dump(include=set(directory_models.SettingsBody.model_fields)),
             "email": {**settings.email.model_dump(),
                       "addresses": [*settings.email.addresses, address]}})
         svc.put_settings(ctx, body)
@@ -108,18 +114,18 @@ def seed_demo_tickets(tenant: str) -> None:
     if last_number(tickets.repo().table, tenant, "TICKET") is not None:
         return
     customer, agent = _as(ctx, f"customer@{tenant}.test"), _as(ctx, f"agent@{tenant}.test")
-    fault = tickets.create_ticket(customer, t.TicketCreate(
+    fault = tickets.create_ticket(customer, ticket_models.TicketCreate(
         subject="Fakturan till Pagero skickas inte", ticket_type_id="technical_fault",
         description="Faktura 1000-31 har status 'väntar' sedan i går."))
-    tickets.add_comment(agent, fault.id, t.CommentCreate(
+    tickets.add_comment(agent, fault.id, ticket_models.CommentCreate(
         body="Vi tittar på det. Vilket kundnummer gäller det?"))
-    tickets.patch_ticket(agent, fault.id, t.TicketPatch(status="waiting_on_customer"))
-    question = tickets.create_ticket(customer, t.TicketCreate(
+    tickets.patch_ticket(agent, fault.id, ticket_models.TicketPatch(status="waiting_on_customer"))
+    question = tickets.create_ticket(customer, ticket_models.TicketCreate(
         subject="Hur lägger jag upp en ny användare?", ticket_type_id="question",
         description="Vi har en ny medarbetare som behöver konto."))
-    tickets.resolve(agent, question.id, t.ResolveBody(
+    tickets.resolve(agent, question.id, ticket_models.ResolveBody(
         resolution="Under Inställningar > Användare, klicka på Ny användare.", hours=0.25))
-    tickets.create_ticket(customer, t.TicketCreate(
+    tickets.create_ticket(customer, ticket_models.TicketCreate(
         subject="Förslag: exportera tidrapporter till Excel",
         ticket_type_id="development_suggestion",
         fields={"benefit": "Sparar en timme i veckan",
@@ -133,21 +139,22 @@ def seed_demo_contact_orders(tenant: str) -> None:
         return
     agent = _as(ctx, f"agent@{tenant}.test")
     acme = _acme(ctx)
-    first = contact_orders.create_order(agent, co.ContactOrderCreate(
-        subject="Angående service av maskin", customer=co.CustomerRef(id=acme.id),
-        site=co.SiteRef(name="Verkstaden", address=d.Address(street="Storgatan 1",
-                                                              postal_code="111 22",
-                                                              city="Stockholm"),
-                        location=d.Location(lat=59.3326, lon=18.0649)),
+    first = contact_orders.create_order(agent, order_models.ContactOrderCreate(
+        subject="Angående service av maskin", customer=order_models.CustomerRef(id=acme.id),
+        site=order_models.SiteRef(
+            name="Verkstaden",
+            address=directory_models.Address(street="Storgatan 1", postal_code="111 22",
+                                             city="Stockholm"),
+            location=directory_models.Location(lat=59.3326, lon=18.0649)),
         planned_date=(ctx.now + timedelta(days=2)).date(), assignee_id=agent.principal.user_id))
-    contact_orders.add_note(agent, first.id, co.NoteCreate(
+    contact_orders.add_note(agent, first.id, order_models.NoteCreate(
         body="Kunden vill ha offert på årlig service.", hours=0.5))
-    contact_orders.add_booking(agent, first.id, co.BookingCreate(
+    contact_orders.add_booking(agent, first.id, order_models.BookingCreate(
         at=utc_iso((ctx.now + timedelta(days=2)).replace(hour=9, minute=0, second=0)),
         kind="meeting", note="Besök på plats"))
-    contact_orders.create_order(agent, co.ContactOrderCreate(
-        subject="Potentiell kund", customer=co.CustomerRef(name="Nya Bygg AB"),
-        contact=co.ContactPerson(name="Nina Nilsson", email="nina@nyabygg.example",
+    contact_orders.create_order(agent, order_models.ContactOrderCreate(
+        subject="Potentiell kund", customer=order_models.CustomerRef(name="Nya Bygg AB"),
+        contact=order_models.ContactPerson(name="Nina Nilsson", email="nina@nyabygg.example",
                                  phone="+46 70 123 45 67")))
 
 

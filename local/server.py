@@ -219,7 +219,7 @@ def tick_route(runner: EventRunner) -> Any:
         if not isinstance(data, dict):
             raise ValueError("the body must be a JSON object")
         raw = data.get("now")
-        now = datetime.fromisoformat(raw.replace("Z", "+00:00")) if raw else datetime.now(UTC)
+        now = datetime.fromisoformat(raw) if raw else datetime.now(UTC)
         if now.tzinfo is None:
             raise ValueError("now must carry a time zone, e.g. 2026-11-22T09:30:00Z")
         return 200, {"now": now.astimezone(UTC).isoformat(), **runner.tick(now)}

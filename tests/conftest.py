@@ -33,12 +33,20 @@ os.environ.update({
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """``make test`` runs two pytest-xdist workers (``--dist loadgroup``): the e2e tests
-    share one local stack and browser, so they all go to one worker, and the unit and
-    integration tests run beside them on the other."""
+    """Each test gets its layer's marker (``-m unit`` runs the unit tests alone).
+
+    ``make test`` runs two pytest-xdist workers (``--dist loadgroup``): the e2e tests
+    share one local stack and browser, so they all go to one worker; an integration
+    module's tests stay together on one worker, so its resources and tenants are set up
+    once (each worker bootstraps the shared moto resources once, on first use)."""
     for item in items:
-        if item.nodeid.startswith("tests/e2e/"):
+        layer = item.nodeid.split("/")[1] if item.nodeid.startswith("tests/") else ""
+        if layer in ("unit", "integration", "e2e"):
+            item.add_marker(getattr(pytest.mark, layer))
+        if layer == "e2e":
             item.add_marker(pytest.mark.xdist_group("e2e"))
+        elif layer == "integration":
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
 
 
 @pytest.fixture(scope="session")

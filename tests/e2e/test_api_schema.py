@@ -28,6 +28,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.e2e.stack import Stack
 
+pytestmark = pytest.mark.e2e
+
 ROLES = ("admin@demo.test", "agent@demo.test", "customer@demo.test")
 DEFAULT_EXAMPLES = 12
 EXAMPLES = int(os.environ.get("HELPDESK_FUZZ_EXAMPLES", DEFAULT_EXAMPLES))

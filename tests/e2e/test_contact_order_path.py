@@ -13,6 +13,8 @@ from icalendar import Calendar
 
 from tests.e2e.stack import Stack
 
+pytestmark = pytest.mark.e2e
+
 AGENT, OTHER_ADMIN = "agent@demo.test", "admin@other.test"
 
 

@@ -20,6 +20,8 @@ import pytest
 
 from tests.e2e.stack import Stack
 
+pytestmark = pytest.mark.e2e
+
 CUSTOMER = "customer@demo.test"
 KILL_AFTER = 100  # answers received before the kill
 WORKERS = 4

@@ -17,6 +17,8 @@ import pytest
 
 from tests.e2e.stack import Stack
 
+pytestmark = pytest.mark.e2e
+
 CUSTOMER, AGENT = "customer@demo.test", "agent@demo.test"
 SMTP = policy.SMTP.clone(max_line_length=998)  # a real client never folds Message-IDs
 

@@ -6,7 +6,11 @@ import random
 import uuid
 from typing import Any
 
+import pytest
+
 from tests.e2e.stack import Stack
+
+pytestmark = pytest.mark.e2e
 
 
 def test_another_tenants_organisation_is_a_404(stack: Stack, tokens: dict[str, str]) -> None:

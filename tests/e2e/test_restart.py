@@ -9,7 +9,11 @@ import sys
 import uuid
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.stack import ROOT, Stack
+
+pytestmark = pytest.mark.e2e
 
 
 def test_stop_and_start_keeps_every_record_and_login(tmp_path: Path) -> None:

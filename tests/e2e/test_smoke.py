@@ -1,4 +1,8 @@
+import pytest
+
 from tests.e2e.stack import Stack
+
+pytestmark = pytest.mark.e2e
 
 
 def test_health_is_ok(stack: Stack) -> None:

@@ -11,9 +11,12 @@ import uuid
 from typing import Any
 from urllib.parse import quote
 
+import pytest
 import requests
 
 from tests.e2e.stack import Stack
+
+pytestmark = pytest.mark.e2e
 
 CUSTOMER = "customer@demo.test"
 AGENT = "agent@demo.test"

@@ -23,12 +23,16 @@ from chalicelib.domain.models import utc_iso
 from chalicelib.identity import cognito
 from chalicelib.store.contact_orders import ContactOrdersRepository
 from chalicelib.store.dynamo import UnitOfWork
-from tests.integration.conftest import PASSWORD, Api
+from tests.integration.api_client import PASSWORD, Api
+from tests.integration.tenants import emails, module_tenants
 
-ADMIN, AGENT, CUSTOMER = "admin@demo.test", "agent@demo.test", "customer@demo.test"
-OTHER_ADMIN = "admin@other.test"
-SALES, COLLEAGUE = "sales@demo.test", "colleague@demo.test"
-LIMITED, PROBE, PLANNER = "limited@demo.test", "probe@demo.test", "planner@demo.test"
+TENANTS = module_tenants(__name__)
+TENANT, OTHER_TENANT = TENANTS
+
+ADMIN, AGENT, CUSTOMER = emails(TENANT)
+OTHER_ADMIN = f"admin@{OTHER_TENANT}.test"
+SALES, COLLEAGUE = f"sales@{TENANT}.test", f"colleague@{TENANT}.test"
+LIMITED, PROBE, PLANNER = f"limited@{TENANT}.test", f"probe@{TENANT}.test", f"planner@{TENANT}.test"
 LIMITED_ROLE, PROBE_ROLE = "co_assigned_only", "co_probe"
 
 
@@ -516,7 +520,7 @@ def test_documents_upload_download_and_delete_with_its_own_right(api: Api,
     assert (doc["filename"], doc["state"], doc["size"]) == ("Offert ÅÄÖ.pdf", "pending",
                                                             len(content))
     assert doc["upload_fields"]["key"].startswith(
-        f"t/demo/contact-orders/{order['id']}/{doc['id']}/")
+        f"t/{TENANT}/contact-orders/{order['id']}/{doc['id']}/")
     assert api.call("GET", f"{path}/{doc['id']}", as_user=AGENT).status == 409
     assert _upload(doc, content).status_code in (200, 201, 204)
     link = api.call("GET", f"{path}/{doc['id']}", as_user=AGENT)
@@ -936,7 +940,7 @@ def test_the_calendar_feed_is_a_secret_revocable_ics(api: Api, planned: Planned)
     assert made.status == 201, made.body
     path = made.body["path"]
     assert path == f"/calendar/{made.body['feed_token']}.ics"
-    assert made.body["feed_token"].startswith("demo.")
+    assert made.body["feed_token"].startswith(f"{TENANT}.")
     calendar = _calendar(api, path)
     events = {str(e["uid"]): e for e in calendar.walk("VEVENT")}
     b, o = planned.bookings, planned.orders
@@ -971,21 +975,21 @@ def test_forged_calendar_addresses_are_404(api: Api, people: People) -> None:
     secret = made["feed_token"].split(".", 1)[1]
     assert _feed(api, made["path"])[0] == 200
     forgeries = [
-        f"/calendar/other.{secret}.ics",
-        f"/calendar/demo.{secret[:-1]}x.ics" if secret[-1] != "x" else
-        f"/calendar/demo.{secret[:-1]}y.ics",
-        f"/calendar/demo.{secret}",
-        f"/calendar/demo.{secret}.ics.ics",
+        f"/calendar/{OTHER_TENANT}.{secret}.ics",
+        f"/calendar/{TENANT}.{secret[:-1]}x.ics" if secret[-1] != "x" else
+        f"/calendar/{TENANT}.{secret[:-1]}y.ics",
+        f"/calendar/{TENANT}.{secret}",
+        f"/calendar/{TENANT}.{secret}.ics.ics",
         f"/calendar/{secret}.ics",
-        "/calendar/demo.short.ics",
-        f"/calendar/demo.{'A' * 43}.ics",
-        f"/calendar/..%2Fdemo.{secret}.ics",
+        f"/calendar/{TENANT}.short.ics",
+        f"/calendar/{TENANT}.{'A' * 43}.ics",
+        f"/calendar/..%2F{TENANT}.{secret}.ics",
     ]
     for forged in forgeries:
         assert _feed(api, forged)[0] == 404, forged
     other = api.call("POST", "/calendar/feed", as_user=OTHER_ADMIN).body
     other_secret = other["feed_token"].split(".", 1)[1]
-    assert _feed(api, f"/calendar/demo.{other_secret}.ics")[0] == 404
+    assert _feed(api, f"/calendar/{TENANT}.{other_secret}.ics")[0] == 404
     assert _feed(api, other["path"])[0] == 200
 
 

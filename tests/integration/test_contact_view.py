@@ -14,10 +14,13 @@ from chalicelib.identity import cognito
 from chalicelib.store.clients import client
 from chalicelib.store.dynamo import serialize
 from chalicelib.store.tickets import TICKET, ticket_pk
-from tests.integration.conftest import PASSWORD, Api
+from tests.integration.api_client import PASSWORD, Api
+from tests.integration.tenants import emails, module_tenants
 
-ADMIN, AGENT, CUSTOMER = "admin@demo.test", "agent@demo.test", "customer@demo.test"
-TENANT = "demo"
+TENANTS = module_tenants(__name__)
+TENANT, OTHER_TENANT = TENANTS
+
+ADMIN, AGENT, CUSTOMER = emails(TENANT)
 
 # Fields support sets on a ticket that a contact must never receive.
 STAFF_ONLY = {
@@ -59,11 +62,11 @@ def _assert_contact_shape(ticket: dict[str, Any], viewer: str) -> None:
 def ids(api: Api) -> dict[str, str]:
     me = {e: api.call("GET", "/me", as_user=e).body for e in (ADMIN, AGENT, CUSTOMER)}
     colleague = api.call("POST", "/users", {
-        "email": "watcher@demo.test", "name": "Wanda Watcher", "kind": "contact",
+        "email": f"watcher@{TENANT}.test", "name": "Wanda Watcher", "kind": "contact",
         "organization_id": me[CUSTOMER]["organization_id"], "roles": ["contact"]},
         as_user=ADMIN)
     assert colleague.status == 201, colleague.body
-    cognito.set_permanent_password("watcher@demo.test", PASSWORD)
+    cognito.set_permanent_password(f"watcher@{TENANT}.test", PASSWORD)
     return {"customer": me[CUSTOMER]["id"], "agent": me[AGENT]["id"],
             "colleague": colleague.body["id"]}
 
@@ -111,7 +114,7 @@ def test_a_contact_reading_their_ticket_gets_no_staff_only_fields(api: Api,
     _assert_contact_shape(row, ids["customer"])
 
     # The watching colleague sees themself among the watchers, nobody else.
-    watched = api.call("GET", path, as_user="watcher@demo.test")
+    watched = api.call("GET", path, as_user=f"watcher@{TENANT}.test")
     assert watched.status == 200 and watched.body["watchers"] == [ids["colleague"]]
 
     comments = api.call("GET", f"{path}/comments", as_user=CUSTOMER).body["items"]

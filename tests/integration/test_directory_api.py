@@ -7,10 +7,14 @@ import uuid
 
 import pytest
 
-from tests.integration.conftest import Api
+from tests.integration.api_client import Api
+from tests.integration.tenants import emails, module_tenants
 
-ADMIN, AGENT, CUSTOMER = "admin@demo.test", "agent@demo.test", "customer@demo.test"
-OTHER_ADMIN = "admin@other.test"
+TENANTS = module_tenants(__name__)
+TENANT, OTHER_TENANT = TENANTS
+
+ADMIN, AGENT, CUSTOMER = emails(TENANT)
+OTHER_ADMIN = f"admin@{OTHER_TENANT}.test"
 
 
 def _org(api: Api, name: str | None = None, as_user: str = ADMIN, **fields: object) -> dict:
@@ -86,15 +90,15 @@ def test_role_edits_are_checked(api: Api) -> None:
 
 def test_a_saved_role_changes_what_its_holders_may_do(api: Api) -> None:
     api.call("PUT", "/roles/sales", {"permissions": ["settings.view"]}, as_user=ADMIN)
-    created = api.call("POST", "/users", {"email": "seller@demo.test", "name": "Sally",
+    created = api.call("POST", "/users", {"email": f"seller@{TENANT}.test", "name": "Sally",
                                           "roles": ["sales"]}, as_user=ADMIN)
     assert created.status == 201
     from chalicelib.identity import cognito
 
-    cognito.set_permanent_password("seller@demo.test", "Demo-password-1")
-    me = api.call("GET", "/me", as_user="seller@demo.test").body
+    cognito.set_permanent_password(f"seller@{TENANT}.test", "Demo-password-1")
+    me = api.call("GET", "/me", as_user=f"seller@{TENANT}.test").body
     assert me["permissions"] == ["settings.view"]
-    assert api.call("GET", "/organizations", as_user="seller@demo.test").status == 403
+    assert api.call("GET", "/organizations", as_user=f"seller@{TENANT}.test").status == 403
 
 
 # --- users ----------------------------------------------------------------------------
@@ -104,13 +108,13 @@ def test_users_are_listed_created_and_changed(api: Api) -> None:
     listed = api.call("GET", "/users", as_user=ADMIN)
     assert listed.status == 200
     assert {u["email"] for u in listed.body["items"]} >= {ADMIN, AGENT, CUSTOMER}
-    assert all(u["tenant"] == "demo" for u in listed.body["items"])
-    created = api.call("POST", "/users", {"email": "New.Agent@demo.test", "name": "Nina",
+    assert all(u["tenant"] == TENANT for u in listed.body["items"])
+    created = api.call("POST", "/users", {"email": f"New.Agent@{TENANT}.test", "name": "Nina",
                                           "roles": ["agent", "sales"], "language": "fi"},
                        as_user=ADMIN)
     assert created.status == 201, created.body
     user = created.body
-    assert user["email"] == "new.agent@demo.test" and user["kind"] == "staff"
+    assert user["email"] == f"new.agent@{TENANT}.test" and user["kind"] == "staff"
     etag = created.headers["etag"]
     patched = api.call("PATCH", f"/users/{user['id']}", {"roles": ["agent"], "name": "Nina N"},
                        as_user=ADMIN, headers={"If-Match": etag})
@@ -125,19 +129,20 @@ def test_users_are_listed_created_and_changed(api: Api) -> None:
 def test_user_creation_is_checked(api: Api) -> None:
     again = api.call("POST", "/users", {"email": AGENT, "name": "Dup"}, as_user=ADMIN)
     assert again.status == 409 and _locs(again) == [["body", "email"]]
-    answer = api.call("POST", "/users", {"email": "c@demo.test", "name": "C", "kind": "contact"},
+    answer = api.call("POST", "/users",
+                      {"email": f"c@{TENANT}.test", "name": "C", "kind": "contact"},
                       as_user=ADMIN)
     assert answer.status == 400
-    wrong = api.call("POST", "/users", {"email": "d@demo.test", "name": "D",
+    wrong = api.call("POST", "/users", {"email": f"d@{TENANT}.test", "name": "D",
                                         "roles": ["contact", "ghost"]}, as_user=ADMIN)
     assert wrong.status == 400 and _locs(wrong) == [["body", "roles", 0], ["body", "roles", 1]]
-    assert api.call("POST", "/users", {"email": "e@demo.test", "name": "E"},
+    assert api.call("POST", "/users", {"email": f"e@{TENANT}.test", "name": "E"},
                     as_user=AGENT).status == 403
 
 
 def test_a_portal_user_is_a_contact_of_its_organisation(api: Api) -> None:
     org = _org(api)
-    created = api.call("POST", "/users", {"email": "buyer@demo.test", "name": "Bea Buyer",
+    created = api.call("POST", "/users", {"email": f"buyer@{TENANT}.test", "name": "Bea Buyer",
                                           "kind": "contact", "organization_id": org["id"]},
                        as_user=ADMIN)
     assert created.status == 201, created.body
@@ -348,9 +353,9 @@ def test_notifications_are_listed_counted_and_read_once(api: Api) -> None:
 
     me = api.call("GET", "/me", as_user=AGENT).body
     for i in range(3):
-        notify("demo", me["id"], "ticket.assigned", f"T-{1000 + i}", "", "/tickets/x",
+        notify(TENANT, me["id"], "ticket.assigned", f"T-{1000 + i}", "", "/tickets/x",
                datetime.now(UTC), notification_id=f"n-{i}")
-    notify("demo", me["id"], "ticket.assigned", "dup", "", None, datetime.now(UTC),
+    notify(TENANT, me["id"], "ticket.assigned", "dup", "", None, datetime.now(UTC),
            notification_id="n-0")  # a redelivered message adds nothing
     inbox = api.call("GET", "/notifications", as_user=AGENT).body
     assert inbox["unread_count"] == 3 and len(inbox["items"]) == 3
@@ -372,7 +377,8 @@ def test_another_tenants_ids_are_unknown_in_every_directory_endpoint(api: Api) -
 
     from chalicelib.services.directory import notify
 
-    notify("other", their_user, "x", "theirs", "", None, datetime.now(UTC), notification_id="o-1")
+    notify(OTHER_TENANT, their_user, "x", "theirs", "", None, datetime.now(UTC),
+           notification_id="o-1")
     probes = [
         ("GET", f"/organizations/{org_id}", None),
         ("PATCH", f"/organizations/{org_id}", {"name": "Mine now"}),
@@ -390,7 +396,7 @@ def test_another_tenants_ids_are_unknown_in_every_directory_endpoint(api: Api) -
     for method, path, body in probes:
         answer = api.call(method, path, body, as_user=ADMIN)
         assert answer.status == 404, (method, path, answer.body)
-    created = api.call("POST", "/users", {"email": "spy@demo.test", "name": "Spy",
+    created = api.call("POST", "/users", {"email": f"spy@{TENANT}.test", "name": "Spy",
                                           "kind": "contact", "organization_id": org_id},
                        as_user=ADMIN)
     assert created.status == 400 and _locs(created) == [["body", "organization_id"]]

@@ -17,9 +17,13 @@ from chalice import Blueprint, Chalice
 
 from chalicelib.api.routing import check_every_route_guarded
 from chalicelib.store.clients import client
-from tests.integration.conftest import Api
+from tests.integration.api_client import Api
+from tests.integration.tenants import module_tenants
 
-ADMIN = "admin@demo.test"
+TENANTS = module_tenants(__name__)
+TENANT, OTHER_TENANT = TENANTS
+
+ADMIN = f"admin@{TENANT}.test"
 
 
 def test_a_writer_holding_a_stale_version_cannot_overwrite(

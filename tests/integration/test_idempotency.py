@@ -15,9 +15,13 @@ from chalicelib.services import tickets as svc
 from chalicelib.store.clients import client
 from chalicelib.store.dynamo import serialize
 from chalicelib.store.idempotency import IdempotencyStore
-from tests.integration.conftest import Api
+from tests.integration.api_client import Api
+from tests.integration.tenants import module_tenants
 
-CUSTOMER = "customer@demo.test"
+TENANTS = module_tenants(__name__)
+TENANT, OTHER_TENANT = TENANTS
+
+CUSTOMER = f"customer@{TENANT}.test"
 
 
 class LambdaDied(BaseException):
@@ -91,14 +95,14 @@ def test_a_crashed_claim_is_not_taken_over_with_another_body(
 
 def test_two_retries_racing_for_a_crashed_claim_do_not_both_win(api: Api) -> None:
     store = IdempotencyStore(get_config().idempotency_table)
-    pk = f"T#demo#U#race#POST /tickets#{uuid.uuid4().hex}"
+    pk = f"T#{TENANT}#U#race#POST /tickets#{uuid.uuid4().hex}"
     assert store.claim(pk, "fp", 1_000, running_until=1_030) is None  # dies at 1_030
     first = store.claim(pk, "fp", 1_031, running_until=1_066)
     second = store.claim(pk, "fp", 1_031, running_until=1_066)
     assert first is None
     assert second is not None and second.state == "pending"
     # A claim from before running_until existed is free once older than any Lambda runs.
-    old = f"T#demo#U#race#POST /tickets#{uuid.uuid4().hex}"
+    old = f"T#{TENANT}#U#race#POST /tickets#{uuid.uuid4().hex}"
     store.claim(old, "fp", 1_000, running_until=1_030)
     client("dynamodb").update_item(TableName=get_config().idempotency_table,
                                    Key=serialize({"PK": old}),

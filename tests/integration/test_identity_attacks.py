@@ -18,9 +18,13 @@ from moto.cognitoidp.models import cognitoidp_backends
 from chalicelib.config import get_config
 from chalicelib.identity import cognito
 from local.bootstrap import LocalResources
-from tests.integration.conftest import PASSWORD, Api
+from tests.integration.api_client import PASSWORD, Api
+from tests.integration.tenants import module_tenants
 
-ADMIN = "admin@demo.test"
+TENANTS = module_tenants(__name__)
+TENANT, OTHER_TENANT = TENANTS
+
+ADMIN = f"admin@{TENANT}.test"
 
 
 def _idp() -> Any:
@@ -73,10 +77,10 @@ def _make_role(api: Api, token: str) -> int:
 
 
 def test_an_admin_demoted_in_the_directory_is_refused_at_the_next_request(api: Api) -> None:
-    boss_id = _new_user(api, "boss@demo.test", ["admin"])
+    boss_id = _new_user(api, f"boss@{TENANT}.test", ["admin"])
     # The token even claims the admin group, as tokens did when groups carried the roles.
     _put_in_cognito_group(boss_id, "admin")
-    token = _login(api, "boss@demo.test")["token"]
+    token = _login(api, f"boss@{TENANT}.test")["token"]
     assert _claims(token)["cognito:groups"] == ["admin"]
     assert _make_role(api, token) == 200
 
@@ -88,30 +92,30 @@ def test_an_admin_demoted_in_the_directory_is_refused_at_the_next_request(api: A
     assert me.status == 200 and me.body["roles"] == ["agent"]
     assert "roles.manage" not in me.body["permissions"]
     assert _make_role(api, token) == 403
-    refused = api.call("POST", "/users", {"email": "x@demo.test", "name": "X"},
+    refused = api.call("POST", "/users", {"email": f"x@{TENANT}.test", "name": "X"},
                        headers=_bearer(token))
     assert refused.status == 403
     assert api.call("GET", "/users", headers=_bearer(token)).status == 200  # agents may
 
 
 def test_an_admin_removed_from_the_directory_is_refused_with_a_valid_token(
-    api: Api, aws: LocalResources
+    api: Api, local_resources: LocalResources
 ) -> None:
-    gone_id = _new_user(api, "gone@demo.test", ["admin"])
+    gone_id = _new_user(api, f"gone@{TENANT}.test", ["admin"])
     _put_in_cognito_group(gone_id, "admin")
-    token = _login(api, "gone@demo.test")["token"]
+    token = _login(api, f"gone@{TENANT}.test")["token"]
     assert _make_role(api, token) == 200
     # Removed from the directory (the Cognito user and its token are untouched).
     boto3.client("dynamodb").delete_item(
         TableName=get_config().directory_table,
-        Key={"PK": {"S": "T#demo"}, "SK": {"S": f"USER#{gone_id}"}})
+        Key={"PK": {"S": f"T#{TENANT}"}, "SK": {"S": f"USER#{gone_id}"}})
     assert _make_role(api, token) == 401
     assert api.call("GET", "/me", headers=_bearer(token)).status == 401
 
 
 def test_a_disabled_admin_is_refused_and_their_refresh_token_ends(api: Api) -> None:
-    off_id = _new_user(api, "off@demo.test", ["admin"])
-    login = _login(api, "off@demo.test")
+    off_id = _new_user(api, f"off@{TENANT}.test", ["admin"])
+    login = _login(api, f"off@{TENANT}.test")
     assert _make_role(api, login["token"]) == 200
     assert api.call("PATCH", f"/users/{off_id}", {"active": False}, as_user=ADMIN).status == 200
     assert _make_role(api, login["token"]) == 401
@@ -122,41 +126,41 @@ def test_a_disabled_admin_is_refused_and_their_refresh_token_ends(api: Api) -> N
 def test_a_half_done_enable_or_disable_fails_closed_and_saying_it_again_repairs(
     api: Api,
 ) -> None:
-    user_id = _new_user(api, "half@demo.test", ["agent"])
+    user_id = _new_user(api, f"half@{TENANT}.test", ["agent"])
     pool = get_config().user_pool_id
     # Disabled in Cognito, the directory's write lost: no sign-in, and the admin's
     # repeated "active: true" (unchanged in the directory) enables the user again.
     _idp().admin_disable_user(UserPoolId=pool, Username=user_id)
     assert api.call("POST", "/auth/login",
-                    {"email": "half@demo.test", "password": PASSWORD}).status == 401
+                    {"email": f"half@{TENANT}.test", "password": PASSWORD}).status == 401
     again = api.call("PATCH", f"/users/{user_id}", {"active": True}, as_user=ADMIN)
     assert again.status == 200, again.body
-    token = _login(api, "half@demo.test")["token"]
+    token = _login(api, f"half@{TENANT}.test")["token"]
     # Disabled in the directory, re-enabled in Cognito behind its back: Cognito signs the
     # user in, the directory refuses every request.
     assert api.call("PATCH", f"/users/{user_id}", {"active": False}, as_user=ADMIN).status == 200
     _idp().admin_enable_user(UserPoolId=pool, Username=user_id)
-    fresh = api.call("POST", "/auth/login", {"email": "half@demo.test", "password": PASSWORD})
+    fresh = api.call("POST", "/auth/login", {"email": f"half@{TENANT}.test", "password": PASSWORD})
     assert fresh.status == 401
     assert api.call("GET", "/me", headers=_bearer(token)).status == 401
 
 
 def test_a_token_whose_groups_claim_admin_gets_no_admin_rights(
-    api: Api, aws: LocalResources
+    api: Api, local_resources: LocalResources
 ) -> None:
-    agent_id = _new_user(api, "climber@demo.test", ["agent"])
+    agent_id = _new_user(api, f"climber@{TENANT}.test", ["agent"])
     # A genuine token, signed by the pool, whose groups say admin (an interrupted sync, a
     # console edit): the directory says agent, and the directory decides.
     _put_in_cognito_group(agent_id, "admin")
-    token = _login(api, "climber@demo.test")["token"]
+    token = _login(api, f"climber@{TENANT}.test")["token"]
     assert _claims(token)["cognito:groups"] == ["admin"]
     assert _make_role(api, token) == 403
     me = api.call("GET", "/me", headers=_bearer(token))
     assert me.status == 200 and me.body["roles"] == ["agent"]
     # Signed-in answers show the directory's roles too.
-    assert _login(api, "climber@demo.test")["user"]["roles"] == ["agent"]
+    assert _login(api, f"climber@{TENANT}.test")["user"]["roles"] == ["agent"]
     # A token re-signed with the pool's own key and every admin claim: still an agent.
-    pool = cognitoidp_backends["123456789012"]["eu-west-1"].user_pools[aws.user_pool_id]
+    pool = cognitoidp_backends["123456789012"]["eu-west-1"].user_pools[local_resources.user_pool_id]
     forged = jwt.encode({**_claims(token), "cognito:groups": ["admin"], "roles": ["admin"],
                          "custom:roles": "admin"},
                         pool.json_web_key.private_key, algorithm="RS256",
@@ -185,12 +189,12 @@ def _attributes(user_id: str) -> dict[str, str]:
 @pytest.mark.parametrize("attribute", [
     {"Name": "email", "Value": "taken-over@evil.test"},
     {"Name": "email_verified", "Value": "true"},
-    {"Name": "custom:tenant", "Value": "other"},
+    {"Name": "custom:tenant", "Value": OTHER_TENANT},
 ])
 def test_a_user_cannot_rewrite_their_own_login_or_tenant(
     api: Api, attribute: dict[str, str]
 ) -> None:
-    email = f"mover-{attribute['Name'].replace(':', '-')}@demo.test"
+    email = f"mover-{attribute['Name'].replace(':', '-')}@{TENANT}.test"
     user_id = _new_user(api, email, ["agent"])
     session = _cognito_session(email)
     with pytest.raises(ClientError) as refused:
@@ -198,7 +202,7 @@ def test_a_user_cannot_rewrite_their_own_login_or_tenant(
                                       UserAttributes=[attribute])
     assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
     after = _attributes(user_id)
-    assert (after["email"], after["custom:tenant"]) == (email, "demo")
+    assert (after["email"], after["custom:tenant"]) == (email, TENANT)
     # The check is not a blanket refusal: the attributes the client may write still work.
     _idp().update_user_attributes(AccessToken=session["AccessToken"],
                                   UserAttributes=[{"Name": "name", "Value": "Renamed"}])
@@ -210,23 +214,23 @@ def test_logout_and_disable_work_after_the_email_changed_behind_the_apps_back(
 ) -> None:
     """Before the fix, the app addressed Cognito by e-mail: once the attribute changed (by the
     user, as the client allowed, or in the console) logout and disabling failed with 503."""
-    user_id = _new_user(api, "alias@demo.test", ["agent"])
-    login = _login(api, "alias@demo.test")
+    user_id = _new_user(api, f"alias@{TENANT}.test", ["agent"])
+    login = _login(api, f"alias@{TENANT}.test")
     _idp().admin_update_user_attributes(
         UserPoolId=get_config().user_pool_id, Username=user_id,
-        UserAttributes=[{"Name": "email", "Value": "renamed@demo.test"}])
-    assert _attributes(user_id)["email"] == "renamed@demo.test"
+        UserAttributes=[{"Name": "email", "Value": f"renamed@{TENANT}.test"}])
+    assert _attributes(user_id)["email"] == f"renamed@{TENANT}.test"
 
     # The old token still names the old address; the app does not care.
-    assert _claims(login["token"])["email"] == "alias@demo.test"
+    assert _claims(login["token"])["email"] == f"alias@{TENANT}.test"
     me = api.call("GET", "/me", headers=_bearer(login["token"]))
-    assert me.status == 200 and me.body["email"] == "alias@demo.test"  # the directory's
+    assert me.status == 200 and me.body["email"] == f"alias@{TENANT}.test"  # the directory's
     assert api.call("POST", "/auth/logout", headers=_bearer(login["token"])).status == 204
     assert api.call("POST", "/auth/refresh",
                     {"refresh_token": login["refresh_token"]}).status == 401
 
     # Signed in again under the new alias, then disabled by an admin through the API.
-    again = _login(api, "renamed@demo.test")
+    again = _login(api, f"renamed@{TENANT}.test")
     off = api.call("PATCH", f"/users/{user_id}", {"active": False}, as_user=ADMIN)
     assert off.status == 200, off.body
     enabled = _idp().admin_get_user(UserPoolId=get_config().user_pool_id,
@@ -236,4 +240,4 @@ def test_logout_and_disable_work_after_the_email_changed_behind_the_apps_back(
     assert api.call("POST", "/auth/refresh",
                     {"refresh_token": again["refresh_token"]}).status == 401
     assert api.call("POST", "/auth/login",
-                    {"email": "renamed@demo.test", "password": PASSWORD}).status == 401
+                    {"email": f"renamed@{TENANT}.test", "password": PASSWORD}).status == 401

@@ -31,30 +31,34 @@ from local.events import EventRunner
 from local.outbox import LocalOutbox
 from tests import fixtures as _fixtures_package  # noqa: F401  (tests/fixtures is a package)
 from tests.fixtures import mail as fixtures
-from tests.integration.conftest import Api
+from tests.integration.api_client import Api
+from tests.integration.tenants import emails, module_tenants
 
-ADMIN, AGENT, CUSTOMER = "admin@demo.test", "agent@demo.test", "customer@demo.test"
-OTHER_ADMIN, OTHER_CUSTOMER = "admin@other.test", "customer@other.test"
+TENANTS = module_tenants(__name__)
+TENANT, OTHER_TENANT = TENANTS
+
+ADMIN, AGENT, CUSTOMER = emails(TENANT)
+OTHER_ADMIN, OTHER_CUSTOMER = f"admin@{OTHER_TENANT}.test", f"customer@{OTHER_TENANT}.test"
 Deliver = Callable[[bytes, str], None]
 
 
 @pytest.fixture(scope="module")
-def domain(aws: LocalResources) -> str:
+def domain(local_resources: LocalResources) -> str:
     return get_config().mail_domain
 
 
 @pytest.fixture(scope="module")
-def deliver(aws: LocalResources, runner: EventRunner) -> Deliver:
+def deliver(local_resources: LocalResources, runner: EventRunner) -> Deliver:
     """Stores the message as SES's receipt rule does (SES's Received header names the
     envelope recipient) and lets the pump hand S3's notice to the inbound handler."""
-    s3 = boto3.client("s3", region_name=aws.region)
+    s3 = boto3.client("s3", region_name=local_resources.region)
 
     def put(raw: bytes, recipient: str) -> None:
         key = f"inbound/{uuid.uuid4().hex}"
         received = (f"Received: from mail-ed1-f41.google.com by "
                     f"inbound-smtp.eu-west-1.amazonaws.com with SMTP id {key[8:]} for "
                     f"{recipient}; {formatdate()}\r\n").encode()
-        s3.put_object(Bucket=aws.inbound_mail_bucket, Key=key, Body=received + raw)
+        s3.put_object(Bucket=local_resources.inbound_mail_bucket, Key=key, Body=received + raw)
         runner.drain()
 
     return put
@@ -133,7 +137,7 @@ def ticket(api: Api, ticket_id: str, who: str = AGENT) -> dict[str, Any]:
     return dict(answer.body)
 
 
-def outcome(raw: EmailMessage, tenant: str = "demo") -> dict[str, Any] | None:
+def outcome(raw: EmailMessage, tenant: str = TENANT) -> dict[str, Any] | None:
     key = addresses.message_key(str(raw["Message-ID"]))
     return mail_addresses().get_message(tenant, key)
 
@@ -166,7 +170,7 @@ def test_a_notification_threads_and_takes_replies(
     assert h["Message-ID"].endswith(".amazonses.com>")  # what SES makes of ours
     reply_address = h["Reply-To"].split("<")[-1].rstrip(">")
     assert addresses.read_reply_address(get_config().secret, reply_address, domain) == (
-        "demo", created["number"])
+        TENANT, created["number"])
     # The reply address is the recipient's own (it vouches for them, for nobody else).
     assert addresses.reply_address_is_for(get_config().secret, reply_address, domain, CUSTOMER)
     assert not addresses.reply_address_is_for(get_config().secret, reply_address, domain, AGENT)
@@ -200,10 +204,10 @@ def test_the_ses_id_alone_threads_a_reply_sent_to_the_plain_support_address(
     """A client that drops Reply-To and quotes only SES's Message-ID still threads."""
     created = opened()
     sent = notification(mail, created["number"], CUSTOMER)
-    reply = message(CUSTOMER, f"demo@{domain}", "Re: something else", "Det gäller 10234.",
+    reply = message(CUSTOMER, f"{TENANT}@{domain}", "Re: something else", "Det gäller 10234.",
                     in_reply_to=sent["headers"]["Message-ID"],
                     references=sent["headers"]["Message-ID"])
-    deliver(raw_of(reply), f"demo@{domain}")
+    deliver(raw_of(reply), f"{TENANT}@{domain}")
     assert [c["body"] for c in comments(api, created["id"])] == ["Det gäller 10234."]
     assert outcome(reply)["outcome"] == "comment"  # type: ignore[index]
 
@@ -216,7 +220,7 @@ def test_the_same_message_twice_and_a_cc_copy_post_once(
     reply = reply_to(sent, CUSTOMER, "Det fungerar nu.")
     deliver(raw_of(reply), str(reply["To"]))
     deliver(raw_of(reply), str(reply["To"]))  # redelivered
-    deliver(raw_of(reply), f"demo@{domain}")  # the Cc copy to the support address
+    deliver(raw_of(reply), f"{TENANT}@{domain}")  # the Cc copy to the support address
     copy = reply_to(sent, CUSTOMER, "Det fungerar nu.")  # same text, a new Message-ID
     deliver(raw_of(copy), str(copy["To"]))
     assert [c["body"] for c in comments(api, created["id"])] == ["Det fungerar nu."]
@@ -263,9 +267,9 @@ def test_a_stranger_quoting_the_number_is_quarantined_where_the_tenant_says_so(
         api: Api, deliver: Deliver, opened: Callable[..., dict[str, Any]], domain: str) -> None:
     with tenant_settings(api, email={"strangers": "quarantine"}):
         created = opened()
-        stranger = message("eve@example.test", f"demo@{domain}",
+        stranger = message("eve@example.test", f"{TENANT}@{domain}",
                            f"Re: [{created['number']}] fakturan", "Jag tar över detta ärende.")
-        deliver(raw_of(stranger), f"demo@{domain}")
+        deliver(raw_of(stranger), f"{TENANT}@{domain}")
         assert comments(api, created["id"]) == []
         held = api.call("GET", "/mail/quarantine", as_user=AGENT).body["items"]
         assert held[0]["sender"] == "eve@example.test"
@@ -276,9 +280,9 @@ def test_a_stranger_quoting_the_number_is_quarantined_where_the_tenant_says_so(
 def test_the_number_in_the_subject_threads_a_participant(
         api: Api, deliver: Deliver, opened: Callable[..., dict[str, Any]], domain: str) -> None:
     created = opened()
-    mail_ = message(CUSTOMER, f"demo@{domain}", f"Angående [{created['number']}]",
+    mail_ = message(CUSTOMER, f"{TENANT}@{domain}", f"Angående [{created['number']}]",
                     "Här är skärmdumpen jag lovade.")
-    deliver(raw_of(mail_), f"demo@{domain}")
+    deliver(raw_of(mail_), f"{TENANT}@{domain}")
     assert [c["body"] for c in comments(api, created["id"])] == ["Här är skärmdumpen jag lovade."]
 
 
@@ -286,9 +290,9 @@ def test_a_staff_reply_by_mail_is_a_public_answer(
         api: Api, mail: LocalOutbox, deliver: Deliver, opened: Callable[..., dict[str, Any]],
         domain: str) -> None:
     created = opened()
-    answer = message(AGENT, f"demo@{domain}", f"Re: [{created['number']}]",
+    answer = message(AGENT, f"{TENANT}@{domain}", f"Re: [{created['number']}]",
                      "Hej! Fakturan är nu omskickad.")
-    deliver(raw_of(answer), f"demo@{domain}")
+    deliver(raw_of(answer), f"{TENANT}@{domain}")
     thread = comments(api, created["id"], CUSTOMER)
     assert [(c["body"], c["author_kind"]) for c in thread] == [
         ("Hej! Fakturan är nu omskickad.", "staff")]
@@ -300,9 +304,9 @@ def test_a_staff_reply_by_mail_is_a_public_answer(
 
 def test_new_mail_from_a_known_contact_opens_a_ticket(
         api: Api, deliver: Deliver, domain: str) -> None:
-    new = message(CUSTOMER, f"demo@{domain}", "Kan inte logga in",
+    new = message(CUSTOMER, f"{TENANT}@{domain}", "Kan inte logga in",
                   "Hej,\n\nJag kommer inte in i portalen sedan i morse.\n\n-- \nCarl")
-    deliver(raw_of(new), f"demo@{domain}")
+    deliver(raw_of(new), f"{TENANT}@{domain}")
     record = outcome(new)
     assert record and record["outcome"] == "new_ticket"
     created = ticket(api, record["ticket_id"], CUSTOMER)
@@ -313,17 +317,17 @@ def test_new_mail_from_a_known_contact_opens_a_ticket(
 
 def test_unknown_senders_follow_the_tenant_rule(
         api: Api, deliver: Deliver, domain: str) -> None:
-    first = message("newcustomer@example.test", f"demo@{domain}", "Offertförfrågan",
+    first = message("newcustomer@example.test", f"{TENANT}@{domain}", "Offertförfrågan",
                     "Vi vill ha en offert.")
-    deliver(raw_of(first), f"demo@{domain}")
+    deliver(raw_of(first), f"{TENANT}@{domain}")
     record = outcome(first)
     assert record and record["outcome"] == "new_ticket"
     created = ticket(api, record["ticket_id"])
     assert created["requester_email"] == "newcustomer@example.test"
     # The same unverified sender can reply to their own ticket.
-    follow = message("newcustomer@example.test", f"demo@{domain}",
+    follow = message("newcustomer@example.test", f"{TENANT}@{domain}",
                      f"Re: [{created['number']}] Offertförfrågan", "Gärna före fredag.")
-    deliver(raw_of(follow), f"demo@{domain}")
+    deliver(raw_of(follow), f"{TENANT}@{domain}")
     assert [c["body"] for c in comments(api, created["id"])] == ["Gärna före fredag."]
 
 
@@ -332,14 +336,14 @@ def test_mail_to_another_tenants_address_never_reaches_this_tenant(
         domain: str) -> None:
     created = opened()
     # The other tenant's customer writes to the other tenant, naming our ticket's number.
-    mail_ = message(OTHER_CUSTOMER, f"other@{domain}", f"Re: [{created['number']}]",
+    mail_ = message(OTHER_CUSTOMER, f"{OTHER_TENANT}@{domain}", f"Re: [{created['number']}]",
                     "Toisen asiakkaan viesti.")
-    deliver(raw_of(mail_), f"other@{domain}")
+    deliver(raw_of(mail_), f"{OTHER_TENANT}@{domain}")
     assert comments(api, created["id"]) == []
-    record = outcome(mail_, "other")
+    record = outcome(mail_, OTHER_TENANT)
     assert record and record["outcome"] == "new_ticket"
     assert api.call("GET", f"/tickets/{record['ticket_id']}", as_user=AGENT).status == 404
-    assert outcome(mail_, "demo") is None
+    assert outcome(mail_, TENANT) is None
 
 
 # --- closed tickets -----------------------------------------------------------------------
@@ -357,9 +361,9 @@ def test_a_reply_inside_the_reopen_window_reopens(
         api: Api, deliver: Deliver, opened: Callable[..., dict[str, Any]], domain: str) -> None:
     created = opened()
     _close(api, created["id"])
-    reply = message(CUSTOMER, f"demo@{domain}", f"Re: [{created['number']}]",
+    reply = message(CUSTOMER, f"{TENANT}@{domain}", f"Re: [{created['number']}]",
                     "Felet är tillbaka.")
-    deliver(raw_of(reply), f"demo@{domain}")
+    deliver(raw_of(reply), f"{TENANT}@{domain}")
     after = ticket(api, created["id"])
     assert after["status"] == "open" and after["closed_at"] is None
     assert comments(api, created["id"])[-1]["body"] == "Felet är tillbaka."
@@ -369,12 +373,12 @@ def test_a_reply_after_the_reopen_window_opens_a_follow_up(
         api: Api, deliver: Deliver, opened: Callable[..., dict[str, Any]], domain: str) -> None:
     created = opened()
     _close(api, created["id"])
-    late = message(CUSTOMER, f"demo@{domain}", f"Re: [{created['number']}]",
+    late = message(CUSTOMER, f"{TENANT}@{domain}", f"Re: [{created['number']}]",
                    "Samma fel igen, en månad senare.")
     raw = raw_of(late)
     later = datetime.now(UTC) + timedelta(days=15)
     outcomes = inbound_mail.receive(
-        f"Received: by inbound-smtp for demo@{domain}; {formatdate()}\r\n".encode() + raw,
+        f"Received: by inbound-smtp for {TENANT}@{domain}; {formatdate()}\r\n".encode() + raw,
         now=later)
     assert [o.action for o in outcomes] == ["new_ticket"]
     follow_up = ticket(api, str(outcomes[0].ticket_id))
@@ -411,8 +415,8 @@ def test_failed_verdicts_are_quarantined(
     sent = notification(mail, created["number"], CUSTOMER)
     spoofed = reply_to(sent, CUSTOMER, "Betala till nytt konto 1234.")
     del spoofed["Authentication-Results"]
-    spoofed["Authentication-Results"] = ("amazonses.com; spf=fail smtp.mailfrom=demo.test; "
-                                         "dkim=fail; dmarc=fail header.from=demo.test;")
+    spoofed["Authentication-Results"] = (f"amazonses.com; spf=fail smtp.mailfrom={TENANT}.test; "
+                                         f"dkim=fail; dmarc=fail header.from={TENANT}.test;")
     deliver(raw_of(spoofed), str(spoofed["To"]))
     assert comments(api, created["id"]) == []
     held = api.call("GET", "/mail/quarantine", as_user=AGENT).body["items"]
@@ -444,7 +448,8 @@ def test_the_original_mail_is_kept_for_staff(
 
 
 def test_a_message_that_cannot_be_read_fails_alone(
-        api: Api, aws: LocalResources, opened: Callable[..., dict[str, Any]], domain: str) -> None:
+        api: Api, local_resources: LocalResources, opened: Callable[..., dict[str, Any]],
+        domain: str) -> None:
     """One bad record goes back to the queue (and after five receives to the DLQ, which
     `make redrive` empties); its batch neighbour is handled."""
     import json
@@ -452,15 +457,16 @@ def test_a_message_that_cannot_be_read_fails_alone(
     from chalicelib.jobs.inbound import handle_batch
 
     created = opened()
-    good = message(CUSTOMER, f"demo@{domain}", f"Re: [{created['number']}]", "Bra, tack.")
+    good = message(CUSTOMER, f"{TENANT}@{domain}", f"Re: [{created['number']}]", "Bra, tack.")
     key = f"inbound/{uuid.uuid4().hex}"
-    boto3.client("s3", region_name=aws.region).put_object(
-        Bucket=aws.inbound_mail_bucket, Key=key,
-        Body=f"Received: by x for demo@{domain}; {formatdate()}\r\n".encode() + raw_of(good))
+    boto3.client("s3", region_name=local_resources.region).put_object(
+        Bucket=local_resources.inbound_mail_bucket, Key=key,
+        Body=f"Received: by x for {TENANT}@{domain}; {formatdate()}\r\n".encode() + raw_of(good))
 
     def record(message_id: str, object_key: str) -> dict[str, Any]:
         body = {"Records": [{"eventName": "ObjectCreated:Put", "s3": {
-            "bucket": {"name": aws.inbound_mail_bucket}, "object": {"key": object_key}}}]}
+            "bucket": {"name": local_resources.inbound_mail_bucket},
+            "object": {"key": object_key}}}]}
         return {"messageId": message_id, "body": json.dumps(body)}
 
     answer = handle_batch({"Records": [record("gone", "inbound/never-stored"),
@@ -504,9 +510,9 @@ def test_the_issues_forged_staff_answer_is_quarantined_and_posts_nothing(
     public answer and mailed to the requester by the helpdesk itself."""
     created = opened()
     before = sent_count(mail, runner)
-    forged = unproven(message(AGENT, f"demo@{domain}", f"Re: [{created['number']}] Fakturan",
+    forged = unproven(message(AGENT, f"{TENANT}@{domain}", f"Re: [{created['number']}] Fakturan",
                               "Betala fakturan till vårt nya konto 1234-5678 i dag."))
-    deliver(raw_of(forged), f"demo@{domain}")
+    deliver(raw_of(forged), f"{TENANT}@{domain}")
     assert comments(api, created["id"], CUSTOMER) == []
     assert comments(api, created["id"]) == []
     after = ticket(api, created["id"])
@@ -526,7 +532,7 @@ def test_the_issues_forged_staff_answer_is_quarantined_and_posts_nothing(
 def test_a_forged_staff_answer_through_the_agents_own_reply_address_is_quarantined(
         api: Api, deliver: Deliver, opened: Callable[..., dict[str, Any]], domain: str) -> None:
     created = opened()
-    address = addresses.reply_address(get_config().secret, "demo", created["number"], domain,
+    address = addresses.reply_address(get_config().secret, TENANT, created["number"], domain,
                                       AGENT)
     forged = unproven(message(AGENT, address, f"Re: [{created['number']}]", "Stängt."))
     deliver(raw_of(forged), address)
@@ -539,9 +545,9 @@ def test_a_forged_contact_reply_by_subject_is_held_until_staff_confirm_it(
         opened: Callable[..., dict[str, Any]], domain: str) -> None:
     created = opened()
     before = sent_count(mail, runner)
-    forged = unproven(message(CUSTOMER, f"demo@{domain}", f"Re: [{created['number']}]",
+    forged = unproven(message(CUSTOMER, f"{TENANT}@{domain}", f"Re: [{created['number']}]",
                               "Ni kan stänga ärendet, allt fungerar."))
-    deliver(raw_of(forged), f"demo@{domain}")
+    deliver(raw_of(forged), f"{TENANT}@{domain}")
     # Held: no comment, no status change, nobody mailed.
     assert comments(api, created["id"]) == []
     assert ticket(api, created["id"])["status"] == created["status"]
@@ -582,9 +588,9 @@ def test_a_forged_contact_reply_by_subject_is_held_until_staff_confirm_it(
 def test_a_discarded_held_comment_is_gone_for_good(
         api: Api, deliver: Deliver, opened: Callable[..., dict[str, Any]], domain: str) -> None:
     created = opened()
-    forged = unproven(message(CUSTOMER, f"demo@{domain}", f"Re: [{created['number']}]",
+    forged = unproven(message(CUSTOMER, f"{TENANT}@{domain}", f"Re: [{created['number']}]",
                               "Skicka lösenordet till mig."))
-    deliver(raw_of(forged), f"demo@{domain}")
+    deliver(raw_of(forged), f"{TENANT}@{domain}")
     (held,) = [q for q in quarantine(api) if q["ticket_id"] == created["id"]]
     path = f"/mail/quarantine/{held['id']}"
     discarded = api.call("POST", f"{path}/discard", as_user=AGENT)
@@ -618,9 +624,9 @@ def test_a_reply_address_not_sent_to_the_sender_does_not_vouch_for_them(
         whose: str) -> None:
     created = opened()
     secret = get_config().secret
-    address = (addresses.reply_address(secret, "demo", created["number"], domain, AGENT)
+    address = (addresses.reply_address(secret, TENANT, created["number"], domain, AGENT)
                if whose.startswith("another") else
-               addresses.legacy_reply_address(secret, "demo", created["number"], domain))
+               addresses.legacy_reply_address(secret, TENANT, created["number"], domain))
     forged = unproven(message(CUSTOMER, address, f"Re: {created['subject']}",
                               "Ändra leveransadressen till Storgatan 1."))
     deliver(raw_of(forged), address)
@@ -641,10 +647,10 @@ def test_unproven_senders_share_one_allowance_of_new_tickets_per_tenant(
         days=500 + uuid.uuid4().int % 1000)  # an hour of its own for this test's counts
 
     def receive(sender: str, proven: bool) -> str:
-        new = message(sender, f"demo@{domain}", "Offert", f"Offert till {sender}.")
+        new = message(sender, f"{TENANT}@{domain}", "Offert", f"Offert till {sender}.")
         if not proven:
             unproven(new)
-        raw = f"Received: by inbound-smtp for demo@{domain}; {formatdate()}\r\n".encode()
+        raw = f"Received: by inbound-smtp for {TENANT}@{domain}; {formatdate()}\r\n".encode()
         (result,) = inbound_mail.receive(raw + raw_of(new), now=hour)
         return result.action
 
@@ -693,15 +699,15 @@ def test_attachments_become_ticket_attachments(
 
 def test_a_forward_from_a_participant_starts_a_ticket_with_the_forward_attached(
         api: Api, deliver: Deliver, domain: str) -> None:
-    forward = message(CUSTOMER, f"demo@{domain}", "Fwd: Leverantören svarar inte",
+    forward = message(CUSTOMER, f"{TENANT}@{domain}", "Fwd: Leverantören svarar inte",
                       "Se nedan, kan ni hjälpa till?\n\n"
                       "---------- Forwarded message ---------\n"
                       "From: Leverantör <info@supplier.example>\n"
                       "Date: Mon, 23 Nov 2026 at 09:12\n"
                       "Subject: Leverantören svarar inte\n"
-                      "To: <customer@demo.test>\n\n"
+                      f"To: <customer@{TENANT}.test>\n\n"
                       "Vi återkommer om beställning 4411.\n")
-    deliver(raw_of(forward), f"demo@{domain}")
+    deliver(raw_of(forward), f"{TENANT}@{domain}")
     record = outcome(forward)
     assert record and record["outcome"] == "new_ticket"
     created = ticket(api, record["ticket_id"], CUSTOMER)
@@ -788,7 +794,7 @@ def test_each_client_style_posts_exactly_what_was_written(
         api: Api, deliver: Deliver, opened: Callable[..., dict[str, Any]], domain: str,
         name: str) -> None:
     created = opened()
-    reply_address = addresses.reply_address(get_config().secret, "demo", created["number"],
+    reply_address = addresses.reply_address(get_config().secret, TENANT, created["number"],
                                             domain, CUSTOMER)
     raw = _fill(name, TO=reply_address, SUBJECT=f"[{created['number']}] {created['subject']}",
                 IN_REPLY_TO=addresses.thread_root(created["id"], domain))
@@ -803,11 +809,11 @@ def test_each_client_style_posts_exactly_what_was_written(
 @pytest.mark.parametrize("name", [*_corpus("new"), *_corpus("forward")])
 def test_new_mail_in_each_style_opens_a_ticket_with_its_text(
         api: Api, deliver: Deliver, domain: str, name: str) -> None:
-    address = f"demo@{domain}"
+    address = f"{TENANT}@{domain}"
     raw = _fill(name, TO=address, IN_REPLY_TO="", SUBJECT="")
     deliver(raw, address)
     record = mail_addresses().get_message(
-        "demo", addresses.message_key(str(message_from_bytes(raw)["Message-ID"])))
+        TENANT, addresses.message_key(str(message_from_bytes(raw)["Message-ID"])))
     assert record and record["outcome"] == "new_ticket", record
     case = CORPUS[name]
     created = ticket(api, record["ticket_id"], CUSTOMER)
@@ -823,7 +829,7 @@ def test_automatic_bounced_and_failed_mail_posts_nothing(
         api: Api, deliver: Deliver, opened: Callable[..., dict[str, Any]], domain: str,
         name: str) -> None:
     created = opened()
-    reply_address = addresses.reply_address(get_config().secret, "demo", created["number"],
+    reply_address = addresses.reply_address(get_config().secret, TENANT, created["number"],
                                             domain, CUSTOMER)
     raw = _fill(name, TO=reply_address, SUBJECT=f"[{created['number']}] {created['subject']}")
     before = api.call("GET", "/tickets?limit=100", as_user=AGENT).body["items"]
@@ -832,7 +838,7 @@ def test_automatic_bounced_and_failed_mail_posts_nothing(
     after = api.call("GET", "/tickets?limit=100", as_user=AGENT).body["items"]
     assert [t["id"] for t in after] == [t["id"] for t in before]  # no new ticket either
     record = mail_addresses().get_message(
-        "demo", addresses.message_key(str(message_from_bytes(raw)["Message-ID"])))
+        TENANT, addresses.message_key(str(message_from_bytes(raw)["Message-ID"])))
     # The corpus bounces name no mail we sent: ignored (tests/integration/test_mail_security
     # has them naming ours).
     expected = {"auto": "ignore", "bounce": "ignore", "verdict": "quarantine"}

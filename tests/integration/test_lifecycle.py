@@ -21,7 +21,7 @@ from local.bootstrap import LocalResources
 from local.events import EventRunner
 from local.outbox import LocalOutbox
 from scripts.redrive import redrive
-from tests.integration.conftest import Api
+from tests.integration.api_client import Api
 
 ADMIN, AGENT, CUSTOMER = "admin@demo.test", "agent@demo.test", "customer@demo.test"
 OTHER_CUSTOMER = "customer@other.test"
@@ -306,16 +306,17 @@ def test_a_redelivered_message_sends_one_email(api: Api, runner: EventRunner,
 
 def test_a_poison_message_goes_to_the_dlq_alone(api: Api, runner: EventRunner,
                                                 mail: LocalOutbox,
-                                                aws: LocalResources) -> None:
+                                                local_resources: LocalResources) -> None:
     sqs = boto3.client("sqs", region_name=REGION)
     runner.tick(_now())
     ticket = _ticket(api, "Beside a poison message")
     records = [r for r in _records(runner) if r["subject_id"] == ticket["id"]]
-    sqs.send_message(QueueUrl=aws.notifications_queue_url, MessageBody="{not json")
-    sqs.send_message(QueueUrl=aws.notifications_queue_url, MessageBody=json.dumps(records[0]))
+    sqs.send_message(QueueUrl=local_resources.notifications_queue_url, MessageBody="{not json")
+    sqs.send_message(QueueUrl=local_resources.notifications_queue_url,
+                     MessageBody=json.dumps(records[0]))
     runner.drain()
     assert len(_mails(mail, ticket["number"], CUSTOMER)) == 1
-    depth = sqs.get_queue_attributes(QueueUrl=aws.notifications_dlq_url,
+    depth = sqs.get_queue_attributes(QueueUrl=local_resources.notifications_dlq_url,
                                      AttributeNames=["ApproximateNumberOfMessages"])
     assert int(depth["Attributes"]["ApproximateNumberOfMessages"]) == 1
     health = api.call("GET", "/health").body
@@ -325,9 +326,10 @@ def test_a_poison_message_goes_to_the_dlq_alone(api: Api, runner: EventRunner,
     assert api.call("GET", "/health").body["components"]["notifications_dlq"]["depth"] == 0
     runner.drain()
     assert api.call("GET", "/health").body["components"]["notifications_dlq"]["depth"] == 1
-    dead = sqs.receive_message(QueueUrl=aws.notifications_dlq_url)["Messages"][0]
+    dead = sqs.receive_message(QueueUrl=local_resources.notifications_dlq_url)["Messages"][0]
     assert dead["Body"] == "{not json"
-    sqs.delete_message(QueueUrl=aws.notifications_dlq_url, ReceiptHandle=dead["ReceiptHandle"])
+    sqs.delete_message(QueueUrl=local_resources.notifications_dlq_url,
+                       ReceiptHandle=dead["ReceiptHandle"])
 
 
 def test_internal_comments_never_reach_contacts(api: Api, runner: EventRunner,

@@ -19,7 +19,7 @@ REGION = "eu-west-1"
 
 
 @pytest.fixture
-def aws() -> Iterator[dict[str, Any]]:
+def sqs_and_s3() -> Iterator[dict[str, Any]]:
     with mock_aws():
         sqs, s3 = boto3.client("sqs", region_name=REGION), boto3.client("s3", region_name=REGION)
         dlq = sqs.create_queue(QueueName="jobs-dlq")["QueueUrl"]
@@ -58,14 +58,14 @@ def _app(seen: dict[str, list[Any]]) -> Chalice:
     return app
 
 
-def test_schedules_queues_and_s3_events_reach_their_handlers(aws: dict[str, Any]) -> None:
+def test_schedules_queues_and_s3_events_reach_their_handlers(sqs_and_s3: dict[str, Any]) -> None:
     seen: dict[str, list[Any]] = {"sweep": [], "work": [], "mail": []}
-    runner = EventRunner(app=_app(seen), region=REGION, sqs=aws["sqs"], s3=aws["s3"])
+    runner = EventRunner(app=_app(seen), region=REGION, sqs=sqs_and_s3["sqs"], s3=sqs_and_s3["s3"])
     runner.connect_s3_events()
     for body in ("a", "b", "poison", "c"):
-        aws["sqs"].send_message(QueueUrl=aws["queue"], MessageBody=body)
-    aws["s3"].put_object(Bucket="mail", Key="inbound/m1.eml", Body=b"Subject: hi\r\n\r\nhi")
-    aws["s3"].put_object(Bucket="mail", Key="elsewhere/x", Body=b"not for the handler")
+        sqs_and_s3["sqs"].send_message(QueueUrl=sqs_and_s3["queue"], MessageBody=body)
+    sqs_and_s3["s3"].put_object(Bucket="mail", Key="inbound/m1.eml", Body=b"Subject: hi\r\n\r\nhi")
+    sqs_and_s3["s3"].put_object(Bucket="mail", Key="elsewhere/x", Body=b"not for the handler")
 
     result = runner.tick(datetime(2026, 11, 22, 9, 30, tzinfo=UTC))
 
@@ -74,14 +74,14 @@ def test_schedules_queues_and_s3_events_reach_their_handlers(aws: dict[str, Any]
     assert sorted(seen["work"]) == ["a", "b", "c"]  # each good message once
     assert seen["mail"] == ["inbound/m1.eml"]
     # The poison message failed alone, was received five times and now waits in the DLQ.
-    dead = aws["sqs"].receive_message(QueueUrl=aws["dlq"], MaxNumberOfMessages=10,
+    dead = sqs_and_s3["sqs"].receive_message(QueueUrl=sqs_and_s3["dlq"], MaxNumberOfMessages=10,
                                       AttributeNames=["All"])["Messages"]
     assert [m["Body"] for m in dead] == ["poison"]
-    left = aws["sqs"].receive_message(QueueUrl=aws["queue"], MaxNumberOfMessages=10)
+    left = sqs_and_s3["sqs"].receive_message(QueueUrl=sqs_and_s3["queue"], MaxNumberOfMessages=10)
     assert left.get("Messages", []) == []
 
 
-def test_a_handler_that_raises_sends_its_whole_batch_back(aws: dict[str, Any]) -> None:
+def test_a_handler_that_raises_sends_its_whole_batch_back(sqs_and_s3: dict[str, Any]) -> None:
     app = Chalice(app_name="crashing")
     calls: list[int] = []
 
@@ -90,11 +90,11 @@ def test_a_handler_that_raises_sends_its_whole_batch_back(aws: dict[str, Any]) -
         calls.append(len(list(event)))
         raise RuntimeError("boom")
 
-    runner = EventRunner(app=app, region=REGION, sqs=aws["sqs"], s3=aws["s3"])
-    aws["sqs"].send_message(QueueUrl=aws["queue"], MessageBody="x")
+    runner = EventRunner(app=app, region=REGION, sqs=sqs_and_s3["sqs"], s3=sqs_and_s3["s3"])
+    sqs_and_s3["sqs"].send_message(QueueUrl=sqs_and_s3["queue"], MessageBody="x")
     runner.drain()
     assert len(calls) == 5  # maxReceiveCount deliveries, then the DLQ
-    dead = aws["sqs"].receive_message(QueueUrl=aws["dlq"])["Messages"]
+    dead = sqs_and_s3["sqs"].receive_message(QueueUrl=sqs_and_s3["dlq"])["Messages"]
     assert [m["Body"] for m in dead] == ["x"]
 
 

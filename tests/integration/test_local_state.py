@@ -58,18 +58,33 @@ class Seeded:
     dlq_url: str
 
 
+@pytest.fixture(scope="module")
+def running_moto_server() -> Iterator[Moto]:
+    """One server for the module's tests; a test that restarts it leaves the new one."""
+    moto = Moto()
+    moto.start()
+    yield moto
+    moto.stop()
+
+
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Moto]:
+def moto_server(running_moto_server: Moto,
+                monkeypatch: pytest.MonkeyPatch) -> Iterator[Moto]:
+    """The module's server with every moto backend empty, as a fresh server's are."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
         monkeypatch.delenv(var, raising=False)
     BackendDict.reset()
-    moto = Moto()
-    moto.start()
-    yield moto
-    moto.stop()
+    if running_moto_server.server is None:  # an earlier test failed while it was stopped
+        running_moto_server.start()
+    server = running_moto_server.server
+    assert server is not None and server._server is not None
+    wsgi_app = server._server.app
+    yield running_moto_server
+    if running_moto_server.server is server:  # not restarted: unwatch it (_watched)
+        server._server.app = wsgi_app
     BackendDict.reset()
 
 
@@ -240,28 +255,28 @@ def _assert_mail(moto: Moto) -> None:
     assert [t["TopicArn"].rsplit(":", 1)[1] for t in topics] == ["ticket-events"]
 
 
-def test_round_trip_survives_restart(aws: Moto, tmp_path: Path) -> None:
-    seeded = seed(aws)
+def test_round_trip_survives_restart(moto_server: Moto, tmp_path: Path) -> None:
+    seeded = seed(moto_server)
     path = tmp_path / "moto-state.bin"
     state.save_state(path)
     assert path.read_bytes().startswith(state.MAGIC)
 
     # simulate a process restart: server gone, every moto backend wiped
-    aws.stop()
+    moto_server.stop()
     BackendDict.reset()
-    aws.start()
-    _assert_empty(aws)
+    moto_server.start()
+    _assert_empty(moto_server)
 
     assert state.load_state(path) is True
-    _assert_no_dynamodb(aws)
-    _assert_s3(aws)
-    _assert_cognito(aws, seeded)
-    _assert_mail(aws)
-    _assert_sqs(aws, seeded)
+    _assert_no_dynamodb(moto_server)
+    _assert_s3(moto_server)
+    _assert_cognito(moto_server, seeded)
+    _assert_mail(moto_server)
+    _assert_sqs(moto_server, seeded)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["moto-state.bin"]
 
 
-def test_missing_file_returns_false(aws: Moto, tmp_path: Path) -> None:
+def test_missing_file_returns_false(moto_server: Moto, tmp_path: Path) -> None:
     path = tmp_path / "absent.bin"
     assert state.load_state(path) is False
     assert not path.exists()
@@ -301,9 +316,9 @@ CORRUPTIONS: dict[str, Callable[[bytes], bytes]] = {
 
 @pytest.mark.parametrize("corruption", sorted(CORRUPTIONS))
 def test_unusable_file_is_refused_and_left_untouched(
-    aws: Moto, tmp_path: Path, corruption: str
+    moto_server: Moto, tmp_path: Path, corruption: str
 ) -> None:
-    aws.client("sqs").create_queue(QueueName="before-load")
+    moto_server.client("sqs").create_queue(QueueName="before-load")
     path = tmp_path / "moto-state.bin"
     state.save_state(path)
     bad = CORRUPTIONS[corruption](path.read_bytes())
@@ -318,18 +333,18 @@ def test_unusable_file_is_refused_and_left_untouched(
     assert path.read_bytes() == bad
     assert sorted(p.name for p in tmp_path.iterdir()) == ["moto-state.bin"]
     # the running state was not half-replaced either
-    urls = aws.client("sqs").list_queues()["QueueUrls"]
+    urls = moto_server.client("sqs").list_queues()["QueueUrls"]
     assert [u.rsplit("/", 1)[1] for u in urls] == ["before-load"]
 
 
 def test_failed_pickling_keeps_previous_file(
-    aws: Moto, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    moto_server: Moto, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    aws.client("sqs").create_queue(QueueName="first")
+    moto_server.client("sqs").create_queue(QueueName="first")
     path = tmp_path / "moto-state.bin"
     state.save_state(path)
     before = path.read_bytes()
-    aws.client("sqs").create_queue(QueueName="second")
+    moto_server.client("sqs").create_queue(QueueName="second")
 
     def explode(self: state.StatePickler, obj: Any) -> None:
         raise TypeError("cannot pickle 'SomethingNew' object")
@@ -342,12 +357,12 @@ def test_failed_pickling_keeps_previous_file(
 
 
 def test_failed_write_keeps_previous_file_and_no_temp(
-    aws: Moto, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    moto_server: Moto, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "moto-state.bin"
     state.save_state(path)
     before = path.read_bytes()
-    aws.client("sqs").create_queue(QueueName="later")
+    moto_server.client("sqs").create_queue(QueueName="later")
 
     def refuse(src: str, dst: str) -> None:
         raise OSError(28, "No space left on device")
@@ -359,16 +374,16 @@ def test_failed_write_keeps_previous_file_and_no_temp(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["moto-state.bin"]
 
 
-def test_save_while_serving_requests(aws: Moto, tmp_path: Path) -> None:
-    s3 = aws.client("s3")
+def test_save_while_serving_requests(moto_server: Moto, tmp_path: Path) -> None:
+    s3 = moto_server.client("s3")
     s3.create_bucket(Bucket="busy", CreateBucketConfiguration={"LocationConstraint": REGION})
-    sqs = aws.client("sqs")
+    sqs = moto_server.client("sqs")
     queue_url = sqs.create_queue(QueueName="busy")["QueueUrl"]
     stop = threading.Event()
     errors: list[BaseException] = []
 
     def writer() -> None:
-        client_s3, client_sqs = aws.client("s3"), aws.client("sqs")
+        client_s3, client_sqs = moto_server.client("s3"), moto_server.client("sqs")
         i = 0
         try:
             while not stop.is_set():
@@ -394,10 +409,11 @@ def test_save_while_serving_requests(aws: Moto, tmp_path: Path) -> None:
     assert 0 < s3.list_objects_v2(Bucket="busy")["KeyCount"] <= count
 
 
-def _watched(aws: Moto, saver: state.DebouncedSaver) -> None:
+def _watched(moto_server: Moto, saver: state.DebouncedSaver) -> None:
     """What the local stack does: moto's WSGI app tells the saver about each change."""
-    assert aws.server is not None and aws.server._server is not None
-    aws.server._server.app = state.watch_changes(aws.server._server.app, saver.changed)
+    assert moto_server.server is not None and moto_server.server._server is not None
+    server = moto_server.server._server
+    server.app = state.watch_changes(server.app, saver.changed)
 
 
 def _wait_for(condition: Callable[[], bool], what: str, seconds: float = 5.0) -> None:
@@ -408,12 +424,12 @@ def _wait_for(condition: Callable[[], bool], what: str, seconds: float = 5.0) ->
 
 
 def test_a_change_is_saved_after_the_debounce_and_reads_save_nothing(
-        aws: Moto, tmp_path: Path) -> None:
+        moto_server: Moto, tmp_path: Path) -> None:
     path = tmp_path / "moto-state.bin"
     saver = state.DebouncedSaver(path)
-    _watched(aws, saver)
+    _watched(moto_server, saver)
     saver.start()
-    sqs = aws.client("sqs")
+    sqs = moto_server.client("sqs")
     sqs.list_queues()
     sqs.get_queue_url  # noqa: B018 (a read; nothing to save)
     time.sleep(saver.delay * 3)
@@ -435,29 +451,29 @@ def test_a_change_is_saved_after_the_debounce_and_reads_save_nothing(
     saver.stop()
     assert saver.saves - saves < 20
 
-    aws.stop()
+    moto_server.stop()
     BackendDict.reset()
-    aws.start()
+    moto_server.start()
     assert state.load_state(path) is True
-    url = aws.client("sqs").get_queue_url(QueueName="made-just-now")["QueueUrl"]
-    attributes = aws.client("sqs").get_queue_attributes(
+    url = moto_server.client("sqs").get_queue_url(QueueName="made-just-now")["QueueUrl"]
+    attributes = moto_server.client("sqs").get_queue_attributes(
         QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
     assert attributes["ApproximateNumberOfMessages"] == "20"
 
 
-def test_stop_saves_a_change_made_just_before(aws: Moto, tmp_path: Path) -> None:
+def test_stop_saves_a_change_made_just_before(moto_server: Moto, tmp_path: Path) -> None:
     path = tmp_path / "moto-state.bin"
     saver = state.DebouncedSaver(path, delay=60)  # only stop() can save it in time
     saver.start()
-    aws.client("sqs").create_queue(QueueName="made-before-stop")
+    moto_server.client("sqs").create_queue(QueueName="made-before-stop")
     saver.changed()
     saver.stop()
 
-    aws.stop()
+    moto_server.stop()
     BackendDict.reset()
-    aws.start()
+    moto_server.start()
     assert state.load_state(path) is True
-    urls = aws.client("sqs").list_queues()["QueueUrls"]
+    urls = moto_server.client("sqs").list_queues()["QueueUrls"]
     assert [u.rsplit("/", 1)[1] for u in urls] == ["made-before-stop"]
 
 
@@ -478,8 +494,8 @@ def test_which_calls_change_state(environ: dict[str, str], changes: bool) -> Non
     assert state.changes_state(environ) is changes
 
 
-def test_load_replaces_live_state(aws: Moto, tmp_path: Path) -> None:
-    s3 = aws.client("s3")
+def test_load_replaces_live_state(moto_server: Moto, tmp_path: Path) -> None:
+    s3 = moto_server.client("s3")
     s3.create_bucket(
         Bucket="saved-bucket", CreateBucketConfiguration={"LocationConstraint": REGION}
     )

@@ -29,33 +29,36 @@ from local.events import EventRunner
 from local.outbox import LocalOutbox
 from tests import fixtures as _fixtures_package  # noqa: F401  (tests/fixtures is a package)
 from tests.fixtures import mail as fixtures
-from tests.integration.conftest import Api
+from tests.integration.api_client import Api
+from tests.integration.tenants import emails, module_tenants
 from tests.integration.test_inbound_mail import message as _message
 from tests.integration.test_inbound_mail import notification, raw_of
 
-ADMIN, AGENT, CUSTOMER = "admin@demo.test", "agent@demo.test", "customer@demo.test"
-OTHER_ADMIN, OTHER_AGENT = "admin@other.test", "agent@other.test"
-OTHER_CUSTOMER = "customer@other.test"
+TENANTS = module_tenants(__name__)
+TENANT, OTHER_TENANT = TENANTS
+
+ADMIN, AGENT, CUSTOMER = emails(TENANT)
+OTHER_ADMIN, OTHER_AGENT, OTHER_CUSTOMER = emails(OTHER_TENANT)
 Deliver = Callable[[bytes, str | None], None]
 
 
 @pytest.fixture(scope="module")
-def domain(aws: LocalResources) -> str:
+def domain(local_resources: LocalResources) -> str:
     return get_config().mail_domain
 
 
 @pytest.fixture(scope="module")
-def deliver(aws: LocalResources, runner: EventRunner) -> Deliver:
+def deliver(local_resources: LocalResources, runner: EventRunner) -> Deliver:
     """As SES stores it: its Received header names the envelope recipient (or, for a
     message SES got for several recipients, none)."""
-    s3 = boto3.client("s3", region_name=aws.region)
+    s3 = boto3.client("s3", region_name=local_resources.region)
 
     def put(raw: bytes, recipient: str | None) -> None:
         key = f"inbound/{uuid.uuid4().hex}"
         clause = f" for {recipient}" if recipient else ""
         received = (f"Received: from mx.example.test by inbound-smtp.eu-west-1.amazonaws.com "
                     f"with SMTP id {key[8:]}{clause}; {formatdate()}\r\n").encode()
-        s3.put_object(Bucket=aws.inbound_mail_bucket, Key=key, Body=received + raw)
+        s3.put_object(Bucket=local_resources.inbound_mail_bucket, Key=key, Body=received + raw)
         runner.drain()
 
     return put
@@ -146,7 +149,7 @@ def test_a_genuine_bounce_marks_exactly_the_recipient_of_our_mail(
     deliver(raw, get_config().mail_from)
     assert undeliverable(api, ADMIN, gone) is True
     assert undeliverable(api, ADMIN, bystander) is False
-    assert recorded(message_from_string(raw.decode()), "demo")["outcome"] == "bounce"
+    assert recorded(message_from_string(raw.decode()), TENANT)["outcome"] == "bounce"
 
 
 @pytest.mark.parametrize("forgery", [
@@ -165,14 +168,14 @@ def test_a_forged_bounce_marks_nobody(api: Api, deliver: Deliver, bounced: dict[
         # Our genuine Message-ID, but naming someone we did not send it to.
         "address_never_mailed": lambda: dsn([bystander["email"]], ses_id, reply),
         "to_the_support_address": lambda: dsn([gone["email"]], ses_id, reply,
-                                              to=f"demo@{domain}"),
+                                              to=f"{TENANT}@{domain}"),
     }[forgery]()
     if forgery == "to_the_support_address":
-        envelope = f"demo@{domain}"
+        envelope = f"{TENANT}@{domain}"
     deliver(raw, envelope)
     assert undeliverable(api, ADMIN, gone) is False
     assert undeliverable(api, ADMIN, bystander) is False
-    record = recorded(message_from_string(raw.decode()), "demo")
+    record = recorded(message_from_string(raw.decode()), TENANT)
     assert record and record["outcome"] == "ignore"
 
 
@@ -186,7 +189,7 @@ def test_a_bounce_naming_another_tenants_message_id_marks_nobody(
               bounced["sent"]["headers"]["Reply-To"])
     deliver(raw, get_config().mail_from)
     assert undeliverable(api, OTHER_ADMIN, victim) is False
-    assert recorded(message_from_string(raw.decode()), "other") is None
+    assert recorded(message_from_string(raw.decode()), OTHER_TENANT) is None
     # The same through demo's reply address as the envelope recipient.
     raw = dsn([victim["email"]], theirs["headers"]["Message-ID"],
               to=bounced["sent"]["headers"]["Reply-To"])
@@ -218,7 +221,7 @@ def _mark(api: Api, deliver: Deliver, bounced: dict[str, Any]) -> dict[str, Any]
 
 def _set_password(email: str) -> None:
     from chalicelib.identity import cognito
-    from tests.integration.conftest import PASSWORD
+    from tests.integration.api_client import PASSWORD
 
     cognito.set_permanent_password(email, PASSWORD)
 
@@ -239,7 +242,7 @@ def test_the_user_clears_their_own_mark(api: Api, deliver: Deliver,
     assert cleared.status == 200, cleared.body
     assert cleared.body["email_undeliverable"] is False and cleared.body["language"] == "en"
     assert undeliverable(api, ADMIN, gone) is False
-    entry = mail_addresses().who_is("demo", gone["email"])
+    entry = mail_addresses().who_is(TENANT, gone["email"])
     assert entry is not None and not entry.get("undeliverable")
 
 
@@ -314,13 +317,13 @@ def test_a_claim_is_pending_until_the_mailed_code_comes_back(
         assert claim(api, ADMIN, address)["email_address_status"][address] == "pending"
         new = message(CUSTOMER, address, "Hej", "Ett ärende.")
         deliver(raw_of(new), address)
-        assert recorded(new, "demo") is None  # a pending claim routes nothing
+        assert recorded(new, TENANT) is None  # a pending claim routes nothing
         settings = verify(api, ADMIN, address, code_mailed(mail, address))
         assert settings.status == 200, settings.body
         assert _settings(api, ADMIN)["email_address_status"][address] == "verified"
         again = message(CUSTOMER, address, "Hej igen", "Ett ärende till.")
         deliver(raw_of(again), address)
-        assert recorded(again, "demo")["outcome"] == "new_ticket"  # type: ignore[index]
+        assert recorded(again, TENANT)["outcome"] == "new_ticket"  # type: ignore[index]
 
 
 def test_another_tenant_claiming_a_verified_address_receives_nothing_and_blocks_nothing(
@@ -333,15 +336,15 @@ def test_another_tenant_claiming_a_verified_address_receives_nothing_and_blocks_
         assert verify(api, ADMIN, address, code_mailed(mail, address)).status == 200
         # Even holding a code genuinely made for its own claim, the attacker cannot take
         # a verified address.
-        theirs = verification.issue_code(get_config().secret, "other", address,
+        theirs = verification.issue_code(get_config().secret, OTHER_TENANT, address,
                                          int(datetime.now(UTC).timestamp()))
         stolen = verify(api, OTHER_ADMIN, address, theirs)
         assert stolen.status == 409
         assert stolen.body["errors"][0]["loc"] == ["path", "address"]
         new = message(CUSTOMER, address, "Fakturan", "Hej!")
         deliver(raw_of(new), address)
-        assert recorded(new, "demo")["outcome"] == "new_ticket"  # type: ignore[index]
-        assert recorded(new, "other") is None
+        assert recorded(new, TENANT)["outcome"] == "new_ticket"  # type: ignore[index]
+        assert recorded(new, OTHER_TENANT) is None
         assert _settings(api, OTHER_ADMIN)["email_address_status"][address] == "pending"
 
 
@@ -357,8 +360,8 @@ def test_two_pending_claims_the_first_verified_wins(
         assert verify(api, ADMIN, address, demo_code).status == 409
         new = message(OTHER_CUSTOMER, address, "Lasku", "Hei!")
         deliver(raw_of(new), address)
-        assert recorded(new, "other")["outcome"] == "new_ticket"  # type: ignore[index]
-        assert recorded(new, "demo") is None
+        assert recorded(new, OTHER_TENANT)["outcome"] == "new_ticket"  # type: ignore[index]
+        assert recorded(new, TENANT) is None
 
 
 @pytest.mark.parametrize("bad", ["wrong", "expired", "other_tenants", "other_address"])
@@ -371,10 +374,10 @@ def test_a_bad_code_is_refused_naming_the_field(
         code = {
             "wrong": "1a2b3c-" + "a" * 26,
             "expired": verification.issue_code(
-                secret, "demo", address,
+                secret, TENANT, address,
                 int((datetime.now(UTC) - timedelta(days=4)).timestamp())),
-            "other_tenants": verification.issue_code(secret, "other", address, now),
-            "other_address": verification.issue_code(secret, "demo", "x@kund-a.example", now),
+            "other_tenants": verification.issue_code(secret, OTHER_TENANT, address, now),
+            "other_address": verification.issue_code(secret, TENANT, "x@kund-a.example", now),
         }[bad]
         answer = verify(api, ADMIN, address, code)
         assert answer.status == 400, answer.body
@@ -408,7 +411,7 @@ def test_addresses_of_our_mail_domain_cannot_be_claimed(api: Api, domain: str) -
     current = _settings(api, ADMIN)
     body = {k: v for k, v in current.items() if k not in ("tenant", "updated_at", "version")}
     body["email"] = {**body["email"],
-                     "addresses": [*body["email"]["addresses"], f"other@{domain}"]}
+                     "addresses": [*body["email"]["addresses"], f"{OTHER_TENANT}@{domain}"]}
     answer = api.call("PUT", "/settings", body, as_user=ADMIN)
     assert answer.status == 400, answer.body
     assert answer.body["errors"][0]["loc"][:3] == ["body", "email", "addresses"]
@@ -418,17 +421,17 @@ def test_a_mail_is_handled_only_for_its_envelope_recipients_tenant(
         api: Api, deliver: Deliver, domain: str) -> None:
     # Envelope: demo's address. Cc: the other tenant's own address, and demo's customer
     # wrote it: the other tenant must not see it.
-    new = message(CUSTOMER, f"demo@{domain}", "Fakturan", "Hej!",
-                  headers={"Cc": f"other@{domain}"})
-    deliver(raw_of(new), f"demo@{domain}")
-    assert recorded(new, "demo")["outcome"] == "new_ticket"  # type: ignore[index]
-    assert recorded(new, "other") is None
+    new = message(CUSTOMER, f"{TENANT}@{domain}", "Fakturan", "Hej!",
+                  headers={"Cc": f"{OTHER_TENANT}@{domain}"})
+    deliver(raw_of(new), f"{TENANT}@{domain}")
+    assert recorded(new, TENANT)["outcome"] == "new_ticket"  # type: ignore[index]
+    assert recorded(new, OTHER_TENANT) is None
     # The envelope names nobody (several recipients): To/Cc decide, one tenant only.
-    both = message(CUSTOMER, f"demo@{domain}", "Fakturan 2", "Hej igen!",
-                   headers={"Cc": f"other@{domain}"})
+    both = message(CUSTOMER, f"{TENANT}@{domain}", "Fakturan 2", "Hej igen!",
+                   headers={"Cc": f"{OTHER_TENANT}@{domain}"})
     deliver(raw_of(both), None)
-    assert recorded(both, "demo")["outcome"] == "new_ticket"  # type: ignore[index]
-    assert recorded(both, "other") is None
+    assert recorded(both, TENANT)["outcome"] == "new_ticket"  # type: ignore[index]
+    assert recorded(both, OTHER_TENANT) is None
 
 
 def test_without_an_envelope_only_verified_addresses_count(
@@ -438,17 +441,17 @@ def test_without_an_envelope_only_verified_addresses_count(
         claim(api, OTHER_ADMIN, pending)
         new = message(OTHER_CUSTOMER, pending, "Lasku", "Hei!")
         deliver(raw_of(new), None)
-        assert recorded(new, "other") is None
+        assert recorded(new, OTHER_TENANT) is None
         assert verify(api, OTHER_ADMIN, pending, code_mailed(mail, pending)).status == 200
         again = message(OTHER_CUSTOMER, pending, "Lasku 2", "Hei taas!")
         deliver(raw_of(again), None)
-        assert recorded(again, "other")["outcome"] == "new_ticket"  # type: ignore[index]
+        assert recorded(again, OTHER_TENANT)["outcome"] == "new_ticket"  # type: ignore[index]
 
 
 def test_the_demo_seed_has_a_verified_support_address(api: Api) -> None:
     settings = _settings(api, ADMIN)
-    assert settings["email_address_status"]["support@demo.test"] == "verified"
-    assert mail_addresses().route("support@demo.test") == "demo"
+    assert settings["email_address_status"][f"support@{TENANT}.test"] == "verified"
+    assert mail_addresses().route(f"support@{TENANT}.test") == TENANT
 
 
 def forwarded_code_mail(mail: LocalOutbox, address: str) -> bytes:
@@ -470,16 +473,16 @@ def test_the_code_mail_forwarded_to_the_tenant_proves_the_address_for_that_tenan
     with unclaimed(api, ADMIN, OTHER_ADMIN):
         # The attacker claims the address; its owner forwards everything to demo.
         claim(api, OTHER_ADMIN, address)
-        deliver(forwarded_code_mail(mail, address), f"demo@{domain}")
+        deliver(forwarded_code_mail(mail, address), f"{TENANT}@{domain}")
         assert _settings(api, OTHER_ADMIN)["email_address_status"][address] == "pending"
         assert mail_addresses().route(address) is None
         # demo claims it: its own code mail comes back through the forward.
         claim(api, ADMIN, address)
         demo_code_mail = forwarded_code_mail(mail, address)
         # Sent to the attacker's address instead, it proves nothing for the attacker.
-        deliver(demo_code_mail, f"other@{domain}")
+        deliver(demo_code_mail, f"{OTHER_TENANT}@{domain}")
         assert _settings(api, OTHER_ADMIN)["email_address_status"][address] == "pending"
         assert _settings(api, ADMIN)["email_address_status"][address] == "pending"
-        deliver(demo_code_mail, f"demo@{domain}")
+        deliver(demo_code_mail, f"{TENANT}@{domain}")
         assert _settings(api, ADMIN)["email_address_status"][address] == "verified"
-        assert mail_addresses().route(address) == "demo"
+        assert mail_addresses().route(address) == TENANT

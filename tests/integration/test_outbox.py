@@ -19,10 +19,13 @@ from chalicelib.store.dynamo import Item, get_item, query_all
 from chalicelib.store.tables import scoped_pk
 from local.events import EventRunner
 from local.outbox import LocalOutbox
-from tests.integration.conftest import Api
+from tests.integration.api_client import Api
+from tests.integration.tenants import emails, module_tenants
 
-ADMIN, AGENT, CUSTOMER = "admin@demo.test", "agent@demo.test", "customer@demo.test"
-TENANT = "demo"
+TENANTS = module_tenants(__name__)
+TENANT, OTHER_TENANT = TENANTS
+
+ADMIN, AGENT, CUSTOMER = emails(TENANT)
 
 
 def _now() -> datetime:

@@ -14,14 +14,18 @@ import pytest
 from chalicelib.api.routing import OPERATIONS, PATH_PATTERNS
 from chalicelib.domain.ids import ID_PATTERN
 from chalicelib.store.clients import client
-from tests.integration.conftest import Api
+from tests.integration.api_client import Api
+from tests.integration.tenants import emails, module_tenants
 
-ADMIN, AGENT, CUSTOMER = "admin@demo.test", "agent@demo.test", "customer@demo.test"
+TENANTS = module_tenants(__name__)
+TENANT, OTHER_TENANT = TENANTS
+
+ADMIN, AGENT, CUSTOMER = emails(TENANT)
 
 HOSTILE = {
     "very long": "A" * 5000,
     "key separators": "T#x#",
-    "another tenant's key": "T#other#TICKET#01ABC",
+    "another tenant's key": f"T#{OTHER_TENANT}#TICKET#01ABC",
     "dot segments": "..",
     "a slash": "../x",
     "unicode": "tické\u202et",
@@ -74,7 +78,8 @@ def test_a_hostile_path_id_is_a_400_naming_it(api: Api, method: str, template: s
 def test_a_hostile_id_reaches_no_key(api: Api, reads: list[str]) -> None:
     api.token(CUSTOMER)
     reads.clear()
-    answer = api.call("GET", f"/tickets/{quote('T#other#TICKET#x', safe='')}", as_user=CUSTOMER)
+    answer = api.call("GET", f"/tickets/{quote(f'T#{OTHER_TENANT}#TICKET#x', safe='')}",
+                      as_user=CUSTOMER)
     assert answer.status == 400
     assert reads == []  # not even the caller's own record
     valid = api.call("GET", f"/tickets/{uuid.uuid4().hex}", as_user=CUSTOMER)
@@ -123,8 +128,8 @@ def test_role_names_and_feeds_have_their_own_patterns(api: Api) -> None:
     assert bad.status == 400 and bad.body["errors"][0]["loc"] == ["path", "name"]
     # A feed's address is its secret: any forgery is the calendar's own 404 (checked before
     # any read), only an unbounded one is refused here.
-    assert api.call("GET", f"/calendar/demo.{'a' * 40}.ics").status == 404
-    assert api.call("GET", f"/calendar/{quote('demo#x.ics', safe='')}").status == 404
+    assert api.call("GET", f"/calendar/{TENANT}.{'a' * 40}.ics").status == 404
+    assert api.call("GET", f"/calendar/{quote(f'{TENANT}#x.ics', safe='')}").status == 404
     assert api.call("GET", f"/calendar/{'a' * 301}").status == 400
 
 

@@ -8,7 +8,10 @@ from pathlib import Path
 from moto.cognitoidp.models import cognitoidp_backends
 
 from local.bootstrap import LocalResources
-from tests.integration.conftest import Api
+from tests.integration.api_client import Api
+
+# The run's shared resources; the test provisions a tenant of its own (acme).
+TENANTS: tuple[()] = ()
 
 _spec = importlib.util.spec_from_file_location(
     "provision_tenant", Path(__file__).resolve().parents[2] / "scripts" / "provision_tenant.py")
@@ -18,12 +21,12 @@ _spec.loader.exec_module(provisioning)
 
 
 def test_a_provisioned_admin_signs_in_with_a_new_password_and_runs_the_tenant(
-    api: Api, aws: LocalResources
+    api: Api, local_resources: LocalResources
 ) -> None:
     user_id = provisioning.provision("acme", "Acme Support AB", "Boss@Acme.example", "Bo Ss")
     again = provisioning.provision("acme", "Acme Support AB", "boss@acme.example", "Bo Ss")
     assert again == user_id
-    pool = cognitoidp_backends["123456789012"]["eu-west-1"].user_pools[aws.user_pool_id]
+    pool = cognitoidp_backends["123456789012"]["eu-west-1"].user_pools[local_resources.user_pool_id]
     user = pool._get_user("boss@acme.example")
     assert user.status == "FORCE_CHANGE_PASSWORD"
     # Cognito mails a generated temporary password; moto generates none, so choose it here.

@@ -23,7 +23,11 @@ from chalicelib.config import get_config
 from chalicelib.services import rate_limits
 from chalicelib.store.tables import idempotency_table
 from local.bootstrap import LocalResources
-from tests.integration.conftest import PASSWORD, Answer, Api
+from tests.integration.api_client import PASSWORD, Answer, Api
+from tests.integration.tenants import module_tenants
+
+TENANTS = module_tenants(__name__)
+TENANT, OTHER_TENANT = TENANTS
 
 # A window start for every limit used here (a multiple of 3600 s): Retry-After is exact.
 T0 = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
@@ -99,7 +103,7 @@ def test_credential_stuffing_on_one_account_from_many_addresses_hits_the_account
     api: Api, clock: Clock, limits: Callable[..., None]
 ) -> None:
     limits(login_per_email="3/300", login_per_ip="100/300")
-    victim = "admin@other.test"
+    victim = f"admin@{OTHER_TENANT}.test"
     for n in range(3):
         assert _login(api, victim, f"Guess-{n}-password", f"198.51.100.{n + 1}").status == 401
     stuffed = _login(api, victim, "Guess-3-password", "198.51.100.4")
@@ -111,9 +115,10 @@ def test_credential_stuffing_on_one_account_from_many_addresses_hits_the_account
     assert (right.status, right.headers["retry-after"], right.body) == (
         stuffed.status, stuffed.headers["retry-after"], stuffed.body)
     # Another spelling of the address is the same account.
-    _assert_limited(_login(api, "  ADMIN@Other.TEST", PASSWORD, "198.51.100.6"), 300)
+    _assert_limited(_login(api, f"  ADMIN@{OTHER_TENANT.capitalize()}.TEST", PASSWORD,
+                           "198.51.100.6"), 300)
     # The limit is the account's: another account from the same addresses still signs in.
-    assert _login(api, "agent@other.test", PASSWORD, "198.51.100.4").status == 200
+    assert _login(api, f"agent@{OTHER_TENANT}.test", PASSWORD, "198.51.100.4").status == 200
 
     clock.advance(120)
     _assert_limited(_login(api, victim, PASSWORD, "198.51.100.7"), 180)
@@ -121,7 +126,7 @@ def test_credential_stuffing_on_one_account_from_many_addresses_hits_the_account
     assert _login(api, victim, PASSWORD, "198.51.100.7").status == 200
 
     # The e-mail address is not stored: the counters' keys are digests.
-    assert not any("other.test" in key for key in _stored_keys())
+    assert not any(f"{OTHER_TENANT}.test" in key for key in _stored_keys())
 
 
 def test_password_spraying_from_one_address_hits_the_address_limit(
@@ -129,7 +134,7 @@ def test_password_spraying_from_one_address_hits_the_address_limit(
 ) -> None:
     limits(login_per_email="100/300", login_per_ip="4/300")
     sprayer = "203.0.113.9"
-    accounts = [f"{who}@{tenant}.test" for tenant in ("demo", "other")
+    accounts = [f"{who}@{tenant}.test" for tenant in (TENANT, OTHER_TENANT)
                 for who in ("admin", "agent", "customer")]
     for account in accounts[:4]:
         assert _login(api, account, "Spring-2026-guess!", sprayer).status == 401
@@ -146,11 +151,11 @@ def test_password_spraying_from_one_address_hits_the_address_limit(
 
 
 def test_forgot_password_mails_a_bounded_number_of_codes(
-    api: Api, clock: Clock, limits: Callable[..., None], aws: LocalResources
+    api: Api, clock: Clock, limits: Callable[..., None], local_resources: LocalResources
 ) -> None:
     limits(forgot_password_per_email="2/3600", forgot_password_per_ip="100/3600")
-    email = "customer@other.test"
-    pool = cognitoidp_backends["123456789012"]["eu-west-1"].user_pools[aws.user_pool_id]
+    email = f"customer@{OTHER_TENANT}.test"
+    pool = cognitoidp_backends["123456789012"]["eu-west-1"].user_pools[local_resources.user_pool_id]
 
     def send(address: str, ip: str) -> Answer:
         with from_ip(api, ip):
@@ -164,7 +169,7 @@ def test_forgot_password_mails_a_bounded_number_of_codes(
     # No new code was made (Cognito was not asked, nothing was mailed).
     assert pool._get_user(email).confirmation_code == code
     # An unknown address is limited the same way: a 429 does not tell accounts apart.
-    ghost = f"ghost-{uuid.uuid4().hex[:8]}@other.test"
+    ghost = f"ghost-{uuid.uuid4().hex[:8]}@{OTHER_TENANT}.test"
     assert [send(ghost, "198.51.100.23").status for _ in range(3)] == [202, 202, 429]
 
     clock.advance(3000)
@@ -179,19 +184,19 @@ def test_forgot_password_from_one_address_is_limited_across_accounts(
     with from_ip(api, "203.0.113.30"):
         for n in range(4):
             answers.append(api.call("POST", "/auth/forgot-password",
-                                    {"email": f"victim{n}@demo.test"}))
+                                    {"email": f"victim{n}@{TENANT}.test"}))
     assert [a.status for a in answers] == [202, 202, 202, 429]
     _assert_limited(answers[-1], 3600)
 
 
 def test_guessing_a_reset_code_is_cut_off_even_for_the_right_code(
-    api: Api, clock: Clock, limits: Callable[..., None], aws: LocalResources
+    api: Api, clock: Clock, limits: Callable[..., None], local_resources: LocalResources
 ) -> None:
     limits(reset_password_per_email="3/3600", reset_password_per_ip="100/3600")
-    email = "agent@demo.test"
+    email = f"agent@{TENANT}.test"
     with from_ip(api, "198.51.100.40"):
         assert api.call("POST", "/auth/forgot-password", {"email": email}).status == 202
-    pool = cognitoidp_backends["123456789012"]["eu-west-1"].user_pools[aws.user_pool_id]
+    pool = cognitoidp_backends["123456789012"]["eu-west-1"].user_pools[local_resources.user_pool_id]
     code = pool._get_user(email).confirmation_code
     new = "Reset-password-9!"
 
@@ -240,7 +245,7 @@ def test_a_flood_of_attachment_announcements_is_cut_off_per_user(
     api: Api, clock: Clock, limits: Callable[..., None]
 ) -> None:
     limits(attachments_per_user="2/3600", attachments_per_ip="100/3600")
-    flooder, other = "customer@demo.test", "agent@demo.test"
+    flooder, other = f"customer@{TENANT}.test", f"agent@{TENANT}.test"
     ticket = _ticket(api, flooder)
     statuses = [_announce(api, ticket, flooder, f"198.51.100.{60 + n}").status
                 for n in range(2)]
@@ -262,9 +267,10 @@ def test_a_flood_of_attachment_announcements_from_one_address_is_cut_off(
     api: Api, clock: Clock, limits: Callable[..., None]
 ) -> None:
     limits(attachments_per_user="100/3600", attachments_per_ip="2/3600")
-    ticket = _ticket(api, "customer@demo.test")
+    ticket = _ticket(api, f"customer@{TENANT}.test")
     statuses = [_announce(api, ticket, who, "203.0.113.70").status
-                for who in ("customer@demo.test", "agent@demo.test", "admin@demo.test")]
+                for who in (f"customer@{TENANT}.test", f"agent@{TENANT}.test",
+                            f"admin@{TENANT}.test")]
     assert statuses == [201, 201, 429]
 
 

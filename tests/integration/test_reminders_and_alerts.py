@@ -12,10 +12,14 @@ import pytest
 from local.bootstrap import LocalResources
 from local.events import EventRunner
 from local.outbox import LocalOutbox
-from tests.integration.conftest import Api
+from tests.integration.api_client import Api
+from tests.integration.tenants import emails, module_tenants
 
-ADMIN, AGENT, CUSTOMER = "admin@demo.test", "agent@demo.test", "customer@demo.test"
-OTHER_ADMIN = "admin@other.test"
+TENANTS = module_tenants(__name__)
+TENANT, OTHER_TENANT = TENANTS
+
+ADMIN, AGENT, CUSTOMER = emails(TENANT)
+OTHER_ADMIN = f"admin@{OTHER_TENANT}.test"
 
 
 def _now() -> datetime:
@@ -185,12 +189,12 @@ def _settings(api: Api, **changes: Any) -> None:
 
 
 def test_sms_goes_out_only_where_the_tenant_enabled_it(
-        api: Api, runner: EventRunner, aws: LocalResources) -> None:
+        api: Api, runner: EventRunner, local_resources: LocalResources) -> None:
     from moto.sns.models import sns_backends
 
     from local.outbox import ACCOUNT
 
-    texts = sns_backends[ACCOUNT][aws.region].sms_messages
+    texts = sns_backends[ACCOUNT][local_resources.region].sms_messages
     customer = _id(api, CUSTOMER)
     assert api.call("PATCH", f"/users/{customer}", {"phone": "+46701234567"},
                     as_user=ADMIN).status == 200
@@ -218,7 +222,7 @@ def test_another_tenants_sweep_and_mail_stay_apart(api: Api, runner: EventRunner
                                                   mail: LocalOutbox) -> None:
     ticket = _ticket(api, "Demo only")
     runner.tick(_now())
-    other_people = {"admin@other.test", "agent@other.test", "customer@other.test"}
+    other_people = set(emails(OTHER_TENANT))
     assert not [m for m in mail.messages() if f"[{ticket['number']}]" in m["subject"]
                 and other_people & set(m["to"])]
     assert api.call("GET", f"/tickets/{ticket['id']}", as_user=OTHER_ADMIN).status == 404

@@ -14,9 +14,12 @@ from chalicelib.store.dynamo import serialize
 from chalicelib.store.streams import Stream, chained, equals_filter, merged
 from local.bootstrap import LocalResources
 
+# The run's shared resources; the items below are under keys of this module's own.
+TENANTS: tuple[()] = ()
+
 
 @pytest.fixture(scope="module")
-def table(aws: LocalResources) -> str:
+def table(local_resources: LocalResources) -> str:
     name = get_config().tickets_table
     ddb = client("dynamodb")
     # Two partitions, interleaved sort keys; every third item is "red".

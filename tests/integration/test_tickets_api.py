@@ -13,10 +13,14 @@ import pytest
 import requests
 
 from chalicelib.identity import cognito
-from tests.integration.conftest import PASSWORD, Api
+from tests.integration.api_client import PASSWORD, Api
+from tests.integration.tenants import emails, module_tenants
 
-ADMIN, AGENT, CUSTOMER = "admin@demo.test", "agent@demo.test", "customer@demo.test"
-OTHER_ADMIN, OTHER_CUSTOMER = "admin@other.test", "customer@other.test"
+TENANTS = module_tenants(__name__)
+TENANT, OTHER_TENANT = TENANTS
+
+ADMIN, AGENT, CUSTOMER = emails(TENANT)
+OTHER_ADMIN, OTHER_CUSTOMER = f"admin@{OTHER_TENANT}.test", f"customer@{OTHER_TENANT}.test"
 
 
 @dataclass
@@ -57,16 +61,16 @@ def people(api: Api) -> People:
     acme = me[CUSTOMER]["organization_id"]
     beta, gamma = _org(api, "Beta Oy", "own"), _org(api, "Gamma AB", "organization_read")
     users = {
-        "acme2@demo.test": _user(api, "acme2@demo.test", acme, "contact"),
-        "beta1@demo.test": _user(api, "beta1@demo.test", beta, "contact"),
-        "beta2@demo.test": _user(api, "beta2@demo.test", beta, "contact"),
-        "gamma1@demo.test": _user(api, "gamma1@demo.test", gamma, "contact"),
-        "gamma2@demo.test": _user(api, "gamma2@demo.test", gamma, "contact"),
+        f"acme2@{TENANT}.test": _user(api, f"acme2@{TENANT}.test", acme, "contact"),
+        f"beta1@{TENANT}.test": _user(api, f"beta1@{TENANT}.test", beta, "contact"),
+        f"beta2@{TENANT}.test": _user(api, f"beta2@{TENANT}.test", beta, "contact"),
+        f"gamma1@{TENANT}.test": _user(api, f"gamma1@{TENANT}.test", gamma, "contact"),
+        f"gamma2@{TENANT}.test": _user(api, f"gamma2@{TENANT}.test", gamma, "contact"),
     }
     assert users
-    return People(acme, "acme2@demo.test", beta, "beta1@demo.test", "beta2@demo.test", gamma,
-                  "gamma1@demo.test", "gamma2@demo.test", me[AGENT]["id"], me[ADMIN]["id"],
-                  me[CUSTOMER]["id"])
+    return People(acme, f"acme2@{TENANT}.test", beta, f"beta1@{TENANT}.test",
+                  f"beta2@{TENANT}.test", gamma, f"gamma1@{TENANT}.test", f"gamma2@{TENANT}.test",
+                  me[AGENT]["id"], me[ADMIN]["id"], me[CUSTOMER]["id"])
 
 
 def _ticket(api: Api, as_user: str = CUSTOMER, **fields: Any) -> dict[str, Any]:
@@ -323,9 +327,9 @@ def test_assignment_needs_the_right_and_a_staff_user(api: Api, people: People) -
     assert unassigned.status == 200 and unassigned.body["assignee_id"] is None
     api.call("PUT", "/roles/viewer", {"permissions": ["tickets.view", "tickets.edit"]},
              as_user=ADMIN)
-    _user(api, "viewer@demo.test", None, "viewer")
+    _user(api, f"viewer@{TENANT}.test", None, "viewer")
     refused = api.call("PATCH", path, {"assignee_id": people.agent_id},
-                       as_user="viewer@demo.test")
+                       as_user=f"viewer@{TENANT}.test")
     assert refused.status == 403
 
 
@@ -490,7 +494,7 @@ def test_attachments_upload_through_a_presigned_post(api: Api) -> None:
     assert made.status == 201, made.body
     assert made.body["filename"] == "Skärmdump.png" and made.body["state"] == "pending"
     key = made.body["upload_fields"]["key"]
-    assert key.startswith(f"t/demo/tickets/{ticket['id']}/{made.body['id']}/")
+    assert key.startswith(f"t/{TENANT}/tickets/{ticket['id']}/{made.body['id']}/")
     not_yet = api.call("GET", f"{path}/{made.body['id']}", as_user=CUSTOMER)
     assert not_yet.status == 409
     assert _upload(made.body, content).status_code in (200, 201, 204)
@@ -626,7 +630,7 @@ def test_search_by_number_and_by_words(api: Api, listed: dict[str, Any]) -> None
     found = _ids(api, "q=1001", AGENT)  # T-1001 first, then the subject with 1001 in it
     assert found[0] != year["id"] and year["id"] in found
     assert _ids(api, "q=T-1001", AGENT) == found[:1]
-    assert set(_ids(api, "q=löne", listed and "beta1@demo.test")) == {one["id"]}
+    assert set(_ids(api, "q=löne", listed and f"beta1@{TENANT}.test")) == {one["id"]}
 
 
 def test_activity_moves_a_ticket_to_the_top(api: Api) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from local.bootstrap import TEMPLATE_PATH, resource_names
+from local.cloudformation import TEMPLATE_PATH, resource_names
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
