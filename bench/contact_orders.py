@@ -78,9 +78,9 @@ SUBJECTS = ["Service av kompressor", "Offert på årsavtal", "Byte av filter", "
 
 @dataclass
 class Customer:
-    view: Any  # co.CustomerView
-    site: Any  # co.SiteView
-    contact: Any  # co.ContactPerson
+    view: Any  # order_models.CustomerView
+    site: Any  # order_models.SiteView
+    contact: Any  # order_models.ContactPerson
     weight: int
 
 
@@ -175,7 +175,7 @@ def _booking_items(w: World, p: Plan, rng: random.Random, order_id: str, number:
                    events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``add_booking``'s bookings (and ``complete_booking``'s for all but the last), with
     their history events added to ``events``."""
-    from chalicelib.domain import contact_orders as co
+    from chalicelib.domain import contact_orders as order_models
     from chalicelib.domain.models import utc_iso
     from chalicelib.services.context import Ctx
     from chalicelib.services.writes import history_event
@@ -194,8 +194,8 @@ def _booking_items(w: World, p: Plan, rng: random.Random, order_id: str, number:
         else:  # still open: from three months overdue (never marked done) to two ahead
             when = w.now + timedelta(days=rng.randint(-90, 60))
         when = when.replace(hour=rng.randint(7, 15), minute=0, second=0, microsecond=0)
-        booking = co.Booking(
-            id=booker.new_id(), order_id=order_id, order_number=co.order_number(number),
+        booking = order_models.Booking(
+            id=booker.new_id(), order_id=order_id, order_number=order_models.order_number(number),
             subject="", customer_name=p.customer.view.name, at=utc_iso(when),
             kind=rng.choice(["meeting", "call", "digital"]),
             assignee_id=p.assignee or booker.principal.user_id,
@@ -218,7 +218,7 @@ def _order_items(w: World, r: Any, rng: random.Random, index: int,
                  number: int) -> list[dict[str, Any]]:
     """One order as ``create_order`` writes it, and what its notes, bookings and closing
     have written since; the counter and the customer totals are written by ``fill``."""
-    from chalicelib.domain import contact_orders as co
+    from chalicelib.domain import contact_orders as order_models
     from chalicelib.services.context import Ctx
     from chalicelib.services.writes import history_event
 
@@ -226,16 +226,18 @@ def _order_items(w: World, r: Any, rng: random.Random, index: int,
     ctx = Ctx(principal=w.principals[p.creator], now=p.created)
     order_id = ctx.new_id()
     events = [history_event(ctx, "created", {
-        "number": co.order_number(number), "customer_id": p.customer.view.id,
+        "number": order_models.order_number(number), "customer_id": p.customer.view.id,
         "new_customer": False, "assignee_id": p.assignee})]
     notes, hours = [], 0.0
     if p.noted:
         later = Ctx(principal=w.principals[p.actor],
                     now=min(p.created + timedelta(hours=rng.uniform(1, 48)), w.now))
         hours = rng.choice([0.25, 0.5, 1.0, 1.5, 2.0, 4.0])
-        note = co.Note(id=later.new_id(), order_id=order_id, body="Ringt kunden, återkommer.",
-                       hours=hours, author_id=later.principal.user_id,
-                       author_name=later.principal.record.get("name"), at=later.stamp)
+        note = order_models.Note(id=later.new_id(), order_id=order_id,
+                                 body="Ringt kunden, återkommer.",
+                                 hours=hours, author_id=later.principal.user_id,
+                                 author_name=later.principal.record.get("name"),
+                                 at=later.stamp)
         notes.append(note.model_dump(mode="json"))
         events.append(history_event(later, "noted", {"note_id": note.id, "hours": hours,
                                                      "corrects": None}))
@@ -254,8 +256,8 @@ def _order_items(w: World, r: Any, rng: random.Random, index: int,
     subject = f"{rng.choice(SUBJECTS)} ({p.customer.view.name.split()[0]})"
     for booking in bookings:
         booking["subject"] = subject
-    order = co.ContactOrder(
-        id=order_id, number=co.order_number(number), subject=subject,
+    order = order_models.ContactOrder(
+        id=order_id, number=order_models.order_number(number), subject=subject,
         customer=p.customer.view, site=p.site, contact=p.customer.contact, status=p.status,
         planned_date=p.planned, assignee_id=p.assignee, total_hours=hours,
         note_count=len(notes), created_at=ctx.stamp, created_by=ctx.principal.user_id,
@@ -450,19 +452,20 @@ def _customer(api: Api, admin: str, name: str | None, org_id: str | None) -> tup
 def _register(org_id: str, site_id: str) -> tuple[Any, Any, Any]:
     """The customer, its site and its main contact, read as create_order's ``_customer`` and
     ``_site`` read them."""
-    from chalicelib.domain import contact_orders as co
-    from chalicelib.domain import directory as d
+    from chalicelib.domain import contact_orders as order_models
+    from chalicelib.domain import directory as directory_models
     from chalicelib.services.contact_orders import _site_view
     from chalicelib.services.directory import repo as directory
 
     r = directory()
-    org = d.Organization.model_validate(r.get_organization(TENANT, org_id))
+    org = directory_models.Organization.model_validate(r.get_organization(TENANT, org_id))
     main = r.get_child(TENANT, org.id, "contact", org.main_contact_id or "")
     site = r.get_child(TENANT, org.id, "site", site_id)
     assert main and site, (org.name, main, site)
-    return (co.CustomerView(id=org.id, name=org.name, customer_number=org.customer_number),
-            _site_view(d.Site.model_validate(site)),
-            co.ContactPerson(name=main["name"], email=main.get("email"),
+    return (order_models.CustomerView(id=org.id, name=org.name,
+                                      customer_number=org.customer_number),
+            _site_view(directory_models.Site.model_validate(site)),
+            order_models.ContactPerson(name=main["name"], email=main.get("email"),
                              phone=main.get("phone")))
 
 

@@ -127,7 +127,7 @@ def _due_ticket_items(s: Tenant, r: Any, rng: random.Random,
     """One ticket whose approval reminder is due at the sweep's ``now``, as the services
     write it: resolved over ``approval_reminder_hours`` ago, the customer its requester.
     Number item, ticket item with its list keys, "created" event, word index, timers."""
-    from chalicelib.domain import tickets as t
+    from chalicelib.domain import tickets as ticket_models
     from chalicelib.domain.lifecycle import ticket_timers
     from chalicelib.domain.models import utc_iso
     from chalicelib.services.context import Ctx
@@ -141,8 +141,8 @@ def _due_ticket_items(s: Tenant, r: Any, rng: random.Random,
     later = Ctx(principal=w.principals[w.agent], now=resolved)
     ticket_id = ctx.new_id()
     subject = f"Invoice {number} {rng.choice(['does not open', 'is missing', 'is wrong'])}"
-    ticket = t.Ticket(
-        id=ticket_id, number=t.ticket_number(number), subject=subject,
+    ticket = ticket_models.Ticket(
+        id=ticket_id, number=ticket_models.ticket_number(number), subject=subject,
         description=f"{subject}. Screenshots on request.", status="resolved",
         priority=rng.choice(["low", "normal", "normal", "high"]),
         ticket_type_id=ticket_type.id, organization_id=w.acme,

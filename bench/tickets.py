@@ -229,7 +229,7 @@ def _ticket_items(w: World, r: Any, rng: random.Random, index: int,
     """One ticket as ``create_ticket`` writes it (its ``build``: number item, ticket item
     with its list keys, "created" event, subject word index), in the state it has reached
     since; the counter is written once at the end of ``fill``."""
-    from chalicelib.domain import tickets as t
+    from chalicelib.domain import tickets as ticket_models
     from chalicelib.domain.lifecycle import ticket_timers
     from chalicelib.domain.models import utc_iso
     from chalicelib.services import tickets as svc
@@ -271,15 +271,15 @@ def _ticket_items(w: World, r: Any, rng: random.Random, index: int,
         state |= {"closed_at": changed, "closed_reason": "approved",
                   "approval": {"state": "approved", "at": changed,
                                "by": requester or w.ids[creator]}}
-    ticket = t.Ticket(
-        id=ticket_id, number=t.ticket_number(number), subject=subject,
+    ticket = ticket_models.Ticket(
+        id=ticket_id, number=ticket_models.ticket_number(number), subject=subject,
         description=f"{subject}. It started this week; screenshots on request.",
         status=status, priority=priority, ticket_type_id=ticket_type.id,
         organization_id=org, requester_id=requester,
         requester_name=w.principals[creator].record["name"] if requester else None,
         assignee_id=assignee, channel=channel, billable=ticket_type.billable,
         created_at=ctx.stamp, updated_at=changed, created_by=w.ids[creator],
-        fields=t.validate_fields(ticket_type, given),
+        fields=ticket_models.validate_fields(ticket_type, given),
         **svc.sla_dues(w.settings, created, target, created),
         version=1 if status == "new" else 2, **state)
     items = stored_ticket(r, ticket, number, ctx, later, ticket_timers(ticket))
@@ -296,7 +296,7 @@ def stored_ticket(r: Any, ticket: Any, number: int, ctx: Any, later: Any,
                   timers: dict[str, str]) -> list[dict[str, Any]]:
     """The items ``create_ticket`` and the saves since leave for ``ticket``: its number,
     the ticket with its list keys, the "created" event, the subject words, its timers."""
-    from chalicelib.domain import tickets as t
+    from chalicelib.domain import tickets as ticket_models
     from chalicelib.services import tickets as svc
     from chalicelib.store.schedule import sync_timers
 
@@ -310,7 +310,7 @@ def stored_ticket(r: Any, ticket: Any, number: int, ctx: Any, later: Any,
         "number": ticket.number, "subject": ticket.subject, "channel": ticket.channel,
         "ticket_type_id": ticket.ticket_type_id, "priority": ticket.priority,
         "organization_id": ticket.organization_id}))
-    r.index_subject(puts.uow, TENANT, item, t.search_terms(ticket.subject))
+    r.index_subject(puts.uow, TENANT, item, ticket_models.search_terms(ticket.subject))
     sync_timers(puts.uow, r.table, TENANT, "TICKET", ticket.id, {}, timers)
     return puts.items()
 
@@ -569,7 +569,7 @@ def same_shape(w: World) -> list[str]:
 
 
 def _world(api: Api) -> World:
-    from chalicelib.domain import tickets as t
+    from chalicelib.domain import tickets as ticket_models
     from chalicelib.domain.directory import TenantSettings
     from chalicelib.domain.principal import Principal
     from chalicelib.services.directory import repo as directory
@@ -587,7 +587,7 @@ def _world(api: Api) -> World:
     acme = me[customer]["organization_id"]
     organisations = [acme] + [api.call("POST", "/organizations", admin, {"name": n})["id"]
                               for n in ORGANISATIONS]
-    types = {i["id"]: t.TicketType.model_validate(i) for i in repo().list_types(TENANT)}
+    types = {i["id"]: ticket_models.TicketType.model_validate(i) for i in repo().list_types(TENANT)}
     settings = TenantSettings.model_validate(directory().get_settings(TENANT))
     now = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
     return World(api, admin, agent, customer, ids, principals, acme, organisations, types,

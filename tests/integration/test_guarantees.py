@@ -46,7 +46,7 @@ def test_a_writer_holding_a_stale_version_cannot_overwrite(
     first = api.call("PATCH", f"/organizations/{org['id']}", {"name": "First"}, as_user=ADMIN)
     assert first.status == 200 and first.body["version"] == 2
     monkeypatch.setattr(svc, "get_organization", read_once_then_stale)
-    snapshot[org["id"]] = svc.d.Organization.model_validate(org)  # version 1
+    snapshot[org["id"]] = svc.domain.Organization.model_validate(org)  # version 1
     second = api.call("PATCH", f"/organizations/{org['id']}", {"name": "Second"}, as_user=ADMIN)
     assert second.status == 409
     with_etag = api.call("PATCH", f"/organizations/{org['id']}", {"name": "Third"},

@@ -66,7 +66,7 @@ def _get(api: Api, ticket_id: str, who: str = AGENT) -> dict[str, Any]:
 
 
 def _at(stamp: str, hours: float = 0) -> datetime:
-    return datetime.fromisoformat(stamp.replace("Z", "+00:00")) + timedelta(hours=hours)
+    return datetime.fromisoformat(stamp) + timedelta(hours=hours)
 
 
 def _mails(mail: LocalOutbox, number: str, to: str | None = None) -> list[dict[str, Any]]:

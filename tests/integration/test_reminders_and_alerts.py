@@ -31,7 +31,7 @@ def _iso(moment: datetime) -> str:
 
 
 def _at(stamp: str, minutes: float = 0) -> datetime:
-    return datetime.fromisoformat(stamp.replace("Z", "+00:00")) + timedelta(minutes=minutes)
+    return datetime.fromisoformat(stamp) + timedelta(minutes=minutes)
 
 
 def _id(api: Api, who: str) -> str:

@@ -32,8 +32,8 @@ from moto import mock_aws
 
 from chalicelib.api import health
 from chalicelib.config import get_config
-from chalicelib.domain import directory as d
-from chalicelib.domain import tickets as t
+from chalicelib.domain import directory as directory_models
+from chalicelib.domain import tickets as ticket_models
 from chalicelib.domain.errors import Conflict, DomainError, NotFound, PreconditionFailed
 from chalicelib.domain.permissions import Permission
 from chalicelib.domain.principal import Principal
@@ -200,7 +200,8 @@ def test_a_transaction_with_one_failing_condition_writes_nothing_and_names_that_
 def test_create_of_an_existing_item_raises_its_error_and_keeps_the_item(engine: Engine) -> None:
     tenant, table = new_tenant(), tables()["directory"]
     repo = DirectoryRepository(table)
-    settings = d.TenantSettings(tenant=tenant, updated_at="2026-01-01T00:00:00Z", name="First")
+    settings = directory_models.TenantSettings(tenant=tenant, updated_at="2026-01-01T00:00:00Z",
+                                               name="First")
     first = UnitOfWork()
     repo.put_settings(first, tenant, settings.model_dump(mode="json"), expected=None)
     first.commit()
@@ -418,7 +419,8 @@ def _tenant_with_org() -> tuple[Ctx, str]:
     tenant = new_tenant()
     ctx = Ctx(_staff(tenant), datetime.now(UTC))
     provision(tenant, f"Tenant {tenant}", ctx.now)
-    org = directory_svc.create_organization(ctx, d.OrganizationCreate(name="Acme AB"))
+    org = directory_svc.create_organization(
+        ctx, directory_models.OrganizationCreate(name="Acme AB"))
     return ctx, org.id
 
 
@@ -432,7 +434,7 @@ def test_16_parallel_creates_get_16_consecutive_numbers(engine: Engine) -> None:
     losers of a race get ``ConditionalCheckFailed`` on the counter and retry)."""
     ctx, org_id = _tenant_with_org()
     start = threading.Barrier(16)
-    made: list[t.Ticket] = []
+    made: list[ticket_models.Ticket] = []
     failures: list[BaseException] = []
 
     def create(n: int) -> None:
@@ -440,7 +442,7 @@ def test_16_parallel_creates_get_16_consecutive_numbers(engine: Engine) -> None:
             start.wait(timeout=30)
             made.append(tickets_svc.create_ticket(
                 Ctx(ctx.principal, datetime.now(UTC)),
-                t.TicketCreate(subject=f"Parallel {n}", ticket_type_id="question",
+                ticket_models.TicketCreate(subject=f"Parallel {n}", ticket_type_id="question",
                                organization_id=org_id)))
         except BaseException as exc:  # reported below, with the engine's words
             failures.append(exc)
@@ -453,14 +455,14 @@ def test_16_parallel_creates_get_16_consecutive_numbers(engine: Engine) -> None:
     assert not any(thread.is_alive() for thread in threads)
     assert failures == [], [repr(f) for f in failures]
     numbers = sorted(int(ticket.number[2:]) for ticket in made)
-    assert numbers == list(range(t.FIRST_NUMBER, t.FIRST_NUMBER + 16))
+    assert numbers == list(range(ticket_models.FIRST_NUMBER, ticket_models.FIRST_NUMBER + 16))
     repo = tickets_svc.repo()
-    assert last_number(repo.table, ctx.tenant, TICKET_COUNTER) == t.FIRST_NUMBER + 15
+    assert last_number(repo.table, ctx.tenant, TICKET_COUNTER) == ticket_models.FIRST_NUMBER + 15
     assert {repo.ticket_id_by_number(ctx.tenant, int(x.number[2:])): x.id for x in made} \
         == {x.id: x.id for x in made}
-    after = tickets_svc.create_ticket(ctx, t.TicketCreate(
+    after = tickets_svc.create_ticket(ctx, ticket_models.TicketCreate(
         subject="After", ticket_type_id="question", organization_id=org_id))
-    assert after.number == t.ticket_number(t.FIRST_NUMBER + 16)
+    assert after.number == ticket_models.ticket_number(ticket_models.FIRST_NUMBER + 16)
 
 
 # ---------------------------------------------------------------- every index
@@ -538,13 +540,14 @@ def test_tickets_are_listed_by_status_and_group(engine: Engine) -> None:
     def now() -> Ctx:
         return Ctx(ctx.principal, datetime.now(UTC))
 
-    def create(subject: str) -> t.Ticket:
-        return tickets_svc.create_ticket(now(), t.TicketCreate(
+    def create(subject: str) -> ticket_models.Ticket:
+        return tickets_svc.create_ticket(now(), ticket_models.TicketCreate(
             subject=subject, ticket_type_id="question", organization_id=org_id))
 
     fresh, opened, closed = create("Fresh one"), create("Opened one"), create("Closed one")
-    tickets_svc.patch_ticket(now(), opened.id, t.TicketPatch(status="open"))
-    tickets_svc.patch_ticket(now(), closed.id, t.TicketPatch(status="closed", reason="duplicate"))
+    tickets_svc.patch_ticket(now(), opened.id, ticket_models.TicketPatch(status="open"))
+    tickets_svc.patch_ticket(now(), closed.id,
+                             ticket_models.TicketPatch(status="closed", reason="duplicate"))
 
     def listed(status: str | None, limit: int = 25) -> list[str]:
         ids: list[str] = []
@@ -603,7 +606,7 @@ def test_the_due_sweep_reads_what_is_due_in_every_shard_and_nothing_else(
 
 def test_a_created_tickets_timers_are_found_by_the_sweep(engine: Engine) -> None:
     ctx, org_id = _tenant_with_org()
-    ticket = tickets_svc.create_ticket(ctx, t.TicketCreate(
+    ticket = tickets_svc.create_ticket(ctx, ticket_models.TicketCreate(
         subject="Timed", ticket_type_id="question", organization_id=org_id))
     timers = query_all(tickets_svc.repo().table, "PK = :pk AND begins_with(SK, :p)",
                        {":pk": scoped_pk(ctx.tenant, "TICKET", ticket.id), ":p": "TIMER#"})

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain import notifications as n
+from chalicelib.domain import notifications as notices
 from chalicelib.domain.lifecycle import next_step, ticket_timers, warn_at
 from chalicelib.domain.tickets import AutoApprovalPause, Ticket
 
@@ -123,17 +123,17 @@ STAFF = {"agent", "admin", "owner", "staff_watcher"}
 
 
 def _parties(assignee: str | None = "agent", watchers: tuple[str, ...] = ("cw", "staff_watcher"),
-             owners: tuple[str, ...] = ("owner",)) -> n.TicketParties:
-    return n.TicketParties(requester_id="carl", assignee_id=assignee, watchers=watchers,
+             owners: tuple[str, ...] = ("owner",)) -> notices.TicketParties:
+    return notices.TicketParties(requester_id="carl", assignee_id=assignee, watchers=watchers,
                            queue_owners=owners, is_staff=lambda u: u in STAFF)
 
 
 def _who(kind: str, data: dict[str, Any] | None = None, actor: str = "agent",
-         siblings: tuple[str, ...] = (), parties: n.TicketParties | None = None
+         siblings: tuple[str, ...] = (), parties: notices.TicketParties | None = None
          ) -> list[tuple[str, str, str | None]]:
     event = {"type": kind, "data": data or {}, "actor": actor}
     return [(x.kind, x.user_id, x.links)
-            for x in n.ticket_notices(event, (kind, *siblings), parties or _parties())]
+            for x in notices.ticket_notices(event, (kind, *siblings), parties or _parties())]
 
 
 def test_a_public_staff_comment_reaches_requester_and_watchers_not_the_author() -> None:
@@ -151,8 +151,8 @@ def test_a_customer_reply_also_reaches_the_assignee() -> None:
 def test_an_internal_comment_reaches_staff_only() -> None:
     who = _who("commented", {"internal": True}, actor="admin")
     assert {user for _, user, _ in who} == {"agent", "staff_watcher"}
-    assert not n.may_receive("ticket_commented", internal=True, user_is_staff=False)
-    assert n.may_receive("ticket_commented", internal=True, user_is_staff=True)
+    assert not notices.may_receive("ticket_commented", internal=True, user_is_staff=False)
+    assert notices.may_receive("ticket_commented", internal=True, user_is_staff=True)
 
 
 def test_resolution_asks_only_the_requester_with_links() -> None:
@@ -202,15 +202,15 @@ def test_events_without_a_rule_tell_nobody() -> None:
 
 
 def test_contact_order_rules() -> None:
-    assert [(x.kind, x.user_id) for x in n.contact_order_notices(
+    assert [(x.kind, x.user_id) for x in notices.contact_order_notices(
         {"type": "assigned", "data": {"to": "agent"}, "actor": "admin"})] == [
         ("contact_order_assigned", "agent")]
-    assert n.contact_order_notices(
+    assert notices.contact_order_notices(
         {"type": "assigned", "data": {"to": "agent"}, "actor": "agent"}) == []
-    assert [(x.kind, x.user_id) for x in n.contact_order_notices(
+    assert [(x.kind, x.user_id) for x in notices.contact_order_notices(
         {"type": "booking_reminded", "data": {"assignee_id": "agent"}, "actor": "system"})] == [
         ("booking_reminder", "agent")]
-    assert [x.kind for x in n.contact_order_notices(
+    assert [x.kind for x in notices.contact_order_notices(
         {"type": "created", "data": {"assignee_id": "agent"}, "actor": "admin"})] == [
         "contact_order_assigned"]
 
@@ -218,4 +218,4 @@ def test_contact_order_rules() -> None:
 def test_every_kind_has_templates() -> None:
     from chalicelib.notify.render import KINDS
 
-    assert set(KINDS) == set(n.KINDS)
+    assert set(KINDS) == set(notices.KINDS)
