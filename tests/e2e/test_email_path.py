@@ -67,9 +67,10 @@ def test_a_customer_answers_a_notification_by_mail(stack: Stack) -> None:
                                        {"body": "Vilken bank gäller det?"}, token=agent)
     assert status == 201, comment
     # No tick: the comment's notification is sent when it commits and the queue pump
-    # delivers it within a second or so.
+    # delivers it (within a second or so on an idle machine). The bound only ends a broken
+    # run; how fast is a measurement, not an assertion (a loaded CI machine is slower).
     sent = wait_for_mail(stack, ticket["number"], CUSTOMER, "Vilken bank gäller det?",
-                         within=2.0)
+                         within=60.0)
     h = sent["headers"]
     reply = EmailMessage()
     reply["From"] = f"Carl Customer <{CUSTOMER}>"
