@@ -20,7 +20,7 @@ from pydantic import (
 
 from chalicelib.api.paging import ListQuery, Paging
 from chalicelib.api.routing import AUTHENTICATED, PUBLIC, Call, Reply, route
-from chalicelib.api.schemas import ItemsPage
+from chalicelib.api.schemas import PageOf
 from chalicelib.domain import contact_orders
 from chalicelib.domain.errors import Forbidden
 from chalicelib.domain.models import HistoryEvent, Id, Model, StoredFile
@@ -76,7 +76,7 @@ class OrderListQuery(ListQuery):
 
 
 @route(bp, "GET", "/contact-orders", guard=VIEW, tag=TAG, query=OrderListQuery,
-       response=ItemsPage[contact_orders.ContactOrder],
+       response=PageOf(contact_orders.ContactOrder),
        summary="Contact orders by planned date (or number); closed ones always last")
 def list_orders(call: Call) -> dict[str, object]:
     query: OrderListQuery = call.query
@@ -158,13 +158,13 @@ def add_note(call: Call) -> contact_orders.Note:
 
 
 @route(bp, "GET", "/contact-orders/{id}/notes", guard=VIEW, tag=TAG, query=ListQuery,
-       response=ItemsPage[contact_orders.Note], summary="The order's notes, oldest first")
+       response=PageOf(contact_orders.Note), summary="The order's notes, oldest first")
 def list_notes(call: Call) -> dict[str, object]:
     return _children(call, "NOTE", contact_orders.Note)
 
 
 @route(bp, "GET", "/contact-orders/{id}/events", guard=VIEW, tag=TAG, query=ListQuery,
-       response=ItemsPage[HistoryEvent], summary="The order's history, oldest first")
+       response=PageOf(HistoryEvent), summary="The order's history, oldest first")
 def list_events(call: Call) -> dict[str, object]:
     return _children(call, "EVENT", HistoryEvent)
 
@@ -178,7 +178,7 @@ def add_booking(call: Call) -> contact_orders.Booking:
 
 
 @route(bp, "GET", "/contact-orders/{id}/bookings", guard=VIEW, tag=TAG, query=ListQuery,
-       response=ItemsPage[contact_orders.Booking], summary="The order's bookings")
+       response=PageOf(contact_orders.Booking), summary="The order's bookings")
 def list_bookings(call: Call) -> dict[str, object]:
     return _children(call, "BOOKING", contact_orders.Booking)
 
@@ -218,7 +218,7 @@ def create_document(call: Call) -> dict[str, object]:
 
 
 @route(bp, "GET", "/contact-orders/{id}/documents", guard=VIEW, tag=TAG, query=ListQuery,
-       response=ItemsPage[Document], summary="The order's documents")
+       response=PageOf(Document), summary="The order's documents")
 def list_documents(call: Call) -> dict[str, object]:
     return _children(call, "DOC", Document)
 
@@ -242,8 +242,12 @@ def delete_document(call: Call) -> Reply:
 # --- the customer's orders ------------------------------------------------------------
 
 
-class CustomerOrders(ItemsPage[contact_orders.ContactOrder]):
-    # Over all the customer's orders; null for users who see only their own orders.
+class CustomerOrders(Model):
+    # A page of orders (ItemsPage's fields, declared here: a subclass of ItemsPage[...]
+    # would build the generic at import) and, over all the customer's orders, totals:
+    # null for users who see only their own orders.
+    items: list[contact_orders.ContactOrder]
+    next_cursor: str | None
     total_hours: float | None
     order_count: int | None
 
@@ -262,7 +266,7 @@ def customer_orders(call: Call) -> dict[str, object]:
 
 
 @route(bp, "GET", "/todo", guard=VIEW, tag=TAG, query=ListQuery,
-       response=ItemsPage[contact_orders.TodoItem],
+       response=PageOf(contact_orders.TodoItem),
        summary="My open bookings and assigned open orders, by time")
 def todo(call: Call) -> dict[str, object]:
     paging = Paging.of(call, "todo")

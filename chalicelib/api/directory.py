@@ -12,7 +12,7 @@ from pydantic import ConfigDict, Field, StringConstraints, TypeAdapter, Validati
 
 from chalicelib.api.paging import ListQuery, Paging
 from chalicelib.api.routing import AUTHENTICATED, Call, Reply, route
-from chalicelib.api.schemas import ItemsPage
+from chalicelib.api.schemas import PageOf
 from chalicelib.domain import directory
 from chalicelib.domain.errors import FieldError, InvalidInput
 from chalicelib.domain.models import Command, Email, Model, Record
@@ -100,7 +100,7 @@ def put_role(call: Call) -> directory.Role:
 
 
 @route(bp, "GET", "/users", guard=Permission.USERS_VIEW, tag="directory", query=ListQuery,
-       response=ItemsPage[directory.User], summary="Staff and portal users")
+       response=PageOf(directory.User), summary="Staff and portal users")
 def list_users(call: Call) -> dict[str, object]:
     paging = Paging.of(call, "users")
     return paging.answer_page(svc.list_users(call.ctx, paging.limit, paging.start),
@@ -138,7 +138,7 @@ class OrganizationQuery(ListQuery):
 
 @route(bp, "GET", "/organizations",
        guard=(Permission.ORGANIZATIONS_VIEW, Permission.ORGANIZATIONS_VIEW_OWN), tag="directory",
-       query=OrganizationQuery, response=ItemsPage[directory.Organization],
+       query=OrganizationQuery, response=PageOf(directory.Organization),
        summary="Organisations by name; q filters by the start of the name")
 def list_organizations(call: Call) -> dict[str, object]:
     paging = Paging.of(call, "organizations", directory.name_key(call.query.q))
@@ -178,7 +178,7 @@ VIEW_ORG = (Permission.ORGANIZATIONS_VIEW, Permission.ORGANIZATIONS_VIEW_OWN)
 
 
 @route(bp, "GET", "/organizations/{id}/contacts", guard=VIEW_ORG, tag="directory",
-       query=ListQuery, response=ItemsPage[directory.Contact], summary="An organisation's contacts")
+       query=ListQuery, response=PageOf(directory.Contact), summary="An organisation's contacts")
 def list_contacts(call: Call) -> dict[str, object]:
     return _children(call, "contact")
 
@@ -192,7 +192,7 @@ def create_contact(call: Call) -> Record:
 
 
 @route(bp, "GET", "/organizations/{id}/sites", guard=VIEW_ORG, tag="directory",
-       query=ListQuery, response=ItemsPage[directory.Site], summary="An organisation's sites")
+       query=ListQuery, response=PageOf(directory.Site), summary="An organisation's sites")
 def list_sites(call: Call) -> dict[str, object]:
     return _children(call, "site")
 
@@ -205,7 +205,7 @@ def create_site(call: Call) -> Record:
 
 
 @route(bp, "GET", "/organizations/{id}/service-objects", guard=VIEW_ORG, tag="directory",
-       query=ListQuery, response=ItemsPage[directory.ServiceObject],
+       query=ListQuery, response=PageOf(directory.ServiceObject),
        summary="An organisation's service objects")
 def list_service_objects(call: Call) -> dict[str, object]:
     return _children(call, "service_object")
@@ -221,7 +221,11 @@ def create_service_object(call: Call) -> Record:
 # --- the in-app inbox -----------------------------------------------------------------
 
 
-class InboxPage(ItemsPage[directory.Notification]):
+class InboxPage(Model):
+    # ItemsPage's fields, declared here: a subclass of ItemsPage[...] would build the
+    # generic at import.
+    items: list[directory.Notification]
+    next_cursor: str | None
     unread_count: int = Field(ge=0)
 
 

@@ -9,7 +9,7 @@ from chalice.app import Blueprint
 
 from chalicelib.api.paging import ListQuery, Paging
 from chalicelib.api.routing import Call, route
-from chalicelib.api.schemas import ItemsPage
+from chalicelib.api.schemas import PageOf
 from chalicelib.domain.errors import FieldError, InvalidInput
 from chalicelib.domain.models import Model
 from chalicelib.domain.permissions import Permission
@@ -42,7 +42,7 @@ class QuarantinedMail(Model):
 
 
 @route(bp, "GET", "/mail/quarantine", guard=Permission.TICKETS_ASSIGN, tag="mail", query=ListQuery,
-       response=ItemsPage[QuarantinedMail],
+       response=PageOf(QuarantinedMail),
        summary="Mail held back, newest first: failed SES verdicts, or a stranger naming a "
                "ticket (where the tenant quarantines those)")
 def list_quarantine(call: Call) -> dict[str, object]:

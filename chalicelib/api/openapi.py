@@ -11,7 +11,7 @@ from pydantic.json_schema import JsonSchemaMode, JsonSchemaValue, models_json_sc
 
 from chalicelib.api.idempotency import IDEMPOTENCY_KEY_PATTERN
 from chalicelib.api.routing import IF_MATCH_PATTERN, OPERATIONS, Operation, RouteAccess
-from chalicelib.api.schemas import Problem
+from chalicelib.api.schemas import PageOf, Problem
 
 PROBLEM_TYPE = "application/problem+json"
 STATUS_TEXT = {
@@ -42,6 +42,7 @@ def _response_models(op: Operation) -> tuple[type[BaseModel], ...]:
     """The answer's model, or its shapes: a tuple of models means the answer is one of
     them, chosen by who asks (a ticket for staff or for a contact)."""
     shapes = op.response if isinstance(op.response, tuple) else (op.response,)
+    shapes = tuple(m.model() if isinstance(m, PageOf) else m for m in shapes)
     return tuple(m for m in shapes if isinstance(m, type) and issubclass(m, BaseModel))
 
 

@@ -3,7 +3,9 @@ domain's ``Model``: their validators are built when first used, not at import.""
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Generic, TypeVar
 
 from chalicelib.domain.models import Model
 
@@ -13,6 +15,23 @@ T = TypeVar("T")
 class ItemsPage(Model, Generic[T]):
     items: list[T]
     next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class PageOf:
+    """A route's answer ``ItemsPage[item]``, named without building it: pydantic builds a
+    generic model's validator when it is parametrized, whatever ``defer_build`` says, and
+    routes are declared at import (the cold start). ``/openapi.json`` resolves it."""
+
+    item: Any
+
+    def model(self) -> type[Model]:
+        return _items_page(self.item)
+
+
+@cache
+def _items_page(item: Any) -> type[Model]:
+    return ItemsPage[item]
 
 
 class ProblemError(Model):

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from chalicelib.api.paging import ListQuery, Paging
 from chalicelib.api.routing import PUBLIC, Call, Reply, route
-from chalicelib.api.schemas import ItemsPage
+from chalicelib.api.schemas import PageOf
 from chalicelib.domain import tickets
 from chalicelib.domain.models import Id, Model, utc_iso
 from chalicelib.domain.permissions import Permission
@@ -152,7 +152,7 @@ class TicketListQuery(ListQuery):
 
 
 @route(bp, "GET", "/tickets", guard=READ, tag="tickets", query=TicketListQuery,
-       response=(ItemsPage[tickets.TicketSummary], ItemsPage[tickets.ContactTicketSummary]),
+       response=(PageOf(tickets.TicketSummary), PageOf(tickets.ContactTicketSummary)),
        summary="Tickets, newest activity first; status=active is every status but closed")
 def list_tickets(call: Call) -> dict[str, object]:
     query: TicketListQuery = call.query
@@ -185,7 +185,7 @@ def patch_ticket(call: Call) -> tickets.Ticket | tickets.ContactTicket:
 
 
 @route(bp, "GET", "/tickets/{id}/comments", guard=READ, tag="tickets", query=ListQuery,
-       response=(ItemsPage[tickets.Comment], ItemsPage[tickets.ContactComment]),
+       response=(PageOf(tickets.Comment), PageOf(tickets.ContactComment)),
        summary="The thread, oldest first (internal ones for staff)")
 def list_comments(call: Call) -> dict[str, object]:
     return _child_page(call, "comments", svc.list_comments, tickets.Comment,
@@ -202,7 +202,7 @@ def add_comment(call: Call) -> tickets.Comment | tickets.ContactComment:
 
 
 @route(bp, "GET", "/tickets/{id}/events", guard=READ, tag="tickets", query=ListQuery,
-       response=ItemsPage[tickets.Event], summary="The history, oldest first; never changed")
+       response=PageOf(tickets.Event), summary="The history, oldest first; never changed")
 def list_events(call: Call) -> dict[str, object]:
     return _child_page(call, "events", svc.list_events, tickets.Event, tickets.contact_event)
 
@@ -317,7 +317,7 @@ def create_attachment(call: Call) -> dict[str, object]:
 
 
 @route(bp, "GET", "/tickets/{id}/attachments", guard=READ, tag="tickets", query=ListQuery,
-       response=ItemsPage[tickets.Attachment], summary="The ticket's files")
+       response=PageOf(tickets.Attachment), summary="The ticket's files")
 def list_attachments(call: Call) -> dict[str, object]:
     return _child_page(call, "attachments", svc.list_attachments, tickets.Attachment)
 

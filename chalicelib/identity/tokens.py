@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,10 @@ _REFETCH_SECONDS = 60
 
 def fetch_jwks(url: str) -> JwksSource:
     def load() -> dict[str, Any]:
+        # Imported here: http.client and email cost ~10 ms of every cold start, and the
+        # first request imports them anyway (boto3 does).
+        import urllib.request
+
         with urllib.request.urlopen(url, timeout=3) as answer:
             keys: dict[str, Any] = json.loads(answer.read())
             return keys
