@@ -32,21 +32,29 @@ os.environ.update({
 })
 
 
+# The e2e modules that never use the session's stack: each starts (and stops, or kills)
+# stacks of its own.
+OWN_STACK = {"test_api_schema.py", "test_restart.py", "test_crash_safety.py"}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Each test gets its layer's marker (``-m unit`` runs the unit tests alone).
 
     ``make test`` runs two pytest-xdist workers (``--dist loadgroup``): the e2e tests
-    share one local stack and browser, so they all go to one worker; an integration
-    module's tests stay together on one worker, so its resources and tenants are set up
-    once (each worker bootstraps the shared moto resources once, on first use)."""
+    that share the session's local stack and browser all go to one worker; the e2e
+    modules that start stacks of their own (``OWN_STACK``) and each integration module
+    are groups of their own, so the two workers share the load, and a module's resources
+    and tenants are set up once (each worker bootstraps the shared moto resources once,
+    on first use)."""
     for item in items:
         layer = item.nodeid.split("/")[1] if item.nodeid.startswith("tests/") else ""
+        module = item.nodeid.split("::", 1)[0]
         if layer in ("unit", "integration", "e2e"):
             item.add_marker(getattr(pytest.mark, layer))
-        if layer == "e2e":
+        if layer == "e2e" and module.rsplit("/", 1)[-1] not in OWN_STACK:
             item.add_marker(pytest.mark.xdist_group("e2e"))
-        elif layer == "integration":
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+        elif layer in ("e2e", "integration"):
+            item.add_marker(pytest.mark.xdist_group(module))
 
 
 @pytest.fixture(scope="session")
