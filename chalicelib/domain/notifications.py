@@ -1,7 +1,8 @@
 """Who hears of what: the pure rules from a history event to the notices it causes.
 
 Services publish their history events through the outbox (``store/outbox.py``); the
-consumer (``jobs/notifications.py``) loads the ticket or order and asks these rules
+consumer (``services/notifications.py``, fed by ``jobs/notifications.py``) loads the
+ticket or order and asks these rules
 whom to tell and with which message. The rules:
 
 - requester and watchers hear of public comments and status changes;

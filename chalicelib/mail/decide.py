@@ -1,8 +1,8 @@
 """What becomes of an inbound mail: the pure rule, table-tested in tests/unit.
 
-The service (``services/inbound_mail.py``) gathers the facts (the parsed mail, the ticket
-it names and how it was found, who the sender is) and asks ``decide``; it then does
-what the decision says. In order:
+The service (``services/inbound_mail/``) gathers the facts in ``routing`` (the parsed
+mail, the ticket it names and how it was found, who the sender is) and asks ``decide``;
+``actions`` then does what the decision says. In order:
 
 1. a bounce marks the address undeliverable, and posts nothing; it is believed only when
    SES's spam and virus scans passed, no verdict failed, and it came back to our sending

@@ -237,7 +237,7 @@ def _mail_address_code(ctx: Ctx, settings: domain.TenantSettings, address: str) 
     message = build_email(address, settings.name or "Helpdesk", subject.format(**values),
                           body, html)
     # Forwarded to the tenant's own address, the mail proves the address by itself
-    # (services/inbound_mail.py reads this header).
+    # (services/inbound_mail/receive.py reads this header).
     message[ADDRESS_CODE_HEADER] = f"{address} {code}"
     try:
         send_email(message)
