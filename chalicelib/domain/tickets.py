@@ -364,6 +364,9 @@ class CommentCreate(Command):
 class CommentEmail(Model):
     message_id: str | None = None
     sender: str
+    # The sender's sign-off, set apart from the body (``mail.quotes.split_reply``): kept,
+    # and shown folded away.
+    signature: str = ""
     subject: str = ""
     has_source: bool = True
     # Parts not kept (a type the tenant does not accept).

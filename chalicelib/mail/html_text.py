@@ -42,9 +42,11 @@ _CLIENT_CLASSES = {
     "blockquote": {"gmail_quote"},
 }
 
-# The text pass also keeps class names: Outlook's paragraphs (class="MsoNormal") are
-# lines, not paragraphs, and Gmail marks its signature. Never stored, so harmless.
-_TEXT_ATTRIBUTES = {**_ATTRIBUTES, "*": {"class"}}
+# The text pass also keeps class names, ids, styles and blockquote types: Outlook's
+# paragraphs (class="MsoNormal") are lines, not paragraphs, Gmail marks its signature, and
+# the clients mark where the quoted history starts (below). Never stored, so harmless.
+_TEXT_ATTRIBUTES = {**_ATTRIBUTES, "*": {"class", "id", "style"},
+                    "blockquote": {"type", "class", "id", "style"}}
 
 
 def sanitize(html: str) -> str:
@@ -96,6 +98,8 @@ class _TextBuilder(HTMLParser):
         self._links: list[tuple[str, int]] = []  # (href, buffer length at <a>)
         self._cells = 0
         self._outlook_lines: list[int] = []  # open MsoNormal paragraphs: lines before them
+        self._divs: list[str] = []  # open <div>s: "attribution", "quote" or ""
+        self._attributions: list[int] = []  # open attribution <div>s: lines before them
 
     # -- output -------------------------------------------------------------------------
     def _flush(self, force: bool = False) -> None:
@@ -146,6 +150,7 @@ class _TextBuilder(HTMLParser):
             self._pre += tag == "pre"
         elif tag == "blockquote":
             self._flush()
+            self._blank()  # a block of its own, as a browser shows it
             self._quote += 1
         elif tag == "hr":
             self._flush()
@@ -155,7 +160,9 @@ class _TextBuilder(HTMLParser):
         return True
 
     def _start_other_tag(self, tag: str, attr: dict[str, str | None], classes: str) -> None:
-        if tag in ("ul", "ol"):
+        if tag == "div":
+            self._start_div(attr, classes)
+        elif tag in ("ul", "ol"):
             self._flush()
             start = attr.get("start") or "1"
             self._lists.append([int(tag == "ol"), int(start) - 1 if start.isdigit() else 0])
@@ -172,10 +179,45 @@ class _TextBuilder(HTMLParser):
             self._links.append((attr.get("href") or "", len(self._buf)))
         elif tag in _LINE_BREAK_BLOCKS:
             self._flush()
-            # Gmail's signature block; newer Gmail writes the "-- " prefix itself.
+
+    # -- the clients' quote structure --------------------------------------------------------
+    def _start_div(self, attr: dict[str, str | None], classes: str) -> None:
+        """Where a client marks the start of the quoted history, the text says so the way
+        the reply stripper reads: Gmail's and Thunderbird's attribution (``gmail_attr``,
+        ``moz-cite-prefix``) joins the quote below it, whatever its language; Yahoo's quote
+        is a quote; Outlook's header block (``divRplyFwdMsg``, or the border-top block of
+        Outlook desktop) gets the rule Outlook's own text part has above it."""
+        self._flush()
+        names = classes.split()
+        ident = (attr.get("id") or "").lower()
+        style = (attr.get("style") or "").replace(" ", "").lower()
+        kind = ""
+        if "gmail_attr" in names or "moz-cite-prefix" in names:
+            kind = "attribution"
+            self._attributions.append(len(self._lines))
+        elif "yahoo_quoted" in names:
+            kind = "quote"
+            self._quote += 1
+        elif ident == "divrplyfwdmsg" or "border-top:solid" in style:
+            if not (self._lines and self._lines[-1][1] == OUTLOOK_RULE):
+                self._lines.append((self._quote, OUTLOOK_RULE))
+        elif "gmail_signature" in names:
+            # Newer Gmail writes the "-- " prefix itself.
             last = self._lines[-1][1] if self._lines else ""
-            if "gmail_signature" in classes.split() and last != "--":
+            if last != "--":
                 self._lines.append((self._quote, "--"))
+        self._divs.append(kind)
+
+    def _end_div(self) -> None:
+        kind = self._divs.pop() if self._divs else ""
+        if kind == "quote":
+            self._quote = max(0, self._quote - 1)
+        elif kind == "attribution":
+            start = self._attributions.pop()
+            lines = self._lines[start:]
+            first = next((line for _, line in lines if line.strip()), "")
+            if not first.lstrip().startswith("-"):  # a forward's header stays as it is
+                self._lines[start:] = [(depth + 1, line) for depth, line in lines]
 
     def _start_item(self) -> None:
         self._flush()
@@ -197,11 +239,17 @@ class _TextBuilder(HTMLParser):
             self._blank()
         elif tag == "blockquote":
             self._flush()
+            while self._lines and not self._lines[-1][1] and self._lines[-1][0] == self._quote:
+                self._lines.pop()  # a blank line closing the quote belongs outside it
             self._quote = max(0, self._quote - 1)
+            self._blank()
         elif tag in ("ul", "ol"):
             self._flush()
             if self._lists:
                 self._lists.pop()
+        elif tag == "div":
+            self._flush()
+            self._end_div()
         elif tag in ("li", "tr") or tag in _LINE_BREAK_BLOCKS:
             self._flush()
         elif tag == "a" and self._links:

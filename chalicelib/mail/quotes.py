@@ -1,21 +1,53 @@
-"""Strip quoted history and signatures from an e-mail reply (Swedish, Finnish, English).
+# ruff: noqa: RUF001, RUF002, RUF003  (the headers and closings of Russian mail are Cyrillic)
+"""The person's own words in an e-mail reply: quoted history, footers and signature removed.
 
-Outgoing notifications carry a marker line at the top (``marker_line``); whatever the
-customer's client quotes below the person's own words is cut with it. Clients that quote
-above our marker, or lose it, are recognised by their attribution lines ("On ... wrote:",
-"Den ... skrev ...:", "... kirjoitti ...:"), Outlook's separators and header blocks, and
-"> " quote blocks. Then the "-- " signature and mobile footers ("Sent from my iPhone")
-are dropped.
+``split_reply(text)`` returns the reply and, apart, its signature; ``strip_reply(text)`` is the
+reply alone. The text is a mail's plain text (its text part, or ``html_text.html_to_text`` of
+its HTML, which turns the clients' quote structure into ``> `` lines and rules).
 
-Conservative by design: an attribution only counts when it looks like one (a date, a time
-or an address in it) *and* a "> " quote follows it, so ordinary sentences containing
-"wrote" or "skrev" survive. If nothing of the person's own is left, the original text is
-returned trimmed: losing a customer's words is worse than keeping a quote.
+**Where the quoted history starts** (the first of these, top down; everything below goes):
+
+- our marker line (``marker_line``), quoted or not;
+- a quote header (attribution) in any of sv, fi, no, da, en, de, fr, nl, it, pl, pt, ru, es:
+  "On … wrote:", "Den … skrev …:", "… kirjoitti:", "Am … schrieb …:", "Le … a écrit :",
+  "Op … schreef …:", "Il … ha scritto:", "… napisał(a):", "Em … escreveu:", "El … escribió:",
+  "… г. в 10:15, Name <addr>:" and the like. With a verb it counts whatever follows, ``> ``
+  quotes or the old text unquoted, as many mobile clients and gateways send it; it must name an
+  address, or a date and a time, or start like a header and name a year; never "skrev jag:".
+  Without a verb (a date-time line, "2026-11-24 16:32 GMT+01:00 Name <addr>:") it counts only
+  when a ``> `` quote follows;
+- an Outlook header block ("From:/Sent:/To:/Subject:" in those languages, or beginning with
+  "Date:"), with the rule of underscores or dashes above it; after a rule, any three
+  "Field: value" lines in a row;
+- a separator: "-----Original Message-----" and its translations, "-----Reply Message-----",
+  Android's "---- Name wrote ----", Zoho's "---- On … wrote ----";
+- a mobile footer ("Sent from my iPhone", "Skickat från min iPhone", "Gesendet von Outlook
+  für Android", …) with more text below it: that text is the old message, unmarked;
+- a block of ``> `` lines that runs to the end of the message.
+
+**What stays.** ``> `` lines followed by more of the person's own text stay (a line they quote
+to answer it, ``>>> link <<<``), unless a quote header came first: then it is an interleaved
+answer, and the quoted questions go while the answers stay. A forward ("---------- Forwarded
+message ---------", "Begin forwarded message:" and translations) is content, not history: the
+whole text stays.
+
+**Signatures** (the convention, docs/decisions.md): the reply is what the person wrote for this
+message; their sign-off is set apart, not thrown away. ``signature`` is the block from a
+closing line ("Regards,", "Mvh Anna", "Terveisin", "Mit freundlichen Grüßen", "С уважением", …)
+or a ``-Name`` last line to the end, at most six short lines after the closing; or what follows
+a "-- " delimiter. Inbound mail stores it beside the comment and the portal folds it away.
+Mobile footers and mailing-list footers are dropped: the client or a server wrote them.
+
+Conservative where it counts: if nothing of the person's own is left, the whole text is the
+reply (a mail that is only a quote or a forward), since losing a customer's words is worse
+than keeping a quote. Linear: each line is matched against anchored expressions a bounded
+number of times, and only lines of bounded length are tried as headers.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 REPLY_MARKERS: dict[str, str] = {
     "sv": "Skriv ditt svar ovanför den här raden",
@@ -31,65 +63,336 @@ def marker_line(language: str) -> str:
     return f"{MARKER_DECORATION} {text} -##"
 
 
+@dataclass(frozen=True)
+class Reply:
+    """What the person wrote (``text``) and their sign-off (``signature``, "" if none)."""
+
+    text: str
+    signature: str = ""
+
+
 _MARKERS = tuple(" ".join(text.casefold().split()) for text in REPLY_MARKERS.values())
+
+# -- line shapes ----------------------------------------------------------------------------
 
 _QUOTED = re.compile(r"^\s*>")
 _QUOTE_PREFIX = re.compile(r"^[\s>]+")
-_SEPARATOR = re.compile(
-    r"^\s*-{2,}\s*(?:original message|ursprungligt meddelande|originalmeddelande"
-    r"|alkuperäinen viesti|forwarded message|vidarebefordrat meddelande|välitetty viesti"
-    r"|ursprüngliche nachricht|original-nachricht|message d'origine)\s*-{2,}\s*$"
-    r"|^\s*(?:begin forwarded message|vidarebefordrat brev|välitetty viesti alkaa"
-    r"|alkuperäinen viesti alkaa)\s*:\s*$",
+# ">>> https://… <<<" and the like: a decoration of the person's own line, not a quote.
+_DECORATED = re.compile(r"^\s*>{2,}[^>].*<{2,}\s*$")
+_MAX_HEADER = 300  # longer lines (or 3 joined lines) are never a quote header
+
+# Dashed lines name what follows: "---------- Forwarded message ---------" (a forward: content),
+# "-----Original Message-----" (the answered message), "---- Anna wrote ----" (Android).
+_DASHED = re.compile(r"^\s*-{2,}\s*(?P<words>[^-\s].{0,240}?)\s*-*\s*$")
+_FORWARD_WORDS = re.compile(
+    r"forward|vidarebefordr|videresend|välitet|edelleenlähet|weitergeleitet|transféré"
+    r"|transmis|doorgestuurd|inoltrat|przekazan|encaminhad|reenviad|пересыла|переслан"
+    r"|переадрес",
     re.IGNORECASE,
 )
-_UNDERSCORES = re.compile(r"^\s*_{10,}\s*$")
-_HEADER_FROM = re.compile(r"^\s*\*?(?:from|från|lähettäjä|von|fra)\*?\s*:\s*\S", re.IGNORECASE)
-_HEADER_OTHER = re.compile(
-    r"^\s*\*?(?:sent|date|to|cc|subject|skickat|datum|till|kopia|ämne|lähetetty"
-    r"|päivämäärä|vastaanottaja|kopio|aihe|gesendet|an|betreff|sendt|til|emne)\*?\s*:",
+_ORIGINAL_WORDS = re.compile(
+    r"original|ursprungligt|ursprünglich|alkuperäinen|opprinnelig|oprindelig|origine"
+    r"|oorspronkelijk|origineel|originario|oryginaln|pierwotn|исходное|оригинальное"
+    r"|reply message|antwort nachricht|svarsmeddelande|原始邮件",
     re.IGNORECASE,
 )
-# An attribution line starts like one of the clients' ...
-_ATTRIBUTION_START = re.compile(
-    r"^(?:on|den|am|le)\s"  # On Mon, ... / Den mån 23 nov. ... / Den 2026-11-23 ...
-    r"|^\d"  # 23 nov. 2026 kl. 10:15 skrev / 23.11.2026 kello 10.15 Anna kirjoitti
-    r"|^(?:ma|ti|ke|to|pe|la|su|mån|tis|ons|tor|tors|fre|lör|sön"
-    r"|mon|tue|wed|thu|fri|sat|sun)\.?,?\s+\d"  # ma 23.11.2026 klo 10.15 Anna kirjoitti
-    r"|^.{1,80}?\s(?:kirjoitti|skrev|wrote)\s+(?:den\s+|on\s+)?\d"  # Anna kirjoitti 23.11.
-    r"|^.{0,80}<[^<>\s@]+@[^<>\s]+>\)?,?\s+(?:kirjoitti|skrev|wrote)\b",  # Anna <a@x> wrote
+# Apple's and others' undashed forward headers.
+_FORWARD_LINE = re.compile(
+    r"^\s*(?:begin forwarded message|vidarebefordrat brev|början på vidarebefordrat brev"
+    r"|välitetty viesti alkaa|alkuperäinen viesti alkaa|start på videresendt melding"
+    r"|videresendt besked|videresendt meddelelse|anfang der weitergeleiteten nachricht"
+    r"|début du message (?:réexpédié|transféré)|begin van doorgestuurd bericht"
+    r"|begin doorgestuurd bericht|inizio messaggio inoltrato|początek przekazywanej wiadomości"
+    r"|início da mensagem reencaminhada|início da mensagem encaminhada"
+    r"|comienzo del mensaje reenviado|inicio del mensaje reenviado"
+    r"|начало переадресованного сообщения|начало пересылаемого сообщения)\s*:\s*$",
     re.IGNORECASE,
 )
-# ... ends with the verb (and possibly the sender or date after it) and a colon ...
-_ATTRIBUTION_END = re.compile(r"\b(?:wrote|skrev|kirjoitti|schrieb)\b.{0,200}:$", re.IGNORECASE)
-# ... and names a year, a time or an address.
-_ATTRIBUTION_EVIDENCE = re.compile(r"\d{4}|\b\d{1,2}[:.]\d{2}\b|@")
-_SIGNATURE = re.compile(r"^--\s?$")
-_FOOTER = re.compile(
-    r"^(?:sent from my \S.{0,40}"
-    r"|sent from (?:mail for windows|outlook|yahoo mail|proton mail|samsung)\b.{0,40}"
-    r"|skickat från (?:min|mitt|e-post för windows|outlook|yahoo)\b.{0,40}"
-    r"|lähetetty (?:iphonesta|ipadista|android\S*|samsung\S*|\S*puhelimesta|mobiilista"
-    r"|outlook\S*|windowsin sähköpostista|yahoo)\b.{0,40}"
-    r"|(?:get|hämta|skaffa|hanki) outlook\b.{0,40}"
-    r")$",
+_VERBS = (
+    r"wrote|writes|skrev(?: følgende| f\xf8lgende)?|kirjoitti|schrieb|a écrit|écrit|schreef"
+    r"|het volgende geschreven|ha scritto|scrisse|napisał\(a\)|napisała|napisał|pisze"
+    r"|escreveu|escribió|написал\(а\)|написала|написал|пишет"
+)
+_VERB = re.compile(rf"\b(?:{_VERBS})\b", re.IGNORECASE)
+_RULE = re.compile(r"^\s*(?:_{10,}|-{5,}|={10,})\s*$")
+
+# Outlook's header fields, by meaning, in the languages we read.
+_FROM_FIELDS = r"from|från|lähettäjä|von|fra|de|van|da|od|от|remitente|afsender|avsender"
+_DATE_FIELDS = (
+    r"sent|date|skickat|datum|lähetetty|päivämäärä|päiväys|gesendet|sendt|dato|envoyé|envoyé le"
+    r"|verzonden|verstuurd|inviato|data|wysłano|wysłane|enviado|enviada|fecha|enviado el"
+    r"|отправлено|дата"
+)
+_OTHER_FIELDS = (
+    r"to|till|vastaanottaja|an|til|à|a|aan|do|para|кому|cc|bcc|kopia|kopio|kopi|copie|dw"
+    r"|копия|subject|ämne|aihe|betreff|emne|objet|onderwerp|oggetto|temat|assunto|asunto"
+    r"|тема|reply-to|svara till|antwort an|répondre à|rispondi a|importance|prioritet"
+)
+_FIELD = r"^\s*\*?(?:{})\*?\s?:(?:\s|\*|$)"
+_FROM_LINE = re.compile(_FIELD.format(_FROM_FIELDS), re.IGNORECASE)
+_DATE_LINE = re.compile(_FIELD.format(_DATE_FIELDS), re.IGNORECASE)
+_HEADER_LINE = re.compile(_FIELD.format(f"{_FROM_FIELDS}|{_DATE_FIELDS}|{_OTHER_FIELDS}"),
+                          re.IGNORECASE)
+_ANY_FIELD = re.compile(r"^\s*\*?[^\W\d_][\w .'-]{0,24}\*?\s?:\s+\S", re.UNICODE)
+
+# Quote headers. A verb one ends with the verb (and maybe the sender) and a colon.
+_VERB_END = re.compile(rf"\b(?:{_VERBS})(?:\s.{{0,160}})?\s?:$|\b(?:{_VERBS})$", re.IGNORECASE)
+_FIRST_PERSON = re.compile(
+    r"\b(?:i|jag|jeg|ich|je|j'ai|ik|io|ja|eu|yo|я|minä)\s+(?:" + _VERBS + r")\b"
+    r"|\b(?:skrev|schrieb|schreef|wrote)\s+(?:jag|jeg|ich|ik)\b",
     re.IGNORECASE,
 )
+# Words a quote header starts with ("On …", "Den …", "Am …", "Le …", "W dniu …", …).
+_HEADER_START = re.compile(
+    r"^(?:on|den|am|le|el|il(?: giorno)?|in data|em|no dia|op|w dniu|dnia|på|às|a las)\s",
+    re.IGNORECASE)
+# How a header wrapped over lines starts: a header word, a date, or a weekday and a date
+# ("ma 23.11.2026", "mån 23 nov.", "pon., 23 lis", "пн, 23 нояб.", "tir. 18. apr.").
+_WRAPPED_START = re.compile(r"^(?:\d|[^\W\d_]{2,4}\.?,?\s+\d)")
+_ADDRESS = re.compile(r"@|<[^<>\s]+>|\[mailto:")
+# A time, not the start of a date ("10:15", "kello 10.15"; not the "23.11" of "23.11.2026").
+_TIME = re.compile(r"(?<![\d./])\d{1,2}[:.]\d{2}(?![\d]|[./]\d)")
+_DATE = re.compile(r"\b(?:19|20)\d{2}\b|\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b")
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+# Russian Gmail has no verb: "пн, 23 нояб. 2026 г. в 10:15, Name <addr>:".
+_RUSSIAN_GMAIL = re.compile(r"\d{4}\s?г\.,? в \d{1,2}:\d{2}.{0,160}:$", re.IGNORECASE)
+
+_SIGNATURE_DELIMITER = re.compile(r"^--\s?$")
+_MOBILE_FOOTER = re.compile(
+    r"^(?:"
+    r"(?:sent|sendt|skickat|skickad|gesendet|envoyé|enviado|enviada|inviato|verzonden"
+    r"|verstuurd|wysłane|wysłano|lähetetty|отправлено)"
+    r" (?:from|with|via|using|fra|från|med|von|mit|de|depuis|à partir de|desde|do|da|dal|vanaf"
+    r"|vanuit|met|z|ze|с|из|из приложения) "
+    r"(?:my |min |mitt |mi |mon |mio |mijn |meu |meinem |mein |moim |mojego |мой |моего "
+    r"|der |dem |the |la |le |el |il |o |a |de )?"
+    r"[^\s!?,]+(?: [^\s!?,]+){0,4}"
+    r"|von meine[mr]? [^\s.!?,]+(?: [^\s.!?,]+){0,3} gesendet\.?"
+    r"|lähetetty [^\s.!?,]+(?:sta|stä|lta|ltä)(?: [^\s.!?,]+){0,3}\.?"
+    r"|[^\s.!?,]+(?: [^\s.!?,]+){0,3} -?(?:laitteesta|älypuhelimesta|puhelimesta)\.?"
+    r"|(?:get|hämta|skaffa|hanki|få|hent|holen sie sich|obtenir|télécharger|outlook voor"
+    r"|scarica|pobierz(?: aplikację)?|obter o|obtener|получить|download) outlook"
+    r"(?: [^\s.!?,]+){0,4}"
+    r")(?:\s?[<(]https?://\S+[>)])?$",
+    re.IGNORECASE,
+)
+# Mailing-list footers: below a rule, the list's name and address; or Google Groups' text.
+_LIST_FOOTER_WORDS = re.compile(
+    r"mailing list|listinfo|unsubscribe|mailman|googlegroups\.com|groups\.google"
+    r"|désabonner|abbestellen|abmelden|afmelden|avregistrera|avsluta prenumeration"
+    r"|peruuta tilaus|cancellarti|wypisać|cancelar (?:a )?inscrição|darse de baja"
+    r"|отписаться",
+    re.IGNORECASE,
+)
+_GOOGLE_GROUPS = re.compile(r"^you received this message because you are subscribed to",
+                            re.IGNORECASE)
+
+_CLOSINGS = (
+    # en
+    r"regards|best regards|kind regards|warm regards|best wishes|best|cheers|thanks|thank you"
+    r"|many thanks|thanks again|thanks in advance|sincerely|yours sincerely|yours truly"
+    r"|all the best|take care"
+    # sv
+    r"|mvh|med vänlig hälsning|med vänliga hälsningar|vänliga hälsningar|vänlig hälsning"
+    r"|hälsningar|hälsning|vänligen|tack|tack på förhand|stort tack|tack igen|ha det bra"
+    # fi
+    r"|terveisin|ystävällisin terveisin|ystävällisesti|parhain terveisin|kiitos|kiittäen"
+    r"|kiitoksin|terv|t\.|yst\. terv"
+    # no, da
+    r"|med vennlig hilsen|vennlig hilsen|vennlige hilsener|hilsen|med venlig hilsen"
+    r"|venlig hilsen|venlige hilsner|de bedste hilsner|bedste hilsner|tusen takk|takk"
+    r"|mange hilsner|mange hilsener|hilsner|mange takk"
+    r"|mange tak|tak"
+    # de
+    r"|mit freundlichen grüßen|freundliche grüße|viele grüße|beste grüße|liebe grüße|grüße"
+    r"|gruß|mfg|lg|vg|danke|vielen dank|herzliche grüße"
+    # fr
+    r"|cordialement|bien cordialement|bien à vous|salutations|meilleures salutations"
+    r"|merci|merci beaucoup|bonne journée|bonne soirée|à bientôt"
+    # nl
+    r"|met vriendelijke groet|met vriendelijke groeten|vriendelijke groet"
+    r"|vriendelijke groeten|groeten|groet|mvg|hartelijke groet|bedankt|dank je wel"
+    r"|dank u wel"
+    # it
+    r"|cordiali saluti|distinti saluti|saluti|un saluto|grazie|grazie mille|a presto"
+    # pl
+    r"|pozdrawiam|pozdrawiam serdecznie|z poważaniem|z wyrazami szacunku|serdecznie pozdrawiam"
+    r"|dziękuję|dzięki|pozdrowienia"
+    # pt
+    r"|atenciosamente|cumprimentos|melhores cumprimentos|abraços|abraço|obrigado|obrigada"
+    r"|att|saudações|um abraço|valeu|grato|grata|abs"
+    # ru
+    r"|с уважением|спасибо|всего доброго|всего хорошего|с наилучшими пожеланиями|благодарю"
+    # es
+    r"|saludos|un saludo|saludos cordiales|atentamente|gracias|muchas gracias|un abrazo"
+)
+# Longest first: the first phrase that fits is taken ("best regards" before "best").
+_CLOSING = re.compile(
+    r"^(?:" + "|".join(sorted(_CLOSINGS.split("|"), key=len, reverse=True)) + r")"
+    r"(?=[\s,!.\uff01]|$)(?P<rest>.{0,40})$",
+    re.IGNORECASE,
+)
+_DASH_NAME = re.compile(r"^-\s?(?P<rest>[^\W\d_].{0,40})$")
+_SIGNATURE_LINES = 6  # at most this many lines under a closing line
+_SIGNATURE_LINE_LENGTH = 90
 
 
 def strip_reply(text: str) -> str:
-    """Only what the person wrote: quoted history, signature and mobile footer removed."""
+    """Only what the person wrote: quoted history, footers and signature removed."""
+    return split_reply(text).text
+
+
+def split_reply(text: str) -> Reply:
+    """The person's words and, apart, their signature (see the module's docstring)."""
     original = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [line.rstrip() for line in original.split("\n")]
-    kept = _cut_history(lines)
-    kept = [line for line in kept if not _QUOTED.match(line)]  # interleaved quotes
-    kept = _cut_signature(kept)
-    result = _tidy(kept)
-    return result or original.strip()
+    lines = [line.rstrip().replace("\ufeff", "") for line in original.split("\n")]
+    scan = _Scan(lines)
+    if scan.forward_at is not None:
+        own = [line for line in lines if not _MOBILE_FOOTER.match(_plain(line))]
+        return Reply(_tidy(own) or original.strip())
+    kept = scan.own_lines()
+    kept = _cut_list_footer(kept)
+    while kept and (not kept[-1].strip() or _MOBILE_FOOTER.match(_plain(kept[-1]))
+                    or _SIGNATURE_DELIMITER.match(kept[-1])):
+        kept = kept[:-1]
+    reply, signature = _split_signature(kept)
+    result = _tidy(reply)
+    if not result:
+        return Reply(original.strip())
+    return Reply(result, _tidy(signature))
+
+
+def tidy(text: str) -> str:
+    """``text`` with trailing spaces and runs of blank lines gone, as a reply is given (for a
+    forward, which is kept whole)."""
+    return _tidy(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+
+
+def _plain(line: str) -> str:
+    """A line as matched: no-break spaces as spaces, no surrounding space."""
+    return line.replace("\u00a0", " ").strip()
 
 
 def _norm(line: str) -> str:
     return " ".join(_QUOTE_PREFIX.sub("", line).casefold().split())
+
+
+class _Scan:
+    """One pass over the lines, top down: where the history starts, which lines above it are
+    dropped (interleaved quotes, their header) and whether the mail is a forward. Look-ups are
+    precomputed, so a long message stays linear."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        count = len(lines)
+        self.quoted = [bool(_QUOTED.match(line)) and not _DECORATED.match(line)
+                       for line in lines]
+        self.blank = [not line.strip() for line in lines]
+        # The next non-blank line at or below n; the last own (unquoted) line.
+        self._next_text = [count] * (count + 1)
+        for n in range(count - 1, -1, -1):
+            self._next_text[n] = n if not self.blank[n] else self._next_text[n + 1]
+        own = [n for n in range(count) if not self.blank[n] and not self.quoted[n]
+               and not _MOBILE_FOOTER.match(_plain(lines[n]))]
+        self._last_own = own[-1] if own else -1
+        self.cut = count
+        self.dropped: set[int] = set()
+        self.forward_at: int | None = None
+        self.interleaved = False  # a quote header was passed: later quote blocks are history
+        self._run()
+
+    def next_text(self, start: int) -> int:
+        return self._next_text[min(start, len(self.lines))]
+
+    def own_text_after(self, start: int) -> bool:
+        return self._last_own >= start
+
+    def next_is_quote(self, start: int) -> bool:
+        n = self.next_text(start)
+        return n < len(self.lines) and self.quoted[n]
+
+    def own_lines(self) -> list[str]:
+        return [line for n, line in enumerate(self.lines[: self.cut]) if n not in self.dropped]
+
+    def _run(self) -> None:
+        lines = self.lines
+        i = 0
+        while i < len(lines):
+            if self.blank[i]:
+                i += 1
+                continue
+            if _is_marker(lines, i) and not (self.quoted[i] and self.own_text_after(i)):
+                self.cut = i
+                return
+            if self.quoted[i]:
+                end = self._quote_block_end(i)
+                if not self.own_text_after(end):
+                    self.cut = self._header_line_above(i)
+                    return
+                if self.interleaved or any(_is_marker(lines, n) for n in range(i, end)):
+                    # An interleaved answer's question, or our own notification quoted.
+                    self.dropped.update(range(i, end))
+                i = end
+                continue
+            step = self._own_line(i)
+            if step is None:
+                return
+            i += step
+
+    def _own_line(self, i: int) -> int | None:
+        """At an unquoted line: None when the history starts here (``cut`` or
+        ``forward_at`` set), else how many lines to go on by (all of a quote header above an
+        interleaved answer, whose lines are dropped)."""
+        lines = self.lines
+        plain = _plain(lines[i])
+        dashed = _DASHED.match(plain)
+        if _FORWARD_LINE.match(plain) or (dashed and _FORWARD_WORDS.search(dashed["words"])):
+            self.forward_at = i
+            return None
+        if dashed and (_ORIGINAL_WORDS.search(dashed["words"]) or _VERB.search(dashed["words"])):
+            self.cut = i
+            return None
+        if _header_block(lines, i):
+            self.cut = _rule_above(lines, i)
+            return None
+        span, verb = _quote_header(self, i)
+        if span:
+            after = i + span
+            if self.next_is_quote(after) and self.own_text_after(
+                    self._quote_block_end(self.next_text(after))):
+                # Bottom-posted or interleaved: drop the header, keep the answers.
+                self.dropped.update(range(i, after))
+                self.interleaved = True
+                return span
+            if verb or self.next_is_quote(after):
+                self.cut = i
+                return None
+        if _MOBILE_FOOTER.match(plain) and self.next_text(i + 1) < len(lines):
+            self.cut = i  # what follows the footer is the old message, unmarked
+            return None
+        return 1
+
+    def _header_line_above(self, start: int) -> int:
+        """``start``, or the line just above the quote block at ``start`` when it reads like a
+        quote header we do not know (ends with a colon, names an address or a date): it goes
+        with the quote."""
+        n = start - 1
+        while n >= 0 and self.blank[n]:
+            n -= 1
+        if n < 0 or self.quoted[n] or n in self.dropped:
+            return start
+        line = _plain(self.lines[n])
+        if (len(line) <= _MAX_HEADER and line.endswith(":")
+                and (_ADDRESS.search(line) or _DATE.search(line) or _TIME.search(line))):
+            return n
+        return start
+
+    def _quote_block_end(self, start: int) -> int:
+        """The first line after the ``> `` block at ``start`` (blank lines inside it included)."""
+        n = start
+        while n < len(self.lines) and (self.quoted[n] or self.blank[n]):
+            n += 1
+        return n
 
 
 def _is_marker(lines: list[str], i: int) -> bool:
@@ -106,102 +409,112 @@ def _is_marker(lines: list[str], i: int) -> bool:
     return False
 
 
-class _Scan:
-    """Look-ups precomputed once, so scanning a long message stays linear."""
-
-    def __init__(self, lines: list[str]) -> None:
-        self.lines = lines
-        own = [n for n, line in enumerate(lines) if line.strip() and not _QUOTED.match(line)]
-        self._last_own = own[-1] if own else -1
-        self._next_text = [len(lines)] * (len(lines) + 1)
-        for n in range(len(lines) - 1, -1, -1):
-            self._next_text[n] = n if lines[n].strip() else self._next_text[n + 1]
-
-    def own_text_after(self, start: int) -> bool:
-        """Any unquoted, non-blank line at ``start`` or below."""
-        return self._last_own >= start
-
-    def next_is_quote(self, start: int) -> bool:
-        """The next non-blank line at ``start`` or below is a "> " quote."""
-        n = self._next_text[min(start, len(self.lines))]
-        return n < len(self.lines) and bool(_QUOTED.match(self.lines[n]))
-
-
-def _attribution(scan: _Scan, i: int) -> int:
-    """How many lines (1-3) the attribution starting at ``i`` spans, 0 if none."""
+def _quote_header(scan: _Scan, i: int) -> tuple[int, bool]:
+    """(lines the quote header at ``i`` spans (1-3) or 0, whether it has a verb)."""
     lines = scan.lines
-    if not _ATTRIBUTION_START.match(lines[i].strip()):
-        return 0
-    for span in (1, 2, 3):
+    first = _plain(lines[i])
+    if len(first) > _MAX_HEADER:
+        return 0, False
+    weak = 0  # the first span that reads as a header without a verb
+    spans = (1, 2, 3) if _HEADER_START.match(first) or _WRAPPED_START.match(first) else (1,)
+    for span in spans:
         chunk = lines[i : i + span]
-        if len(chunk) < span or (span > 1 and (not chunk[-1].strip() or _QUOTED.match(chunk[-1]))):
-            return 0
-        joined = " ".join(part.strip() for part in chunk)
-        if len(joined) > 300:
-            return 0
-        if (
-            _ATTRIBUTION_END.search(joined)
-            and _ATTRIBUTION_EVIDENCE.search(joined)
-            and scan.next_is_quote(i + span)
-        ):
-            return span
-    return 0
+        if len(chunk) < span or (span > 1 and (scan.blank[i + span - 1]
+                                              or scan.quoted[i + span - 1])):
+            break
+        joined = " ".join(_plain(part) for part in chunk)
+        if len(joined) > _MAX_HEADER:
+            break
+        kind = _header_kind(joined)
+        if kind:
+            return span, True  # a verb header wrapped over lines wins over its first line
+        if kind is not None and not weak:
+            weak = span
+    return weak, False
+
+
+def _header_kind(line: str) -> bool | None:
+    """True: a quote header with a verb; False: one without (needs a quote below); None: no
+    quote header."""
+    has_address = bool(_ADDRESS.search(line))
+    dated = bool(_TIME.search(line)) and bool(_DATE.search(line))
+    if _VERB_END.search(line) and not _FIRST_PERSON.search(line):
+        if has_address or dated or (_HEADER_START.match(line) and _YEAR.search(line)):
+            return True
+        return None
+    if _RUSSIAN_GMAIL.search(line):
+        return True
+    if line.endswith(":") and len(line) < 200 and (dated and (has_address or _YEAR.search(line))):
+        return False  # "2026-11-24 16:32 GMT+01:00 Name <addr>:"
+    if dated and len(line) <= 40 and not has_address and not line.endswith((".", "!", "?")):
+        return False  # a bare date-time line
+    return None
 
 
 def _header_block(lines: list[str], i: int) -> bool:
-    """Outlook's "From:/Sent:/To:/Subject:" block (any of our languages) starts at ``i``."""
-    if not _HEADER_FROM.match(lines[i]):
-        return False
-    following = [line for line in lines[i + 1 : i + 7] if line.strip()]
-    return sum(1 for line in following[:5] if _HEADER_OTHER.match(line)) >= 2
-
-
-def _cut_history(lines: list[str]) -> list[str]:
-    scan = _Scan(lines)
-    skipped: set[int] = set()
-    cut = len(lines)
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if _is_marker(lines, i) and not (_QUOTED.match(line) and scan.own_text_after(i)):
-            cut = i
-            break
-        if _QUOTED.match(line) or not line.strip():
-            i += 1
-            continue
-        if _SEPARATOR.match(line):
-            cut = i
-            break
-        if _header_block(lines, i):
-            cut = _rule_above(lines, i)
-            break
-        span = _attribution(scan, i)
-        if span and not scan.own_text_after(i + span):
-            cut = i
-            break
-        if span:  # bottom-posted or interleaved: drop the attribution, keep the answers
-            skipped.update(range(i, i + span))
-            i += span
-            continue
-        i += 1
-    return [line for n, line in enumerate(lines[:cut]) if n not in skipped]
+    """An Outlook-style header block starts at ``i``: a From (or Date) field and at least two
+    more fields in the next lines; or, right under a rule, three fields of any name."""
+    line = _plain(lines[i])
+    following = [_plain(x) for x in lines[i + 1 : i + 8] if x.strip()][:5]
+    if ((_FROM_LINE.match(line) or _DATE_LINE.match(line))
+            and sum(1 for x in following if _HEADER_LINE.match(x)) >= 2):
+        return True
+    if _ANY_FIELD.match(line) and _rule_above(lines, i) != i:
+        return sum(1 for x in following[:3] if _ANY_FIELD.match(x)) >= 2
+    return False
 
 
 def _rule_above(lines: list[str], i: int) -> int:
     j = i - 1
     while j >= 0 and not lines[j].strip():
         j -= 1
-    return j if j >= 0 and _UNDERSCORES.match(lines[j]) else i
+    return j if j >= 0 and _RULE.match(lines[j]) else i
 
 
-def _cut_signature(lines: list[str]) -> list[str]:
+def _cut_list_footer(lines: list[str]) -> list[str]:
     for n, line in enumerate(lines):
-        if _SIGNATURE.match(line):
-            lines = lines[:n]
-            break
-    while lines and (not lines[-1].strip() or _FOOTER.match(lines[-1].strip())):
-        lines = lines[:-1]
+        plain = _plain(line)
+        if _GOOGLE_GROUPS.match(plain):
+            return lines[:n]
+        if ((_RULE.match(plain) or _SIGNATURE_DELIMITER.match(plain))
+                and any(_LIST_FOOTER_WORDS.search(x) for x in lines[n + 1 : n + 5])):
+            return lines[:n]
     return lines
+
+
+def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
+    """(reply, signature): at a "-- " delimiter, else at a closing line near the end."""
+    for n, line in enumerate(lines):
+        if _SIGNATURE_DELIMITER.match(line) and any(x.strip() for x in lines[:n]):
+            return lines[:n], lines[n + 1 :]
+    text_rows = [n for n, line in enumerate(lines) if line.strip()]
+    if len(text_rows) < 2:
+        return lines, []
+    last = text_rows[-1]
+    dash_name = _DASH_NAME.match(_plain(lines[last]))
+    if (dash_name and _is_name(dash_name["rest"])
+            and not _plain(lines[text_rows[-2]]).startswith("-")):  # not a list's last item
+        return lines[:last], lines[last:]
+    # The last closing line with only a few short lines under it.
+    for position in range(len(text_rows) - 1, max(-1, len(text_rows) - 2 - _SIGNATURE_LINES),
+                          -1):
+        n = text_rows[position]
+        plain = _plain(lines[n])
+        if len(plain) > _SIGNATURE_LINE_LENGTH:
+            break
+        closing = _CLOSING.match(plain)
+        if closing and (not closing["rest"].strip(" ,!.\uff01") or _is_name(closing["rest"])):
+            if position == 0:
+                break  # nothing of the reply would be left
+            return lines[:n], lines[n:]
+    return lines, []
+
+
+def _is_name(text: str) -> bool:
+    """One to three capitalised words ("Anna", "Tom K.", "Anna-Karin Berg"): a name after a
+    closing phrase, where "Thanks for the quick answer" has lower-case words."""
+    words = text.strip(" ,!.\uff01").split()
+    return 1 <= len(words) <= 3 and all(word[0].isupper() for word in words)
 
 
 def _tidy(lines: list[str]) -> str:

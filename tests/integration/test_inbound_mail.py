@@ -802,6 +802,8 @@ def test_each_client_style_posts_exactly_what_was_written(
     case = CORPUS[name]
     thread = comments(api, created["id"])
     assert [c["body"] for c in thread] == [case["comment"]], name
+    # The sender's sign-off is kept beside the words (the portal folds it away).
+    assert [c["email"]["signature"] for c in thread] == [case["signature"]], name
     files = api.call("GET", f"/tickets/{created['id']}/attachments", as_user=AGENT).body
     assert sorted(f["filename"] for f in files["items"]) == sorted(case["attachments"])
 
@@ -817,7 +819,9 @@ def test_new_mail_in_each_style_opens_a_ticket_with_its_text(
     assert record and record["outcome"] == "new_ticket", record
     case = CORPUS[name]
     created = ticket(api, record["ticket_id"], CUSTOMER)
-    assert created["description"] == case["comment"], name
+    # A forward is kept whole, its sender's sign-off too; else the sign-off is set apart.
+    whole = "\n\n".join(x for x in (case["comment"], case["signature"]) if x)
+    assert created["description"] == (whole if case["forwarded"] else case["comment"]), name
     assert created["channel"] == "email"
     files = api.call("GET", f"/tickets/{created['id']}/attachments", as_user=CUSTOMER).body
     wanted = case["attachments"] or (["forwarded-message.eml"] if case["forwarded"] else [])

@@ -9,7 +9,7 @@ import pytest
 
 from chalicelib.mail.html_text import html_to_text, sanitize
 from chalicelib.mail.parse import Verdicts, decode_bytes, parse, sanitize_filename
-from chalicelib.mail.quotes import strip_reply
+from chalicelib.mail.quotes import Reply, split_reply, strip_reply
 from tests.fixtures import mail as fixtures
 
 NAMES = fixtures.names()
@@ -36,7 +36,7 @@ def test_corpus_outcome(name: str) -> None:
     raw = fixtures.load(name, **values)
     parsed = parse(raw)
 
-    assert strip_reply(parsed.text) == spec["comment"]
+    assert split_reply(parsed.text) == Reply(spec["comment"], spec["signature"])
     assert parsed.subject == spec["subject"]
     assert parsed.sender.email == values["FROM"].lower()
     assert parsed.message_id == values["MESSAGE_ID"]
@@ -73,7 +73,7 @@ def test_corpus_html_path_gives_the_same_comment(name: str) -> None:
     spec = fixtures.expected()[name]
     parsed = parse(fixtures.load(name))
     assert parsed.html is not None
-    assert strip_reply(html_to_text(parsed.html)) == spec["comment"]
+    assert split_reply(html_to_text(parsed.html)) == Reply(spec["comment"], spec["signature"])
     assert "<script" not in parsed.html and "<style" not in parsed.html
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.mail.parse import parse
-from chalicelib.mail.quotes import REPLY_MARKERS, marker_line, strip_reply
+from chalicelib.mail.quotes import REPLY_MARKERS, Reply, marker_line, split_reply, strip_reply
 from tests.fixtures import mail as fixtures
 
 OWN = "Tack, nu fungerar fakturan.\nFaktura 10234 är skickad."
@@ -19,7 +19,8 @@ UNQUOTED_NOTE = "Hej Anna,\n\nVi har rättat exporten.\n\nMed vänliga hälsning
 @pytest.mark.parametrize("name", fixtures.names())
 def test_corpus_comment_is_exact(name: str) -> None:
     spec = fixtures.expected()[name]
-    assert strip_reply(parse(fixtures.load(name)).text) == spec["comment"]
+    reply = split_reply(parse(fixtures.load(name)).text)
+    assert (reply.text, reply.signature) == (spec["comment"], spec["signature"])
 
 
 # -- marker -------------------------------------------------------------------------------
@@ -117,15 +118,30 @@ def test_outlook_header_block(block: str) -> None:
         "-----Ursprungligt meddelande-----",
         "-----Alkuperäinen viesti-----",
         "-------- Original message --------",
+        "-----Reply Message-----",
+        "-------- Oprindelig besked --------",
+        "---- Anna Andersson wrote ----",
+        "---- On Mon, 23 Nov 2026 10:15:02 +0100 anna@x.se wrote ----",
+    ],
+)
+def test_separators(separator: str) -> None:
+    block = OUTLOOK_BLOCKS["sv"]
+    assert strip_reply(f"{OWN}\n\n{separator}\n{block}\n\n{UNQUOTED_NOTE}") == OWN
+
+
+@pytest.mark.parametrize(
+    "separator",
+    [
         "---------- Forwarded message ---------",
         "---------- Vidarebefordrat meddelande ---------",
         "---------- Välitetty viesti ---------",
         "Begin forwarded message:",
     ],
 )
-def test_separators(separator: str) -> None:
+def test_a_forward_is_content_and_stays_whole(separator: str) -> None:
     block = OUTLOOK_BLOCKS["sv"]
-    assert strip_reply(f"{OWN}\n\n{separator}\n{block}\n\n{UNQUOTED_NOTE}") == OWN
+    text = f"{OWN}\n\n{separator}\n{block}\n\n{UNQUOTED_NOTE}"
+    assert split_reply(text) == Reply(text)
 
 
 @pytest.mark.parametrize(
@@ -167,7 +183,7 @@ def test_interleaved_answers_are_kept_and_quotes_dropped() -> None:
         "Hi,\n\nOn Mon, 23 Nov 2026 at 10:15, Support <s@h.se> wrote:\n> Which invoice?\n\n"
         "Invoice 10241.\n\n> Which customer?\n> (customer number)\n\nCustomer 5521.\n\nThanks"
     )
-    assert strip_reply(text) == "Hi,\n\nInvoice 10241.\n\nCustomer 5521.\n\nThanks"
+    assert split_reply(text) == Reply("Hi,\n\nInvoice 10241.\n\nCustomer 5521.", "Thanks")
 
 
 def test_bottom_posted_answer_is_kept() -> None:
@@ -191,8 +207,8 @@ def test_signature_then_history() -> None:
 
 
 def test_crlf_and_trailing_spaces() -> None:
-    text = "Hej,   \r\n\r\nTack!  \r\n\r\nDen 2026-11-23 kl. 10:15, skrev Support:\r\n> x\r\n"
-    assert strip_reply(text) == "Hej,\n\nTack!"
+    text = "Hej,   \r\n\r\nDet går nu.  \r\n\r\nDen 2026-11-23 kl. 10:15, skrev Support:\r\n> x\r\n"
+    assert strip_reply(text) == "Hej,\n\nDet går nu."
 
 
 # -- must not cut -------------------------------------------------------------------------
@@ -202,7 +218,7 @@ KEEP = {
     "skrev mid-sentence": "Min kollega skrev igår att fakturan var skickad, men den kom inte.",
     "kirjoitti mid-sentence": "Kollegani kirjoitti eilen, että lasku on lähetetty.",
     "On ... wrote: without date": "On Monday I wrote:\nthe export fails for large invoices.",
-    "attribution-like, no quote": "Den 23.11.2026 skrev jag:\nAtt fakturan var fel.\n\nMvh Anna",
+    "attribution-like, no quote": "Den 23.11.2026 skrev jag:\nAtt fakturan var fel.\n\nAnna",
     "from line in text": "From: our accountant, the invoices look wrong.\nPlease check.",
     "dashes in text": "Steps:\n--- open the invoice\n--- press send",
     "greater-than inline": "Amount > 1000 € fails, amount < 1000 € works.",

@@ -33,7 +33,7 @@ from chalicelib.domain.tickets import (
 from chalicelib.mail.decide import Decision
 from chalicelib.mail.parse import Attachment as MailAttachment
 from chalicelib.mail.parse import ParsedMail
-from chalicelib.mail.quotes import strip_reply
+from chalicelib.mail.quotes import split_reply, strip_reply, tidy
 from chalicelib.services.context import Ctx
 from chalicelib.services.directory import repo as directory
 from chalicelib.services.directory import system_principal
@@ -222,7 +222,8 @@ def comment(job: Job, confirmed: Callable[[UnitOfWork], None] | None = None,
     (the message was claimed and counted when it was held)."""
     assert job.ticket is not None
     ctx = _ctx(job)
-    text = _reply_text(job.mail)
+    reply = split_reply(job.mail.text)
+    text = mail_text(reply.text)
     ticket_id = job.ticket.id
     if confirmed is None:
         _precheck(job, ticket_id, text)
@@ -230,7 +231,8 @@ def comment(job: Job, confirmed: Callable[[UnitOfWork], None] | None = None,
     source = _store_source(job, ticket_id)
     email = CommentEmail(message_id=job.mail.message_id, sender=job.mail.sender.email,
                          subject=job.mail.subject[:300], has_source=True,
-                         refused_attachments=refused)
+                         refused_attachments=refused,
+                         signature=mail_text(reply.signature)[:MAX_SIGNATURE])
 
     def guards(uow: UnitOfWork) -> None:
         if confirmed is not None:
@@ -294,6 +296,7 @@ def _reply_text(mail: ParsedMail) -> str:
     return mail_text(strip_reply(mail.text))
 
 
+MAX_SIGNATURE = 2000  # a sign-off longer than this is a letterhead; its start is kept
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -315,7 +318,9 @@ def _new_ticket(job: Job) -> Outcome:
         return _quarantine_as(job, "the tenant has no active ticket type for mail")
     origin, requester_email = _origin(job, ctx)
     forwarded = job.decision.reason == "forwarded conversation"
-    text = mail_text(strip_reply(job.mail.text) if not forwarded else job.mail.text)
+    # The sign-off is left out of the description as out of a comment; the whole original
+    # message stays with the ticket (its source).
+    text = mail_text(strip_reply(job.mail.text) if not forwarded else tidy(job.mail.text))
     subject = mail_text(_PREFIXES.sub("", job.mail.subject)) or (
         text.splitlines()[0][:120] if text else "") or _files_only(
         [a.filename for a in job.mail.attachments])

@@ -54,6 +54,12 @@ function commentItem(comment, files, download) {
   const item = h("li", { class: `entry entry--comment entry--${comment.author_kind}${internal ? " entry--internal" : ""}`,
     dataset: { commentId: comment.id, internal: String(internal) } },
   head, h("p", { class: "entry__body", text: comment.body }));
+  // A mail's sign-off is kept apart from its words and folded away (mail.quotes).
+  const signature = comment.email?.signature;
+  if (signature) {
+    item.append(h("details", { class: "entry__signature" },
+      bindText(h("summary"), "ticket.signature"), h("p", { text: signature })));
+  }
   const attached = (comment.attachment_ids ?? []).map((id) => files.get(id)).filter(Boolean);
   if (attached.length) {
     item.append(h("p", { class: "entry__files" }, bindText(h("span"), "ticket.attached"), " ",
