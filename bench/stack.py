@@ -631,15 +631,14 @@ def run() -> dict[str, Any]:
 def _reset_clients() -> None:
     """chalicelib's caches of settings, clients, queue addresses and the key set: each
     start of the stack has new ports."""
-    from chalicelib.api import health
     from chalicelib.config import get_config
     from chalicelib.identity.verifier import use_jwks
-    from chalicelib.store import outbox
+    from chalicelib.store import health, outbox
     from chalicelib.store.clients import reset_clients
 
     get_config.cache_clear()
     reset_clients()
-    health._dlq_url.cache_clear()
+    health.queue_url.cache_clear()
     outbox.queue_url.cache_clear()
     use_jwks(None)
 

@@ -615,14 +615,13 @@ def engine_storage() -> str:
 
 
 def _reset_caches() -> None:
-    from chalicelib.api import health
     from chalicelib.config import get_config
-    from chalicelib.store import outbox
+    from chalicelib.store import health, outbox
     from chalicelib.store.clients import reset_clients
 
     get_config.cache_clear()
     reset_clients()
-    health._dlq_url.cache_clear()
+    health.queue_url.cache_clear()
     outbox.queue_url.cache_clear()
 
 

@@ -238,11 +238,7 @@ class _TextBuilder(HTMLParser):
             self._pre = max(0, self._pre - (tag == "pre"))
             self._blank()
         elif tag == "blockquote":
-            self._flush()
-            while self._lines and not self._lines[-1][1] and self._lines[-1][0] == self._quote:
-                self._lines.pop()  # a blank line closing the quote belongs outside it
-            self._quote = max(0, self._quote - 1)
-            self._blank()
+            self._end_blockquote()
         elif tag in ("ul", "ol"):
             self._flush()
             if self._lists:
@@ -254,6 +250,13 @@ class _TextBuilder(HTMLParser):
             self._flush()
         elif tag == "a" and self._links:
             self._end_link()
+
+    def _end_blockquote(self) -> None:
+        self._flush()
+        while self._lines and not self._lines[-1][1] and self._lines[-1][0] == self._quote:
+            self._lines.pop()  # a blank line closing the quote belongs outside it
+        self._quote = max(0, self._quote - 1)
+        self._blank()
 
     def _end_link(self) -> None:
         href, start = self._links.pop()

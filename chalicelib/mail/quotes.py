@@ -81,9 +81,9 @@ _QUOTE_PREFIX = re.compile(r"^[\s>]+")
 _DECORATED = re.compile(r"^\s*>{2,}[^>].*<{2,}\s*$")
 _MAX_HEADER = 300  # longer lines (or 3 joined lines) are never a quote header
 
-# Dashed lines name what follows: "---------- Forwarded message ---------" (a forward: content),
+# Dashed lines (their words, between the dashes) name what follows:
+# "---------- Forwarded message ---------" (a forward: content),
 # "-----Original Message-----" (the answered message), "---- Anna wrote ----" (Android).
-_DASHED = re.compile(r"^\s*-{2,}\s*(?P<words>[^-\s].{0,240}?)\s*-*\s*$")
 _FORWARD_WORDS = re.compile(
     r"forward|vidarebefordr|videresend|välitet|edelleenlähet|weitergeleitet|transféré"
     r"|transmis|doorgestuurd|inoltrat|przekazan|encaminhad|reenviad|пересыла|переслан"
@@ -113,6 +113,7 @@ _VERBS = (
     r"|het volgende geschreven|ha scritto|scrisse|napisał\(a\)|napisała|napisał|pisze"
     r"|escreveu|escribió|написал\(а\)|написала|написал|пишет"
 )
+_VERB_NAME_END = re.compile(rf"\b(?:{_VERBS})\s+\S+(?: \S+){{0,3}}$", re.IGNORECASE)
 _VERB = re.compile(rf"\b(?:{_VERBS})\b", re.IGNORECASE)
 _RULE = re.compile(r"^\s*(?:_{10,}|-{5,}|={10,})\s*$")
 
@@ -248,11 +249,11 @@ def split_reply(text: str) -> Reply:
     lines = [line.rstrip().replace("\ufeff", "") for line in original.split("\n")]
     scan = _Scan(lines)
     if scan.forward_at is not None:
-        own = [line for line in lines if not _MOBILE_FOOTER.match(_plain(line))]
+        own = [line for line in lines if not _is_footer(_plain(line))]
         return Reply(_tidy(own) or original.strip())
     kept = scan.own_lines()
     kept = _cut_list_footer(kept)
-    while kept and (not kept[-1].strip() or _MOBILE_FOOTER.match(_plain(kept[-1]))
+    while kept and (not kept[-1].strip() or _is_footer(_plain(kept[-1]))
                     or _SIGNATURE_DELIMITER.match(kept[-1])):
         kept = kept[:-1]
     reply, signature = _split_signature(kept)
@@ -285,16 +286,22 @@ class _Scan:
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
         count = len(lines)
-        self.quoted = [bool(_QUOTED.match(line)) and not _DECORATED.match(line)
-                       for line in lines]
-        self.blank = [not line.strip() for line in lines]
+        # Cheap facts of every line first; the expressions run only where these allow.
+        self.stripped = [line.replace("\u00a0", " ").strip() for line in lines]
+        self.quoted = [text.startswith(">") and not (text.endswith("<<")
+                                                     and _DECORATED.match(text))
+                       for text in self.stripped]
+        self.blank = [not text for text in self.stripped]
+        self.folded = [text.casefold() for text in self.stripped]
         # The next non-blank line at or below n; the last own (unquoted) line.
         self._next_text = [count] * (count + 1)
         for n in range(count - 1, -1, -1):
             self._next_text[n] = n if not self.blank[n] else self._next_text[n + 1]
-        own = [n for n in range(count) if not self.blank[n] and not self.quoted[n]
-               and not _MOBILE_FOOTER.match(_plain(lines[n]))]
-        self._last_own = own[-1] if own else -1
+        self._last_own = -1
+        for n in range(count - 1, -1, -1):
+            if not self.blank[n] and not self.quoted[n] and not _is_footer(self.stripped[n]):
+                self._last_own = n
+                break
         self.cut = count
         self.dropped: set[int] = set()
         self.forward_at: int | None = None
@@ -321,7 +328,7 @@ class _Scan:
             if self.blank[i]:
                 i += 1
                 continue
-            if _is_marker(lines, i) and not (self.quoted[i] and self.own_text_after(i)):
+            if self._marker(i) and not (self.quoted[i] and self.own_text_after(i)):
                 self.cut = i
                 return
             if self.quoted[i]:
@@ -329,7 +336,7 @@ class _Scan:
                 if not self.own_text_after(end):
                     self.cut = self._header_line_above(i)
                     return
-                if self.interleaved or any(_is_marker(lines, n) for n in range(i, end)):
+                if self.interleaved or any(self._marker(n) for n in range(i, end)):
                     # An interleaved answer's question, or our own notification quoted.
                     self.dropped.update(range(i, end))
                 i = end
@@ -344,15 +351,18 @@ class _Scan:
         ``forward_at`` set), else how many lines to go on by (all of a quote header above an
         interleaved answer, whose lines are dropped)."""
         lines = self.lines
-        plain = _plain(lines[i])
-        dashed = _DASHED.match(plain)
-        if _FORWARD_LINE.match(plain) or (dashed and _FORWARD_WORDS.search(dashed["words"])):
+        plain = self.stripped[i]
+        if len(plain) > _MAX_HEADER:
+            return 1  # no header, separator or footer is that long
+        words = plain.strip("-").strip() if plain.startswith("--") else ""
+        if (plain.endswith(":") and _FORWARD_LINE.match(plain)) or (
+                words and _FORWARD_WORDS.search(words)):
             self.forward_at = i
             return None
-        if dashed and (_ORIGINAL_WORDS.search(dashed["words"]) or _VERB.search(dashed["words"])):
+        if words and (_ORIGINAL_WORDS.search(words) or _VERB.search(words)):
             self.cut = i
             return None
-        if _header_block(lines, i):
+        if ":" in plain and _header_block(lines, i):
             self.cut = _rule_above(lines, i)
             return None
         span, verb = _quote_header(self, i)
@@ -367,10 +377,19 @@ class _Scan:
             if verb or self.next_is_quote(after):
                 self.cut = i
                 return None
-        if _MOBILE_FOOTER.match(plain) and self.next_text(i + 1) < len(lines):
+        if _is_footer(plain) and self.next_text(i + 1) < len(lines):
             self.cut = i  # what follows the footer is the old message, unmarked
             return None
         return 1
+
+    def _marker(self, n: int) -> bool:
+        text = self.stripped[n]
+        if MARKER_DECORATION in text:
+            return True
+        if len(text) > 300:
+            return False
+        folded = text.casefold()
+        return any(head in folded for head in _MARKER_HEADS) and _is_marker(self.lines, n)
 
     def _header_line_above(self, start: int) -> int:
         """``start``, or the line just above the quote block at ``start`` when it reads like a
@@ -395,6 +414,42 @@ class _Scan:
         return n
 
 
+_VERB_ENDINGS = tuple(v.replace("\\", "") for v in _VERBS.split("|"))
+_FOOTER_STARTS = (
+    "sent ", "sendt ", "skickat ", "skickad ", "gesendet ", "envoyé ", "enviado ", "enviada ",
+    "inviato ", "verzonden ", "verstuurd ", "wysłane ", "wysłano ", "lähetetty ",
+    "отправлено ", "von mein", "get ", "hämta ", "skaffa ", "hanki ", "få ", "hent ",
+    "holen ", "obtenir ", "télécharger ", "outlook ", "scarica ", "pobierz ", "obter ",
+    "obtener ", "получить ", "download ",
+)
+_STARTS = ("on ", "den ", "am ", "le ", "el ", "il ", "in data ", "em ", "no dia ", "op ",
+           "w dniu ", "dnia ", "på ", "às ", "a las ")
+_MARKER_HEADS = tuple(marker.split()[0] for marker in _MARKERS)
+
+
+def _header_end(folded: str) -> bool:
+    """Cheap: a (case-folded) line that may end a quote header: a colon, or a verb as in
+    "On … wrote"."""
+    return folded.endswith(":") or folded.endswith(_VERB_ENDINGS)
+
+
+def _maybe_date_time(text: str) -> bool:
+    """Cheap: ``text`` may be a bare date-time line ("23.11.2026 10:15", "… 10:15 AM")."""
+    return len(text) <= 40 and (text[-1:].isdigit() or text.endswith(("AM", "PM", "am", "pm")))
+
+
+def _is_footer(text: str) -> bool:
+    """A mobile footer line ("Sent from my iPhone"); the expression runs only on lines that
+    start or end like one."""
+    if len(text) > 120:
+        return False
+    folded = text.casefold()
+    if not (folded.startswith(_FOOTER_STARTS)
+            or folded.rstrip(".").endswith(("laitteesta", "älypuhelimesta", "puhelimesta"))):
+        return False
+    return bool(_MOBILE_FOOTER.match(text))
+
+
 def _is_marker(lines: list[str], i: int) -> bool:
     if MARKER_DECORATION in lines[i]:
         return True
@@ -412,8 +467,12 @@ def _is_marker(lines: list[str], i: int) -> bool:
 def _quote_header(scan: _Scan, i: int) -> tuple[int, bool]:
     """(lines the quote header at ``i`` spans (1-3) or 0, whether it has a verb)."""
     lines = scan.lines
-    first = _plain(lines[i])
-    if len(first) > _MAX_HEADER:
+    first = scan.stripped[i]
+    # A header's last line ends with a colon or a verb, or it is a short date-time line.
+    ends = [n for n in range(i, min(i + 3, len(lines)))
+            if _header_end(scan.folded[n])
+            or (n == i and (_maybe_date_time(first) or scan.folded[n].startswith(_STARTS)))]
+    if not ends or len(first) > _MAX_HEADER:
         return 0, False
     weak = 0  # the first span that reads as a header without a verb
     spans = (1, 2, 3) if _HEADER_START.match(first) or _WRAPPED_START.match(first) else (1,)
@@ -422,7 +481,9 @@ def _quote_header(scan: _Scan, i: int) -> tuple[int, bool]:
         if len(chunk) < span or (span > 1 and (scan.blank[i + span - 1]
                                               or scan.quoted[i + span - 1])):
             break
-        joined = " ".join(_plain(part) for part in chunk)
+        if i + span - 1 not in ends:
+            continue
+        joined = " ".join(scan.stripped[i : i + span])
         if len(joined) > _MAX_HEADER:
             break
         kind = _header_kind(joined)
@@ -444,6 +505,8 @@ def _header_kind(line: str) -> bool | None:
         return None
     if _RUSSIAN_GMAIL.search(line):
         return True
+    if _HEADER_START.match(line) and dated and _VERB_NAME_END.search(line):
+        return False  # "Den 23.11.2026 09:02, skrev Kundeservice" (no colon): a quote must follow
     if line.endswith(":") and len(line) < 200 and (dated and (has_address or _YEAR.search(line))):
         return False  # "2026-11-24 16:32 GMT+01:00 Name <addr>:"
     if dated and len(line) <= 40 and not has_address and not line.endswith((".", "!", "?")):
@@ -471,9 +534,16 @@ def _rule_above(lines: list[str], i: int) -> int:
     return j if j >= 0 and _RULE.match(lines[j]) else i
 
 
+_LIST_FOOTER_LINES = 12
+
+
 def _cut_list_footer(lines: list[str]) -> list[str]:
-    for n, line in enumerate(lines):
-        plain = _plain(line)
+    # A list's footer closes the mail: only its last lines are looked at.
+    rows = [n for n, line in enumerate(lines) if line.strip()][-_LIST_FOOTER_LINES:]
+    for n in rows:
+        plain = _plain(lines[n])
+        if not plain.startswith(("_", "-", "=", "Y", "y")):
+            continue
         if _GOOGLE_GROUPS.match(plain):
             return lines[:n]
         if ((_RULE.match(plain) or _SIGNATURE_DELIMITER.match(plain))
