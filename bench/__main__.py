@@ -35,7 +35,10 @@ there is none, in memory. Parts 3, 5 and 7 share one tenant (bench/tickets.py's
    1,000 and with 100,000 tickets, which must be the same at both sizes; and replies
    threaded per second by the inbound consumer's ``handle_batch`` in process on DynamoDB
    Local and moto, against parsing alone.
-8. The local stack on DynamoDB Local (bench/stack.py): ``python -m local`` in its own
+8. Reply extraction (bench/replies.py): ``parse`` + ``split_reply`` per second over our
+   whole mail corpus (at least 300), the reply corpus still exact, and 1 MB messages of
+   several shapes against 50 ms. Pure CPU, no AWS.
+9. The local stack on DynamoDB Local (bench/stack.py): ``python -m local`` in its own
    process with 1,000 and then 100,000 tickets (and contact orders), over HTTP: p50 and p95
    of five requests at both sizes, the stack's resident memory, a restart's time to health
    and sixteen creates at once, each against its limit.
@@ -43,7 +46,8 @@ there is none, in memory. Parts 3, 5 and 7 share one tenant (bench/tickets.py's
 ``python -m bench coldstart``: part 1 alone, rewriting only its section.
 ``python -m bench lifecycle``: parts 5 and 6 alone, rewriting only their sections.
 ``python -m bench mail``: part 7 alone, rewriting only its sections.
-``python -m bench stack``: part 8 alone, rewriting only its section (the last).
+``python -m bench replies``: part 8 alone, rewriting only its section.
+``python -m bench stack``: part 9 alone, rewriting only its section (the last).
 """
 
 from __future__ import annotations
@@ -662,6 +666,30 @@ def coldstart_only() -> int:
     return 0
 
 
+def replies_only() -> int:
+    """``python -m bench replies``: part 8 alone; its section of docs/performance.md is
+    rewritten (or put before the local stack's, the last), the rest is left as it was."""
+    from bench import replies as replies_bench
+    from bench import stack as stack_bench
+
+    figures = replies_bench.run()
+    path = ROOT / "docs" / "performance.md"
+    text = path.read_text() if path.exists() else "# Performance\n"
+    head, found, rest = text.partition("\n" + replies_bench.REPLIES_HEADING + "\n")
+    if found:
+        following = rest[rest.find("\n## "):] if "\n## " in rest else ""
+    else:
+        head, found, rest = text.partition("\n" + stack_bench.STACK_HEADING + "\n")
+        following = "\n" + found + rest if found else ""
+    lines = [head.rstrip("\n"), *replies_bench.replies_section(figures)]
+    path.write_text("\n".join(lines) + "\n" + following)
+    print("\n".join(lines[1:]))
+    if figures["failed"]:
+        print(f"FAILED: {figures['failed']}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def stack_only() -> int:
     """``python -m bench stack``: part 8 alone; its section of docs/performance.md (the
     last) is rewritten, the rest is left as it was."""
@@ -682,7 +710,8 @@ def stack_only() -> int:
 
 def write_report(cold: dict[str, Any], budget: dict[str, Any], tickets: dict[str, Any],
                  orders: dict[str, Any], lifecycle: dict[str, Any], mail: dict[str, Any],
-                 seconds: float, stack: dict[str, Any] | None = None) -> Path:
+                 seconds: float, stack: dict[str, Any] | None = None,
+                 replies: dict[str, Any] | None = None) -> Path:
     from bench.coldstart import cold_section
 
     lines = [
@@ -710,6 +739,10 @@ def write_report(cold: dict[str, Any], budget: dict[str, Any], tickets: dict[str
     lines += _contact_order_section(orders)
     lines += _lifecycle_section(lifecycle)
     lines += _mail_section(mail)
+    if replies is not None:
+        from bench.replies import replies_section
+
+        lines += replies_section(replies)
     if stack is not None:
         from bench.stack import stack_section
 
@@ -727,10 +760,12 @@ def main(argv: list[str]) -> int:
         return lifecycle_only()
     if argv == ["mail"]:
         return mail_only()
+    if argv == ["replies"]:
+        return replies_only()
     if argv == ["stack"]:
         return stack_only()
     if argv:
-        print("usage: python -m bench [coldstart | lifecycle | mail | stack]",
+        print("usage: python -m bench [coldstart | lifecycle | mail | replies | stack]",
               file=sys.stderr)
         return 2
     started = time.perf_counter()
@@ -766,11 +801,15 @@ def main(argv: list[str]) -> int:
     began = time.perf_counter()
     lifecycle = {"sweep": sweep, "notify": lifecycle_bench.notify_run()}
     timed("6 notifications consumer", began)
+    from bench import replies as replies_bench
     from bench import stack as stack_bench
 
     began = time.perf_counter()
+    replies = replies_bench.run()
+    timed("8 reply extraction", began)
+    began = time.perf_counter()
     stack = stack_bench.run()
-    timed("8 the local stack", began)
+    timed("9 the local stack", began)
     scans = [r["request"] for r in budget["rows"] if "Scan" in r["large"]]
     scans += [r["request"] for r in tickets["sizes"][ticket_bench.SIZES[-1]]
               if "Scan" in r["calls"]]
@@ -780,11 +819,13 @@ def main(argv: list[str]) -> int:
     grew += tickets["differing"] + orders["differing"]
     wrong = _lifecycle_problems(lifecycle)
     path = write_report(cold, budget, tickets, orders, lifecycle, mail,
-                        time.perf_counter() - started, stack=stack)
+                        time.perf_counter() - started, stack=stack, replies=replies)
     print(path.read_text())
-    if scans or grew or wrong or mail["failed"] or cold["failed"] or stack["failed"]:
+    if (scans or grew or wrong or mail["failed"] or cold["failed"] or stack["failed"]
+            or replies["failed"]):
         print(f"FAILED: scans {scans}, growing {grew}, lifecycle {wrong},"
-              f" mail {mail['failed']}, cold start {cold['failed']}, stack {stack['failed']}",
+              f" mail {mail['failed']}, cold start {cold['failed']}, stack {stack['failed']},"
+              f" replies {replies['failed']}",
               file=sys.stderr)
         return 1
     return 0

@@ -40,13 +40,16 @@ Mobile footers and mailing-list footers are dropped: the client or a server wrot
 
 Conservative where it counts: if nothing of the person's own is left, the whole text is the
 reply (a mail that is only a quote or a forward), since losing a customer's words is worse
-than keeping a quote. Linear: each line is matched against anchored expressions a bounded
-number of times, and only lines of bounded length are tried as headers.
+than keeping a quote. Linear and cheap per line: every line is looked at once with string
+methods; the expressions run only on the few lines that start or end like a header,
+separator, footer or marker (and only on lines of bounded length), and the search stops where
+the history starts. ``python -m bench replies`` measures it (docs/performance.md).
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 REPLY_MARKERS: dict[str, str] = {
@@ -132,6 +135,7 @@ _OTHER_FIELDS = (
 _FIELD = r"^\s*\*?(?:{})\*?\s?:(?:\s|\*|$)"
 _FROM_LINE = re.compile(_FIELD.format(_FROM_FIELDS), re.IGNORECASE)
 _DATE_LINE = re.compile(_FIELD.format(_DATE_FIELDS), re.IGNORECASE)
+_FROM_OR_DATE = frozenset(f"{_FROM_FIELDS}|{_DATE_FIELDS}".split("|"))
 _HEADER_LINE = re.compile(_FIELD.format(f"{_FROM_FIELDS}|{_DATE_FIELDS}|{_OTHER_FIELDS}"),
                           re.IGNORECASE)
 _ANY_FIELD = re.compile(r"^\s*\*?[^\W\d_][\w .'-]{0,24}\*?\s?:\s+\S", re.UNICODE)
@@ -246,7 +250,7 @@ def strip_reply(text: str) -> str:
 def split_reply(text: str) -> Reply:
     """The person's words and, apart, their signature (see the module's docstring)."""
     original = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [line.rstrip().replace("\ufeff", "") for line in original.split("\n")]
+    lines = [line.rstrip() for line in original.replace("\ufeff", "").split("\n")]
     scan = _Scan(lines)
     if scan.forward_at is not None:
         own = [line for line in lines if not _is_footer(_plain(line))]
@@ -280,23 +284,30 @@ def _norm(line: str) -> str:
 
 class _Scan:
     """One pass over the lines, top down: where the history starts, which lines above it are
-    dropped (interleaved quotes, their header) and whether the mail is a forward. Look-ups are
-    precomputed, so a long message stays linear."""
+    dropped (interleaved quotes, their header) and whether the mail is a forward.
+
+    Linear and cheap per line: the pass visits only quoted lines and the few unquoted lines
+    that start or end like a header, separator, footer or marker (``_flag_rows``, string
+    methods only); the expressions run there alone. Those rows are found a chunk at a time,
+    ahead of the pass, so a mail whose history starts early costs little however long it is."""
 
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
         count = len(lines)
-        # Cheap facts of every line first; the expressions run only where these allow.
-        self.stripped = [line.replace("\u00a0", " ").strip() for line in lines]
-        self.quoted = [text.startswith(">") and not (text.endswith("<<")
-                                                     and _DECORATED.match(text))
+        if any("\u00a0" in line for line in lines):
+            self.stripped = [line.replace("\u00a0", " ").strip() for line in lines]
+        else:
+            self.stripped = [line.strip() for line in lines]
+        self.quoted = [text[:1] == ">"
+                       and not (text.endswith("<<") and bool(_DECORATED.match(text)))
                        for text in self.stripped]
         self.blank = [not text for text in self.stripped]
-        self.folded = [text.casefold() for text in self.stripped]
-        # The next non-blank line at or below n; the last own (unquoted) line.
-        self._next_text = [count] * (count + 1)
-        for n in range(count - 1, -1, -1):
-            self._next_text[n] = n if not self.blank[n] else self._next_text[n + 1]
+        self._quoted_rows = [n for n, quoted in enumerate(self.quoted) if quoted]
+        self._markers = _marker_rows(lines)
+        self._flags: dict[int, int] = {}  # candidate row -> what it may be (_END, _OPEN, ...)
+        self._rows: list[int] = []  # the candidate rows found so far, ascending
+        self._done = 0  # rows below this have been looked at
+        self._chunk = 256
         self._last_own = -1
         for n in range(count - 1, -1, -1):
             if not self.blank[n] and not self.quoted[n] and not _is_footer(self.stripped[n]):
@@ -308,8 +319,52 @@ class _Scan:
         self.interleaved = False  # a quote header was passed: later quote blocks are history
         self._run()
 
+    def folded(self, n: int) -> str:
+        return self.stripped[n].casefold()
+
+    def flags(self, n: int) -> int:
+        """What row ``n`` may be (0: an unquoted line of the person's text, or quoted)."""
+        if n >= self._done:
+            while self._done <= n < len(self.lines):
+                self._look_ahead()
+        return self._flags.get(n, 0)
+
+    def next_candidate(self, start: int) -> int:
+        """The first candidate row at or after ``start``, or the number of lines."""
+        while True:
+            at = bisect_left(self._rows, start)
+            if at < len(self._rows):
+                return self._rows[at]
+            if self._done >= len(self.lines):
+                return len(self.lines)
+            self._look_ahead()
+
+    def _look_ahead(self) -> None:
+        """Find the candidates of the next chunk (growing, so a long mail takes few)."""
+        start, count = self._done, len(self.lines)
+        end = min(count, start + self._chunk)
+        self._chunk = min(self._chunk * 2, 8192)
+        # Two rows further: a header's last line there makes the rows above it candidates.
+        found = _flag_rows(self.stripped, start, min(count, end + 2))
+        for n, flags in list(found.items()):
+            if flags & _END:
+                for above in (n - 1, n - 2):
+                    if above >= start:
+                        found[above] = found.get(above, 0) | _WRAP
+        for n in _rows_between(self._markers, start, end):
+            found[n] = found.get(n, 0) | _MARKER
+        rows = sorted(n for n in found if n < end)
+        self._rows.extend(rows)
+        self._flags.update((n, found[n]) for n in rows)
+        self._done = end
+
     def next_text(self, start: int) -> int:
-        return self._next_text[min(start, len(self.lines))]
+        """The first non-blank line at or below ``start`` (blank runs are each walked by the
+        one candidate above them, so this stays linear)."""
+        n = start
+        while n < len(self.lines) and self.blank[n]:
+            n += 1
+        return n
 
     def own_text_after(self, start: int) -> bool:
         return self._last_own >= start
@@ -322,13 +377,19 @@ class _Scan:
         return [line for n, line in enumerate(self.lines[: self.cut]) if n not in self.dropped]
 
     def _run(self) -> None:
-        lines = self.lines
-        i = 0
-        while i < len(lines):
-            if self.blank[i]:
-                i += 1
-                continue
-            if self._marker(i) and not (self.quoted[i] and self.own_text_after(i)):
+        count = len(self.lines)
+        i = next_quote = next_candidate = 0
+        while i < count:
+            # Lines that are neither quoted nor candidates are the person's text: jump them.
+            if next_quote < i:
+                next_quote = _first_at(self._quoted_rows, i, count)
+            if next_candidate < i:
+                next_candidate = self.next_candidate(i)
+            i = min(next_quote, next_candidate)
+            if i >= count:
+                return
+            if self._markers and self._marker(i) and not (
+                    self.quoted[i] and self.own_text_after(i)):
                 self.cut = i
                 return
             if self.quoted[i]:
@@ -336,7 +397,8 @@ class _Scan:
                 if not self.own_text_after(end):
                     self.cut = self._header_line_above(i)
                     return
-                if self.interleaved or any(self._marker(n) for n in range(i, end)):
+                if self.interleaved or (self._markers and any(
+                        self._marker(n) for n in _rows_between(self._markers, i, end))):
                     # An interleaved answer's question, or our own notification quoted.
                     self.dropped.update(range(i, end))
                 i = end
@@ -352,17 +414,18 @@ class _Scan:
         interleaved answer, whose lines are dropped)."""
         lines = self.lines
         plain = self.stripped[i]
+        flags = self.flags(i)
         if len(plain) > _MAX_HEADER:
             return 1  # no header, separator or footer is that long
         words = plain.strip("-").strip() if plain.startswith("--") else ""
-        if (plain.endswith(":") and _FORWARD_LINE.match(plain)) or (
+        if (flags & _END and plain.endswith(":") and _FORWARD_LINE.match(plain)) or (
                 words and _FORWARD_WORDS.search(words)):
             self.forward_at = i
             return None
         if words and (_ORIGINAL_WORDS.search(words) or _VERB.search(words)):
             self.cut = i
             return None
-        if ":" in plain and _header_block(lines, i):
+        if flags & _FIELD_COLON and _header_block(self, i):
             self.cut = _rule_above(lines, i)
             return None
         span, verb = _quote_header(self, i)
@@ -377,19 +440,19 @@ class _Scan:
             if verb or self.next_is_quote(after):
                 self.cut = i
                 return None
-        if _is_footer(plain) and self.next_text(i + 1) < len(lines):
+        if flags & _FOOTER and _is_footer(plain) and self.next_text(i + 1) < len(lines):
             self.cut = i  # what follows the footer is the old message, unmarked
             return None
         return 1
 
     def _marker(self, n: int) -> bool:
-        text = self.stripped[n]
-        if MARKER_DECORATION in text:
-            return True
-        if len(text) > 300:
+        """Our marker line is at ``n`` (only rows ``_marker_rows`` found can be)."""
+        rows = self._markers
+        at = bisect_left(rows, n)
+        if at == len(rows) or rows[at] != n:
             return False
-        folded = text.casefold()
-        return any(head in folded for head in _MARKER_HEADS) and _is_marker(self.lines, n)
+        text = self.stripped[n]
+        return MARKER_DECORATION in text or (len(text) <= 300 and _is_marker(self.lines, n))
 
     def _header_line_above(self, start: int) -> int:
         """``start``, or the line just above the quote block at ``start`` when it reads like a
@@ -414,7 +477,13 @@ class _Scan:
         return n
 
 
-_VERB_ENDINGS = tuple(v.replace("\\", "") for v in _VERBS.split("|"))
+# The verbs as plain text: what a header's last line may end with (cheap look-ups).
+_VERB_ENDINGS = (
+    "wrote", "writes", "skrev", "skrev følgende", "kirjoitti", "schrieb", "a écrit", "écrit",
+    "schreef", "het volgende geschreven", "ha scritto", "scrisse", "napisał(a)", "napisała",
+    "napisał", "pisze", "escreveu", "escribió", "написал(а)", "написала", "написал", "пишет",
+)
+_VERB_WORDS = frozenset(ending.split()[-1] for ending in _VERB_ENDINGS)
 _FOOTER_STARTS = (
     "sent ", "sendt ", "skickat ", "skickad ", "gesendet ", "envoyé ", "enviado ", "enviada ",
     "inviato ", "verzonden ", "verstuurd ", "wysłane ", "wysłano ", "lähetetty ",
@@ -424,7 +493,86 @@ _FOOTER_STARTS = (
 )
 _STARTS = ("on ", "den ", "am ", "le ", "el ", "il ", "in data ", "em ", "no dia ", "op ",
            "w dniu ", "dnia ", "på ", "às ", "a las ")
-_MARKER_HEADS = tuple(marker.split()[0] for marker in _MARKERS)
+# Our marker's words anywhere in the (case-folded) text, also wrapped over lines or quoted.
+_MARKER_TEXT = re.compile(
+    "|".join(r"[\s>]+".join(map(re.escape, marker.split())) for marker in _MARKERS)
+    + "|" + re.escape(MARKER_DECORATION))
+_FOOTER_ENDS = ("laitteesta", "älypuhelimesta", "puhelimesta")
+_LINE_STARTS = _STARTS + _FOOTER_STARTS
+_LINE_ENDS = _VERB_ENDINGS + _FOOTER_ENDS
+
+
+def _marker_rows(lines: list[str]) -> list[int]:
+    """The rows (ascending) where our marker may be: one search of the whole text."""
+    text = "\n".join(lines).casefold()
+    rows: list[int] = []
+    row, position = 0, 0
+    for found in _MARKER_TEXT.finditer(text):
+        row += text.count("\n", position, found.start())
+        position = found.start()
+        if not rows or rows[-1] != row:
+            rows.append(row)
+    return rows
+
+
+# What a candidate row may be (bits of ``_Scan.flags``).
+_END = 1  # ends like a quote header: a colon or a verb
+_OPEN = 2  # opens like a quote header ("On ", "Den ", "Am ", ...)
+_DATE_TIME = 4  # a short line ending in a digit or AM/PM: maybe a bare date-time
+_FIELD_COLON = 8  # a field's colon near the start: maybe a header block
+_FOOTER = 16  # starts or ends like a mobile footer
+_WRAP = 32  # one of the two rows above a header's last line: a wrapped header may start here
+_MARKER = 64  # our marker's words
+_DASH = 128  # starts with "--": a separator, or the dashes of a forward
+_MERIDIEM = ("AM", "PM", "am", "pm")
+_PUNCTUATION = ",.;:!?'\"()[]<>«»„“”"
+_AFTER_FIELD = ("", " ", "\t", "*")
+
+
+def _verb_near_end(text: str) -> bool:
+    """A verb among the last five words ("Den 23.11.2026 09:02, skrev Kundeservice")."""
+    words = text.casefold().rsplit(None, 5)[-5:]
+    return not _VERB_WORDS.isdisjoint([word.lstrip(_PUNCTUATION) for word in words])
+
+
+def _flag_rows(stripped: list[str], start: int, end: int) -> dict[int, int]:
+    """The unquoted rows in [start, end) that may start the history or a header, with what
+    they may be. Plain string methods, no expression: this looks at every line."""
+    flagged: dict[int, int] = {}
+    for n, text in enumerate(stripped[start:end], start):
+        if not text or text[0] == ">" or not (
+                text[-1] == ":" or text[0] == "-" or text.find(":", 0, 40) >= 0
+                or (len(text) <= 40 and (text[-1].isdigit() or text[-2:] in _MERIDIEM))
+                or text[:16].casefold().startswith(_LINE_STARTS)
+                or text[-24:].casefold().rstrip(".").endswith(_LINE_ENDS)):
+            continue
+        head, tail = text[:16].casefold(), text[-24:].casefold()
+        flags = _DASH if text[:2] == "--" else 0
+        if _header_end(tail):
+            flags |= _END
+        if _maybe_date_time(text):
+            flags |= _DATE_TIME
+        if head.startswith(_STARTS) and (flags & (_END | _DATE_TIME) or _verb_near_end(text)):
+            flags |= _OPEN
+        colon = text.find(":", 0, 40)
+        # "Field: value" (no comma or digit-colon-digit as in "Mon, 23 Nov 10:15"): a field.
+        if colon >= 0 and "," not in text[:colon] and text[colon + 1 : colon + 2] in _AFTER_FIELD:
+            flags |= _FIELD_COLON
+        if head.startswith(_FOOTER_STARTS) or tail.rstrip(".").endswith(_FOOTER_ENDS):
+            flags |= _FOOTER
+        if flags:
+            flagged[n] = flags
+    return flagged
+
+
+def _first_at(rows: list[int], start: int, default: int) -> int:
+    """The first of the ascending ``rows`` at or after ``start``, else ``default``."""
+    at = bisect_left(rows, start)
+    return rows[at] if at < len(rows) else default
+
+
+def _rows_between(rows: list[int], start: int, end: int) -> list[int]:
+    return rows[bisect_left(rows, start) : bisect_left(rows, end)]
 
 
 def _header_end(folded: str) -> bool:
@@ -444,8 +592,7 @@ def _is_footer(text: str) -> bool:
     if len(text) > 120:
         return False
     folded = text.casefold()
-    if not (folded.startswith(_FOOTER_STARTS)
-            or folded.rstrip(".").endswith(("laitteesta", "älypuhelimesta", "puhelimesta"))):
+    if not (folded.startswith(_FOOTER_STARTS) or folded.rstrip(".").endswith(_FOOTER_ENDS)):
         return False
     return bool(_MOBILE_FOOTER.match(text))
 
@@ -466,12 +613,18 @@ def _is_marker(lines: list[str], i: int) -> bool:
 
 def _quote_header(scan: _Scan, i: int) -> tuple[int, bool]:
     """(lines the quote header at ``i`` spans (1-3) or 0, whether it has a verb)."""
+    flags = scan.flags(i)
+    if not flags & (_END | _OPEN | _DATE_TIME | _WRAP):
+        return 0, False  # no header ends within three lines, nor does one open here
     lines = scan.lines
     first = scan.stripped[i]
-    # A header's last line ends with a colon or a verb, or it is a short date-time line.
-    ends = [n for n in range(i, min(i + 3, len(lines)))
-            if _header_end(scan.folded[n])
-            or (n == i and (_maybe_date_time(first) or scan.folded[n].startswith(_STARTS)))]
+    # A header's last line ends with a colon or a verb, or it is a short date-time line, or
+    # it opens like a header ("Den 23.11.2026 09:02, skrev Kundeservice" has no colon).
+    # (A row above a header's last line is flagged _WRAP; one is flagged _OPEN only with a
+    # verb near its end.)
+    ends = {n for n in range(i, min(i + 3, len(lines))) if scan.flags(n) & _END}
+    if flags & (_OPEN | _DATE_TIME):
+        ends.add(i)
     if not ends or len(first) > _MAX_HEADER:
         return 0, False
     weak = 0  # the first span that reads as a header without a verb
@@ -514,16 +667,18 @@ def _header_kind(line: str) -> bool | None:
     return None
 
 
-def _header_block(lines: list[str], i: int) -> bool:
+def _header_block(scan: _Scan, i: int) -> bool:
     """An Outlook-style header block starts at ``i``: a From (or Date) field and at least two
     more fields in the next lines; or, right under a rule, three fields of any name."""
-    line = _plain(lines[i])
-    following = [_plain(x) for x in lines[i + 1 : i + 8] if x.strip()][:5]
-    if ((_FROM_LINE.match(line) or _DATE_LINE.match(line))
-            and sum(1 for x in following if _HEADER_LINE.match(x)) >= 2):
-        return True
-    if _ANY_FIELD.match(line) and _rule_above(lines, i) != i:
-        return sum(1 for x in following[:3] if _ANY_FIELD.match(x)) >= 2
+    line = scan.stripped[i]
+    name = line[: line.find(":")].strip(" *").casefold()
+    if name in _FROM_OR_DATE and (_FROM_LINE.match(line) or _DATE_LINE.match(line)):
+        following = [x for x in scan.stripped[i + 1 : i + 8] if x][:5]
+        if sum(1 for x in following if _HEADER_LINE.match(x)) >= 2:
+            return True
+    if _rule_above(scan.lines, i) != i and _ANY_FIELD.match(line):
+        following = [x for x in scan.stripped[i + 1 : i + 8] if x][:3]
+        return sum(1 for x in following if _ANY_FIELD.match(x)) >= 2
     return False
 
 
@@ -531,7 +686,7 @@ def _rule_above(lines: list[str], i: int) -> int:
     j = i - 1
     while j >= 0 and not lines[j].strip():
         j -= 1
-    return j if j >= 0 and _RULE.match(lines[j]) else i
+    return j if j >= 0 and lines[j].lstrip()[:1] in "_-=" and _RULE.match(lines[j]) else i
 
 
 _LIST_FOOTER_LINES = 12
@@ -539,8 +694,7 @@ _LIST_FOOTER_LINES = 12
 
 def _cut_list_footer(lines: list[str]) -> list[str]:
     # A list's footer closes the mail: only its last lines are looked at.
-    rows = [n for n, line in enumerate(lines) if line.strip()][-_LIST_FOOTER_LINES:]
-    for n in rows:
+    for n in _last_text_rows(lines, _LIST_FOOTER_LINES):
         plain = _plain(lines[n])
         if not plain.startswith(("_", "-", "=", "Y", "y")):
             continue
@@ -552,12 +706,25 @@ def _cut_list_footer(lines: list[str]) -> list[str]:
     return lines
 
 
+def _last_text_rows(lines: list[str], count: int) -> list[int]:
+    """The rows of the last ``count`` non-blank lines, ascending."""
+    rows: list[int] = []
+    n = len(lines) - 1
+    while n >= 0 and len(rows) < count:
+        if lines[n].strip():
+            rows.append(n)
+        n -= 1
+    return rows[::-1]
+
+
 def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
     """(reply, signature): at a "-- " delimiter, else at a closing line near the end."""
     for n, line in enumerate(lines):
-        if _SIGNATURE_DELIMITER.match(line) and any(x.strip() for x in lines[:n]):
+        if (line[:2] == "--" and _SIGNATURE_DELIMITER.match(line)
+                and any(x.strip() for x in lines[:n])):
             return lines[:n], lines[n + 1 :]
-    text_rows = [n for n, line in enumerate(lines) if line.strip()]
+    # Only the last lines can be a sign-off; whether one is the first line of text matters.
+    text_rows = _last_text_rows(lines, _SIGNATURE_LINES + 2)
     if len(text_rows) < 2:
         return lines, []
     last = text_rows[-1]
@@ -574,7 +741,7 @@ def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
             break
         closing = _CLOSING.match(plain)
         if closing and (not closing["rest"].strip(" ,!.\uff01") or _is_name(closing["rest"])):
-            if position == 0:
+            if position == 0 and not any(x.strip() for x in lines[:n]):
                 break  # nothing of the reply would be left
             return lines[:n], lines[n:]
     return lines, []
@@ -588,13 +755,16 @@ def _is_name(text: str) -> bool:
 
 
 def _tidy(lines: list[str]) -> str:
+    """The lines joined: no trailing spaces, blank runs as one blank line, none at the ends."""
     out: list[str] = []
-    for line in lines:
-        if not line.strip():
-            if out and out[-1]:
-                out.append("")
-            continue
-        out.append(line.rstrip())
-    while out and not out[-1]:
+    blank = True  # at the start: leading blank lines go
+    for line in map(str.rstrip, lines):
+        if line.strip():
+            out.append(line)
+            blank = False
+        elif not blank:
+            out.append("")
+            blank = True
+    if out and not out[-1]:
         out.pop()
     return "\n".join(out)
