@@ -14,16 +14,21 @@ its HTML, which turns the clients' quote structure into ``> `` lines and rules).
   "… г. в 10:15, Name <addr>:" and the like. With a verb it counts whatever follows, ``> ``
   quotes or the old text unquoted, as many mobile clients and gateways send it; it must name an
   address, or a date and a time, or start like a header and name a year; never "skrev jag:".
-  Without a verb (a date-time line, "2026-11-24 16:32 GMT+01:00 Name <addr>:") it counts only
-  when a ``> `` quote follows;
+  Without a verb it counts over unquoted text when it names a date, a time and an address
+  ("2026-11-24 16:32 GMT+01:00 Name <addr>:"), else (a bare date-time line, a date and a
+  name) only when a ``> `` quote follows;
 - an Outlook header block ("From:/Sent:/To:/Subject:" in those languages, or beginning with
-  "Date:"), with the rule of underscores or dashes above it; after a rule, any three
-  "Field: value" lines in a row;
+  "Date:"; "Objet :valeur" too), with the rule of underscores, dashes or "====" above it; two
+  such fields when they name an address and a date with a time, or a quote follows; after a
+  rule, any three "Field: value" lines in a row;
 - a separator: "-----Original Message-----" and its translations, "-----Reply Message-----",
   Android's "---- Name wrote ----", Zoho's "---- On … wrote ----";
 - a mobile footer ("Sent from my iPhone", "Skickat från min iPhone", "Gesendet von Outlook
   für Android", …) with more text below it: that text is the old message, unmarked;
-- a block of ``> `` lines that runs to the end of the message.
+- a block of ``> `` lines that runs to the end of the message (with the line just above it
+  when that reads like a header: a colon and a date or an address, or an address and a date).
+  A line that starts without a capital right under a long ``> `` line that ends mid-sentence
+  is that line's end, wrapped by the client after quoting: it is quoted too.
 
 **What stays.** ``> `` lines followed by more of the person's own text stay (a line they quote
 to answer it, ``>>> link <<<``), unless a quote header came first: then it is an interleaved
@@ -83,6 +88,7 @@ _QUOTE_PREFIX = re.compile(r"^[\s>]+")
 # ">>> https://… <<<" and the like: a decoration of the person's own line, not a quote.
 _DECORATED = re.compile(r"^\s*>{2,}[^>].*<{2,}\s*$")
 _MAX_HEADER = 300  # longer lines (or 3 joined lines) are never a quote header
+_WRAPPED_QUOTE = 60  # a quoted line this long may have been wrapped by the client
 
 # Dashed lines (their words, between the dashes) name what follows:
 # "---------- Forwarded message ---------" (a forward: content),
@@ -118,21 +124,24 @@ _VERBS = (
 )
 _VERB_NAME_END = re.compile(rf"\b(?:{_VERBS})\s+\S+(?: \S+){{0,3}}$", re.IGNORECASE)
 _VERB = re.compile(rf"\b(?:{_VERBS})\b", re.IGNORECASE)
-_RULE = re.compile(r"^\s*(?:_{10,}|-{5,}|={10,})\s*$")
+# A rule above a header block or a list's footer (Hotmail's underscores, "====", a list's "__").
+_RULE = re.compile(r"^\s*(?:_{2,}|-{5,}|={4,})\s*$")
 
 # Outlook's header fields, by meaning, in the languages we read.
 _FROM_FIELDS = r"from|från|lähettäjä|von|fra|de|van|da|od|от|remitente|afsender|avsender"
 _DATE_FIELDS = (
     r"sent|date|skickat|datum|lähetetty|päivämäärä|päiväys|gesendet|sendt|dato|envoyé|envoyé le"
-    r"|verzonden|verstuurd|inviato|data|wysłano|wysłane|enviado|enviada|fecha|enviado el"
+    r"|verzonden|verstuurd|inviato|data|wysłano|wysłane|enviado|enviada|fecha|enviado el|message du"
     r"|отправлено|дата"
 )
 _OTHER_FIELDS = (
     r"to|till|vastaanottaja|an|til|à|a|aan|do|para|кому|cc|bcc|kopia|kopio|kopi|copie|dw"
-    r"|копия|subject|ämne|aihe|betreff|emne|objet|onderwerp|oggetto|temat|assunto|asunto"
+    r"|копия|copie à|subject|ämne|aihe|betreff|emne|objet|sujet|onderwerp|oggetto|temat|assunto"
+    r"|asunto"
     r"|тема|reply-to|svara till|antwort an|répondre à|rispondi a|importance|prioritet"
 )
-_FIELD = r"^\s*\*?(?:{})\*?\s?:(?:\s|\*|$)"
+# "Field: value", "Champ : valeur", "Objet :valeur" (Hotmail writes no space after the colon).
+_FIELD = r"^\s*\*?(?:{})\*?\s?:"
 _FROM_LINE = re.compile(_FIELD.format(_FROM_FIELDS), re.IGNORECASE)
 _DATE_LINE = re.compile(_FIELD.format(_DATE_FIELDS), re.IGNORECASE)
 _FROM_OR_DATE = frozenset(f"{_FROM_FIELDS}|{_DATE_FIELDS}".split("|"))
@@ -303,6 +312,7 @@ class _Scan:
                        for text in self.stripped]
         self.blank = [not text for text in self.stripped]
         self._quoted_rows = [n for n, quoted in enumerate(self.quoted) if quoted]
+        self._join_wrapped_quote_lines()
         self._markers = _marker_rows(lines)
         self._flags: dict[int, int] = {}  # candidate row -> what it may be (_END, _OPEN, ...)
         self._rows: list[int] = []  # the candidate rows found so far, ascending
@@ -318,6 +328,22 @@ class _Scan:
         self.forward_at: int | None = None
         self.interleaved = False  # a quote header was passed: later quote blocks are history
         self._run()
+
+    def _join_wrapped_quote_lines(self) -> None:
+        """A client that wraps quoted lines after quoting them leaves the rest of a long
+        ``> `` line unmarked on the next line ("> … pharetra d" / "ignissim odio?"). Such a
+        line starts without a capital, right under a long quoted line that does not end a
+        sentence: it is quoted too, not an answer."""
+        wrapped = [
+            n + 1 for n in self._quoted_rows
+            if n + 1 < len(self.lines) and not self.quoted[n + 1] and not self.blank[n + 1]
+            and len(self.stripped[n]) >= _WRAPPED_QUOTE and not self.stripped[n].endswith(
+                (".", "!", "?", ":")) and not self.stripped[n + 1][0].isupper()
+            and not self.stripped[n + 1][0].isdigit()]
+        for n in wrapped:
+            self.quoted[n] = True
+        if wrapped:
+            self._quoted_rows = sorted(self._quoted_rows + wrapped)
 
     def folded(self, n: int) -> str:
         return self.stripped[n].casefold()
@@ -456,17 +482,21 @@ class _Scan:
 
     def _header_line_above(self, start: int) -> int:
         """``start``, or the line just above the quote block at ``start`` when it reads like a
-        quote header we do not know (ends with a colon, names an address or a date): it goes
-        with the quote."""
+        quote header we do not know (ends with a colon and names an address, a date or a time;
+        or names an address and a date): it goes with the quote."""
         n = start - 1
         while n >= 0 and self.blank[n]:
             n -= 1
         if n < 0 or self.quoted[n] or n in self.dropped:
             return start
         line = _plain(self.lines[n])
-        if (len(line) <= _MAX_HEADER and line.endswith(":")
-                and (_ADDRESS.search(line) or _DATE.search(line) or _TIME.search(line))):
+        if len(line) > _MAX_HEADER:
+            return start
+        if line.endswith(":") and (_ADDRESS.search(line) or _DATE.search(line)
+                                   or _TIME.search(line)):
             return n
+        if _ADDRESS.search(line) and _DATE.search(line) and not line.endswith((".", "!", "?")):
+            return n  # "2026/11/23 Anna Berg <anna@kund.test>": no colon, still its header
         return start
 
     def _quote_block_end(self, start: int) -> int:
@@ -526,7 +556,6 @@ _MARKER = 64  # our marker's words
 _DASH = 128  # starts with "--": a separator, or the dashes of a forward
 _MERIDIEM = ("AM", "PM", "am", "pm")
 _PUNCTUATION = ",.;:!?'\"()[]<>«»„“”"
-_AFTER_FIELD = ("", " ", "\t", "*")
 
 
 def _verb_near_end(text: str) -> bool:
@@ -555,8 +584,8 @@ def _flag_rows(stripped: list[str], start: int, end: int) -> dict[int, int]:
         if head.startswith(_STARTS) and (flags & (_END | _DATE_TIME) or _verb_near_end(text)):
             flags |= _OPEN
         colon = text.find(":", 0, 40)
-        # "Field: value" (no comma or digit-colon-digit as in "Mon, 23 Nov 10:15"): a field.
-        if colon >= 0 and "," not in text[:colon] and text[colon + 1 : colon + 2] in _AFTER_FIELD:
+        # "Field: value" (no comma, no digit before it as in "Mon, 23 Nov 10:15"): a field.
+        if colon > 0 and "," not in text[:colon] and not text[colon - 1].isdigit():
             flags |= _FIELD_COLON
         if head.startswith(_FOOTER_STARTS) or tail.rstrip(".").endswith(_FOOTER_ENDS):
             flags |= _FOOTER
@@ -660,8 +689,10 @@ def _header_kind(line: str) -> bool | None:
         return True
     if _HEADER_START.match(line) and dated and _VERB_NAME_END.search(line):
         return False  # "Den 23.11.2026 09:02, skrev Kundeservice" (no colon): a quote must follow
-    if line.endswith(":") and len(line) < 200 and (dated and (has_address or _YEAR.search(line))):
-        return False  # "2026-11-24 16:32 GMT+01:00 Name <addr>:"
+    if line.endswith(":") and len(line) < 200 and dated and has_address:
+        return True  # "2026-11-24 16:32 GMT+01:00 Name <addr>:": a date, a time and an address
+    if line.endswith(":") and len(line) < 200 and dated and _YEAR.search(line):
+        return False  # "2026-11-24 16:32 GMT+01:00 Anna:" (a name alone): a quote must follow
     if dated and len(line) <= 40 and not has_address and not line.endswith((".", "!", "?")):
         return False  # a bare date-time line
     return None
@@ -676,6 +707,13 @@ def _header_block(scan: _Scan, i: int) -> bool:
         following = [x for x in scan.stripped[i + 1 : i + 8] if x][:5]
         if sum(1 for x in following if _HEADER_LINE.match(x)) >= 2:
             return True
+        # Two fields ("From:" and "Date:", "Date:" and "To:") naming an address and a date
+        # with its time, or right above a "> " quote: a header block too.
+        below = i + 1
+        if below < len(scan.lines) and _HEADER_LINE.match(scan.stripped[below]):
+            both = f"{line} {scan.stripped[below]}"
+            return bool((_ADDRESS.search(both) and _DATE.search(both) and _TIME.search(both))
+                        or scan.next_is_quote(below + 1))
     if _rule_above(scan.lines, i) != i and _ANY_FIELD.match(line):
         following = [x for x in scan.stripped[i + 1 : i + 8] if x][:3]
         return sum(1 for x in following if _ANY_FIELD.match(x)) >= 2
