@@ -48,6 +48,11 @@ class Permission(StrEnum):
     SUBSCRIPTIONS_VIEW = "subscriptions.view"
     SUBSCRIPTIONS_MANAGE = "subscriptions.manage"
     SUBSCRIPTIONS_VALIDATE = "subscriptions.validate"
+    # A supplier's users subscribe their own organisation and answer its questionnaire.
+    SUBSCRIPTIONS_SUBSCRIBE = "subscriptions.subscribe"
+    # A buyer's users search the published suppliers of their networks and follow them.
+    SUPPLIERS_SEARCH = "suppliers.search"
+    SUPPLIERS_FOLLOW = "suppliers.follow"
     CLIENT_CASES_MANAGE = "client_cases.manage"
     BILLING_VIEW = "billing.view"
 
@@ -120,13 +125,19 @@ DEFAULT_ROLES: dict[str, frozenset[Permission]] = {
         }
     ),
     "contact": frozenset(_CONTACT),
+    # Portal users of a supplier organisation (seed 000): subscribe, answer, renew.
+    "supplier": frozenset(_CONTACT | {P.NETWORKS_VIEW, P.SUBSCRIPTIONS_SUBSCRIBE}),
+    # Portal users of a buyer organisation that is a member of a network.
+    "buyer": frozenset(_CONTACT | {P.NETWORKS_VIEW, P.SUPPLIERS_SEARCH, P.SUPPLIERS_FOLLOW}),
     "contact_admin": frozenset(
         _CONTACT | {P.ORGANIZATIONS_MANAGE_OWN_CONTACTS, P.TICKETS_VIEW_ORGANIZATION}
     ),
 }
 
 STAFF_ROLES = frozenset({"admin", "agent", "sales", "account_manager"})
-CONTACT_ROLES = frozenset({"contact", "contact_admin"})
+CONTACT_ROLES = frozenset({"contact", "contact_admin", "supplier", "buyer"})
+# A role that only a user of an organisation of this kind may hold.
+ROLE_ORGANIZATION_KINDS = {"supplier": "supplier", "buyer": "buyer"}
 
 # The admin role must keep the right to edit roles, or a tenant could lock itself out.
 LOCKOUT_GUARD: tuple[str, Permission] = ("admin", P.ROLES_MANAGE)

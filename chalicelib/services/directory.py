@@ -17,6 +17,7 @@ from chalicelib.domain import directory as domain
 from chalicelib.domain.errors import (
     BusinessRuleViolation,
     Conflict,
+    ErrorList,
     FieldError,
     Forbidden,
     InvalidInput,
@@ -25,7 +26,12 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.ids import new_ulid
 from chalicelib.domain.models import Record, utc_iso
-from chalicelib.domain.permissions import DEFAULT_ROLES, Permission, permissions_for
+from chalicelib.domain.permissions import (
+    DEFAULT_ROLES,
+    ROLE_ORGANIZATION_KINDS,
+    Permission,
+    permissions_for,
+)
 from chalicelib.domain.principal import Principal
 from chalicelib.identity import cognito
 from chalicelib.identity.tokens import Claims
@@ -289,6 +295,17 @@ def _require_org(ctx: Ctx, org_id: str, loc: tuple[str, ...]) -> domain.Organiza
     return domain.Organization.model_validate(item)
 
 
+def _check_roles_fit_organization(roles: list[str], org: domain.Organization) -> None:
+    """``supplier`` and ``buyer`` are for users of an organisation of that kind only."""
+    errors = ErrorList()
+    for index, role in enumerate(roles):
+        kind = ROLE_ORGANIZATION_KINDS.get(role)
+        if kind is not None and org.kind != kind:
+            errors.add(("body", "roles", index),
+                       f"the role {role!r} is for users of a {kind} organization")
+    errors.raise_if_any()
+
+
 def _contact_for_new_user(ctx: Ctx, body: domain.UserCreate) -> domain.Contact:
     """A portal user is a contact: the given one (not yet a user), or a new one."""
     assert body.organization_id
@@ -331,7 +348,8 @@ def create_user(ctx: Ctx, body: domain.UserCreate) -> domain.User:
     contact: domain.Contact | None = None
     if body.kind == "contact":
         assert body.organization_id
-        _require_org(ctx, body.organization_id, ("body", "organization_id"))
+        org = _require_org(ctx, body.organization_id, ("body", "organization_id"))
+        _check_roles_fit_organization(roles, org)
         contact = _contact_for_new_user(ctx, body)
     user_id = cognito.create_user(body.email, body.name, ctx.tenant)
     user = domain.User(id=user_id, tenant=ctx.tenant, email=body.email, name=body.name,
@@ -369,6 +387,9 @@ def patch_user(ctx: Ctx, user_id: str, body: domain.UserPatch) -> domain.User:
     if "roles" in changes:
         changes["roles"] = sorted(set(changes["roles"]))
         domain.check_roles_fit_kind(current.kind, changes["roles"], known_roles(ctx.tenant))
+        if current.organization_id:
+            _check_roles_fit_organization(changes["roles"], _require_org(
+                ctx, current.organization_id, ("body", "roles")))
     if user_id == ctx.principal.user_id and (
         changes.get("active") is False
         or ("admin" in current.roles and "admin" not in changes.get("roles", current.roles))

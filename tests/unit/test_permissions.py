@@ -7,7 +7,8 @@ from chalicelib.domain.permissions import DEFAULT_ROLES, Permission, permissions
 
 def test_default_roles_exist_as_the_contract_names_them() -> None:
     assert set(DEFAULT_ROLES) == {
-        "admin", "agent", "sales", "account_manager", "contact", "contact_admin"}
+        "admin", "agent", "sales", "account_manager", "contact", "contact_admin", "supplier",
+        "buyer"}
     assert DEFAULT_ROLES["admin"] == frozenset(Permission)
 
 

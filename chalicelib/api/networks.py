@@ -1,0 +1,196 @@
+"""Networks and subscriptions (seed 000), as in the "Networks and subscriptions" part of the
+API contract: networks and their quotes, subscribing, the questionnaire, submitting,
+validation, edit requests, renewal and the history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from chalice.app import Blueprint
+from pydantic import Field, StringConstraints
+
+from chalicelib.api.paging import ListQuery, Paging
+from chalicelib.api.routing import Call, Reply, route
+from chalicelib.api.schemas import PageOf
+from chalicelib.domain import networks
+from chalicelib.domain.models import HistoryEvent, Id, Model
+from chalicelib.domain.permissions import Permission
+from chalicelib.services import networks as svc
+
+bp = Blueprint(__name__)
+
+TAG = "networks"
+SUBSCRIBERS = (Permission.SUBSCRIPTIONS_VIEW,)
+
+
+# --- networks -----------------------------------------------------------------------------
+
+
+class NetworkSearch(Model):
+    q: Annotated[str, StringConstraints(max_length=200)] | None = None
+    sector: networks.Slug | None = None
+    region: networks.Slug | None = None
+
+
+class NetworkList(Model):
+    items: list[networks.NetworkSummary]
+
+
+@route(bp, "GET", "/networks", guard=Permission.NETWORKS_VIEW, tag=TAG, query=NetworkSearch,
+       response=NetworkList,
+       summary="Networks by name (any of sv, fi, en), sector and region")
+def search_networks(call: Call) -> dict[str, Any]:
+    query: NetworkSearch = call.query
+    found = svc.search_networks(call.ctx, query.q, query.sector, query.region)
+    return {"items": [n.model_dump(mode="json") for n in found]}
+
+
+@route(bp, "POST", "/networks", guard=Permission.NETWORKS_MANAGE, tag=TAG,
+       body=networks.NetworkCreate, response=networks.Network, status=201, idempotent=True,
+       summary="A network: names, sector, regions, price tiers, code list, questionnaire")
+def create_network(call: Call) -> Reply:
+    network = svc.create_network(call.ctx, call.body)
+    return Reply(network, status=201, version=network.version)
+
+
+@route(bp, "GET", "/networks/{id}", guard=Permission.NETWORKS_VIEW, tag=TAG,
+       response=networks.Network, summary="One network with its questionnaire")
+def get_network(call: Call) -> Reply:
+    network = svc.get_network(call.ctx, call.params["id"])
+    return Reply(network, version=network.version)
+
+
+@route(bp, "PATCH", "/networks/{id}", guard=Permission.NETWORKS_MANAGE, tag=TAG,
+       body=networks.NetworkPatch, response=networks.Network, if_match=True,
+       summary="Change a network; a changed questionnaire is its next version")
+def patch_network(call: Call) -> Reply:
+    network = svc.patch_network(call.ctx, call.params["id"], call.body)
+    return Reply(network, version=network.version)
+
+
+class QuoteQuery(Model):
+    codes: int = Field(ge=0, le=networks.MAX_CODES)
+
+
+@route(bp, "GET", "/networks/{id}/quote", guard=Permission.NETWORKS_VIEW, tag=TAG,
+       query=QuoteQuery, response=networks.Quote, errors=(422,),
+       summary="The yearly price for N registered product/service codes, and its tier")
+def get_quote(call: Call) -> networks.Quote:
+    return svc.get_quote(call.ctx, call.params["id"], call.query.codes)
+
+
+# --- subscriptions ------------------------------------------------------------------------
+
+
+@route(bp, "POST", "/subscriptions",
+       guard=(Permission.SUBSCRIPTIONS_SUBSCRIBE, Permission.SUBSCRIPTIONS_MANAGE), tag=TAG,
+       body=networks.SubscriptionCreate, response=networks.Subscription, status=201,
+       idempotent=True, errors=(409, 422),
+       summary="Subscribe a supplier organisation for a year (its six-digit supplier id)")
+def subscribe(call: Call) -> Reply:
+    subscription = svc.subscribe(call.ctx, call.body)
+    return Reply(subscription, status=201, version=subscription.version)
+
+
+class SubscriptionListQuery(ListQuery):
+    status: networks.SubscriptionStatus | None = None
+    organization_id: Id | None = None
+
+
+@route(bp, "GET", "/subscriptions", guard=SUBSCRIBERS, tag=TAG, query=SubscriptionListQuery,
+       response=PageOf(networks.Subscription),
+       summary="Staff: by status, oldest first (submitted: the validation queue), or one "
+               "organisation's; a supplier's users: their own")
+def list_subscriptions(call: Call) -> dict[str, object]:
+    query: SubscriptionListQuery = call.query
+    paging = Paging.of(call, "subscriptions", query.status, query.organization_id)
+    page = svc.list_subscriptions(call.ctx, query.status, query.organization_id, paging.limit,
+                                  paging.start)
+    return paging.answer_page(page, networks.Subscription)
+
+
+@route(bp, "GET", "/subscriptions/{id}", guard=SUBSCRIBERS, tag=TAG,
+       response=networks.Subscription, summary="One subscription")
+def get_subscription(call: Call) -> Reply:
+    subscription = svc.get_subscription(call.ctx, call.params["id"])
+    return Reply(subscription, version=subscription.version)
+
+
+@route(bp, "GET", "/subscriptions/{id}/questionnaire", guard=SUBSCRIBERS, tag=TAG,
+       summary="The questionnaire with the answers so far, progress per section, the issues "
+               "of the last validation and the sections that may be written")
+def get_questionnaire(call: Call) -> Reply:
+    body, version = svc.get_questionnaire(call.ctx, call.params["id"])
+    return Reply(body, version=version)
+
+
+@route(bp, "PUT", "/subscriptions/{id}/questionnaire",
+       guard=(Permission.SUBSCRIPTIONS_SUBSCRIBE, Permission.SUBSCRIPTIONS_MANAGE), tag=TAG,
+       body=networks.AnswersPut, if_match=True, errors=(409, 422),
+       summary="Save answers as a draft (each checked against its question; null clears)")
+def put_questionnaire(call: Call) -> Reply:
+    body, version = svc.put_questionnaire(call.ctx, call.params["id"], call.body)
+    return Reply(body, version=version)
+
+
+@route(bp, "POST", "/subscriptions/{id}/submit",
+       guard=(Permission.SUBSCRIPTIONS_SUBSCRIBE, Permission.SUBSCRIPTIONS_MANAGE), tag=TAG,
+       response=networks.Subscription, if_match=True, errors=(409, 422),
+       summary="Submit for validation: every required question answered")
+def submit(call: Call) -> Reply:
+    subscription = svc.submit(call.ctx, call.params["id"])
+    return Reply(subscription, version=subscription.version)
+
+
+@route(bp, "POST", "/subscriptions/{id}/validate", guard=Permission.SUBSCRIPTIONS_VALIDATE,
+       tag=TAG, body=networks.ValidationDecision, response=networks.Subscription,
+       if_match=True, errors=(409, 422),
+       summary="Staff: publish, or return with issues per question")
+def validate(call: Call) -> Reply:
+    subscription = svc.validate(call.ctx, call.params["id"], call.body)
+    return Reply(subscription, version=subscription.version)
+
+
+@route(bp, "POST", "/subscriptions/{id}/renew",
+       guard=(Permission.SUBSCRIPTIONS_SUBSCRIBE, Permission.SUBSCRIPTIONS_MANAGE), tag=TAG,
+       response=networks.Subscription, if_match=True, errors=(409,),
+       summary="A new year from the old expiry (or from today when it has passed)")
+def renew(call: Call) -> Reply:
+    subscription = svc.renew(call.ctx, call.params["id"])
+    return Reply(subscription, version=subscription.version)
+
+
+@route(bp, "GET", "/subscriptions/{id}/events", guard=SUBSCRIBERS, tag=TAG, query=ListQuery,
+       response=PageOf(HistoryEvent), summary="The subscription's history, every round")
+def list_events(call: Call) -> dict[str, object]:
+    paging = Paging.of(call, "subscription-events", call.params["id"])
+    page = svc.history(call.ctx, call.params["id"], paging.limit, paging.start)
+    return paging.answer_page(page, HistoryEvent)
+
+
+class EditRequestList(Model):
+    items: list[networks.EditRequest]
+
+
+@route(bp, "POST", "/subscriptions/{id}/edit-requests",
+       guard=(Permission.SUBSCRIPTIONS_SUBSCRIBE, Permission.SUBSCRIPTIONS_MANAGE), tag=TAG,
+       body=networks.EditRequestCreate, response=networks.EditRequest, status=201,
+       idempotent=True, errors=(422,),
+       summary="After submission: ask to change the named sections, with a reason")
+def request_edit(call: Call) -> Reply:
+    return Reply(svc.request_edit(call.ctx, call.params["id"], call.body), status=201)
+
+
+@route(bp, "GET", "/subscriptions/{id}/edit-requests", guard=SUBSCRIBERS, tag=TAG,
+       response=EditRequestList, summary="The subscription's edit requests, newest first")
+def list_edit_requests(call: Call) -> dict[str, Any]:
+    found = svc.list_edit_requests(call.ctx, call.params["id"])
+    return {"items": [r.model_dump(mode="json") for r in found]}
+
+
+@route(bp, "POST", "/subscriptions/{id}/edit-requests/{rid}/decision",
+       guard=Permission.SUBSCRIPTIONS_MANAGE, tag=TAG, body=networks.EditRequestDecision,
+       response=networks.EditRequest, errors=(409, 422),
+       summary="The account manager approves (the sections open again) or refuses")
+def decide_edit(call: Call) -> networks.EditRequest:
+    return svc.decide_edit(call.ctx, call.params["id"], call.params["rid"], call.body)

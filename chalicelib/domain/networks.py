@@ -1,0 +1,506 @@
+"""Networks and subscriptions (seed 000): supplier-qualification networks, their price tiers
+and questionnaires, a supplier organisation's yearly subscription with its answers, and the
+rules of each (pure: no I/O, no clock; time and random numbers are passed in).
+
+A subscription moves ``draft → submitted → (returned → submitted)… → published``; it is
+``expired`` once ``expires_at`` has passed without a renewal (computed when read, so no
+sweep has to run for the status to be right).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import Field, StringConstraints, model_validator
+
+from chalicelib.domain.errors import BusinessRuleViolation, ErrorList
+from chalicelib.domain.models import Command, Id, Language, Model, Name, Record, ShortText
+
+LANGUAGES: tuple[Language, ...] = ("sv", "fi", "en")
+
+# The sections seed 000 lists ("Vilken information behöver vi lämna?"), in its order.
+SectionKey = Literal[
+    "products_services", "health_safety", "environment", "quality", "supply_chain",
+    "carbon_footprint", "social_responsibility", "insurance", "financials", "compliance",
+]
+QuestionType = Literal[
+    "text", "yes_no", "number", "date", "file", "single_choice", "multiple_choice", "codes",
+    "certification",
+]
+SubscriptionStatus = Literal["draft", "submitted", "returned", "published", "expired"]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32,
+                                        pattern=r"^[A-Za-z0-9.\-]+$")]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+
+SUPPLIER_ID_DIGITS = 6
+SUBSCRIPTION_YEAR = timedelta(days=365)
+MAX_CODES = 2000
+
+
+class LocalText(Command):
+    """A text in the three languages; at least one is given."""
+
+    sv: ShortText | None = None
+    fi: ShortText | None = None
+    en: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _one_at_least(self) -> Self:
+        if not any((self.sv, self.fi, self.en)):
+            raise ValueError("give the text in at least one of sv, fi, en")
+        return self
+
+    def words(self) -> str:
+        return " ".join(x for x in (self.sv, self.fi, self.en) if x)
+
+
+def in_language(text: dict[str, Any] | LocalText, language: str) -> str:
+    """The text in ``language``, else the first one given (sv, fi, en)."""
+    values = text.model_dump() if isinstance(text, LocalText) else text
+    return str(values.get(language) or next((values[x] for x in LANGUAGES if values.get(x)), ""))
+
+
+# --- networks -----------------------------------------------------------------------------
+
+
+class PriceTier(Command):
+    """Up to ``up_to`` registered codes (inclusive) cost ``yearly_price``; ``up_to`` null is
+    the unlimited tier above the others (its threshold varies per network)."""
+
+    up_to: int | None = Field(default=None, ge=1, le=MAX_CODES)
+    yearly_price: int = Field(ge=0, le=10_000_000, description="in the currency's main unit")
+
+
+class CodeEntry(Command):
+    code: Code
+    name: LocalText
+
+
+class ChoiceOption(Command):
+    value: Slug
+    label: LocalText
+
+
+class Question(Command):
+    id: Slug
+    type: QuestionType
+    title: LocalText
+    help: LocalText | None = None
+    required: bool = False
+    options: list[ChoiceOption] = Field(default_factory=list, max_length=100)
+
+    @model_validator(mode="after")
+    def _options_fit_the_type(self) -> Self:
+        choice = self.type in ("single_choice", "multiple_choice")
+        if choice and len(self.options) < 2:
+            raise ValueError("a choice question needs at least two options")
+        if not choice and self.options:
+            raise ValueError("only choice questions have options")
+        if len({o.value for o in self.options}) != len(self.options):
+            raise ValueError("option values must differ")
+        return self
+
+
+class Section(Command):
+    key: SectionKey
+    title: LocalText
+    questions: list[Question] = Field(min_length=1, max_length=200)
+
+
+class Questionnaire(Command):
+    sections: list[Section] = Field(min_length=1, max_length=10)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Self:
+        keys = [s.key for s in self.sections]
+        ids = [q.id for s in self.sections for q in s.questions]
+        if len(set(keys)) != len(keys):
+            raise ValueError("each section appears once")
+        if len(set(ids)) != len(ids):
+            raise ValueError("question ids must differ across the questionnaire")
+        return self
+
+    def questions(self) -> dict[str, tuple[str, Question]]:
+        """question id → (section key, question)."""
+        return {q.id: (s.key, q) for s in self.sections for q in s.questions}
+
+
+def check_tiers(tiers: list[PriceTier]) -> list[str]:
+    """What is wrong with a tier table (empty when nothing)."""
+    problems = []
+    bounded = [t.up_to for t in tiers if t.up_to is not None]
+    if any(t.up_to is None for t in tiers[:-1]):
+        problems.append("only the last tier may be unlimited (up_to null)")
+    if bounded != sorted(set(bounded)):
+        problems.append("up_to must grow from tier to tier")
+    return problems
+
+
+class NetworkCreate(Command):
+    name: LocalText
+    sector: Slug
+    regions: list[Slug] = Field(min_length=1, max_length=30)
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "SEK"
+    price_tiers: list[PriceTier] = Field(min_length=1, max_length=20)
+    code_list: list[CodeEntry] = Field(default_factory=list, max_length=MAX_CODES)
+    member_organization_ids: list[Id] = Field(default_factory=list, max_length=500)
+    questionnaire: Questionnaire
+    description: LocalText | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        problems = check_tiers(self.price_tiers)
+        codes = [c.code for c in self.code_list]
+        if len(set(codes)) != len(codes):
+            problems.append("codes in the code list must differ")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+class NetworkPatch(Command):
+    """Changing the questionnaire makes a new version of it (existing subscriptions keep the
+    version they answered until their next review)."""
+
+    name: LocalText | None = None
+    sector: Slug | None = None
+    regions: list[Slug] | None = Field(default=None, min_length=1, max_length=30)
+    price_tiers: list[PriceTier] | None = Field(default=None, min_length=1, max_length=20)
+    code_list: list[CodeEntry] | None = Field(default=None, max_length=MAX_CODES)
+    member_organization_ids: list[Id] | None = Field(default=None, max_length=500)
+    questionnaire: Questionnaire | None = None
+    description: LocalText | None = None
+
+    @model_validator(mode="after")
+    def _tiers(self) -> Self:
+        if self.price_tiers is not None and (problems := check_tiers(self.price_tiers)):
+            raise ValueError("; ".join(problems))
+        return self
+
+
+class Network(Record):
+    id: str
+    name: dict[str, str | None]
+    sector: str
+    regions: list[str]
+    currency: str
+    price_tiers: list[dict[str, Any]]
+    code_list: list[dict[str, Any]] = Field(default_factory=list)
+    member_organization_ids: list[str] = Field(default_factory=list)
+    questionnaire: dict[str, Any]
+    questionnaire_version: int = 1
+    description: dict[str, str | None] | None = None
+    created_at: str
+    updated_at: str
+
+
+class NetworkSummary(Model):
+    """A network in a list or a search (no questionnaire, no code list)."""
+
+    id: str
+    name: dict[str, str | None]
+    sector: str
+    regions: list[str]
+    currency: str
+    price_tiers: list[dict[str, Any]]
+    questionnaire_version: int
+
+
+class Quote(Model):
+    network_id: str
+    codes: int
+    yearly_price: int
+    currency: str
+    tier: dict[str, Any]
+    unlimited: bool
+
+
+def quote(network: Network, codes: int) -> Quote:
+    """The yearly price for ``codes`` registered codes: the first tier that holds them."""
+    for tier in network.price_tiers:
+        if tier.get("up_to") is None or codes <= tier["up_to"]:
+            return Quote(network_id=network.id, codes=codes, yearly_price=tier["yearly_price"],
+                         currency=network.currency, tier=tier,
+                         unlimited=tier.get("up_to") is None)
+    largest = network.price_tiers[-1].get("up_to")
+    raise BusinessRuleViolation(
+        f"This network's price tiers cover at most {largest} codes, not {codes}; "
+        "ask your account manager.")
+
+
+def matches(network: Network, words: list[str], sector: str | None,
+            region: str | None) -> bool:
+    """A network fits a search: every word in its name (any language), the sector, a region."""
+    haystack = " ".join([*(v or "" for v in network.name.values()), network.sector,
+                         *network.regions]).casefold()
+    return (all(w in haystack for w in words) and (sector is None or network.sector == sector)
+            and (region is None or region in network.regions))
+
+
+def search_words(q: str | None) -> list[str]:
+    return [w for w in re.split(r"\W+", (q or "").casefold()) if w][:8]
+
+
+# --- subscriptions ------------------------------------------------------------------------
+
+
+class SubscriptionCreate(Command):
+    network_id: Id
+    product_codes: list[Code] = Field(default_factory=list, max_length=MAX_CODES)
+    # Staff may subscribe on a supplier's behalf; a supplier's own users subscribe their own.
+    organization_id: Id | None = None
+
+
+class Subscription(Record):
+    id: str
+    network_id: str
+    organization_id: str
+    organization_name: str | None = None
+    supplier_id: str
+    status: SubscriptionStatus
+    product_codes: list[str] = Field(default_factory=list)
+    yearly_price: int
+    currency: str
+    questionnaire_version: int
+    starts_at: str
+    expires_at: str
+    submitted_at: str | None = None
+    published_at: str | None = None
+    # After an approved edit request: the sections that may change again.
+    open_sections: list[str] = Field(default_factory=list)
+    # The issues of the last validation that returned it, per question id.
+    issues: dict[str, list[str]] = Field(default_factory=dict)
+    round: int = 0  # validation rounds so far
+    created_at: str
+    updated_at: str
+
+
+def shown_status(stored: str, expires_at: str, now: datetime) -> SubscriptionStatus:
+    """``expired`` once the year has run out; the stored status otherwise."""
+    if expires_at <= now.strftime("%Y-%m-%dT%H:%M:%SZ"):
+        return "expired"
+    return stored  # type: ignore[return-value]
+
+
+def supplier_id_from(number: int) -> str:
+    """Six digits, never starting with 0 (so it reads and prints the same everywhere)."""
+    return str(100_000 + number % 900_000)
+
+
+def year_from(start: datetime) -> datetime:
+    return start + SUBSCRIPTION_YEAR
+
+
+def renewed_until(expires_at: datetime, now: datetime) -> datetime:
+    """A renewal runs a year from the old expiry, or from now when it has already passed."""
+    return year_from(max(expires_at, now))
+
+
+def check_codes(codes: list[str], network: Network) -> list[tuple[int, str]]:
+    """(index, problem) for codes not in the network's code list (when it has one)."""
+    known = {c["code"] for c in network.code_list}
+    problems = []
+    if len(set(codes)) != len(codes):
+        problems.append((-1, "each code once"))
+    if known:
+        problems += [(n, f"{code!r} is not in this network's code list")
+                     for n, code in enumerate(codes) if code not in known]
+    return problems
+
+
+# --- the questionnaire's answers ------------------------------------------------------------
+
+
+class FileAnswer(Command):
+    file_id: Id
+    filename: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+
+
+class Certification(Command):
+    name: Name
+    issuer: Name
+    number: ShortText | None = None
+    valid_until: date
+    file: FileAnswer | None = None
+
+
+class AnswersPut(Command):
+    """``PUT /subscriptions/{id}/questionnaire``: answers by question id (null clears one);
+    the questions not named keep their answers."""
+
+    answers: dict[Slug, Any] = Field(max_length=500)
+
+
+def _text(question: Question, value: Any, codes: set[str]) -> str | None:
+    return None if isinstance(value, str) and len(value) <= 4000 else "text of 4000 at most"
+
+
+def _yes_no(question: Question, value: Any, codes: set[str]) -> str | None:
+    return None if isinstance(value, bool) else "true or false"
+
+
+def _number(question: Question, value: Any, codes: set[str]) -> str | None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    return None if ok and abs(value) < 1e15 else "a number"
+
+
+def _date(question: Question, value: Any, codes: set[str]) -> str | None:
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            date.fromisoformat(value)
+            return None
+        except ValueError:
+            pass
+    return "a date, YYYY-MM-DD"
+
+
+def _single(question: Question, value: Any, codes: set[str]) -> str | None:
+    return None if value in {o.value for o in question.options} else "one of the options"
+
+
+def _multiple(question: Question, value: Any, codes: set[str]) -> str | None:
+    allowed = {o.value for o in question.options}
+    ok = isinstance(value, list) and all(isinstance(v, str) and v in allowed for v in value)
+    return None if ok and len(set(value)) == len(value) else "a list of the options, each once"
+
+
+def _codes(question: Question, value: Any, codes: set[str]) -> str | None:
+    if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        return "a list of codes"
+    unknown = [v for v in value if codes and v not in codes]
+    return f"not in the code list: {', '.join(unknown[:5])}" if unknown else None
+
+
+def _file(question: Question, value: Any, codes: set[str]) -> str | None:
+    return _model_problem(FileAnswer, value)
+
+
+def _certification(question: Question, value: Any, codes: set[str]) -> str | None:
+    return _model_problem(Certification, value)
+
+
+_CHECKS = {"text": _text, "yes_no": _yes_no, "number": _number, "date": _date,
+           "single_choice": _single, "multiple_choice": _multiple, "codes": _codes,
+           "file": _file, "certification": _certification}
+
+
+def answer_problem(question: Question, value: Any, codes: set[str]) -> str | None:
+    """What is wrong with ``value`` as an answer to ``question`` (None: nothing)."""
+    return _CHECKS[question.type](question, value, codes)
+
+
+def _model_problem(model: type[Command], value: Any) -> str | None:
+    from pydantic import ValidationError
+
+    try:
+        model.model_validate(value)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        return f"{where}: {first['msg']}" if where else first["msg"]
+    return None
+
+
+def normalised_answer(question: Question, value: Any) -> Any:
+    """The answer as stored (dates and files in their canonical JSON shape)."""
+    if question.type == "certification":
+        return Certification.model_validate(value).model_dump(mode="json")
+    if question.type == "file":
+        return FileAnswer.model_validate(value).model_dump(mode="json")
+    return value
+
+
+def check_answers(questionnaire: Questionnaire, answers: dict[str, Any], codes: set[str],
+                  writable_sections: set[str] | None) -> None:
+    """Every answer fits its question and its section may be written; one 400 names all."""
+    questions = questionnaire.questions()
+    errors = ErrorList()
+    for question_id, value in answers.items():
+        where = ("body", "answers", question_id)
+        if question_id not in questions:
+            errors.add(where, "no such question in this questionnaire")
+            continue
+        section, question = questions[question_id]
+        if writable_sections is not None and section not in writable_sections:
+            errors.add(where, f"the section {section!r} is closed: ask for an edit")
+            continue
+        if value is None:
+            continue
+        if (problem := answer_problem(question, value, codes)) is not None:
+            errors.add(where, problem)
+    errors.raise_if_any()
+
+
+def missing_required(questionnaire: Questionnaire, answers: dict[str, Any]) -> list[str]:
+    return [q.id for s in questionnaire.sections for q in s.questions
+            if q.required and answers.get(q.id) in (None, "", [])]
+
+
+def progress(questionnaire: Questionnaire, answers: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per section: questions, answered, required still missing (the portal's progress)."""
+    rows = []
+    for section in questionnaire.sections:
+        answered = [q for q in section.questions if answers.get(q.id) not in (None, "", [])]
+        rows.append({"section": section.key, "questions": len(section.questions),
+                     "answered": len(answered),
+                     "missing_required": [q.id for q in section.questions
+                                          if q.required and q not in answered]})
+    return rows
+
+
+class ValidationIssue(Command):
+    question_id: Slug
+    text: LongText = Field(min_length=1)
+
+
+class ValidationDecision(Command):
+    decision: Literal["publish", "return"]
+    issues: list[ValidationIssue] = Field(default_factory=list, max_length=200)
+    note: LongText | None = None
+
+    @model_validator(mode="after")
+    def _issues_fit(self) -> Self:
+        if self.decision == "return" and not self.issues:
+            raise ValueError("returning needs at least one issue")
+        if self.decision == "publish" and self.issues:
+            raise ValueError("publishing takes no issues")
+        return self
+
+
+class EditRequestCreate(Command):
+    reason: LongText = Field(min_length=1)
+    sections: list[SectionKey] = Field(min_length=1, max_length=10)
+
+
+class EditRequestDecision(Command):
+    decision: Literal["approve", "refuse"]
+    note: LongText | None = None
+
+
+class EditRequest(Model):
+    id: str
+    subscription_id: str
+    reason: str
+    sections: list[str]
+    status: Literal["open", "approved", "refused"]
+    requested_by: str
+    requested_at: str
+    decided_by: str | None = None
+    decided_at: str | None = None
+    note: str | None = None
+
+
+# Which statuses allow which step.
+SUBMITTABLE = ("draft", "returned")
+VALIDATABLE = ("submitted",)
+EDITABLE_AFTER_SUBMISSION = ("submitted", "published")
+
+
+def check_step(status: str, allowed: tuple[str, ...], what: str) -> None:
+    if status not in allowed:
+        raise BusinessRuleViolation(
+            f"A subscription that is {status} cannot be {what} "
+            f"(only one that is {' or '.join(allowed)}).")

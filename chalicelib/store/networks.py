@@ -1,0 +1,215 @@
+"""The ``networks`` table: networks, subscriptions with their answers, history and edit
+requests, and the claims that keep supplier ids unique.
+
+Access patterns (every one a GetItem or a Query; no Scan):
+- a network:                          GetItem  PK=T#<t>#NET#<id>  SK=NETWORK
+- every network by name:              GSI1     T#<t>#NETWORKS     <name key>#<id>
+  (a tenant runs tens of networks: the search reads this one partition, at most 200 items)
+- a subscription:                     GetItem  PK=T#<t>#SUB#<id>  SK=SUB
+- its answers (draft) / as published: GetItem  PK=T#<t>#SUB#<id>  SK=ANSWERS | PUBLISHED
+- its history / edit requests:        Query    PK=T#<t>#SUB#<id>  SK begins_with EVENT# | EDIT#
+- an organisation's subscriptions:    GSI1     T#<t>#ORGSUBS#<org>  <created>#<id>
+- subscriptions by status, oldest first (the validation queue is ``submitted``):
+                                      GSI2     T#<t>#SUBSTATUS#<status>  <since>#<id>
+- open edit requests, oldest first:   GSI2     T#<t>#EDITS#open    <requested>#<id>
+- one subscription per organisation and network:
+                                      GetItem  PK=T#<t>#ORGNET#<org>#<network>  SK=SUB
+- an organisation's supplier id:      GetItem  PK=T#<t>#ORGSUPPLIER#<org>  SK=SUPPLIER
+- a supplier id's claim (never deleted, so an id is never reused):
+                                      GetItem  PK=T#<t>#SUPPLIERID#<nnnnnn>  SK=CLAIM
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.domain.errors import Conflict, PreconditionFailed
+from chalicelib.store.dynamo import Item, Page, UnitOfWork, get_item, query
+from chalicelib.store.tables import GSI1, GSI2, scoped_pk
+
+NETWORK = "NETWORK"
+SUB = "SUB"
+ANSWERS = "ANSWERS"
+PUBLISHED = "PUBLISHED"
+_KEYS = {"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "due_shard", "due_at"}
+
+
+def strip_keys(item: Item) -> Item:
+    return {k: v for k, v in item.items() if k not in _KEYS}
+
+
+def network_pk(tenant: str, network_id: str) -> str:
+    return scoped_pk(tenant, "NET", network_id)
+
+
+def subscription_pk(tenant: str, subscription_id: str) -> str:
+    return scoped_pk(tenant, "SUB", subscription_id)
+
+
+def stale_network() -> PreconditionFailed:
+    return PreconditionFailed("The network was changed by someone else; reload it.")
+
+
+def stale_subscription() -> PreconditionFailed:
+    return PreconditionFailed("The subscription was changed by someone else; reload it.")
+
+
+def stale_answers() -> PreconditionFailed:
+    return PreconditionFailed("The answers were changed by someone else; reload them.")
+
+
+class NetworksRepository:
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    # --- networks ---------------------------------------------------------------------
+    def get_network(self, tenant: str, network_id: str) -> Item | None:
+        item = get_item(self.table, network_pk(tenant, network_id), NETWORK)
+        return strip_keys(item) if item else None
+
+    def put_network(self, uow: UnitOfWork, tenant: str, network: Item, name_key: str,
+                    expected: int | None) -> None:
+        item = {"PK": network_pk(tenant, network["id"]), "SK": NETWORK, **network,
+                "GSI1PK": scoped_pk(tenant, "NETWORKS"), "GSI1SK": f"{name_key}#{network['id']}"}
+        if expected is None:
+            uow.create(self.table, item, lambda: Conflict("The network exists already."))
+        else:
+            uow.replace(self.table, item, expected, stale_network)
+
+    def list_networks(self, tenant: str, limit: int = 200) -> list[Item]:
+        page = query(self.table, "GSI1PK = :pk", {":pk": scoped_pk(tenant, "NETWORKS")},
+                     index=GSI1, limit=limit)
+        return [strip_keys(i) for i in page.items]
+
+    # --- subscriptions ----------------------------------------------------------------
+    def get_subscription(self, tenant: str, subscription_id: str,
+                         consistent: bool = False) -> Item | None:
+        item = get_item(self.table, subscription_pk(tenant, subscription_id), SUB,
+                        consistent=consistent)
+        return strip_keys(item) if item else None
+
+    def put_subscription(self, uow: UnitOfWork, tenant: str, subscription: Item,
+                         expected: int | None) -> None:
+        since = subscription.get("submitted_at") or subscription["created_at"]
+        item = {"PK": subscription_pk(tenant, subscription["id"]), "SK": SUB, **subscription,
+                "GSI1PK": scoped_pk(tenant, "ORGSUBS", subscription["organization_id"]),
+                "GSI1SK": f"{subscription['created_at']}#{subscription['id']}",
+                "GSI2PK": scoped_pk(tenant, "SUBSTATUS", subscription["status"]),
+                "GSI2SK": f"{since}#{subscription['id']}"}
+        if expected is None:
+            uow.create(self.table, item, lambda: Conflict("The subscription exists already."))
+        else:
+            uow.replace(self.table, item, expected, stale_subscription)
+
+    def organization_subscriptions(self, tenant: str, organization_id: str, limit: int,
+                                   start_key: dict[str, Any] | None) -> Page:
+        page = query(self.table, "GSI1PK = :pk",
+                     {":pk": scoped_pk(tenant, "ORGSUBS", organization_id)}, index=GSI1,
+                     limit=limit, start_key=start_key, newest_first=True)
+        return Page([strip_keys(i) for i in page.items], page.last_key)
+
+    def subscriptions_by_status(self, tenant: str, status: str, limit: int,
+                                start_key: dict[str, Any] | None) -> Page:
+        page = query(self.table, "GSI2PK = :pk",
+                     {":pk": scoped_pk(tenant, "SUBSTATUS", status)}, index=GSI2, limit=limit,
+                     start_key=start_key)
+        return Page([strip_keys(i) for i in page.items], page.last_key)
+
+    def claim_organization_network(self, uow: UnitOfWork, tenant: str, organization_id: str,
+                                   network_id: str, subscription_id: str) -> None:
+        uow.create(self.table, {"PK": scoped_pk(tenant, "ORGNET", organization_id, network_id),
+                                "SK": SUB, "subscription_id": subscription_id},
+                   lambda: Conflict("This organisation already subscribes to this network; "
+                                    "renew that subscription instead."))
+
+    def organization_network(self, tenant: str, organization_id: str,
+                             network_id: str) -> str | None:
+        item = get_item(self.table, scoped_pk(tenant, "ORGNET", organization_id, network_id),
+                        SUB)
+        return str(item["subscription_id"]) if item else None
+
+    # --- supplier ids -----------------------------------------------------------------
+    def organization_supplier_id(self, tenant: str, organization_id: str) -> str | None:
+        item = get_item(self.table, scoped_pk(tenant, "ORGSUPPLIER", organization_id),
+                        "SUPPLIER", consistent=True)
+        return str(item["supplier_id"]) if item else None
+
+    def claim_supplier_id(self, uow: UnitOfWork, tenant: str, organization_id: str,
+                          supplier_id: str, now: str) -> None:
+        """Both writes must be new: the id is nobody's, and the organisation has none yet
+        (another subscription of the same organisation racing this one loses and reads the
+        id the winner claimed)."""
+        uow.create(self.table, {"PK": scoped_pk(tenant, "SUPPLIERID", supplier_id),
+                                "SK": "CLAIM", "organization_id": organization_id,
+                                "claimed_at": now}, SupplierIdTakenError)
+        uow.create(self.table, {"PK": scoped_pk(tenant, "ORGSUPPLIER", organization_id),
+                                "SK": "SUPPLIER", "supplier_id": supplier_id,
+                                "claimed_at": now}, SupplierIdTakenError)
+
+    # --- answers ----------------------------------------------------------------------
+    def get_answers(self, tenant: str, subscription_id: str, which: str = ANSWERS,
+                    consistent: bool = False) -> Item | None:
+        item = get_item(self.table, subscription_pk(tenant, subscription_id), which,
+                        consistent=consistent)
+        return strip_keys(item) if item else None
+
+    def put_answers(self, uow: UnitOfWork, tenant: str, subscription_id: str, answers: Item,
+                    expected: int | None, which: str = ANSWERS) -> None:
+        item = {"PK": subscription_pk(tenant, subscription_id), "SK": which, **answers}
+        if expected is None:
+            uow.create(self.table, item, stale_answers)
+        else:
+            uow.replace(self.table, item, expected, stale_answers)
+
+    # --- children: history and edit requests ------------------------------------------
+    def add_event(self, uow: UnitOfWork, tenant: str, subscription_id: str,
+                  event: Item) -> None:
+        uow.put(self.table, {"PK": subscription_pk(tenant, subscription_id),
+                             "SK": f"EVENT#{event['at']}#{event['id']}", **event})
+
+    def history(self, tenant: str, subscription_id: str, limit: int,
+                start_key: dict[str, Any] | None) -> Page:
+        page = query(self.table, "PK = :pk AND begins_with(SK, :sk)",
+                     {":pk": subscription_pk(tenant, subscription_id), ":sk": "EVENT#"},
+                     limit=limit, start_key=start_key)
+        return Page([strip_keys(i) for i in page.items], page.last_key)
+
+    def put_edit_request(self, uow: UnitOfWork, tenant: str, request: Item,
+                         expected_status: str | None) -> None:
+        item = {"PK": subscription_pk(tenant, request["subscription_id"]),
+                "SK": f"EDIT#{request['id']}", **request}
+        if request["status"] == "open":
+            item |= {"GSI2PK": scoped_pk(tenant, "EDITS", "open"),
+                     "GSI2SK": f"{request['requested_at']}#{request['id']}"}
+        if expected_status is None:
+            uow.create(self.table, item, lambda: Conflict("The edit request exists already."))
+        else:
+            uow.put(self.table, item, condition="#s = :s", values={":s": expected_status},
+                    names={"#s": "status"},
+                    error=lambda: Conflict("The edit request was decided already."))
+
+    def get_edit_request(self, tenant: str, subscription_id: str,
+                         request_id: str) -> Item | None:
+        item = get_item(self.table, subscription_pk(tenant, subscription_id),
+                        f"EDIT#{request_id}")
+        return strip_keys(item) if item else None
+
+    def edit_requests(self, tenant: str, subscription_id: str, limit: int = 50) -> list[Item]:
+        page = query(self.table, "PK = :pk AND begins_with(SK, :sk)",
+                     {":pk": subscription_pk(tenant, subscription_id), ":sk": "EDIT#"},
+                     limit=limit, newest_first=True)
+        return [strip_keys(i) for i in page.items]
+
+    def open_edit_requests(self, tenant: str, limit: int,
+                           start_key: dict[str, Any] | None) -> Page:
+        page = query(self.table, "GSI2PK = :pk", {":pk": scoped_pk(tenant, "EDITS", "open")},
+                     index=GSI2, limit=limit, start_key=start_key)
+        return Page([strip_keys(i) for i in page.items], page.last_key)
+
+
+class SupplierIdTakenError(Conflict):
+    """Another organisation claimed the random supplier id first (draw another), or this
+    organisation got its id from a concurrent subscription (read it)."""
+
+    def __init__(self) -> None:
+        super().__init__("The supplier id was taken.")
