@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from chalicelib.config import get_config
 from chalicelib.domain import contact_orders as order_models
@@ -22,6 +23,7 @@ from chalicelib.services import directory as svc
 from chalicelib.services.context import Ctx
 from chalicelib.services.tenants import provision
 from chalicelib.store.counters import last_number
+from local.demo_networks import seed_demo_networks
 
 TENANTS = {"demo": "Demo Support AB", "other": "Other Oy"}
 # The demo users' language; a tenant not named here gets Swedish, as ``demo`` does.
@@ -159,11 +161,17 @@ def seed_demo_contact_orders(tenant: str) -> None:
 
 
 def seed(password: str, demo_tickets: bool = False) -> list[DemoLogin]:
-    """``demo_tickets``: also a few tickets and contact orders (``make run``, not tests)."""
+    """``demo_tickets``: also a few tickets and contact orders, and in ``demo`` a network
+    with a supplier and a buyer (``make run`` and the e2e stack, not integration tests)."""
     logins: list[DemoLogin] = []
     for tenant in TENANTS:
         logins += seed_tenant(tenant, password)
         if demo_tickets:
             seed_demo_tickets(tenant)
             seed_demo_contact_orders(tenant)
+            if tenant == "demo":
+                system = _system(tenant)
+                people = seed_demo_networks(system, tenant, password,
+                                            partial(_as, system))
+                logins += [DemoLogin(tenant, email, role) for email, role in people]
     return logins
