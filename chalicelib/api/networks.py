@@ -194,3 +194,41 @@ def list_edit_requests(call: Call) -> dict[str, Any]:
        summary="The account manager approves (the sections open again) or refuses")
 def decide_edit(call: Call) -> networks.EditRequest:
     return svc.decide_edit(call.ctx, call.params["id"], call.params["rid"], call.body)
+
+
+# --- audits -------------------------------------------------------------------------------
+
+
+class AuditList(Model):
+    items: list[networks.Audit]
+
+
+@route(bp, "POST", "/subscriptions/{id}/audits", guard=Permission.SUBSCRIPTIONS_VALIDATE,
+       tag=TAG, body=networks.AuditCreate, response=networks.Audit, status=201,
+       idempotent=True, errors=(409, 422),
+       summary="Schedule an audit (for this network only; one at a time)")
+def schedule_audit(call: Call) -> Reply:
+    audit = svc.schedule_audit(call.ctx, call.params["id"], call.body)
+    return Reply(audit, status=201, version=audit.version)
+
+
+@route(bp, "GET", "/subscriptions/{id}/audits", guard=SUBSCRIBERS, tag=TAG,
+       response=AuditList, summary="The subscription's audits, newest first")
+def list_audits(call: Call) -> dict[str, Any]:
+    found = svc.list_audits(call.ctx, call.params["id"])
+    return {"items": [a.model_dump(mode="json") for a in found]}
+
+
+@route(bp, "GET", "/audits/{id}", guard=SUBSCRIBERS, tag=TAG, response=networks.Audit,
+       summary="One audit")
+def get_audit(call: Call) -> Reply:
+    audit = svc.get_audit(call.ctx, call.params["id"])
+    return Reply(audit, version=audit.version)
+
+
+@route(bp, "PATCH", "/audits/{id}", guard=Permission.SUBSCRIPTIONS_VALIDATE, tag=TAG,
+       body=networks.AuditPatch, response=networks.Audit, if_match=True, errors=(409,),
+       summary="Reschedule, or record the result (passed or failed, with findings) once")
+def patch_audit(call: Call) -> Reply:
+    audit = svc.patch_audit(call.ctx, call.params["id"], call.body)
+    return Reply(audit, version=audit.version)

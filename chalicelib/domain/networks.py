@@ -274,6 +274,9 @@ class Subscription(Record):
     # The issues of the last validation that returned it, per question id.
     issues: dict[str, list[str]] = Field(default_factory=dict)
     round: int = 0  # validation rounds so far
+    # The audit scheduled and not yet done (one at a time), and the last result.
+    open_audit_id: str | None = None
+    last_audit_result: str | None = None
     created_at: str
     updated_at: str
 
@@ -504,3 +507,59 @@ def check_step(status: str, allowed: tuple[str, ...], what: str) -> None:
         raise BusinessRuleViolation(
             f"A subscription that is {status} cannot be {what} "
             f"(only one that is {' or '.join(allowed)}).")
+
+
+# --- audits ---------------------------------------------------------------------------------
+
+AuditResult = Literal["passed", "failed"]
+
+
+class AuditCreate(Command):
+    scheduled_on: date
+    auditor: Name
+    note: LongText | None = None
+
+
+class AuditPatch(Command):
+    """Reschedule, or record the result (once) with its findings."""
+
+    scheduled_on: date | None = None
+    auditor: Name | None = None
+    result: AuditResult | None = None
+    findings: list[LongText] | None = Field(default=None, max_length=100)
+
+    @model_validator(mode="after")
+    def _findings_with_a_result(self) -> Self:
+        if self.result == "failed" and not self.findings:
+            raise ValueError("a failed audit names its findings")
+        return self
+
+
+class Audit(Record):
+    """An audit of one subscription: it counts for that network only (seed 000: "Våra
+    revisioner gäller därmed utan undantag bara för ett nätverk")."""
+
+    id: str
+    subscription_id: str
+    network_id: str
+    organization_id: str
+    supplier_id: str
+    scheduled_on: str
+    auditor: str
+    note: str | None = None
+    result: AuditResult | None = None
+    findings: list[str] = Field(default_factory=list)
+    completed_at: str | None = None
+    created_at: str
+    updated_at: str
+
+
+def check_new_audit(status: str, open_audit_id: str | None) -> None:
+    """One audit at a time, of a subscription that was submitted or published; a failed
+    audit allows a new one (its result closes it)."""
+    if status not in ("submitted", "published"):
+        raise BusinessRuleViolation(
+            f"A subscription that is {status} is not audited (only a submitted or published one).")
+    if open_audit_id is not None:
+        raise BusinessRuleViolation(
+            "This subscription has an audit without a result; record it or reschedule it.")

@@ -29,6 +29,9 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.models import utc_iso
 from chalicelib.domain.networks import (
     AnswersPut,
+    Audit,
+    AuditCreate,
+    AuditPatch,
     EditRequest,
     EditRequestCreate,
     EditRequestDecision,
@@ -510,3 +513,80 @@ def history(ctx: Ctx, subscription_id: str, limit: int,
             start_key: dict[str, Any] | None) -> Page:
     _stored(ctx, subscription_id)
     return repo().history(ctx.tenant, subscription_id, limit, start_key)
+
+
+# --- audits -------------------------------------------------------------------------------
+
+
+def schedule_audit(ctx: Ctx, subscription_id: str, command: AuditCreate) -> Audit:
+    """Staff schedule an audit of one subscription (one network), one at a time."""
+    _staff(ctx, Permission.SUBSCRIPTIONS_VALIDATE)
+    subscription = _stored(ctx, subscription_id, consistent=True)
+    rules.check_new_audit(rules.shown_status(subscription.status, subscription.expires_at,
+                                             ctx.now), subscription.open_audit_id)
+    audit = Audit(id=ctx.new_id(), subscription_id=subscription.id,
+                  network_id=subscription.network_id,
+                  organization_id=subscription.organization_id,
+                  supplier_id=subscription.supplier_id,
+                  scheduled_on=command.scheduled_on.isoformat(), auditor=command.auditor,
+                  note=command.note, created_at=ctx.stamp, updated_at=ctx.stamp)
+
+    def write_audit(uow: UnitOfWork) -> None:
+        repo().put_audit(uow, ctx.tenant, audit.model_dump(mode="json"), None)
+
+    _change(ctx, subscription, {"open_audit_id": audit.id}, "audit_scheduled",
+            {"audit_id": audit.id, "scheduled_on": audit.scheduled_on,
+             "auditor": audit.auditor}, [write_audit])
+    return audit
+
+
+def _audit(ctx: Ctx, audit_id: str) -> Audit:
+    item = repo().get_audit(ctx.tenant, audit_id)
+    if item is None:
+        raise _not_found("audit")
+    _visible(ctx, repo().get_subscription(ctx.tenant, item["subscription_id"]))
+    return Audit.model_validate(item)
+
+
+def get_audit(ctx: Ctx, audit_id: str) -> Audit:
+    return _audit(ctx, audit_id)
+
+
+def patch_audit(ctx: Ctx, audit_id: str, patch: AuditPatch) -> Audit:
+    """Reschedule, or record the result once; a result closes the audit, so a failed one
+    allows a new audit, and the subscription's history and last result change with it."""
+    _staff(ctx, Permission.SUBSCRIPTIONS_VALIDATE)
+    current = _audit(ctx, audit_id)
+    check_version(ctx, current.version)
+    changes = patch.model_dump(mode="json", exclude_unset=True)
+    if any(changes.get(k, "") is None for k in ("scheduled_on", "auditor", "result")):
+        raise InvalidInput("These fields cannot be null.", [
+            FieldError(("body", k), "must not be null", "null")
+            for k in ("scheduled_on", "auditor", "result") if k in changes
+            and changes[k] is None])
+    if current.result is not None:
+        raise Conflict(f"The audit's result ({current.result}) is recorded already.")
+    if "result" in changes:
+        changes["completed_at"] = ctx.stamp
+        changes["findings"] = changes.get("findings") or []
+    updated = current.model_copy(update={**changes, "version": current.version + 1,
+                                         "updated_at": ctx.stamp})
+
+    def write_audit(uow: UnitOfWork) -> None:
+        repo().put_audit(uow, ctx.tenant, updated.model_dump(mode="json"), current.version)
+
+    subscription = _stored(ctx, current.subscription_id, consistent=True)
+    if updated.result is None:
+        uow = UnitOfWork()
+        write_audit(uow)
+        commit_versioned(ctx, uow)
+        return updated
+    _change(ctx, subscription, {"open_audit_id": None, "last_audit_result": updated.result},
+            f"audit_{updated.result}",
+            {"audit_id": updated.id, "findings": updated.findings}, [write_audit])
+    return updated
+
+
+def list_audits(ctx: Ctx, subscription_id: str) -> list[Audit]:
+    _stored(ctx, subscription_id)
+    return [Audit.model_validate(i) for i in repo().audits(ctx.tenant, subscription_id)]

@@ -12,6 +12,9 @@ Access patterns (every one a GetItem or a Query; no Scan):
 - subscriptions by status, oldest first (the validation queue is ``submitted``):
                                       GSI2     T#<t>#SUBSTATUS#<status>  <since>#<id>
 - open edit requests, oldest first:   GSI2     T#<t>#EDITS#open    <requested>#<id>
+- an audit (``PATCH /audits/{id}`` names only its id):
+                                      GetItem  PK=T#<t>#AUDIT#<id>  SK=AUDIT
+- a subscription's audits by date:    GSI1     T#<t>#SUBAUDITS#<subscription>  <date>#<id>
 - one subscription per organisation and network:
                                       GetItem  PK=T#<t>#ORGNET#<org>#<network>  SK=SUB
 - an organisation's supplier id:      GetItem  PK=T#<t>#ORGSUPPLIER#<org>  SK=SUPPLIER
@@ -52,6 +55,10 @@ def stale_network() -> PreconditionFailed:
 
 def stale_subscription() -> PreconditionFailed:
     return PreconditionFailed("The subscription was changed by someone else; reload it.")
+
+
+def stale_audit() -> PreconditionFailed:
+    return PreconditionFailed("The audit was changed by someone else; reload it.")
 
 
 def stale_answers() -> PreconditionFailed:
@@ -160,6 +167,27 @@ class NetworksRepository:
             uow.create(self.table, item, stale_answers)
         else:
             uow.replace(self.table, item, expected, stale_answers)
+
+    # --- audits -----------------------------------------------------------------------
+    def get_audit(self, tenant: str, audit_id: str) -> Item | None:
+        item = get_item(self.table, scoped_pk(tenant, "AUDIT", audit_id), "AUDIT")
+        return strip_keys(item) if item else None
+
+    def put_audit(self, uow: UnitOfWork, tenant: str, audit: Item,
+                  expected: int | None) -> None:
+        item = {"PK": scoped_pk(tenant, "AUDIT", audit["id"]), "SK": "AUDIT", **audit,
+                "GSI1PK": scoped_pk(tenant, "SUBAUDITS", audit["subscription_id"]),
+                "GSI1SK": f"{audit['scheduled_on']}#{audit['id']}"}
+        if expected is None:
+            uow.create(self.table, item, lambda: Conflict("The audit exists already."))
+        else:
+            uow.replace(self.table, item, expected, stale_audit)
+
+    def audits(self, tenant: str, subscription_id: str, limit: int = 100) -> list[Item]:
+        page = query(self.table, "GSI1PK = :pk",
+                     {":pk": scoped_pk(tenant, "SUBAUDITS", subscription_id)}, index=GSI1,
+                     limit=limit, newest_first=True)
+        return [strip_keys(i) for i in page.items]
 
     # --- children: history and edit requests ------------------------------------------
     def add_event(self, uow: UnitOfWork, tenant: str, subscription_id: str,

@@ -318,3 +318,40 @@ def test_supplier_and_buyer_roles_fit_only_their_kind_of_organization(
     assert api.call("POST", "/users", {
         "email": f"staffer@{TENANT}.test", "name": "Staffer", "kind": "staff",
         "roles": ["buyer"]}, as_user=ADMIN).status == 400
+
+
+def test_audits_one_at_a_time_and_a_failed_one_allows_another(
+        api: Api, published: dict[str, Any], subscribed: dict[str, Any]) -> None:
+    path = f"/subscriptions/{published['id']}/audits"
+    first = api.call("POST", path, {"scheduled_on": "2027-02-01", "auditor": "Greta Granskare"},
+                     as_user=ADMIN)
+    assert first.status == 201, first.body
+    assert first.body["network_id"] == published["network_id"]
+    assert api.call("POST", path, {"scheduled_on": "2027-02-02", "auditor": "X"},
+                    as_user=ADMIN).status == 422
+    draft = api.call("POST", f"/subscriptions/{subscribed['energy']['id']}/audits",
+                     {"scheduled_on": "2027-02-01", "auditor": "X"}, as_user=ADMIN)
+    assert draft.status == 422
+    audit = f"/audits/{first.body['id']}"
+    assert api.call("PATCH", audit, {"result": "failed"}, as_user=SUPPLIER).status == 403
+    bare = api.call("PATCH", audit, {"result": "failed"}, as_user=ADMIN)
+    assert bare.status == 400
+    failed = api.call("PATCH", audit, {"result": "failed",
+                                       "findings": ["No fall protection on site 2"]},
+                      as_user=ADMIN)
+    assert failed.status == 200 and failed.body["completed_at"]
+    assert api.call("PATCH", audit, {"result": "passed"}, as_user=ADMIN).status == 409
+    seen = api.call("GET", path, as_user=SUPPLIER)
+    assert [a["result"] for a in seen.body["items"]] == ["failed"]
+    again = api.call("POST", path, {"scheduled_on": "2027-03-01", "auditor": "Greta Granskare"},
+                     as_user=ADMIN)
+    assert again.status == 201
+    passed = api.call("PATCH", f"/audits/{again.body['id']}", {"result": "passed"},
+                      as_user=ADMIN)
+    assert passed.status == 200
+    sub = api.call("GET", f"/subscriptions/{published['id']}", as_user=SUPPLIER).body
+    assert sub["last_audit_result"] == "passed" and sub["open_audit_id"] is None
+    for who in (RIVAL, OTHER_ADMIN):
+        assert api.call("GET", audit, as_user=who).status == 404
+        assert api.call("GET", path, as_user=who).status == 404
+    assert api.call("PATCH", audit, {"auditor": "Y"}, as_user=OTHER_ADMIN).status == 404
