@@ -16,6 +16,7 @@ from chalicelib.domain import networks
 from chalicelib.domain.models import HistoryEvent, Id, Model
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import networks as svc
+from chalicelib.services import suppliers
 
 bp = Blueprint(__name__)
 
@@ -232,3 +233,63 @@ def get_audit(call: Call) -> Reply:
 def patch_audit(call: Call) -> Reply:
     audit = svc.patch_audit(call.ctx, call.params["id"], call.body)
     return Reply(audit, version=audit.version)
+
+
+# --- the buyers' search -------------------------------------------------------------------
+
+SEARCHERS = (Permission.SUPPLIERS_SEARCH, Permission.SUBSCRIPTIONS_VIEW)
+SUPPLIER_ID = {"id": r"^[1-9][0-9]{5}$"}
+
+
+class SupplierSearch(ListQuery):
+    network_id: Id
+    q: Annotated[str, StringConstraints(max_length=200)] | None = None
+    code: networks.Code | None = None
+    region: networks.Slug | None = None
+
+
+@route(bp, "GET", "/suppliers", guard=SEARCHERS, tag=TAG, query=SupplierSearch,
+       response=PageOf(networks.SupplierListing),
+       summary="Published suppliers of a network (the caller's organisation a member), by "
+               "name prefix or six-digit supplier id, code and region")
+def search_suppliers(call: Call) -> dict[str, object]:
+    query: SupplierSearch = call.query
+    paging = Paging.of(call, "suppliers", query.network_id, query.q, query.code, query.region)
+    page = suppliers.search(call.ctx, query.network_id, query.q, query.code, query.region,
+                            paging.limit, paging.start)
+    return paging.answer_page(page, networks.SupplierListing)
+
+
+@route(bp, "GET", "/suppliers/{id}", guard=SEARCHERS, tag=TAG, path_patterns=SUPPLIER_ID,
+       summary="A supplier's published answers in each network the caller may search")
+def supplier_profile(call: Call) -> dict[str, Any]:
+    return suppliers.profile(call.ctx, call.params["id"])
+
+
+@route(bp, "POST", "/suppliers/{id}/follow", guard=Permission.SUPPLIERS_FOLLOW, tag=TAG,
+       path_patterns=SUPPLIER_ID, summary="Follow a supplier (again: nothing changes)")
+def follow_supplier(call: Call) -> dict[str, Any]:
+    return suppliers.follow(call.ctx, call.params["id"])
+
+
+@route(bp, "DELETE", "/suppliers/{id}/follow", guard=Permission.SUPPLIERS_FOLLOW, tag=TAG,
+       path_patterns=SUPPLIER_ID, status=204, summary="Stop following a supplier")
+def unfollow_supplier(call: Call) -> Reply:
+    suppliers.unfollow(call.ctx, call.params["id"])
+    return Reply(None, status=204)
+
+
+class FollowedSupplier(Model):
+    supplier_id: str
+    organization_id: str | None = None
+    name: str | None = None
+    followed_at: str
+
+
+@route(bp, "GET", "/me/followed-suppliers", guard=Permission.SUPPLIERS_FOLLOW, tag=TAG,
+       query=ListQuery, response=PageOf(FollowedSupplier),
+       summary="The suppliers I follow")
+def followed_suppliers(call: Call) -> dict[str, object]:
+    paging = Paging.of(call, "followed-suppliers")
+    return paging.answer_page(suppliers.followed(call.ctx, paging.limit, paging.start),
+                              FollowedSupplier)

@@ -250,6 +250,8 @@ def search_words(q: str | None) -> list[str]:
 class SubscriptionCreate(Command):
     network_id: Id
     product_codes: list[Code] = Field(default_factory=list, max_length=MAX_CODES)
+    # Where the supplier delivers, of the network's regions (all of them when left out).
+    regions: list[Slug] | None = Field(default=None, min_length=1, max_length=30)
     # Staff may subscribe on a supplier's behalf; a supplier's own users subscribe their own.
     organization_id: Id | None = None
 
@@ -262,6 +264,7 @@ class Subscription(Record):
     supplier_id: str
     status: SubscriptionStatus
     product_codes: list[str] = Field(default_factory=list)
+    regions: list[str] = Field(default_factory=list)
     yearly_price: int
     currency: str
     questionnaire_version: int
@@ -277,6 +280,8 @@ class Subscription(Record):
     # The audit scheduled and not yet done (one at a time), and the last result.
     open_audit_id: str | None = None
     last_audit_result: str | None = None
+    # The sort key of its entry in the buyers' search, while it is listed there.
+    listed_as: str | None = None
     created_at: str
     updated_at: str
 
@@ -563,3 +568,40 @@ def check_new_audit(status: str, open_audit_id: str | None) -> None:
     if open_audit_id is not None:
         raise BusinessRuleViolation(
             "This subscription has an audit without a result; record it or reschedule it.")
+
+
+# --- the buyers' search ---------------------------------------------------------------------
+
+
+class SupplierListing(Model):
+    """A published supplier in one network, as buyers find it."""
+
+    supplier_id: str
+    organization_id: str
+    name: str
+    network_id: str
+    subscription_id: str
+    product_codes: list[str]
+    regions: list[str]
+    published_at: str
+    expires_at: str
+    sort_key: str
+    followed: bool = False
+
+
+def listing_of(subscription: Subscription, name: str, sort_name: str) -> SupplierListing:
+    assert subscription.published_at is not None
+    return SupplierListing(
+        supplier_id=subscription.supplier_id, organization_id=subscription.organization_id,
+        name=name, network_id=subscription.network_id, subscription_id=subscription.id,
+        product_codes=subscription.product_codes, regions=subscription.regions,
+        published_at=subscription.published_at, expires_at=subscription.expires_at,
+        sort_key=f"{sort_name}#{subscription.id}")
+
+
+def check_regions(regions: list[str], network: Network) -> list[tuple[int, str]]:
+    return [(n, f"{region!r} is not one of this network's regions")
+            for n, region in enumerate(regions) if region not in network.regions]
+
+
+SUPPLIER_ID_PATTERN = re.compile(r"^[1-9][0-9]{5}$")

@@ -219,10 +219,12 @@ def subscribe(ctx: Ctx, command: SubscriptionCreate) -> Subscription:
     or a new random one claimed with a conditional write (a taken id is drawn again)."""
     network = _network(ctx, command.network_id)
     org = _subscriber_org(ctx, command)
-    problems = rules.check_codes(command.product_codes, network)
+    problems = [_code_error(n, text) for n, text in rules.check_codes(command.product_codes,
+                                                                       network)]
+    problems += [FieldError(("body", "regions", n), text)
+                 for n, text in rules.check_regions(command.regions or [], network)]
     if problems:
-        raise InvalidInput("Some product codes are not right.", [
-            _code_error(n, text) for n, text in problems])
+        raise InvalidInput("Some product codes or regions are not right.", problems)
     price = rules.quote(network, len(command.product_codes))
     store = repo()
 
@@ -235,7 +237,8 @@ def subscribe(ctx: Ctx, command: SubscriptionCreate) -> Subscription:
         subscription = Subscription(
             id=ctx.new_id(), network_id=network.id, organization_id=org.id,
             organization_name=org.name, supplier_id=supplier_id, status="draft",
-            product_codes=command.product_codes, yearly_price=price.yearly_price,
+            product_codes=command.product_codes,
+            regions=list(command.regions or network.regions), yearly_price=price.yearly_price,
             currency=price.currency, questionnaire_version=network.questionnaire_version,
             starts_at=ctx.stamp, expires_at=utc_iso(rules.year_from(ctx.now)),
             created_at=ctx.stamp, updated_at=ctx.stamp)
@@ -427,9 +430,33 @@ def validate(ctx: Ctx, subscription_id: str, decision: ValidationDecision) -> Su
             "published_at": ctx.stamp, "round": round_},
             published["version"] if published else None, PUBLISHED)
 
-    return _change(ctx, subscription, {"status": "published", "issues": {}, "round": round_,
-                                       "published_at": ctx.stamp, "open_sections": []},
-                   "published", {"round": round_, "note": decision.note}, [snapshot])
+    changes = {"status": "published", "issues": {}, "round": round_,
+               "published_at": ctx.stamp, "open_sections": []}
+    listed = subscription.model_copy(update=changes)
+    return _change(ctx, subscription, {**changes, "listed_as": _listing(ctx, listed).sort_key},
+                   "published", {"round": round_, "note": decision.note},
+                   [snapshot, _list_in_search(ctx, listed)])
+
+
+def _listing(ctx: Ctx, subscription: Subscription) -> rules.SupplierListing:
+    name = subscription.organization_name or subscription.organization_id
+    return rules.listing_of(subscription, name, name_key(name))
+
+
+def _list_in_search(ctx: Ctx, subscription: Subscription) -> Any:
+    """A writer of the subscription's entry in the buyers' search: in the transaction as far
+    as it holds, the rest of its code entries right after the commit (idempotent puts)."""
+
+    def write(uow: UnitOfWork) -> None:
+        listing = _listing(ctx, subscription).model_dump(mode="json", exclude={"followed"})
+        rest = repo().put_listing(uow, ctx.tenant, listing, MAX_WRITES - len(uow.ops))
+        if rest:
+            uow.after_commit(lambda: repo().put_listing_rest(rest))
+
+    return write
+
+
+MAX_WRITES = 100  # DynamoDB's limit on one transaction
 
 
 def renew(ctx: Ctx, subscription_id: str) -> Subscription:
@@ -439,10 +466,13 @@ def renew(ctx: Ctx, subscription_id: str) -> Subscription:
     check_version(ctx, subscription.version)
     if ctx.principal.is_staff and not ctx.principal.can(Permission.SUBSCRIPTIONS_MANAGE):
         raise Forbidden("Staff renew with subscriptions.manage.")
-    expires = datetime.fromisoformat(subscription.expires_at.replace("Z", "+00:00"))
+    expires = datetime.fromisoformat(subscription.expires_at)
     until = utc_iso(rules.renewed_until(expires, ctx.now))
+    renewed = subscription.model_copy(update={"expires_at": until})
+    # A published supplier's entry in the search carries the new expiry too.
+    relist = [_list_in_search(ctx, renewed)] if subscription.published_at else []
     return _change(ctx, subscription, {"expires_at": until}, "renewed",
-                   {"from": subscription.expires_at, "until": until})
+                   {"from": subscription.expires_at, "until": until}, relist)
 
 
 # --- edit requests ------------------------------------------------------------------------

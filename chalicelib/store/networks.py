@@ -15,6 +15,13 @@ Access patterns (every one a GetItem or a Query; no Scan):
 - an audit (``PATCH /audits/{id}`` names only its id):
                                       GetItem  PK=T#<t>#AUDIT#<id>  SK=AUDIT
 - a subscription's audits by date:    GSI1     T#<t>#SUBAUDITS#<subscription>  <date>#<id>
+- published suppliers of a network (the buyers' search), by name; by code; by region:
+                                      Query    PK=T#<t>#NETSUP#<network>  SK=<name key>#<sub>
+                                      Query    PK=T#<t>#NETCODE#<network>#<code>  (same SK)
+                                      Query    PK=T#<t>#NETREG#<network>#<region>  (same SK)
+  (``begins_with`` on the name key for a name prefix; expired ones filtered on read)
+- the suppliers a user follows:       Query    PK=T#<t>#FOLLOWS#<user>  SK=<supplier id>
+- a supplier's followers:             Query    PK=T#<t>#FOLLOWERS#<supplier id>  SK=<user>
 - one subscription per organisation and network:
                                       GetItem  PK=T#<t>#ORGNET#<org>#<network>  SK=SUB
 - an organisation's supplier id:      GetItem  PK=T#<t>#ORGSUPPLIER#<org>  SK=SUPPLIER
@@ -27,7 +34,15 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.domain.errors import Conflict, PreconditionFailed
-from chalicelib.store.dynamo import Item, Page, UnitOfWork, get_item, query
+from chalicelib.store.dynamo import (
+    Item,
+    Page,
+    UnitOfWork,
+    batch_get,
+    batch_write,
+    get_item,
+    query,
+)
 from chalicelib.store.tables import GSI1, GSI2, scoped_pk
 
 NETWORK = "NETWORK"
@@ -188,6 +203,93 @@ class NetworksRepository:
                      {":pk": scoped_pk(tenant, "SUBAUDITS", subscription_id)}, index=GSI1,
                      limit=limit, newest_first=True)
         return [strip_keys(i) for i in page.items]
+
+    # --- the published suppliers (the buyers' search) -----------------------------------
+    def listing_keys(self, tenant: str, listing: Item) -> list[Item]:
+        """Every key the listing is written under: the network's list, each region, each
+        code."""
+        network, sort = listing["network_id"], listing["sort_key"]
+        return [{"PK": scoped_pk(tenant, "NETSUP", network), "SK": sort},
+                *({"PK": scoped_pk(tenant, "NETREG", network, region), "SK": sort}
+                  for region in listing["regions"]),
+                *({"PK": scoped_pk(tenant, "NETCODE", network, code), "SK": sort}
+                  for code in listing["product_codes"])]
+
+    def put_listing(self, uow: UnitOfWork, tenant: str, listing: Item,
+                    in_transaction: int) -> list[Item]:
+        """The listing under its keys: the first ``in_transaction`` in ``uow``, the rest
+        returned to be written after the commit (``put_listing_rest``): a transaction holds
+        100 writes, a supplier may register more codes than that."""
+        items = [{**key, **listing} for key in self.listing_keys(tenant, listing)]
+        for item in items[:in_transaction]:
+            uow.put(self.table, item)
+        return items[in_transaction:]
+
+    def put_listing_rest(self, items: list[Item]) -> None:
+        batch_write(self.table, [{"PutRequest": {"Item": item}} for item in items])
+
+    def delete_listing(self, tenant: str, listing: Item) -> None:
+        batch_write(self.table, [{"DeleteRequest": {"Key": key}}
+                                 for key in self.listing_keys(tenant, listing)])
+
+    def search_listings(self, tenant: str, network_id: str, *, code: str | None,
+                        region: str | None, name_prefix: str, now: str, limit: int,
+                        start_key: dict[str, Any] | None) -> Page:
+        """One Query of one partition: the code's, else the region's, else the network's;
+        a region with a code is a filter on the code's partition."""
+        if code is not None:
+            pk = scoped_pk(tenant, "NETCODE", network_id, code)
+        elif region is not None:
+            pk = scoped_pk(tenant, "NETREG", network_id, region)
+        else:
+            pk = scoped_pk(tenant, "NETSUP", network_id)
+        condition, values = "PK = :pk", {":pk": pk, ":now": now}
+        if name_prefix:
+            condition += " AND begins_with(SK, :prefix)"
+            values[":prefix"] = name_prefix
+        filters = "expires_at > :now"
+        names = None
+        if code is not None and region is not None:
+            filters += " AND contains(#regions, :region)"
+            values[":region"] = region
+            names = {"#regions": "regions"}
+        page = query(self.table, condition, values, limit=limit, start_key=start_key,
+                     filter_expression=filters, names=names)
+        return Page([strip_keys(i) for i in page.items], page.last_key)
+
+    # --- following ----------------------------------------------------------------------
+    def follow(self, uow: UnitOfWork, tenant: str, user_id: str, supplier: Item,
+               now: str) -> None:
+        uow.put(self.table, {"PK": scoped_pk(tenant, "FOLLOWS", user_id),
+                             "SK": supplier["supplier_id"], **supplier, "followed_at": now})
+        uow.put(self.table, {"PK": scoped_pk(tenant, "FOLLOWERS", supplier["supplier_id"]),
+                             "SK": user_id, "user_id": user_id, "followed_at": now})
+
+    def unfollow(self, uow: UnitOfWork, tenant: str, user_id: str, supplier_id: str) -> None:
+        uow.delete(self.table, {"PK": scoped_pk(tenant, "FOLLOWS", user_id), "SK": supplier_id})
+        uow.delete(self.table, {"PK": scoped_pk(tenant, "FOLLOWERS", supplier_id),
+                                "SK": user_id})
+
+    def followed(self, tenant: str, user_id: str, limit: int,
+                 start_key: dict[str, Any] | None) -> Page:
+        page = query(self.table, "PK = :pk", {":pk": scoped_pk(tenant, "FOLLOWS", user_id)},
+                     limit=limit, start_key=start_key)
+        return Page([strip_keys(i) for i in page.items], page.last_key)
+
+    def follows_of(self, tenant: str, user_id: str, supplier_ids: list[str]) -> set[str]:
+        """Which of ``supplier_ids`` (at most 100) the user follows: one BatchGetItem."""
+        keys = [{"PK": scoped_pk(tenant, "FOLLOWS", user_id), "SK": s}
+                for s in dict.fromkeys(supplier_ids)]
+        return {str(i["SK"]) for i in batch_get(self.table, keys)}
+
+    def followers(self, tenant: str, supplier_id: str, limit: int = 500) -> list[str]:
+        page = query(self.table, "PK = :pk",
+                     {":pk": scoped_pk(tenant, "FOLLOWERS", supplier_id)}, limit=limit)
+        return [str(i["user_id"]) for i in page.items]
+
+    def supplier_org(self, tenant: str, supplier_id: str) -> str | None:
+        item = get_item(self.table, scoped_pk(tenant, "SUPPLIERID", supplier_id), "CLAIM")
+        return str(item["organization_id"]) if item else None
 
     # --- children: history and edit requests ------------------------------------------
     def add_event(self, uow: UnitOfWork, tenant: str, subscription_id: str,

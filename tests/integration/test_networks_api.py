@@ -355,3 +355,55 @@ def test_audits_one_at_a_time_and_a_failed_one_allows_another(
         assert api.call("GET", audit, as_user=who).status == 404
         assert api.call("GET", path, as_user=who).status == 404
     assert api.call("PATCH", audit, {"auditor": "Y"}, as_user=OTHER_ADMIN).status == 404
+
+
+def test_buyers_find_published_suppliers_by_name_code_region_and_supplier_id(
+        api: Api, world: dict[str, Any], published: dict[str, Any]) -> None:
+    network = world["network"]["id"]
+
+    def found(query: str, who: str = BUYER) -> list[str]:
+        answer = api.call("GET", f"/suppliers?network_id={network}{query}", as_user=who)
+        assert answer.status == 200, answer.body
+        return [s["supplier_id"] for s in answer.body["items"]]
+
+    me = published["supplier_id"]
+    assert found("") == [me]
+    assert found("&q=bygg") == [me] and found("&q=konk") == []
+    assert found("&code=45.1") == [me] and found("&code=45.2") == []
+    assert found("&region=fi") == [me] and found("&region=no") == []
+    assert found("&code=71.3&region=se") == [me]
+    assert found(f"&q={me}") == [me] and found("&q=999999") == []
+    assert found("", who=ADMIN) == [me]
+    drafts = api.call("GET", f"/suppliers?network_id={world['energy']['id']}", as_user=ADMIN)
+    assert drafts.body["items"] == []  # the energy subscriptions are drafts
+    for who in (RIVAL, OTHER_ADMIN):
+        assert api.call("GET", f"/suppliers?network_id={network}", as_user=who).status == 404
+    not_member = api.call("GET", f"/suppliers?network_id={world['energy']['id']}",
+                          as_user=BUYER)
+    assert not_member.status == 404
+    assert api.call("GET", "/suppliers", as_user=BUYER).status == 400
+
+
+def test_a_buyer_reads_published_answers_and_follows_a_supplier(
+        api: Api, published: dict[str, Any]) -> None:
+    me = published["supplier_id"]
+    profile = api.call("GET", f"/suppliers/{me}", as_user=BUYER)
+    assert profile.status == 200, profile.body
+    answers = profile.body["networks"][0]["answers"]
+    assert answers["liability"] == 12_000_000 and "insurer" not in answers  # drafts stay out
+    assert api.call("GET", f"/suppliers/{me}", as_user=RIVAL).status == 404
+    assert api.call("GET", f"/suppliers/{me}", as_user=OTHER_ADMIN).status == 404
+    assert api.call("GET", "/suppliers/12345x", as_user=BUYER).status == 400
+
+    for _ in range(2):
+        follow = api.call("POST", f"/suppliers/{me}/follow", as_user=BUYER)
+        assert follow.status == 200 and follow.body["followed"] is True
+    listed = api.call("GET", "/me/followed-suppliers", as_user=BUYER).body["items"]
+    assert [s["supplier_id"] for s in listed] == [me]
+    search = api.call("GET", f"/suppliers?network_id={published['network_id']}",
+                      as_user=BUYER).body["items"]
+    assert search[0]["followed"] is True
+    assert api.call("POST", f"/suppliers/{me}/follow", as_user=SUPPLIER).status == 403
+    assert api.call("POST", "/suppliers/999999/follow", as_user=BUYER).status == 404
+    assert api.call("DELETE", f"/suppliers/{me}/follow", as_user=BUYER).status == 204
+    assert api.call("GET", "/me/followed-suppliers", as_user=BUYER).body["items"] == []
