@@ -10,7 +10,7 @@ from chalice.app import Blueprint
 from pydantic import Field, StringConstraints
 
 from chalicelib.api.paging import ListQuery, Paging
-from chalicelib.api.routing import Call, Reply, route
+from chalicelib.api.routing import AUTHENTICATED, PUBLIC, Call, Reply, route
 from chalicelib.api.schemas import PageOf
 from chalicelib.domain import networks
 from chalicelib.domain.models import HistoryEvent, Id, Model
@@ -293,3 +293,48 @@ def followed_suppliers(call: Call) -> dict[str, object]:
     paging = Paging.of(call, "followed-suppliers")
     return paging.answer_page(suppliers.followed(call.ctx, paging.limit, paging.start),
                               FollowedSupplier)
+
+
+# --- account managers and local teams -----------------------------------------------------
+
+
+@route(bp, "PUT", "/organizations/{id}/account-manager", guard=Permission.SUBSCRIPTIONS_MANAGE,
+       tag=TAG, body=networks.AccountManagerPut, response=networks.AccountManager,
+       summary="Name or change an organisation's account manager (a staff member)")
+def set_account_manager(call: Call) -> networks.AccountManager:
+    return svc.set_account_manager(call.ctx, call.params["id"], call.body)
+
+
+@route(bp, "GET", "/organizations/{id}/account-manager", guard=AUTHENTICATED, tag=TAG,
+       response=networks.AccountManager,
+       summary="An organisation's account manager (a portal user: their own organisation's)")
+def get_account_manager(call: Call) -> networks.AccountManager:
+    return svc.get_account_manager(call.ctx, call.params["id"])
+
+
+@route(bp, "GET", "/me/account-manager", guard=AUTHENTICATED, tag=TAG,
+       response=networks.AccountManager,
+       summary="My organisation's account manager: who to ask, and how to reach them")
+def my_account_manager(call: Call) -> networks.AccountManager:
+    return svc.get_account_manager(call.ctx, None)
+
+
+class LocalTeams(Model):
+    teams: list[networks.LocalTeam]
+
+
+TENANT_PATH = {"tenant": r"^[a-z0-9][a-z0-9-]{1,62}$"}
+
+
+@route(bp, "GET", "/local-teams/{tenant}", guard=PUBLIC, tag=TAG, response=LocalTeams,
+       path_patterns=TENANT_PATH, summary="Public: the tenant's local teams per region")
+def local_teams(call: Call) -> dict[str, Any]:
+    return svc.get_local_teams(call.params["tenant"])
+
+
+@route(bp, "PUT", "/local-teams", guard=Permission.NETWORKS_MANAGE, tag=TAG,
+       body=networks.LocalTeamsPut, response=LocalTeams, if_match=True,
+       summary="Staff: the local teams per region, shown to anyone")
+def put_local_teams(call: Call) -> Reply:
+    body, version = svc.put_local_teams(call.ctx, call.body)
+    return Reply(body, version=version)

@@ -605,3 +605,36 @@ def check_regions(regions: list[str], network: Network) -> list[tuple[int, str]]
 
 
 SUPPLIER_ID_PATTERN = re.compile(r"^[1-9][0-9]{5}$")
+
+
+# --- account managers and local teams --------------------------------------------------------
+
+
+class AccountManagerPut(Command):
+    user_id: Id
+
+
+class AccountManager(Model):
+    """Who a supplier (or buyer) organisation turns to (seed 000: "din kontoansvarige")."""
+
+    organization_id: str
+    user_id: str
+    name: str
+    email: str | None = None
+    phone: str | None = None
+
+
+class LocalTeam(Command):
+    region: Slug
+    name: LocalText
+    email: Annotated[str, StringConstraints(max_length=254,
+                                            pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
+    phone: Annotated[str, StringConstraints(max_length=32,
+                                            pattern=r"^\+?[0-9 ()-]{3,32}$")] | None = None
+    hours: ShortText | None = None
+
+
+class LocalTeamsPut(Command):
+    """"Hitta ditt lokala team": the tenant's contacts per region, shown to anyone."""
+
+    teams: list[LocalTeam] = Field(max_length=100)

@@ -28,6 +28,8 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.models import utc_iso
 from chalicelib.domain.networks import (
+    AccountManager,
+    AccountManagerPut,
     AnswersPut,
     Audit,
     AuditCreate,
@@ -35,6 +37,7 @@ from chalicelib.domain.networks import (
     EditRequest,
     EditRequestCreate,
     EditRequestDecision,
+    LocalTeamsPut,
     Network,
     NetworkCreate,
     NetworkPatch,
@@ -45,9 +48,11 @@ from chalicelib.domain.networks import (
     SubscriptionCreate,
     ValidationDecision,
 )
+from chalicelib.domain.notifications import SUBSCRIPTION_EVENTS
 from chalicelib.domain.permissions import Permission
 from chalicelib.services.context import Ctx
 from chalicelib.services.directory import repo as directory
+from chalicelib.services.publish import publish
 from chalicelib.services.writes import (
     check_version,
     commit_versioned,
@@ -64,6 +69,14 @@ from chalicelib.store.networks import (
 
 def repo() -> NetworksRepository:
     return NetworksRepository(get_config().networks_table)
+
+
+def record(uow: UnitOfWork, tenant: str, subscription_id: str, event: Item) -> None:
+    """A subscription's history event and, for those that tell someone, its outbox record,
+    in the transaction of the change."""
+    repo().add_event(uow, tenant, subscription_id, event)
+    publish(uow, repo().table, tenant, "networks", subscription_id, [event],
+            SUBSCRIPTION_EVENTS)
 
 
 def _not_found(what: str = "subscription") -> NotFound:
@@ -247,7 +260,7 @@ def subscribe(ctx: Ctx, command: SubscriptionCreate) -> Subscription:
         store.put_subscription(uow, ctx.tenant, data, None)
         store.put_answers(uow, ctx.tenant, subscription.id,
                           {"answers": {}, "version": 1, "updated_at": ctx.stamp}, None)
-        store.add_event(uow, ctx.tenant, subscription.id, history_event(
+        record(uow, ctx.tenant, subscription.id, history_event(
             ctx, "subscribed", {"network_id": network.id, "supplier_id": supplier_id,
                                 "product_codes": len(command.product_codes),
                                 "yearly_price": price.yearly_price}))
@@ -369,7 +382,7 @@ def _change(ctx: Ctx, subscription: Subscription, changes: dict[str, Any], kind:
     uow = UnitOfWork()
     repo().put_subscription(uow, ctx.tenant, updated.model_dump(mode="json"),
                             subscription.version)
-    repo().add_event(uow, ctx.tenant, subscription.id, history_event(ctx, kind, data))
+    record(uow, ctx.tenant, subscription.id, history_event(ctx, kind, data))
     for write in extra or []:
         write(uow)
     commit_versioned(ctx, uow)
@@ -493,7 +506,7 @@ def request_edit(ctx: Ctx, subscription_id: str, command: EditRequestCreate) -> 
                           requested_by=ctx.principal.user_id, requested_at=ctx.stamp)
     uow = UnitOfWork()
     repo().put_edit_request(uow, ctx.tenant, request.model_dump(mode="json"), None)
-    repo().add_event(uow, ctx.tenant, subscription.id, history_event(
+    record(uow, ctx.tenant, subscription.id, history_event(
         ctx, "edit_requested", {"request_id": request.id, "sections": request.sections,
                                 "reason": request.reason}))
     uow.commit()
@@ -620,3 +633,72 @@ def patch_audit(ctx: Ctx, audit_id: str, patch: AuditPatch) -> Audit:
 def list_audits(ctx: Ctx, subscription_id: str) -> list[Audit]:
     _stored(ctx, subscription_id)
     return [Audit.model_validate(i) for i in repo().audits(ctx.tenant, subscription_id)]
+
+
+# --- account managers and local teams -----------------------------------------------------
+
+
+def _manager_view(ctx: Ctx, organization_id: str, user_id: str | None) -> AccountManager | None:
+    user = directory().get_user(ctx.tenant, user_id) if user_id else None
+    if user is None or not user.get("active", True):
+        return None
+    return AccountManager(organization_id=organization_id, user_id=user["id"],
+                          name=user.get("name", ""), email=user.get("email"),
+                          phone=user.get("phone"))
+
+
+def set_account_manager(ctx: Ctx, organization_id: str,
+                        command: AccountManagerPut) -> AccountManager:
+    """Staff (``subscriptions.manage``) name or change a supplier or buyer organisation's
+    account manager: an active staff member of the tenant."""
+    _staff(ctx, Permission.SUBSCRIPTIONS_MANAGE)
+    org = directory().get_organization(ctx.tenant, organization_id)
+    if org is None:
+        raise _not_found("organization")
+    user = directory().get_user(ctx.tenant, command.user_id)
+    if user is None or user.get("kind") != "staff" or not user.get("active", True):
+        raise InvalidInput("The account manager is an active staff member.", [
+            FieldError(("body", "user_id"), "no such active staff member")])
+    uow = UnitOfWork()
+    repo().set_account_manager(uow, ctx.tenant, organization_id, command.user_id, ctx.stamp)
+    uow.commit()
+    view = _manager_view(ctx, organization_id, command.user_id)
+    assert view is not None
+    return view
+
+
+def get_account_manager(ctx: Ctx, organization_id: str | None) -> AccountManager:
+    """The account manager of an organisation: staff ask for any; a portal user gets their
+    own organisation's (``None``). None named yet is a 404."""
+    principal = ctx.principal
+    if organization_id is None or not principal.is_staff:
+        if organization_id not in (None, principal.organization_id) or (
+                principal.organization_id is None):
+            raise _not_found("organization")
+        organization_id = principal.organization_id
+    elif directory().get_organization(ctx.tenant, organization_id) is None:
+        raise _not_found("organization")
+    view = _manager_view(ctx, organization_id,
+                         repo().account_manager(ctx.tenant, organization_id))
+    if view is None:
+        raise NotFound("No account manager is named for this organisation yet.")
+    return view
+
+
+def get_local_teams(tenant: str) -> dict[str, Any]:
+    """Public: the tenant's contacts per region (an unknown tenant has none)."""
+    stored = repo().local_teams(tenant) or {}
+    return {"teams": stored.get("teams", [])}
+
+
+def put_local_teams(ctx: Ctx, command: LocalTeamsPut) -> tuple[dict[str, Any], int]:
+    _staff(ctx, Permission.NETWORKS_MANAGE)
+    current = repo().local_teams(ctx.tenant)
+    version = int(current["version"]) if current else 0
+    check_version(ctx, version)
+    teams = command.model_dump(mode="json")["teams"]
+    uow = UnitOfWork()
+    repo().put_local_teams(uow, ctx.tenant, {"teams": teams, "version": version + 1,
+                                             "updated_at": ctx.stamp}, version or None)
+    commit_versioned(ctx, uow)
+    return {"teams": teams}, version + 1

@@ -22,6 +22,8 @@ Access patterns (every one a GetItem or a Query; no Scan):
   (``begins_with`` on the name key for a name prefix; expired ones filtered on read)
 - the suppliers a user follows:       Query    PK=T#<t>#FOLLOWS#<user>  SK=<supplier id>
 - a supplier's followers:             Query    PK=T#<t>#FOLLOWERS#<supplier id>  SK=<user>
+- an organisation's account manager:  GetItem  PK=T#<t>#ORGAM#<org>  SK=ACCOUNT_MANAGER
+- the tenant's local teams (public):  GetItem  PK=T#<t>#LOCALTEAMS  SK=LOCALTEAMS
 - one subscription per organisation and network:
                                       GetItem  PK=T#<t>#ORGNET#<org>#<network>  SK=SUB
 - an organisation's supplier id:      GetItem  PK=T#<t>#ORGSUPPLIER#<org>  SK=SUPPLIER
@@ -290,6 +292,31 @@ class NetworksRepository:
     def supplier_org(self, tenant: str, supplier_id: str) -> str | None:
         item = get_item(self.table, scoped_pk(tenant, "SUPPLIERID", supplier_id), "CLAIM")
         return str(item["organization_id"]) if item else None
+
+    # --- account managers and local teams ----------------------------------------------
+    def account_manager(self, tenant: str, organization_id: str) -> str | None:
+        item = get_item(self.table, scoped_pk(tenant, "ORGAM", organization_id),
+                        "ACCOUNT_MANAGER")
+        return str(item["user_id"]) if item else None
+
+    def set_account_manager(self, uow: UnitOfWork, tenant: str, organization_id: str,
+                            user_id: str, now: str) -> None:
+        uow.put(self.table, {"PK": scoped_pk(tenant, "ORGAM", organization_id),
+                             "SK": "ACCOUNT_MANAGER", "organization_id": organization_id,
+                             "user_id": user_id, "assigned_at": now})
+
+    def local_teams(self, tenant: str) -> Item | None:
+        item = get_item(self.table, scoped_pk(tenant, "LOCALTEAMS"), "LOCALTEAMS")
+        return strip_keys(item) if item else None
+
+    def put_local_teams(self, uow: UnitOfWork, tenant: str, teams: Item,
+                        expected: int | None) -> None:
+        item = {"PK": scoped_pk(tenant, "LOCALTEAMS"), "SK": "LOCALTEAMS", **teams}
+        if expected is None:
+            uow.create(self.table, item, lambda: Conflict("The local teams were just saved."))
+        else:
+            uow.replace(self.table, item, expected, lambda: PreconditionFailed(
+                "The local teams were changed by someone else; reload them."))
 
     # --- children: history and edit requests ------------------------------------------
     def add_event(self, uow: UnitOfWork, tenant: str, subscription_id: str,

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 from chalicelib.identity import cognito
+from local.events import EventRunner
+from local.outbox import LocalOutbox
 from tests.integration.api_client import PASSWORD, Api
 from tests.integration.tenants import emails, module_tenants
 
@@ -342,7 +344,7 @@ def test_audits_one_at_a_time_and_a_failed_one_allows_another(
     assert failed.status == 200 and failed.body["completed_at"]
     assert api.call("PATCH", audit, {"result": "passed"}, as_user=ADMIN).status == 409
     seen = api.call("GET", path, as_user=SUPPLIER)
-    assert [a["result"] for a in seen.body["items"]] == ["failed"]
+    assert {a["id"]: a["result"] for a in seen.body["items"]}[first.body["id"]] == "failed"
     again = api.call("POST", path, {"scheduled_on": "2027-03-01", "auditor": "Greta Granskare"},
                      as_user=ADMIN)
     assert again.status == 201
@@ -407,3 +409,86 @@ def test_a_buyer_reads_published_answers_and_follows_a_supplier(
     assert api.call("POST", "/suppliers/999999/follow", as_user=BUYER).status == 404
     assert api.call("DELETE", f"/suppliers/{me}/follow", as_user=BUYER).status == 204
     assert api.call("GET", "/me/followed-suppliers", as_user=BUYER).body["items"] == []
+
+
+def _mails(mail: LocalOutbox, marker: str, to: str) -> list[dict[str, Any]]:
+    return [m for m in mail.messages()
+            if m["via"] == "ses" and marker in m["subject"] and to in m["to"]]
+
+
+def test_the_supplier_hears_its_supplier_id_and_what_to_correct(
+        api: Api, world: dict[str, Any], runner: EventRunner, mail: LocalOutbox) -> None:
+    org = _org(api, "Välkommen AB", "supplier")
+    email = f"welcome@{TENANT}.test"
+    _portal_user(api, email, org, "supplier")
+    sub = api.call("POST", "/subscriptions", {"network_id": world["energy"]["id"]},
+                   as_user=email).body
+    runner.drain()
+    welcome = _mails(mail, f"[{sub['supplier_id']}]", email)
+    assert len(welcome) == 1 and sub["supplier_id"] in welcome[0]["text"]
+    assert "Välkommen" in welcome[0]["subject"]  # the tenant's users read Swedish
+
+    path = f"/subscriptions/{sub['id']}"
+    api.call("PUT", f"{path}/questionnaire", {"answers": {
+        "codes": ["45.1"], "iso9001": True, "liability": 5}}, as_user=email)
+    assert api.call("POST", f"{path}/submit", as_user=email).status == 200
+    api.call("POST", f"{path}/validate", {"decision": "return", "issues": [
+        {"question_id": "liability", "text": "Ange beloppet i kronor"}]}, as_user=ADMIN)
+    runner.drain()
+    returned = [m for m in _mails(mail, f"[{sub['supplier_id']}]", email)
+                if "Ange beloppet i kronor" in m["text"]]
+    assert len(returned) == 1 and "Liability cover" in returned[0]["text"]
+    runner.drain()  # delivering again sends nothing twice
+    assert len(_mails(mail, f"[{sub['supplier_id']}]", email)) == 2
+
+
+def test_a_follower_hears_of_a_failed_audit(
+        api: Api, published: dict[str, Any], runner: EventRunner, mail: LocalOutbox) -> None:
+    me = published["supplier_id"]
+    assert api.call("POST", f"/suppliers/{me}/follow", as_user=BUYER).status == 200
+    audit = api.call("POST", f"/subscriptions/{published['id']}/audits",
+                     {"scheduled_on": "2027-04-01", "auditor": "Greta"}, as_user=ADMIN)
+    assert audit.status == 201, audit.body
+    api.call("PATCH", f"/audits/{audit.body['id']}",
+             {"result": "failed", "findings": ["Saknar riskbedömning"]}, as_user=ADMIN)
+    runner.drain()
+    told = _mails(mail, f"[{me}]", BUYER)
+    assert any("revision" in m["subject"] for m in told), [m["subject"] for m in told]
+    api.call("DELETE", f"/suppliers/{me}/follow", as_user=BUYER)
+
+
+def test_an_account_manager_is_named_and_shown_to_the_supplier(
+        api: Api, world: dict[str, Any]) -> None:
+    agent_id = api.call("GET", "/me", as_user=AGENT).body["id"]
+    org = world["supplier_org"]
+    assert api.call("GET", "/me/account-manager", as_user=RIVAL).status == 404
+    assert api.call("PUT", f"/organizations/{org}/account-manager", {"user_id": agent_id},
+                    as_user=SUPPLIER).status == 403
+    customer_id = api.call("GET", "/me", as_user=CUSTOMER).body["id"]
+    not_staff = api.call("PUT", f"/organizations/{org}/account-manager",
+                         {"user_id": customer_id}, as_user=ADMIN)
+    assert not_staff.status == 400 and not_staff.body["errors"][0]["loc"] == ["body", "user_id"]
+    named = api.call("PUT", f"/organizations/{org}/account-manager", {"user_id": agent_id},
+                     as_user=ADMIN)
+    assert named.status == 200 and named.body["email"] == AGENT
+    mine = api.call("GET", "/me/account-manager", as_user=SUPPLIER)
+    assert mine.status == 200 and mine.body["name"] and mine.body["email"] == AGENT
+    assert api.call("GET", f"/organizations/{org}/account-manager", as_user=RIVAL).status == 404
+    assert api.call("PUT", f"/organizations/{org}/account-manager", {"user_id": agent_id},
+                    as_user=OTHER_ADMIN).status == 404
+
+
+def test_local_teams_are_public_per_tenant(api: Api) -> None:
+    teams = {"teams": [{"region": "se", "name": {"sv": "Team Stockholm"},
+                        "email": "stockholm@demo.example", "phone": "+46 8 123 456",
+                        "hours": "8-16"}]}
+    assert api.call("PUT", "/local-teams", teams, as_user=SUPPLIER).status == 403
+    saved = api.call("PUT", "/local-teams", teams, as_user=ADMIN)
+    assert saved.status == 200, saved.body
+    public = api.call("GET", f"/local-teams/{TENANT}")
+    assert public.status == 200 and public.body["teams"][0]["region"] == "se"
+    assert api.call("GET", f"/local-teams/{OTHER_TENANT}").body["teams"] == []
+    assert api.call("GET", "/local-teams/NOT_A_TENANT!").status == 400
+    bad = api.call("PUT", "/local-teams", {"teams": [{"region": "se", "name": {},
+                                                      "email": "nope"}]}, as_user=ADMIN)
+    assert bad.status == 400
