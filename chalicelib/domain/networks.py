@@ -289,6 +289,8 @@ class Subscription(Record):
     certifications: list[dict[str, str]] = Field(default_factory=list)
     certifications_reminded: list[str] = Field(default_factory=list)
     review_reminded_for: str | None = None
+    # The questionnaire version whose new questions the supplier was told of.
+    questions_told_version: int = 0
     created_at: str
     updated_at: str
 
@@ -655,6 +657,9 @@ REVIEW_AFTER = timedelta(days=335)  # the yearly review: eleven months after pub
 TIMER_RENEWAL, TIMER_EXPIRY = "sub_renewal", "sub_expiry"
 TIMER_CERTIFICATION, TIMER_REVIEW = "sub_certification", "sub_review"
 SUBSCRIPTION_TIMERS = (TIMER_RENEWAL, TIMER_EXPIRY, TIMER_CERTIFICATION, TIMER_REVIEW)
+# A network's new questionnaire version told to its published suppliers, a page at a time.
+TIMER_NEW_QUESTIONS = "net_questions"
+NEW_QUESTIONS_PAGE = 50
 
 
 def _at(stamp: str) -> datetime:

@@ -143,6 +143,11 @@ def patch_network(ctx: Ctx, network_id: str, patch: NetworkPatch) -> Network:
     uow = UnitOfWork()
     repo().put_network(uow, ctx.tenant, network.model_dump(mode="json"),
                        _sort_name(network.name), current.version)
+    if network.questionnaire_version != current.questionnaire_version:
+        # Its published suppliers are told by the sweep, a page at a time (there may be
+        # thousands); the new questions are required from their next submission on.
+        repo().put_new_questions_timer(uow, ctx.tenant, network.id,
+                                       network.questionnaire_version, None, ctx.stamp)
     commit_versioned(ctx, uow)
     return network
 
@@ -760,3 +765,36 @@ def run_timer(timer: Item, now: datetime) -> str:
     except (Conflict, PreconditionFailed):
         return "raced"
     return kind or "skipped"
+
+
+def run_new_questions(timer: Item, now: datetime) -> str:
+    """A page of a network's published suppliers told of its new questionnaire version,
+    each once (the subscription's ``questions_told_version``, on its version); the timer
+    goes on from where it got to, or goes when the list is done."""
+    tenant, network_id = str(timer["tenant"]), str(timer["parent_id"])
+    version = int(timer["version"])
+    ctx = Ctx(system_principal(tenant), now)
+    page = repo().published_page(tenant, network_id, rules.NEW_QUESTIONS_PAGE,
+                                 timer.get("cursor"))
+    told = 0
+    for listing in page.items:
+        item = repo().get_subscription(tenant, str(listing["subscription_id"]), consistent=True)
+        if item is None:
+            continue
+        subscription = Subscription.model_validate(item)
+        if subscription.questions_told_version >= version:
+            continue
+        try:
+            _change(ctx, subscription, {"questions_told_version": version}, "questions_added",
+                    {"questionnaire_version": version})
+            told += 1
+        except (Conflict, PreconditionFailed):
+            continue  # changed meanwhile: the next run of this page tells it
+    uow = UnitOfWork()
+    if page.last_key:
+        repo().put_new_questions_timer(uow, tenant, network_id, version, page.last_key,
+                                       ctx.stamp)
+    else:
+        repo().delete_new_questions_timer(uow, tenant, network_id)
+    uow.commit()
+    return f"told {told}"
