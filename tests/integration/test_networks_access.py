@@ -7,8 +7,6 @@ user on someone else's subscription, gets a 404 where the guard lets them throug
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from chalicelib.identity import cognito
