@@ -26,11 +26,13 @@ KINDS: tuple[str, ...] = (
     "ticket_created", "ticket_assigned", "ticket_commented", "ticket_status_changed",
     "ticket_resolved", "approval_reminder", "ticket_rejected", "ticket_closed",
     "sla_warning", "sla_breached", "contact_order_assigned", "booking_reminder",
+    "training_reminder",
 )
 NotificationKind = Literal[
     "ticket_created", "ticket_assigned", "ticket_commented", "ticket_status_changed",
     "ticket_resolved", "approval_reminder", "ticket_rejected", "ticket_closed",
     "sla_warning", "sla_breached", "contact_order_assigned", "booking_reminder",
+    "training_reminder",
 ]
 
 # History events that may notify someone; the rest stay in the history only.
@@ -176,6 +178,14 @@ def contact_order_notices(event: dict[str, Any]) -> list[Notice]:
         return _to("contact_order_assigned", [to], actor)
     if kind == "booking_reminded":
         return _to("booking_reminder", [data.get("assignee_id")], None)
+    return []
+
+
+def training_notices(event: dict[str, Any]) -> list[Notice]:
+    """A training signup's reminder goes to who signed up, the day before."""
+    data = event.get("data") or {}
+    if event["type"] == "training_reminded" and data.get("user_id"):
+        return [Notice("training_reminder", data["user_id"])]
     return []
 
 

@@ -56,3 +56,15 @@ def booking_reminders(now: datetime, time_left: TimeLeft) -> dict[str, Any]:
     done = _sweep(due_items(table, "booking_reminder", utc_iso(now)),
                   lambda booking: remind_booking(booking, now), time_left, "", report)
     return {**report, "more": not done}
+
+
+def training_reminders(now: datetime, time_left: TimeLeft) -> dict[str, Any]:
+    """Training signups whose day-before came (``services/training.py``)."""
+    from chalicelib.services.training import remind_signup
+    from chalicelib.store.training import REMINDER
+
+    report: Counter[str] = Counter(read=0)
+    table = get_config().networks_table
+    done = _sweep(due_items(table, REMINDER, utc_iso(now)),
+                  lambda signup: remind_signup(signup, now), time_left, "", report)
+    return {**report, "more": not done}

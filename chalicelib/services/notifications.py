@@ -26,6 +26,7 @@ from chalicelib.domain.notifications import (
     contact_order_notices,
     may_receive,
     ticket_notices,
+    training_notices,
 )
 from chalicelib.domain.permissions import Permission, permissions_for
 from chalicelib.domain.tickets import Ticket
@@ -86,6 +87,8 @@ def deliver(message: dict[str, Any], now: datetime | None = None) -> Counter[str
         plan = _ticket_plan(tenant, settings, subject_id, message, now)
     elif module == "contact_orders":
         plan = _order_plan(tenant, settings, subject_id, event)
+    elif module == "trainings":
+        plan = _training_plan(tenant, settings, subject_id, event)
     else:
         raise PoisonMessage(f"unknown module {module!r}")
     if plan is None:
@@ -259,6 +262,32 @@ def _order_plan(tenant: str, settings: TenantSettings, order_id: str,
                                   "kind": booking.get("kind", "meeting"),
                                   "note": booking.get("note") or None}
         return context
+
+    return Plan(tenant, settings, event, users, notices, context)
+
+
+# --- training -----------------------------------------------------------------------
+
+
+def _training_plan(tenant: str, settings: TenantSettings, training_id: str,
+                   event: dict[str, Any]) -> Plan | None:
+    from chalicelib.domain.training import Training, topic_in
+    from chalicelib.services.training import repo as trainings
+
+    item = trainings().get_training(tenant, training_id)
+    if item is None or item.get("status") == "cancelled":
+        return None
+    training = Training.model_validate(item)
+    notices = training_notices(event)
+    users = directory().get_users(tenant, sorted({x.user_id for x in notices}))
+
+    def context(notice: Notice, user: Item) -> dict[str, Any]:
+        language = _language(settings, user)
+        return {"training": {"topic": topic_in(training, language), "kind": training.kind,
+                             "at": _when(settings, training.starts_at, language),
+                             "duration_minutes": training.duration_minutes,
+                             "join_url": training.join_url},
+                "link": _portal(f"/#/trainings/{training_id}")}
 
     return Plan(tenant, settings, event, users, notices, context)
 

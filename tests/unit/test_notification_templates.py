@@ -54,8 +54,12 @@ EXTRAS: dict[str, dict[str, Any]] = {
     "booking_reminder": {"booking": {"at": "2026-12-03 10:15", "kind": "digital",
                                      "note": "Ta med nätverksritningen."}},
     "mail_refused": {"original_subject": "Skannade fakturor för november", "limit_mb": 10},
+    "training_reminder": {},
 }
 ORDER_KINDS = {"contact_order_assigned", "booking_reminder"}
+TRAINING = {"topic": "Logga in, fyll i, skicka", "kind": "webinar", "at": "2026-12-03 10:15",
+            "duration_minutes": 45, "join_url": "https://meet.example.com/j/123?pwd=a&b=c"}
+TRAINING_KINDS = {"training_reminder"}
 # The whole context the consumer passes for a notice to whoever e-mailed support.
 SENDER_KEYS = {"recipient_name", "tenant_name", "link"}
 BLOCKS = ("subject", "text", "html", "sms", "title", "body")
@@ -85,6 +89,9 @@ PHRASES: dict[str, dict[str, str]] = {
     "booking_reminder": {"sv": "digitalt möte", "fi": "etätapaaminen", "en": "online meeting"},
     "mail_refused": {"sv": "kunde inte tas emot", "fi": "ei voitu vastaanottaa",
                      "en": "could not be received"},
+    "training_reminder": {"sv": "utbildningen du har anmält dig till",
+                          "fi": "koulutuksesta, johon olet ilmoittautunut",
+                          "en": "the training session you signed up for"},
 }
 MARKERS = {"sv": "##- Skriv ditt svar ovanför den här raden -##",
            "fi": "##- Kirjoita vastauksesi tämän rivin yläpuolelle -##",
@@ -118,6 +125,8 @@ def sample(kind: str, **overrides: Any) -> dict[str, Any]:
         context = {key: context[key] for key in SENDER_KEYS}
     elif kind in ORDER_KINDS:
         context["order"] = dict(ORDER)
+    elif kind in TRAINING_KINDS:
+        context["training"] = dict(TRAINING)
     else:
         context["ticket"] = dict(TICKET)
     context.update({key: dict(value) if isinstance(value, dict) else value
@@ -127,6 +136,10 @@ def sample(kind: str, **overrides: Any) -> dict[str, Any]:
 
 
 def number_of(kind: str) -> str:
+    """What a subject starts with in brackets: the ticket's or order's number, or for a
+    training session (which has none) the tenant's name."""
+    if kind in TRAINING_KINDS:
+        return "Supportbolaget AB"
     return ORDER["number"] if kind in ORDER_KINDS else TICKET["number"]
 
 
