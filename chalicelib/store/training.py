@@ -6,6 +6,7 @@ Access patterns (every one a GetItem, a Query or a conditional write; no Scan):
 - one user's signup:                 GetItem  PK=T#<t>#TRAINING#<id>  SK=SIGNUP#<user>
 - an audience's sessions by time:    GSI1     T#<t>#TRAININGS#<audience>  <starts_at>#<id>
 - every session by time (staff):     GSI2     T#<t>#TRAININGS             <starts_at>#<id>
+  (and whether the tenant has any: the same Query, one item)
 - a user's signups by time:          GSI1     T#<t>#USERTRAININGS#<user>  <starts_at>#<id>
 - signups due for their reminder:    the sparse ``due`` index, ``due_shard`` =
   ``training_reminder#<n>`` (store/schedule.py), ``due_at`` = a day before the start;
@@ -135,6 +136,11 @@ class TrainingRepository:
             if not last or len(found) >= limit:
                 break
         return Page([_strip(i) for i in found], last)
+
+    def has_sessions(self, tenant: str) -> bool:
+        page = query(self.table, "GSI2PK = :pk", {":pk": scoped_pk(tenant, "TRAININGS")},
+                     index=GSI2, limit=1)
+        return bool(page.items)
 
     # --- signups ------------------------------------------------------------------------
     def get_signup(self, tenant: str, training_id: str, user_id: str,

@@ -402,3 +402,24 @@ def test_a_moved_session_moves_its_reminder_and_a_cancelled_one_sends_none(
     assert report["schedules"]["training_reminders"]["dropped"] == 1
     runner.tick(starts - timedelta(hours=22))
     assert _reminders(api, SUPPLIER, gone) == []
+
+
+# --- demo data --------------------------------------------------------------------------
+
+
+def test_the_demo_webinars_are_seeded_once(api: Api) -> None:
+    from chalicelib.services import training
+    from local.demo_training import seed_demo_training
+    from local.seed import _system
+
+    ctx = _system(f"{TENANT}-demo")
+    seed_demo_training(ctx)
+    seed_demo_training(ctx)  # a restart adds nothing
+    page = training.list_trainings(ctx, None, None, None, 100, None)
+    sessions = {s["audience"]: s for s in page.items}
+    assert len(page.items) == 2 and set(sessions) == {"supplier", "buyer"}
+    webinar = sessions["supplier"]
+    assert webinar["topic"] == TOPIC and webinar["kind"] == "webinar"
+    assert webinar["seats_left"] > 0
+    ahead = datetime.fromisoformat(webinar["starts_at"]) - datetime.now(UTC)
+    assert timedelta(days=13) < ahead < timedelta(days=15)
