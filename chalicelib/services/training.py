@@ -226,10 +226,7 @@ def list_trainings(ctx: Ctx, language: str | None, kind: str | None, audience: s
                            "your organisation is neither a supplier nor a buyer")])
         if wanted is None:
             return Page([], None)
-    # A cursor goes on from its own position, even when that has started meanwhile.
-    after = str(start_key.get("GSI1SK" if wanted else "GSI2SK", "")) if start_key \
-        else ctx.stamp
-    page = repo().sessions(ctx.tenant, wanted, after, limit, start_key, language, kind)
+    page = repo().sessions(ctx.tenant, wanted, ctx.stamp, limit, start_key, language, kind)
     mine = set() if ctx.principal.is_staff else {
         s["training_id"] for s in repo().user_signups(ctx.tenant, ctx.principal.user_id,
                                                       ctx.stamp)}

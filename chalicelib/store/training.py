@@ -118,6 +118,10 @@ class TrainingRepository:
         index, pk = (GSI1, scoped_pk(tenant, "TRAININGS", audience)) if audience else (
             GSI2, scoped_pk(tenant, "TRAININGS"))
         key = f"{index}PK = :pk AND {index}SK >= :after"
+        if start_key:
+            # A cursor goes on from its own position, even when that has started since
+            # (DynamoDB refuses a start key outside the key condition).
+            after = min(after, str(start_key[f"{index}SK"]))
         filters, names = [], {}
         values: dict[str, Any] = {":pk": pk, ":after": after}
         for name, value in (("language", language), ("kind", kind)):
