@@ -54,9 +54,19 @@ EXTRAS: dict[str, dict[str, Any]] = {
     "booking_reminder": {"booking": {"at": "2026-12-03 10:15", "kind": "digital",
                                      "note": "Ta med nätverksritningen."}},
     "mail_refused": {"original_subject": "Skannade fakturor för november", "limit_mb": 10},
+    "subscription_update": {"reason": "returned", "details": {
+        "issues": [{"question": "Ansvarsförsäkring", "texts": [f"Bifoga intyget {SCRIPT}"]}],
+        "days": None, "certification": None, "valid_until": None, "note": None,
+        "findings": [], "sections": [], "scheduled_on": None}},
+    "followed_supplier": {"reason": "audit_failed"},
     "training_reminder": {},
 }
 ORDER_KINDS = {"contact_order_assigned", "booking_reminder"}
+SUBSCRIPTION = {"supplier_id": "482913", "organization_name": "Bygg & Betong AB",
+                "network_name": "Byggnätverket", "expires_at": "2027-12-06"}
+SUPPLIER = {"supplier_id": "482913", "name": "Bygg & Betong AB",
+            "network_name": "Byggnätverket"}
+NETWORK_KINDS = {"subscription_update", "followed_supplier"}
 TRAINING = {"topic": "Logga in, fyll i, skicka", "kind": "webinar", "at": "2026-12-03 10:15",
             "duration_minutes": 45, "join_url": "https://meet.example.com/j/123?pwd=a&b=c"}
 TRAINING_KINDS = {"training_reminder"}
@@ -89,6 +99,11 @@ PHRASES: dict[str, dict[str, str]] = {
     "booking_reminder": {"sv": "digitalt möte", "fi": "etätapaaminen", "en": "online meeting"},
     "mail_refused": {"sv": "kunde inte tas emot", "fi": "ei voitu vastaanottaa",
                      "en": "could not be received"},
+    "subscription_update": {"sv": "att rätta i frågeformuläret",
+                            "fi": "korjattavaa kyselylomakkeesta",
+                            "en": "things to correct in the questionnaire"},
+    "followed_supplier": {"sv": "blev inte godkänd vid en revision",
+                          "fi": "ei läpäissyt auditointia", "en": "did not pass an audit"},
     "training_reminder": {"sv": "utbildningen du har anmält dig till",
                           "fi": "koulutuksesta, johon olet ilmoittautunut",
                           "en": "the training session you signed up for"},
@@ -125,6 +140,10 @@ def sample(kind: str, **overrides: Any) -> dict[str, Any]:
         context = {key: context[key] for key in SENDER_KEYS}
     elif kind in ORDER_KINDS:
         context["order"] = dict(ORDER)
+    elif kind == "subscription_update":
+        context["subscription"] = dict(SUBSCRIPTION)
+    elif kind == "followed_supplier":
+        context["supplier"] = dict(SUPPLIER)
     elif kind in TRAINING_KINDS:
         context["training"] = dict(TRAINING)
     else:
@@ -136,8 +155,10 @@ def sample(kind: str, **overrides: Any) -> dict[str, Any]:
 
 
 def number_of(kind: str) -> str:
-    """What a subject starts with in brackets: the ticket's or order's number, or for a
-    training session (which has none) the tenant's name."""
+    """What a subject starts with in brackets: the ticket's or order's number, the
+    supplier id, or for a training session (which has none) the tenant's name."""
+    if kind in NETWORK_KINDS:
+        return SUPPLIER["supplier_id"]
     if kind in TRAINING_KINDS:
         return "Supportbolaget AB"
     return ORDER["number"] if kind in ORDER_KINDS else TICKET["number"]
