@@ -176,3 +176,18 @@ def test_a_topic_missing_in_a_language_falls_back() -> None:
     only_sv = _training(topic={"sv": "Kundutbildning"})
     assert rules.topic_in(only_sv, "en") == "Kundutbildning"
     assert rules.description_in(only_sv, "en") == ""
+
+
+def test_the_relay_reads_a_table_shared_by_two_modules_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trainings publish into the networks table's outbox: the relay must not read (and
+    send) that outbox twice a run."""
+    from chalicelib.jobs import relay
+    from chalicelib.store import outbox
+
+    read: list[str] = []
+    monkeypatch.setattr(outbox, "tables", lambda: {"tickets": "t", "networks": "n",
+                                                   "trainings": "n"})
+    monkeypatch.setattr(outbox, "pending", lambda table, now: read.append(table) or iter(()))
+    report = relay.relay(NOW, lambda: 60.0)
+    assert sorted(read) == ["n", "t"] and report["read"] == 0
