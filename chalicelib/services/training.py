@@ -55,6 +55,8 @@ from chalicelib.store.training import (
 
 MODULE = "trainings"
 REMINDED = "training_reminded"
+MOVED = "training_moved"
+CANCELLED = "training_cancelled"
 
 
 def repo() -> TrainingRepository:
@@ -161,10 +163,14 @@ def patch_training(ctx: Ctx, training_id: str, patch: TrainingPatch) -> Training
     data |= {"ends_at": utc_iso(rules.ends_at(start, data["duration_minutes"])),
              "version": current.version + 1, "updated_at": ctx.stamp}
     training = Training.model_validate(data)
+    moved = training.starts_at != current.starts_at
     uow = UnitOfWork()
     repo().update_training(uow, ctx.tenant, training.model_dump(mode="json"), current.version)
+    if moved and current.seats_taken:
+        _announce(ctx, uow, training.id, MOVED, {"from": current.starts_at,
+                                                 "to": training.starts_at})
     commit_versioned(ctx, uow)
-    if training.starts_at != current.starts_at:
+    if moved:
         _retime_signups(ctx, training)
     return rules.view(_visible(ctx, training_id, consistent=True), False)
 
@@ -208,8 +214,20 @@ def cancel_training(ctx: Ctx, training_id: str) -> TrainingView:
                                           "version": current.version + 1})
     uow = UnitOfWork()
     repo().update_training(uow, ctx.tenant, training.model_dump(mode="json"), current.version)
+    if current.seats_taken:
+        _announce(ctx, uow, training.id, CANCELLED, {"starts_at": current.starts_at})
     commit_versioned(ctx, uow)
     return rules.view(_visible(ctx, training_id, consistent=True), False)
+
+
+def _announce(ctx: Ctx, uow: UnitOfWork, training_id: str, kind: str,
+              data: dict[str, Any]) -> None:
+    """Who signed up hears of it: one outbox record, in the change's transaction (the
+    consumer reads the signups; ``seats_taken`` read as zero may miss a signup made in
+    the same instant, which then sees the change itself)."""
+    event = history_event(ctx, kind, data)
+    repo().publish(uow, ctx.tenant, outbox_record(ctx.tenant, MODULE, training_id, event,
+                                                  [kind]))
 
 
 def list_trainings(ctx: Ctx, language: str | None, kind: str | None, audience: str | None,

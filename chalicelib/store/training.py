@@ -189,6 +189,19 @@ class TrainingRepository:
                      start_key=start_key)
         return Page([_strip(i) for i in page.items], page.last_key)
 
+    def signed_up_users(self, tenant: str, training_id: str, cap: int) -> list[str]:
+        """Who signed up, at most ``cap`` (a session's seats bound it): a Query page per
+        100 signups."""
+        users: list[str] = []
+        start: dict[str, Any] | None = None
+        while len(users) < cap:
+            page = self.signups(tenant, training_id, 100, start)
+            users += [str(i["user_id"]) for i in page.items]
+            if not page.last_key:
+                break
+            start = page.last_key
+        return users[:cap]
+
     def user_signups(self, tenant: str, user_id: str, after: str, limit: int = 100) -> list[Item]:
         """The user's signups to sessions from ``after`` on (one Query: a user signs up
         for a handful)."""

@@ -352,9 +352,10 @@ def test_the_invitation_is_an_icalendar_request_in_the_users_language(
 # --- the reminder -----------------------------------------------------------------------
 
 
-def _reminders(api: Api, who: str, topic: str) -> list[dict[str, Any]]:
+def _reminders(api: Api, who: str, topic: str,
+               kind: str = "training_reminder") -> list[dict[str, Any]]:
     items = api.call("GET", "/notifications?limit=100", as_user=who).body["items"]
-    return [n for n in items if n["kind"] == "training_reminder" and topic in n["title"]]
+    return [n for n in items if n["kind"] == kind and topic in n["title"]]
 
 
 def test_the_reminder_comes_once_the_day_before(
@@ -390,6 +391,7 @@ def test_a_moved_session_moves_its_reminder_and_a_cancelled_one_sends_none(
                     as_user=ADMIN).status == 200
     runner.tick(old - timedelta(hours=23))
     assert _reminders(api, SUPPLIER, topic) == []
+    assert len(_reminders(api, SUPPLIER, topic, "training_update")) == 1  # the new time
     runner.tick(new - timedelta(hours=23))
     assert len(_reminders(api, SUPPLIER, topic)) == 1
 
@@ -402,6 +404,9 @@ def test_a_moved_session_moves_its_reminder_and_a_cancelled_one_sends_none(
     assert report["schedules"]["training_reminders"]["dropped"] == 1
     runner.tick(starts - timedelta(hours=22))
     assert _reminders(api, SUPPLIER, gone) == []
+    told = _reminders(api, SUPPLIER, gone, "training_update")
+    assert len(told) == 1 and told[0]["title"].startswith("Inställd")
+    assert _reminders(api, SUPPLIER_FI, gone, "training_update") == []  # not signed up
 
 
 # --- demo data --------------------------------------------------------------------------

@@ -191,3 +191,14 @@ def test_the_relay_reads_a_table_shared_by_two_modules_once(
     monkeypatch.setattr(outbox, "pending", lambda table, now: read.append(table) or iter(()))
     report = relay.relay(NOW, lambda: 60.0)
     assert sorted(read) == ["n", "t"] and report["read"] == 0
+
+
+def test_who_hears_of_a_training_session() -> None:
+    from chalicelib.domain.notifications import Notice, training_notices
+
+    reminded = {"type": "training_reminded", "data": {"user_id": "u1"}}
+    assert training_notices(reminded, ["u2"]) == [Notice("training_reminder", "u1")]
+    for kind in ("training_moved", "training_cancelled"):
+        assert training_notices({"type": kind, "actor": "staff1"}, ["u1", "u2", "u1"]) == [
+            Notice("training_update", "u1"), Notice("training_update", "u2")]
+    assert training_notices({"type": "training_created"}, ["u1"]) == []
