@@ -8,6 +8,7 @@ Access patterns (every one a GetItem or a Query; no Scan):
 - a subscription:                     GetItem  PK=T#<t>#SUB#<id>  SK=SUB
 - its answers (draft) / as published: GetItem  PK=T#<t>#SUB#<id>  SK=ANSWERS | PUBLISHED
 - its history / edit requests:        Query    PK=T#<t>#SUB#<id>  SK begins_with EVENT# | EDIT#
+- a file of its answers:              GetItem  PK=T#<t>#SUB#<id>  SK=FILE#<file id>
 - an organisation's subscriptions:    GSI1     T#<t>#ORGSUBS#<org>  <created>#<id>
 - subscriptions by status, oldest first (the validation queue is ``submitted``):
                                       GSI2     T#<t>#SUBSTATUS#<status>  <since>#<id>
@@ -19,7 +20,7 @@ Access patterns (every one a GetItem or a Query; no Scan):
                                       Query    PK=T#<t>#NETSUP#<network>  SK=<name key>#<sub>
                                       Query    PK=T#<t>#NETCODE#<network>#<code>  (same SK)
                                       Query    PK=T#<t>#NETREG#<network>#<region>  (same SK)
-  (``begins_with`` on the name key for a name prefix; expired ones filtered on read)
+  (a name prefix is a range of the name key; expired ones filtered on read)
 - the suppliers a user follows:       Query    PK=T#<t>#FOLLOWS#<user>  SK=<supplier id>
 - a supplier's followers:             Query    PK=T#<t>#FOLLOWERS#<supplier id>  SK=<user>
 - an organisation's account manager:  GetItem  PK=T#<t>#ORGAM#<org>  SK=ACCOUNT_MANAGER
@@ -36,6 +37,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.domain.errors import Conflict, PreconditionFailed
+from chalicelib.domain.networks import TIMER_NEW_QUESTIONS
 from chalicelib.store.dynamo import (
     Item,
     Page,
@@ -45,12 +47,14 @@ from chalicelib.store.dynamo import (
     get_item,
     query,
 )
+from chalicelib.store.schedule import due_attributes
 from chalicelib.store.tables import GSI1, GSI2, scoped_pk
 
 NETWORK = "NETWORK"
 SUB = "SUB"
 ANSWERS = "ANSWERS"
 PUBLISHED = "PUBLISHED"
+LAST_CHARACTER = "\U0010ffff"  # sorts after every character a name may hold
 _KEYS = {"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "due_shard", "due_at"}
 
 
@@ -247,8 +251,11 @@ class NetworksRepository:
             pk = scoped_pk(tenant, "NETSUP", network_id)
         condition, values = "PK = :pk", {":pk": pk, ":now": now}
         if name_prefix:
-            condition += " AND begins_with(SK, :prefix)"
-            values[":prefix"] = name_prefix
+            # A range rather than begins_with: the same items, and DynamoDB Local (SQLite)
+            # seeks a range where it scans the partition for a prefix (measured: 9 times
+            # slower at 100,000 suppliers).
+            condition += " AND SK BETWEEN :low AND :high"
+            values |= {":low": name_prefix, ":high": name_prefix + LAST_CHARACTER}
         filters = "expires_at > :now"
         names = None
         if code is not None and region is not None:
@@ -292,6 +299,29 @@ class NetworksRepository:
     def supplier_org(self, tenant: str, supplier_id: str) -> str | None:
         item = get_item(self.table, scoped_pk(tenant, "SUPPLIERID", supplier_id), "CLAIM")
         return str(item["organization_id"]) if item else None
+
+    # --- a network's fan-out of its new questions ---------------------------------------
+    def put_new_questions_timer(self, uow: UnitOfWork, tenant: str, network_id: str,
+                                version: int, cursor: dict[str, Any] | None,
+                                due_at: str) -> None:
+        """Due now: tell the network's published suppliers of questionnaire ``version``,
+        going on from ``cursor`` (the page of the search list it got to)."""
+        pk = network_pk(tenant, network_id)
+        uow.put(self.table, {"PK": pk, "SK": f"TIMER#{TIMER_NEW_QUESTIONS}", "tenant": tenant,
+                             "kind": TIMER_NEW_QUESTIONS, "parent_id": network_id,
+                             "version": version, "cursor": cursor,
+                             **due_attributes(TIMER_NEW_QUESTIONS, pk, due_at)})
+
+    def delete_new_questions_timer(self, uow: UnitOfWork, tenant: str, network_id: str) -> None:
+        uow.delete(self.table, {"PK": network_pk(tenant, network_id),
+                                "SK": f"TIMER#{TIMER_NEW_QUESTIONS}"})
+
+    def published_page(self, tenant: str, network_id: str, limit: int,
+                       start_key: dict[str, Any] | None) -> Page:
+        """A page of the network's published suppliers (its search list), by name."""
+        page = query(self.table, "PK = :pk", {":pk": scoped_pk(tenant, "NETSUP", network_id)},
+                     limit=limit, start_key=start_key)
+        return Page([strip_keys(i) for i in page.items], page.last_key)
 
     # --- account managers and local teams ----------------------------------------------
     def account_manager(self, tenant: str, organization_id: str) -> str | None:
@@ -344,6 +374,22 @@ class NetworksRepository:
             uow.put(self.table, item, condition="#s = :s", values={":s": expected_status},
                     names={"#s": "status"},
                     error=lambda: Conflict("The edit request was decided already."))
+
+    def put_file(self, uow: UnitOfWork, tenant: str, subscription_id: str,
+                 file: Item) -> None:
+        uow.create(self.table, {"PK": subscription_pk(tenant, subscription_id),
+                                "SK": f"FILE#{file['id']}", **file},
+                   lambda: Conflict("The file exists already."))
+
+    def get_file(self, tenant: str, subscription_id: str, file_id: str) -> Item | None:
+        item = get_item(self.table, subscription_pk(tenant, subscription_id), f"FILE#{file_id}")
+        return strip_keys(item) if item else None
+
+    def mark_file_uploaded(self, uow: UnitOfWork, tenant: str, subscription_id: str,
+                           file_id: str) -> None:
+        uow.update(self.table, {"PK": subscription_pk(tenant, subscription_id),
+                                "SK": f"FILE#{file_id}"}, "SET #s = :s",
+                   names={"#s": "state"}, values={":s": "uploaded"})
 
     def get_edit_request(self, tenant: str, subscription_id: str,
                          request_id: str) -> Item | None:
