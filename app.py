@@ -4,6 +4,7 @@
 from chalice import Chalice
 
 from chalicelib.api import auth, contact_orders, directory, health, mail, networks, tickets
+from chalicelib.api import training as training_api
 from chalicelib.api.routing import check_every_route_guarded
 from chalicelib.jobs import handlers
 from chalicelib.logs import configure_logging
@@ -17,6 +18,7 @@ app.register_blueprint(directory.bp)
 app.register_blueprint(tickets.bp)
 app.register_blueprint(contact_orders.bp)
 app.register_blueprint(networks.bp)
+app.register_blueprint(training_api.bp)
 app.register_blueprint(mail.bp)
 app.register_blueprint(handlers.bp)
 

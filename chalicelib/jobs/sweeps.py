@@ -74,3 +74,15 @@ def subscription_reminders(now: datetime, time_left: TimeLeft) -> dict[str, Any]
         kind: lambda timer: run_timer(timer, now) for kind in SUBSCRIPTION_TIMERS}
     kinds[TIMER_NEW_QUESTIONS] = lambda timer: run_new_questions(timer, now)
     return _sweep_kinds(get_config().networks_table, kinds, now, time_left)
+
+
+def training_reminders(now: datetime, time_left: TimeLeft) -> dict[str, Any]:
+    """Training signups whose day-before came (``services/training.py``)."""
+    from chalicelib.services.training import remind_signup
+    from chalicelib.store.training import REMINDER
+
+    report: Counter[str] = Counter(read=0)
+    table = get_config().networks_table
+    done = _sweep(due_items(table, REMINDER, utc_iso(now)),
+                  lambda signup: remind_signup(signup, now), time_left, "", report)
+    return {**report, "more": not done}
