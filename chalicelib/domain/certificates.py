@@ -114,12 +114,12 @@ class Certificate(Model):
 class CertificateHead(Model):
     """A subscription's certificates: the last one issued, and how far they are revoked
     (every certificate whose ``number`` is at most ``revoked_through``, and no new one for
-    the publication ``published_at`` names while ``revoked``)."""
+    the ``publication`` while ``revoked``)."""
 
     subscription_id: str
     last_number: int = 0
     serial: str | None = None
-    published_at: str | None = None
+    publication: str | None = None
     valid_until: str | None = None
     revoked_through: int = 0
     revoked: bool = False
@@ -127,41 +127,47 @@ class CertificateHead(Model):
     reason: str | None = None
     version: int = 0  # 0: not stored yet
 
-    def current(self, published_at: str, expires_at: str) -> bool:
+    def current(self, publication: str, expires_at: str) -> bool:
         """Its last certificate is the one for this publication and this expiry."""
-        return (self.serial is not None and self.published_at == published_at
+        return (self.serial is not None and self.publication == publication
                 and self.valid_until == expires_at)
 
 
+def publication_of(round_: int, published_at: str | None) -> str | None:
+    """Which publication a subscription is in: its validation round names it (two
+    publications within one second have the same ``published_at``, never the same round)."""
+    return None if published_at is None else f"{round_}@{published_at}"
+
+
 def check_issuable(status: str, expires_at: str, head: CertificateHead | None,
-                   published_at: str | None) -> None:
+                   publication: str | None) -> None:
     """A certificate exists only while the subscription is published and not expired, and
     not after its certificates were revoked for this publication (422 with why)."""
     if status == "expired":
         raise BusinessRuleViolation(
             f"The subscription expired on {expires_at[:10]}: renew it for a new certificate.")
-    if status != "published" or published_at is None:
+    if status != "published" or publication is None:
         raise BusinessRuleViolation(
             f"A certificate is issued once the subscription is published; it is {status}.")
-    if head is not None and head.revoked and head.published_at == published_at:
+    if head is not None and head.revoked and head.publication == publication:
         raise BusinessRuleViolation(
             f"The certificate was revoked on {(head.revoked_at or '')[:10]}; a new one is "
             "issued when the subscription is validated and published again.")
 
 
-def revoked_head(head: CertificateHead, published_at: str | None, now: datetime,
+def revoked_head(head: CertificateHead, publication: str | None, now: datetime,
                  reason: str) -> CertificateHead:
     """Every certificate issued so far revoked, and none more for this publication."""
-    if published_at is None:
+    if publication is None:
         raise BusinessRuleViolation("The subscription was never published: it has no "
                                     "certificate to revoke.")
-    if head.revoked and head.published_at == published_at:
+    if head.revoked and head.publication == publication:
         raise BusinessRuleViolation("The certificate is revoked already.")
     return head.model_copy(update={
-        "published_at": published_at, "revoked": True, "revoked_through": head.last_number,
+        "publication": publication, "revoked": True, "revoked_through": head.last_number,
         "revoked_at": utc_iso(now), "reason": reason,
         # The serial belongs to the publication it was issued for; another one has none.
-        "serial": head.serial if head.published_at == published_at else None})
+        "serial": head.serial if head.publication == publication else None})
 
 
 def status_of(certificate: Certificate, head: CertificateHead | None,

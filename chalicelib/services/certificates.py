@@ -73,17 +73,18 @@ def current_certificate(ctx: Ctx, subscription_id: str) -> tuple[Subscription, C
     issued already, or a new one (422 before publication, after expiry or revocation)."""
     subscription = subscriptions.get_subscription(ctx, subscription_id)
 
+    publication = rules.publication_of(subscription.round, subscription.published_at)
+
     def attempt() -> Certificate:
         head = _head(ctx, subscription.id)
-        rules.check_issuable(subscription.status, subscription.expires_at, head,
-                             subscription.published_at)
-        assert subscription.published_at is not None
+        rules.check_issuable(subscription.status, subscription.expires_at, head, publication)
+        assert publication is not None
         if head is not None and head.serial is not None and head.current(
-                subscription.published_at, subscription.expires_at):
+                publication, subscription.expires_at):
             item = repo().get_certificate(ctx.tenant, head.serial)
             if item is not None:
                 return Certificate.model_validate(item)
-        return _issue(ctx, subscription, head or CertificateHead(
+        return _issue(ctx, subscription, publication, head or CertificateHead(
             subscription_id=subscription.id))
 
     certificate = retry_lost_races(
@@ -92,7 +93,8 @@ def current_certificate(ctx: Ctx, subscription_id: str) -> tuple[Subscription, C
     return subscription, certificate
 
 
-def _issue(ctx: Ctx, subscription: Subscription, head: CertificateHead) -> Certificate:
+def _issue(ctx: Ctx, subscription: Subscription, publication: str,
+           head: CertificateHead) -> Certificate:
     network = subscriptions.get_network(ctx, subscription.network_id)
     supplier_name = subscription.organization_name or _organization_name(
         ctx, subscription.organization_id)
@@ -108,7 +110,7 @@ def _issue(ctx: Ctx, subscription: Subscription, head: CertificateHead) -> Certi
     # A new publication lifts a revocation; the certificates it covered stay revoked.
     updated = head.model_copy(update={
         "last_number": certificate.number, "serial": certificate.serial,
-        "published_at": subscription.published_at, "valid_until": subscription.expires_at,
+        "publication": publication, "valid_until": subscription.expires_at,
         "revoked": False, "revoked_at": None, "reason": None, "version": head.version + 1})
     uow = UnitOfWork()
     repo().create_certificate(uow, ctx.tenant, certificate.model_dump(mode="json"))
@@ -171,7 +173,8 @@ def revoke(ctx: Ctx, subscription_id: str, command: CertificateRevoke) -> dict[s
         raise Forbidden("Staff revoke certificates with subscriptions.validate.")
     subscription = subscriptions.get_subscription(ctx, subscription_id)
     head = _head(ctx, subscription.id) or CertificateHead(subscription_id=subscription.id)
-    revoked = rules.revoked_head(head, subscription.published_at, ctx.now, command.reason)
+    publication = rules.publication_of(subscription.round, subscription.published_at)
+    revoked = rules.revoked_head(head, publication, ctx.now, command.reason)
     revoked = revoked.model_copy(update={"version": head.version + 1})
     uow = UnitOfWork()
     repo().put_head(uow, ctx.tenant, revoked.model_dump(mode="json"), head.version)
