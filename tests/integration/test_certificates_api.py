@@ -116,6 +116,17 @@ def _code_of(pdf: bytes) -> str:
         ("Kontrollkod: ", "Tarkistuskoodi: ", "Verification code: ")))
 
 
+def _clock_at(monkeypatch: pytest.MonkeyPatch, module: str, moment: datetime) -> None:
+    """``module``'s ``datetime.now`` answers ``moment`` (time passed in, no sleeping)."""
+
+    class Later(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Later:
+            return cls.fromtimestamp(moment.timestamp(), tz or UTC)
+
+    monkeypatch.setattr(f"{module}.datetime", Later)
+
+
 def _verify(api: Api, code: str, query: str = "") -> Answer:
     return api.call("GET", f"/certificates/{code}{query}")
 
@@ -174,13 +185,7 @@ def test_a_code_verifies_as_expired_once_its_time_has_passed(
         api: Api, world: dict[str, Any], issued: dict[str, Any],
         monkeypatch: pytest.MonkeyPatch) -> None:
     expires = datetime.fromisoformat(world["published"]["expires_at"])
-
-    class Later(datetime):
-        @classmethod
-        def now(cls, tz: Any = None) -> Later:
-            return cls.fromtimestamp((expires + timedelta(seconds=1)).timestamp(), UTC)
-
-    monkeypatch.setattr("chalicelib.api.certificates.datetime", Later)
+    _clock_at(monkeypatch, "chalicelib.api.certificates", expires + timedelta(seconds=1))
     assert _verify(api, issued["code"]).body["status"] == "expired"
 
 
@@ -221,13 +226,8 @@ def test_no_certificate_before_publication(api: Api, world: dict[str, Any]) -> N
 def test_no_certificate_after_expiry(api: Api, world: dict[str, Any],
                                      monkeypatch: pytest.MonkeyPatch) -> None:
     expires = datetime.fromisoformat(world["published"]["expires_at"])
-
-    class Later(datetime):
-        @classmethod
-        def now(cls, tz: Any = None) -> Later:
-            return cls.fromtimestamp((expires + timedelta(days=1)).timestamp(), tz)
-
-    monkeypatch.setattr("chalicelib.api.routing.datetime", Later)
+    # The request's moment (ctx.now) is the routing layer's clock.
+    _clock_at(monkeypatch, "chalicelib.api.routing", expires + timedelta(days=1))
     expired = _pdf(api, world["published"]["id"], SUPPLIER)
     assert expired.status_code == 422
     assert "expired on" in json.loads(expired.body)["detail"]
