@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 from chalice.app import Blueprint
 from pydantic import ConfigDict
@@ -86,7 +87,8 @@ def mail_certificate(call: Call) -> Reply:
        response=certificates.Verification, errors=(404,), path_patterns={"code": CODE_PATTERN},
        summary="Anyone: whether a certificate's code holds (valid, expired or revoked)")
 def verify_certificate(call: Call) -> certificates.Verification:
-    return svc.verify(call.params["code"], datetime.now(UTC), call.query.lang)
+    # A path parameter may arrive percent-encoded (a space typed between the groups).
+    return svc.verify(unquote(call.params["code"]), datetime.now(UTC), call.query.lang)
 
 
 @route(bp, "PUT", "/networks/{id}/logo", guard=Permission.NETWORKS_MANAGE, tag=TAG,

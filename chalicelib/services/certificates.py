@@ -61,8 +61,9 @@ def _head(ctx: Ctx, subscription_id: str) -> CertificateHead | None:
 
 
 def verify_url(code: str) -> str:
-    """The portal's page for a code (it asks ``GET /certificates/{code}``)."""
-    return f"{get_config().portal_url.rstrip('/')}/#/certificates/{quote(code)}"
+    """The portal's page for a code (``portal/js/views/verify.js``: it asks
+    ``GET /certificates/{code}`` and shows the answer)."""
+    return f"{get_config().portal_url.rstrip('/')}/#/verify?code={quote(code)}"
 
 
 # --- the certificate ----------------------------------------------------------------------

@@ -150,7 +150,7 @@ def test_the_certificate_is_a_pdf_naming_the_supplier_its_id_network_and_validit
     assert {"Certifikat", "Bygg & Betong AB", sub["supplier_id"], "Byggnätverket",
             f"{sub['published_at'][:10]} till {sub['expires_at'][:10]}"} <= set(shown)
     assert issued["code"].startswith(f"{TENANT}-")
-    assert any(s.endswith(f"/#/certificates/{issued['code']}") for s in shown)
+    assert any(s.endswith(f"/#/verify?code={issued['code']}") for s in shown)
 
 
 def test_the_same_publication_gives_the_same_certificate_in_any_language(
@@ -178,6 +178,7 @@ def test_anyone_verifies_a_valid_code_and_learns_only_what_the_certificate_says(
     typed = issued["code"].lower().replace("-", " ")
     typed = typed.replace(" ", "-", TENANT.count("-") + 1)
     assert _verify(api, typed).body["status"] == "valid"
+    assert _verify(api, typed.replace(" ", "%20")).body["status"] == "valid"
     assert _verify(api, issued["code"], "?lang=de").status == 400
 
 

@@ -163,7 +163,7 @@ def _document(language: str = "sv", name: str = "Bygg & Betong (AB)") -> Certifi
     return CertificateDocument(language=language, supplier_name=name, supplier_id="654321",
                                network_name="Byggnätverket", valid_from="2026-06-01T10:00:00Z",
                                valid_until="2027-06-01T10:00:00Z", serial=SERIAL, code=code,
-                               verify_url=f"https://portal.test/#/certificates/{code}")
+                               verify_url=f"https://portal.test/#/verify?code={code}")
 
 
 def test_the_pdf_is_a_pdf_naming_the_supplier_its_id_the_network_validity_and_code() -> None:
