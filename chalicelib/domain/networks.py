@@ -10,7 +10,7 @@ sweep has to run for the status to be right).
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, StringConstraints, model_validator
@@ -250,6 +250,8 @@ def search_words(q: str | None) -> list[str]:
 class SubscriptionCreate(Command):
     network_id: Id
     product_codes: list[Code] = Field(default_factory=list, max_length=MAX_CODES)
+    # Where the supplier delivers, of the network's regions (all of them when left out).
+    regions: list[Slug] | None = Field(default=None, min_length=1, max_length=30)
     # Staff may subscribe on a supplier's behalf; a supplier's own users subscribe their own.
     organization_id: Id | None = None
 
@@ -262,6 +264,7 @@ class Subscription(Record):
     supplier_id: str
     status: SubscriptionStatus
     product_codes: list[str] = Field(default_factory=list)
+    regions: list[str] = Field(default_factory=list)
     yearly_price: int
     currency: str
     questionnaire_version: int
@@ -274,6 +277,18 @@ class Subscription(Record):
     # The issues of the last validation that returned it, per question id.
     issues: dict[str, list[str]] = Field(default_factory=dict)
     round: int = 0  # validation rounds so far
+    # The audit scheduled and not yet done (one at a time), and the last result.
+    open_audit_id: str | None = None
+    last_audit_result: str | None = None
+    # The sort key of its entry in the buyers' search, while it is listed there.
+    listed_as: str | None = None
+    # Reminders (the lifecycle sweep): the renewal stages told for the current expiry, the
+    # expiry told, the published certifications and which were told, the review told.
+    renewal_reminded: list[int] = Field(default_factory=list)
+    expiry_told_for: str | None = None
+    certifications: list[dict[str, str]] = Field(default_factory=list)
+    certifications_reminded: list[str] = Field(default_factory=list)
+    review_reminded_for: str | None = None
     created_at: str
     updated_at: str
 
@@ -504,3 +519,236 @@ def check_step(status: str, allowed: tuple[str, ...], what: str) -> None:
         raise BusinessRuleViolation(
             f"A subscription that is {status} cannot be {what} "
             f"(only one that is {' or '.join(allowed)}).")
+
+
+# --- audits ---------------------------------------------------------------------------------
+
+AuditResult = Literal["passed", "failed"]
+
+
+class AuditCreate(Command):
+    scheduled_on: date
+    auditor: Name
+    note: LongText | None = None
+
+
+class AuditPatch(Command):
+    """Reschedule, or record the result (once) with its findings."""
+
+    scheduled_on: date | None = None
+    auditor: Name | None = None
+    result: AuditResult | None = None
+    findings: list[LongText] | None = Field(default=None, max_length=100)
+
+    @model_validator(mode="after")
+    def _findings_with_a_result(self) -> Self:
+        if self.result == "failed" and not self.findings:
+            raise ValueError("a failed audit names its findings")
+        return self
+
+
+class Audit(Record):
+    """An audit of one subscription: it counts for that network only (seed 000: "Våra
+    revisioner gäller därmed utan undantag bara för ett nätverk")."""
+
+    id: str
+    subscription_id: str
+    network_id: str
+    organization_id: str
+    supplier_id: str
+    scheduled_on: str
+    auditor: str
+    note: str | None = None
+    result: AuditResult | None = None
+    findings: list[str] = Field(default_factory=list)
+    completed_at: str | None = None
+    created_at: str
+    updated_at: str
+
+
+def check_new_audit(status: str, open_audit_id: str | None) -> None:
+    """One audit at a time, of a subscription that was submitted or published; a failed
+    audit allows a new one (its result closes it)."""
+    if status not in ("submitted", "published"):
+        raise BusinessRuleViolation(
+            f"A subscription that is {status} is not audited (only a submitted or published one).")
+    if open_audit_id is not None:
+        raise BusinessRuleViolation(
+            "This subscription has an audit without a result; record it or reschedule it.")
+
+
+# --- the buyers' search ---------------------------------------------------------------------
+
+
+class SupplierListing(Model):
+    """A published supplier in one network, as buyers find it."""
+
+    supplier_id: str
+    organization_id: str
+    name: str
+    network_id: str
+    subscription_id: str
+    product_codes: list[str]
+    regions: list[str]
+    published_at: str
+    expires_at: str
+    sort_key: str
+    followed: bool = False
+
+
+def listing_of(subscription: Subscription, name: str, sort_name: str) -> SupplierListing:
+    assert subscription.published_at is not None
+    return SupplierListing(
+        supplier_id=subscription.supplier_id, organization_id=subscription.organization_id,
+        name=name, network_id=subscription.network_id, subscription_id=subscription.id,
+        product_codes=subscription.product_codes, regions=subscription.regions,
+        published_at=subscription.published_at, expires_at=subscription.expires_at,
+        sort_key=f"{sort_name}#{subscription.id}")
+
+
+def check_regions(regions: list[str], network: Network) -> list[tuple[int, str]]:
+    return [(n, f"{region!r} is not one of this network's regions")
+            for n, region in enumerate(regions) if region not in network.regions]
+
+
+SUPPLIER_ID_PATTERN = re.compile(r"^[1-9][0-9]{5}$")
+
+
+# --- account managers and local teams --------------------------------------------------------
+
+
+class AccountManagerPut(Command):
+    user_id: Id
+
+
+class AccountManager(Model):
+    """Who a supplier (or buyer) organisation turns to (seed 000: "din kontoansvarige")."""
+
+    organization_id: str
+    user_id: str
+    name: str
+    email: str | None = None
+    phone: str | None = None
+
+
+class LocalTeam(Command):
+    region: Slug
+    name: LocalText
+    email: Annotated[str, StringConstraints(max_length=254,
+                                            pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
+    phone: Annotated[str, StringConstraints(max_length=32,
+                                            pattern=r"^\+?[0-9 ()-]{3,32}$")] | None = None
+    hours: ShortText | None = None
+
+
+class LocalTeamsPut(Command):
+    """"Hitta ditt lokala team": the tenant's contacts per region, shown to anyone."""
+
+    teams: list[LocalTeam] = Field(max_length=100)
+
+
+# --- reminders (the lifecycle sweep) ----------------------------------------------------------
+
+RENEWAL_DAYS = (60, 30, 7)  # reminders before the expiry (issue 16)
+CERTIFICATION_DAYS = 30  # a certification's reminder before its valid-until date
+REVIEW_AFTER = timedelta(days=335)  # the yearly review: eleven months after publication
+TIMER_RENEWAL, TIMER_EXPIRY = "sub_renewal", "sub_expiry"
+TIMER_CERTIFICATION, TIMER_REVIEW = "sub_certification", "sub_review"
+SUBSCRIPTION_TIMERS = (TIMER_RENEWAL, TIMER_EXPIRY, TIMER_CERTIFICATION, TIMER_REVIEW)
+
+
+def _at(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def certification_key(certification: dict[str, str]) -> str:
+    return f"{certification['question_id']}:{certification['valid_until']}"
+
+
+def certifications_in(questionnaire: Questionnaire,
+                      answers: dict[str, Any]) -> list[dict[str, str]]:
+    """The certifications among the answers (name, valid until), to remind of before they
+    run out."""
+    found = []
+    for question_id, (_, question) in questionnaire.questions().items():
+        value = answers.get(question_id)
+        if question.type == "certification" and isinstance(value, dict) and value.get(
+                "valid_until"):
+            found.append({"question_id": question_id, "name": str(value.get("name", "")),
+                          "valid_until": str(value["valid_until"])})
+    return found
+
+
+def _certification_due(certification: dict[str, str]) -> datetime:
+    until = datetime.combine(date.fromisoformat(certification["valid_until"]),
+                             datetime.min.time(), tzinfo=UTC)
+    return until - timedelta(days=CERTIFICATION_DAYS)
+
+
+def subscription_timers(subscription: Subscription) -> dict[str, str]:
+    """When each reminder of the subscription is next due (kind → time): the next renewal
+    stage not yet told, the expiry not yet told, the first certification not yet told, the
+    yearly review of the last publication."""
+    expires = _at(subscription.expires_at)
+    timers = {}
+    stage = next((d for d in RENEWAL_DAYS if d not in subscription.renewal_reminded), None)
+    if stage is not None:
+        timers[TIMER_RENEWAL] = _iso(expires - timedelta(days=stage))
+    if subscription.expiry_told_for != subscription.expires_at:
+        timers[TIMER_EXPIRY] = subscription.expires_at
+    if subscription.published_at:
+        if subscription.review_reminded_for != subscription.published_at:
+            timers[TIMER_REVIEW] = _iso(_at(subscription.published_at) + REVIEW_AFTER)
+        waiting = [c for c in subscription.certifications
+                   if certification_key(c) not in subscription.certifications_reminded]
+        if waiting:
+            timers[TIMER_CERTIFICATION] = _iso(min(map(_certification_due, waiting)))
+    return timers
+
+
+def due_reminder(subscription: Subscription, kind: str,
+                 now: datetime) -> tuple[str | None, dict[str, Any], dict[str, Any]] | None:
+    """What a due timer of ``kind`` does now: (event type, its data, the subscription's
+    changes), or None when nothing is due (renewed meanwhile, told already). An event type
+    of None records the changes only (renewal stages that passed after the expiry)."""
+    expires = _at(subscription.expires_at)
+    if kind == TIMER_RENEWAL:
+        due = [d for d in RENEWAL_DAYS if d not in subscription.renewal_reminded
+               and expires - timedelta(days=d) <= now]
+        if not due:
+            return None
+        if now >= expires:  # too late to remind of renewing: the expiry tells of it
+            return None, {}, {"renewal_reminded": sorted({*subscription.renewal_reminded, *due})}
+        days = max(1, -(-int((expires - now).total_seconds()) // 86_400))
+        # Stages passed while nobody swept are told once, by this reminder.
+        return ("renewal_reminder", {"days": days},
+                {"renewal_reminded": sorted({*subscription.renewal_reminded, *due})})
+    if kind == TIMER_EXPIRY:
+        if now < expires or subscription.expiry_told_for == subscription.expires_at:
+            return None
+        return "expired", {"expired_at": subscription.expires_at}, {
+            "expiry_told_for": subscription.expires_at}
+    if kind == TIMER_REVIEW:
+        published = subscription.published_at
+        if published is None or subscription.review_reminded_for == published or (
+                now < _at(published) + REVIEW_AFTER):
+            return None
+        return "review_due", {"published_at": published}, {"review_reminded_for": published}
+    if kind == TIMER_CERTIFICATION:
+        expiring = [c for c in subscription.certifications
+                    if certification_key(c) not in subscription.certifications_reminded
+                    and _certification_due(c) <= now]
+        if not expiring:
+            return None
+        first = min(expiring, key=lambda c: c["valid_until"])
+        told = sorted({*subscription.certifications_reminded,
+                       *map(certification_key, expiring)})
+        return ("certification_expiring",
+                {"certification": first["name"], "valid_until": first["valid_until"],
+                 "question_id": first["question_id"]},
+                {"certifications_reminded": told})
+    return None

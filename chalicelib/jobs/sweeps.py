@@ -56,3 +56,18 @@ def booking_reminders(now: datetime, time_left: TimeLeft) -> dict[str, Any]:
     done = _sweep(due_items(table, "booking_reminder", utc_iso(now)),
                   lambda booking: remind_booking(booking, now), time_left, "", report)
     return {**report, "more": not done}
+
+
+def subscription_reminders(now: datetime, time_left: TimeLeft) -> dict[str, Any]:
+    """Networks: renewal reminders, expiries, expiring certifications, yearly reviews."""
+    from chalicelib.domain.networks import SUBSCRIPTION_TIMERS
+    from chalicelib.services.networks import run_timer
+
+    report: Counter[str] = Counter(read=0)
+    table, stamp = get_config().networks_table, utc_iso(now)
+    for kind in SUBSCRIPTION_TIMERS:
+        done = _sweep(due_items(table, kind, stamp), lambda timer: run_timer(timer, now),
+                      time_left, f"{kind}:", report)
+        if not done:
+            return {**report, "more": True}
+    return {**report, "more": False}
