@@ -7,7 +7,9 @@ Who sees what: a subscription's certificate is seen by whoever sees the subscrip
 anyone else gets the same 404 as for a subscription that does not exist. The certificate
 is issued on its first download for the current publication and expiry (its record, the
 subscription's certificate head and the ``certificate_issued`` history event in one
-transaction), so publishing needs no extra step and a renewal issues the next one.
+transaction), so publishing needs no extra step and a renewal issues the next one. Events
+go through ``networks.record``: once the notification rules name them, they are told like
+the subscription's other steps.
 """
 
 from __future__ import annotations
@@ -116,7 +118,7 @@ def _issue(ctx: Ctx, subscription: Subscription, publication: str,
     uow = UnitOfWork()
     repo().create_certificate(uow, ctx.tenant, certificate.model_dump(mode="json"))
     repo().put_head(uow, ctx.tenant, updated.model_dump(mode="json"), head.version)
-    subscriptions.repo().add_event(uow, ctx.tenant, subscription.id, history_event(
+    subscriptions.record(uow, ctx.tenant, subscription.id, history_event(
         ctx, "certificate_issued", {"serial": certificate.serial, "number": certificate.number,
                                     "valid_until": certificate.valid_until}))
     uow.commit()
@@ -179,7 +181,7 @@ def revoke(ctx: Ctx, subscription_id: str, command: CertificateRevoke) -> dict[s
     revoked = revoked.model_copy(update={"version": head.version + 1})
     uow = UnitOfWork()
     repo().put_head(uow, ctx.tenant, revoked.model_dump(mode="json"), head.version)
-    subscriptions.repo().add_event(uow, ctx.tenant, subscription.id, history_event(
+    subscriptions.record(uow, ctx.tenant, subscription.id, history_event(
         ctx, "certificate_revoked", {"serial": revoked.serial,
                                      "revoked_through": revoked.revoked_through,
                                      "reason": command.reason}))
