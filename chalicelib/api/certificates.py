@@ -77,8 +77,10 @@ def revoke_certificate(call: Call) -> dict[str, Any]:
 
 
 @route(bp, "POST", "/subscriptions/{id}/certificate/mail", guard=Permission.SUBSCRIPTIONS_VIEW,
-       tag=TAG, query=LanguageQuery, response=MailSent, status=202, errors=(409, 422),
-       summary="Mail the certificate (PDF attached) to my own address")
+       tag=TAG, query=LanguageQuery, response=MailSent, status=202, idempotent=True,
+       errors=(409, 422),
+       summary="Mail the certificate (PDF attached) to my own address (a retry with the "
+               "same Idempotency-Key sends nothing twice)")
 def mail_certificate(call: Call) -> Reply:
     return Reply(svc.mail_copy(call.ctx, call.params["id"], call.query.lang), status=202)
 

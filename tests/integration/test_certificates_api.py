@@ -318,6 +318,12 @@ def test_a_copy_is_mailed_to_the_callers_own_address_with_the_pdf_attached(
     assert "Construction network" in str(message["Subject"])
     text = message.get_body(preferencelist=("plain",))
     assert text is not None and issued["code"] in text.get_content()
+    retried = [api.call("POST", f"/subscriptions/{world['published']['id']}/certificate/mail",
+                        as_user=SUPPLIER, headers={"Idempotency-Key": "mail-once-1"})
+               for _ in range(2)]
+    assert [r.status for r in retried] == [202, 202]
+    assert retried[1].headers.get("idempotent-replayed") == "true"
+    assert len(sent) == before + 2  # the first mail, and the retried one once
     attachments = list(message.iter_attachments())
     assert [a.get_content_type() for a in attachments] == ["application/pdf"]
     pdf = attachments[0].get_content()
