@@ -469,3 +469,24 @@ def test_bad_path_ids_and_query_are_400_naming_them(api: Api, world: dict[str, A
         headers={**PDF_ACCEPT, "Authorization": f"Bearer {api.token(SUPPLIER)}"})
     assert lang.status_code == 400
     assert json.loads(lang.body)["errors"][0]["loc"] == ["query", "lang"]
+
+
+def test_a_serial_drawn_twice_is_drawn_again(
+        api: Api, world: dict[str, Any], issued: dict[str, Any],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    taken = rules.read_code(get_config().secret, issued["code"])[1]
+    crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    taken_bits = sum(crockford.index(c) << (5 * (7 - n)) for n, c in enumerate(taken))
+    assert rules.new_serial(taken_bits) == taken
+    network = _network(api, {"en": "Collision network"})
+    sub = _published(api, network["id"], SUPPLIER)
+    draws = iter([taken_bits, taken_bits, 0xABCDE])
+    monkeypatch.setattr("chalicelib.services.certificates.secrets.randbits",
+                        lambda _: next(draws))
+    response = _pdf(api, sub["id"], SUPPLIER)
+    assert response.status_code == 200
+    code = _code_of(response.body)
+    assert rules.read_code(get_config().secret, code)[1] == rules.new_serial(0xABCDE)
+    assert next(draws, None) is None  # the taken serial was drawn twice, then a free one
+    assert _verify(api, issued["code"]).body["network_name"] == "Byggnätverket"
+    assert _verify(api, code).body["network_name"] == "Collision network"
