@@ -1,6 +1,7 @@
 """A published supplier's certificate over real HTTP against the local stack: the PDF's
 bytes through the gateway (base64 to API Gateway, bytes to the client), its code checked
-without a token, and a forged code refused the same way as an unknown one."""
+without a token, and a forged code refused the same way as an unknown one; then the
+portal's check page (``#/verify``) in Chromium, as the PDF's printed address opens it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import urllib.request
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
+from tests.e2e.browser import Portal
 from tests.e2e.stack import Stack
 from tests.unit.test_certificates import pdf_strings
 
@@ -30,14 +33,25 @@ def _download(stack: Stack, path: str, token: str, accept: str) -> tuple[int, di
         return error.code, dict(error.headers), error.read()
 
 
-def test_the_demo_suppliers_certificate_downloads_and_verifies_over_http(
-        stack: Stack, tokens: dict[str, str]) -> None:
-    token = tokens[ADMIN]
+def _published(stack: Stack, token: str) -> dict[str, Any]:
     status, _, page = stack.request("GET", "/subscriptions?status=published&limit=100",
                                     token=token)
     assert status == 200, page
-    sub: dict[str, Any] = next(s for s in page["items"]
-                               if s["organization_name"] == PUBLISHED_SUPPLIER)
+    return dict(next(s for s in page["items"] if s["organization_name"] == PUBLISHED_SUPPLIER))
+
+
+def _code(stack: Stack, token: str, subscription_id: str) -> str:
+    status, _, pdf = _download(stack, f"/subscriptions/{subscription_id}/certificate?lang=en",
+                               token, "application/pdf")
+    assert status == 200, pdf[:300]
+    return next(s.split(": ", 1)[1] for s in pdf_strings(pdf)
+                if s.startswith("Verification code: "))
+
+
+def test_the_demo_suppliers_certificate_downloads_and_verifies_over_http(
+        stack: Stack, tokens: dict[str, str]) -> None:
+    token = tokens[ADMIN]
+    sub = _published(stack, token)
     status, headers, pdf = _download(stack, f"/subscriptions/{sub['id']}/certificate?lang=en",
                                      token, "application/pdf")
     assert status == 200, pdf[:300]
@@ -63,3 +77,25 @@ def test_the_demo_suppliers_certificate_downloads_and_verifies_over_http(
     status, _, _ = _download(stack, f"/subscriptions/{sub['id']}/certificate",
                              tokens["admin@other.test"], "application/pdf")
     assert status == 404
+
+
+@pytest.mark.parametrize("portal", ["sv-SE"], indirect=True)
+def test_the_check_page_shows_a_valid_certificate_and_refuses_a_forged_code(
+        portal: Portal, tokens: dict[str, str]) -> None:
+    stack = portal.stack
+    sub = _published(stack, tokens[ADMIN])
+    code = _code(stack, tokens[ADMIN], sub["id"])
+    page = portal.open(f"#/verify?code={code}")  # not signed in
+    result = page.locator(".verify__result")
+    expect(result.locator("h2")).to_have_text("Giltigt certifikat")
+    expect(result).to_contain_text(PUBLISHED_SUPPLIER)
+    expect(result).to_contain_text(sub["supplier_id"])
+    expect(page.locator("#account")).to_be_hidden()
+
+    forged = code[:-1] + ("A" if code[-1] != "A" else "B")
+    portal.expect_http_error(404, f"/certificates/{forged}")
+    page.fill("#verify-code", forged.replace("-", " "))
+    page.click(".verify button[type=submit]")
+    expect(result).to_have_text(
+        "Inget certifikat har den här koden. Kontrollera att den är skriven exakt som på "
+        "certifikatet.")
