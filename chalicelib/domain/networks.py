@@ -17,6 +17,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from chalicelib.domain.errors import BusinessRuleViolation, ErrorList
 from chalicelib.domain.models import Command, Id, Language, Model, Name, Record, ShortText
+from chalicelib.domain.tickets import ContentType, Filename
 
 LANGUAGES: tuple[Language, ...] = ("sv", "fi", "en")
 
@@ -289,6 +290,8 @@ class Subscription(Record):
     certifications: list[dict[str, str]] = Field(default_factory=list)
     certifications_reminded: list[str] = Field(default_factory=list)
     review_reminded_for: str | None = None
+    # The questionnaire version whose new questions the supplier was told of.
+    questions_told_version: int = 0
     created_at: str
     updated_at: str
 
@@ -340,6 +343,15 @@ class Certification(Command):
     number: ShortText | None = None
     valid_until: date
     file: FileAnswer | None = None
+
+
+class QuestionnaireFileCreate(Command):
+    """A file for a file or certification answer, announced before the browser uploads it
+    to S3 (as ticket attachments are)."""
+
+    filename: Filename
+    content_type: ContentType
+    size: int = Field(ge=1, le=1024**3)
 
 
 class AnswersPut(Command):
@@ -417,6 +429,16 @@ def _model_problem(model: type[Command], value: Any) -> str | None:
         where = ".".join(str(x) for x in first["loc"])
         return f"{where}: {first['msg']}" if where else first["msg"]
     return None
+
+
+def file_ids_in(question: Question, value: Any) -> list[str]:
+    """The uploaded files an answer names (a file answer, a certification's file)."""
+    if question.type == "file" and isinstance(value, dict):
+        return [str(value.get("file_id"))]
+    if question.type == "certification" and isinstance(value, dict) and isinstance(
+            value.get("file"), dict):
+        return [str(value["file"].get("file_id"))]
+    return []
 
 
 def normalised_answer(question: Question, value: Any) -> Any:
@@ -655,6 +677,9 @@ REVIEW_AFTER = timedelta(days=335)  # the yearly review: eleven months after pub
 TIMER_RENEWAL, TIMER_EXPIRY = "sub_renewal", "sub_expiry"
 TIMER_CERTIFICATION, TIMER_REVIEW = "sub_certification", "sub_review"
 SUBSCRIPTION_TIMERS = (TIMER_RENEWAL, TIMER_EXPIRY, TIMER_CERTIFICATION, TIMER_REVIEW)
+# A network's new questionnaire version told to its published suppliers, a page at a time.
+TIMER_NEW_QUESTIONS = "net_questions"
+NEW_QUESTIONS_PAGE = 50
 
 
 def _at(stamp: str) -> datetime:

@@ -59,9 +59,10 @@ def booking_reminders(now: datetime, time_left: TimeLeft) -> dict[str, Any]:
 
 
 def subscription_reminders(now: datetime, time_left: TimeLeft) -> dict[str, Any]:
-    """Networks: renewal reminders, expiries, expiring certifications, yearly reviews."""
-    from chalicelib.domain.networks import SUBSCRIPTION_TIMERS
-    from chalicelib.services.networks import run_timer
+    """Networks: renewal reminders, expiries, expiring certifications, yearly reviews, new
+    questions."""
+    from chalicelib.domain.networks import SUBSCRIPTION_TIMERS, TIMER_NEW_QUESTIONS
+    from chalicelib.services.networks import run_new_questions, run_timer
 
     report: Counter[str] = Counter(read=0)
     table, stamp = get_config().networks_table, utc_iso(now)
@@ -70,4 +71,8 @@ def subscription_reminders(now: datetime, time_left: TimeLeft) -> dict[str, Any]
                       time_left, f"{kind}:", report)
         if not done:
             return {**report, "more": True}
-    return {**report, "more": False}
+    # A network's new questions, told to its published suppliers a page at a time.
+    done = _sweep(due_items(table, TIMER_NEW_QUESTIONS, stamp),
+                  lambda timer: run_new_questions(timer, now), time_left,
+                  f"{TIMER_NEW_QUESTIONS}:", report)
+    return {**report, "more": not done}

@@ -8,6 +8,7 @@ Access patterns (every one a GetItem or a Query; no Scan):
 - a subscription:                     GetItem  PK=T#<t>#SUB#<id>  SK=SUB
 - its answers (draft) / as published: GetItem  PK=T#<t>#SUB#<id>  SK=ANSWERS | PUBLISHED
 - its history / edit requests:        Query    PK=T#<t>#SUB#<id>  SK begins_with EVENT# | EDIT#
+- a file of its answers:              GetItem  PK=T#<t>#SUB#<id>  SK=FILE#<file id>
 - an organisation's subscriptions:    GSI1     T#<t>#ORGSUBS#<org>  <created>#<id>
 - subscriptions by status, oldest first (the validation queue is ``submitted``):
                                       GSI2     T#<t>#SUBSTATUS#<status>  <since>#<id>
@@ -36,6 +37,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.domain.errors import Conflict, PreconditionFailed
+from chalicelib.domain.networks import TIMER_NEW_QUESTIONS
 from chalicelib.store.dynamo import (
     Item,
     Page,
@@ -45,6 +47,7 @@ from chalicelib.store.dynamo import (
     get_item,
     query,
 )
+from chalicelib.store.schedule import due_attributes
 from chalicelib.store.tables import GSI1, GSI2, scoped_pk
 
 NETWORK = "NETWORK"
@@ -293,6 +296,29 @@ class NetworksRepository:
         item = get_item(self.table, scoped_pk(tenant, "SUPPLIERID", supplier_id), "CLAIM")
         return str(item["organization_id"]) if item else None
 
+    # --- a network's fan-out of its new questions ---------------------------------------
+    def put_new_questions_timer(self, uow: UnitOfWork, tenant: str, network_id: str,
+                                version: int, cursor: dict[str, Any] | None,
+                                due_at: str) -> None:
+        """Due now: tell the network's published suppliers of questionnaire ``version``,
+        going on from ``cursor`` (the page of the search list it got to)."""
+        pk = network_pk(tenant, network_id)
+        uow.put(self.table, {"PK": pk, "SK": f"TIMER#{TIMER_NEW_QUESTIONS}", "tenant": tenant,
+                             "kind": TIMER_NEW_QUESTIONS, "parent_id": network_id,
+                             "version": version, "cursor": cursor,
+                             **due_attributes(TIMER_NEW_QUESTIONS, pk, due_at)})
+
+    def delete_new_questions_timer(self, uow: UnitOfWork, tenant: str, network_id: str) -> None:
+        uow.delete(self.table, {"PK": network_pk(tenant, network_id),
+                                "SK": f"TIMER#{TIMER_NEW_QUESTIONS}"})
+
+    def published_page(self, tenant: str, network_id: str, limit: int,
+                       start_key: dict[str, Any] | None) -> Page:
+        """A page of the network's published suppliers (its search list), by name."""
+        page = query(self.table, "PK = :pk", {":pk": scoped_pk(tenant, "NETSUP", network_id)},
+                     limit=limit, start_key=start_key)
+        return Page([strip_keys(i) for i in page.items], page.last_key)
+
     # --- account managers and local teams ----------------------------------------------
     def account_manager(self, tenant: str, organization_id: str) -> str | None:
         item = get_item(self.table, scoped_pk(tenant, "ORGAM", organization_id),
@@ -344,6 +370,22 @@ class NetworksRepository:
             uow.put(self.table, item, condition="#s = :s", values={":s": expected_status},
                     names={"#s": "status"},
                     error=lambda: Conflict("The edit request was decided already."))
+
+    def put_file(self, uow: UnitOfWork, tenant: str, subscription_id: str,
+                 file: Item) -> None:
+        uow.create(self.table, {"PK": subscription_pk(tenant, subscription_id),
+                                "SK": f"FILE#{file['id']}", **file},
+                   lambda: Conflict("The file exists already."))
+
+    def get_file(self, tenant: str, subscription_id: str, file_id: str) -> Item | None:
+        item = get_item(self.table, subscription_pk(tenant, subscription_id), f"FILE#{file_id}")
+        return strip_keys(item) if item else None
+
+    def mark_file_uploaded(self, uow: UnitOfWork, tenant: str, subscription_id: str,
+                           file_id: str) -> None:
+        uow.update(self.table, {"PK": subscription_pk(tenant, subscription_id),
+                                "SK": f"FILE#{file_id}"}, "SET #s = :s",
+                   names={"#s": "state"}, values={":s": "uploaded"})
 
     def get_edit_request(self, tenant: str, subscription_id: str,
                          request_id: str) -> Item | None:
