@@ -1,4 +1,4 @@
-"""Every networks endpoint × every role (issue 16): staff (admin; agent, who holds no network
+"""Every networks endpoint by every role (issue 16): staff (admin; agent, who holds no network
 right by default; account manager), the supplier whose subscription it is, another supplier,
 a buyer of the network, a plain customer, another tenant's admin. Reads are made on real
 ids; writes are sent with an empty body, so a caller the guard lets through gets the 400 of
