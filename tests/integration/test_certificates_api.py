@@ -18,7 +18,10 @@ import requests
 from chalicelib.config import get_config
 from chalicelib.domain import certificates as rules
 from chalicelib.identity import cognito
+from local.events import EventRunner
+from local.outbox import LocalOutbox
 from tests.integration.api_client import PASSWORD, Answer, Api
+from tests.integration.networks_world import mails_about
 from tests.integration.tenants import emails, module_tenants
 from tests.unit.test_certificates import pdf_strings
 
@@ -235,7 +238,7 @@ def test_no_certificate_after_expiry(api: Api, world: dict[str, Any],
 
 
 def test_revoked_stays_revoked_until_a_new_publication_issues_a_new_serial(
-        api: Api, world: dict[str, Any]) -> None:
+        api: Api, world: dict[str, Any], runner: EventRunner, mail: LocalOutbox) -> None:
     sub = _published(api, world["network"]["id"], REVOKEE)
     path = f"/subscriptions/{sub['id']}"
     first = _pdf(api, sub["id"], REVOKEE)
@@ -250,6 +253,9 @@ def test_revoked_stays_revoked_until_a_new_publication_issues_a_new_serial(
     assert revoked.status == 200, revoked.body
     assert revoked.body["revoked_through"] == 1 and revoked.body["reason"] == "Forged insurance"
     assert _verify(api, code).body["status"] == "revoked"
+    runner.drain()  # the supplier is told, with the reason
+    told = mails_about(mail, f"[{sub['supplier_id']}]", REVOKEE)
+    assert any("Forged insurance" in m["text"] and "återkallat" in m["subject"] for m in told)
     again = api.call("POST", f"{path}/certificate/revoke", {"reason": "twice"},
                      as_user=MANAGER)
     assert again.status == 422
