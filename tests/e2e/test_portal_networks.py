@@ -1,0 +1,317 @@
+"""The portal's network and subscription screens in Chromium against the local stack: a
+supplier subscribes, answers the questionnaire (each answer saved as it changes), is told
+which required questions are missing, submits, sees the validator's issue at its question,
+mends it, submits again and is published; staff return a submission with an issue and
+publish it from the validation queue; a network's page names the wrong field of an edit;
+an answer changed elsewhere meanwhile is reloaded, not overwritten.
+
+Each test makes its own supplier organisation (and user, when it signs in as one), so none
+depends on the demo supplier's draft or on another test. The buyer's supplier search waits
+for its API (GET /suppliers) and has no screen yet.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.browser import Portal
+from tests.e2e.stack import PASSWORD, Stack
+
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("inboxes_read_afterwards")]
+
+ADMIN = "admin@demo.test"
+NETWORK_EN = "Construction Network Sweden"
+SUBSCRIPTION_URL = re.compile(r"#/subscriptions/(?!new$)([A-Za-z0-9_-]+)$")
+# The demo network's required questions and an answer to each (local/demo_networks.py).
+REQUIRED = {"codes": ["45.21"], "offer": "Concrete works.", "safety_policy": True,
+            "iso9001": True, "liability": 10_000_000, "turnover": 48_000_000, "tax_paid": True}
+
+
+def call(stack: Stack, method: str, path: str, body: Any = None, token: str | None = None,
+         expect_status: int = 200, headers: dict[str, str] | None = None) -> Any:
+    status, _, answer = stack.request(method, path, body, token=token, headers=headers)
+    assert status == expect_status, f"{method} {path} -> {status}: {answer}"
+    return answer
+
+
+def supplier_org(stack: Stack, admin: str) -> dict[str, Any]:
+    name = f"Leverantör {uuid.uuid4().hex[:8]} AB"
+    return dict(call(stack, "POST", "/organizations", {"name": name, "kind": "supplier"},
+                     token=admin, expect_status=201))
+
+
+def supplier_user(stack: Stack, admin: str, org: dict[str, Any]) -> str:
+    """A portal user of the supplier organisation, in English, with the demo password."""
+    email = f"supplier-{uuid.uuid4().hex[:8]}@demo.test"
+    call(stack, "POST", "/users", {"email": email, "name": "Sam Supplier", "kind": "contact",
+                                   "roles": ["supplier"], "organization_id": org["id"],
+                                   "language": "en"}, token=admin, expect_status=201)
+    outbox = call(stack, "GET", "/_local/outbox")["items"]
+    temporary = [m for m in outbox if m["to"] == [email]][-1]["text"].rsplit(" ", 1)[-1]
+    status, _, challenge = stack.request("POST", "/auth/login",
+                                         {"email": email, "password": temporary})
+    assert status == 401 and challenge["challenge"] == "NEW_PASSWORD_REQUIRED", challenge
+    call(stack, "POST", "/auth/new-password",
+         {"email": email, "session": challenge["session"], "password": PASSWORD})
+    return email
+
+
+def demo_network(stack: Stack, token: str) -> dict[str, Any]:
+    found = call(stack, "GET", "/networks?q=Construction", token=token)["items"]
+    return dict(next(n for n in found if n["name"]["en"] == NETWORK_EN))
+
+
+def submitted_subscription(stack: Stack, admin: str, org: dict[str, Any]) -> dict[str, Any]:
+    """Staff subscribe the organisation, answer every required question and submit."""
+    network = demo_network(stack, admin)
+    created = call(stack, "POST", "/subscriptions", {
+        "network_id": network["id"], "product_codes": ["45.21"], "organization_id": org["id"],
+    }, token=admin, expect_status=201)
+    path = f"/subscriptions/{created['id']}"
+    call(stack, "PUT", f"{path}/questionnaire", {"answers": REQUIRED}, token=admin)
+    return dict(call(stack, "POST", f"{path}/submit", {}, token=admin))
+
+
+def validate(stack: Stack, admin: str, subscription_id: str, decision: dict[str, Any]) -> None:
+    path = f"/subscriptions/{subscription_id}"
+    version = call(stack, "GET", path, token=admin)["version"]
+    call(stack, "POST", f"{path}/validate", decision, token=admin,
+         headers={"If-Match": f'"{version}"'})
+
+
+def question(page: Page, question_id: str) -> Any:
+    return page.locator(f'[data-question="{question_id}"]')
+
+
+def answer_and_wait(page: Page, question_id: str, action: Any) -> None:
+    """Answers one question and waits until the portal says it is saved."""
+    action(question(page, question_id))
+    expect(question(page, question_id)).to_have_attribute("data-state", "saved")
+
+
+def subscription_id_of(page: Page) -> str:
+    match = SUBSCRIPTION_URL.search(page.url)
+    assert match, page.url
+    return match.group(1)
+
+
+# --- the supplier -------------------------------------------------------------------------
+
+
+def test_a_supplier_subscribes_answers_submits_mends_the_issue_and_is_published(
+        portal: Portal, tokens: dict[str, str]) -> None:
+    stack = portal.stack
+    admin = tokens[ADMIN]
+    org = supplier_org(stack, admin)
+    email = supplier_user(stack, admin, org)
+    page = portal.sign_in(email)
+
+    nav = page.get_by_role("navigation", name="Main menu")
+    nav.get_by_role("link", name="My subscriptions").click()
+    expect(page.locator("#subscriptions-title")).to_have_text("My subscriptions")
+    expect(page.locator('[data-screen="subscriptions"]')).to_contain_text(
+        "Your organisation has no subscriptions yet.")
+
+    # Subscribing: the network found by name, codes ticked, the price following them.
+    page.click("#subscribe-link")
+    expect(page.locator("#subscribe-title")).to_have_text("Subscribe to a network")
+    page.fill("#network-q", "construction")
+    page.click("#network-search-submit")
+    page.get_by_label(re.compile(NETWORK_EN)).check()
+    quote = page.locator("#subscribe-quote")
+    expect(quote).to_have_attribute("data-price", "4900")
+    expect(quote).to_contain_text("0 codes")
+    codes = page.locator("#subscribe-codes")
+    codes.get_by_label("45.21 Building works").check()
+    expect(quote).to_contain_text("1 code:")
+    codes.get_by_label("45.31 Electrical installation").check()
+    expect(quote).to_contain_text("2 codes:")
+    portal.shot("networks-subscribe")
+    page.click("#subscribe-submit")
+    expect(page).to_have_url(SUBSCRIPTION_URL)
+    subscription_id = subscription_id_of(page)
+    expect(page.locator("#subscription-title")).to_have_text(NETWORK_EN)
+    supplier_id = page.locator("[data-supplier-id]")
+    expect(supplier_id).to_have_text(re.compile(r"^[1-9]\d{5}$"))
+    shown_id = supplier_id.inner_text()
+    expect(page.locator('[data-fact="status"]')).to_contain_text("Draft")
+
+    # Every required question but one, each saved as it is answered.
+    answer_and_wait(page, "codes", lambda q: q.get_by_label("45.21 Building works").check())
+    answer_and_wait(page, "offer", lambda q: q.get_by_role("textbox").fill("Concrete works."))
+    answer_and_wait(page, "safety_policy", lambda q: q.get_by_label("Yes").check())
+    answer_and_wait(page, "iso9001", lambda q: q.get_by_label("Yes").check())
+    answer_and_wait(page, "liability", lambda q: q.get_by_role("textbox").fill("10 000 000"))
+    answer_and_wait(page, "turnover", lambda q: q.get_by_role("textbox").fill("48000000"))
+    expect(page.locator('[data-section="products_services"] [data-progress]')).to_have_text(
+        "2 of 2 questions answered")
+    expect(page.locator("#save-status")).to_have_text("All changes saved.")
+
+    # Submitting names the required question still missing, at the form and at the question.
+    portal.expect_http_error(400, f"/subscriptions/{subscription_id}/submit")
+    page.click("#submit-button")
+    missing = page.locator("[data-missing-list]")
+    expect(missing).to_have_text("Are taxes and fees paid?")
+    expect(question(page, "tax_paid").locator(".field__error")).to_have_text(
+        "This question is required.")
+    answer_and_wait(page, "tax_paid", lambda q: q.get_by_label("Yes").check())
+    page.click("#submit-button")
+    expect(page.locator("[data-notice]")).to_have_text(
+        "Submitted. Your account manager validates the answers next.")
+    expect(page.locator('[data-fact="status"]')).to_contain_text("Submitted")
+    expect(page.locator("#submit-form")).to_have_count(0)
+    expect(question(page, "offer").get_by_role("textbox")).to_be_disabled()
+    expect(page.locator("#edit-request-form")).to_be_visible()
+    stored = call(stack, "GET", f"/subscriptions/{subscription_id}/questionnaire", token=admin)
+    assert stored["answers"] == {**REQUIRED, "tax_paid": True}, stored["answers"]
+
+    # Returned with an issue: the supplier sees it at its question, mends it, submits again.
+    issue = "Say which regions you deliver to."
+    validate(stack, admin, subscription_id, {
+        "decision": "return", "issues": [{"question_id": "offer", "text": issue}]})
+    page.reload()
+    expect(page.locator('[data-fact="status"]')).to_contain_text("Returned for changes")
+    expect(question(page, "offer").locator("[data-issues]")).to_contain_text(issue)
+    expect(page.locator("[data-returned]")).to_contain_text("Describe what you offer")
+    portal.shot("networks-questionnaire-returned")
+    page.locator("[data-returned] a").click()
+    expect(question(page, "offer").get_by_role("textbox")).to_be_focused()
+    mended = "Concrete works in Sweden and Finland."
+    answer_and_wait(page, "offer", lambda q: q.get_by_role("textbox").fill(mended))
+    page.click("#submit-button")
+    expect(page.locator('[data-fact="status"]')).to_contain_text("Submitted")
+
+    # Published by staff: the supplier's list says so, with the supplier id and renewal.
+    validate(stack, admin, subscription_id, {"decision": "publish"})
+    nav.get_by_role("link", name="My subscriptions").click()
+    card = page.locator(f'[data-subscription="{subscription_id}"]')
+    expect(card).to_have_attribute("data-status", "published")
+    expect(card.locator('[data-fact="status"] dd')).to_have_text("Published")
+    expect(card.locator("[data-supplier-id]")).to_have_text(shown_id)
+    expires = card.locator('[data-fact="expires"] dd').inner_text()
+    card.get_by_role("button", name="Renew for a year").click()
+    expect(page.locator("[data-notice]")).to_have_text(
+        "The subscription was renewed for another year.")
+    expect(card.locator('[data-fact="expires"] dd')).not_to_have_text(expires)
+    portal.shot("networks-my-subscriptions")
+    events = call(stack, "GET", f"/subscriptions/{subscription_id}/events", token=admin)["items"]
+    assert [e["type"] for e in events].count("submitted") == 2, events
+
+
+def test_an_answer_changed_elsewhere_is_reloaded_not_overwritten(
+        portal: Portal, tokens: dict[str, str]) -> None:
+    stack = portal.stack
+    admin = tokens[ADMIN]
+    org = supplier_org(stack, admin)
+    email = supplier_user(stack, admin, org)
+    network = demo_network(stack, admin)
+    token = stack.login(email)
+    created = call(stack, "POST", "/subscriptions", {"network_id": network["id"]},
+                   token=token, expect_status=201)
+    path = f"/subscriptions/{created['id']}"
+    page = portal.sign_in(email)
+    page.goto(f"{stack.url}/#{path}")
+    expect(question(page, "offer").get_by_role("textbox")).to_be_editable()
+
+    # A colleague answers meanwhile: the page's version is old, its save is refused (412).
+    call(stack, "PUT", f"{path}/questionnaire", {"answers": {"offer": "From a colleague."}},
+         token=token)
+    portal.expect_http_error(412, f"{path}/questionnaire")
+    question(page, "incidents").get_by_role("textbox").fill("3")
+    question(page, "incidents").get_by_role("textbox").blur()
+    expect(page.locator("[data-notice]")).to_contain_text("changed elsewhere meanwhile")
+    expect(question(page, "offer").get_by_role("textbox")).to_have_value("From a colleague.")
+    assert "incidents" not in call(stack, "GET", f"{path}/questionnaire", token=token)["answers"]
+
+    # An answer the API refuses is shown at its question; nothing else is lost.
+    question(page, "incidents").get_by_role("textbox").fill("three")
+    question(page, "incidents").get_by_role("textbox").blur()
+    expect(question(page, "incidents").locator(".field__error")).to_have_text(
+        "Write a number, for example 1500 or 12,5.")
+    expect(question(page, "incidents").get_by_role("textbox")).to_have_attribute(
+        "aria-invalid", "true")
+
+
+# --- staff ----------------------------------------------------------------------------------
+
+
+def test_staff_return_a_submission_with_an_issue_then_publish_it(
+        portal: Portal, tokens: dict[str, str]) -> None:
+    stack = portal.stack
+    admin = tokens[ADMIN]
+    org = supplier_org(stack, admin)
+    subscription = submitted_subscription(stack, admin, org)
+    path = f"/subscriptions/{subscription['id']}"
+
+    page = portal.sign_in(ADMIN)  # the demo admin reads Swedish
+    nav = page.get_by_role("navigation", name="Huvudmeny")
+    nav.get_by_role("link", name="Nätverk").click()
+    expect(page.locator("#networks-title")).to_have_text("Nätverk")
+    expect(page.locator("#queue-status")).to_have_value("submitted")
+    row = page.locator(f'#queue-list [data-subscription="{subscription["id"]}"]')
+    expect(row).to_contain_text(org["name"])
+    expect(row).to_contain_text(subscription["supplier_id"])
+    portal.shot("networks-staff-queue")
+    row.get_by_role("link").click()
+    expect(page.locator("#review-title")).to_have_text(org["name"])
+    expect(page.locator('[data-question="offer"] [data-answer]')).to_have_text("Concrete works.")
+    expect(page.locator('[data-question="safety_policy"] [data-answer]')).to_have_text("Ja")
+
+    # Returning needs an issue; publishing takes none.
+    page.click("#review-return")
+    expect(page.locator("#review-form [data-form-error]")).to_contain_text(
+        "Skriv en anmärkning vid minst en fråga")
+    issue = "Ange vilka regioner ni levererar till."
+    page.fill("#issue-offer", issue)
+    page.click("#review-return")
+    expect(page.locator("[data-notice]")).to_have_text(
+        "Återsänd till leverantören med anmärkningarna.")
+    expect(page.locator('[data-fact="status"]')).to_contain_text("Återsänd för ändringar")
+    expect(page.locator('[data-question="offer"] .question__issues')).to_have_text(issue)
+    returned = call(stack, "GET", path, token=admin)
+    assert returned["status"] == "returned" and returned["issues"] == {"offer": [issue]}, returned
+
+    # Mended and submitted again (by the API here): staff publish from the review.
+    call(stack, "PUT", f"{path}/questionnaire",
+         {"answers": {"offer": "Concrete works in Sweden."}}, token=admin)
+    call(stack, "POST", f"{path}/submit", {}, token=admin)
+    page.reload()
+    expect(page.locator('[data-question="offer"] [data-answer]')).to_have_text(
+        "Concrete works in Sweden.")
+    page.click("#review-publish")
+    expect(page.locator("[data-notice]")).to_have_text(
+        "Publicerad: leverantören syns för nätverkets köpare.")
+    expect(page.locator("#review-form")).to_have_count(0)
+    assert call(stack, "GET", path, token=admin)["status"] == "published"
+    portal.shot("networks-staff-review-published")
+
+
+def test_staff_see_a_network_and_its_editor_names_the_wrong_field(
+        portal: Portal, tokens: dict[str, str]) -> None:
+    stack = portal.stack
+    network = demo_network(stack, tokens[ADMIN])
+    page = portal.sign_in(ADMIN)
+    page.goto(f"{stack.url}/#/networks/{network['id']}")
+    expect(page.locator("#network-title")).to_have_text(network["name"]["sv"])
+    expect(page.locator('[data-section="environment"]')).to_contain_text("ISO 14001-certifikat")
+    expect(page.locator('[data-question="iso14001"]')).to_contain_text("Certifiering")
+
+    editor = page.locator("#network-json")
+    text = editor.input_value()
+    assert '"type": "yes_no"' in text
+    portal.expect_http_error(400, f"/networks/{network['id']}")
+    editor.fill(text.replace('"type": "yes_no"', '"type": "maybe"', 1))
+    page.click("#network-save")
+    wrong = page.locator('[data-json-errors] [data-field^="questionnaire.sections."]')
+    expect(wrong.first).to_contain_text(".type")
+    expect(editor).to_have_attribute("aria-invalid", "true")
+    editor.fill("{ not json")
+    page.click("#network-save")
+    expect(page.locator("[data-json-errors]")).to_contain_text("Det här är inte giltig JSON:")
+    unchanged = call(stack, "GET", f"/networks/{network['id']}", token=tokens[ADMIN])
+    assert unchanged["questionnaire_version"] == network["questionnaire_version"]
