@@ -151,6 +151,16 @@ def test_a_supplier_subscribes_answers_submits_mends_the_issue_and_is_published(
     expect(page.locator('[data-section="products_services"] [data-progress]')).to_have_text(
         "2 of 2 questions answered")
     expect(page.locator("#save-status")).to_have_text("All changes saved.")
+    # An optional choice, and a certification saved once its needed parts are given.
+    answer_and_wait(page, "insurer", lambda q: q.get_by_label("Länsförsäkringar").check())
+    certificate = question(page, "iso14001")
+    certificate.get_by_label("Certificate", exact=True).fill("ISO 14001")
+    certificate.get_by_label("Certificate", exact=True).blur()
+    expect(certificate.locator(".field__error")).to_contain_text("name, issuer and valid-until")
+    certificate.get_by_label("Issuer").fill("DNV")
+    answer_and_wait(page, "iso14001", lambda q: q.get_by_label("Valid until").fill("2027-06-30"))
+    expect(certificate.locator(".field__error")).to_be_empty()
+    expect(page.locator('[data-screen="subscription"]')).not_to_contain_text("null")
 
     # Submitting names the required question still missing, at the form and at the question.
     portal.expect_http_error(400, f"/subscriptions/{subscription_id}/submit")
@@ -168,7 +178,9 @@ def test_a_supplier_subscribes_answers_submits_mends_the_issue_and_is_published(
     expect(question(page, "offer").get_by_role("textbox")).to_be_disabled()
     expect(page.locator("#edit-request-form")).to_be_visible()
     stored = call(stack, "GET", f"/subscriptions/{subscription_id}/questionnaire", token=admin)
-    assert stored["answers"] == {**REQUIRED, "tax_paid": True}, stored["answers"]
+    assert stored["answers"] == {**REQUIRED, "insurer": "lansforsakringar", "iso14001": {
+        "name": "ISO 14001", "issuer": "DNV", "number": None, "valid_until": "2027-06-30",
+        "file": None}}, stored["answers"]
 
     # Returned with an issue: the supplier sees it at its question, mends it, submits again.
     issue = "Say which regions you deliver to."
@@ -235,6 +247,49 @@ def test_an_answer_changed_elsewhere_is_reloaded_not_overwritten(
         "Write a number, for example 1500 or 12,5.")
     expect(question(page, "incidents").get_by_role("textbox")).to_have_attribute(
         "aria-invalid", "true")
+
+
+def test_a_supplier_asks_for_an_edit_and_staff_approve_it(
+        portal: Portal, tokens: dict[str, str]) -> None:
+    stack = portal.stack
+    admin = tokens[ADMIN]
+    org = supplier_org(stack, admin)
+    email = supplier_user(stack, admin, org)
+    subscription = submitted_subscription(stack, admin, org)
+    path = f"/subscriptions/{subscription['id']}"
+    page = portal.sign_in(email)
+    page.goto(f"{stack.url}/#{path}")
+    expect(page.locator('[data-fact="status"] dd')).to_have_text("Submitted")
+    expect(question(page, "offer").get_by_role("textbox")).to_be_disabled()
+
+    form = page.locator("#edit-request-form")
+    form.get_by_label("Why do you need to change the answers?").fill("Our certificate was renewed.")
+    portal.expect_http_error(400, f"{path}/edit-requests")
+    form.get_by_role("button", name="Send the request").click()
+    expect(form.locator("#edit-sections-error")).to_have_text("Choose at least one section.")
+    form.get_by_label("Environment").check()
+    form.get_by_role("button", name="Send the request").click()
+    expect(page.locator("[data-notice]")).to_have_text(
+        "Your request has been sent to your account manager.")
+    request = page.locator("[data-edit-requests] [data-request]")
+    expect(request).to_have_attribute("data-status", "open")
+    expect(request).to_contain_text("Waiting for a decision")
+    expect(request).to_contain_text("Environment")
+
+    # The account manager approves it: the questionnaire goes back to the supplier.
+    page.click("#sign-out")
+    page = portal.sign_in(ADMIN)
+    page.goto(f"{stack.url}/#{path}")
+    request = page.locator("[data-edit-requests] [data-request]")
+    expect(request).to_contain_text("Our certificate was renewed.")
+    request.get_by_label("Anteckning till leverantören (valfri)").fill("Go ahead.")
+    request.get_by_role("button", name="Godkänn").click()
+    expect(page.locator("[data-notice]")).to_have_text(
+        "Begäran godkändes: avsnitten är öppna igen.")
+    expect(request).to_have_attribute("data-status", "approved")
+    expect(page.locator('[data-fact="status"] dd')).to_have_text("Återsänd för ändringar")
+    reopened = call(stack, "GET", path, token=admin)
+    assert reopened["status"] == "returned" and reopened["open_sections"] == ["environment"]
 
 
 # --- staff ----------------------------------------------------------------------------------

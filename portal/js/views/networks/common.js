@@ -116,6 +116,11 @@ export function facts(rows, extraClass = "") {
       bindText(h("dt"), key), h("dd", {}, value))));
 }
 
+/** Replaces an element's children, leaving out the parts a screen does not have (null). */
+export function fill(el, ...children) {
+  el.replaceChildren(...children.flat().filter(Boolean));
+}
+
 /** A failed load shown in a role="alert" element. */
 export function showLoadError(el, error) {
   if (!(error instanceof ApiError)) console.error(error);

@@ -8,7 +8,7 @@ import { h } from "../../dom.js";
 import { errorKey, onSubmit } from "../../forms.js";
 import { bindText, localized, onLanguageChange, t } from "../../i18n.js";
 import { can, currentUser } from "../../session.js";
-import { facts, ifMatch, money, networkPath, showLoadError } from "./common.js";
+import { facts, fill, ifMatch, money, networkPath, showLoadError } from "./common.js";
 
 // The parts of a network PATCH /networks/{id} takes.
 const EDITABLE = ["name", "sector", "regions", "price_tiers", "code_list", "member_organization_ids", "questionnaire", "description"];
@@ -117,7 +117,7 @@ export default function networkPage(container, app, path, params, args) {
 
   function draw() {
     title.textContent = localized(network.name);
-    body.replaceChildren(
+    fill(body, 
       h("div", { class: "card" }, facts([
         ["networks.network.sector", network.sector, "sector"],
         ["networks.network.regions", network.regions.join(", "), "regions"],

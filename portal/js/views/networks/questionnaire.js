@@ -8,9 +8,7 @@ import { api, ApiError, idempotencyKey } from "../../api.js";
 import { $$, h } from "../../dom.js";
 import { errorKey, onSubmit } from "../../forms.js";
 import { bindText, localized, onLanguageChange, t } from "../../i18n.js";
-import {
-  dateOf, facts, ifMatch, money, showLoadError, statusPill, subscriptionPath,
-} from "./common.js";
+import { dateOf, facts, fill, ifMatch, money, showLoadError, statusPill, subscriptionPath } from "./common.js";
 import { historyCard, editRequestList } from "./parts.js";
 import { questionField } from "./questions.js";
 
@@ -319,7 +317,7 @@ export default function supplierSubscription(container, app, id) {
     const codeList = network.code_list ?? [];
     const questions = new Map(questionnaire.questionnaire.sections.flatMap((s) => s.questions.map((q) => [q.id, q])));
     const writable = new Set(questionnaire.writable_sections ?? []);
-    body.replaceChildren(
+    fill(body, 
       header(subscription, network),
       subscription.status === "returned" ? returnedBox(questionnaire, questions) : null,
       sectionNav(questionnaire),

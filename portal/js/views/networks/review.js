@@ -7,9 +7,7 @@ import { h } from "../../dom.js";
 import { onSubmit } from "../../forms.js";
 import { bindText, formatDateTime, localized, onLanguageChange } from "../../i18n.js";
 import { can, currentUser } from "../../session.js";
-import {
-  answerText, codeNames, dateOf, facts, ifMatch, money, networkPath, showLoadError, statusPill, subscriptionPath,
-} from "./common.js";
+import { answerText, codeNames, dateOf, facts, fill, ifMatch, money, networkPath, showLoadError, statusPill, subscriptionPath } from "./common.js";
 import { editRequestList, historyCard } from "./parts.js";
 
 async function loadAll(id) {
@@ -139,7 +137,7 @@ export default function review(container, app, id) {
     } : null;
     const answers = questionnaire.answers ?? {};
     const shownIssues = subscription.status === "returned" ? questionnaire.issues ?? {} : {};
-    body.replaceChildren(head,
+    fill(body, head,
       editRequestList(requests, sections, { decide }),
       ...(validating
         ? [validateForm(subscription, sections, answers, names)]

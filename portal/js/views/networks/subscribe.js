@@ -6,7 +6,7 @@ import { api, idempotencyKey } from "../../api.js";
 import { h } from "../../dom.js";
 import { onSubmit } from "../../forms.js";
 import { bindText, localized, t } from "../../i18n.js";
-import { money, networkPath, showLoadError, subscriptionPath } from "./common.js";
+import { fill, money, networkPath, showLoadError, subscriptionPath } from "./common.js";
 
 function tierText(tier, currency) {
   const price = money(tier.yearly_price, currency);
@@ -105,7 +105,7 @@ export default function subscribe(container, app) {
         h("input", { type: "checkbox", name: `code:${c.code}`, id: `code-${n}`, value: c.code }), " ",
         h("span", { text: `${c.code} ${localized(c.name)}` }))));
     codes.addEventListener("change", () => updateQuote(quote, codes.querySelectorAll("input:checked").length));
-    details.replaceChildren(
+    fill(details, 
       network.description ? h("p", { text: localized(network.description) }) : null,
       h("div", { class: "card card--inner" }, bindText(h("h2"), "networks.tiers.title"),
         h("ul", { class: "tiers" }, network.price_tiers.map((tier) => h("li", { text: tierText(tier, network.currency) })))),
