@@ -10,12 +10,13 @@ from chalice.app import Blueprint
 from pydantic import Field, StringConstraints
 
 from chalicelib.api.paging import ListQuery, Paging
-from chalicelib.api.routing import Call, Reply, route
+from chalicelib.api.routing import AUTHENTICATED, PUBLIC, Call, Reply, route
 from chalicelib.api.schemas import PageOf
 from chalicelib.domain import networks
 from chalicelib.domain.models import HistoryEvent, Id, Model
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import networks as svc
+from chalicelib.services import suppliers
 
 bp = Blueprint(__name__)
 
@@ -194,3 +195,146 @@ def list_edit_requests(call: Call) -> dict[str, Any]:
        summary="The account manager approves (the sections open again) or refuses")
 def decide_edit(call: Call) -> networks.EditRequest:
     return svc.decide_edit(call.ctx, call.params["id"], call.params["rid"], call.body)
+
+
+# --- audits -------------------------------------------------------------------------------
+
+
+class AuditList(Model):
+    items: list[networks.Audit]
+
+
+@route(bp, "POST", "/subscriptions/{id}/audits", guard=Permission.SUBSCRIPTIONS_VALIDATE,
+       tag=TAG, body=networks.AuditCreate, response=networks.Audit, status=201,
+       idempotent=True, errors=(409, 422),
+       summary="Schedule an audit (for this network only; one at a time)")
+def schedule_audit(call: Call) -> Reply:
+    audit = svc.schedule_audit(call.ctx, call.params["id"], call.body)
+    return Reply(audit, status=201, version=audit.version)
+
+
+@route(bp, "GET", "/subscriptions/{id}/audits", guard=SUBSCRIBERS, tag=TAG,
+       response=AuditList, summary="The subscription's audits, newest first")
+def list_audits(call: Call) -> dict[str, Any]:
+    found = svc.list_audits(call.ctx, call.params["id"])
+    return {"items": [a.model_dump(mode="json") for a in found]}
+
+
+@route(bp, "GET", "/audits/{id}", guard=SUBSCRIBERS, tag=TAG, response=networks.Audit,
+       summary="One audit")
+def get_audit(call: Call) -> Reply:
+    audit = svc.get_audit(call.ctx, call.params["id"])
+    return Reply(audit, version=audit.version)
+
+
+@route(bp, "PATCH", "/audits/{id}", guard=Permission.SUBSCRIPTIONS_VALIDATE, tag=TAG,
+       body=networks.AuditPatch, response=networks.Audit, if_match=True, errors=(409,),
+       summary="Reschedule, or record the result (passed or failed, with findings) once")
+def patch_audit(call: Call) -> Reply:
+    audit = svc.patch_audit(call.ctx, call.params["id"], call.body)
+    return Reply(audit, version=audit.version)
+
+
+# --- the buyers' search -------------------------------------------------------------------
+
+SEARCHERS = (Permission.SUPPLIERS_SEARCH, Permission.SUBSCRIPTIONS_VIEW)
+SUPPLIER_ID = {"id": r"^[1-9][0-9]{5}$"}
+
+
+class SupplierSearch(ListQuery):
+    network_id: Id
+    q: Annotated[str, StringConstraints(max_length=200)] | None = None
+    code: networks.Code | None = None
+    region: networks.Slug | None = None
+
+
+@route(bp, "GET", "/suppliers", guard=SEARCHERS, tag=TAG, query=SupplierSearch,
+       response=PageOf(networks.SupplierListing),
+       summary="Published suppliers of a network (the caller's organisation a member), by "
+               "name prefix or six-digit supplier id, code and region")
+def search_suppliers(call: Call) -> dict[str, object]:
+    query: SupplierSearch = call.query
+    paging = Paging.of(call, "suppliers", query.network_id, query.q, query.code, query.region)
+    page = suppliers.search(call.ctx, query.network_id, query.q, query.code, query.region,
+                            paging.limit, paging.start)
+    return paging.answer_page(page, networks.SupplierListing)
+
+
+@route(bp, "GET", "/suppliers/{id}", guard=SEARCHERS, tag=TAG, path_patterns=SUPPLIER_ID,
+       summary="A supplier's published answers in each network the caller may search")
+def supplier_profile(call: Call) -> dict[str, Any]:
+    return suppliers.profile(call.ctx, call.params["id"])
+
+
+@route(bp, "POST", "/suppliers/{id}/follow", guard=Permission.SUPPLIERS_FOLLOW, tag=TAG,
+       path_patterns=SUPPLIER_ID, summary="Follow a supplier (again: nothing changes)")
+def follow_supplier(call: Call) -> dict[str, Any]:
+    return suppliers.follow(call.ctx, call.params["id"])
+
+
+@route(bp, "DELETE", "/suppliers/{id}/follow", guard=Permission.SUPPLIERS_FOLLOW, tag=TAG,
+       path_patterns=SUPPLIER_ID, status=204, summary="Stop following a supplier")
+def unfollow_supplier(call: Call) -> Reply:
+    suppliers.unfollow(call.ctx, call.params["id"])
+    return Reply(None, status=204)
+
+
+class FollowedSupplier(Model):
+    supplier_id: str
+    organization_id: str | None = None
+    name: str | None = None
+    followed_at: str
+
+
+@route(bp, "GET", "/me/followed-suppliers", guard=Permission.SUPPLIERS_FOLLOW, tag=TAG,
+       query=ListQuery, response=PageOf(FollowedSupplier),
+       summary="The suppliers I follow")
+def followed_suppliers(call: Call) -> dict[str, object]:
+    paging = Paging.of(call, "followed-suppliers")
+    return paging.answer_page(suppliers.followed(call.ctx, paging.limit, paging.start),
+                              FollowedSupplier)
+
+
+# --- account managers and local teams -----------------------------------------------------
+
+
+@route(bp, "PUT", "/organizations/{id}/account-manager", guard=Permission.SUBSCRIPTIONS_MANAGE,
+       tag=TAG, body=networks.AccountManagerPut, response=networks.AccountManager,
+       summary="Name or change an organisation's account manager (a staff member)")
+def set_account_manager(call: Call) -> networks.AccountManager:
+    return svc.set_account_manager(call.ctx, call.params["id"], call.body)
+
+
+@route(bp, "GET", "/organizations/{id}/account-manager", guard=AUTHENTICATED, tag=TAG,
+       response=networks.AccountManager,
+       summary="An organisation's account manager (a portal user: their own organisation's)")
+def get_account_manager(call: Call) -> networks.AccountManager:
+    return svc.get_account_manager(call.ctx, call.params["id"])
+
+
+@route(bp, "GET", "/me/account-manager", guard=AUTHENTICATED, tag=TAG,
+       response=networks.AccountManager,
+       summary="My organisation's account manager: who to ask, and how to reach them")
+def my_account_manager(call: Call) -> networks.AccountManager:
+    return svc.get_account_manager(call.ctx, None)
+
+
+class LocalTeams(Model):
+    teams: list[networks.LocalTeam]
+
+
+TENANT_PATH = {"tenant": r"^[a-z0-9][a-z0-9-]{1,62}$"}
+
+
+@route(bp, "GET", "/local-teams/{tenant}", guard=PUBLIC, tag=TAG, response=LocalTeams,
+       path_patterns=TENANT_PATH, summary="Public: the tenant's local teams per region")
+def local_teams(call: Call) -> dict[str, Any]:
+    return svc.get_local_teams(call.params["tenant"])
+
+
+@route(bp, "PUT", "/local-teams", guard=Permission.NETWORKS_MANAGE, tag=TAG,
+       body=networks.LocalTeamsPut, response=LocalTeams, if_match=True,
+       summary="Staff: the local teams per region, shown to anyone")
+def put_local_teams(call: Call) -> Reply:
+    body, version = svc.put_local_teams(call.ctx, call.body)
+    return Reply(body, version=version)

@@ -250,6 +250,8 @@ def search_words(q: str | None) -> list[str]:
 class SubscriptionCreate(Command):
     network_id: Id
     product_codes: list[Code] = Field(default_factory=list, max_length=MAX_CODES)
+    # Where the supplier delivers, of the network's regions (all of them when left out).
+    regions: list[Slug] | None = Field(default=None, min_length=1, max_length=30)
     # Staff may subscribe on a supplier's behalf; a supplier's own users subscribe their own.
     organization_id: Id | None = None
 
@@ -262,6 +264,7 @@ class Subscription(Record):
     supplier_id: str
     status: SubscriptionStatus
     product_codes: list[str] = Field(default_factory=list)
+    regions: list[str] = Field(default_factory=list)
     yearly_price: int
     currency: str
     questionnaire_version: int
@@ -274,6 +277,11 @@ class Subscription(Record):
     # The issues of the last validation that returned it, per question id.
     issues: dict[str, list[str]] = Field(default_factory=dict)
     round: int = 0  # validation rounds so far
+    # The audit scheduled and not yet done (one at a time), and the last result.
+    open_audit_id: str | None = None
+    last_audit_result: str | None = None
+    # The sort key of its entry in the buyers' search, while it is listed there.
+    listed_as: str | None = None
     created_at: str
     updated_at: str
 
@@ -504,3 +512,129 @@ def check_step(status: str, allowed: tuple[str, ...], what: str) -> None:
         raise BusinessRuleViolation(
             f"A subscription that is {status} cannot be {what} "
             f"(only one that is {' or '.join(allowed)}).")
+
+
+# --- audits ---------------------------------------------------------------------------------
+
+AuditResult = Literal["passed", "failed"]
+
+
+class AuditCreate(Command):
+    scheduled_on: date
+    auditor: Name
+    note: LongText | None = None
+
+
+class AuditPatch(Command):
+    """Reschedule, or record the result (once) with its findings."""
+
+    scheduled_on: date | None = None
+    auditor: Name | None = None
+    result: AuditResult | None = None
+    findings: list[LongText] | None = Field(default=None, max_length=100)
+
+    @model_validator(mode="after")
+    def _findings_with_a_result(self) -> Self:
+        if self.result == "failed" and not self.findings:
+            raise ValueError("a failed audit names its findings")
+        return self
+
+
+class Audit(Record):
+    """An audit of one subscription: it counts for that network only (seed 000: "Våra
+    revisioner gäller därmed utan undantag bara för ett nätverk")."""
+
+    id: str
+    subscription_id: str
+    network_id: str
+    organization_id: str
+    supplier_id: str
+    scheduled_on: str
+    auditor: str
+    note: str | None = None
+    result: AuditResult | None = None
+    findings: list[str] = Field(default_factory=list)
+    completed_at: str | None = None
+    created_at: str
+    updated_at: str
+
+
+def check_new_audit(status: str, open_audit_id: str | None) -> None:
+    """One audit at a time, of a subscription that was submitted or published; a failed
+    audit allows a new one (its result closes it)."""
+    if status not in ("submitted", "published"):
+        raise BusinessRuleViolation(
+            f"A subscription that is {status} is not audited (only a submitted or published one).")
+    if open_audit_id is not None:
+        raise BusinessRuleViolation(
+            "This subscription has an audit without a result; record it or reschedule it.")
+
+
+# --- the buyers' search ---------------------------------------------------------------------
+
+
+class SupplierListing(Model):
+    """A published supplier in one network, as buyers find it."""
+
+    supplier_id: str
+    organization_id: str
+    name: str
+    network_id: str
+    subscription_id: str
+    product_codes: list[str]
+    regions: list[str]
+    published_at: str
+    expires_at: str
+    sort_key: str
+    followed: bool = False
+
+
+def listing_of(subscription: Subscription, name: str, sort_name: str) -> SupplierListing:
+    assert subscription.published_at is not None
+    return SupplierListing(
+        supplier_id=subscription.supplier_id, organization_id=subscription.organization_id,
+        name=name, network_id=subscription.network_id, subscription_id=subscription.id,
+        product_codes=subscription.product_codes, regions=subscription.regions,
+        published_at=subscription.published_at, expires_at=subscription.expires_at,
+        sort_key=f"{sort_name}#{subscription.id}")
+
+
+def check_regions(regions: list[str], network: Network) -> list[tuple[int, str]]:
+    return [(n, f"{region!r} is not one of this network's regions")
+            for n, region in enumerate(regions) if region not in network.regions]
+
+
+SUPPLIER_ID_PATTERN = re.compile(r"^[1-9][0-9]{5}$")
+
+
+# --- account managers and local teams --------------------------------------------------------
+
+
+class AccountManagerPut(Command):
+    user_id: Id
+
+
+class AccountManager(Model):
+    """Who a supplier (or buyer) organisation turns to (seed 000: "din kontoansvarige")."""
+
+    organization_id: str
+    user_id: str
+    name: str
+    email: str | None = None
+    phone: str | None = None
+
+
+class LocalTeam(Command):
+    region: Slug
+    name: LocalText
+    email: Annotated[str, StringConstraints(max_length=254,
+                                            pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
+    phone: Annotated[str, StringConstraints(max_length=32,
+                                            pattern=r"^\+?[0-9 ()-]{3,32}$")] | None = None
+    hours: ShortText | None = None
+
+
+class LocalTeamsPut(Command):
+    """"Hitta ditt lokala team": the tenant's contacts per region, shown to anyone."""
+
+    teams: list[LocalTeam] = Field(max_length=100)

@@ -26,11 +26,13 @@ KINDS: tuple[str, ...] = (
     "ticket_created", "ticket_assigned", "ticket_commented", "ticket_status_changed",
     "ticket_resolved", "approval_reminder", "ticket_rejected", "ticket_closed",
     "sla_warning", "sla_breached", "contact_order_assigned", "booking_reminder",
+    "subscription_update", "followed_supplier",
 )
 NotificationKind = Literal[
     "ticket_created", "ticket_assigned", "ticket_commented", "ticket_status_changed",
     "ticket_resolved", "approval_reminder", "ticket_rejected", "ticket_closed",
     "sla_warning", "sla_breached", "contact_order_assigned", "booking_reminder",
+    "subscription_update", "followed_supplier",
 ]
 
 # History events that may notify someone; the rest stay in the history only.
@@ -39,6 +41,23 @@ TICKET_EVENTS = frozenset({
     "approved", "auto_approved", "rejected", "sla_warning", "sla_breached",
 })
 CONTACT_ORDER_EVENTS = frozenset({"created", "assigned", "booking_reminded"})
+# A subscription's events told to its supplier's users (and its account manager where it
+# says so); the reason names the sentence the message opens with.
+SUBSCRIPTION_REASONS: dict[str, str] = {
+    "subscribed": "welcome", "returned": "returned", "published": "published",
+    "edit_approved": "edit_approved", "edit_refused": "edit_refused",
+    "audit_scheduled": "audit_scheduled", "audit_failed": "audit_failed",
+    "audit_passed": "audit_passed", "renewal_reminder": "renewal_reminder",
+    "expired": "expired", "certification_expiring": "certification_expiring",
+    "review_due": "review_due", "edit_requested": "edit_requested",
+}
+# What the account manager hears of too (the seed: "kontakta din kontoansvarige").
+_ACCOUNT_MANAGER_HEARS = frozenset({"edit_requested", "renewal_reminder", "expired",
+                                    "certification_expiring", "review_due"})
+# What a buyer following the supplier hears of (issue 16: publication, expiry, a failed
+# audit, a returned validation).
+FOLLOWER_EVENTS = frozenset({"published", "expired", "audit_failed", "returned"})
+SUBSCRIPTION_EVENTS = frozenset(SUBSCRIPTION_REASONS)
 
 # A status change made by these events is told by them, not twice.
 _TOLD_BY = frozenset({"created", "commented", "resolved", "approved", "auto_approved",
@@ -177,6 +196,33 @@ def contact_order_notices(event: dict[str, Any]) -> list[Notice]:
     if kind == "booking_reminded":
         return _to("booking_reminder", [data.get("assignee_id")], None)
     return []
+
+
+@dataclass(frozen=True)
+class SubscriptionParties:
+    """The people around a supplier's subscription."""
+
+    supplier_users: tuple[str, ...]  # the supplier organisation's portal users
+    account_manager_id: str | None
+    followers: tuple[str, ...]  # buyers following the supplier
+
+
+def subscription_notices(event: dict[str, Any], parties: SubscriptionParties) -> list[Notice]:
+    """A subscription's event: its supplier's users hear of every step (an edit request is
+    the supplier's own: only the account manager hears of it); the account manager of the
+    reminders, the expiry and edit requests; followers of publication, expiry, a failed
+    audit and a returned validation."""
+    kind, actor = event["type"], event.get("actor")
+    if kind not in SUBSCRIPTION_REASONS:
+        return []
+    # The welcome (with the supplier id) reaches whoever subscribed too.
+    suppliers = [] if kind == "edit_requested" else _to(
+        "subscription_update", parties.supplier_users, None if kind == "subscribed" else actor)
+    manager = _to("subscription_update", [parties.account_manager_id], actor) \
+        if kind in _ACCOUNT_MANAGER_HEARS else []
+    followers = _to("followed_supplier", parties.followers, actor) \
+        if kind in FOLLOWER_EVENTS else []
+    return _unique([*suppliers, *manager, *followers])
 
 
 def may_receive(kind: str, internal: bool, user_is_staff: bool) -> bool:

@@ -28,10 +28,16 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.models import utc_iso
 from chalicelib.domain.networks import (
+    AccountManager,
+    AccountManagerPut,
     AnswersPut,
+    Audit,
+    AuditCreate,
+    AuditPatch,
     EditRequest,
     EditRequestCreate,
     EditRequestDecision,
+    LocalTeamsPut,
     Network,
     NetworkCreate,
     NetworkPatch,
@@ -42,9 +48,11 @@ from chalicelib.domain.networks import (
     SubscriptionCreate,
     ValidationDecision,
 )
+from chalicelib.domain.notifications import SUBSCRIPTION_EVENTS
 from chalicelib.domain.permissions import Permission
 from chalicelib.services.context import Ctx
 from chalicelib.services.directory import repo as directory
+from chalicelib.services.publish import publish
 from chalicelib.services.writes import (
     check_version,
     commit_versioned,
@@ -61,6 +69,14 @@ from chalicelib.store.networks import (
 
 def repo() -> NetworksRepository:
     return NetworksRepository(get_config().networks_table)
+
+
+def record(uow: UnitOfWork, tenant: str, subscription_id: str, event: Item) -> None:
+    """A subscription's history event and, for those that tell someone, its outbox record,
+    in the transaction of the change."""
+    repo().add_event(uow, tenant, subscription_id, event)
+    publish(uow, repo().table, tenant, "networks", subscription_id, [event],
+            SUBSCRIPTION_EVENTS)
 
 
 def _not_found(what: str = "subscription") -> NotFound:
@@ -216,10 +232,12 @@ def subscribe(ctx: Ctx, command: SubscriptionCreate) -> Subscription:
     or a new random one claimed with a conditional write (a taken id is drawn again)."""
     network = _network(ctx, command.network_id)
     org = _subscriber_org(ctx, command)
-    problems = rules.check_codes(command.product_codes, network)
+    problems = [_code_error(n, text) for n, text in rules.check_codes(command.product_codes,
+                                                                       network)]
+    problems += [FieldError(("body", "regions", n), text)
+                 for n, text in rules.check_regions(command.regions or [], network)]
     if problems:
-        raise InvalidInput("Some product codes are not right.", [
-            _code_error(n, text) for n, text in problems])
+        raise InvalidInput("Some product codes or regions are not right.", problems)
     price = rules.quote(network, len(command.product_codes))
     store = repo()
 
@@ -232,7 +250,8 @@ def subscribe(ctx: Ctx, command: SubscriptionCreate) -> Subscription:
         subscription = Subscription(
             id=ctx.new_id(), network_id=network.id, organization_id=org.id,
             organization_name=org.name, supplier_id=supplier_id, status="draft",
-            product_codes=command.product_codes, yearly_price=price.yearly_price,
+            product_codes=command.product_codes,
+            regions=list(command.regions or network.regions), yearly_price=price.yearly_price,
             currency=price.currency, questionnaire_version=network.questionnaire_version,
             starts_at=ctx.stamp, expires_at=utc_iso(rules.year_from(ctx.now)),
             created_at=ctx.stamp, updated_at=ctx.stamp)
@@ -241,7 +260,7 @@ def subscribe(ctx: Ctx, command: SubscriptionCreate) -> Subscription:
         store.put_subscription(uow, ctx.tenant, data, None)
         store.put_answers(uow, ctx.tenant, subscription.id,
                           {"answers": {}, "version": 1, "updated_at": ctx.stamp}, None)
-        store.add_event(uow, ctx.tenant, subscription.id, history_event(
+        record(uow, ctx.tenant, subscription.id, history_event(
             ctx, "subscribed", {"network_id": network.id, "supplier_id": supplier_id,
                                 "product_codes": len(command.product_codes),
                                 "yearly_price": price.yearly_price}))
@@ -363,7 +382,7 @@ def _change(ctx: Ctx, subscription: Subscription, changes: dict[str, Any], kind:
     uow = UnitOfWork()
     repo().put_subscription(uow, ctx.tenant, updated.model_dump(mode="json"),
                             subscription.version)
-    repo().add_event(uow, ctx.tenant, subscription.id, history_event(ctx, kind, data))
+    record(uow, ctx.tenant, subscription.id, history_event(ctx, kind, data))
     for write in extra or []:
         write(uow)
     commit_versioned(ctx, uow)
@@ -424,9 +443,33 @@ def validate(ctx: Ctx, subscription_id: str, decision: ValidationDecision) -> Su
             "published_at": ctx.stamp, "round": round_},
             published["version"] if published else None, PUBLISHED)
 
-    return _change(ctx, subscription, {"status": "published", "issues": {}, "round": round_,
-                                       "published_at": ctx.stamp, "open_sections": []},
-                   "published", {"round": round_, "note": decision.note}, [snapshot])
+    changes = {"status": "published", "issues": {}, "round": round_,
+               "published_at": ctx.stamp, "open_sections": []}
+    listed = subscription.model_copy(update=changes)
+    return _change(ctx, subscription, {**changes, "listed_as": _listing(ctx, listed).sort_key},
+                   "published", {"round": round_, "note": decision.note},
+                   [snapshot, _list_in_search(ctx, listed)])
+
+
+def _listing(ctx: Ctx, subscription: Subscription) -> rules.SupplierListing:
+    name = subscription.organization_name or subscription.organization_id
+    return rules.listing_of(subscription, name, name_key(name))
+
+
+def _list_in_search(ctx: Ctx, subscription: Subscription) -> Any:
+    """A writer of the subscription's entry in the buyers' search: in the transaction as far
+    as it holds, the rest of its code entries right after the commit (idempotent puts)."""
+
+    def write(uow: UnitOfWork) -> None:
+        listing = _listing(ctx, subscription).model_dump(mode="json", exclude={"followed"})
+        rest = repo().put_listing(uow, ctx.tenant, listing, MAX_WRITES - len(uow.ops))
+        if rest:
+            uow.after_commit(lambda: repo().put_listing_rest(rest))
+
+    return write
+
+
+MAX_WRITES = 100  # DynamoDB's limit on one transaction
 
 
 def renew(ctx: Ctx, subscription_id: str) -> Subscription:
@@ -436,10 +479,13 @@ def renew(ctx: Ctx, subscription_id: str) -> Subscription:
     check_version(ctx, subscription.version)
     if ctx.principal.is_staff and not ctx.principal.can(Permission.SUBSCRIPTIONS_MANAGE):
         raise Forbidden("Staff renew with subscriptions.manage.")
-    expires = datetime.fromisoformat(subscription.expires_at.replace("Z", "+00:00"))
+    expires = datetime.fromisoformat(subscription.expires_at)
     until = utc_iso(rules.renewed_until(expires, ctx.now))
+    renewed = subscription.model_copy(update={"expires_at": until})
+    # A published supplier's entry in the search carries the new expiry too.
+    relist = [_list_in_search(ctx, renewed)] if subscription.published_at else []
     return _change(ctx, subscription, {"expires_at": until}, "renewed",
-                   {"from": subscription.expires_at, "until": until})
+                   {"from": subscription.expires_at, "until": until}, relist)
 
 
 # --- edit requests ------------------------------------------------------------------------
@@ -460,7 +506,7 @@ def request_edit(ctx: Ctx, subscription_id: str, command: EditRequestCreate) -> 
                           requested_by=ctx.principal.user_id, requested_at=ctx.stamp)
     uow = UnitOfWork()
     repo().put_edit_request(uow, ctx.tenant, request.model_dump(mode="json"), None)
-    repo().add_event(uow, ctx.tenant, subscription.id, history_event(
+    record(uow, ctx.tenant, subscription.id, history_event(
         ctx, "edit_requested", {"request_id": request.id, "sections": request.sections,
                                 "reason": request.reason}))
     uow.commit()
@@ -510,3 +556,149 @@ def history(ctx: Ctx, subscription_id: str, limit: int,
             start_key: dict[str, Any] | None) -> Page:
     _stored(ctx, subscription_id)
     return repo().history(ctx.tenant, subscription_id, limit, start_key)
+
+
+# --- audits -------------------------------------------------------------------------------
+
+
+def schedule_audit(ctx: Ctx, subscription_id: str, command: AuditCreate) -> Audit:
+    """Staff schedule an audit of one subscription (one network), one at a time."""
+    _staff(ctx, Permission.SUBSCRIPTIONS_VALIDATE)
+    subscription = _stored(ctx, subscription_id, consistent=True)
+    rules.check_new_audit(rules.shown_status(subscription.status, subscription.expires_at,
+                                             ctx.now), subscription.open_audit_id)
+    audit = Audit(id=ctx.new_id(), subscription_id=subscription.id,
+                  network_id=subscription.network_id,
+                  organization_id=subscription.organization_id,
+                  supplier_id=subscription.supplier_id,
+                  scheduled_on=command.scheduled_on.isoformat(), auditor=command.auditor,
+                  note=command.note, created_at=ctx.stamp, updated_at=ctx.stamp)
+
+    def write_audit(uow: UnitOfWork) -> None:
+        repo().put_audit(uow, ctx.tenant, audit.model_dump(mode="json"), None)
+
+    _change(ctx, subscription, {"open_audit_id": audit.id}, "audit_scheduled",
+            {"audit_id": audit.id, "scheduled_on": audit.scheduled_on,
+             "auditor": audit.auditor}, [write_audit])
+    return audit
+
+
+def _audit(ctx: Ctx, audit_id: str) -> Audit:
+    item = repo().get_audit(ctx.tenant, audit_id)
+    if item is None:
+        raise _not_found("audit")
+    _visible(ctx, repo().get_subscription(ctx.tenant, item["subscription_id"]))
+    return Audit.model_validate(item)
+
+
+def get_audit(ctx: Ctx, audit_id: str) -> Audit:
+    return _audit(ctx, audit_id)
+
+
+def patch_audit(ctx: Ctx, audit_id: str, patch: AuditPatch) -> Audit:
+    """Reschedule, or record the result once; a result closes the audit, so a failed one
+    allows a new audit, and the subscription's history and last result change with it."""
+    _staff(ctx, Permission.SUBSCRIPTIONS_VALIDATE)
+    current = _audit(ctx, audit_id)
+    check_version(ctx, current.version)
+    changes = patch.model_dump(mode="json", exclude_unset=True)
+    if any(changes.get(k, "") is None for k in ("scheduled_on", "auditor", "result")):
+        raise InvalidInput("These fields cannot be null.", [
+            FieldError(("body", k), "must not be null", "null")
+            for k in ("scheduled_on", "auditor", "result") if k in changes
+            and changes[k] is None])
+    if current.result is not None:
+        raise Conflict(f"The audit's result ({current.result}) is recorded already.")
+    if "result" in changes:
+        changes["completed_at"] = ctx.stamp
+        changes["findings"] = changes.get("findings") or []
+    updated = current.model_copy(update={**changes, "version": current.version + 1,
+                                         "updated_at": ctx.stamp})
+
+    def write_audit(uow: UnitOfWork) -> None:
+        repo().put_audit(uow, ctx.tenant, updated.model_dump(mode="json"), current.version)
+
+    subscription = _stored(ctx, current.subscription_id, consistent=True)
+    if updated.result is None:
+        uow = UnitOfWork()
+        write_audit(uow)
+        commit_versioned(ctx, uow)
+        return updated
+    _change(ctx, subscription, {"open_audit_id": None, "last_audit_result": updated.result},
+            f"audit_{updated.result}",
+            {"audit_id": updated.id, "findings": updated.findings}, [write_audit])
+    return updated
+
+
+def list_audits(ctx: Ctx, subscription_id: str) -> list[Audit]:
+    _stored(ctx, subscription_id)
+    return [Audit.model_validate(i) for i in repo().audits(ctx.tenant, subscription_id)]
+
+
+# --- account managers and local teams -----------------------------------------------------
+
+
+def _manager_view(ctx: Ctx, organization_id: str, user_id: str | None) -> AccountManager | None:
+    user = directory().get_user(ctx.tenant, user_id) if user_id else None
+    if user is None or not user.get("active", True):
+        return None
+    return AccountManager(organization_id=organization_id, user_id=user["id"],
+                          name=user.get("name", ""), email=user.get("email"),
+                          phone=user.get("phone"))
+
+
+def set_account_manager(ctx: Ctx, organization_id: str,
+                        command: AccountManagerPut) -> AccountManager:
+    """Staff (``subscriptions.manage``) name or change a supplier or buyer organisation's
+    account manager: an active staff member of the tenant."""
+    _staff(ctx, Permission.SUBSCRIPTIONS_MANAGE)
+    org = directory().get_organization(ctx.tenant, organization_id)
+    if org is None:
+        raise _not_found("organization")
+    user = directory().get_user(ctx.tenant, command.user_id)
+    if user is None or user.get("kind") != "staff" or not user.get("active", True):
+        raise InvalidInput("The account manager is an active staff member.", [
+            FieldError(("body", "user_id"), "no such active staff member")])
+    uow = UnitOfWork()
+    repo().set_account_manager(uow, ctx.tenant, organization_id, command.user_id, ctx.stamp)
+    uow.commit()
+    view = _manager_view(ctx, organization_id, command.user_id)
+    assert view is not None
+    return view
+
+
+def get_account_manager(ctx: Ctx, organization_id: str | None) -> AccountManager:
+    """The account manager of an organisation: staff ask for any; a portal user gets their
+    own organisation's (``None``). None named yet is a 404."""
+    principal = ctx.principal
+    if organization_id is None or not principal.is_staff:
+        if organization_id not in (None, principal.organization_id) or (
+                principal.organization_id is None):
+            raise _not_found("organization")
+        organization_id = principal.organization_id
+    elif directory().get_organization(ctx.tenant, organization_id) is None:
+        raise _not_found("organization")
+    view = _manager_view(ctx, organization_id,
+                         repo().account_manager(ctx.tenant, organization_id))
+    if view is None:
+        raise NotFound("No account manager is named for this organisation yet.")
+    return view
+
+
+def get_local_teams(tenant: str) -> dict[str, Any]:
+    """Public: the tenant's contacts per region (an unknown tenant has none)."""
+    stored = repo().local_teams(tenant) or {}
+    return {"teams": stored.get("teams", [])}
+
+
+def put_local_teams(ctx: Ctx, command: LocalTeamsPut) -> tuple[dict[str, Any], int]:
+    _staff(ctx, Permission.NETWORKS_MANAGE)
+    current = repo().local_teams(ctx.tenant)
+    version = int(current["version"]) if current else 0
+    check_version(ctx, version)
+    teams = command.model_dump(mode="json")["teams"]
+    uow = UnitOfWork()
+    repo().put_local_teams(uow, ctx.tenant, {"teams": teams, "version": version + 1,
+                                             "updated_at": ctx.stamp}, version or None)
+    commit_versioned(ctx, uow)
+    return {"teams": teams}, version + 1

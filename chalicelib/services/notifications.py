@@ -21,10 +21,13 @@ from chalicelib.config import get_config
 from chalicelib.domain.directory import Notification, TenantSettings
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.notifications import (
+    SUBSCRIPTION_REASONS,
     Notice,
+    SubscriptionParties,
     TicketParties,
     contact_order_notices,
     may_receive,
+    subscription_notices,
     ticket_notices,
 )
 from chalicelib.domain.permissions import Permission, permissions_for
@@ -36,6 +39,7 @@ from chalicelib.services import answer_links
 from chalicelib.services.contact_orders import repo as orders
 from chalicelib.services.directory import mail_addresses
 from chalicelib.services.directory import repo as directory
+from chalicelib.services.networks import repo as networks
 from chalicelib.services.tickets import repo as tickets
 from chalicelib.store import deliveries
 from chalicelib.store.dynamo import Item, UnitOfWork
@@ -86,6 +90,8 @@ def deliver(message: dict[str, Any], now: datetime | None = None) -> Counter[str
         plan = _ticket_plan(tenant, settings, subject_id, message, now)
     elif module == "contact_orders":
         plan = _order_plan(tenant, settings, subject_id, event)
+    elif module == "networks":
+        plan = _subscription_plan(tenant, settings, subject_id, event)
     else:
         raise PoisonMessage(f"unknown module {module!r}")
     if plan is None:
@@ -259,6 +265,65 @@ def _order_plan(tenant: str, settings: TenantSettings, order_id: str,
                                   "kind": booking.get("kind", "meeting"),
                                   "note": booking.get("note") or None}
         return context
+
+    return Plan(tenant, settings, event, users, notices, context)
+
+
+# --- networks: a supplier's subscription --------------------------------------------------
+
+
+def _organization_users(tenant: str, organization_id: str) -> list[str]:
+    """The portal users of an organisation: its contacts that are users (at most 100)."""
+    page = directory().list_children(tenant, organization_id, "contact", 100, None)
+    return [str(c["user_id"]) for c in page.items if c.get("user_id")]
+
+
+def _subscription_plan(tenant: str, settings: TenantSettings, subscription_id: str,
+                       event: dict[str, Any]) -> Plan | None:
+    store = networks()
+    subscription = store.get_subscription(tenant, subscription_id)
+    if subscription is None:
+        return None
+    network = store.get_network(tenant, subscription["network_id"]) or {}
+    manager = store.account_manager(tenant, subscription["organization_id"])
+    parties = SubscriptionParties(
+        supplier_users=tuple(_organization_users(tenant, subscription["organization_id"])),
+        account_manager_id=manager,
+        followers=tuple(store.followers(tenant, subscription["supplier_id"])))
+    notices = subscription_notices(event, parties)
+    users = directory().get_users(tenant, sorted({n.user_id for n in notices}))
+    data = event.get("data") or {}
+    titles = {q["id"]: q["title"] for section in
+              (network.get("questionnaire") or {}).get("sections", [])
+              for q in section.get("questions", [])}
+
+    def context(notice: Notice, user: Item) -> dict[str, Any]:
+        from chalicelib.domain.networks import in_language
+
+        language = _language(settings, user)
+        network_name = in_language(network.get("name") or {}, language)
+        organization = subscription.get("organization_name") or ""
+        if notice.kind == "followed_supplier":
+            return {"supplier": {"supplier_id": subscription["supplier_id"],
+                                 "name": organization, "network_name": network_name},
+                    "reason": event["type"],
+                    "link": _portal(f"/#/suppliers/{subscription['supplier_id']}")}
+        issues = [{"question": in_language(titles.get(q) or {"en": q}, language),
+                   "texts": texts} for q, texts in (data.get("issues") or {}).items()]
+        return {
+            "subscription": {"supplier_id": subscription["supplier_id"],
+                             "organization_name": organization, "network_name": network_name,
+                             "expires_at": _when(settings, subscription["expires_at"],
+                                                 language)},
+            "reason": SUBSCRIPTION_REASONS[event["type"]],
+            "details": {"issues": issues, "days": data.get("days"),
+                        "certification": data.get("certification"),
+                        "valid_until": data.get("valid_until"), "note": data.get("note"),
+                        "findings": data.get("findings") or [],
+                        "sections": data.get("sections") or [],
+                        "scheduled_on": data.get("scheduled_on")},
+            "link": _portal(f"/#/subscriptions/{subscription_id}"),
+        }
 
     return Plan(tenant, settings, event, users, notices, context)
 

@@ -122,6 +122,24 @@ def batch_get(table: str, keys: list[Item]) -> list[Item]:
     return found
 
 
+def batch_write(table: str, requests: list[dict[str, Any]]) -> None:
+    """Puts and deletes (``{"PutRequest": {"Item": item}}``, ``{"DeleteRequest": {"Key":
+    key}}``, plain items and keys) 25 per ``BatchWriteItem``, what DynamoDB left unprocessed
+    sent again. Not a transaction: for idempotent writes of derived items only."""
+    ddb = client("dynamodb")
+    wire = [{kind: {part: serialize(value) for part, value in body.items()}}
+            for request in requests for kind, body in request.items()]
+    for start in range(0, len(wire), 25):
+        pending: dict[str, Any] = {table: wire[start:start + 25]}
+        for _ in range(5):
+            answer = ddb.batch_write_item(RequestItems=pending)
+            pending = answer.get("UnprocessedItems") or {}
+            if not pending:
+                break
+        else:
+            raise RuntimeError(f"BatchWriteItem left items unprocessed in {table}")
+
+
 def query_all(table: str, key_condition: str, values: dict[str, Any], cap: int = 500) -> list[Item]:
     """Every item of a small, bounded partition (roles, a user's settings): at most ``cap``."""
     items: list[Item] = []

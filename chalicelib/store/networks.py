@@ -12,6 +12,18 @@ Access patterns (every one a GetItem or a Query; no Scan):
 - subscriptions by status, oldest first (the validation queue is ``submitted``):
                                       GSI2     T#<t>#SUBSTATUS#<status>  <since>#<id>
 - open edit requests, oldest first:   GSI2     T#<t>#EDITS#open    <requested>#<id>
+- an audit (``PATCH /audits/{id}`` names only its id):
+                                      GetItem  PK=T#<t>#AUDIT#<id>  SK=AUDIT
+- a subscription's audits by date:    GSI1     T#<t>#SUBAUDITS#<subscription>  <date>#<id>
+- published suppliers of a network (the buyers' search), by name; by code; by region:
+                                      Query    PK=T#<t>#NETSUP#<network>  SK=<name key>#<sub>
+                                      Query    PK=T#<t>#NETCODE#<network>#<code>  (same SK)
+                                      Query    PK=T#<t>#NETREG#<network>#<region>  (same SK)
+  (``begins_with`` on the name key for a name prefix; expired ones filtered on read)
+- the suppliers a user follows:       Query    PK=T#<t>#FOLLOWS#<user>  SK=<supplier id>
+- a supplier's followers:             Query    PK=T#<t>#FOLLOWERS#<supplier id>  SK=<user>
+- an organisation's account manager:  GetItem  PK=T#<t>#ORGAM#<org>  SK=ACCOUNT_MANAGER
+- the tenant's local teams (public):  GetItem  PK=T#<t>#LOCALTEAMS  SK=LOCALTEAMS
 - one subscription per organisation and network:
                                       GetItem  PK=T#<t>#ORGNET#<org>#<network>  SK=SUB
 - an organisation's supplier id:      GetItem  PK=T#<t>#ORGSUPPLIER#<org>  SK=SUPPLIER
@@ -24,7 +36,15 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.domain.errors import Conflict, PreconditionFailed
-from chalicelib.store.dynamo import Item, Page, UnitOfWork, get_item, query
+from chalicelib.store.dynamo import (
+    Item,
+    Page,
+    UnitOfWork,
+    batch_get,
+    batch_write,
+    get_item,
+    query,
+)
 from chalicelib.store.tables import GSI1, GSI2, scoped_pk
 
 NETWORK = "NETWORK"
@@ -52,6 +72,10 @@ def stale_network() -> PreconditionFailed:
 
 def stale_subscription() -> PreconditionFailed:
     return PreconditionFailed("The subscription was changed by someone else; reload it.")
+
+
+def stale_audit() -> PreconditionFailed:
+    return PreconditionFailed("The audit was changed by someone else; reload it.")
 
 
 def stale_answers() -> PreconditionFailed:
@@ -160,6 +184,139 @@ class NetworksRepository:
             uow.create(self.table, item, stale_answers)
         else:
             uow.replace(self.table, item, expected, stale_answers)
+
+    # --- audits -----------------------------------------------------------------------
+    def get_audit(self, tenant: str, audit_id: str) -> Item | None:
+        item = get_item(self.table, scoped_pk(tenant, "AUDIT", audit_id), "AUDIT")
+        return strip_keys(item) if item else None
+
+    def put_audit(self, uow: UnitOfWork, tenant: str, audit: Item,
+                  expected: int | None) -> None:
+        item = {"PK": scoped_pk(tenant, "AUDIT", audit["id"]), "SK": "AUDIT", **audit,
+                "GSI1PK": scoped_pk(tenant, "SUBAUDITS", audit["subscription_id"]),
+                "GSI1SK": f"{audit['scheduled_on']}#{audit['id']}"}
+        if expected is None:
+            uow.create(self.table, item, lambda: Conflict("The audit exists already."))
+        else:
+            uow.replace(self.table, item, expected, stale_audit)
+
+    def audits(self, tenant: str, subscription_id: str, limit: int = 100) -> list[Item]:
+        page = query(self.table, "GSI1PK = :pk",
+                     {":pk": scoped_pk(tenant, "SUBAUDITS", subscription_id)}, index=GSI1,
+                     limit=limit, newest_first=True)
+        return [strip_keys(i) for i in page.items]
+
+    # --- the published suppliers (the buyers' search) -----------------------------------
+    def listing_keys(self, tenant: str, listing: Item) -> list[Item]:
+        """Every key the listing is written under: the network's list, each region, each
+        code."""
+        network, sort = listing["network_id"], listing["sort_key"]
+        return [{"PK": scoped_pk(tenant, "NETSUP", network), "SK": sort},
+                *({"PK": scoped_pk(tenant, "NETREG", network, region), "SK": sort}
+                  for region in listing["regions"]),
+                *({"PK": scoped_pk(tenant, "NETCODE", network, code), "SK": sort}
+                  for code in listing["product_codes"])]
+
+    def put_listing(self, uow: UnitOfWork, tenant: str, listing: Item,
+                    in_transaction: int) -> list[Item]:
+        """The listing under its keys: the first ``in_transaction`` in ``uow``, the rest
+        returned to be written after the commit (``put_listing_rest``): a transaction holds
+        100 writes, a supplier may register more codes than that."""
+        items = [{**key, **listing} for key in self.listing_keys(tenant, listing)]
+        for item in items[:in_transaction]:
+            uow.put(self.table, item)
+        return items[in_transaction:]
+
+    def put_listing_rest(self, items: list[Item]) -> None:
+        batch_write(self.table, [{"PutRequest": {"Item": item}} for item in items])
+
+    def delete_listing(self, tenant: str, listing: Item) -> None:
+        batch_write(self.table, [{"DeleteRequest": {"Key": key}}
+                                 for key in self.listing_keys(tenant, listing)])
+
+    def search_listings(self, tenant: str, network_id: str, *, code: str | None,
+                        region: str | None, name_prefix: str, now: str, limit: int,
+                        start_key: dict[str, Any] | None) -> Page:
+        """One Query of one partition: the code's, else the region's, else the network's;
+        a region with a code is a filter on the code's partition."""
+        if code is not None:
+            pk = scoped_pk(tenant, "NETCODE", network_id, code)
+        elif region is not None:
+            pk = scoped_pk(tenant, "NETREG", network_id, region)
+        else:
+            pk = scoped_pk(tenant, "NETSUP", network_id)
+        condition, values = "PK = :pk", {":pk": pk, ":now": now}
+        if name_prefix:
+            condition += " AND begins_with(SK, :prefix)"
+            values[":prefix"] = name_prefix
+        filters = "expires_at > :now"
+        names = None
+        if code is not None and region is not None:
+            filters += " AND contains(#regions, :region)"
+            values[":region"] = region
+            names = {"#regions": "regions"}
+        page = query(self.table, condition, values, limit=limit, start_key=start_key,
+                     filter_expression=filters, names=names)
+        return Page([strip_keys(i) for i in page.items], page.last_key)
+
+    # --- following ----------------------------------------------------------------------
+    def follow(self, uow: UnitOfWork, tenant: str, user_id: str, supplier: Item,
+               now: str) -> None:
+        uow.put(self.table, {"PK": scoped_pk(tenant, "FOLLOWS", user_id),
+                             "SK": supplier["supplier_id"], **supplier, "followed_at": now})
+        uow.put(self.table, {"PK": scoped_pk(tenant, "FOLLOWERS", supplier["supplier_id"]),
+                             "SK": user_id, "user_id": user_id, "followed_at": now})
+
+    def unfollow(self, uow: UnitOfWork, tenant: str, user_id: str, supplier_id: str) -> None:
+        uow.delete(self.table, {"PK": scoped_pk(tenant, "FOLLOWS", user_id), "SK": supplier_id})
+        uow.delete(self.table, {"PK": scoped_pk(tenant, "FOLLOWERS", supplier_id),
+                                "SK": user_id})
+
+    def followed(self, tenant: str, user_id: str, limit: int,
+                 start_key: dict[str, Any] | None) -> Page:
+        page = query(self.table, "PK = :pk", {":pk": scoped_pk(tenant, "FOLLOWS", user_id)},
+                     limit=limit, start_key=start_key)
+        return Page([strip_keys(i) for i in page.items], page.last_key)
+
+    def follows_of(self, tenant: str, user_id: str, supplier_ids: list[str]) -> set[str]:
+        """Which of ``supplier_ids`` (at most 100) the user follows: one BatchGetItem."""
+        keys = [{"PK": scoped_pk(tenant, "FOLLOWS", user_id), "SK": s}
+                for s in dict.fromkeys(supplier_ids)]
+        return {str(i["SK"]) for i in batch_get(self.table, keys)}
+
+    def followers(self, tenant: str, supplier_id: str, limit: int = 500) -> list[str]:
+        page = query(self.table, "PK = :pk",
+                     {":pk": scoped_pk(tenant, "FOLLOWERS", supplier_id)}, limit=limit)
+        return [str(i["user_id"]) for i in page.items]
+
+    def supplier_org(self, tenant: str, supplier_id: str) -> str | None:
+        item = get_item(self.table, scoped_pk(tenant, "SUPPLIERID", supplier_id), "CLAIM")
+        return str(item["organization_id"]) if item else None
+
+    # --- account managers and local teams ----------------------------------------------
+    def account_manager(self, tenant: str, organization_id: str) -> str | None:
+        item = get_item(self.table, scoped_pk(tenant, "ORGAM", organization_id),
+                        "ACCOUNT_MANAGER")
+        return str(item["user_id"]) if item else None
+
+    def set_account_manager(self, uow: UnitOfWork, tenant: str, organization_id: str,
+                            user_id: str, now: str) -> None:
+        uow.put(self.table, {"PK": scoped_pk(tenant, "ORGAM", organization_id),
+                             "SK": "ACCOUNT_MANAGER", "organization_id": organization_id,
+                             "user_id": user_id, "assigned_at": now})
+
+    def local_teams(self, tenant: str) -> Item | None:
+        item = get_item(self.table, scoped_pk(tenant, "LOCALTEAMS"), "LOCALTEAMS")
+        return strip_keys(item) if item else None
+
+    def put_local_teams(self, uow: UnitOfWork, tenant: str, teams: Item,
+                        expected: int | None) -> None:
+        item = {"PK": scoped_pk(tenant, "LOCALTEAMS"), "SK": "LOCALTEAMS", **teams}
+        if expected is None:
+            uow.create(self.table, item, lambda: Conflict("The local teams were just saved."))
+        else:
+            uow.replace(self.table, item, expected, lambda: PreconditionFailed(
+                "The local teams were changed by someone else; reload them."))
 
     # --- children: history and edit requests ------------------------------------------
     def add_event(self, uow: UnitOfWork, tenant: str, subscription_id: str,

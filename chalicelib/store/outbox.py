@@ -27,7 +27,7 @@ from typing import Any
 from chalicelib.config import get_config
 from chalicelib.domain.models import utc_iso
 from chalicelib.store.clients import client, quick_client
-from chalicelib.store.dynamo import Item, UnitOfWork, serialize
+from chalicelib.store.dynamo import Item, UnitOfWork, batch_write, serialize
 from chalicelib.store.schedule import due_attributes, due_items
 from chalicelib.store.tables import scoped_pk
 
@@ -43,7 +43,8 @@ log = logging.getLogger("helpdesk.outbox")
 def tables() -> dict[str, str]:
     """The table holding each module's outbox (a record's ``module`` names it)."""
     cfg = get_config()
-    return {"tickets": cfg.tickets_table, "contact_orders": cfg.contact_orders_table}
+    return {"tickets": cfg.tickets_table, "contact_orders": cfg.contact_orders_table,
+            "networks": cfg.networks_table}
 
 
 def add(uow: UnitOfWork, table: str, tenant: str, record: dict[str, Any]) -> None:
@@ -110,15 +111,8 @@ def pending(table: str, now: str) -> Iterator[Item]:
 
 def remove(table: str, items: list[Item]) -> None:
     """Deletes relayed records, 25 per ``BatchWriteItem``."""
-    ddb = client("dynamodb")
-    for start in range(0, len(items), 25):
-        request = {table: [{"DeleteRequest": {"Key": serialize({"PK": i["PK"], "SK": i["SK"]})}}
-                           for i in items[start:start + 25]]}
-        for _ in range(5):
-            answer = ddb.batch_write_item(RequestItems=request)
-            request = answer.get("UnprocessedItems") or {}
-            if not request:
-                break
+    batch_write(table, [{"DeleteRequest": {"Key": {"PK": i["PK"], "SK": i["SK"]}}}
+                        for i in items])
 
 
 def discard(record: dict[str, Any]) -> None:

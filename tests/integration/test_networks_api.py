@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 from chalicelib.identity import cognito
+from local.events import EventRunner
+from local.outbox import LocalOutbox
 from tests.integration.api_client import PASSWORD, Api
 from tests.integration.tenants import emails, module_tenants
 
@@ -318,3 +320,175 @@ def test_supplier_and_buyer_roles_fit_only_their_kind_of_organization(
     assert api.call("POST", "/users", {
         "email": f"staffer@{TENANT}.test", "name": "Staffer", "kind": "staff",
         "roles": ["buyer"]}, as_user=ADMIN).status == 400
+
+
+def test_audits_one_at_a_time_and_a_failed_one_allows_another(
+        api: Api, published: dict[str, Any], subscribed: dict[str, Any]) -> None:
+    path = f"/subscriptions/{published['id']}/audits"
+    first = api.call("POST", path, {"scheduled_on": "2027-02-01", "auditor": "Greta Granskare"},
+                     as_user=ADMIN)
+    assert first.status == 201, first.body
+    assert first.body["network_id"] == published["network_id"]
+    assert api.call("POST", path, {"scheduled_on": "2027-02-02", "auditor": "X"},
+                    as_user=ADMIN).status == 422
+    draft = api.call("POST", f"/subscriptions/{subscribed['energy']['id']}/audits",
+                     {"scheduled_on": "2027-02-01", "auditor": "X"}, as_user=ADMIN)
+    assert draft.status == 422
+    audit = f"/audits/{first.body['id']}"
+    assert api.call("PATCH", audit, {"result": "failed"}, as_user=SUPPLIER).status == 403
+    bare = api.call("PATCH", audit, {"result": "failed"}, as_user=ADMIN)
+    assert bare.status == 400
+    failed = api.call("PATCH", audit, {"result": "failed",
+                                       "findings": ["No fall protection on site 2"]},
+                      as_user=ADMIN)
+    assert failed.status == 200 and failed.body["completed_at"]
+    assert api.call("PATCH", audit, {"result": "passed"}, as_user=ADMIN).status == 409
+    seen = api.call("GET", path, as_user=SUPPLIER)
+    assert {a["id"]: a["result"] for a in seen.body["items"]}[first.body["id"]] == "failed"
+    again = api.call("POST", path, {"scheduled_on": "2027-03-01", "auditor": "Greta Granskare"},
+                     as_user=ADMIN)
+    assert again.status == 201
+    passed = api.call("PATCH", f"/audits/{again.body['id']}", {"result": "passed"},
+                      as_user=ADMIN)
+    assert passed.status == 200
+    sub = api.call("GET", f"/subscriptions/{published['id']}", as_user=SUPPLIER).body
+    assert sub["last_audit_result"] == "passed" and sub["open_audit_id"] is None
+    for who in (RIVAL, OTHER_ADMIN):
+        assert api.call("GET", audit, as_user=who).status == 404
+        assert api.call("GET", path, as_user=who).status == 404
+    assert api.call("PATCH", audit, {"auditor": "Y"}, as_user=OTHER_ADMIN).status == 404
+
+
+def test_buyers_find_published_suppliers_by_name_code_region_and_supplier_id(
+        api: Api, world: dict[str, Any], published: dict[str, Any]) -> None:
+    network = world["network"]["id"]
+
+    def found(query: str, who: str = BUYER) -> list[str]:
+        answer = api.call("GET", f"/suppliers?network_id={network}{query}", as_user=who)
+        assert answer.status == 200, answer.body
+        return [s["supplier_id"] for s in answer.body["items"]]
+
+    me = published["supplier_id"]
+    assert found("") == [me]
+    assert found("&q=bygg") == [me] and found("&q=konk") == []
+    assert found("&code=45.1") == [me] and found("&code=45.2") == []
+    assert found("&region=fi") == [me] and found("&region=no") == []
+    assert found("&code=71.3&region=se") == [me]
+    assert found(f"&q={me}") == [me] and found("&q=999999") == []
+    assert found("", who=ADMIN) == [me]
+    drafts = api.call("GET", f"/suppliers?network_id={world['energy']['id']}", as_user=ADMIN)
+    assert drafts.body["items"] == []  # the energy subscriptions are drafts
+    for who in (RIVAL, OTHER_ADMIN):
+        assert api.call("GET", f"/suppliers?network_id={network}", as_user=who).status == 404
+    not_member = api.call("GET", f"/suppliers?network_id={world['energy']['id']}",
+                          as_user=BUYER)
+    assert not_member.status == 404
+    assert api.call("GET", "/suppliers", as_user=BUYER).status == 400
+
+
+def test_a_buyer_reads_published_answers_and_follows_a_supplier(
+        api: Api, published: dict[str, Any]) -> None:
+    me = published["supplier_id"]
+    profile = api.call("GET", f"/suppliers/{me}", as_user=BUYER)
+    assert profile.status == 200, profile.body
+    answers = profile.body["networks"][0]["answers"]
+    assert answers["liability"] == 12_000_000 and "insurer" not in answers  # drafts stay out
+    assert api.call("GET", f"/suppliers/{me}", as_user=RIVAL).status == 404
+    assert api.call("GET", f"/suppliers/{me}", as_user=OTHER_ADMIN).status == 404
+    assert api.call("GET", "/suppliers/12345x", as_user=BUYER).status == 400
+
+    for _ in range(2):
+        follow = api.call("POST", f"/suppliers/{me}/follow", as_user=BUYER)
+        assert follow.status == 200 and follow.body["followed"] is True
+    listed = api.call("GET", "/me/followed-suppliers", as_user=BUYER).body["items"]
+    assert [s["supplier_id"] for s in listed] == [me]
+    search = api.call("GET", f"/suppliers?network_id={published['network_id']}",
+                      as_user=BUYER).body["items"]
+    assert search[0]["followed"] is True
+    assert api.call("POST", f"/suppliers/{me}/follow", as_user=SUPPLIER).status == 403
+    assert api.call("POST", "/suppliers/999999/follow", as_user=BUYER).status == 404
+    assert api.call("DELETE", f"/suppliers/{me}/follow", as_user=BUYER).status == 204
+    assert api.call("GET", "/me/followed-suppliers", as_user=BUYER).body["items"] == []
+
+
+def _mails(mail: LocalOutbox, marker: str, to: str) -> list[dict[str, Any]]:
+    return [m for m in mail.messages()
+            if m["via"] == "ses" and marker in m["subject"] and to in m["to"]]
+
+
+def test_the_supplier_hears_its_supplier_id_and_what_to_correct(
+        api: Api, world: dict[str, Any], runner: EventRunner, mail: LocalOutbox) -> None:
+    org = _org(api, "Välkommen AB", "supplier")
+    email = f"welcome@{TENANT}.test"
+    _portal_user(api, email, org, "supplier")
+    sub = api.call("POST", "/subscriptions", {"network_id": world["energy"]["id"]},
+                   as_user=email).body
+    runner.drain()
+    welcome = _mails(mail, f"[{sub['supplier_id']}]", email)
+    assert len(welcome) == 1 and sub["supplier_id"] in welcome[0]["text"]
+    assert "Välkommen" in welcome[0]["subject"]  # the tenant's users read Swedish
+
+    path = f"/subscriptions/{sub['id']}"
+    api.call("PUT", f"{path}/questionnaire", {"answers": {
+        "codes": ["45.1"], "iso9001": True, "liability": 5}}, as_user=email)
+    assert api.call("POST", f"{path}/submit", as_user=email).status == 200
+    api.call("POST", f"{path}/validate", {"decision": "return", "issues": [
+        {"question_id": "liability", "text": "Ange beloppet i kronor"}]}, as_user=ADMIN)
+    runner.drain()
+    returned = [m for m in _mails(mail, f"[{sub['supplier_id']}]", email)
+                if "Ange beloppet i kronor" in m["text"]]
+    assert len(returned) == 1 and "Liability cover" in returned[0]["text"]
+    runner.drain()  # delivering again sends nothing twice
+    assert len(_mails(mail, f"[{sub['supplier_id']}]", email)) == 2
+
+
+def test_a_follower_hears_of_a_failed_audit(
+        api: Api, published: dict[str, Any], runner: EventRunner, mail: LocalOutbox) -> None:
+    me = published["supplier_id"]
+    assert api.call("POST", f"/suppliers/{me}/follow", as_user=BUYER).status == 200
+    audit = api.call("POST", f"/subscriptions/{published['id']}/audits",
+                     {"scheduled_on": "2027-04-01", "auditor": "Greta"}, as_user=ADMIN)
+    assert audit.status == 201, audit.body
+    api.call("PATCH", f"/audits/{audit.body['id']}",
+             {"result": "failed", "findings": ["Saknar riskbedömning"]}, as_user=ADMIN)
+    runner.drain()
+    told = _mails(mail, f"[{me}]", BUYER)
+    assert any("revision" in m["subject"] for m in told), [m["subject"] for m in told]
+    api.call("DELETE", f"/suppliers/{me}/follow", as_user=BUYER)
+
+
+def test_an_account_manager_is_named_and_shown_to_the_supplier(
+        api: Api, world: dict[str, Any]) -> None:
+    agent_id = api.call("GET", "/me", as_user=AGENT).body["id"]
+    org = world["supplier_org"]
+    assert api.call("GET", "/me/account-manager", as_user=RIVAL).status == 404
+    assert api.call("PUT", f"/organizations/{org}/account-manager", {"user_id": agent_id},
+                    as_user=SUPPLIER).status == 403
+    customer_id = api.call("GET", "/me", as_user=CUSTOMER).body["id"]
+    not_staff = api.call("PUT", f"/organizations/{org}/account-manager",
+                         {"user_id": customer_id}, as_user=ADMIN)
+    assert not_staff.status == 400 and not_staff.body["errors"][0]["loc"] == ["body", "user_id"]
+    named = api.call("PUT", f"/organizations/{org}/account-manager", {"user_id": agent_id},
+                     as_user=ADMIN)
+    assert named.status == 200 and named.body["email"] == AGENT
+    mine = api.call("GET", "/me/account-manager", as_user=SUPPLIER)
+    assert mine.status == 200 and mine.body["name"] and mine.body["email"] == AGENT
+    assert api.call("GET", f"/organizations/{org}/account-manager", as_user=RIVAL).status == 404
+    assert api.call("PUT", f"/organizations/{org}/account-manager", {"user_id": agent_id},
+                    as_user=OTHER_ADMIN).status == 404
+
+
+def test_local_teams_are_public_per_tenant(api: Api) -> None:
+    teams = {"teams": [{"region": "se", "name": {"sv": "Team Stockholm"},
+                        "email": "stockholm@demo.example", "phone": "+46 8 123 456",
+                        "hours": "8-16"}]}
+    assert api.call("PUT", "/local-teams", teams, as_user=SUPPLIER).status == 403
+    saved = api.call("PUT", "/local-teams", teams, as_user=ADMIN)
+    assert saved.status == 200, saved.body
+    public = api.call("GET", f"/local-teams/{TENANT}")
+    assert public.status == 200 and public.body["teams"][0]["region"] == "se"
+    assert api.call("GET", f"/local-teams/{OTHER_TENANT}").body["teams"] == []
+    assert api.call("GET", "/local-teams/NOT_A_TENANT!").status == 400
+    bad = api.call("PUT", "/local-teams", {"teams": [{"region": "se", "name": {},
+                                                      "email": "nope"}]}, as_user=ADMIN)
+    assert bad.status == 400

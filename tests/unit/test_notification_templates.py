@@ -54,8 +54,18 @@ EXTRAS: dict[str, dict[str, Any]] = {
     "booking_reminder": {"booking": {"at": "2026-12-03 10:15", "kind": "digital",
                                      "note": "Ta med nätverksritningen."}},
     "mail_refused": {"original_subject": "Skannade fakturor för november", "limit_mb": 10},
+    "subscription_update": {"reason": "returned", "details": {
+        "issues": [{"question": "Ansvarsförsäkring", "texts": [f"Bifoga intyget {SCRIPT}"]}],
+        "days": None, "certification": None, "valid_until": None, "note": None,
+        "findings": [], "sections": [], "scheduled_on": None}},
+    "followed_supplier": {"reason": "audit_failed"},
 }
 ORDER_KINDS = {"contact_order_assigned", "booking_reminder"}
+SUBSCRIPTION = {"supplier_id": "482913", "organization_name": "Bygg & Betong AB",
+                "network_name": "Byggnätverket", "expires_at": "2027-12-06"}
+SUPPLIER = {"supplier_id": "482913", "name": "Bygg & Betong AB",
+            "network_name": "Byggnätverket"}
+NETWORK_KINDS = {"subscription_update", "followed_supplier"}
 # The whole context the consumer passes for a notice to whoever e-mailed support.
 SENDER_KEYS = {"recipient_name", "tenant_name", "link"}
 BLOCKS = ("subject", "text", "html", "sms", "title", "body")
@@ -85,6 +95,11 @@ PHRASES: dict[str, dict[str, str]] = {
     "booking_reminder": {"sv": "digitalt möte", "fi": "etätapaaminen", "en": "online meeting"},
     "mail_refused": {"sv": "kunde inte tas emot", "fi": "ei voitu vastaanottaa",
                      "en": "could not be received"},
+    "subscription_update": {"sv": "att rätta i frågeformuläret",
+                            "fi": "korjattavaa kyselylomakkeesta",
+                            "en": "things to correct in the questionnaire"},
+    "followed_supplier": {"sv": "blev inte godkänd vid en revision",
+                          "fi": "ei läpäissyt auditointia", "en": "did not pass an audit"},
 }
 MARKERS = {"sv": "##- Skriv ditt svar ovanför den här raden -##",
            "fi": "##- Kirjoita vastauksesi tämän rivin yläpuolelle -##",
@@ -118,6 +133,10 @@ def sample(kind: str, **overrides: Any) -> dict[str, Any]:
         context = {key: context[key] for key in SENDER_KEYS}
     elif kind in ORDER_KINDS:
         context["order"] = dict(ORDER)
+    elif kind == "subscription_update":
+        context["subscription"] = dict(SUBSCRIPTION)
+    elif kind == "followed_supplier":
+        context["supplier"] = dict(SUPPLIER)
     else:
         context["ticket"] = dict(TICKET)
     context.update({key: dict(value) if isinstance(value, dict) else value
@@ -127,6 +146,8 @@ def sample(kind: str, **overrides: Any) -> dict[str, Any]:
 
 
 def number_of(kind: str) -> str:
+    if kind in NETWORK_KINDS:
+        return SUPPLIER["supplier_id"]
     return ORDER["number"] if kind in ORDER_KINDS else TICKET["number"]
 
 
