@@ -51,7 +51,7 @@ const PRIVATE = [
     nav: (user) => ticketArea(user)?.path,
   },
   // Networks and subscriptions (seed 000): subscribing, a subscription (the supplier's
-  // questionnaire or staff's review), a network's page for staff.
+  // questionnaire or staff's review), a network's page for staff, a supplier's profile.
   {
     pattern: /^\/subscriptions\/new$/,
     load: () => import("./views/networks/subscribe.js"),
@@ -74,6 +74,14 @@ const PRIVATE = [
     title: "networks.network.title",
     allow: (user) => user.kind === "staff" && granted(user, "networks.view"),
     nav: () => "/networks",
+  },
+  {
+    pattern: /^\/suppliers\/([1-9][0-9]{5})$/,
+    names: ["id"],
+    load: () => import("./views/networks/supplier.js"),
+    title: "networks.buyer.profile_title",
+    allow: (user) => (user.kind === "staff" ? granted(user, "subscriptions.view") : granted(user, "suppliers.search")),
+    nav: (user) => (user.kind === "staff" ? "/networks" : "/suppliers"),
   },
   ...MODULES.map((m) => ({
     path: m.path,

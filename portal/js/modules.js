@@ -47,6 +47,14 @@ export const MODULES = [
     anyOf: ["subscriptions.subscribe"],
     view: () => import("./views/networks/mine.js"),
   },
+  {
+    // A buyer's users: the published suppliers of their organisation's networks.
+    id: "suppliers",
+    path: "/suppliers",
+    audience: "contact",
+    anyOf: ["suppliers.search"],
+    view: () => import("./views/networks/suppliers.js"),
+  },
 ];
 
 /** The modules this user may open, in menu order. */

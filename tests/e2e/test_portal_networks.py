@@ -25,6 +25,7 @@ from tests.e2e.stack import PASSWORD, Stack
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("inboxes_read_afterwards")]
 
 ADMIN = "admin@demo.test"
+BUYER = "buyer@demo.test"
 NETWORK_EN = "Construction Network Sweden"
 SUBSCRIPTION_URL = re.compile(r"#/subscriptions/(?!new$)([A-Za-z0-9_-]+)$")
 # The demo network's required questions and an answer to each (local/demo_networks.py).
@@ -40,9 +41,14 @@ def call(stack: Stack, method: str, path: str, body: Any = None, token: str | No
 
 
 def supplier_org(stack: Stack, admin: str) -> dict[str, Any]:
+    """A supplier organisation whose account manager is the demo admin."""
     name = f"Leverantör {uuid.uuid4().hex[:8]} AB"
-    return dict(call(stack, "POST", "/organizations", {"name": name, "kind": "supplier"},
-                     token=admin, expect_status=201))
+    org = dict(call(stack, "POST", "/organizations", {"name": name, "kind": "supplier"},
+                    token=admin, expect_status=201))
+    me = call(stack, "GET", "/me", token=admin)
+    call(stack, "PUT", f"/organizations/{org['id']}/account-manager", {"user_id": me["id"]},
+         token=admin)
+    return org
 
 
 def supplier_user(stack: Stack, admin: str, org: dict[str, Any]) -> str:
@@ -75,6 +81,12 @@ def submitted_subscription(stack: Stack, admin: str, org: dict[str, Any]) -> dic
     path = f"/subscriptions/{created['id']}"
     call(stack, "PUT", f"{path}/questionnaire", {"answers": REQUIRED}, token=admin)
     return dict(call(stack, "POST", f"{path}/submit", {}, token=admin))
+
+
+def published_subscription(stack: Stack, admin: str, org: dict[str, Any]) -> dict[str, Any]:
+    subscription = submitted_subscription(stack, admin, org)
+    validate(stack, admin, subscription["id"], {"decision": "publish"})
+    return subscription
 
 
 def validate(stack: Stack, admin: str, subscription_id: str, decision: dict[str, Any]) -> None:
@@ -116,6 +128,10 @@ def test_a_supplier_subscribes_answers_submits_mends_the_issue_and_is_published(
     expect(page.locator("#subscriptions-title")).to_have_text("My subscriptions")
     expect(page.locator('[data-screen="subscriptions"]')).to_contain_text(
         "Your organisation has no subscriptions yet.")
+    manager = page.locator("[data-account-manager]")
+    expect(manager).to_contain_text("Your account manager")
+    expect(manager.get_by_role("link", name="admin@demo.test")).to_have_attribute(
+        "href", "mailto:admin@demo.test")
 
     # Subscribing: the network found by name, codes ticked, the price following them.
     page.click("#subscribe-link")
@@ -131,6 +147,7 @@ def test_a_supplier_subscribes_answers_submits_mends_the_issue_and_is_published(
     expect(quote).to_contain_text("1 code:")
     codes.get_by_label("45.31 Electrical installation").check()
     expect(quote).to_contain_text("2 codes:")
+    page.locator("#subscribe-regions").get_by_label("fi").uncheck()
     portal.shot("networks-subscribe")
     page.click("#subscribe-submit")
     expect(page).to_have_url(SUBSCRIPTION_URL)
@@ -213,6 +230,7 @@ def test_a_supplier_subscribes_answers_submits_mends_the_issue_and_is_published(
     portal.shot("networks-my-subscriptions")
     events = call(stack, "GET", f"/subscriptions/{subscription_id}/events", token=admin)["items"]
     assert [e["type"] for e in events].count("submitted") == 2, events
+    assert call(stack, "GET", f"/subscriptions/{subscription_id}", token=admin)["regions"] == ["se"]
 
 
 def test_an_answer_changed_elsewhere_is_reloaded_not_overwritten(
@@ -292,6 +310,59 @@ def test_a_supplier_asks_for_an_edit_and_staff_approve_it(
     assert reopened["status"] == "returned" and reopened["open_sections"] == ["environment"]
 
 
+# --- buyers ---------------------------------------------------------------------------------
+
+
+def test_a_buyer_finds_a_published_supplier_follows_it_and_reads_its_profile(
+        portal: Portal, tokens: dict[str, str]) -> None:
+    stack = portal.stack
+    admin = tokens[ADMIN]
+    org = supplier_org(stack, admin)
+    subscription = published_subscription(stack, admin, org)
+    supplier_id = subscription["supplier_id"]
+
+    page = portal.sign_in(BUYER)  # the demo buyer reads Swedish
+    nav = page.get_by_role("navigation", name="Huvudmeny")
+    nav.get_by_role("link", name="Leverantörer").click()
+    expect(page.locator("#suppliers-title")).to_have_text("Leverantörer")
+    expect(page.locator("#supplier-network")).to_have_value(subscription["network_id"])
+    page.fill("#supplier-q", org["name"][:16])
+    page.click("#supplier-search-submit")
+    row = page.locator(f'#supplier-list [data-supplier="{supplier_id}"]')
+    expect(row).to_contain_text(org["name"])
+    expect(page.locator("#supplier-list [data-supplier]")).to_have_count(1)
+    # A code it does not have leaves it out; the search stays in the address.
+    page.select_option("#supplier-code", "45.33")
+    expect(page.locator("#supplier-list [data-supplier]")).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"#/suppliers\?.*code=45\.33"))
+    page.select_option("#supplier-code", "")
+    page.fill("#supplier-q", supplier_id)
+    page.click("#supplier-search-submit")
+    expect(page.locator("#supplier-list [data-supplier]")).to_have_count(1)
+
+    row.get_by_role("button", name="Följ").click()
+    expect(row.locator("[data-follow]")).to_have_attribute("aria-pressed", "true")
+    expect(row.locator("[data-follow]")).to_have_text("Sluta följa")
+    expect(page.locator(f'#followed-list [data-followed="{supplier_id}"]')).to_contain_text(
+        org["name"])
+    portal.shot("networks-buyer-search")
+
+    row.get_by_role("link").click()
+    expect(page.locator("#supplier-title")).to_have_text(org["name"])
+    expect(page.locator("[data-supplier-id]")).to_have_text(supplier_id)
+    answers = page.locator(f'[data-network="{subscription["network_id"]}"]')
+    expect(answers.locator('[data-question="offer"] dd')).to_have_text("Concrete works.")
+    expect(answers.locator('[data-question="tax_paid"] dd')).to_have_text("Ja")
+    follow = page.locator("[data-follow]")
+    expect(follow).to_have_attribute("aria-pressed", "true")
+    follow.click()
+    expect(follow).to_have_attribute("aria-pressed", "false")
+    followed = call(stack, "GET", "/me/followed-suppliers", token=stack.login(BUYER))["items"]
+    assert supplier_id not in [f["supplier_id"] for f in followed]
+    page.go_back()
+    expect(page.locator("#supplier-q")).to_have_value(supplier_id)
+
+
 # --- staff ----------------------------------------------------------------------------------
 
 
@@ -344,6 +415,26 @@ def test_staff_return_a_submission_with_an_issue_then_publish_it(
     expect(page.locator("#review-form")).to_have_count(0)
     assert call(stack, "GET", path, token=admin)["status"] == "published"
     portal.shot("networks-staff-review-published")
+
+    # An audit of the published supplier: scheduled, then its result recorded.
+    audits = page.locator("[data-audits]")
+    audits.get_by_label("Datum").fill("2027-03-15")
+    audits.get_by_label("Revisor").fill("Rita Revisor")
+    audits.get_by_role("button", name="Planera").click()
+    expect(page.locator("[data-notice]")).to_have_text("Revisionen planerades.")
+    expect(audits.locator("[data-audit]")).to_have_attribute("data-result", "open")
+    expect(audits.locator("[data-audit]")).to_contain_text("Rita Revisor")
+    record = page.locator("#audit-result-form")
+    record.get_by_label("Underkänd").check()
+    record.get_by_role("button", name="Registrera resultatet").click()
+    expect(record.locator("#audit-findings-error")).to_have_text(
+        "Skriv avvikelserna, en per rad.")
+    record.get_by_label("Godkänd").check()
+    record.get_by_role("button", name="Registrera resultatet").click()
+    expect(page.locator("[data-notice]")).to_have_text("Revisionens resultat registrerades.")
+    expect(audits.locator("[data-audit]")).to_have_attribute("data-result", "passed")
+    expect(audits.locator("#audit-form")).to_be_visible()  # the next one may be scheduled
+    assert call(stack, "GET", path, token=admin)["last_audit_result"] == "passed"
 
 
 def test_staff_see_a_network_and_its_editor_names_the_wrong_field(

@@ -8,6 +8,8 @@ import {
   answerText, answered, certificationValue, ifMatch, parseNumber,
 } from "../../portal/js/views/networks/common.js";
 import { editorText, patchBody } from "../../portal/js/views/networks/network.js";
+import { findingsOf } from "../../portal/js/views/networks/parts.js";
+import { searchFrom, searchQuery } from "../../portal/js/views/networks/suppliers.js";
 
 describe("numbers typed in a questionnaire", () => {
   it("reads the three languages' ways of writing them", () => {
@@ -87,12 +89,33 @@ describe("the network editor", () => {
   });
 });
 
+describe("the buyers' search in the address", () => {
+  it("reads only the known filters, each kept short", () => {
+    const params = new URLSearchParams({ network_id: "n1", q: "x".repeat(300), code: "45.21", evil: "1" });
+    const search = searchFrom(params);
+    assert.deepEqual(Object.keys(search), ["network_id", "q", "code", "region"]);
+    assert.equal(search.q.length, 200);
+    assert.equal(search.region, "");
+  });
+  it("asks GET /suppliers for the filters given", () => {
+    assert.equal(searchQuery({ network_id: "n1", q: "Bygg & Betong", code: "", region: "se" }).toString(),
+      "network_id=n1&q=Bygg+%26+Betong&region=se");
+  });
+});
+
+describe("an audit's findings", () => {
+  it("are the lines written, trimmed, without empty ones", () => {
+    assert.deepEqual(findingsOf(" Missing fire plan \n\n  Old ladder\n"), ["Missing fire plan", "Old ladder"]);
+    assert.deepEqual(findingsOf(""), []);
+  });
+});
+
 describe("the network areas", () => {
   it("offers a supplier's users their subscriptions, and staff the networks", () => {
     const supplier = { kind: "contact", permissions: ["tickets.create", "networks.view", "subscriptions.subscribe"] };
     assert.deepEqual(modulesFor(supplier).map((m) => m.id), ["my_tickets", "subscriptions"]);
     const buyer = { kind: "contact", permissions: ["networks.view", "suppliers.search"] };
-    assert.deepEqual(modulesFor(buyer).map((m) => m.id), ["my_tickets"]);
+    assert.deepEqual(modulesFor(buyer).map((m) => m.id), ["my_tickets", "suppliers"]);
     const staff = modulesFor({ kind: "staff", permissions: ["networks.view"] });
     assert.deepEqual(staff.map((m) => m.id), ["networks"]);
     assert.equal(typeof staff[0].view, "function");

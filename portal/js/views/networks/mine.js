@@ -6,7 +6,8 @@ import { api, ApiError } from "../../api.js";
 import { h } from "../../dom.js";
 import { errorKey, onBusySubmit } from "../../forms.js";
 import { bindText, localized, onLanguageChange } from "../../i18n.js";
-import { dateOf, facts, ifMatch, money, showLoadError, statusPill, subscriptionPath } from "./common.js";
+import { dateOf, facts, fill, ifMatch, money, showLoadError, statusPill, subscriptionPath } from "./common.js";
+import { accountManager, accountManagerCard } from "./manager.js";
 
 // Renewal is offered once a subscription is published, or when it has run out.
 const RENEWABLE = ["published", "expired"];
@@ -17,11 +18,12 @@ export default function mySubscriptions(container) {
   const alert = h("div", { class: "form-error", role: "alert", dataset: { loadError: "" } });
   const list = h("ul", { class: "subscription-list", id: "subscription-list" });
   const status = bindText(h("p", { class: "muted list-status", role: "status" }), "common.loading");
+  const managerSlot = h("div", { class: "subscriptions__manager" });
   const screen = h("section", { class: "subscriptions", dataset: { screen: "subscriptions" }, "aria-labelledby": "subscriptions-title" },
     h("div", { class: "page-head" }, title,
       bindText(h("a", { class: "button button--primary", id: "subscribe-link", href: "#/subscriptions/new" }), "networks.subscribe.link")),
     bindText(h("p", { class: "lead" }), "networks.mine.intro"),
-    notice, alert, status, list);
+    notice, alert, status, list, managerSlot);
   container.replaceChildren(screen);
   let alive = true;
   let shown = null;
@@ -82,5 +84,8 @@ export default function mySubscriptions(container) {
     if (shown) draw();
   });
   load();
+  accountManager().then((manager) => {
+    if (alive) fill(managerSlot, accountManagerCard(manager));
+  });
   return { cleanup: () => { alive = false; stopLanguage(); } };
 }

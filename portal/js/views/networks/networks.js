@@ -54,7 +54,10 @@ export default function networks(container) {
           : [bindText(h("span"), "networks.fields.expires"), " ", dateOf(s.expires_at)])));
   }
 
+  let queueSeq = 0;
+
   async function loadQueue(next = false) {
+    const seq = ++queueSeq;
     if (!next) {
       cursor = null;
       rows = [];
@@ -65,24 +68,27 @@ export default function networks(container) {
       const query = new URLSearchParams({ status: queueStatus.value, limit: "25" });
       if (next && cursor) query.set("cursor", cursor);
       const page = await api.get(`/subscriptions?${query}`);
-      if (!alive) return;
+      if (!alive || seq !== queueSeq) return; // another status was chosen meanwhile
       rows = [...rows, ...(page.items ?? [])];
       cursor = page.next_cursor ?? null;
       queueList.replaceChildren(...rows.map(queueRow));
       bindText(queueInfo, "networks.staff.queue_count", { count: rows.length });
       more.hidden = !cursor;
     } catch (error) {
-      if (!alive) return;
+      if (!alive || seq !== queueSeq) return;
       queueInfo.replaceChildren();
       showLoadError(queueError, error);
     }
   }
 
+  let networkSeq = 0;
+
   async function loadNetworks(q = "") {
+    const seq = ++networkSeq;
     networkError.replaceChildren();
     try {
       const found = await api.get(`/networks${q ? `?q=${encodeURIComponent(q)}` : ""}`);
-      if (!alive) return;
+      if (!alive || seq !== networkSeq) return; // a newer search is on its way
       const items = found.items ?? [];
       if (!q) names = new Map(items.map((n) => [n.id, localized(n.name)]));
       networkList.replaceChildren(...items.map((n) => h("li", { class: "ticket-row", dataset: { network: n.id } },

@@ -9,7 +9,8 @@ import { $$, h } from "../../dom.js";
 import { errorKey, onSubmit } from "../../forms.js";
 import { bindText, localized, onLanguageChange, t } from "../../i18n.js";
 import { dateOf, facts, fill, ifMatch, money, showLoadError, statusPill, subscriptionPath } from "./common.js";
-import { historyCard, editRequestList } from "./parts.js";
+import { accountManager, accountManagerCard } from "./manager.js";
+import { auditsCard, editRequestList, historyCard } from "./parts.js";
 import { questionField } from "./questions.js";
 
 // Typing in a text or number field saves after this pause (a change or leaving it, at once).
@@ -20,11 +21,13 @@ async function loadAll(id) {
     api.get(subscriptionPath(id)),
     api.get(`${subscriptionPath(id)}/questionnaire`),
   ]);
-  const [network, requests] = await Promise.all([
+  const [network, requests, audits, manager] = await Promise.all([
     api.get(`/networks/${encodeURIComponent(subscription.network_id)}`),
     api.get(`${subscriptionPath(id)}/edit-requests`),
+    api.get(`${subscriptionPath(id)}/audits`),
+    accountManager(),
   ]);
-  return { subscription, questionnaire, network, requests: requests.items ?? [] };
+  return { subscription, questionnaire, network, requests: requests.items ?? [], audits: audits.items ?? [], manager };
 }
 
 function progressText(row) {
@@ -326,6 +329,8 @@ export default function supplierSubscription(container, app, id) {
       submitCard(subscription),
       editRequestCard(subscription, questionnaire.questionnaire.sections),
       editRequestList(data.requests, questionnaire.questionnaire.sections),
+      auditsCard(id, data.audits, { subscription }),
+      accountManagerCard(data.manager),
       historyCard(id),
     );
   }

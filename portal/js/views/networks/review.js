@@ -8,16 +8,17 @@ import { onSubmit } from "../../forms.js";
 import { bindText, formatDateTime, localized, onLanguageChange } from "../../i18n.js";
 import { can, currentUser } from "../../session.js";
 import { answerText, codeNames, dateOf, facts, fill, ifMatch, money, networkPath, showLoadError, statusPill, subscriptionPath } from "./common.js";
-import { editRequestList, historyCard } from "./parts.js";
+import { auditsCard, editRequestList, historyCard } from "./parts.js";
 
 async function loadAll(id) {
-  const [subscription, questionnaire, requests] = await Promise.all([
+  const [subscription, questionnaire, requests, audits] = await Promise.all([
     api.get(subscriptionPath(id)),
     api.get(`${subscriptionPath(id)}/questionnaire`),
     api.get(`${subscriptionPath(id)}/edit-requests`),
+    api.get(`${subscriptionPath(id)}/audits`),
   ]);
   const network = await api.get(networkPath(subscription.network_id));
-  return { subscription, questionnaire, network, requests: requests.items ?? [] };
+  return { subscription, questionnaire, network, requests: requests.items ?? [], audits: audits.items ?? [] };
 }
 
 export default function review(container, app, id) {
@@ -139,6 +140,14 @@ export default function review(container, app, id) {
     const shownIssues = subscription.status === "returned" ? questionnaire.issues ?? {} : {};
     fill(body, head,
       editRequestList(requests, sections, { decide }),
+      auditsCard(id, data.audits, {
+        subscription,
+        manage: can(user, "subscriptions.validate"),
+        changed: async (key) => {
+          await reload();
+          say(key);
+        },
+      }),
       ...(validating
         ? [validateForm(subscription, sections, answers, names)]
         : sections.map((s) => answersCard(s, answers, names, false, shownIssues))),

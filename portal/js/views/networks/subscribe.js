@@ -116,6 +116,13 @@ export default function subscribe(container, app) {
         h("input", { type: "hidden", name: "product_codes" }),
         h("p", { class: "field__error", id: "subscribe-codes-error", dataset: { fieldError: "product_codes" } })),
       quote,
+      h("fieldset", { class: "field choices", "aria-describedby": "subscribe-regions-hint subscribe-regions-error" },
+        bindText(h("legend"), "networks.subscribe.regions"),
+        bindText(h("p", { class: "field__hint", id: "subscribe-regions-hint" }), "networks.subscribe.regions_hint"),
+        h("div", { class: "choices__row", id: "subscribe-regions" }, network.regions.map((r) => h("label", { class: "choice", for: `region-${r}` },
+          h("input", { type: "checkbox", name: `region:${r}`, id: `region-${r}`, value: r, checked: true }), " ", h("span", { text: r })))),
+        h("input", { type: "hidden", name: "regions" }),
+        h("p", { class: "field__error", id: "subscribe-regions-error", dataset: { fieldError: "regions" } })),
       h("div", {}, bindText(h("button", { class: "button button--primary", type: "submit", id: "subscribe-submit",
         dataset: { busyI18n: "common.saving" } }), "networks.subscribe.submit")));
     updateQuote(quote, 0);
@@ -129,8 +136,12 @@ export default function subscribe(container, app) {
     if (event.target.name === "network_id") choose(event.target.value);
   });
   onSubmit(form, async (values) => {
-    const codes = Object.keys(values).filter((k) => k.startsWith("code:") && values[k]).map((k) => k.slice(5));
-    const created = await api.post("/subscriptions", { network_id: values.network_id ?? "", product_codes: codes },
+    const chosen = (prefix) => Object.keys(values).filter((k) => k.startsWith(prefix) && values[k]).map((k) => k.slice(prefix.length));
+    const regions = chosen("region:");
+    const body = { network_id: values.network_id ?? "", product_codes: chosen("code:") };
+    // Every region ticked is the default (all of the network's), so it is left out.
+    if (network && regions.length < network.regions.length) body.regions = regions;
+    const created = await api.post("/subscriptions", body,
       { headers: { "Idempotency-Key": idempotencyKey() } });
     app.navigate(subscriptionPath(created.id));
   }, { context: "networks.subscribe", statusKeys: { 409: "networks.subscribe.already" } });
