@@ -67,6 +67,13 @@ def supplier_user(stack: Stack, admin: str, org: dict[str, Any]) -> str:
     return email
 
 
+@pytest.fixture
+def supplier(stack: Stack, tokens: dict[str, str]) -> tuple[dict[str, Any], str]:
+    """A fresh supplier organisation and its portal user's e-mail address."""
+    org = supplier_org(stack, tokens[ADMIN])
+    return org, supplier_user(stack, tokens[ADMIN], org)
+
+
 def demo_network(stack: Stack, token: str) -> dict[str, Any]:
     found = call(stack, "GET", "/networks?q=Construction", token=token)["items"]
     return dict(next(n for n in found if n["name"]["en"] == NETWORK_EN))
@@ -116,11 +123,10 @@ def subscription_id_of(page: Page) -> str:
 
 
 def test_a_supplier_subscribes_answers_submits_mends_the_issue_and_is_published(
-        portal: Portal, tokens: dict[str, str]) -> None:
+        portal: Portal, tokens: dict[str, str], supplier: tuple[dict[str, Any], str]) -> None:
     stack = portal.stack
     admin = tokens[ADMIN]
-    org = supplier_org(stack, admin)
-    email = supplier_user(stack, admin, org)
+    email = supplier[1]
     page = portal.sign_in(email)
 
     nav = page.get_by_role("navigation", name="Main menu")
@@ -214,6 +220,10 @@ def test_a_supplier_subscribes_answers_submits_mends_the_issue_and_is_published(
     answer_and_wait(page, "offer", lambda q: q.get_by_role("textbox").fill(mended))
     page.click("#submit-button")
     expect(page.locator('[data-fact="status"]')).to_contain_text("Submitted")
+    page.locator("#history summary").click()
+    expect(page.locator('#history [data-event="returned"]')).to_contain_text(
+        "returned the answers for changes (round 1)")
+    expect(page.locator('#history [data-event="submitted"]')).to_have_count(2)
 
     # Published by staff: the supplier's list says so, with the supplier id and renewal.
     validate(stack, admin, subscription_id, {"decision": "publish"})
@@ -234,11 +244,10 @@ def test_a_supplier_subscribes_answers_submits_mends_the_issue_and_is_published(
 
 
 def test_an_answer_changed_elsewhere_is_reloaded_not_overwritten(
-        portal: Portal, tokens: dict[str, str]) -> None:
+        portal: Portal, tokens: dict[str, str], supplier: tuple[dict[str, Any], str]) -> None:
     stack = portal.stack
     admin = tokens[ADMIN]
-    org = supplier_org(stack, admin)
-    email = supplier_user(stack, admin, org)
+    email = supplier[1]
     network = demo_network(stack, admin)
     token = stack.login(email)
     created = call(stack, "POST", "/subscriptions", {"network_id": network["id"]},
@@ -258,7 +267,18 @@ def test_an_answer_changed_elsewhere_is_reloaded_not_overwritten(
     expect(question(page, "offer").get_by_role("textbox")).to_have_value("From a colleague.")
     assert "incidents" not in call(stack, "GET", f"{path}/questionnaire", token=token)["answers"]
 
-    # An answer the API refuses is shown at its question; nothing else is lost.
+    # Another language draws the page again in it, with the answers as saved.
+    page.select_option("#language-select", "sv")
+    expect(page.locator("#section-health_safety-title")).to_have_text("Hälsa och säkerhet")
+    expect(question(page, "offer").get_by_role("textbox")).to_have_value("From a colleague.")
+    page.select_option("#language-select", "en")
+    expect(page.locator("#section-health_safety-title")).to_have_text("Health and safety")
+
+    # A phone's width: nothing scrolls sideways.
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+
+    # An answer that is not a number is shown at its question, and not sent.
     question(page, "incidents").get_by_role("textbox").fill("three")
     question(page, "incidents").get_by_role("textbox").blur()
     expect(question(page, "incidents").locator(".field__error")).to_have_text(
@@ -268,11 +288,10 @@ def test_an_answer_changed_elsewhere_is_reloaded_not_overwritten(
 
 
 def test_a_supplier_asks_for_an_edit_and_staff_approve_it(
-        portal: Portal, tokens: dict[str, str]) -> None:
+        portal: Portal, tokens: dict[str, str], supplier: tuple[dict[str, Any], str]) -> None:
     stack = portal.stack
     admin = tokens[ADMIN]
-    org = supplier_org(stack, admin)
-    email = supplier_user(stack, admin, org)
+    org, email = supplier
     subscription = submitted_subscription(stack, admin, org)
     path = f"/subscriptions/{subscription['id']}"
     page = portal.sign_in(email)

@@ -70,7 +70,8 @@ export default function review(container, app, id) {
   function validateForm(subscription, sections, answers, names) {
     const form = h("form", { class: "form review__form", id: "review-form", novalidate: true },
       h("div", { class: "form-error", role: "alert", dataset: { formError: "" } }),
-      ...sections.map((s) => answersCard(s, answers, names, true, {})),
+      // The last round's issues stay beside their answers, so the validator sees what was asked.
+      ...sections.map((s) => answersCard(s, answers, names, true, subscription.issues ?? {})),
       h("div", { class: "card" },
         bindText(h("h2"), "networks.review.decision"),
         bindText(h("p", { class: "lead" }), "networks.review.intro"),
