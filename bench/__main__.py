@@ -38,7 +38,10 @@ there is none, in memory. Parts 3, 5 and 7 share one tenant (bench/tickets.py's
 8. Reply extraction (bench/replies.py): ``parse`` + ``split_reply`` per second over our
    whole mail corpus (at least 300), the reply corpus still exact, and 1 MB messages of
    several shapes against 50 ms. Pure CPU, no AWS.
-9. The local stack on DynamoDB Local (bench/stack.py): ``python -m local`` in its own
+9. Networks (bench/networks.py): the buyers' supplier search and a supplier's profile with
+   1,000 and with 100,000 published suppliers in a network (calls and items the same at
+   both sizes), and one run of the subscription-reminder sweep (it reads what is due only).
+10. The local stack on DynamoDB Local (bench/stack.py): ``python -m local`` in its own
    process with 1,000 and then 100,000 tickets (and contact orders), over HTTP: p50 and p95
    of five requests at both sizes, the stack's resident memory, a restart's time to health
    and sixteen creates at once, each against its limit.
@@ -47,7 +50,8 @@ there is none, in memory. Parts 3, 5 and 7 share one tenant (bench/tickets.py's
 ``python -m bench lifecycle``: parts 5 and 6 alone, rewriting only their sections.
 ``python -m bench mail``: part 7 alone, rewriting only its sections.
 ``python -m bench replies``: part 8 alone, rewriting only its section.
-``python -m bench stack``: part 9 alone, rewriting only its section (the last).
+``python -m bench networks``: part 9 alone, rewriting only its section.
+``python -m bench stack``: part 10 alone, rewriting only its section (the last).
 """
 
 from __future__ import annotations
@@ -666,24 +670,46 @@ def coldstart_only() -> int:
     return 0
 
 
-def replies_only() -> int:
-    """``python -m bench replies``: part 8 alone; its section of docs/performance.md is
-    rewritten (or put before the local stack's, the last), the rest is left as it was."""
-    from bench import replies as replies_bench
+def _rewrite_section(heading: str, lines: list[str]) -> None:
+    """Puts ``lines`` (a section starting with ``heading``) in docs/performance.md in place of
+    the section of that heading, or before the local stack's (the last) when it has none."""
     from bench import stack as stack_bench
 
-    figures = replies_bench.run()
     path = ROOT / "docs" / "performance.md"
     text = path.read_text() if path.exists() else "# Performance\n"
-    head, found, rest = text.partition("\n" + replies_bench.REPLIES_HEADING + "\n")
+    head, found, rest = text.partition("\n" + heading + "\n")
     if found:
         following = rest[rest.find("\n## "):] if "\n## " in rest else ""
     else:
         head, found, rest = text.partition("\n" + stack_bench.STACK_HEADING + "\n")
         following = "\n" + found + rest if found else ""
-    lines = [head.rstrip("\n"), *replies_bench.replies_section(figures)]
-    path.write_text("\n".join(lines) + "\n" + following)
-    print("\n".join(lines[1:]))
+    path.write_text("\n".join([head.rstrip("\n"), *lines]) + "\n" + following)
+
+
+def networks_only() -> int:
+    """``python -m bench networks``: part 9 alone, its section rewritten."""
+    from bench import networks as networks_bench
+
+    figures = networks_bench.run()
+    lines = networks_bench.networks_section(figures)
+    _rewrite_section(networks_bench.NETWORKS_HEADING, lines)
+    print("\n".join(lines))
+    if figures["differing"] or figures["sweep_read_more_than_due"]:
+        print(f"FAILED: {figures['differing']} {figures['sweep_read_more_than_due']}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def replies_only() -> int:
+    """``python -m bench replies``: part 8 alone; its section of docs/performance.md is
+    rewritten (or put before the local stack's, the last), the rest is left as it was."""
+    from bench import replies as replies_bench
+
+    figures = replies_bench.run()
+    lines = replies_bench.replies_section(figures)
+    _rewrite_section(replies_bench.REPLIES_HEADING, lines)
+    print("\n".join(lines))
     if figures["failed"]:
         print(f"FAILED: {figures['failed']}", file=sys.stderr)
         return 1
@@ -711,7 +737,8 @@ def stack_only() -> int:
 def write_report(cold: dict[str, Any], budget: dict[str, Any], tickets: dict[str, Any],
                  orders: dict[str, Any], lifecycle: dict[str, Any], mail: dict[str, Any],
                  seconds: float, stack: dict[str, Any] | None = None,
-                 replies: dict[str, Any] | None = None) -> Path:
+                 replies: dict[str, Any] | None = None,
+                 networks: dict[str, Any] | None = None) -> Path:
     from bench.coldstart import cold_section
 
     lines = [
@@ -743,6 +770,10 @@ def write_report(cold: dict[str, Any], budget: dict[str, Any], tickets: dict[str
         from bench.replies import replies_section
 
         lines += replies_section(replies)
+    if networks is not None:
+        from bench.networks import networks_section
+
+        lines += networks_section(networks)
     if stack is not None:
         from bench.stack import stack_section
 
@@ -762,10 +793,13 @@ def main(argv: list[str]) -> int:
         return mail_only()
     if argv == ["replies"]:
         return replies_only()
+    if argv == ["networks"]:
+        return networks_only()
     if argv == ["stack"]:
         return stack_only()
     if argv:
-        print("usage: python -m bench [coldstart | lifecycle | mail | replies | stack]",
+        print("usage: python -m bench [coldstart | lifecycle | mail | replies | networks"
+              " | stack]",
               file=sys.stderr)
         return 2
     started = time.perf_counter()
@@ -807,9 +841,14 @@ def main(argv: list[str]) -> int:
     began = time.perf_counter()
     replies = replies_bench.run()
     timed("8 reply extraction", began)
+    from bench import networks as networks_bench
+
+    began = time.perf_counter()
+    networks = networks_bench.run()
+    timed("9 networks", began)
     began = time.perf_counter()
     stack = stack_bench.run()
-    timed("9 the local stack", began)
+    timed("10 the local stack", began)
     scans = [r["request"] for r in budget["rows"] if "Scan" in r["large"]]
     scans += [r["request"] for r in tickets["sizes"][ticket_bench.SIZES[-1]]
               if "Scan" in r["calls"]]
@@ -819,8 +858,12 @@ def main(argv: list[str]) -> int:
     grew += tickets["differing"] + orders["differing"]
     wrong = _lifecycle_problems(lifecycle)
     path = write_report(cold, budget, tickets, orders, lifecycle, mail,
-                        time.perf_counter() - started, stack=stack, replies=replies)
+                        time.perf_counter() - started, stack=stack, replies=replies,
+                        networks=networks)
     print(path.read_text())
+    grew += networks["differing"]
+    wrong += [f"the reminder sweep read more than was due at {size}"
+              for size in networks["sweep_read_more_than_due"]]
     if (scans or grew or wrong or mail["failed"] or cold["failed"] or stack["failed"]
             or replies["failed"]):
         print(f"FAILED: scans {scans}, growing {grew}, lifecycle {wrong},"

@@ -10,7 +10,7 @@ sweep has to run for the status to be right).
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, StringConstraints, model_validator
@@ -282,6 +282,15 @@ class Subscription(Record):
     last_audit_result: str | None = None
     # The sort key of its entry in the buyers' search, while it is listed there.
     listed_as: str | None = None
+    # Reminders (the lifecycle sweep): the renewal stages told for the current expiry, the
+    # expiry told, the published certifications and which were told, the review told.
+    renewal_reminded: list[int] = Field(default_factory=list)
+    expiry_told_for: str | None = None
+    certifications: list[dict[str, str]] = Field(default_factory=list)
+    certifications_reminded: list[str] = Field(default_factory=list)
+    review_reminded_for: str | None = None
+    # The questionnaire version whose new questions the supplier was told of.
+    questions_told_version: int = 0
     created_at: str
     updated_at: str
 
@@ -638,3 +647,113 @@ class LocalTeamsPut(Command):
     """"Hitta ditt lokala team": the tenant's contacts per region, shown to anyone."""
 
     teams: list[LocalTeam] = Field(max_length=100)
+
+
+# --- reminders (the lifecycle sweep) ----------------------------------------------------------
+
+RENEWAL_DAYS = (60, 30, 7)  # reminders before the expiry (issue 16)
+CERTIFICATION_DAYS = 30  # a certification's reminder before its valid-until date
+REVIEW_AFTER = timedelta(days=335)  # the yearly review: eleven months after publication
+TIMER_RENEWAL, TIMER_EXPIRY = "sub_renewal", "sub_expiry"
+TIMER_CERTIFICATION, TIMER_REVIEW = "sub_certification", "sub_review"
+SUBSCRIPTION_TIMERS = (TIMER_RENEWAL, TIMER_EXPIRY, TIMER_CERTIFICATION, TIMER_REVIEW)
+# A network's new questionnaire version told to its published suppliers, a page at a time.
+TIMER_NEW_QUESTIONS = "net_questions"
+NEW_QUESTIONS_PAGE = 50
+
+
+def _at(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def certification_key(certification: dict[str, str]) -> str:
+    return f"{certification['question_id']}:{certification['valid_until']}"
+
+
+def certifications_in(questionnaire: Questionnaire,
+                      answers: dict[str, Any]) -> list[dict[str, str]]:
+    """The certifications among the answers (name, valid until), to remind of before they
+    run out."""
+    found = []
+    for question_id, (_, question) in questionnaire.questions().items():
+        value = answers.get(question_id)
+        if question.type == "certification" and isinstance(value, dict) and value.get(
+                "valid_until"):
+            found.append({"question_id": question_id, "name": str(value.get("name", "")),
+                          "valid_until": str(value["valid_until"])})
+    return found
+
+
+def _certification_due(certification: dict[str, str]) -> datetime:
+    until = datetime.combine(date.fromisoformat(certification["valid_until"]),
+                             datetime.min.time(), tzinfo=UTC)
+    return until - timedelta(days=CERTIFICATION_DAYS)
+
+
+def subscription_timers(subscription: Subscription) -> dict[str, str]:
+    """When each reminder of the subscription is next due (kind → time): the next renewal
+    stage not yet told, the expiry not yet told, the first certification not yet told, the
+    yearly review of the last publication."""
+    expires = _at(subscription.expires_at)
+    timers = {}
+    stage = next((d for d in RENEWAL_DAYS if d not in subscription.renewal_reminded), None)
+    if stage is not None:
+        timers[TIMER_RENEWAL] = _iso(expires - timedelta(days=stage))
+    if subscription.expiry_told_for != subscription.expires_at:
+        timers[TIMER_EXPIRY] = subscription.expires_at
+    if subscription.published_at:
+        if subscription.review_reminded_for != subscription.published_at:
+            timers[TIMER_REVIEW] = _iso(_at(subscription.published_at) + REVIEW_AFTER)
+        waiting = [c for c in subscription.certifications
+                   if certification_key(c) not in subscription.certifications_reminded]
+        if waiting:
+            timers[TIMER_CERTIFICATION] = _iso(min(map(_certification_due, waiting)))
+    return timers
+
+
+def due_reminder(subscription: Subscription, kind: str,
+                 now: datetime) -> tuple[str | None, dict[str, Any], dict[str, Any]] | None:
+    """What a due timer of ``kind`` does now: (event type, its data, the subscription's
+    changes), or None when nothing is due (renewed meanwhile, told already). An event type
+    of None records the changes only (renewal stages that passed after the expiry)."""
+    expires = _at(subscription.expires_at)
+    if kind == TIMER_RENEWAL:
+        due = [d for d in RENEWAL_DAYS if d not in subscription.renewal_reminded
+               and expires - timedelta(days=d) <= now]
+        if not due:
+            return None
+        if now >= expires:  # too late to remind of renewing: the expiry tells of it
+            return None, {}, {"renewal_reminded": sorted({*subscription.renewal_reminded, *due})}
+        days = max(1, -(-int((expires - now).total_seconds()) // 86_400))
+        # Stages passed while nobody swept are told once, by this reminder.
+        return ("renewal_reminder", {"days": days},
+                {"renewal_reminded": sorted({*subscription.renewal_reminded, *due})})
+    if kind == TIMER_EXPIRY:
+        if now < expires or subscription.expiry_told_for == subscription.expires_at:
+            return None
+        return "expired", {"expired_at": subscription.expires_at}, {
+            "expiry_told_for": subscription.expires_at}
+    if kind == TIMER_REVIEW:
+        published = subscription.published_at
+        if published is None or subscription.review_reminded_for == published or (
+                now < _at(published) + REVIEW_AFTER):
+            return None
+        return "review_due", {"published_at": published}, {"review_reminded_for": published}
+    if kind == TIMER_CERTIFICATION:
+        expiring = [c for c in subscription.certifications
+                    if certification_key(c) not in subscription.certifications_reminded
+                    and _certification_due(c) <= now]
+        if not expiring:
+            return None
+        first = min(expiring, key=lambda c: c["valid_until"])
+        told = sorted({*subscription.certifications_reminded,
+                       *map(certification_key, expiring)})
+        return ("certification_expiring",
+                {"certification": first["name"], "valid_until": first["valid_until"],
+                 "question_id": first["question_id"]},
+                {"certifications_reminded": told})
+    return None

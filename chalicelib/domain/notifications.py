@@ -50,6 +50,7 @@ SUBSCRIPTION_REASONS: dict[str, str] = {
     "audit_passed": "audit_passed", "renewal_reminder": "renewal_reminder",
     "expired": "expired", "certification_expiring": "certification_expiring",
     "review_due": "review_due", "edit_requested": "edit_requested",
+    "questions_added": "questions_added",
 }
 # What the account manager hears of too (the seed: "kontakta din kontoansvarige").
 _ACCOUNT_MANAGER_HEARS = frozenset({"edit_requested", "renewal_reminder", "expired",

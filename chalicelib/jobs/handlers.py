@@ -53,6 +53,14 @@ def booking_reminders(event: Any) -> dict[str, Any]:
     return sweeps.booking_reminders(_now(event), _time_left(event))
 
 
+@bp.schedule(Rate(1, unit=Rate.HOURS), name="subscription_reminders",
+             description="Networks: renewal reminders, expiries, certifications, reviews")
+def subscription_reminders(event: Any) -> dict[str, Any]:
+    from chalicelib.jobs import sweeps
+
+    return sweeps.subscription_reminders(_now(event), _time_left(event))
+
+
 @bp.schedule(Rate(1, unit=Rate.MINUTES), name="outbox_relay",
              description="Outbox records to the notifications queue")
 def outbox_relay(event: Any) -> dict[str, Any]:

@@ -56,3 +56,23 @@ def booking_reminders(now: datetime, time_left: TimeLeft) -> dict[str, Any]:
     done = _sweep(due_items(table, "booking_reminder", utc_iso(now)),
                   lambda booking: remind_booking(booking, now), time_left, "", report)
     return {**report, "more": not done}
+
+
+def subscription_reminders(now: datetime, time_left: TimeLeft) -> dict[str, Any]:
+    """Networks: renewal reminders, expiries, expiring certifications, yearly reviews, new
+    questions."""
+    from chalicelib.domain.networks import SUBSCRIPTION_TIMERS, TIMER_NEW_QUESTIONS
+    from chalicelib.services.networks import run_new_questions, run_timer
+
+    report: Counter[str] = Counter(read=0)
+    table, stamp = get_config().networks_table, utc_iso(now)
+    for kind in SUBSCRIPTION_TIMERS:
+        done = _sweep(due_items(table, kind, stamp), lambda timer: run_timer(timer, now),
+                      time_left, f"{kind}:", report)
+        if not done:
+            return {**report, "more": True}
+    # A network's new questions, told to its published suppliers a page at a time.
+    done = _sweep(due_items(table, TIMER_NEW_QUESTIONS, stamp),
+                  lambda timer: run_new_questions(timer, now), time_left,
+                  f"{TIMER_NEW_QUESTIONS}:", report)
+    return {**report, "more": not done}

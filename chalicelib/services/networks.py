@@ -25,6 +25,7 @@ from chalicelib.domain.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    PreconditionFailed,
 )
 from chalicelib.domain.models import utc_iso
 from chalicelib.domain.networks import (
@@ -52,6 +53,7 @@ from chalicelib.domain.notifications import SUBSCRIPTION_EVENTS
 from chalicelib.domain.permissions import Permission
 from chalicelib.services.context import Ctx
 from chalicelib.services.directory import repo as directory
+from chalicelib.services.directory import system_principal
 from chalicelib.services.publish import publish
 from chalicelib.services.writes import (
     check_version,
@@ -65,6 +67,7 @@ from chalicelib.store.networks import (
     NetworksRepository,
     SupplierIdTakenError,
 )
+from chalicelib.store.schedule import delete_timer, sync_timers
 
 
 def repo() -> NetworksRepository:
@@ -140,6 +143,11 @@ def patch_network(ctx: Ctx, network_id: str, patch: NetworkPatch) -> Network:
     uow = UnitOfWork()
     repo().put_network(uow, ctx.tenant, network.model_dump(mode="json"),
                        _sort_name(network.name), current.version)
+    if network.questionnaire_version != current.questionnaire_version:
+        # Its published suppliers are told by the sweep, a page at a time (there may be
+        # thousands); the new questions are required from their next submission on.
+        repo().put_new_questions_timer(uow, ctx.tenant, network.id,
+                                       network.questionnaire_version, None, ctx.stamp)
     commit_versioned(ctx, uow)
     return network
 
@@ -258,6 +266,7 @@ def subscribe(ctx: Ctx, command: SubscriptionCreate) -> Subscription:
         data = subscription.model_dump(mode="json")
         store.claim_organization_network(uow, ctx.tenant, org.id, network.id, subscription.id)
         store.put_subscription(uow, ctx.tenant, data, None)
+        _sync_reminders(uow, ctx.tenant, None, subscription)
         store.put_answers(uow, ctx.tenant, subscription.id,
                           {"answers": {}, "version": 1, "updated_at": ctx.stamp}, None)
         record(uow, ctx.tenant, subscription.id, history_event(
@@ -382,11 +391,20 @@ def _change(ctx: Ctx, subscription: Subscription, changes: dict[str, Any], kind:
     uow = UnitOfWork()
     repo().put_subscription(uow, ctx.tenant, updated.model_dump(mode="json"),
                             subscription.version)
+    _sync_reminders(uow, ctx.tenant, subscription, updated)
     record(uow, ctx.tenant, subscription.id, history_event(ctx, kind, data))
     for write in extra or []:
         write(uow)
     commit_versioned(ctx, uow)
     return _shown(updated, ctx.now)
+
+
+def _sync_reminders(uow: UnitOfWork, tenant: str, before: Subscription | None,
+                    after: Subscription) -> None:
+    """The subscription's timers in the ``due`` index follow every change of it."""
+    sync_timers(uow, repo().table, tenant, "SUB", after.id,
+                rules.subscription_timers(before) if before else {},
+                rules.subscription_timers(after))
 
 
 def submit(ctx: Ctx, subscription_id: str) -> Subscription:
@@ -444,7 +462,9 @@ def validate(ctx: Ctx, subscription_id: str, decision: ValidationDecision) -> Su
             published["version"] if published else None, PUBLISHED)
 
     changes = {"status": "published", "issues": {}, "round": round_,
-               "published_at": ctx.stamp, "open_sections": []}
+               "published_at": ctx.stamp, "open_sections": [],
+               "certifications": rules.certifications_in(_questionnaire_of(network),
+                                                         answers["answers"])}
     listed = subscription.model_copy(update=changes)
     return _change(ctx, subscription, {**changes, "listed_as": _listing(ctx, listed).sort_key},
                    "published", {"round": round_, "note": decision.note},
@@ -481,10 +501,10 @@ def renew(ctx: Ctx, subscription_id: str) -> Subscription:
         raise Forbidden("Staff renew with subscriptions.manage.")
     expires = datetime.fromisoformat(subscription.expires_at)
     until = utc_iso(rules.renewed_until(expires, ctx.now))
-    renewed = subscription.model_copy(update={"expires_at": until})
+    renewed = subscription.model_copy(update={"expires_at": until, "renewal_reminded": []})
     # A published supplier's entry in the search carries the new expiry too.
     relist = [_list_in_search(ctx, renewed)] if subscription.published_at else []
-    return _change(ctx, subscription, {"expires_at": until}, "renewed",
+    return _change(ctx, subscription, {"expires_at": until, "renewal_reminded": []}, "renewed",
                    {"from": subscription.expires_at, "until": until}, relist)
 
 
@@ -702,3 +722,79 @@ def put_local_teams(ctx: Ctx, command: LocalTeamsPut) -> tuple[dict[str, Any], i
                                              "updated_at": ctx.stamp}, version or None)
     commit_versioned(ctx, uow)
     return {"teams": teams}, version + 1
+
+
+# --- reminders (the lifecycle sweep) --------------------------------------------------------
+
+
+def run_timer(timer: Item, now: datetime) -> str:
+    """A due subscription timer: renewal 60, 30 and 7 days ahead, the expiry, a published
+    certification 30 days before it runs out, the yearly review. Each is told once: the
+    change that marks it told, its event and the next timers commit together, on the
+    subscription's version (a second sweep at once loses and does nothing)."""
+    tenant = str(timer["tenant"])
+    ctx = Ctx(system_principal(tenant), now)
+    item = repo().get_subscription(tenant, str(timer["parent_id"]), consistent=True)
+    if item is None:
+        uow = UnitOfWork()
+        delete_timer(uow, repo().table, tenant, "SUB", str(timer["parent_id"]),
+                     str(timer["kind"]))
+        uow.commit()
+        return "gone"
+    subscription = Subscription.model_validate(item)
+    due = rules.due_reminder(subscription, str(timer["kind"]), now)
+    if due is None:
+        # Nothing to tell (renewed or told meanwhile): the timers follow the subscription.
+        uow = UnitOfWork()
+        sync_timers(uow, repo().table, tenant, "SUB", subscription.id,
+                    {str(timer["kind"]): str(timer["due_at"])},
+                    rules.subscription_timers(subscription))
+        uow.commit()
+        return "nothing_due"
+    kind, data, changes = due
+    extra = []
+    if kind == "expired" and subscription.published_at:
+        listing = _listing(ctx, subscription).model_dump(mode="json", exclude={"followed"})
+
+        def unlist(uow: UnitOfWork) -> None:
+            uow.after_commit(lambda: repo().delete_listing(tenant, listing))
+
+        extra.append(unlist)
+    try:
+        _change(ctx, subscription, changes, kind or "reminders_skipped", data, extra)
+    except (Conflict, PreconditionFailed):
+        return "raced"
+    return kind or "skipped"
+
+
+def run_new_questions(timer: Item, now: datetime) -> str:
+    """A page of a network's published suppliers told of its new questionnaire version,
+    each once (the subscription's ``questions_told_version``, on its version); the timer
+    goes on from where it got to, or goes when the list is done."""
+    tenant, network_id = str(timer["tenant"]), str(timer["parent_id"])
+    version = int(timer["version"])
+    ctx = Ctx(system_principal(tenant), now)
+    page = repo().published_page(tenant, network_id, rules.NEW_QUESTIONS_PAGE,
+                                 timer.get("cursor"))
+    told = 0
+    for listing in page.items:
+        item = repo().get_subscription(tenant, str(listing["subscription_id"]), consistent=True)
+        if item is None:
+            continue
+        subscription = Subscription.model_validate(item)
+        if subscription.questions_told_version >= version:
+            continue
+        try:
+            _change(ctx, subscription, {"questions_told_version": version}, "questions_added",
+                    {"questionnaire_version": version})
+            told += 1
+        except (Conflict, PreconditionFailed):
+            continue  # changed meanwhile: the next run of this page tells it
+    uow = UnitOfWork()
+    if page.last_key:
+        repo().put_new_questions_timer(uow, tenant, network_id, version, page.last_key,
+                                       ctx.stamp)
+    else:
+        repo().delete_new_questions_timer(uow, tenant, network_id)
+    uow.commit()
+    return f"told {told}"

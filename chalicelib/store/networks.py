@@ -36,6 +36,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.domain.errors import Conflict, PreconditionFailed
+from chalicelib.domain.networks import TIMER_NEW_QUESTIONS
 from chalicelib.store.dynamo import (
     Item,
     Page,
@@ -45,6 +46,7 @@ from chalicelib.store.dynamo import (
     get_item,
     query,
 )
+from chalicelib.store.schedule import due_attributes
 from chalicelib.store.tables import GSI1, GSI2, scoped_pk
 
 NETWORK = "NETWORK"
@@ -292,6 +294,29 @@ class NetworksRepository:
     def supplier_org(self, tenant: str, supplier_id: str) -> str | None:
         item = get_item(self.table, scoped_pk(tenant, "SUPPLIERID", supplier_id), "CLAIM")
         return str(item["organization_id"]) if item else None
+
+    # --- a network's fan-out of its new questions ---------------------------------------
+    def put_new_questions_timer(self, uow: UnitOfWork, tenant: str, network_id: str,
+                                version: int, cursor: dict[str, Any] | None,
+                                due_at: str) -> None:
+        """Due now: tell the network's published suppliers of questionnaire ``version``,
+        going on from ``cursor`` (the page of the search list it got to)."""
+        pk = network_pk(tenant, network_id)
+        uow.put(self.table, {"PK": pk, "SK": f"TIMER#{TIMER_NEW_QUESTIONS}", "tenant": tenant,
+                             "kind": TIMER_NEW_QUESTIONS, "parent_id": network_id,
+                             "version": version, "cursor": cursor,
+                             **due_attributes(TIMER_NEW_QUESTIONS, pk, due_at)})
+
+    def delete_new_questions_timer(self, uow: UnitOfWork, tenant: str, network_id: str) -> None:
+        uow.delete(self.table, {"PK": network_pk(tenant, network_id),
+                                "SK": f"TIMER#{TIMER_NEW_QUESTIONS}"})
+
+    def published_page(self, tenant: str, network_id: str, limit: int,
+                       start_key: dict[str, Any] | None) -> Page:
+        """A page of the network's published suppliers (its search list), by name."""
+        page = query(self.table, "PK = :pk", {":pk": scoped_pk(tenant, "NETSUP", network_id)},
+                     limit=limit, start_key=start_key)
+        return Page([strip_keys(i) for i in page.items], page.last_key)
 
     # --- account managers and local teams ----------------------------------------------
     def account_manager(self, tenant: str, organization_id: str) -> str | None:

@@ -11,10 +11,15 @@ from typing import Any
 
 import pytest
 
-from chalicelib.identity import cognito
 from local.events import EventRunner
 from local.outbox import LocalOutbox
-from tests.integration.api_client import PASSWORD, Api
+from tests.integration.api_client import Api
+from tests.integration.networks_world import (
+    QUESTIONNAIRE,
+    mails_about,
+    make_org,
+    make_portal_user,
+)
 from tests.integration.tenants import emails, module_tenants
 
 TENANTS = module_tenants(__name__)
@@ -23,35 +28,12 @@ ADMIN, AGENT, CUSTOMER = emails(TENANT)
 OTHER_ADMIN = f"admin@{OTHER_TENANT}.test"
 SUPPLIER, RIVAL, BUYER = (f"{n}@{TENANT}.test" for n in ("supplier", "rival", "buyer"))
 
-QUESTIONNAIRE = {"sections": [
-    {"key": "products_services", "title": {"sv": "Produkter och tjänster", "en": "Products"},
-     "questions": [
-         {"id": "codes", "type": "codes", "title": {"en": "Codes"}, "required": True},
-         {"id": "description", "type": "text", "title": {"en": "What you do"}}]},
-    {"key": "quality", "title": {"sv": "Kvalitet", "en": "Quality"}, "questions": [
-        {"id": "iso9001", "type": "yes_no", "title": {"en": "ISO 9001?"}, "required": True},
-        {"id": "certificate", "type": "certification", "title": {"en": "Certificate"}}]},
-    {"key": "insurance", "title": {"sv": "Försäkringar", "en": "Insurance"}, "questions": [
-        {"id": "liability", "type": "number", "title": {"en": "Liability cover"},
-         "required": True},
-        {"id": "insurer", "type": "single_choice", "title": {"en": "Insurer"},
-         "options": [{"value": "if", "label": {"en": "If"}},
-                     {"value": "lf", "label": {"en": "Länsförsäkringar"}}]}]},
-]}
-
-
 def _org(api: Api, name: str, kind: str) -> str:
-    answer = api.call("POST", "/organizations", {"name": name, "kind": kind}, as_user=ADMIN)
-    assert answer.status == 201, answer.body
-    return str(answer.body["id"])
+    return make_org(api, ADMIN, name, kind)
 
 
 def _portal_user(api: Api, email: str, org_id: str, role: str) -> None:
-    answer = api.call("POST", "/users", {"email": email, "name": email.split("@")[0].title(),
-                                         "kind": "contact", "organization_id": org_id,
-                                         "roles": [role]}, as_user=ADMIN)
-    assert answer.status == 201, answer.body
-    cognito.set_permanent_password(email, PASSWORD)
+    make_portal_user(api, ADMIN, email, org_id, role)
 
 
 @pytest.fixture(scope="module")
@@ -411,11 +393,6 @@ def test_a_buyer_reads_published_answers_and_follows_a_supplier(
     assert api.call("GET", "/me/followed-suppliers", as_user=BUYER).body["items"] == []
 
 
-def _mails(mail: LocalOutbox, marker: str, to: str) -> list[dict[str, Any]]:
-    return [m for m in mail.messages()
-            if m["via"] == "ses" and marker in m["subject"] and to in m["to"]]
-
-
 def test_the_supplier_hears_its_supplier_id_and_what_to_correct(
         api: Api, world: dict[str, Any], runner: EventRunner, mail: LocalOutbox) -> None:
     org = _org(api, "Välkommen AB", "supplier")
@@ -424,7 +401,7 @@ def test_the_supplier_hears_its_supplier_id_and_what_to_correct(
     sub = api.call("POST", "/subscriptions", {"network_id": world["energy"]["id"]},
                    as_user=email).body
     runner.drain()
-    welcome = _mails(mail, f"[{sub['supplier_id']}]", email)
+    welcome = mails_about(mail, f"[{sub['supplier_id']}]", email)
     assert len(welcome) == 1 and sub["supplier_id"] in welcome[0]["text"]
     assert "Välkommen" in welcome[0]["subject"]  # the tenant's users read Swedish
 
@@ -435,11 +412,11 @@ def test_the_supplier_hears_its_supplier_id_and_what_to_correct(
     api.call("POST", f"{path}/validate", {"decision": "return", "issues": [
         {"question_id": "liability", "text": "Ange beloppet i kronor"}]}, as_user=ADMIN)
     runner.drain()
-    returned = [m for m in _mails(mail, f"[{sub['supplier_id']}]", email)
+    returned = [m for m in mails_about(mail, f"[{sub['supplier_id']}]", email)
                 if "Ange beloppet i kronor" in m["text"]]
     assert len(returned) == 1 and "Liability cover" in returned[0]["text"]
     runner.drain()  # delivering again sends nothing twice
-    assert len(_mails(mail, f"[{sub['supplier_id']}]", email)) == 2
+    assert len(mails_about(mail, f"[{sub['supplier_id']}]", email)) == 2
 
 
 def test_a_follower_hears_of_a_failed_audit(
@@ -452,7 +429,7 @@ def test_a_follower_hears_of_a_failed_audit(
     api.call("PATCH", f"/audits/{audit.body['id']}",
              {"result": "failed", "findings": ["Saknar riskbedömning"]}, as_user=ADMIN)
     runner.drain()
-    told = _mails(mail, f"[{me}]", BUYER)
+    told = mails_about(mail, f"[{me}]", BUYER)
     assert any("revision" in m["subject"] for m in told), [m["subject"] for m in told]
     api.call("DELETE", f"/suppliers/{me}/follow", as_user=BUYER)
 
@@ -492,3 +469,4 @@ def test_local_teams_are_public_per_tenant(api: Api) -> None:
     bad = api.call("PUT", "/local-teams", {"teams": [{"region": "se", "name": {},
                                                       "email": "nope"}]}, as_user=ADMIN)
     assert bad.status == 400
+

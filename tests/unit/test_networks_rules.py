@@ -143,3 +143,74 @@ def test_a_return_needs_issues_and_a_publication_takes_none() -> None:
     with pytest.raises(ValidationError):
         rules.ValidationDecision(decision="publish",
                                  issues=[{"question_id": "q", "text": "Attach the policy"}])
+
+
+def _subscription(**changes: Any) -> rules.Subscription:
+    data: dict[str, Any] = {
+        "id": "s1", "network_id": "n1", "organization_id": "o1", "supplier_id": "482913",
+        "status": "published", "yearly_price": 1, "currency": "SEK", "questionnaire_version": 1,
+        "starts_at": "2026-01-10T10:00:00Z", "expires_at": "2027-01-10T10:00:00Z",
+        "published_at": "2026-02-01T09:00:00Z", "created_at": "x", "updated_at": "x",
+        "certifications": [{"question_id": "iso14001", "name": "ISO 14001",
+                            "valid_until": "2026-09-30"}]}
+    return rules.Subscription.model_validate(data | changes)
+
+
+def test_reminder_timers_of_a_published_subscription() -> None:
+    assert rules.subscription_timers(_subscription()) == {
+        "sub_renewal": "2026-11-11T10:00:00Z",  # 60 days before the expiry
+        "sub_expiry": "2027-01-10T10:00:00Z",
+        "sub_review": "2027-01-02T09:00:00Z",  # eleven months after the publication
+        "sub_certification": "2026-08-31T00:00:00Z",  # 30 days before it runs out
+    }
+    told = _subscription(renewal_reminded=[60, 30, 7], expiry_told_for="2027-01-10T10:00:00Z",
+                         certifications_reminded=["iso14001:2026-09-30"],
+                         review_reminded_for="2026-02-01T09:00:00Z")
+    assert rules.subscription_timers(told) == {}
+
+
+def test_each_renewal_stage_is_told_once_and_missed_stages_together() -> None:
+    subscription = _subscription()
+    at_60 = datetime(2026, 11, 11, 10, 0, tzinfo=UTC)
+    kind, data, changes = rules.due_reminder(subscription, "sub_renewal", at_60) or ("", {}, {})
+    assert (kind, data, changes) == ("renewal_reminder", {"days": 60},
+                                     {"renewal_reminded": [60]})
+    late = datetime(2027, 1, 5, 10, 0, tzinfo=UTC)  # nobody swept for 55 days
+    kind, data, changes = rules.due_reminder(subscription, "sub_renewal", late) or ("", {}, {})
+    assert (kind, data["days"], changes["renewal_reminded"]) == ("renewal_reminder", 5,
+                                                                  [7, 30, 60])
+    assert rules.due_reminder(subscription, "sub_renewal",
+                              datetime(2026, 11, 1, tzinfo=UTC)) is None
+
+
+def test_after_the_expiry_no_renewal_reminder_only_the_expiry() -> None:
+    subscription = _subscription()
+    after = datetime(2027, 1, 11, tzinfo=UTC)
+    assert rules.due_reminder(subscription, "sub_renewal", after) == (
+        None, {}, {"renewal_reminded": [7, 30, 60]})
+    assert rules.due_reminder(subscription, "sub_expiry", after) == (
+        "expired", {"expired_at": "2027-01-10T10:00:00Z"},
+        {"expiry_told_for": "2027-01-10T10:00:00Z"})
+    renewed = _subscription(expires_at="2028-01-10T10:00:00Z")
+    assert rules.due_reminder(renewed, "sub_expiry", after) is None
+
+
+def test_a_certification_is_told_thirty_days_before_it_runs_out() -> None:
+    subscription = _subscription()
+    assert rules.due_reminder(subscription, "sub_certification",
+                              datetime(2026, 8, 30, tzinfo=UTC)) is None
+    kind, data, changes = rules.due_reminder(
+        subscription, "sub_certification", datetime(2026, 9, 1, tzinfo=UTC)) or ("", {}, {})
+    assert kind == "certification_expiring" and data["certification"] == "ISO 14001"
+    assert changes == {"certifications_reminded": ["iso14001:2026-09-30"]}
+
+
+def test_certifications_are_read_from_the_answers() -> None:
+    questionnaire = rules.Questionnaire(sections=[{
+        "key": "environment", "title": {"en": "Environment"}, "questions": [
+            {"id": "iso14001", "type": "certification", "title": {"en": "ISO 14001"}},
+            {"id": "notes", "type": "text", "title": {"en": "Notes"}}]}])
+    answers = {"iso14001": {"name": "ISO 14001", "issuer": "DNV", "valid_until": "2027-05-01"},
+               "notes": "x"}
+    assert rules.certifications_in(questionnaire, answers) == [
+        {"question_id": "iso14001", "name": "ISO 14001", "valid_until": "2027-05-01"}]
