@@ -286,6 +286,11 @@ def test_an_answer_changed_elsewhere_is_reloaded_not_overwritten(
     expect(question(page, "incidents").get_by_role("textbox")).to_have_attribute(
         "aria-invalid", "true")
 
+    # The subscription's e-mails can be muted like any other kind.
+    page.goto(f"{stack.url}/#/preferences")
+    expect(page.get_by_label("News of our network subscriptions")).to_be_checked()
+    expect(page.locator('[data-kind="followed_supplier"]')).to_have_count(0)
+
 
 def test_a_supplier_asks_for_an_edit_and_staff_approve_it(
         portal: Portal, tokens: dict[str, str], supplier: tuple[dict[str, Any], str]) -> None:

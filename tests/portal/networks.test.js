@@ -4,6 +4,7 @@ import { afterEach, describe, it } from "node:test";
 import "./support.js";
 import { setLanguage } from "../../portal/js/i18n.js";
 import { modulesFor } from "../../portal/js/modules.js";
+import { kindsFor } from "../../portal/js/views/preferences.js";
 import {
   answerText, answered, certificationValue, ifMatch, parseNumber,
 } from "../../portal/js/views/networks/common.js";
@@ -119,5 +120,19 @@ describe("the network areas", () => {
     const staff = modulesFor({ kind: "staff", permissions: ["networks.view"] });
     assert.deepEqual(staff.map((m) => m.id), ["networks"]);
     assert.equal(typeof staff[0].view, "function");
+  });
+});
+
+describe("the e-mail settings of the network kinds", () => {
+  const subscriptionKinds = (user) => kindsFor(user).filter((k) => k === "subscription_update" || k === "followed_supplier");
+  it("are offered to those they reach", () => {
+    assert.deepEqual(subscriptionKinds({ kind: "contact", permissions: ["subscriptions.subscribe"] }), ["subscription_update"]);
+    assert.deepEqual(subscriptionKinds({ kind: "contact", permissions: ["suppliers.search", "suppliers.follow"] }), ["followed_supplier"]);
+    assert.deepEqual(subscriptionKinds({ kind: "staff", permissions: ["subscriptions.manage", "suppliers.follow"] }), ["subscription_update"]);
+  });
+  it("are not offered to anyone else", () => {
+    assert.deepEqual(subscriptionKinds({ kind: "contact", permissions: [] }), []);
+    assert.deepEqual(subscriptionKinds({ kind: "staff", permissions: ["subscriptions.view"] }), []);
+    assert.deepEqual(subscriptionKinds(null), []);
   });
 });
