@@ -83,10 +83,13 @@ export default function supplierSubscription(container, app, id) {
 
   // --- autosave ------------------------------------------------------------------------
 
-  function queue(questionId) {
+  /** Sends a question's answer; one not valid yet is shown as such, unless `quiet` (still typing). */
+  function queue(questionId, { quiet = false } = {}) {
     const field = fields.get(questionId);
+    if (!field) return;
     const value = field.read();
     if (value === undefined) {
+      if (quiet) return;
       field.showError(field.problem);
       field.setState("");
       return;
@@ -108,6 +111,7 @@ export default function supplierSubscription(container, app, id) {
           { answers: Object.fromEntries(batch) }, { headers: ifMatch(data.questionnaire.version) });
         if (!alive) return;
         data.questionnaire = answer;
+        alert.replaceChildren(); // an earlier failure is over
         for (const qid of batch.keys()) fields.get(qid)?.setState("saved");
         updateProgress();
         setSaveStatus(saver.pending.size ? "saving" : "saved");
@@ -165,7 +169,7 @@ export default function supplierSubscription(container, app, id) {
       clearTimeout(saver.timers.get(questionId));
       saver.timers.set(questionId, setTimeout(() => {
         saver.timers.delete(questionId);
-        queue(questionId);
+        queue(questionId, { quiet: true });
       }, TYPING_PAUSE_MS));
     });
   }
@@ -314,6 +318,9 @@ export default function supplierSubscription(container, app, id) {
 
   function draw() {
     const { subscription, questionnaire, network } = data;
+    // Typing not yet sent belonged to the fields drawn before (after a 412: not to be sent).
+    for (const timer of saver.timers.values()) clearTimeout(timer);
+    saver.timers.clear();
     fields = new Map();
     title.textContent = localized(network.name);
     screen.dataset.status = subscription.status;
