@@ -131,7 +131,11 @@ export default function review(container, app, id) {
         ["networks.fields.expires", dateOf(subscription.expires_at), "expires"],
         ["networks.fields.price", money(subscription.yearly_price, subscription.currency), "price"],
         ["networks.fields.codes", subscription.product_codes.join(", ") || "–", "codes"],
-      ]));
+      ]),
+      subscription.status === "published"
+        ? h("p", {}, bindText(h("a", { href: `#/suppliers/${encodeURIComponent(subscription.supplier_id)}`, id: "review-profile" }),
+          "networks.review.profile_link"))
+        : null);
     const decide = can(user, "subscriptions.manage") ? async (request, decision) => {
       await api.post(`${subscriptionPath(id)}/edit-requests/${encodeURIComponent(request.id)}/decision`, decision);
       await reload();
