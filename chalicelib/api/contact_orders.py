@@ -20,7 +20,7 @@ from pydantic import (
 
 from chalicelib.api.paging import ListQuery, Paging
 from chalicelib.api.routing import AUTHENTICATED, PUBLIC, Call, Reply, route
-from chalicelib.api.schemas import PageOf
+from chalicelib.api.schemas import DownloadLink, PageOf
 from chalicelib.domain import contact_orders
 from chalicelib.domain.errors import Forbidden
 from chalicelib.domain.models import HistoryEvent, Id, Model, StoredFile
@@ -201,11 +201,6 @@ class DocumentUpload(Document):
 
 class DocumentCreate(AttachmentCreate):
     internal: Literal[False] = False
-
-
-class DownloadLink(Model):
-    url: str
-    expires_at: str
 
 
 @route(bp, "POST", "/contact-orders/{id}/documents", guard=Permission.CONTACT_ORDERS_EDIT, tag=TAG,

@@ -11,7 +11,7 @@ from pydantic import Field, StringConstraints
 
 from chalicelib.api.paging import ListQuery, Paging
 from chalicelib.api.routing import AUTHENTICATED, PUBLIC, Call, Reply, route
-from chalicelib.api.schemas import PageOf
+from chalicelib.api.schemas import DownloadLink, PageOf
 from chalicelib.domain import networks
 from chalicelib.domain.models import HistoryEvent, Id, Model
 from chalicelib.domain.permissions import Permission
@@ -338,3 +338,36 @@ def local_teams(call: Call) -> dict[str, Any]:
 def put_local_teams(call: Call) -> Reply:
     body, version = svc.put_local_teams(call.ctx, call.body)
     return Reply(body, version=version)
+
+
+# --- files of the answers -----------------------------------------------------------------
+
+
+class QuestionnaireFileUpload(Model):
+    id: str
+    subscription_id: str
+    filename: str
+    content_type: str
+    size: int
+    state: str
+    created_at: str
+    upload_url: str
+    upload_fields: dict[str, str]
+    upload_expires_at: str
+
+
+@route(bp, "POST", "/subscriptions/{id}/files",
+       guard=(Permission.SUBSCRIPTIONS_SUBSCRIBE, Permission.SUBSCRIPTIONS_MANAGE), tag=TAG,
+       body=networks.QuestionnaireFileCreate, response=QuestionnaireFileUpload, status=201,
+       idempotent=True, errors=(422,),
+       summary="Announce a file for a file or certification answer: a presigned S3 POST")
+def create_file(call: Call) -> dict[str, Any]:
+    return svc.create_file(call.ctx, call.params["id"], call.body)
+
+
+@route(bp, "GET", "/subscriptions/{id}/files/{fid}", guard=SUBSCRIBERS, tag=TAG,
+       response=DownloadLink, status=302, errors=(409,),
+       summary="302 to a short-lived download address of a file of the answers")
+def download_file(call: Call) -> Reply:
+    link = svc.download_file(call.ctx, call.params["id"], call.params["fid"])
+    return Reply(link, headers={"Location": link["url"]})

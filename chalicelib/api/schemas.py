@@ -46,3 +46,10 @@ class Problem(Model):
     status: int
     detail: str
     errors: list[ProblemError]
+
+
+class DownloadLink(Model):
+    """A short-lived address of a stored file (the 302's Location, and the body)."""
+
+    url: str
+    expires_at: str

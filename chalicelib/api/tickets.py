@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from chalicelib.api.paging import ListQuery, Paging
 from chalicelib.api.routing import PUBLIC, Call, Reply, route
-from chalicelib.api.schemas import PageOf
+from chalicelib.api.schemas import DownloadLink, PageOf
 from chalicelib.domain import tickets
 from chalicelib.domain.models import Id, Model, utc_iso
 from chalicelib.domain.permissions import Permission
@@ -300,11 +300,6 @@ class AttachmentUpload(tickets.Attachment):
     upload_url: str
     upload_fields: dict[str, str]
     upload_expires_at: str
-
-
-class DownloadLink(Model):
-    url: str
-    expires_at: str
 
 
 @route(bp, "POST", "/tickets/{id}/attachments",

@@ -17,6 +17,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from chalicelib.domain.errors import BusinessRuleViolation, ErrorList
 from chalicelib.domain.models import Command, Id, Language, Model, Name, Record, ShortText
+from chalicelib.domain.tickets import ContentType, Filename
 
 LANGUAGES: tuple[Language, ...] = ("sv", "fi", "en")
 
@@ -344,6 +345,15 @@ class Certification(Command):
     file: FileAnswer | None = None
 
 
+class QuestionnaireFileCreate(Command):
+    """A file for a file or certification answer, announced before the browser uploads it
+    to S3 (as ticket attachments are)."""
+
+    filename: Filename
+    content_type: ContentType
+    size: int = Field(ge=1, le=1024**3)
+
+
 class AnswersPut(Command):
     """``PUT /subscriptions/{id}/questionnaire``: answers by question id (null clears one);
     the questions not named keep their answers."""
@@ -419,6 +429,16 @@ def _model_problem(model: type[Command], value: Any) -> str | None:
         where = ".".join(str(x) for x in first["loc"])
         return f"{where}: {first['msg']}" if where else first["msg"]
     return None
+
+
+def file_ids_in(question: Question, value: Any) -> list[str]:
+    """The uploaded files an answer names (a file answer, a certification's file)."""
+    if question.type == "file" and isinstance(value, dict):
+        return [str(value.get("file_id"))]
+    if question.type == "certification" and isinstance(value, dict) and isinstance(
+            value.get("file"), dict):
+        return [str(value["file"].get("file_id"))]
+    return []
 
 
 def normalised_answer(question: Question, value: Any) -> Any:

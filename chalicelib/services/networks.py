@@ -51,9 +51,11 @@ from chalicelib.domain.networks import (
 )
 from chalicelib.domain.notifications import SUBSCRIPTION_EVENTS
 from chalicelib.domain.permissions import Permission
+from chalicelib.domain.tickets import key_filename, safe_filename
+from chalicelib.services import files
 from chalicelib.services.context import Ctx
+from chalicelib.services.directory import get_settings, system_principal
 from chalicelib.services.directory import repo as directory
-from chalicelib.services.directory import system_principal
 from chalicelib.services.publish import publish
 from chalicelib.services.writes import (
     check_version,
@@ -365,6 +367,7 @@ def put_questionnaire(ctx: Ctx, subscription_id: str,
     codes = {c["code"] for c in network.code_list}
     rules.check_answers(questionnaire, command.answers, codes, writable)
     questions = questionnaire.questions()
+    _check_files(ctx, subscription_id, questions, command.answers)
     stored = repo().get_answers(ctx.tenant, subscription_id, consistent=True) or {
         "answers": {}, "version": 0}
     check_version(ctx, int(stored["version"]))
@@ -798,3 +801,54 @@ def run_new_questions(timer: Item, now: datetime) -> str:
         repo().delete_new_questions_timer(uow, tenant, network_id)
     uow.commit()
     return f"told {told}"
+
+
+# --- files of the answers -----------------------------------------------------------------
+
+
+def _check_files(ctx: Ctx, subscription_id: str,
+                 questions: dict[str, tuple[str, rules.Question]],
+                 answers: dict[str, Any]) -> None:
+    """A file an answer names is one announced for this subscription (never another's)."""
+    errors = ErrorList()
+    for question_id, value in answers.items():
+        for file_id in rules.file_ids_in(questions[question_id][1], value):
+            if repo().get_file(ctx.tenant, subscription_id, file_id) is None:
+                errors.add(("body", "answers", question_id), "no such file of this subscription")
+    errors.raise_if_any()
+
+
+def create_file(ctx: Ctx, subscription_id: str,
+                command: rules.QuestionnaireFileCreate) -> dict[str, Any]:
+    """A presigned S3 POST for a file of the answers; the tenant's types and size apply."""
+    subscription = _stored(ctx, subscription_id, consistent=True)
+    network = _network(ctx, subscription.network_id)
+    if not _writable_sections(subscription, _questionnaire_of(network), ctx.now):
+        raise BusinessRuleViolation("The questionnaire is closed; ask for an edit.")
+    errors = ErrorList()
+    files.check_file(get_settings(ctx), command.content_type, command.size, errors)
+    errors.raise_if_any()
+    file_id, name = ctx.new_id(), safe_filename(command.filename)
+    key = f"t/{ctx.tenant}/subscriptions/{subscription_id}/{file_id}/{key_filename(name)}"
+    record = {"id": file_id, "subscription_id": subscription_id, "filename": name,
+              "content_type": command.content_type, "size": command.size, "state": "pending",
+              "key": key, "uploaded_by": ctx.principal.user_id, "created_at": ctx.stamp}
+    uow = UnitOfWork()
+    repo().put_file(uow, ctx.tenant, subscription_id, record)
+    uow.commit()
+    shown = {k: v for k, v in record.items() if k != "key"}
+    return {**shown, **files.presigned_upload(key, command.content_type, command.size,
+                                              ctx.now)}
+
+
+def download_file(ctx: Ctx, subscription_id: str, file_id: str) -> dict[str, Any]:
+    _stored(ctx, subscription_id)
+    item = repo().get_file(ctx.tenant, subscription_id, file_id)
+    if item is None:
+        raise _not_found("file")
+    if item.get("state") != "uploaded":
+        files.confirm_upload(item["key"], item["size"])
+        uow = UnitOfWork()
+        repo().mark_file_uploaded(uow, ctx.tenant, subscription_id, file_id)
+        uow.commit()
+    return files.download_link(item["key"], item["filename"], item["content_type"], ctx.now)

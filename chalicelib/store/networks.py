@@ -8,6 +8,7 @@ Access patterns (every one a GetItem or a Query; no Scan):
 - a subscription:                     GetItem  PK=T#<t>#SUB#<id>  SK=SUB
 - its answers (draft) / as published: GetItem  PK=T#<t>#SUB#<id>  SK=ANSWERS | PUBLISHED
 - its history / edit requests:        Query    PK=T#<t>#SUB#<id>  SK begins_with EVENT# | EDIT#
+- a file of its answers:              GetItem  PK=T#<t>#SUB#<id>  SK=FILE#<file id>
 - an organisation's subscriptions:    GSI1     T#<t>#ORGSUBS#<org>  <created>#<id>
 - subscriptions by status, oldest first (the validation queue is ``submitted``):
                                       GSI2     T#<t>#SUBSTATUS#<status>  <since>#<id>
@@ -369,6 +370,22 @@ class NetworksRepository:
             uow.put(self.table, item, condition="#s = :s", values={":s": expected_status},
                     names={"#s": "status"},
                     error=lambda: Conflict("The edit request was decided already."))
+
+    def put_file(self, uow: UnitOfWork, tenant: str, subscription_id: str,
+                 file: Item) -> None:
+        uow.create(self.table, {"PK": subscription_pk(tenant, subscription_id),
+                                "SK": f"FILE#{file['id']}", **file},
+                   lambda: Conflict("The file exists already."))
+
+    def get_file(self, tenant: str, subscription_id: str, file_id: str) -> Item | None:
+        item = get_item(self.table, subscription_pk(tenant, subscription_id), f"FILE#{file_id}")
+        return strip_keys(item) if item else None
+
+    def mark_file_uploaded(self, uow: UnitOfWork, tenant: str, subscription_id: str,
+                           file_id: str) -> None:
+        uow.update(self.table, {"PK": subscription_pk(tenant, subscription_id),
+                                "SK": f"FILE#{file_id}"}, "SET #s = :s",
+                   names={"#s": "state"}, values={":s": "uploaded"})
 
     def get_edit_request(self, tenant: str, subscription_id: str,
                          request_id: str) -> Item | None:

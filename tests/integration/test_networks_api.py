@@ -470,3 +470,48 @@ def test_local_teams_are_public_per_tenant(api: Api) -> None:
                                                       "email": "nope"}]}, as_user=ADMIN)
     assert bad.status == 400
 
+
+
+def test_a_file_answer_names_an_uploaded_file_of_its_own_subscription(
+        api: Api, world: dict[str, Any]) -> None:
+    import requests
+
+    org = _org(api, "Filer AB", "supplier")
+    email = f"files@{TENANT}.test"
+    _portal_user(api, email, org, "supplier")
+    sub = api.call("POST", "/subscriptions", {"network_id": world["energy"]["id"]},
+                   as_user=email).body
+    path = f"/subscriptions/{sub['id']}"
+    content = b"%PDF-1.4 ISO 9001 certificate"
+    made = api.call("POST", f"{path}/files", {"filename": "iso9001.pdf",
+                                              "content_type": "application/pdf",
+                                              "size": len(content)}, as_user=email)
+    assert made.status == 201, made.body
+    assert "key" not in made.body
+    early = api.call("GET", f"{path}/files/{made.body['id']}", as_user=email)
+    assert early.status == 409  # not uploaded yet
+    sent = requests.post(made.body["upload_url"], data=made.body["upload_fields"],
+                         files={"file": ("f", content)}, timeout=10)
+    assert sent.status_code in (200, 204), sent.text
+    answer = {"certificate": {"name": "ISO 9001", "issuer": "DNV", "valid_until": "2027-06-30",
+                              "file": {"file_id": made.body["id"],
+                                       "filename": "iso9001.pdf"}}}
+    assert api.call("PUT", f"{path}/questionnaire", {"answers": answer},
+                    as_user=email).status == 200
+    link = api.call("GET", f"{path}/files/{made.body['id']}", as_user=email)
+    assert link.status == 302 and link.headers["location"].startswith("http")
+    # A file of another subscription, or none, is refused at its question.
+    other = {"certificate": {**answer["certificate"],
+                             "file": {"file_id": "01J0000000000000000000000X",
+                                      "filename": "x.pdf"}}}
+    refused = api.call("PUT", f"{path}/questionnaire", {"answers": other}, as_user=email)
+    assert refused.status == 400 and refused.body["errors"][0]["loc"][-1] == "certificate"
+    for who in (RIVAL, OTHER_ADMIN):
+        assert api.call("GET", f"{path}/files/{made.body['id']}", as_user=who).status == 404
+        assert api.call("POST", f"{path}/files", {"filename": "x.pdf",
+                                                  "content_type": "application/pdf",
+                                                  "size": 10}, as_user=who).status == 404
+    wrong_type = api.call("POST", f"{path}/files", {"filename": "x.exe",
+                                                    "content_type": "application/x-msdownload",
+                                                    "size": 10}, as_user=email)
+    assert wrong_type.status == 400
