@@ -21,6 +21,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.browser import Portal
 from tests.e2e.stack import PASSWORD, Stack
+from tests.e2e.test_portal_tickets import png
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("inboxes_read_afterwards")]
 
@@ -183,6 +184,12 @@ def test_a_supplier_subscribes_answers_submits_mends_the_issue_and_is_published(
     certificate.get_by_label("Issuer").fill("DNV")
     answer_and_wait(page, "iso14001", lambda q: q.get_by_label("Valid until").fill("2027-06-30"))
     expect(certificate.locator(".field__error")).to_be_empty()
+    # A file answer: uploaded straight to S3, then named by the answer.
+    report = question(page, "annual_report")
+    report.locator("input[type=file]").set_input_files(
+        {"name": "arsredovisning.png", "mimeType": "image/png", "buffer": png()})
+    expect(report).to_have_attribute("data-state", "saved")
+    expect(report.locator("[data-file-name]")).to_have_text("arsredovisning.png")
     expect(page.locator('[data-screen="subscription"]')).not_to_contain_text("null")
 
     # Submitting names the required question still missing, at the form and at the question.
@@ -201,7 +208,9 @@ def test_a_supplier_subscribes_answers_submits_mends_the_issue_and_is_published(
     expect(question(page, "offer").get_by_role("textbox")).to_be_disabled()
     expect(page.locator("#edit-request-form")).to_be_visible()
     stored = call(stack, "GET", f"/subscriptions/{subscription_id}/questionnaire", token=admin)
-    assert stored["answers"] == {**REQUIRED, "insurer": "lansforsakringar", "iso14001": {
+    given = dict(stored["answers"])
+    assert given.pop("annual_report")["filename"] == "arsredovisning.png", stored["answers"]
+    assert given == {**REQUIRED, "insurer": "lansforsakringar", "iso14001": {
         "name": "ISO 14001", "issuer": "DNV", "number": None, "valid_until": "2027-06-30",
         "file": None}}, stored["answers"]
 

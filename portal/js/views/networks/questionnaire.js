@@ -12,6 +12,7 @@ import { dateOf, facts, fill, ifMatch, money, showLoadError, statusPill, subscri
 import { accountManager, accountManagerCard } from "./manager.js";
 import { auditsCard, editRequestList, historyCard } from "./parts.js";
 import { questionField } from "./questions.js";
+import { sendToS3 } from "../../upload.js";
 
 // Typing in a text or number field saves after this pause (a change or leaving it, at once).
 const TYPING_PAUSE_MS = 700;
@@ -159,7 +160,9 @@ export default function supplierSubscription(container, app, id) {
   }
 
   function watch(questionId, field) {
-    field.element.addEventListener("change", () => {
+    field.element.addEventListener("answer-ready", () => queue(questionId));
+    field.element.addEventListener("change", (event) => {
+      if (event.target.type === "file") return; // its answer is ready once uploaded
       clearTimeout(saver.timers.get(questionId));
       saver.timers.delete(questionId);
       queue(questionId);
@@ -172,6 +175,15 @@ export default function supplierSubscription(container, app, id) {
         queue(questionId, { quiet: true });
       }, TYPING_PAUSE_MS));
     });
+  }
+
+  /** A file of the answers: announced (a presigned POST), then sent straight to S3. */
+  async function uploadFile(file, onProgress) {
+    const announced = await api.post(`${subscriptionPath(id)}/files`,
+      { filename: file.name, content_type: file.type || "application/octet-stream", size: file.size },
+      { headers: { "Idempotency-Key": idempotencyKey() } });
+    await sendToS3(announced.upload_url, announced.upload_fields, file, onProgress);
+    return { file_id: announced.id, filename: announced.filename };
   }
 
   // --- drawing -------------------------------------------------------------------------
@@ -240,6 +252,7 @@ export default function supplierSubscription(container, app, id) {
         issues: showIssues ? issues[question.id] ?? [] : [],
         disabled: !open,
         codeList,
+        upload: uploadFile,
       });
       fields.set(question.id, field);
       if (open && !field.readOnly) watch(question.id, field);

@@ -1,7 +1,7 @@
 // One question of a network's questionnaire as a form part, by its type: text, yes/no,
 // number, date, single and multiple choice, codes (from the network's code list) and a
-// certification (name, issuer, number, valid until). File questions show the file
-// already given; uploading one waits for an upload endpoint for subscriptions.
+// certification (name, issuer, number, valid until; a file given with it through the API is
+// kept), and a file (uploaded straight to S3 as ticket attachments are).
 //
 // questionField() answers {element, read(), showError(), clearError(), setState()}:
 // read() gives the answer to save — null clears it, undefined means "not valid yet"
@@ -32,8 +32,61 @@ function checkbox(name, id, value, checked, labelNode, disabled) {
     h("input", { type: "checkbox", name, id, value, checked: Boolean(checked), disabled }), " ", labelNode);
 }
 
+/**
+ * A file answer: the file given, a file input that uploads at once (`upload(file,
+ * onProgress)` answers {file_id, filename}) and removing it. When the answer is ready the
+ * control sends "answer-ready" (the file input's own change comes before the upload).
+ */
+function fileControl(question, value, { id, name, disabled, describedBy, upload }) {
+  let current = value && typeof value === "object" ? { file_id: value.file_id, filename: value.filename } : null;
+  const shown = h("p", { class: "file-name", dataset: { fileName: "" } });
+  const progress = h("progress", { max: "100", value: "0", hidden: true, "aria-label": localized(question.title) });
+  const status = h("p", { class: "muted", role: "status" });
+  const input = h("input", { id, name, type: "file", disabled: disabled || !upload, dataset: { upload: "" },
+    "aria-describedby": describedBy });
+  const remove = bindText(h("button", { class: "button button--secondary button--small", type: "button",
+    dataset: { removeFile: "" } }), "networks.question.remove_file");
+  const control = h("div", { class: "question__file" }, shown, input, progress, status, disabled ? null : remove);
+  const ready = () => control.dispatchEvent(new CustomEvent("answer-ready", { bubbles: true }));
+  function show() {
+    if (current) {
+      delete shown.dataset.i18n;
+      shown.textContent = current.filename;
+    } else bindText(shown, "networks.answer.none");
+    remove.hidden = !current;
+  }
+  input.addEventListener("change", async () => {
+    const file = input.files?.[0];
+    if (!file) return;
+    progress.hidden = false;
+    progress.value = 0;
+    bindText(status, "networks.question.uploading");
+    try {
+      current = await upload(file, (fraction) => { progress.value = Math.round(fraction * 100); });
+    } catch (error) {
+      progress.hidden = true;
+      const detail = error?.fields ? [...error.fields.values()].flat().join(" ") : "";
+      bindText(status, "networks.question.upload_failed", { detail });
+      return;
+    } finally {
+      input.value = "";
+    }
+    progress.hidden = true;
+    status.replaceChildren();
+    show();
+    ready();
+  });
+  remove.addEventListener("click", () => {
+    current = null;
+    show();
+    ready();
+  });
+  show();
+  return { control, read: () => current, group: true };
+}
+
 /** The control(s) for a question: {control, read, group} (group: a fieldset is needed). */
-function controlFor(question, value, { codeList, disabled, describedBy }) {
+function controlFor(question, value, { codeList, disabled, describedBy, upload }) {
   const id = domId(question.id);
   const name = `answers.${question.id}`;
   const described = { "aria-describedby": describedBy };
@@ -112,16 +165,8 @@ function controlFor(question, value, { codeList, disabled, describedBy }) {
       };
       return { control: group, read, group: true, problem: "networks.question.cert_incomplete" };
     }
-    case "file": {
-      const shown = value && typeof value === "object"
-        ? h("p", { class: "file-name", text: answerText(question, value) })
-        : bindText(h("p", { class: "muted" }), "networks.answer.none");
-      return {
-        control: h("div", { id }, shown, bindText(h("p", { class: "field__hint" }), "networks.question.file_by_manager")),
-        read: () => undefined,
-        readOnly: true,
-      };
-    }
+    case "file":
+      return fileControl(question, value, { id, name, disabled, describedBy, upload });
     default:
       return {
         control: h("p", { id, text: answerText(question, value) }),
@@ -135,14 +180,14 @@ function controlFor(question, value, { codeList, disabled, describedBy }) {
  * A question's form part. `issues` are the validator's texts for it; `disabled` when its
  * section is closed; `codeList` the network's codes (for a codes question).
  */
-export function questionField(question, value, { issues = [], disabled = false, codeList = [] } = {}) {
+export function questionField(question, value, { issues = [], disabled = false, codeList = [], upload = null } = {}) {
   const id = domId(question.id);
   const hintId = domId(question.id, "hint");
   const issuesId = domId(question.id, "issues");
   const errorId = domId(question.id, "error");
   const describedBy = [question.help ? hintId : null, issues.length ? issuesId : null, errorId]
     .filter(Boolean).join(" ");
-  const part = controlFor(question, value, { codeList, disabled, describedBy });
+  const part = controlFor(question, value, { codeList, disabled, describedBy, upload });
   const title = h("span", { class: "question__title", text: localized(question.title) });
   const hint = question.help ? h("p", { class: "field__hint", id: hintId, text: localized(question.help) }) : null;
   const issueBox = issues.length
@@ -164,7 +209,7 @@ export function questionField(question, value, { issues = [], disabled = false, 
     dataset: { question: question.id, type: question.type },
   }, body, error, state);
 
-  const controls = () => element.querySelectorAll("input, textarea, select");
+  const controls = () => element.querySelectorAll("input:not([type=file]), textarea, select");
   return {
     element,
     readOnly: Boolean(part.readOnly),
