@@ -361,6 +361,7 @@ def test_a_buyer_finds_a_published_supplier_follows_it_and_reads_its_profile(
     expect(page.locator("#supplier-network")).to_have_value(subscription["network_id"])
     page.fill("#supplier-q", org["name"][:16])
     page.click("#supplier-search-submit")
+    expect(page.locator("#supplier-list")).not_to_have_attribute("aria-busy", "true")
     row = page.locator(f'#supplier-list [data-supplier="{supplier_id}"]')
     expect(row).to_contain_text(org["name"])
     expect(page.locator("#supplier-list [data-supplier]")).to_have_count(1)
@@ -371,6 +372,7 @@ def test_a_buyer_finds_a_published_supplier_follows_it_and_reads_its_profile(
     page.select_option("#supplier-code", "")
     page.fill("#supplier-q", supplier_id)
     page.click("#supplier-search-submit")
+    expect(page.locator("#supplier-list")).not_to_have_attribute("aria-busy", "true")
     expect(page.locator("#supplier-list [data-supplier]")).to_have_count(1)
 
     row.get_by_role("button", name="Följ").click()

@@ -142,6 +142,7 @@ export default function suppliers(container, app, path, params) {
       bindText(info, "common.loading");
     }
     alert.replaceChildren();
+    list.setAttribute("aria-busy", "true"); // until the newest search has answered
     const query = searchQuery(search);
     history.replaceState(history.state, "", `#/suppliers?${query}`);
     if (next && cursor) query.set("cursor", cursor);
@@ -153,8 +154,10 @@ export default function suppliers(container, app, path, params) {
       list.replaceChildren(...rows.map(row));
       bindText(info, "networks.buyer.count", { count: rows.length });
       more.hidden = !cursor;
+      list.removeAttribute("aria-busy");
     } catch (error) {
       if (!alive || seq !== runSeq) return;
+      list.removeAttribute("aria-busy");
       info.replaceChildren();
       showLoadError(alert, error);
     }
