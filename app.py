@@ -3,13 +3,25 @@
 
 from chalice import Chalice
 
-from chalicelib.api import auth, contact_orders, directory, health, mail, networks, tickets
+from chalicelib.api import (
+    auth,
+    certificates,
+    contact_orders,
+    directory,
+    health,
+    mail,
+    networks,
+    tickets,
+    training,
+)
 from chalicelib.api.routing import check_every_route_guarded
 from chalicelib.jobs import handlers
 from chalicelib.logs import configure_logging
 
 app = Chalice(app_name="helpdesk")
 configure_logging(app)
+# Certificates (api/certificates.py) answer as PDF: bytes through API Gateway.
+app.api.binary_types.append("application/pdf")
 
 app.register_blueprint(health.bp)
 app.register_blueprint(auth.bp)
@@ -17,6 +29,8 @@ app.register_blueprint(directory.bp)
 app.register_blueprint(tickets.bp)
 app.register_blueprint(contact_orders.bp)
 app.register_blueprint(networks.bp)
+app.register_blueprint(training.bp)
+app.register_blueprint(certificates.bp)
 app.register_blueprint(mail.bp)
 app.register_blueprint(handlers.bp)
 

@@ -317,10 +317,14 @@ def _answer(op: Operation, result: Any) -> Response:
         version = getattr(reply.body, "version", None)
     if version is not None:
         headers["ETag"] = f'"{version}"'
-    if isinstance(reply.body, bytes):
+    if isinstance(reply.body, bytes) and str(headers["Content-Type"]).startswith("text/"):
         # A text document of its own type (e.g. text/calendar), named by the handler's
         # headers; sent as text, as API Gateway passes it without binary media types.
         return Response(body=reply.body.decode("utf-8"), status_code=status, headers=headers)
+    if isinstance(reply.body, bytes):
+        # A binary document (application/pdf: one of the app's binary types, app.py), sent
+        # base64-encoded to API Gateway, which decodes it for an Accept that names it.
+        return Response(body=reply.body, status_code=status, headers=headers)
     body = None if status == 204 else json.dumps(_to_json(reply.body))
     return Response(body=body, status_code=status, headers=headers)
 

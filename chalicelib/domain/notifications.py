@@ -27,12 +27,14 @@ KINDS: tuple[str, ...] = (
     "ticket_resolved", "approval_reminder", "ticket_rejected", "ticket_closed",
     "sla_warning", "sla_breached", "contact_order_assigned", "booking_reminder",
     "subscription_update", "followed_supplier",
+    "training_reminder", "training_update",
 )
 NotificationKind = Literal[
     "ticket_created", "ticket_assigned", "ticket_commented", "ticket_status_changed",
     "ticket_resolved", "approval_reminder", "ticket_rejected", "ticket_closed",
     "sla_warning", "sla_breached", "contact_order_assigned", "booking_reminder",
     "subscription_update", "followed_supplier",
+    "training_reminder", "training_update",
 ]
 
 # History events that may notify someone; the rest stay in the history only.
@@ -224,6 +226,17 @@ def subscription_notices(event: dict[str, Any], parties: SubscriptionParties) ->
     followers = _to("followed_supplier", parties.followers, actor) \
         if kind in FOLLOWER_EVENTS else []
     return _unique([*suppliers, *manager, *followers])
+
+
+def training_notices(event: dict[str, Any], signed_up: Iterable[str]) -> list[Notice]:
+    """A training signup's reminder goes to who signed up, the day before; a session moved
+    or cancelled is told to everyone signed up for it."""
+    data = event.get("data") or {}
+    if event["type"] == "training_reminded" and data.get("user_id"):
+        return [Notice("training_reminder", data["user_id"])]
+    if event["type"] in ("training_moved", "training_cancelled"):
+        return _unique(_to("training_update", signed_up, None))
+    return []
 
 
 def may_receive(kind: str, internal: bool, user_is_staff: bool) -> bool:

@@ -61,6 +61,14 @@ def subscription_reminders(event: Any) -> dict[str, Any]:
     return sweeps.subscription_reminders(_now(event), _time_left(event))
 
 
+@bp.schedule(Rate(15, unit=Rate.MINUTES), name="training_reminders",
+             description="Training signups to remind a day before their session")
+def training_reminders(event: Any) -> dict[str, Any]:
+    from chalicelib.jobs import sweeps
+
+    return sweeps.training_reminders(_now(event), _time_left(event))
+
+
 @bp.schedule(Rate(1, unit=Rate.MINUTES), name="outbox_relay",
              description="Outbox records to the notifications queue")
 def outbox_relay(event: Any) -> dict[str, Any]:

@@ -31,7 +31,8 @@ def _send(table: str, batch: list[Item]) -> int:
 
 def relay(now: datetime, time_left: Callable[[], float]) -> dict[str, Any]:
     report: dict[str, Any] = {"read": 0, "relayed": 0, "more": False}
-    for table in outbox.tables().values():
+    # Modules may share a table (networks and trainings): each table's outbox is read once.
+    for table in dict.fromkeys(outbox.tables().values()):
         batch: list[Item] = []
         for item in outbox.pending(table, utc_iso(now)):
             report["read"] += 1

@@ -34,18 +34,24 @@ def _sweep(items: Iterator[Item], act: Callable[[Item], str], time_left: TimeLef
     return True
 
 
+def _sweep_kinds(table: str, kinds: dict[str, Callable[[Item], str]], now: datetime,
+                 time_left: TimeLeft) -> dict[str, Any]:
+    """Each kind's due items in turn, each done by its action; stops when time runs out."""
+    report: Counter[str] = Counter(read=0)
+    stamp = utc_iso(now)
+    for kind, act in kinds.items():
+        if not _sweep(due_items(table, kind, stamp), act, time_left, f"{kind}:", report):
+            return {**report, "more": True}
+    return {**report, "more": False}
+
+
 def ticket_timers(now: datetime, time_left: TimeLeft) -> dict[str, Any]:
     """Approval reminders, auto-approval and SLA alerts."""
     from chalicelib.services.tickets import run_timer
 
-    report: Counter[str] = Counter(read=0)
-    table, stamp = get_config().tickets_table, utc_iso(now)
-    for kind in TIMER_KINDS:
-        done = _sweep(due_items(table, kind, stamp), lambda timer: run_timer(timer, now),
-                      time_left, f"{kind}:", report)
-        if not done:
-            return {**report, "more": True}
-    return {**report, "more": False}
+    return _sweep_kinds(get_config().tickets_table,
+                        {kind: lambda timer: run_timer(timer, now) for kind in TIMER_KINDS},
+                        now, time_left)
 
 
 def booking_reminders(now: datetime, time_left: TimeLeft) -> dict[str, Any]:
@@ -59,20 +65,24 @@ def booking_reminders(now: datetime, time_left: TimeLeft) -> dict[str, Any]:
 
 
 def subscription_reminders(now: datetime, time_left: TimeLeft) -> dict[str, Any]:
-    """Networks: renewal reminders, expiries, expiring certifications, yearly reviews, new
-    questions."""
+    """Networks: renewal reminders, expiries, expiring certifications, yearly reviews, and a
+    network's new questions told to its published suppliers a page at a time."""
     from chalicelib.domain.networks import SUBSCRIPTION_TIMERS, TIMER_NEW_QUESTIONS
     from chalicelib.services.networks import run_new_questions, run_timer
 
+    kinds: dict[str, Callable[[Item], str]] = {
+        kind: lambda timer: run_timer(timer, now) for kind in SUBSCRIPTION_TIMERS}
+    kinds[TIMER_NEW_QUESTIONS] = lambda timer: run_new_questions(timer, now)
+    return _sweep_kinds(get_config().networks_table, kinds, now, time_left)
+
+
+def training_reminders(now: datetime, time_left: TimeLeft) -> dict[str, Any]:
+    """Training signups whose day-before came (``services/training.py``)."""
+    from chalicelib.services.training import remind_signup
+    from chalicelib.store.training import REMINDER
+
     report: Counter[str] = Counter(read=0)
-    table, stamp = get_config().networks_table, utc_iso(now)
-    for kind in SUBSCRIPTION_TIMERS:
-        done = _sweep(due_items(table, kind, stamp), lambda timer: run_timer(timer, now),
-                      time_left, f"{kind}:", report)
-        if not done:
-            return {**report, "more": True}
-    # A network's new questions, told to its published suppliers a page at a time.
-    done = _sweep(due_items(table, TIMER_NEW_QUESTIONS, stamp),
-                  lambda timer: run_new_questions(timer, now), time_left,
-                  f"{TIMER_NEW_QUESTIONS}:", report)
+    table = get_config().networks_table
+    done = _sweep(due_items(table, REMINDER, utc_iso(now)),
+                  lambda signup: remind_signup(signup, now), time_left, "", report)
     return {**report, "more": not done}

@@ -43,7 +43,7 @@ KINDS: tuple[str, ...] = (
     "ticket_created", "ticket_assigned", "ticket_commented", "ticket_status_changed",
     "ticket_resolved", "approval_reminder", "ticket_rejected", "ticket_closed", "sla_warning",
     "sla_breached", "contact_order_assigned", "booking_reminder", "subscription_update",
-    "followed_supplier",
+    "followed_supplier", "training_reminder", "training_update",
 )
 # Answers to whoever e-mailed support, not notifications a user subscribes to (so not in
 # KINDS, which mirrors domain/notifications.py): no ``preferences_link``, as there is nothing

@@ -29,6 +29,7 @@ from chalicelib.domain.notifications import (
     may_receive,
     subscription_notices,
     ticket_notices,
+    training_notices,
 )
 from chalicelib.domain.permissions import Permission, permissions_for
 from chalicelib.domain.tickets import Ticket
@@ -92,6 +93,8 @@ def deliver(message: dict[str, Any], now: datetime | None = None) -> Counter[str
         plan = _order_plan(tenant, settings, subject_id, event)
     elif module == "networks":
         plan = _subscription_plan(tenant, settings, subject_id, event)
+    elif module == "trainings":
+        plan = _training_plan(tenant, settings, subject_id, event)
     else:
         raise PoisonMessage(f"unknown module {module!r}")
     if plan is None:
@@ -324,6 +327,41 @@ def _subscription_plan(tenant: str, settings: TenantSettings, subscription_id: s
                         "scheduled_on": data.get("scheduled_on")},
             "link": _portal(f"/#/subscriptions/{subscription_id}"),
         }
+
+    return Plan(tenant, settings, event, users, notices, context)
+
+
+# --- training -----------------------------------------------------------------------
+
+
+def _training_plan(tenant: str, settings: TenantSettings, training_id: str,
+                   event: dict[str, Any]) -> Plan | None:
+    from chalicelib.domain.training import MAX_SEATS, Training, topic_in
+    from chalicelib.services.training import REMINDED
+    from chalicelib.services.training import repo as trainings
+
+    item = trainings().get_training(tenant, training_id)
+    if item is None or (item.get("status") == "cancelled" and event["type"] == REMINDED):
+        return None
+    training = Training.model_validate(item)
+    signed_up = [] if event["type"] == REMINDED else trainings().signed_up_users(
+        tenant, training_id, MAX_SEATS)
+    notices = training_notices(event, signed_up)
+    wanted = sorted({x.user_id for x in notices})
+    users: dict[str, Item] = {}
+    for start in range(0, len(wanted), 100):  # BatchGetItem reads 100 at most
+        users |= directory().get_users(tenant, wanted[start:start + 100])
+    data = event.get("data") or {}
+
+    def context(notice: Notice, user: Item) -> dict[str, Any]:
+        language = _language(settings, user)
+        return {"training": {"topic": topic_in(training, language), "kind": training.kind,
+                             "at": _when(settings, training.starts_at, language),
+                             "was_at": _when(settings, data.get("from"), language),
+                             "duration_minutes": training.duration_minutes,
+                             "join_url": training.join_url},
+                "reason": "cancelled" if event["type"] == "training_cancelled" else "moved",
+                "link": _portal(f"/#/trainings/{training_id}")}
 
     return Plan(tenant, settings, event, users, notices, context)
 

@@ -16,6 +16,7 @@ import * as answers from "./views/answer.js";
 import * as auth from "./views/auth.js";
 import * as signedIn from "./views/home.js";
 import * as preferences from "./views/preferences.js";
+import * as certificates from "./views/verify.js";
 
 // path -> [view, title key]
 const PUBLIC = {
@@ -94,6 +95,7 @@ const PRIVATE = [
 // Open to everyone, signed in or not: pages that e-mail links lead to.
 const OPEN = {
   "/answer": [answers.answer, "answer.title"],
+  "/verify": [certificates.verify, "verify.title"],
 };
 
 /** The private route for a path: {route, args}, or null. */

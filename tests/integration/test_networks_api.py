@@ -515,3 +515,4 @@ def test_a_file_answer_names_an_uploaded_file_of_its_own_subscription(
                                                     "content_type": "application/x-msdownload",
                                                     "size": 10}, as_user=email)
     assert wrong_type.status == 400
+

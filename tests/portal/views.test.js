@@ -91,9 +91,9 @@ describe("ticketBody (POST /tickets from the new-ticket form)", () => {
 
 describe("e-mail preferences", () => {
   it("lists every kind for staff and the customer-facing ones for contacts", () => {
-    assert.equal(kindsFor({ kind: "staff" }).length, 12);
+    assert.equal(kindsFor({ kind: "staff" }).length, 14);
     assert.deepEqual(kindsFor({ kind: "contact" }), ["ticket_created", "ticket_commented", "ticket_status_changed",
-      "ticket_resolved", "approval_reminder", "ticket_closed"]);
+      "ticket_resolved", "approval_reminder", "ticket_closed", "training_reminder", "training_update"]);
   });
   it("mutes the unchecked kinds and keeps the muted kinds the page does not list", () => {
     const listed = ["ticket_created", "ticket_closed"];

@@ -59,6 +59,8 @@ EXTRAS: dict[str, dict[str, Any]] = {
         "days": None, "certification": None, "valid_until": None, "note": None,
         "findings": [], "sections": [], "scheduled_on": None}},
     "followed_supplier": {"reason": "audit_failed"},
+    "training_reminder": {},
+    "training_update": {"reason": "cancelled"},
 }
 ORDER_KINDS = {"contact_order_assigned", "booking_reminder"}
 SUBSCRIPTION = {"supplier_id": "482913", "organization_name": "Bygg & Betong AB",
@@ -66,6 +68,10 @@ SUBSCRIPTION = {"supplier_id": "482913", "organization_name": "Bygg & Betong AB"
 SUPPLIER = {"supplier_id": "482913", "name": "Bygg & Betong AB",
             "network_name": "Byggnätverket"}
 NETWORK_KINDS = {"subscription_update", "followed_supplier"}
+TRAINING = {"topic": "Logga in, fyll i, skicka", "kind": "webinar", "at": "2026-12-03 10:15",
+            "was_at": "", "duration_minutes": 45,
+            "join_url": "https://meet.example.com/j/123?pwd=a&b=c"}
+TRAINING_KINDS = {"training_reminder", "training_update"}
 # The whole context the consumer passes for a notice to whoever e-mailed support.
 SENDER_KEYS = {"recipient_name", "tenant_name", "link"}
 BLOCKS = ("subject", "text", "html", "sms", "title", "body")
@@ -100,6 +106,11 @@ PHRASES: dict[str, dict[str, str]] = {
                             "en": "things to correct in the questionnaire"},
     "followed_supplier": {"sv": "blev inte godkänd vid en revision",
                           "fi": "ei läpäissyt auditointia", "en": "did not pass an audit"},
+    "training_reminder": {"sv": "utbildningen du har anmält dig till",
+                          "fi": "koulutuksesta, johon olet ilmoittautunut",
+                          "en": "the training session you signed up for"},
+    "training_update": {"sv": "är tyvärr inställd", "fi": "on valitettavasti peruttu",
+                        "en": "has been cancelled"},
 }
 MARKERS = {"sv": "##- Skriv ditt svar ovanför den här raden -##",
            "fi": "##- Kirjoita vastauksesi tämän rivin yläpuolelle -##",
@@ -137,6 +148,8 @@ def sample(kind: str, **overrides: Any) -> dict[str, Any]:
         context["subscription"] = dict(SUBSCRIPTION)
     elif kind == "followed_supplier":
         context["supplier"] = dict(SUPPLIER)
+    elif kind in TRAINING_KINDS:
+        context["training"] = dict(TRAINING)
     else:
         context["ticket"] = dict(TICKET)
     context.update({key: dict(value) if isinstance(value, dict) else value
@@ -146,8 +159,12 @@ def sample(kind: str, **overrides: Any) -> dict[str, Any]:
 
 
 def number_of(kind: str) -> str:
+    """What a subject starts with in brackets: the ticket's or order's number, the
+    supplier id, or for a training session (which has none) the tenant's name."""
     if kind in NETWORK_KINDS:
         return SUPPLIER["supplier_id"]
+    if kind in TRAINING_KINDS:
+        return "Supportbolaget AB"
     return ORDER["number"] if kind in ORDER_KINDS else TICKET["number"]
 
 
@@ -603,3 +620,14 @@ def test_format_time_falls_back_to_swedish_and_says_when_the_zone_is_unknown() -
 
 def test_format_time_reads_a_naive_time_as_utc() -> None:
     assert format_time("2026-11-28T10:15:00", "sv", "Europe/Stockholm") == "2026-11-28 11:15"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_moved_training_session_names_its_new_and_old_time(language: str) -> None:
+    moved = sample("training_update", reason="moved",
+                   training=TRAINING | {"at": "2026-12-05 13:00", "was_at": "2026-12-03 10:15"})
+    r = render("training_update", language, moved)
+    assert "2026-12-05 13:00" in r.subject and "2026-12-03 10:15" in r.text
+    assert TRAINING["join_url"] in r.text and PHRASES["training_update"][language] not in r.text
+    cancelled = render("training_update", language, sample("training_update"))
+    assert TRAINING["join_url"] not in cancelled.text  # nothing to join

@@ -14,11 +14,12 @@ const KINDS = [
   "ticket_created", "ticket_assigned", "ticket_commented", "ticket_status_changed",
   "ticket_resolved", "approval_reminder", "ticket_rejected", "ticket_closed",
   "sla_warning", "sla_breached", "contact_order_assigned", "booking_reminder",
+  "training_reminder", "training_update",
 ];
 // The kinds that ever reach a customer contact.
 const CONTACT_KINDS = new Set([
   "ticket_created", "ticket_commented", "ticket_status_changed", "ticket_resolved",
-  "approval_reminder", "ticket_closed",
+  "approval_reminder", "ticket_closed", "training_reminder", "training_update",
 ]);
 
 // Networks (seed 000): a subscription's steps reach the supplier's users and its account
