@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.browser import Portal
 from tests.e2e.stack import PASSWORD, Stack
 from tests.e2e.test_portal_tickets import png
+from tests.unit.test_certificates import pdf_strings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("inboxes_read_afterwards")]
 
@@ -127,7 +129,7 @@ def test_a_supplier_subscribes_answers_submits_mends_the_issue_and_is_published(
         portal: Portal, tokens: dict[str, str], supplier: tuple[dict[str, Any], str]) -> None:
     stack = portal.stack
     admin = tokens[ADMIN]
-    email = supplier[1]
+    org, email = supplier
     page = portal.sign_in(email)
 
     nav = page.get_by_role("navigation", name="Main menu")
@@ -234,8 +236,24 @@ def test_a_supplier_subscribes_answers_submits_mends_the_issue_and_is_published(
         "returned the answers for changes (round 1)")
     expect(page.locator('#history [data-event="submitted"]')).to_have_count(2)
 
-    # Published by staff: the supplier's list says so, with the supplier id and renewal.
+    # Published by staff: the certificate downloads, and its printed code checks as valid.
     validate(stack, admin, subscription_id, {"decision": "publish"})
+    page.reload()
+    expect(page.locator('[data-fact="status"] dd')).to_have_text("Published")
+    with page.expect_download() as got:
+        page.click("#certificate-download")
+    pdf = Path(got.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF-"), pdf[:20]
+    assert got.value.suggested_filename == f"certificate-{shown_id}.pdf"
+    code = next(s.split(": ", 1)[1] for s in pdf_strings(pdf)
+                if s.startswith("Verification code: "))
+    verified = call(stack, "GET", f"/certificates/{code}?lang=en")
+    assert verified["status"] == "valid" and verified["supplier_id"] == shown_id, verified
+    assert verified["supplier_name"] == org["name"], verified
+    page.click("#certificate-mail")
+    expect(page.locator("[data-notice]")).to_have_text(f"A copy was sent to {email}.")
+
+    # The supplier's list says so too, with the supplier id and renewal.
     nav.get_by_role("link", name="My subscriptions").click()
     card = page.locator(f'[data-subscription="{subscription_id}"]')
     expect(card).to_have_attribute("data-status", "published")
@@ -470,6 +488,15 @@ def test_staff_return_a_submission_with_an_issue_then_publish_it(
     expect(audits.locator("[data-audit]")).to_have_attribute("data-result", "passed")
     expect(audits.locator("#audit-form")).to_be_visible()  # the next one may be scheduled
     assert call(stack, "GET", path, token=admin)["last_audit_result"] == "passed"
+
+    # Staff revoke the certificate: none is issued until the supplier is published again.
+    page.get_by_label("Anledning").fill("Felaktiga uppgifter om försäkringen.")
+    page.get_by_role("button", name="Återkalla", exact=True).click()
+    expect(page.locator("[data-notice]")).to_have_text(
+        "Certifikatet återkallades: dess kod godtas inte längre som giltig.")
+    status, _, _ = stack.request("GET", f"{path}/certificate", token=admin,
+                                 headers={"Accept": "application/pdf"})
+    assert status == 422
 
     page.click("#review-profile")
     expect(page.locator("#supplier-title")).to_have_text(org["name"])

@@ -9,6 +9,7 @@ import { $$, h } from "../../dom.js";
 import { errorKey, onSubmit } from "../../forms.js";
 import { bindText, localized, onLanguageChange, t } from "../../i18n.js";
 import { dateOf, facts, fill, ifMatch, money, showLoadError, statusPill, subscriptionPath } from "./common.js";
+import { certificateCard } from "./certificate.js";
 import { accountManager, accountManagerCard } from "./manager.js";
 import { auditsCard, editRequestList, historyCard } from "./parts.js";
 import { questionField } from "./questions.js";
@@ -342,6 +343,7 @@ export default function supplierSubscription(container, app, id) {
     const writable = new Set(questionnaire.writable_sections ?? []);
     fill(body, 
       header(subscription, network),
+      certificateCard(subscription, { done: say }),
       subscription.status === "returned" ? returnedBox(questionnaire, questions) : null,
       sectionNav(questionnaire),
       writable.size ? saveStatus : null,

@@ -8,6 +8,7 @@ import { onSubmit } from "../../forms.js";
 import { bindText, formatDateTime, localized, onLanguageChange } from "../../i18n.js";
 import { can, currentUser } from "../../session.js";
 import { answerText, codeNames, dateOf, facts, fill, ifMatch, money, networkPath, showLoadError, statusPill, subscriptionPath } from "./common.js";
+import { certificateCard } from "./certificate.js";
 import { auditsCard, editRequestList, historyCard } from "./parts.js";
 
 async function loadAll(id) {
@@ -144,6 +145,10 @@ export default function review(container, app, id) {
     const answers = questionnaire.answers ?? {};
     const shownIssues = subscription.status === "returned" ? questionnaire.issues ?? {} : {};
     fill(body, head,
+      certificateCard(subscription, {
+        revoke: can(user, "subscriptions.validate"),
+        done: (key) => say(key),
+      }),
       editRequestList(requests, sections, { decide }),
       auditsCard(id, data.audits, {
         subscription,
