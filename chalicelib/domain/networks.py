@@ -35,6 +35,9 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32,
                                         pattern=r"^[A-Za-z0-9.\-]+$")]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+# A finding or an issue: a paragraph. Lists of them stay far under the API's body limit
+# (256 KB) even one item over their length, so too many is a 400 naming the field.
+Paragraph = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 
 SUPPLIER_ID_DIGITS = 6
 SUBSCRIPTION_YEAR = timedelta(days=365)
@@ -490,12 +493,12 @@ def progress(questionnaire: Questionnaire, answers: dict[str, Any]) -> list[dict
 
 class ValidationIssue(Command):
     question_id: Slug
-    text: LongText = Field(min_length=1)
+    text: Paragraph = Field(min_length=1)
 
 
 class ValidationDecision(Command):
     decision: Literal["publish", "return"]
-    issues: list[ValidationIssue] = Field(default_factory=list, max_length=200)
+    issues: list[ValidationIssue] = Field(default_factory=list, max_length=40)
     note: LongText | None = None
 
     @model_validator(mode="after")
@@ -560,7 +563,7 @@ class AuditPatch(Command):
     scheduled_on: date | None = None
     auditor: Name | None = None
     result: AuditResult | None = None
-    findings: list[LongText] | None = Field(default=None, max_length=100)
+    findings: list[Paragraph] | None = Field(default=None, max_length=20)
 
     @model_validator(mode="after")
     def _findings_with_a_result(self) -> Self:

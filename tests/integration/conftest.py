@@ -37,6 +37,7 @@ from local.outbox import ACCOUNT, LocalOutbox
 from local.seed import seed, seed_tenant
 from tests.integration.api_client import PASSWORD, Api
 from tests.integration.moto_world import SetAside, bring_back, set_aside
+from tests.integration.on_engine import engine  # noqa: F401  (a fixture: DynamoDB Local)
 from tests.integration.tenants import TenantPair
 
 # How many SES messages were sent before a module's tenants were seeded: its ``mail``

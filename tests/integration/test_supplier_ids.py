@@ -7,62 +7,25 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from moto import mock_aws
 
-from chalicelib.api import health
-from chalicelib.config import get_config
 from chalicelib.domain import directory as directory_models
 from chalicelib.domain import networks as network_models
-from chalicelib.domain.permissions import Permission
-from chalicelib.domain.principal import Principal
 from chalicelib.services import directory as directory_svc
 from chalicelib.services import networks
-from chalicelib.services.context import Ctx
 from chalicelib.services.tenants import provision
-from chalicelib.store.clients import reset_clients
-from local.bootstrap import create_resources
+from tests.integration.on_engine import at_once, staff
 
 QUESTIONNAIRE = {"sections": [{"key": "quality", "title": {"en": "Quality"}, "questions": [
     {"id": "iso9001", "type": "yes_no", "title": {"en": "ISO 9001?"}}]}]}
 
 
-def _reset_caches() -> None:
-    get_config.cache_clear()
-    reset_clients()
-    health.probes.queue_url.cache_clear()
-
-
-@pytest.fixture(scope="module")
-def engine(dynamodb_local: str) -> Iterator[str]:
-    with mock_aws(), pytest.MonkeyPatch.context() as env:
-        env.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_local)
-        resources = create_resources(None, dynamodb_endpoint_url=dynamodb_local)
-        for name, value in resources.env().items():
-            env.setenv(name, value)
-        _reset_caches()
-        try:
-            yield dynamodb_local
-        finally:
-            _reset_caches()
-    _reset_caches()
-
-
-def _staff(tenant: str) -> Ctx:
-    principal = Principal(tenant=tenant, user_id="system", email="system@localhost",
-                          roles=("admin",), permissions=frozenset(p.value for p in Permission),
-                          kind="staff", organization_id=None, language="en",
-                          record={"name": "System"})
-    return Ctx(principal, datetime.now(UTC))
-
-
 def _tenant_with(networks_count: int) -> tuple[str, list[str]]:
     tenant = f"t{uuid.uuid4().hex[:12]}"
-    ctx = _staff(tenant)
+    ctx = staff(tenant)
     provision(tenant, f"Tenant {tenant}", ctx.now)
     made = [networks.create_network(ctx, network_models.NetworkCreate.model_validate({
         "name": {"sv": f"Nätverk {n}"}, "sector": "build", "regions": ["se"],
@@ -72,42 +35,25 @@ def _tenant_with(networks_count: int) -> tuple[str, list[str]]:
 
 
 def _supplier(tenant: str, name: str) -> str:
-    return directory_svc.create_organization(_staff(tenant), directory_models.OrganizationCreate(
+    return directory_svc.create_organization(staff(tenant), directory_models.OrganizationCreate(
         name=name, kind="supplier")).id
 
 
-def _at_once(actions: list[Callable[[], Any]]) -> list[Any]:
-    """Runs the actions on threads released together; every one must succeed."""
-    start = threading.Barrier(len(actions))
-    done: list[Any] = []
-    failed: list[BaseException] = []
-
-    def run(action: Callable[[], Any]) -> None:
-        try:
-            start.wait(timeout=30)
-            done.append(action())
-        except BaseException as exc:  # reported below
-            failed.append(exc)
-
-    threads = [threading.Thread(target=run, args=(a,)) for a in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
+def _all_done(actions: list[Callable[[], Any]]) -> list[Any]:
+    done, failed = at_once(actions)
     assert failed == []
     return done
 
 
 def _subscribe(tenant: str, network: str, org: str) -> Callable[[], str]:
-    return lambda: networks.subscribe(_staff(tenant), network_models.SubscriptionCreate(
+    return lambda: networks.subscribe(staff(tenant), network_models.SubscriptionCreate(
         network_id=network, organization_id=org)).supplier_id
 
 
 def test_sixteen_parallel_subscriptions_get_sixteen_distinct_supplier_ids(engine: str) -> None:
     tenant, (network,) = _tenant_with(1)
     orgs = [_supplier(tenant, f"Parallell {n} AB") for n in range(16)]
-    ids = _at_once([_subscribe(tenant, network, org) for org in orgs])
+    ids = _all_done([_subscribe(tenant, network, org) for org in orgs])
     assert len(set(ids)) == 16 and all(len(i) == 6 and i.isdigit() for i in ids)
 
 
@@ -124,7 +70,7 @@ def test_sixteen_at_once_with_ids_drawn_from_few_still_differ(
             return next(drawn) // 2
 
     monkeypatch.setattr("chalicelib.services.networks.secrets.randbelow", few)
-    ids = _at_once([_subscribe(tenant, network, org) for org in orgs])
+    ids = _all_done([_subscribe(tenant, network, org) for org in orgs])
     assert len(set(ids)) == 16 and len(ids) == 16
 
 
@@ -132,5 +78,5 @@ def test_one_organisation_subscribing_to_four_networks_at_once_keeps_one_id(
         engine: str) -> None:
     tenant, made = _tenant_with(4)
     org = _supplier(tenant, "Samtidig AB")
-    ids = _at_once([_subscribe(tenant, network, org) for network in made])
+    ids = _all_done([_subscribe(tenant, network, org) for network in made])
     assert len(set(ids)) == 1

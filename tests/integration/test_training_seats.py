@@ -6,57 +6,20 @@ gets one seat."""
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import pytest
-from moto import mock_aws
-
-from chalicelib.api import health
-from chalicelib.config import get_config
 from chalicelib.domain import directory as directory_models
 from chalicelib.domain import training as training_models
 from chalicelib.domain.errors import DomainError
-from chalicelib.domain.permissions import Permission, permissions_for
+from chalicelib.domain.permissions import permissions_for
 from chalicelib.domain.principal import Principal
 from chalicelib.services import directory as directory_svc
 from chalicelib.services import training
 from chalicelib.services.context import Ctx
 from chalicelib.services.tenants import provision
-from chalicelib.store.clients import reset_clients
-from local.bootstrap import create_resources
-
-
-def _reset_caches() -> None:
-    get_config.cache_clear()
-    reset_clients()
-    health.probes.queue_url.cache_clear()
-
-
-@pytest.fixture(scope="module")
-def engine(dynamodb_local: str) -> Iterator[str]:
-    with mock_aws(), pytest.MonkeyPatch.context() as env:
-        env.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_local)
-        resources = create_resources(None, dynamodb_endpoint_url=dynamodb_local)
-        for name, value in resources.env().items():
-            env.setenv(name, value)
-        _reset_caches()
-        try:
-            yield dynamodb_local
-        finally:
-            _reset_caches()
-    _reset_caches()
-
-
-def _staff(tenant: str) -> Ctx:
-    principal = Principal(tenant=tenant, user_id="system", email="system@localhost",
-                          roles=("admin",), permissions=frozenset(p.value for p in Permission),
-                          kind="staff", organization_id=None, language="en",
-                          record={"name": "System"})
-    return Ctx(principal, datetime.now(UTC))
+from tests.integration.on_engine import at_once, staff
 
 
 def _supplier_user(tenant: str, org_id: str, n: int) -> Callable[[], Ctx]:
@@ -70,7 +33,7 @@ def _supplier_user(tenant: str, org_id: str, n: int) -> Callable[[], Ctx]:
 def _session(seats: int) -> tuple[str, str, str]:
     """A tenant of its own with a supplier organisation and a webinar of ``seats``."""
     tenant = f"t{uuid.uuid4().hex[:12]}"
-    ctx = _staff(tenant)
+    ctx = staff(tenant)
     provision(tenant, f"Tenant {tenant}", ctx.now)
     org = directory_svc.create_organization(ctx, directory_models.OrganizationCreate(
         name="Bygg AB", kind="supplier"))
@@ -82,31 +45,10 @@ def _session(seats: int) -> tuple[str, str, str]:
     return tenant, org.id, made.id
 
 
-def _at_once(actions: list[Callable[[], Any]]) -> tuple[list[Any], list[BaseException]]:
-    start = threading.Barrier(len(actions))
-    done: list[Any] = []
-    failed: list[BaseException] = []
-
-    def run(action: Callable[[], Any]) -> None:
-        try:
-            start.wait(timeout=30)
-            done.append(action())
-        except BaseException as exc:  # counted below
-            failed.append(exc)
-
-    threads = [threading.Thread(target=run, args=(a,)) for a in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
-    return done, failed
-
-
 def test_10_parallel_signups_for_3_seats_get_exactly_3(engine: str) -> None:
     tenant, org_id, training_id = _session(3)
     users = [_supplier_user(tenant, org_id, n) for n in range(10)]
-    done, failed = _at_once([lambda who=who: training.sign_up(who(), training_id)
+    done, failed = at_once([lambda who=who: training.sign_up(who(), training_id)
                              for who in users])
     assert len(done) == 3 and all(new for _, new in done)
     assert len(failed) == 7
@@ -121,7 +63,7 @@ def test_10_parallel_signups_for_3_seats_get_exactly_3(engine: str) -> None:
 def test_one_user_asking_8_times_at_once_gets_one_seat(engine: str) -> None:
     tenant, org_id, training_id = _session(3)
     who = _supplier_user(tenant, org_id, 1)
-    done, failed = _at_once([lambda: training.sign_up(who(), training_id)] * 8)
+    done, failed = at_once([lambda: training.sign_up(who(), training_id)] * 8)
     assert failed == [] and len(done) == 8
     assert sum(1 for _, new in done if new) == 1
     assert len({s.signed_up_at for s, _ in done}) == 1
