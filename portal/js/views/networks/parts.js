@@ -92,6 +92,10 @@ export function historyCard(id) {
   return details;
 }
 
+// An audit's findings as the API takes them: at most 20, each a paragraph of 1,000 characters.
+const MAX_FINDINGS = 20;
+const MAX_FINDING_LENGTH = 1000;
+
 /** Findings typed one a line -> the list the API takes (empty lines left out). */
 export function findingsOf(text) {
   return String(text ?? "").split("\n").map((line) => line.trim()).filter(Boolean);
@@ -137,6 +141,9 @@ export function auditsCard(id, audits, { subscription, manage = false, changed =
       const findings = findingsOf(values.findings);
       if (!values.result) throw new FormError({ result: "networks.audits.errors.result" });
       if (values.result === "failed" && !findings.length) throw new FormError({ findings: "networks.audits.errors.findings" });
+      if (findings.length > MAX_FINDINGS || findings.some((f) => f.length > MAX_FINDING_LENGTH)) {
+        throw new FormError({ findings: "networks.audits.errors.findings_limits" });
+      }
       await api.patch(`/audits/${encodeURIComponent(open.id)}`,
         { result: values.result ?? null, findings: findings.length ? findings : null },
         { headers: { "If-Match": `"${Number(open.version)}"` } });

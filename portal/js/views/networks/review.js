@@ -64,7 +64,7 @@ export default function review(container, app, id) {
           (issues[q.id] ?? []).length ? h("ul", { class: "question__issues" }, issues[q.id].map((text) => h("li", { text }))) : null,
           validating ? h("div", { class: "field review__issue" },
             bindText(h("label", { for: issueId }), "networks.review.issue_label"),
-            h("textarea", { id: issueId, name: `issue:${q.id}`, rows: "2", maxlength: "4000" })) : null));
+            h("textarea", { id: issueId, name: `issue:${q.id}`, rows: "2", maxlength: "1000" })) : null));
     })));
   }
 
