@@ -43,9 +43,9 @@ def call(stack: Stack, method: str, path: str, body: Any = None, token: str | No
     return answer
 
 
-def supplier_org(stack: Stack, admin: str) -> dict[str, Any]:
+def supplier_org(stack: Stack, admin: str, name: str = "") -> dict[str, Any]:
     """A supplier organisation whose account manager is the demo admin."""
-    name = f"Leverantör {uuid.uuid4().hex[:8]} AB"
+    name = name or f"Leverantör {uuid.uuid4().hex[:8]} AB"
     org = dict(call(stack, "POST", "/organizations", {"name": name, "kind": "supplier"},
                     token=admin, expect_status=201))
     me = call(stack, "GET", "/me", token=admin)
@@ -313,6 +313,12 @@ def test_an_answer_changed_elsewhere_is_reloaded_not_overwritten(
     expect(question(page, "incidents").get_by_role("textbox")).to_have_attribute(
         "aria-invalid", "true")
 
+    # A supplier's user opens no staff page and no buyer's page by its address.
+    for address in ("#/networks", f"#/networks/{network['id']}", "#/suppliers"):
+        page.goto(f"{stack.url}/{address}")
+        expect(page).to_have_url(re.compile("#/home$"))
+        expect(page.locator("#home")).to_be_visible()
+
     # The subscription's e-mails can be muted like any other kind.
     page.goto(f"{stack.url}/#/preferences")
     expect(page.get_by_label("News of our network subscriptions")).to_be_checked()
@@ -415,6 +421,13 @@ def test_a_buyer_finds_a_published_supplier_follows_it_and_reads_its_profile(
     page.go_back()
     expect(page.locator("#supplier-q")).to_have_value(supplier_id)
 
+    # A buyer opens no supplier's page: not subscribing, nor a subscription by its address.
+    own = f"#/subscriptions/{subscription['id']}"
+    for address in ("#/subscriptions", "#/subscriptions/new", own):
+        page.goto(f"{stack.url}/{address}")
+        expect(page).to_have_url(re.compile("#/home$"))
+        expect(page.locator("#home")).to_be_visible()
+
 
 # --- staff ----------------------------------------------------------------------------------
 
@@ -423,7 +436,8 @@ def test_staff_return_a_submission_with_an_issue_then_publish_it(
         portal: Portal, tokens: dict[str, str]) -> None:
     stack = portal.stack
     admin = tokens[ADMIN]
-    org = supplier_org(stack, admin)
+    # Markup in a name the API gives is shown as text, never run.
+    org = supplier_org(stack, admin, f"<img src=x onerror=alert(1)> {uuid.uuid4().hex[:6]} AB")
     subscription = submitted_subscription(stack, admin, org)
     path = f"/subscriptions/{subscription['id']}"
 
@@ -438,6 +452,7 @@ def test_staff_return_a_submission_with_an_issue_then_publish_it(
     portal.shot("networks-staff-queue")
     row.get_by_role("link").click()
     expect(page.locator("#review-title")).to_have_text(org["name"])
+    expect(page.locator("[data-screen] img")).to_have_count(0)
     expect(page.locator('[data-question="offer"] [data-answer]')).to_have_text("Concrete works.")
     expect(page.locator('[data-question="safety_policy"] [data-answer]')).to_have_text("Ja")
 
