@@ -104,10 +104,11 @@ async function parseBody(response) {
 
 /**
  * Sends one request. Options: body (sent as JSON), auth (default true: attach
- * the token and, on a 401, renew it once and retry), headers, signal.
+ * the token and, on a 401, renew it once and retry), headers, signal, and
+ * as: "blob" for a file's bytes (a certificate's PDF) instead of JSON.
  */
 export async function request(method, path, options = {}) {
-  const { body, auth: useAuth = true, headers = {}, signal, retry = true } = options;
+  const { body, auth: useAuth = true, headers = {}, signal, retry = true, as = "json" } = options;
   const url = resolve(path);
   const sent = new Headers({ Accept: "application/json, application/problem+json", ...headers });
   if (body !== undefined) sent.set("Content-Type", "application/json");
@@ -142,6 +143,7 @@ export async function request(method, path, options = {}) {
   if (response.status === 401 && token && retry && (await auth.refresh())) {
     return request(method, path, { ...options, retry: false });
   }
+  if (response.ok && as === "blob") return response.blob();
   const payload = await parseBody(response);
   if (!response.ok) throw ApiError.fromProblem(response.status, payload);
   return payload;

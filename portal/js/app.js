@@ -30,6 +30,7 @@ const PUBLIC = {
 // main-menu entry it belongs to. A module's `view` hook loads its page when
 // first opened; a module without one shows the honest "coming soon" page.
 const ticketArea = (user) => ticketAreaFor(user);
+const granted = (user, permission) => (user.permissions ?? []).includes(permission);
 const PRIVATE = [
   { path: "/home", view: signedIn.home, title: "nav.home" },
   { path: "/notifications", view: signedIn.notifications, title: "notifications.title" },
@@ -49,6 +50,39 @@ const PRIVATE = [
     title: "ticket.title",
     allow: (user) => Boolean(ticketArea(user)),
     nav: (user) => ticketArea(user)?.path,
+  },
+  // Networks and subscriptions (seed 000): subscribing, a subscription (the supplier's
+  // questionnaire or staff's review), a network's page for staff, a supplier's profile.
+  {
+    pattern: /^\/subscriptions\/new$/,
+    load: () => import("./views/networks/subscribe.js"),
+    title: "networks.subscribe.title",
+    allow: (user) => user.kind === "contact" && granted(user, "subscriptions.subscribe"),
+    nav: () => "/subscriptions",
+  },
+  {
+    pattern: /^\/subscriptions\/([A-Za-z0-9_-]{1,64})$/,
+    names: ["id"],
+    load: () => import("./views/networks/subscription.js"),
+    title: "networks.subscription.title",
+    allow: (user) => (user.kind === "staff" ? granted(user, "subscriptions.view") : granted(user, "subscriptions.subscribe")),
+    nav: (user) => (user.kind === "staff" ? "/networks" : "/subscriptions"),
+  },
+  {
+    pattern: /^\/networks\/([A-Za-z0-9_-]{1,64})$/,
+    names: ["id"],
+    load: () => import("./views/networks/network.js"),
+    title: "networks.network.title",
+    allow: (user) => user.kind === "staff" && granted(user, "networks.view"),
+    nav: () => "/networks",
+  },
+  {
+    pattern: /^\/suppliers\/([1-9][0-9]{5})$/,
+    names: ["id"],
+    load: () => import("./views/networks/supplier.js"),
+    title: "networks.buyer.profile_title",
+    allow: (user) => (user.kind === "staff" ? granted(user, "subscriptions.view") : granted(user, "suppliers.search")),
+    nav: (user) => (user.kind === "staff" ? "/networks" : "/suppliers"),
   },
   ...MODULES.map((m) => ({
     path: m.path,

@@ -24,6 +24,7 @@ export const MODULES = [
     path: "/networks",
     audience: "staff",
     anyOf: ["networks.view", "networks.manage"],
+    view: () => import("./views/networks/networks.js"),
   },
   {
     id: "client_cases",
@@ -37,6 +38,22 @@ export const MODULES = [
     audience: "contact",
     anyOf: [],
     view: () => import("./views/ticket-list.js"),
+  },
+  {
+    // A supplier's users: their organisation's network subscriptions (seed 000).
+    id: "subscriptions",
+    path: "/subscriptions",
+    audience: "contact",
+    anyOf: ["subscriptions.subscribe"],
+    view: () => import("./views/networks/mine.js"),
+  },
+  {
+    // A buyer's users: the published suppliers of their organisation's networks.
+    id: "suppliers",
+    path: "/suppliers",
+    audience: "contact",
+    anyOf: ["suppliers.search"],
+    view: () => import("./views/networks/suppliers.js"),
   },
 ];
 

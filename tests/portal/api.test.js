@@ -70,6 +70,23 @@ describe("request", () => {
     refreshes = 0;
   });
 
+  it("answers a file's bytes as a Blob when asked, and a problem still as an ApiError", async () => {
+    const pdf = new Uint8Array([0x25, 0x50, 0x44, 0x46, 0x2d, 0x00, 0xff]); // "%PDF-", then bytes that are not text
+    answerApi((url, init) => {
+      sent.push({ url: url.href, init });
+      return url.pathname.endsWith("/gone")
+        ? jsonResponse(422, { status: 422, detail: "Not published." }, PROBLEM)
+        : new Response(pdf, { status: 200, headers: { "Content-Type": "application/pdf" } });
+    });
+    const blob = await api.get("/subscriptions/S1/certificate", { as: "blob", headers: { Accept: "application/pdf" } });
+    assert.equal(blob.type, "application/pdf");
+    assert.deepEqual(new Uint8Array(await blob.arrayBuffer()), pdf);
+    assert.equal(sent[0].init.headers.get("Authorization"), "Bearer token-1");
+    assert.equal(sent[0].init.headers.get("Accept"), "application/pdf");
+    await assert.rejects(api.get("/subscriptions/S1/gone", { as: "blob" }),
+      (error) => error instanceof ApiError && error.status === 422 && error.detail === "Not published.");
+  });
+
   it("sends JSON under api_base with the bearer token", async () => {
     answerApi((url, init) => {
       sent.push({ url: url.href, init });

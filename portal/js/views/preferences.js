@@ -22,8 +22,17 @@ const CONTACT_KINDS = new Set([
   "approval_reminder", "ticket_closed", "training_reminder", "training_update",
 ]);
 
+// Networks (seed 000): a subscription's steps reach the supplier's users and its account
+// manager (staff who manage subscriptions); a followed supplier's news reaches buyers.
+const NETWORK_KINDS = [
+  ["subscription_update", (user, may) => may("subscriptions.subscribe") || (user.kind === "staff" && may("subscriptions.manage"))],
+  ["followed_supplier", (user, may) => user.kind !== "staff" && may("suppliers.follow")],
+];
+
 export function kindsFor(user) {
-  return user?.kind === "staff" ? KINDS : KINDS.filter((kind) => CONTACT_KINDS.has(kind));
+  const base = user?.kind === "staff" ? KINDS : KINDS.filter((kind) => CONTACT_KINDS.has(kind));
+  const may = (permission) => (user?.permissions ?? []).includes(permission);
+  return [...base, ...NETWORK_KINDS.filter(([, gets]) => user && gets(user, may)).map(([kind]) => kind)];
 }
 
 /**
