@@ -371,3 +371,20 @@ def create_file(call: Call) -> dict[str, Any]:
 def download_file(call: Call) -> Reply:
     link = svc.download_file(call.ctx, call.params["id"], call.params["fid"])
     return Reply(link, headers={"Location": link["url"]})
+
+
+@route(bp, "GET", "/subscriptions/{id}/files/{fid}/link", guard=SUBSCRIBERS, tag=TAG,
+       response=DownloadLink, errors=(409,),
+       summary="The short-lived download address as JSON, for the portal (a browser with a "
+               "bearer token cannot read a redirect's target)")
+def file_link(call: Call) -> dict[str, object]:
+    return dict(svc.download_file(call.ctx, call.params["id"], call.params["fid"]))
+
+
+@route(bp, "GET", "/edit-requests", guard=Permission.SUBSCRIPTIONS_MANAGE, tag=TAG,
+       query=ListQuery, response=PageOf(networks.EditRequest),
+       summary="Staff: the open edit requests of every subscription, oldest first")
+def open_edit_requests(call: Call) -> dict[str, object]:
+    paging = Paging.of(call, "edit-requests")
+    return paging.answer_page(svc.open_edit_requests(call.ctx, paging.limit, paging.start),
+                              networks.EditRequest)

@@ -542,6 +542,12 @@ def list_edit_requests(ctx: Ctx, subscription_id: str) -> list[EditRequest]:
             for i in repo().edit_requests(ctx.tenant, subscription_id)]
 
 
+def open_edit_requests(ctx: Ctx, limit: int, start_key: dict[str, Any] | None) -> Page:
+    """Staff's queue of edit requests waiting for a decision, oldest first."""
+    _staff(ctx, Permission.SUBSCRIPTIONS_MANAGE)
+    return repo().open_edit_requests(ctx.tenant, limit, start_key)
+
+
 def decide_edit(ctx: Ctx, subscription_id: str, request_id: str,
                 decision: EditRequestDecision) -> EditRequest:
     """The account manager approves (the named sections open again; a submitted

@@ -353,7 +353,7 @@ def test_a_customer_mutes_comment_mails(portal: Portal, tokens: dict[str, str]) 
         expect(page.locator("#preferences-title")).to_be_focused()
         expect(link).to_have_attribute("aria-current", "page")
         boxes = page.locator("#preferences-kinds input[type=checkbox]")
-        expect(boxes).to_have_count(6)  # only the kinds that ever reach a contact
+        expect(boxes).to_have_count(8)  # only the kinds that ever reach a contact (trainings too)
         expect(page.locator('[data-kind="sla_warning"]')).to_have_count(0)
         comments = page.get_by_label("Nya kommentarer")
         expect(comments).to_be_checked()
@@ -384,7 +384,7 @@ def test_the_mail_footer_link_signs_in_first_and_staff_see_every_kind(portal: Po
     page.fill("#login-password", PASSWORD)
     page.click("#login-submit")
     expect(page).to_have_url(re.compile("#/preferences$"))
-    expect(page.locator("#preferences-kinds input[type=checkbox]")).to_have_count(12)
+    expect(page.locator("#preferences-kinds input[type=checkbox]")).to_have_count(14)
     expect(page.get_by_label("SLA-varningar: en tidsgräns närmar sig")).to_be_checked()
     expect(page.get_by_label("Kontaktordrar som tilldelas mig")).to_be_checked()
     # Signing out and in again starts at home, as always.

@@ -227,6 +227,9 @@ def test_an_edit_after_publication_opens_only_the_approved_sections(
                      as_user=SUPPLIER)
     assert asked.status == 201, asked.body
     request_id = asked.body["id"]
+    queue = api.call("GET", "/edit-requests", as_user=ADMIN).body["items"]
+    assert request_id in [r["id"] for r in queue]
+    assert api.call("GET", "/edit-requests", as_user=SUPPLIER).status == 403
     assert api.call("POST", f"{path}/edit-requests/{request_id}/decision",
                     {"decision": "approve"}, as_user=SUPPLIER).status == 403
     approved = api.call("POST", f"{path}/edit-requests/{request_id}/decision",
@@ -235,6 +238,8 @@ def test_an_edit_after_publication_opens_only_the_approved_sections(
     twice = api.call("POST", f"{path}/edit-requests/{request_id}/decision",
                      {"decision": "refuse"}, as_user=ADMIN)
     assert twice.status == 409
+    queue = api.call("GET", "/edit-requests", as_user=ADMIN).body["items"]
+    assert request_id not in [r["id"] for r in queue]  # decided: out of the queue
     form = api.call("GET", f"{path}/questionnaire", as_user=SUPPLIER).body
     assert form["writable_sections"] == ["insurance"]
     other_section = api.call("PUT", f"{path}/questionnaire", {"answers": {"iso9001": False}},
@@ -500,6 +505,8 @@ def test_a_file_answer_names_an_uploaded_file_of_its_own_subscription(
                     as_user=email).status == 200
     link = api.call("GET", f"{path}/files/{made.body['id']}", as_user=email)
     assert link.status == 302 and link.headers["location"].startswith("http")
+    as_json = api.call("GET", f"{path}/files/{made.body['id']}/link", as_user=email)
+    assert as_json.status == 200 and as_json.body["url"].startswith("http")
     # A file of another subscription, or none, is refused at its question.
     other = {"certificate": {**answer["certificate"],
                              "file": {"file_id": "01J0000000000000000000000X",
