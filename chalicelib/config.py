@@ -38,6 +38,7 @@ class Config:
     tickets_table: str
     contact_orders_table: str
     networks_table: str
+    help_table: str  # the help center and the status page (issue 17)
     idempotency_table: str
     notifications_queue: str
     notifications_dlq: str
@@ -83,7 +84,7 @@ def _env(name: str, default: str = "") -> str:
 # in capitals (``directory_table``: ``DIRECTORY_TABLE``), which the template sets; the
 # local stack's name stands in without it (``_local_name``).
 RESOURCES = (
-    "directory_table", "tickets_table", "contact_orders_table", "networks_table",
+    "directory_table", "tickets_table", "contact_orders_table", "networks_table", "help_table",
     "idempotency_table", "notifications_queue", "notifications_dlq", "inbound_mail_queue",
     "inbound_mail_dlq", "attachments_bucket", "inbound_mail_bucket", "portal_bucket",
 )

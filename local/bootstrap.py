@@ -96,6 +96,7 @@ _FIELDS = {
     "TicketsTable": "tickets_table",
     "ContactOrdersTable": "contact_orders_table",
     "NetworksTable": "networks_table",
+    "HelpTable": "help_table",
     "IdempotencyTable": "idempotency_table",
     "NotificationsQueue": "notifications_queue_url",
     "NotificationsDLQ": "notifications_dlq_url",
@@ -118,6 +119,7 @@ class LocalResources:
     tickets_table: str
     contact_orders_table: str
     networks_table: str
+    help_table: str
     idempotency_table: str
     notifications_queue_url: str
     notifications_dlq_url: str

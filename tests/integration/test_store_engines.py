@@ -91,6 +91,7 @@ def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
                             "TICKETS_TABLE": resources.tickets_table,
                             "CONTACT_ORDERS_TABLE": resources.contact_orders_table,
                             "NETWORKS_TABLE": resources.networks_table,
+                            "HELP_TABLE": resources.help_table,
                             "IDEMPOTENCY_TABLE": resources.idempotency_table}.items():
             env.setenv(name, value)
         _reset_caches()

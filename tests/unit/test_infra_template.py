@@ -23,6 +23,7 @@ NAMED_BY_CONFIG = {
     "TICKETS_TABLE": "TicketsTable",
     "CONTACT_ORDERS_TABLE": "ContactOrdersTable",
     "NETWORKS_TABLE": "NetworksTable",
+    "HELP_TABLE": "HelpTable",
     "IDEMPOTENCY_TABLE": "IdempotencyTable",
     "NOTIFICATIONS_QUEUE": "NotificationsQueue",
     "NOTIFICATIONS_DLQ": "NotificationsDLQ",
@@ -32,8 +33,9 @@ NAMED_BY_CONFIG = {
     "INBOUND_MAIL_BUCKET": "InboundMailBucket",
     "PORTAL_BUCKET": "PortalBucket",
 }
-MODULE_TABLES = ["DirectoryTable", "TicketsTable", "ContactOrdersTable", "NetworksTable"]
-SCHEDULED_TABLES = ["TicketsTable", "ContactOrdersTable", "NetworksTable"]
+MODULE_TABLES = ["DirectoryTable", "TicketsTable", "ContactOrdersTable", "NetworksTable",
+                 "HelpTable"]
+SCHEDULED_TABLES = ["TicketsTable", "ContactOrdersTable", "NetworksTable", "HelpTable"]
 DEMO_PASSWORD = "Demo-password-1"
 # The special characters Cognito counts as symbols.
 COGNITO_SYMBOLS = set("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
@@ -73,7 +75,7 @@ def test_every_table_queue_and_bucket_is_known_to_the_config() -> None:
 
 def test_every_table_is_on_demand_with_pitr_sse_ttl_and_retained() -> None:
     tables = of_type("AWS::DynamoDB::Table")
-    assert len(tables) == 5
+    assert len(tables) == 6
     for name, table in tables.items():
         p = table["Properties"]
         assert p["BillingMode"] == "PAY_PER_REQUEST", name
