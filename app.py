@@ -9,6 +9,7 @@ from chalicelib.api import (
     contact_orders,
     directory,
     health,
+    help,
     mail,
     networks,
     tickets,
@@ -31,6 +32,7 @@ app.register_blueprint(contact_orders.bp)
 app.register_blueprint(networks.bp)
 app.register_blueprint(training.bp)
 app.register_blueprint(certificates.bp)
+app.register_blueprint(help.bp)
 app.register_blueprint(mail.bp)
 app.register_blueprint(handlers.bp)
 
