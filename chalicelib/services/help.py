@@ -254,7 +254,7 @@ def patch_article(ctx: Ctx, article_id: str, patch: ArticlePatch) -> Article:
     if live and article.visibility == "draft":
         article = _take_down(uow, ctx, article)
     elif live and audience_changed:
-        published = repo().get_published(ctx.tenant, article.id)
+        published = repo().get_published(ctx.tenant, article.id, consistent=True)
         if published is not None:
             _write_published(uow, ctx, article, published, published)
     repo().put_article(uow, ctx.tenant, article.model_dump(mode="json"), current.version)
@@ -358,7 +358,7 @@ def _write_published(uow: UnitOfWork, ctx: Ctx, article: Article, published: Ite
 
 def _take_down(uow: UnitOfWork, ctx: Ctx, article: Article) -> Article:
     """Readers no longer see the article; its versions stay."""
-    previous = repo().get_published(ctx.tenant, article.id) or {}
+    previous = repo().get_published(ctx.tenant, article.id, consistent=True) or {}
     repo().delete_published(uow, ctx.tenant, article.id)
     for category_id in previous.get("category_ids", []):
         repo().delete_member(uow, ctx.tenant, category_id, int(previous.get("order", 0)),
@@ -397,8 +397,8 @@ def _publish(ctx: Ctx, current: Article, visibility: str | None) -> Article:
                          for lang, text in current.translations.items()}}
     uow = UnitOfWork()
     repo().add_version(uow, ctx.tenant, article.id, version.model_dump(mode="json"))
-    _write_published(uow, ctx, article, published, repo().get_published(ctx.tenant,
-                                                                          article.id))
+    previous = repo().get_published(ctx.tenant, article.id, consistent=True)
+    _write_published(uow, ctx, article, published, previous)
     repo().put_article(uow, ctx.tenant, article.model_dump(mode="json"), current.version)
     _sync_timers(uow, ctx, current, article)
     commit_versioned(ctx, uow)

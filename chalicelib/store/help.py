@@ -158,8 +158,10 @@ class HelpRepository:
         return str(item["article_id"]) if item else None
 
     # --- the published text and the versions ---------------------------------------------
-    def get_published(self, tenant: str, article_id: str) -> Item | None:
-        item = get_item(self.table, article_pk(tenant, article_id), PUBLISHED)
+    def get_published(self, tenant: str, article_id: str, consistent: bool = False
+                      ) -> Item | None:
+        item = get_item(self.table, article_pk(tenant, article_id), PUBLISHED,
+                        consistent=consistent)
         return strip_keys(item) if item else None
 
     def put_published(self, uow: UnitOfWork, tenant: str, published: Item) -> None:
