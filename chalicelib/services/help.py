@@ -316,7 +316,7 @@ def _ticket_button(type_id: str, ticket_type: Item | None, lang: str) -> rules.L
 def _article_of_slug(tenant: str, slug: str, lang: str) -> str | None:
     """The article of ``slug`` in ``lang``, else in another language (at most three
     reads)."""
-    for candidate in (lang, *(x for x in rules.LANGUAGES if x != lang)):
+    for candidate in _languages_from(lang):
         found = repo().article_of_slug(tenant, candidate, slug)
         if found:
             return found
@@ -528,11 +528,7 @@ def _default_language(tenant: str) -> str:
 def read_article(tenant: str, reader: Reader, slug: str, lang: str | None
                  ) -> rules.PublishedArticle:
     default = _default_language(tenant)
-    article_id = _article_of_slug(tenant, slug, lang or default)
-    published = repo().get_published(tenant, article_id) if article_id else None
-    if published is None or not rules.may_read(reader, published["visibility"],
-                                               published.get("organization_ids", [])):
-        raise _not_found()
+    published = _readable_of_slug(tenant, reader, slug, lang or default)
     translations = published["translations"]
     shown, fallback = rules.pick_language(rules.languages_of(translations), lang, default)
     text = translations[shown]
@@ -541,6 +537,23 @@ def read_article(tenant: str, reader: Reader, slug: str, lang: str | None
         lang=shown, fallback=fallback, version=int(published["version"]),
         updated_at=published["updated_at"], category_ids=published.get("category_ids", []),
         visibility=published["visibility"])
+
+
+def _readable_of_slug(tenant: str, reader: Reader, slug: str, lang: str) -> Item:
+    """The published article of ``slug`` that ``reader`` may read: the slug in ``lang``
+    first, then in the other languages (the same word may be two articles' slugs in two
+    languages). At most three claims and three published texts are read."""
+    for candidate in _languages_from(lang):
+        article_id = repo().article_of_slug(tenant, candidate, slug)
+        published = repo().get_published(tenant, article_id) if article_id else None
+        if published is not None and rules.may_read(reader, published["visibility"],
+                                                    published.get("organization_ids", [])):
+            return published
+    raise _not_found()
+
+
+def _languages_from(lang: str) -> list[str]:
+    return [lang, *(x for x in rules.LANGUAGES if x != lang)]
 
 
 def _shown_category(category: Category, lang: str | None, default: str) -> dict[str, Any]:
@@ -579,7 +592,7 @@ def read_category(tenant: str, reader: Reader, slug: str, lang: str | None
                   ) -> dict[str, Any]:
     default = _default_language(tenant)
     category_id = None
-    for candidate in (lang or default, *(x for x in rules.LANGUAGES if x != (lang or default))):
+    for candidate in _languages_from(lang or default):
         category_id = repo().category_of_slug(tenant, candidate, slug)
         if category_id:
             break

@@ -388,6 +388,10 @@ def test_a_slug_is_one_articles_per_language(api: Api, world: dict[str, Any]) ->
     other_language = api.call("POST", "/articles", {"translations": {
         "fi": {"title": "Julkinen", "slug": "publik"}}}, as_user=ADMIN)
     assert other_language.status == 201, other_language.body
+    # Read in Finnish, the slug is first the Finnish draft's, which nobody reads: the
+    # Swedish article of the same slug is shown (in Swedish, the default).
+    read = _read(api, "publik", lang="fi").body
+    assert (read["id"], read["lang"]) == (world["articles"]["public"]["id"], "sv")
     # Another tenant may use it too.
     assert api.call("POST", "/articles", {"translations": {
         "sv": {"title": "Deras", "slug": "publik"}}}, as_user=OTHER).status == 201
