@@ -500,3 +500,42 @@ def test_a_moved_schedule_publishes_at_the_new_time_only(
     assert _read(api, "flyttad").status == 404
     runner.tick(now + timedelta(hours=5, minutes=1))
     assert _read(api, "flyttad").status == 200
+
+
+# --- bounded reads --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of every DynamoDB call made."""
+    from chalicelib.store.clients import client
+
+    seen: list[str] = []
+    ddb = client("dynamodb")
+    for name in ("get_item", "query", "batch_get_item", "scan"):
+        original = getattr(ddb, name)
+
+        def spy(*args: Any, _original: Any = original, _name: str = name, **kwargs: Any) -> Any:
+            seen.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(ddb, name, spy)
+    return seen
+
+
+def test_reading_makes_a_bounded_number_of_calls_and_no_scan(
+        api: Api, world: dict[str, Any], calls: list[str]) -> None:
+    categories = len(api.call("GET", "/categories", as_user=ADMIN).body["items"])
+    calls.clear()
+    assert _read(api, "publik").status == 200
+    # The tenant's settings, the slug's claim, the published text.
+    assert calls == ["get_item"] * 3
+    calls.clear()
+    assert _read(api, "finns-inte-alls").status == 404
+    assert calls == ["get_item"] * 4  # settings, and the slug in each language
+    calls.clear()
+    assert api.call("GET", f"/help/{TENANT}/categories").status == 200
+    assert calls == ["get_item", "query"] + ["query"] * categories
+    calls.clear()
+    assert api.call("GET", f"/help/{TENANT}/categories/komma-igang").status == 200
+    assert calls == ["get_item", "get_item", "get_item", "query"]
