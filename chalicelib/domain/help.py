@@ -49,16 +49,20 @@ class CategoryText(Command):
     slug: Slug
 
 
-class CategoryTranslations(Command):
+class _Translations(Command):
+    """A text per language (``sv``, ``fi``, ``en`` fields of the subclass), one at least."""
+
+    @model_validator(mode="after")
+    def _one_language(self) -> _Translations:
+        if not any(getattr(self, lang) for lang in LANGUAGES):
+            raise ValueError("give at least one of sv, fi, en")
+        return self
+
+
+class CategoryTranslations(_Translations):
     sv: CategoryText | None = None
     fi: CategoryText | None = None
     en: CategoryText | None = None
-
-    @model_validator(mode="after")
-    def _one_language(self) -> CategoryTranslations:
-        if not (self.sv or self.fi or self.en):
-            raise ValueError("give at least one of sv, fi, en")
-        return self
 
 
 class CategoryCreate(Command):
@@ -91,16 +95,10 @@ class ArticleText(Command):
     body_md: Annotated[str, StringConstraints(max_length=MAX_BODY)] = ""
 
 
-class ArticleTranslations(Command):
+class ArticleTranslations(_Translations):
     sv: ArticleText | None = None
     fi: ArticleText | None = None
     en: ArticleText | None = None
-
-    @model_validator(mode="after")
-    def _one_language(self) -> ArticleTranslations:
-        if not (self.sv or self.fi or self.en):
-            raise ValueError("give at least one of sv, fi, en")
-        return self
 
 
 def _unique(values: list[str], what: str) -> list[str]:
