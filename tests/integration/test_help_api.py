@@ -539,3 +539,41 @@ def test_reading_makes_a_bounded_number_of_calls_and_no_scan(
     calls.clear()
     assert api.call("GET", f"/help/{TENANT}/categories/komma-igang").status == 200
     assert calls == ["get_item", "get_item", "get_item", "query"]
+
+
+def test_bad_changes_are_400_naming_the_field(api: Api, world: dict[str, Any]) -> None:
+    article = world["articles"]["draft"]["id"]
+    cases: list[tuple[str, dict[str, Any], tuple[Any, ...]]] = [
+        (f"/articles/{article}", {"visibility": None}, ("body", "visibility")),
+        (f"/articles/{article}", {"translations": None}, ("body", "translations")),
+        (f"/articles/{article}", {"category_ids": ["a", "a"]}, ("body", "category_ids")),
+        (f"/articles/{article}", {"order": -1}, ("body", "order")),
+        (f"/articles/{article}", {"unknown": 1}, ("body", "unknown")),
+        (f"/articles/{article}", {"publish_at": "2030-01-02T00:00:00Z",
+                                  "unpublish_at": "2030-01-01T00:00:00Z"},
+         ("body", "unpublish_at")),
+        (f"/categories/{world['category']['id']}", {"icon": "Not an icon"}, ("body", "icon")),
+        (f"/categories/{world['category']['id']}", {"translations": None},
+         ("body", "translations")),
+    ]
+    for path, body, loc in cases:
+        answer = api.call("PATCH", path, body, as_user=ADMIN)
+        assert answer.status == 400, (body, answer.body)
+        assert any(found[:len(loc)] == loc for found in _locs(answer)), (loc, answer.body)
+
+
+def test_a_renamed_category_keeps_its_old_address(api: Api, world: dict[str, Any]) -> None:
+    created = api.call("POST", "/categories", {"translations": {"sv": {
+        "name": "Prenumeration", "slug": "prenumeration"}}, "order": 7}, as_user=ADMIN)
+    assert created.status == 201, created.body
+    path = f"/categories/{created.body['id']}"
+    renamed = api.call("PATCH", path, {"translations": {"sv": {
+        "name": "Prenumerationer", "slug": "prenumerationer"}}}, as_user=ADMIN,
+        headers={"If-Match": created.headers["etag"]})
+    assert renamed.status == 200, renamed.body
+    for slug in ("prenumeration", "prenumerationer"):
+        shown = api.call("GET", f"/help/{TENANT}/categories/{slug}").body
+        assert shown["name"] == "Prenumerationer"
+    stale = api.call("PATCH", path, {"order": 8}, as_user=ADMIN,
+                     headers={"If-Match": created.headers["etag"]})
+    assert stale.status == 412
