@@ -577,3 +577,24 @@ def test_a_renamed_category_keeps_its_old_address(api: Api, world: dict[str, Any
     stale = api.call("PATCH", path, {"order": 8}, as_user=ADMIN,
                      headers={"If-Match": created.headers["etag"]})
     assert stale.status == 412
+
+
+def test_two_publishes_racing_make_one_version(api: Api, world: dict[str, Any]) -> None:
+    """Both read the same article; the second commit finds version 1 taken and the article
+    moved on, and changes nothing."""
+    from chalicelib.domain.errors import Conflict
+    from chalicelib.domain.principal import Principal
+    from chalicelib.services import help as svc
+    from chalicelib.services.context import Ctx
+
+    created = _article(api, "kapplopning", visibility="public", langs=("sv",))
+    principal = Principal(tenant=TENANT, user_id="racer", email="", roles=("admin",),
+                          permissions=frozenset({"help.write", "help.publish"}), kind="staff",
+                          organization_id=None, language="sv")
+    ctx = Ctx(principal, datetime.now(UTC))
+    read_by_both = svc.get_article(ctx, created["id"])
+    svc._publish(ctx, read_by_both, None)
+    with pytest.raises(Conflict):
+        svc._publish(ctx, read_by_both, None)
+    versions = api.call("GET", f"/articles/{created['id']}/versions", as_user=ADMIN).body
+    assert [v["number"] for v in versions["items"]] == [1]
