@@ -9,6 +9,7 @@ from chalicelib.api import (
     contact_orders,
     directory,
     health,
+    help_search,
     mail,
     networks,
     tickets,
@@ -32,6 +33,7 @@ app.register_blueprint(networks.bp)
 app.register_blueprint(training.bp)
 app.register_blueprint(certificates.bp)
 app.register_blueprint(mail.bp)
+app.register_blueprint(help_search.bp)
 app.register_blueprint(handlers.bp)
 
 check_every_route_guarded(app)

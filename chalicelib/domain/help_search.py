@@ -122,7 +122,7 @@ _IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _WIKI_LINK = re.compile(r"\[\[([^\]|]*)(?:\|([^\]]*))?\]\]")
 _TAG = re.compile(r"<[^>]{0,500}>")
-_MARKS = re.compile(r"^\s{0,3}(#{1,6}|>|[-*+]|\d{1,9}[.)])\s+|:?-{3,}:?|[=*_`~|]+",
+_MARKS = re.compile(r"^\s{0,3}(#{1,6}|>|[-*+]|\d{1,9}[.)])\s+|:?-{3,}:?|={2,}|[*_`~|]+",
                     re.MULTILINE)
 _SPACE = re.compile(r"\s+")
 
