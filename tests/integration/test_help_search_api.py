@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,11 +16,11 @@ import pytest
 
 from chalicelib.services import help_search as svc
 from chalicelib.store import help_index
-from chalicelib.store.clients import client
 from chalicelib.store.dynamo import UnitOfWork, query
 from tests.integration.api_client import Api
 from tests.integration.networks_world import make_org, make_portal_user
 from tests.integration.tenants import emails, module_tenants
+from tests.integration.test_guarantees import dynamodb_calls
 
 TENANTS = module_tenants(__name__)
 TENANT, OTHER_TENANT = TENANTS
@@ -349,21 +347,6 @@ def test_a_long_article_writes_its_other_entries_after_the_commit(
     assert _ids(_search(api, TENANT, "q=slutordet&lang=sv")) == []
     assert query(help_index.help_table(), "PK = :pk",
                  {":pk": help_index.word_pk(TENANT, "sv", "slutordet")}, limit=10).items == []
-
-
-@contextmanager
-def dynamodb_calls() -> Iterator[Counter[str]]:
-    calls: Counter[str] = Counter()
-    events = client("dynamodb").meta.events
-
-    def count(model: object, **_: object) -> None:
-        calls[model.name] += 1  # type: ignore[attr-defined]
-
-    events.register("before-call.dynamodb", count)
-    try:
-        yield calls
-    finally:
-        events.unregister("before-call.dynamodb", count)
 
 
 def test_search_and_suggest_read_as_much_at_any_size(api: Api, world: dict[str, Any]) -> None:
