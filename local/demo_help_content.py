@@ -17,7 +17,8 @@ CATEGORIES: list[tuple[str, str, dict[str, tuple[str, str, str]]]] = [
         "en": ("Getting started", "getting-started", "How support and the portal work.")}),
     ("tickets", "ticket", {
         "sv": ("Ärenden", "arenden", "Skapa, följa och godkänna ärenden."),
-        "fi": ("Tukipyynnöt", "tukipyynnot", "Tukipyyntöjen jättäminen, seuraaminen ja hyväksyminen."),
+        "fi": ("Tukipyynnöt", "tukipyynnot",
+               "Tukipyyntöjen jättäminen, seuraaminen ja hyväksyminen."),
         "en": ("Tickets", "tickets", "Creating, following and approving tickets.")}),
     ("subscription", "badge", {
         "sv": ("Prenumeration", "prenumeration", "Nätverk, leverantörs-id och förnyelse."),
