@@ -9,6 +9,7 @@ from chalicelib.api import (
     contact_orders,
     directory,
     health,
+    help,
     help_search,
     mail,
     networks,
@@ -32,8 +33,9 @@ app.register_blueprint(contact_orders.bp)
 app.register_blueprint(networks.bp)
 app.register_blueprint(training.bp)
 app.register_blueprint(certificates.bp)
-app.register_blueprint(mail.bp)
+app.register_blueprint(help.bp)
 app.register_blueprint(help_search.bp)
+app.register_blueprint(mail.bp)
 app.register_blueprint(handlers.bp)
 
 check_every_route_guarded(app)

@@ -55,6 +55,9 @@ class Permission(StrEnum):
     SUPPLIERS_FOLLOW = "suppliers.follow"
     CLIENT_CASES_MANAGE = "client_cases.manage"
     BILLING_VIEW = "billing.view"
+    # The help center (issue 17): write articles and categories; publish (what readers see).
+    HELP_WRITE = "help.write"
+    HELP_PUBLISH = "help.publish"
 
 
 P = Permission
@@ -93,6 +96,7 @@ DEFAULT_ROLES: dict[str, frozenset[Permission]] = {
             P.CONTACT_ORDERS_CREATE,
             P.CONTACT_ORDERS_ASSIGN_SELF,
             P.CLIENT_CASES_MANAGE,
+            P.HELP_WRITE,
         }
     ),
     "sales": frozenset(

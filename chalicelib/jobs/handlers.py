@@ -69,6 +69,14 @@ def training_reminders(event: Any) -> dict[str, Any]:
     return sweeps.training_reminders(_now(event), _time_left(event))
 
 
+@bp.schedule(Rate(5, unit=Rate.MINUTES), name="help_schedule",
+             description="Help center: articles whose publishing or takedown is due")
+def help_schedule(event: Any) -> dict[str, Any]:
+    from chalicelib.jobs import sweeps
+
+    return sweeps.help_schedule(_now(event), _time_left(event))
+
+
 @bp.schedule(Rate(1, unit=Rate.MINUTES), name="outbox_relay",
              description="Outbox records to the notifications queue")
 def outbox_relay(event: Any) -> dict[str, Any]:

@@ -86,3 +86,13 @@ def training_reminders(now: datetime, time_left: TimeLeft) -> dict[str, Any]:
     done = _sweep(due_items(table, REMINDER, utc_iso(now)),
                   lambda signup: remind_signup(signup, now), time_left, "", report)
     return {**report, "more": not done}
+
+
+def help_schedule(now: datetime, time_left: TimeLeft) -> dict[str, Any]:
+    """The help center's scheduled publishing and takedowns (``services/help.py``)."""
+    from chalicelib.domain.help import HELP_TIMERS
+    from chalicelib.services.help import run_timer
+
+    return _sweep_kinds(get_config().help_table,
+                        {kind: lambda timer: run_timer(timer, now) for kind in HELP_TIMERS},
+                        now, time_left)
