@@ -10,6 +10,7 @@ from chalicelib.api import (
     directory,
     health,
     help,
+    help_search,
     mail,
     networks,
     tickets,
@@ -33,6 +34,7 @@ app.register_blueprint(networks.bp)
 app.register_blueprint(training.bp)
 app.register_blueprint(certificates.bp)
 app.register_blueprint(help.bp)
+app.register_blueprint(help_search.bp)
 app.register_blueprint(mail.bp)
 app.register_blueprint(handlers.bp)
 
