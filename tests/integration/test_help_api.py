@@ -598,3 +598,23 @@ def test_two_publishes_racing_make_one_version(api: Api, world: dict[str, Any]) 
         svc._publish(ctx, read_by_both, None)
     versions = api.call("GET", f"/articles/{created['id']}/versions", as_user=ADMIN).body
     assert [v["number"] for v in versions["items"]] == [1]
+
+
+def test_the_search_follows_publishing_narrowing_and_takedown(
+        api: Api, world: dict[str, Any]) -> None:
+    def found(as_user: str | None = ANYONE) -> bool:
+        answer = api.call("GET", f"/help/{TENANT}/search?q=zebrakorsning&lang=sv",
+                          as_user=as_user)
+        assert answer.status == 200, answer.body
+        return article["id"] in {hit["article_id"] for hit in answer.body["items"]}
+
+    article = _article(api, "sokbar", visibility="public", langs=("sv",),
+                       body="Om zebrakorsningar.")
+    assert not found()  # written, not published
+    assert _publish(api, article["id"]).status == 200
+    assert found()
+    path = f"/articles/{article['id']}"
+    assert api.call("PATCH", path, {"visibility": "internal"}, as_user=ADMIN).status == 200
+    assert not found()
+    assert api.call("PATCH", path, {"visibility": "draft"}, as_user=ADMIN).status == 200
+    assert not found()
