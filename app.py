@@ -11,6 +11,7 @@ from chalicelib.api import (
     health,
     mail,
     networks,
+    status,
     tickets,
     training,
 )
@@ -30,6 +31,7 @@ app.register_blueprint(tickets.bp)
 app.register_blueprint(contact_orders.bp)
 app.register_blueprint(networks.bp)
 app.register_blueprint(training.bp)
+app.register_blueprint(status.bp)
 app.register_blueprint(certificates.bp)
 app.register_blueprint(mail.bp)
 app.register_blueprint(handlers.bp)

@@ -55,6 +55,8 @@ class Permission(StrEnum):
     SUPPLIERS_FOLLOW = "suppliers.follow"
     CLIENT_CASES_MANAGE = "client_cases.manage"
     BILLING_VIEW = "billing.view"
+    # Incidents and components of the public status page (issue 17).
+    STATUS_MANAGE = "status.manage"
 
 
 P = Permission
@@ -93,6 +95,7 @@ DEFAULT_ROLES: dict[str, frozenset[Permission]] = {
             P.CONTACT_ORDERS_CREATE,
             P.CONTACT_ORDERS_ASSIGN_SELF,
             P.CLIENT_CASES_MANAGE,
+            P.STATUS_MANAGE,
         }
     ),
     "sales": frozenset(
