@@ -43,6 +43,10 @@ PROBES: dict[str, tuple[str, ...]] = {
     "email": ("database", "notifications_dlq", "inbound_mail_dlq"),
 }
 NETWORK_PREFIX = "net-"
+# The history events that post an update, told to the confirmed subscribers by e-mail.
+TOLD_EVENTS = frozenset({"incident_created", "incident_updated", "incident_changed",
+                         "incident_resolved"})
+MAX_SUBSCRIBERS = 5000  # told per update; one message's work stays bounded
 
 
 def worst(states: Iterable[ComponentState]) -> ComponentState:

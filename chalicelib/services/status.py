@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from markupsafe import escape
@@ -36,6 +36,7 @@ from chalicelib.domain.errors import (
     NotFound,
 )
 from chalicelib.domain.models import Language, utc_iso
+from chalicelib.domain.networks import in_language
 from chalicelib.domain.status import (
     ComponentDef,
     ComponentsPut,
@@ -53,10 +54,15 @@ from chalicelib.services import rate_limits
 from chalicelib.services.context import Ctx
 from chalicelib.services.directory import repo as directory
 from chalicelib.services.networks import repo as networks
+from chalicelib.services.publish import publish
 from chalicelib.services.writes import check_version, commit_versioned, history_event
 from chalicelib.store.dynamo import Item, UnitOfWork
 from chalicelib.store.status import StatusRepository
 
+if TYPE_CHECKING:
+    from chalicelib.services.notifications import Plan
+
+MODULE = "status"  # the outbox records' module (services/notifications.py)
 TOKEN_SCOPE = "status-subscription"
 DIGEST_SCOPE = "status-subscriber"
 ACCEPTED = {"accepted": True,
@@ -152,11 +158,16 @@ def _check_components(ctx: Ctx, ids: list[str]) -> list[str]:
 
 def _commit(ctx: Ctx, incident: Incident, expected: int | None, kind: str,
             data: dict[str, Any]) -> Incident:
-    """The incident and its history event in one transaction."""
+    """The incident, its history event and, when the change posted an update, the outbox
+    record that tells the subscribers: one transaction."""
     uow = UnitOfWork()
     store = repo()
+    event = history_event(ctx, kind, data)
     store.put_incident(uow, ctx.tenant, incident.model_dump(mode="json"), expected)
-    store.add_event(uow, ctx.tenant, incident.id, history_event(ctx, kind, data))
+    store.add_event(uow, ctx.tenant, incident.id, event)
+    if data.get("update_id"):
+        publish(uow, get_config().help_table, ctx.tenant, MODULE, incident.id, [event],
+                rules.TOLD_EVENTS)
     commit_versioned(ctx, uow)
     return incident
 
@@ -199,15 +210,17 @@ def patch_incident(ctx: Ctx, incident_id: str, patch: IncidentPatch) -> Incident
     updates = list(current.updates)
     if patch.resolved:
         fields |= {"status": "resolved", "resolved_at": ctx.stamp}
+    data: dict[str, Any] = {"fields": sorted(k for k in changes if k != "message")}
     if patch.message or patch.resolved or patch.impact:
-        updates.append(IncidentUpdate(
+        update = IncidentUpdate(
             id=ctx.new_id(), at=ctx.stamp, message=patch.message or _resolved_text(ctx),
-            impact=patch.impact, resolved=bool(patch.resolved)))
+            impact=patch.impact, resolved=bool(patch.resolved))
+        updates.append(update)
+        data["update_id"] = update.id
     fields["updates"] = updates
     incident = current.model_copy(update=fields)
     kind = "incident_resolved" if patch.resolved else "incident_changed"
-    return _commit(ctx, incident, current.version, kind,
-                   {"fields": sorted(k for k in changes if k != "message")})
+    return _commit(ctx, incident, current.version, kind, data)
 
 
 def _resolved_text(ctx: Ctx) -> str:
@@ -329,3 +342,67 @@ def unsubscribe(tenant: str, token: str) -> dict[str, Any]:
     repo().delete_subscriber(uow, tenant, _digest(tenant, data["a"]))
     uow.commit()
     return {"unsubscribed": True}
+
+
+# --- telling the subscribers (the outbox's consumer asks) ---------------------------------
+
+
+def incident_plan(tenant: str, settings: TenantSettings, incident_id: str,
+                  event: dict[str, Any]) -> Plan | None:
+    """Who hears of an incident's update: every confirmed subscriber, each as an address
+    only (no account, no inbox), in their language, with their own unsubscribe link. The
+    delivery id names the address's digest, so each is mailed once however often the
+    record arrives (``services/notifications._once``)."""
+    from chalicelib.domain.notifications import Notice
+    from chalicelib.services.notifications import Plan
+
+    item = repo().get_incident(tenant, incident_id)
+    update_id = (event.get("data") or {}).get("update_id")
+    if item is None or not update_id:
+        return None
+    incident = Incident.model_validate(item)
+    update = next((u for u in incident.updates if u.id == update_id), None)
+    if update is None:
+        return None
+    users = {f"email:{row['digest']}": {
+        "id": f"email:{row['digest']}", "email": row["email"], "name": "", "kind": "contact",
+        "language": row["language"], "active": True, "mail_only": True}
+        for row in _confirmed(tenant)}
+    components = {c.id: c for c in _components(tenant)}
+    reason = {"incident_created": "created", "incident_resolved": "resolved"}.get(
+        event["type"], "updated")
+
+    def context(notice: Notice, user: Item) -> dict[str, Any]:
+        from chalicelib.notify.render import format_time
+
+        language = str(user["language"] if user["language"] in settings.languages
+                       else settings.default_language)
+        names = [in_language(components[c].name, language)
+                 for c in incident.component_ids if c in components]
+        return {
+            "incident": {"title": in_language(incident.title, language),
+                         "impact": incident.impact, "components": ", ".join(names)},
+            "update": {"message": update.message,
+                       "at": format_time(update.at, language, settings.support_hours.timezone)},
+            "reason": reason,
+            "link": f"{get_config().portal_url.rstrip('/')}/#/status/{quote(tenant)}",
+            "preferences_link": unsubscribe_link(tenant, str(user["email"])),
+        }
+
+    notices = [Notice("incident_update", user_id) for user_id in users]
+    return Plan(tenant, settings, event, users, notices, context)
+
+
+def _confirmed(tenant: str) -> list[dict[str, str]]:
+    """The confirmed subscribers, at most ``MAX_SUBSCRIBERS`` (pages of 1,000): one
+    message's work stays bounded."""
+    found: list[dict[str, str]] = []
+    start: dict[str, Any] | None = None
+    while len(found) < rules.MAX_SUBSCRIBERS:
+        page = repo().confirmed_subscribers(tenant, 1000, start)
+        found += [{"digest": _digest(tenant, str(i["email"])), "email": str(i["email"]),
+                   "language": str(i.get("language") or "")} for i in page.items]
+        if not page.last_key:
+            break
+        start = page.last_key
+    return found[:rules.MAX_SUBSCRIBERS]

@@ -308,3 +308,57 @@ def test_unsubscribing_an_unknown_address_answers_the_same(api: Api) -> None:
     token = svc.issue_token(TENANT, "never@example.org", "unsubscribe")
     answer = api.call("POST", f"/status/{TENANT}/subscriptions/unsubscribe", {"token": token})
     assert answer.status == 200 and answer.body == {"unsubscribed": True}
+
+
+# --- telling the subscribers --------------------------------------------------------------
+
+
+def _confirmed(api: Api, mail: LocalOutbox, address: str, tenant: str = TENANT) -> None:
+    assert _subscribe(api, address, tenant).status == 202
+    token = _token(_mails_to(mail, address)[-1], "confirm")
+    assert api.call("POST", f"/status/{tenant}/subscriptions/confirm",
+                    {"token": token}).status == 200
+
+
+def test_confirmed_subscribers_are_told_of_each_update_once_and_can_leave(
+        api: Api, mail: LocalOutbox, runner: Any) -> None:
+    from chalicelib.services import notifications
+    from chalicelib.services.publish import outbox_record
+
+    confirmed, pending, elsewhere = ("told@example.org", "pending@example.org",
+                                     "other-tenant@example.org")
+    _confirmed(api, mail, confirmed)
+    _confirmed(api, mail, elsewhere, OTHER_TENANT)
+    assert _subscribe(api, pending).status == 202
+    runner.drain()
+    before = {a: len(_mails_to(mail, a)) for a in (confirmed, pending, elsewhere)}
+
+    title = {"sv": "Avbrott i e-posten", "en": "E-mail outage"}
+    incident = _incident(api, title=title, component_ids=["email"], impact="outage",
+                         message="Inkommande e-post fördröjs.")
+    runner.drain()
+    [told] = _mails_to(mail, confirmed)[before[confirmed]:]
+    assert "Avbrott i e-posten" in told["subject"] and "Inkommande e-post" in told["text"]
+    assert len(_mails_to(mail, pending)) == before[pending]  # unconfirmed: nothing
+    assert len(_mails_to(mail, elsewhere)) == before[elsewhere]  # another tenant's
+    update = api.call("POST", f"/incidents/{incident['id']}/updates",
+                      {"message": "Kön betas av."}, as_user=AGENT)
+    assert update.status == 201
+    runner.drain()
+    assert "Kön betas av." in _mails_to(mail, confirmed)[-1]["text"]
+
+    # The same record delivered again sends nothing twice.
+    events = api.call("GET", f"/incidents/{incident['id']}/events", as_user=ADMIN).body["items"]
+    record = outbox_record(TENANT, "status", incident["id"], events[-1],
+                           [events[-1]["type"]])
+    again = notifications.deliver(record)
+    assert again["email"] == 0 and again["email_duplicate"] >= 1
+
+    # The mail's own unsubscribe link works without login; then nothing more comes.
+    leave = _token(_mails_to(mail, confirmed)[-1], "unsubscribe")
+    assert api.call("POST", f"/status/{TENANT}/subscriptions/unsubscribe",
+                    {"token": leave}).status == 200
+    count = len(_mails_to(mail, confirmed))
+    api.call("PATCH", f"/incidents/{incident['id']}", {"resolved": True}, as_user=AGENT)
+    runner.drain()
+    assert len(_mails_to(mail, confirmed)) == count

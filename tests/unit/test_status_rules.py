@@ -126,3 +126,21 @@ def test_the_confirmation_mail_carries_both_links_in_every_language(lang: str) -
     subject, text = rules.confirmation_mail(lang, "Demo AB", "https://x/confirm",
                                             "https://x/leave")
     assert "Demo AB" in subject and "https://x/confirm" in text and "https://x/leave" in text
+
+
+@pytest.mark.parametrize("lang", ["sv", "fi", "en"])
+def test_an_incident_mail_escapes_staffs_text_and_ends_with_the_unsubscribe_link(
+        lang: str) -> None:
+    from chalicelib.notify.render import render
+
+    script = '<script>alert("x")</script>'
+    leave = "https://portal.example.com/#/status/demo?unsubscribe=abc.def"
+    message = render("incident_update", lang, {
+        "recipient_name": "", "tenant_name": "Demo AB", "link": "https://p/#/status/demo",
+        "preferences_link": leave, "reason": "updated",
+        "incident": {"title": f"Avbrott {script}", "impact": "degraded", "components": "API"},
+        "update": {"at": "2026-12-03 10:15", "message": f"Vi felsöker {script}"}})
+    assert "<script" not in message.html and "&lt;script&gt;" in message.html
+    assert message.subject.startswith("[Demo AB] ") and script in message.text
+    assert message.text.rstrip().endswith(leave)
+    assert {"sv": "prenumererar", "fi": "tilannut", "en": "subscribed"}[lang] in message.text
