@@ -362,3 +362,24 @@ def test_confirmed_subscribers_are_told_of_each_update_once_and_can_leave(
     api.call("PATCH", f"/incidents/{incident['id']}", {"resolved": True}, as_user=AGENT)
     runner.drain()
     assert len(_mails_to(mail, confirmed)) == count
+
+
+# --- demo data ----------------------------------------------------------------------------
+
+
+def test_the_demo_incident_is_seeded_once_resolved_last_week(api: Api) -> None:
+    from chalicelib.domain.status import Incident
+    from chalicelib.services import status as svc
+    from local.demo_status import seed_demo_status
+    from local.seed import _system
+
+    ctx = _system(f"{TENANT}-demo")
+    seed_demo_status(ctx)
+    seed_demo_status(ctx)  # a restart adds nothing
+    since = (datetime.now(UTC) - timedelta(days=90)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    [item] = svc.repo().incidents_since(ctx.tenant, since)
+    incident = Incident.model_validate(item)
+    assert incident.status == "resolved" and len(incident.updates) == 3
+    ago = datetime.now(UTC) - datetime.fromisoformat(incident.started_at)
+    assert timedelta(days=6) < ago < timedelta(days=8)
+    assert incident.resolved_at and incident.resolved_at > incident.started_at
