@@ -4,16 +4,17 @@ public e-mail subscriptions (double opt-in, unsubscribe without login)."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 from chalice.app import Blueprint
-from pydantic import ConfigDict
 
+from chalicelib.api.certificates import LanguageQuery
 from chalicelib.api.health import probe_components
 from chalicelib.api.routing import PUBLIC, Call, Reply, route
 from chalicelib.domain import status
-from chalicelib.domain.models import HistoryEvent, Language, Model
+from chalicelib.domain.models import HistoryEvent, Model
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import status as svc
 
@@ -24,15 +25,25 @@ MANAGE = Permission.STATUS_MANAGE
 TENANT_PATH = {"tenant": r"^[a-z0-9][a-z0-9-]{1,62}$"}
 
 
-class LanguageQuery(Model):
-    model_config = ConfigDict(extra="forbid")
-
-    lang: Language | None = None
+# A public page anyone may reload: the probes (a DynamoDB read, two SQS calls) run at most
+# once per this many seconds per warm Lambda, so reloads cost no more than /health does.
+PROBE_SECONDS = 30.0
+_last_probe: tuple[float, dict[str, str]] | None = None
 
 
 def _probes() -> dict[str, str]:
     """``/health``'s own probes, each ``ok`` or ``degraded``."""
-    return {name: c.status for name, c in probe_components().items()}
+    global _last_probe
+    now = time.monotonic()
+    if _last_probe is None or now - _last_probe[0] >= PROBE_SECONDS:
+        _last_probe = (now, {name: c.status for name, c in probe_components().items()})
+    return _last_probe[1]
+
+
+def forget_probes() -> None:
+    """The next page probes again (tests change what the probes see)."""
+    global _last_probe
+    _last_probe = None
 
 
 @route(bp, "GET", "/status/{tenant}", guard=PUBLIC, tag=TAG, query=LanguageQuery,

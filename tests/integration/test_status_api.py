@@ -90,6 +90,7 @@ def test_another_tenants_page_never_shows_this_tenants_incidents(api: Api) -> No
 def test_a_components_state_is_the_worst_of_the_probe_and_its_open_incidents(
         api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     from chalicelib.api import health
+    from chalicelib.api import status as status_api
 
     incident = _incident(api, component_ids=["api"], impact="degraded")
     assert _states(_page(api))["api"] == "degraded"
@@ -103,9 +104,13 @@ def test_a_components_state_is_the_worst_of_the_probe_and_its_open_incidents(
         raise ConnectionError(name)
 
     monkeypatch.setattr(health.probes, "waiting_messages", queue_down)
+    status_api.forget_probes()
     states = _states(_page(api, OTHER_TENANT))  # no incidents there: the probe alone
     assert states["email"] == "degraded" and states["portal"] == "operational"
     monkeypatch.undo()
+    assert _states(_page(api, OTHER_TENANT))["email"] == "degraded"  # kept a while
+    status_api.forget_probes()
+    assert _states(_page(api, OTHER_TENANT))["email"] == "operational"
     resolved = api.call("PATCH", f"/incidents/{incident['id']}", {"resolved": True},
                         headers={"If-Match": f'"{worse.body["version"]}"'}, as_user=AGENT)
     assert resolved.status == 200, resolved.body
