@@ -275,8 +275,9 @@ def _read_token(tenant: str, token: str, purpose: TokenPurpose) -> dict[str, Any
 
 
 def _link(tenant: str, action: str, token: str) -> str:
+    """The portal's status page (portal/js/views/status.js), which POSTs on a click."""
     base = get_config().portal_url.rstrip("/")
-    return f"{base}/#/status/{quote(tenant)}?{action}={quote(token)}"
+    return f"{base}/#/status?tenant={quote(tenant)}&{action}={quote(token)}"
 
 
 def unsubscribe_link(tenant: str, email: str) -> str:
@@ -385,7 +386,7 @@ def incident_plan(tenant: str, settings: TenantSettings, incident_id: str,
             "update": {"message": update.message,
                        "at": format_time(update.at, language, settings.support_hours.timezone)},
             "reason": reason,
-            "link": f"{get_config().portal_url.rstrip('/')}/#/status/{quote(tenant)}",
+            "link": f"{get_config().portal_url.rstrip('/')}/#/status?tenant={quote(tenant)}",
             "preferences_link": unsubscribe_link(tenant, str(user["email"])),
         }
 
