@@ -57,6 +57,10 @@ export default function mySubscriptions(container) {
         ["networks.fields.expires", dateOf(subscription.expires_at), "expires"],
         ["networks.fields.price", money(subscription.yearly_price, subscription.currency), "price"],
       ]),
+      // An expired supplier is hidden from buyers: say so where the supplier looks.
+      subscription.status === "expired"
+        ? bindText(h("p", { class: "notice", dataset: { expiredHidden: "" } }), "networks.mine.expired_hidden")
+        : null,
       renew);
   }
 

@@ -1,0 +1,243 @@
+"""The demo help center's content (issue 17, item 10), written from the seeds' topics in sv,
+fi and en: how to create a ticket (seed 002's checklist), ticket types and what is billable,
+approving a resolved ticket, third-party questions (seed 002's Pagero example), development
+suggestions (seed 002's checklist), subscription questions (seed 000). Pure data: the seed
+function that writes it through the help center's services sits beside the other demo seeds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# (key, icon, {language: (name, slug, description)})
+CATEGORIES: list[tuple[str, str, dict[str, tuple[str, str, str]]]] = [
+    ("getting_started", "rocket", {
+        "sv": ("Komma igång", "komma-igang", "Så fungerar supporten och portalen."),
+        "fi": ("Aloittaminen", "aloittaminen", "Näin asiakastuki ja portaali toimivat."),
+        "en": ("Getting started", "getting-started", "How support and the portal work.")}),
+    ("tickets", "ticket", {
+        "sv": ("Ärenden", "arenden", "Skapa, följa och godkänna ärenden."),
+        "fi": ("Tukipyynnöt", "tukipyynnot",
+               "Tukipyyntöjen jättäminen, seuraaminen ja hyväksyminen."),
+        "en": ("Tickets", "tickets", "Creating, following and approving tickets.")}),
+    ("subscription", "badge", {
+        "sv": ("Prenumeration", "prenumeration", "Nätverk, leverantörs-id och förnyelse."),
+        "fi": ("Tilaus", "tilaus", "Verkostot, toimittajatunnus ja uusiminen."),
+        "en": ("Subscription", "subscription", "Networks, supplier id and renewal.")}),
+    ("technical_support", "wrench", {
+        "sv": ("Teknisk support", "teknisk-support", "Fel, tredje parter och förslag."),
+        "fi": ("Tekninen tuki", "tekninen-tuki", "Virheet, kolmannet osapuolet ja ehdotukset."),
+        "en": ("Technical support", "technical-support", "Faults, third parties and ideas.")}),
+]
+
+# (key, category keys, {language: (title, slug, body in Markdown)})
+ARTICLES: list[tuple[str, list[str], dict[str, tuple[str, str, str]]]] = [
+    ("create_ticket", ["getting_started", "tickets"], {
+        "sv": ("Så skapar du ett bra ärende", "skapa-arende", """\
+Ett skriftligt ärende är supportens viktigaste verktyg. Ju tydligare det är, desto snabbare
+får du ett bra svar.
+
+**Checklista för ärenden**
+
+1. Beskriv problemet eller frågan så exakt som möjligt.
+2. Ange vilken person, faktura, handling, arbetsorder, plats eller vilket kundnummer det gäller.
+3. Bifoga det som behövs, till exempel skärmbilder eller Skatteverkets förfrågan.
+
+:::tip
+Skriftliga ärenden besvaras ofta snabbare än samtal, och svaret finns kvar att gå tillbaka till.
+:::
+
+[[ticket:question]]
+"""),
+        "fi": ("Näin jätät hyvän tukipyynnön", "tukipyynnon-jattaminen", """\
+Kirjallinen tukipyyntö on asiakastuen tärkein työkalu. Mitä selkeämpi se on, sitä nopeammin
+saat tarkan vastauksen.
+
+**Muistilista tukipyyntöihin**
+
+1. Kuvaa ongelma tai kysymys mahdollisimman tarkasti.
+2. Yksilöi henkilö, lasku, asiakirja, työtilaus, kohde tai asiakasnumero.
+3. Lisää tarvittavat liitteet, esimerkiksi kuvankaappaukset tai verottajan selvityspyynnöt.
+
+:::tip
+Kirjallisiin tukipyyntöihin vastataan usein nopeammin kuin puheluihin, ja asia jää kirjallisena
+ylös.
+:::
+
+[[ticket:question]]
+"""),
+        "en": ("How to write a good ticket", "create-a-ticket", """\
+A written ticket is support's main tool. The clearer it is, the sooner you get a precise answer.
+
+**Checklist for tickets**
+
+1. Describe the problem or question as precisely as you can.
+2. Name the person, invoice, document, work order, site or customer number it is about.
+3. Attach what helps, such as screenshots or the tax office's request.
+
+:::tip
+Written tickets are often answered sooner than calls, and the answer stays on record.
+:::
+
+[[ticket:question]]
+""")}),
+    ("ticket_types", ["tickets"], {
+        "sv": ("Ärendetyper och vad som debiteras", "arendetyper", """\
+| Ärendetyp | Debiteras |
+| --- | --- |
+| Fråga | Nej, inom avtalet |
+| Tekniskt fel | Nej |
+| Utbildning | Ja, per påbörjad kvart |
+| Utvecklingsförslag | Nej |
+
+:::info
+Tid för arbete som kunden själv ansvarar för, som behörigheter och prislistor, kan debiteras.
+:::
+"""),
+        "fi": ("Tukipyyntöjen tyypit ja laskutus", "tukipyyntojen-tyypit", """\
+| Tyyppi | Laskutetaan |
+| --- | --- |
+| Kysymys | Ei, sopimuksen mukaan |
+| Tekninen vika | Ei |
+| Koulutus | Kyllä, jokaiselta alkavalta varttitunnilta |
+| Kehitysehdotus | Ei |
+
+:::info
+Asiakkaan omalle vastuulle kuuluvat tehtävät, kuten käyttöoikeudet ja hinnastot, voidaan laskuttaa.
+:::
+"""),
+        "en": ("Ticket types and what is billable", "ticket-types", """\
+| Ticket type | Billable |
+| --- | --- |
+| Question | No, within the agreement |
+| Technical fault | No |
+| Training | Yes, per quarter hour begun |
+| Development suggestion | No |
+
+:::info
+Work that is the customer's own responsibility, such as permissions and price lists, may be billed.
+:::
+""")}),
+    ("approve_ticket", ["tickets"], {
+        "sv": ("Godkänna ett åtgärdat ärende", "godkanna-arende", """\
+När vi har åtgärdat ett ärende får du ett mejl med två knappar: **Testat OK** och **Inte OK**.
+
+- *Testat OK* stänger ärendet.
+- *Inte OK* öppnar det igen; skriv gärna vad som fortfarande inte fungerar.
+
+:::note
+Svarar du inte godkänns ärendet automatiskt efter en tid, och du får en påminnelse innan dess.
+:::
+"""),
+        "fi": ("Ratkaistun tukipyynnön hyväksyminen", "tukipyynnon-hyvaksyminen", """\
+Kun olemme ratkaisseet tukipyynnön, saat sähköpostin, jossa on kaksi painiketta: **Testattu OK**
+ja **Ei OK**.
+
+- *Testattu OK* sulkee tukipyynnön.
+- *Ei OK* avaa sen uudelleen; kerro mielellään, mikä ei vielä toimi.
+
+:::note
+Jos et vastaa, tukipyyntö hyväksytään automaattisesti, ja saat sitä ennen muistutuksen.
+:::
+"""),
+        "en": ("Approving a resolved ticket", "approve-a-ticket", """\
+When we have resolved a ticket you get an e-mail with two buttons: **Tested OK** and **Not OK**.
+
+- *Tested OK* closes the ticket.
+- *Not OK* opens it again; do say what still does not work.
+
+:::note
+If you do not answer, the ticket is approved automatically after a while, with a reminder first.
+:::
+""")}),
+    ("third_parties", ["technical_support"], {
+        "sv": ("Frågor som gäller tredje part", "tredje-part", """\
+Vissa frågor löses snabbast direkt hos tredje part, till exempel e-fakturaoperatören.
+Gäller det en faktura som inte har kommit fram till kunden, kontakta operatören (Pagero)
+direkt: de ser i sitt system vad som hänt.
+
+:::warning
+Vi har inte åtkomst till operatörens system, men vi hjälper gärna till via ett ärende.
+:::
+"""),
+        "fi": ("Kolmansiin osapuoliin liittyvät asiat", "kolmannet-osapuolet", """\
+Jotkin asiat ratkeavat nopeimmin suoraan kolmannen osapuolen kanssa, esimerkiksi
+verkkolaskuoperaattorin. Jos myyntilasku ei ole mennyt asiakkaalle, ota yhteyttä suoraan
+Pageroon: he näkevät omasta järjestelmästään, mitä on tapahtunut.
+
+:::warning
+Meillä ei ole pääsyä operaattorin järjestelmään, mutta autamme mielellämme tukipyynnön kautta.
+:::
+"""),
+        "en": ("Questions about third parties", "third-parties", """\
+Some questions are solved fastest directly with the third party, such as the e-invoicing
+operator. If an invoice has not reached the customer, contact the operator (Pagero)
+directly: they see in their system what happened.
+
+:::warning
+We have no access to the operator's system, but we gladly help through a ticket.
+:::
+""")}),
+    ("suggestions", ["technical_support"], {
+        "sv": ("Utvecklingsförslag", "utvecklingsforslag", """\
+Förslag lämnas som ärenden av typen *Utvecklingsförslag* och bedöms varje månad av
+produktutvecklingen.
+
+1. Skriv förslaget tydligt.
+2. Beskriv vad ni vinner på det.
+3. Beskriv vilka problem ni har i dag.
+4. Bifoga en bild eller skärmbild om det hjälper.
+
+[[ticket:development_suggestion]]
+"""),
+        "fi": ("Kehitysehdotukset", "kehitysehdotukset", """\
+Ehdotukset jätetään *Kehitysehdotus*-tyyppisinä tukipyyntöinä, ja tuotekehitys arvioi ne
+kuukausittain.
+
+1. Kirjoita ehdotus selkeästi.
+2. Kuvaa, mitä hyötyä siitä olisi.
+3. Kerro, mitä haasteita teillä on nyt.
+4. Liitä mukaan kuva tai kuvankaappaus, jos se auttaa.
+
+[[ticket:development_suggestion]]
+"""),
+        "en": ("Development suggestions", "development-suggestions", """\
+Suggestions are sent as tickets of the type *Development suggestion* and are assessed every
+month by product development.
+
+1. Write the suggestion clearly.
+2. Describe what you would gain.
+3. Describe the problems you have today.
+4. Attach a picture or screenshot if it helps.
+
+[[ticket:development_suggestion]]
+""")}),
+    ("subscription_questions", ["subscription"], {
+        "sv": ("Vad har vi för leverantörs-id?", "leverantors-id", """\
+Ert leverantörs-id är ett sexsiffrigt nummer. Det står i välkomstmeddelandet, på era
+certifikat och på frågeformuläret, och det är detsamma i alla nätverk ni är med i.
+
+**Mitt företag visas som utgånget. Varför?** Prenumerationen har inte förnyats. Förnya den
+under *Mina prenumerationer*, eller kontakta din kontoansvarige.
+"""),
+        "fi": ("Mikä on toimittajatunnuksemme?", "toimittajatunnus", """\
+Toimittajatunnuksenne on kuusinumeroinen luku. Se on tervetuloviestissä, sertifikaateissa ja
+kyselylomakkeessa, ja se on sama kaikissa verkostoissa, joihin kuulutte.
+
+**Yrityksemme näkyy päättyneenä. Miksi?** Tilausta ei ole uusittu. Uusi se kohdassa *Omat
+tilaukset* tai ota yhteyttä asiakasvastaavaasi.
+"""),
+        "en": ("What is our supplier id?", "supplier-id", """\
+Your supplier id is a six-digit number. It is in the welcome message, on your certificates and
+on the questionnaire, and it is the same in every network you are in.
+
+**My company shows as expired. Why?** The subscription was not renewed. Renew it under *My
+subscriptions*, or contact your account manager.
+""")}),
+]
+
+
+def translations(texts: dict[str, tuple[str, str, str]]) -> dict[str, dict[str, Any]]:
+    """An article's ``translations`` as the help center takes them."""
+    return {lang: {"title": title, "slug": slug, "body_md": body}
+            for lang, (title, slug, body) in texts.items()}
