@@ -195,6 +195,9 @@ def patch_incident(ctx: Ctx, incident_id: str, patch: IncidentPatch) -> Incident
     current = get_incident(ctx, incident_id)
     check_version(ctx, current.version)
     changes = patch.model_dump(mode="json", exclude_unset=True)
+    if not changes:
+        raise InvalidInput("Nothing to change.",
+                           [FieldError(("body",), "give at least one field", "missing")])
     nulls = [k for k, v in changes.items() if v is None]
     if nulls:
         raise InvalidInput("These fields cannot be null.",

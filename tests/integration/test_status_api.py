@@ -153,6 +153,11 @@ def test_changes_need_the_current_version_and_a_resolved_incident_stays_closed(
         api: Api) -> None:
     incident = _incident(api)
     path = f"/incidents/{incident['id']}"
+    nothing = api.call("PATCH", path, {}, as_user=AGENT)
+    assert nothing.status == 400 and nothing.body["errors"][0]["loc"] == ["body"]
+    nulls = api.call("PATCH", path, {"title": None, "impact": None}, as_user=AGENT)
+    assert nulls.status == 400
+    assert {e["loc"][1] for e in nulls.body["errors"]} == {"title", "impact"}
     stale = api.call("PATCH", path, {"impact": "outage"}, headers={"If-Match": '"99"'},
                      as_user=AGENT)
     assert stale.status == 412
@@ -188,8 +193,8 @@ def test_bad_input_is_a_400_naming_each_field(api: Api, body: dict[str, Any],
     assert {e["loc"][1] for e in answer.body["errors"]} == fields
     assert api.call("POST", f"/status/{TENANT}/subscriptions", {"email": "not-an-address"}
                     ).body["errors"][0]["loc"] == ["body", "email"]
-    assert api.call("PATCH", "/incidents/01ABC", {"resolved": False},
-                    as_user=ADMIN).status in (400, 404)
+    reopened = api.call("PATCH", "/incidents/01ABC", {"resolved": False}, as_user=ADMIN)
+    assert reopened.status == 400 and reopened.body["errors"][0]["loc"] == ["body", "resolved"]
 
 
 @pytest.mark.parametrize(("user", "status"), [
