@@ -11,6 +11,7 @@ import { h } from "../dom.js";
 import { bindText, formatDateTime, language, onLanguageChange } from "../i18n.js";
 
 export const STATES = ["operational", "degraded", "outage"];
+const REFRESH_MS = 60_000;
 
 /** The tenant named in the address, or null when it cannot be one. */
 export function cleanTenant(text) {
@@ -161,9 +162,12 @@ export function status(container, app, path, params) {
   };
   load();
   const stopLanguage = onLanguageChange(load); // names and titles come in the reader's language
+  // Seed 000's "uppdateringar i realtid": an open page reads the state again every minute.
+  const timer = setInterval(load, REFRESH_MS);
   return {
     cleanup: () => {
       stale = true;
+      clearInterval(timer);
       stop?.();
       stopLanguage();
     },
