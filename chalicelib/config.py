@@ -28,6 +28,9 @@ class RateLimits:
     reset_password_per_ip: RateLimit = RateLimit(30, 3600)
     attachments_per_user: RateLimit = RateLimit(60, 3600)
     attachments_per_ip: RateLimit = RateLimit(300, 3600)
+    # Each status-page subscription mails a confirmation link (issue 17).
+    status_subscriptions_per_email: RateLimit = RateLimit(3, 3600)
+    status_subscriptions_per_ip: RateLimit = RateLimit(30, 3600)
 
 
 @dataclass(frozen=True)

@@ -89,3 +89,11 @@ def attachment_announcement(tenant: str, user_id: str, source_ip: str) -> None:
     limits, now = get_config().rate_limits, int(_clock().timestamp())
     _take("attach-ip", limits.attachments_per_ip, _ip(source_ip), now)
     _take("attach-user", limits.attachments_per_user, f"{tenant}\0{user_id}", now)
+
+
+def status_subscription(tenant: str, email: str, source_ip: str) -> None:
+    """``POST /status/{tenant}/subscriptions``: each one mails a confirmation link."""
+    limits, now = get_config().rate_limits, int(_clock().timestamp())
+    _take("status-sub-ip", limits.status_subscriptions_per_ip, _ip(source_ip), now)
+    _take("status-sub-email", limits.status_subscriptions_per_email,
+          f"{tenant}\0{_email_key(email)}", now)
