@@ -40,11 +40,6 @@ MAX_COUNT = 99  # a body occurrence count is capped: ten thousand "the" say no m
 MAX_TEXT = 10_000  # characters of a translation's plain text kept for snippets
 SNIPPET_CHARS = 180
 
-# An article's address in a language (``/help/<tenant>/articles/<slug>``); the help core
-# gives slugs this form.
-SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$"
-TENANT_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
-
 Visibility = Literal["draft", "internal", "customers", "public"]
 VisibilityLevel = int
 PUBLIC, CUSTOMERS, INTERNAL = 0, 1, 2
