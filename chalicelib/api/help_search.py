@@ -17,6 +17,7 @@ from chalicelib.domain import help_search
 from chalicelib.domain.models import Language, Model
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import help_search as svc
+from chalicelib.services import rate_limits
 
 bp = Blueprint(__name__)
 
@@ -63,9 +64,10 @@ def popular(call: Call) -> help_search.PopularList:
 
 @route(bp, "POST", "/help/{tenant}/articles/{slug}/feedback", guard=PUBLIC, tag=TAG,
        query=HelpQuery, body=help_search.Feedback, response=help_search.FeedbackAnswer,
-       errors=(404,), path_patterns=PUBLIC_PATHS,
+       errors=(404, 429), path_patterns=PUBLIC_PATHS,
        summary="Anyone: was this public article helpful? yes or no, with an optional comment")
 def feedback(call: Call) -> help_search.FeedbackAnswer:
+    rate_limits.help_feedback(call.source_ip)
     svc.feedback(call.params["tenant"], call.params["slug"], call.query.lang, call.body,
                  datetime.now(UTC))
     return help_search.FeedbackAnswer()
@@ -76,9 +78,10 @@ class ViewAnswer(Model):
 
 
 @route(bp, "POST", "/help/{tenant}/articles/{slug}/views", guard=PUBLIC, tag=TAG,
-       query=HelpQuery, response=ViewAnswer, errors=(404,), path_patterns=PUBLIC_PATHS,
+       query=HelpQuery, response=ViewAnswer, errors=(404, 429), path_patterns=PUBLIC_PATHS,
        summary="Anyone: a public article was read (the most read list counts these)")
 def article_viewed(call: Call) -> dict[str, Any]:
+    rate_limits.help_view(call.source_ip)
     return {"counted": svc.count_public_view(call.params["tenant"], call.params["slug"],
                                              call.query.lang, datetime.now(UTC))}
 

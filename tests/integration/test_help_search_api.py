@@ -14,13 +14,16 @@ from typing import Any
 
 import pytest
 
+from chalicelib.config import get_config
 from chalicelib.services import help_search as svc
+from chalicelib.services import rate_limits
 from chalicelib.store import help_index
 from chalicelib.store.dynamo import UnitOfWork, query
 from tests.integration.api_client import Api
 from tests.integration.networks_world import make_org, make_portal_user
 from tests.integration.tenants import emails, module_tenants
 from tests.integration.test_guarantees import dynamodb_calls
+from tests.integration.test_rate_limits import from_ip
 
 TENANTS = module_tenants(__name__)
 TENANT, OTHER_TENANT = TENANTS
@@ -399,3 +402,32 @@ def test_search_and_suggest_read_as_much_at_any_size(api: Api, world: dict[str, 
         assert set(calls) <= {"GetItem", "Query", "BatchGetItem"}, (name, calls)
         assert sum(calls.values()) <= 11, (name, calls)
     assert large["search"]["Query"] == 2  # one per word
+
+
+def test_one_client_cannot_sway_votes_or_views(api: Api, world: dict[str, Any],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Anyone may vote and tell a view, so each is limited per client address: a client
+    repeating them gets a 429 and the figures stop growing; another client is not held."""
+    monkeypatch.setenv("RATE_LIMIT_HELP_FEEDBACK_PER_IP", "2/3600")
+    monkeypatch.setenv("RATE_LIMIT_HELP_VIEWS_PER_IP", "2/3600")
+    get_config.cache_clear()
+    rate_limits.use_clock(lambda: NOW)
+    figures = f"/articles/{ID['pay']}/stats"
+    try:
+        before = api.call("GET", figures, as_user=ADMIN).body
+        with from_ip(api, "198.51.100.7"):
+            votes = [api.call("POST", f"/help/{TENANT}/articles/betalning/feedback",
+                              {"helpful": False}).status for _ in range(4)]
+            views = [api.call("POST", f"/help/{TENANT}/articles/betalning/views").status
+                     for _ in range(4)]
+        assert votes == [200, 200, 429, 429] and views == [200, 200, 429, 429]
+        after = api.call("GET", figures, as_user=ADMIN).body
+        assert after["not_helpful"] == before["not_helpful"] + 2
+        assert after["views"] == before["views"] + 2
+        with from_ip(api, "198.51.100.8"):
+            assert api.call("POST", f"/help/{TENANT}/articles/betalning/feedback",
+                            {"helpful": True}).status == 200
+    finally:
+        rate_limits.use_clock(None)
+        monkeypatch.undo()
+        get_config.cache_clear()
