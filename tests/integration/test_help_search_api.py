@@ -431,3 +431,34 @@ def test_one_client_cannot_sway_votes_or_views(api: Api, world: dict[str, Any],
         rate_limits.use_clock(None)
         monkeypatch.undo()
         get_config.cache_clear()
+
+
+def test_publishing_through_the_help_core_indexes_and_narrowing_unindexes(
+        api: Api, world: dict[str, Any]) -> None:
+    """A long article in three languages goes through the core's publishing transaction
+    (at most 100 writes: the index's overflow follows the commit); a narrower audience
+    set by PATCH takes it out of public search at once, a takedown out of every search."""
+    words = " ".join(f"sida{i:03d}q" for i in range(250))
+    translations = {lang: {"title": f"Handbok {lang}", "slug": f"handbok-{lang}",
+                           "body_md": f"{words} slutsida{lang}"} for lang in ("sv", "fi", "en")}
+    made = api.call("POST", "/articles", {"translations": translations, "visibility": "public"},
+                    as_user=ADMIN)
+    assert made.status == 201, made.body
+    article_id = made.body["id"]
+    assert api.call("POST", f"/articles/{article_id}/publish", as_user=ADMIN).status == 200
+    for lang in ("sv", "fi", "en"):
+        found = _search(api, TENANT, f"q=slutsida{lang}&lang={lang}")
+        assert [h["article_id"] for h in found["items"]] == [article_id], lang
+    current = api.call("GET", f"/articles/{article_id}", as_user=ADMIN)
+    narrowed = api.call("PATCH", f"/articles/{article_id}", {"visibility": "customers"},
+                        as_user=ADMIN, headers={"If-Match": current.headers["etag"]})
+    assert narrowed.status == 200, narrowed.body
+    assert _search(api, TENANT, "q=slutsidasv&lang=sv")["items"] == []
+    suggested = api.call("GET", "/help/suggest?q=slutsidasv&lang=sv", as_user=CUSTOMER)
+    assert [h["article_id"] for h in suggested.body["items"]] == [article_id]
+    current = api.call("GET", f"/articles/{article_id}", as_user=ADMIN)
+    down = api.call("PATCH", f"/articles/{article_id}", {"visibility": "draft"},
+                    as_user=ADMIN, headers={"If-Match": current.headers["etag"]})
+    assert down.status == 200, down.body
+    assert api.call("GET", "/help/suggest?q=slutsidasv&lang=sv", as_user=CUSTOMER).body[
+        "items"] == []
