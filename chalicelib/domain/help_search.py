@@ -19,7 +19,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, StringConstraints
@@ -86,6 +86,7 @@ _SWEDISH_DEFINITE = "an"
 _SWEDISH_MIN_LEFT = 4
 
 
+@lru_cache(maxsize=20_000)  # a long body repeats its words: each is stemmed once
 def stem(word: str, language: str) -> str:
     """The Snowball stem of a folded word in ``language`` (sv, fi, en)."""
     found = str(_stemmer(language).stemWord(word))
