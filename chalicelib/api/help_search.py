@@ -11,16 +11,17 @@ from typing import Any
 from chalice.app import Blueprint
 from pydantic import ConfigDict, Field
 
+from chalicelib.api.help import PUBLIC_PATHS
 from chalicelib.api.routing import AUTHENTICATED, PUBLIC, Call, route
 from chalicelib.domain import help_search
 from chalicelib.domain.models import Language, Model
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import help_search as svc
+from chalicelib.services import rate_limits
 
 bp = Blueprint(__name__)
 
 TAG = "help"
-PUBLIC_PATH = {"tenant": help_search.TENANT_PATTERN, "slug": help_search.SLUG_PATTERN}
 
 
 class HelpQuery(Model):
@@ -45,7 +46,7 @@ class PopularQuery(HelpQuery):
 
 
 @route(bp, "GET", "/help/{tenant}/search", guard=PUBLIC, tag=TAG, query=SearchQuery,
-       response=help_search.SearchResult, errors=(404,), path_patterns=PUBLIC_PATH,
+       response=help_search.SearchResult, errors=(404,), path_patterns=PUBLIC_PATHS,
        summary="Anyone: public articles holding the words (stemmed in ?lang=), title hits "
                "first, then body hits, then the most read; each with a highlighted snippet")
 def search(call: Call) -> help_search.SearchResult:
@@ -54,7 +55,7 @@ def search(call: Call) -> help_search.SearchResult:
 
 
 @route(bp, "GET", "/help/{tenant}/popular", guard=PUBLIC, tag=TAG, query=PopularQuery,
-       response=help_search.PopularList, errors=(404,), path_patterns=PUBLIC_PATH,
+       response=help_search.PopularList, errors=(404,), path_patterns=PUBLIC_PATHS,
        summary="Anyone: the most read public articles")
 def popular(call: Call) -> help_search.PopularList:
     query: PopularQuery = call.query
@@ -63,12 +64,26 @@ def popular(call: Call) -> help_search.PopularList:
 
 @route(bp, "POST", "/help/{tenant}/articles/{slug}/feedback", guard=PUBLIC, tag=TAG,
        query=HelpQuery, body=help_search.Feedback, response=help_search.FeedbackAnswer,
-       errors=(404,), path_patterns=PUBLIC_PATH,
+       errors=(404, 429), path_patterns=PUBLIC_PATHS,
        summary="Anyone: was this public article helpful? yes or no, with an optional comment")
 def feedback(call: Call) -> help_search.FeedbackAnswer:
+    rate_limits.help_feedback(call.source_ip)
     svc.feedback(call.params["tenant"], call.params["slug"], call.query.lang, call.body,
                  datetime.now(UTC))
     return help_search.FeedbackAnswer()
+
+
+class ViewAnswer(Model):
+    counted: bool
+
+
+@route(bp, "POST", "/help/{tenant}/articles/{slug}/views", guard=PUBLIC, tag=TAG,
+       query=HelpQuery, response=ViewAnswer, errors=(404, 429), path_patterns=PUBLIC_PATHS,
+       summary="Anyone: a public article was read (the most read list counts these)")
+def article_viewed(call: Call) -> dict[str, Any]:
+    rate_limits.help_view(call.source_ip)
+    return {"counted": svc.count_public_view(call.params["tenant"], call.params["slug"],
+                                             call.query.lang, datetime.now(UTC))}
 
 
 @route(bp, "GET", "/help/suggest", guard=AUTHENTICATED, tag=TAG, query=SuggestQuery,
@@ -92,7 +107,7 @@ def suggestion_outcome(call: Call) -> dict[str, Any]:
     return {"counted": svc.record_outcome(call.ctx, call.body)}
 
 
-@route(bp, "GET", "/articles/{id}/stats", guard=AUTHENTICATED, tag=TAG,
+@route(bp, "GET", "/articles/{id}/stats", guard=Permission.HELP_WRITE, tag=TAG,
        response=help_search.ArticleStats,
        summary="Staff: an article's views (per month too), helpfulness with the latest "
                "comments, and the tickets it avoided")

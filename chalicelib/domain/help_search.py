@@ -19,7 +19,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, StringConstraints
@@ -39,11 +39,6 @@ MAX_STEMS = 1500  # per translation: the title's all, then the body's in order o
 MAX_COUNT = 99  # a body occurrence count is capped: ten thousand "the" say no more than 99
 MAX_TEXT = 10_000  # characters of a translation's plain text kept for snippets
 SNIPPET_CHARS = 180
-
-# An article's address in a language (``/help/<tenant>/articles/<slug>``); the help core
-# gives slugs this form.
-SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$"
-TENANT_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 
 Visibility = Literal["draft", "internal", "customers", "public"]
 VisibilityLevel = int
@@ -91,6 +86,7 @@ _SWEDISH_DEFINITE = "an"
 _SWEDISH_MIN_LEFT = 4
 
 
+@lru_cache(maxsize=20_000)  # a long body repeats its words: each is stemmed once
 def stem(word: str, language: str) -> str:
     """The Snowball stem of a folded word in ``language`` (sv, fi, en)."""
     found = str(_stemmer(language).stemWord(word))

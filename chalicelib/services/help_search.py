@@ -14,8 +14,9 @@ Reads per request (no Scan; the same at 1,000 and 20,000 articles):
   (one per query word, ``MAX_QUERY_WORDS``), 1 BatchGetItem of at most 100 STATS items,
   1 BatchGetItem of the page's texts: at most 11 calls.
 - popular: 1 GetItem (settings), 1 Query (GSI2), 1 BatchGetItem.
-- feedback: 1 GetItem (settings), 1 Query (slug), 1 GetItem (STATS), 1 transaction.
-- a view: 3 UpdateItems. The outcome of suggestions: 1 BatchGetItem, 1 transaction.
+- feedback: the help core's reading of a slug (at most 7 GetItems), 1 transaction.
+- a view: 3 UpdateItems (by slug: the reading's GetItems first).
+- the outcome of suggestions: 1 BatchGetItem, 1 transaction.
 - staff's figures: 1 GetItem, 2 Queries.
 """
 
@@ -25,6 +26,7 @@ from datetime import datetime, timedelta
 
 from chalicelib.domain import help_search as rules
 from chalicelib.domain.errors import Forbidden, NotFound
+from chalicelib.domain.help import ANONYMOUS
 from chalicelib.domain.help_search import (
     ArticleStats,
     Feedback,
@@ -36,6 +38,7 @@ from chalicelib.domain.help_search import (
 )
 from chalicelib.domain.ids import new_ulid
 from chalicelib.domain.models import utc_iso
+from chalicelib.services import help as help_core
 from chalicelib.services.context import Ctx
 from chalicelib.services.directory import repo as directory
 from chalicelib.store import help_index as index
@@ -179,20 +182,25 @@ def count_view(tenant: str, article_id: str, now: datetime) -> bool:
 def feedback(tenant: str, slug: str, language: str | None, body: Feedback,
              now: datetime) -> None:
     """``POST /help/{tenant}/articles/{slug}/feedback``: "was this helpful?" on a public
-    article; the vote is a counter, a comment is kept (two years) for staff."""
-    default_language(tenant)
-    article_id = index.article_by_slug(tenant, slug, language)
-    state = index.state(tenant, article_id) if article_id else None
-    if article_id is None or state is None or state.level != rules.PUBLIC:
-        raise _no_article()
+    article, found by its slug as a reader without a token finds it (the help core's
+    ``read_article``: an old slug too); the vote is a counter, a comment is kept (two
+    years) for staff."""
+    article = help_core.read_article(tenant, ANONYMOUS, slug, language)
     uow = UnitOfWork()
     month = rules.month_of(utc_iso(now))
-    index.add_to_counters(uow, tenant, article_id, month,
+    index.add_to_counters(uow, tenant, article.id, month,
                           "helpful" if body.helpful else "not_helpful", _no_article)
     if body.comment:
-        index.add_comment(uow, tenant, article_id, new_ulid(now), utc_iso(now), body.helpful,
+        index.add_comment(uow, tenant, article.id, new_ulid(now), utc_iso(now), body.helpful,
                           body.comment, int((now + COMMENT_KEPT).timestamp()))
     uow.commit()
+
+
+def count_public_view(tenant: str, slug: str, language: str | None, now: datetime) -> bool:
+    """``POST /help/{tenant}/articles/{slug}/views``: the portal tells that a public article
+    was read (by slug, as ``feedback`` finds it)."""
+    article = help_core.read_article(tenant, ANONYMOUS, slug, language)
+    return count_view(tenant, article.id, now)
 
 
 def record_outcome(ctx: Ctx, body: SuggestOutcome) -> int:

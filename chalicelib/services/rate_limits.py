@@ -2,7 +2,8 @@
 
 - sign-in: per e-mail address tried and per client IP;
 - forgot-password and reset-password: per e-mail address and per client IP;
-- attachment announcements: per user and per client IP.
+- attachment announcements: per user and per client IP;
+- the help center's public votes ("was this helpful?") and article views: per client IP.
 
 Each check counts the request or raises ``TooManyRequests`` with the seconds until the
 window ends. Checks run before the work they guard (before Cognito sees a password), so a
@@ -97,3 +98,16 @@ def status_subscription(tenant: str, email: str, source_ip: str) -> None:
     _take("status-sub-ip", limits.status_subscriptions_per_ip, _ip(source_ip), now)
     _take("status-sub-email", limits.status_subscriptions_per_email,
           f"{tenant}\0{_email_key(email)}", now)
+
+
+def help_feedback(source_ip: str) -> None:
+    """``POST /help/{tenant}/articles/{slug}/feedback``: anyone votes, so one client cannot
+    sway an article's figures."""
+    limits, now = get_config().rate_limits, int(_clock().timestamp())
+    _take("help-feedback-ip", limits.help_feedback_per_ip, _ip(source_ip), now)
+
+
+def help_view(source_ip: str) -> None:
+    """``POST /help/{tenant}/articles/{slug}/views``: nor lift an article to the most read."""
+    limits, now = get_config().rate_limits, int(_clock().timestamp())
+    _take("help-views-ip", limits.help_views_per_ip, _ip(source_ip), now)

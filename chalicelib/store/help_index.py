@@ -21,7 +21,6 @@ Access patterns (every one a GetItem, BatchGetItem or Query; no Scan):
 - its counters per month: Query  PK=T#<t>#HELPSEARCH#<article id>  SK begins_with MONTH#
 - its feedback comments, newest first:
                 Query  PK=T#<t>#HELPSEARCH#<article id>  SK begins_with FEEDBACK#
-- an article by slug (public feedback): Query  PK=T#<t>#HELPSEARCHSLUG#<slug>  SK=<lang>
 - the most read of a level:  GSI2  GSI2PK=T#<t>#HELPPOPULAR#<level>
                                    GSI2SK=<views, 12 digits>#<article id>  (newest_first)
   (on the STATS item; an unindexed article loses GSI2PK and so leaves the list)
@@ -35,7 +34,6 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Iterable
-from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,9 +58,9 @@ log = logging.getLogger("helpdesk.store.help_index")
 WORD_READ = 200  # entries one word's Query reads: a word more common than this is a stop word
 # Index writes an article's save puts into its own transaction (deletions first, so a
 # stricter visibility takes effect at once); the rest follow after the commit.
-WRITES_IN_TRANSACTION = 50
-# At most this many writes besides: per language TERMS, TEXT and the slug, and STATS.
-FIXED_WRITES = 10
+WRITES_IN_TRANSACTION = 40
+# At most this many writes besides: per language TERMS and TEXT, and STATS.
+FIXED_WRITES = 7
 TERMS, TEXT, STATS, MONTH, FEEDBACK = "TERMS#", "TEXT#", "STATS", "MONTH#", "FEEDBACK#"
 COUNTERS = ("views", "helpful", "not_helpful", "tickets_avoided", "created_after_suggestion")
 
@@ -77,10 +75,6 @@ def word_pk(tenant: str, language: str, stem: str) -> str:
 
 def article_pk(tenant: str, article_id: str) -> str:
     return scoped_pk(tenant, "HELPSEARCH", article_id)
-
-
-def slug_pk(tenant: str, slug: str) -> str:
-    return scoped_pk(tenant, "HELPSEARCHSLUG", slug)
 
 
 def popular_pk(tenant: str, level: int) -> str:
@@ -110,6 +104,9 @@ class _Key:
     def dynamo(self, tenant: str, article_id: str) -> Item:
         return {"PK": word_pk(tenant, self.language, self.stem),
                 "SK": entry_sk(self.level, self.in_title, article_id)}
+
+
+_Write = tuple[str, _Key, Item | None]  # ("put" | "delete", the entry, its values)
 
 
 @dataclass
@@ -174,13 +171,12 @@ def _plan(before: dict[_Key, tuple[int, tuple[str, ...]]], trusted: bool,
 
 def _terms_item(tenant: str, article_id: str, language: str, level: int | None,
                 orgs: tuple[str, ...], entries: dict[str, list[int]],
-                leftover: list[list[Any]], complete: bool, generation: str,
-                slug: str) -> Item:
-    """A language's entries and slug as this save leaves them, and whether every entry is
-    written (``complete``) or some wait for after the commit."""
+                leftover: list[list[Any]], complete: bool, generation: str) -> Item:
+    """A language's entries as this save leaves them, and whether every entry is written
+    (``complete``) or some wait for after the commit."""
     item: Item = {"PK": article_pk(tenant, article_id), "SK": TERMS + language,
                   "entries": entries, "leftover": leftover, "orgs": list(orgs),
-                  "complete": complete, "generation": generation, "slug": slug}
+                  "complete": complete, "generation": generation}
     if level is not None:
         item["level"] = level
     return item
@@ -196,7 +192,7 @@ def index_article(uow: UnitOfWork, tenant: str, article: Item) -> None:
     words, of a changed visibility or organisations are deleted, new and changed ones put.
 
     Reads one Query (the article's TERMS items). Adds at most
-    ``WRITES_IN_TRANSACTION + FIXED_WRITES`` (60) writes to ``uow``, deletions first, so a
+    ``WRITES_IN_TRANSACTION + FIXED_WRITES`` (47) writes to ``uow``, deletions first, so a
     narrower visibility holds from the commit on; when an article has more entries to
     write than that (a long body), the rest are written after the commit, idempotently, by
     ``batch_write``, and the TERMS items say ``complete`` only once they are. Until then (or
@@ -228,17 +224,12 @@ def index_article(uow: UnitOfWork, tenant: str, article: Item) -> None:
         leftover = [[key.language, key.stem, key.level, int(key.in_title)]
                     for kind, key, _ in later if kind == "delete" and key.language == language]
         pending = any(key.language == language for _, key, _ in later)
-        slug = str((translations.get(language) or {}).get("slug") or "")
         uow.put(help_table(), _terms_item(tenant, article_id, language, level, orgs, entries,
-                                          leftover, not pending, generation, slug))
+                                          leftover, not pending, generation))
     _write_texts(uow, tenant, article_id, translations, previous)
     _write_stats(uow, tenant, article_id, level, orgs, sorted(translations))
-    gone = _write_slugs(uow, tenant, article_id, translations, previous)
-    if later or gone:
-        uow.after_commit(lambda: _finish(tenant, article_id, later, gone, generation))
-
-
-_Write = tuple[str, _Key, Item | None]  # ("put" | "delete", the entry, its values)
+    if later:
+        uow.after_commit(lambda: _finish(tenant, article_id, later, generation))
 
 
 def _add_entry_write(uow: UnitOfWork, tenant: str, article_id: str, write: _Write) -> None:
@@ -248,19 +239,6 @@ def _add_entry_write(uow: UnitOfWork, tenant: str, article_id: str, write: _Writ
         uow.delete(help_table(), entry)
     else:
         uow.put(help_table(), {**entry, "article_id": article_id, **(value or {})})
-
-
-def _write_slugs(uow: UnitOfWork, tenant: str, article_id: str,
-                 translations: dict[str, Item], previous: dict[str, Item]) -> list[tuple[str, str]]:
-    """Puts the new slugs; returns those given up, deleted after the commit (only where
-    no other article has taken them meanwhile: a condition that must not fail the save)."""
-    before = {(language, str(t.get("slug") or "")) for language, t in previous.items()}
-    after = {(language, str(t.get("slug") or "")) for language, t in translations.items()}
-    for language, slug in sorted(after - before):
-        if slug:
-            uow.put(help_table(), {"PK": slug_pk(tenant, slug), "SK": language,
-                                   "article_id": article_id})
-    return sorted((language, slug) for language, slug in before - after if slug)
 
 
 def unindex_article(uow: UnitOfWork, tenant: str, article_id: str) -> None:
@@ -305,11 +283,9 @@ def _write_stats(uow: UnitOfWork, tenant: str, article_id: str, level: int | Non
                        ":unread": popular_sk(0, article_id)})
 
 
-def _finish(tenant: str, article_id: str, later: list[tuple[str, _Key, Item | None]],
-            gone_slugs: list[tuple[str, str]], generation: str) -> None:
+def _finish(tenant: str, article_id: str, later: list[_Write], generation: str) -> None:
     """After the commit: the entries that did not fit in it, then the TERMS items marked
-    complete (only if no later save has replaced them), then the slugs given up (only
-    where no other article has taken them meanwhile)."""
+    complete (only if no later save has replaced them)."""
     table = help_table()
     requests: list[dict[str, Any]] = []
     for kind, key, value in later:
@@ -326,14 +302,6 @@ def _finish(tenant: str, article_id: str, later: list[tuple[str, _Key, Item | No
                     "SET complete = :yes, leftover = :none", {":yes": True, ":none": [],
                                                               ":g": generation},
                     condition="generation = :g")
-    ddb = client("dynamodb")
-    for language, slug in gone_slugs:
-        # Another article may hold the slug now: then it stays.
-        with suppress(ddb.exceptions.ConditionalCheckFailedException):
-            ddb.delete_item(TableName=table, Key=serialize({"PK": slug_pk(tenant, slug),
-                                                            "SK": language}),
-                            ConditionExpression="article_id = :id",
-                            ExpressionAttributeValues=serialize({":id": article_id}))
 
 
 def _update(table: str, key: Item, expression: str, values: dict[str, Any], *,
@@ -440,15 +408,6 @@ def texts(tenant: str, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], T
                                              str(item.get("slug", "")),
                                              str(item.get("text", "")))
     return found
-
-
-def article_by_slug(tenant: str, slug: str, language: str | None) -> str | None:
-    """The article whose translation has ``slug`` (that of ``language`` first): one Query."""
-    page = query(help_table(), "PK = :pk", {":pk": slug_pk(tenant, slug)}, limit=10)
-    by_language = {i["SK"]: str(i["article_id"]) for i in page.items}
-    if language in by_language:
-        return by_language[language]
-    return next(iter(by_language.values()), None)
 
 
 def popular(tenant: str, level: int, limit: int) -> list[ArticleState]:

@@ -14,13 +14,16 @@ from typing import Any
 
 import pytest
 
+from chalicelib.config import get_config
 from chalicelib.services import help_search as svc
+from chalicelib.services import rate_limits
 from chalicelib.store import help_index
 from chalicelib.store.dynamo import UnitOfWork, query
 from tests.integration.api_client import Api
 from tests.integration.networks_world import make_org, make_portal_user
 from tests.integration.tenants import emails, module_tenants
 from tests.integration.test_guarantees import dynamodb_calls
+from tests.integration.test_rate_limits import from_ip
 
 TENANTS = module_tenants(__name__)
 TENANT, OTHER_TENANT = TENANTS
@@ -42,10 +45,27 @@ def _article(article_id: str, visibility: str, translations: dict[str, tuple[str
 
 
 def index(tenant: str, article: dict[str, Any]) -> None:
+    """What the help core does in the transaction that publishes an article."""
     uow = UnitOfWork()
     help_index.index_article(uow, tenant, article)
     assert len(uow.ops) <= help_index.WRITES_IN_TRANSACTION + help_index.FIXED_WRITES
     uow.commit()
+
+
+# The articles' ids by name, once ``world`` has published them through the help core.
+ID: dict[str, str] = {}
+
+
+def _publish(api: Api, admin: str, article: dict[str, Any]) -> str:
+    """Written and (unless a draft) published through the help core's routes."""
+    body = {k: article[k] for k in ("translations", "organization_ids")}
+    made = api.call("POST", "/articles", {**body, "visibility": article["visibility"]},
+                    as_user=admin)
+    assert made.status == 201, made.body
+    if article["visibility"] != "draft":
+        published = api.call("POST", f"/articles/{made.body['id']}/publish", as_user=admin)
+        assert published.status == 200, published.body
+    return str(made.body["id"])
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +94,8 @@ def world(api: Api) -> dict[str, Any]:
                    "Laskuja voi maksaa verkkopankissa.")}),
     ]
     for article in articles:
-        index(TENANT, article)
-    index(OTHER_TENANT, _article("elsewhere", "public", {
+        ID[article["id"]] = _publish(api, ADMIN, article)
+    ID["elsewhere"] = _publish(api, OTHER_ADMIN, _article("elsewhere", "public", {
         "sv": ("Faktura hos en annan", "las-fakturan", "Fakturor hos en annan kund.")}))
     return {"own_org": own_org, "partner_org": partner_org}
 
@@ -87,7 +107,9 @@ def _search(api: Api, tenant: str, query: str, **headers: str) -> Any:
 
 
 def _ids(body: dict[str, Any]) -> list[str]:
-    return [hit["article_id"] for hit in body["items"]]
+    """The hits' names (``ID``'s keys; an article indexed by a test directly: its id)."""
+    names = {article_id: name for name, article_id in ID.items()}
+    return [names.get(hit["article_id"], hit["article_id"]) for hit in body["items"]]
 
 
 def test_public_search_finds_inflections_title_hits_first_with_an_escaped_snippet(
@@ -142,9 +164,9 @@ def test_a_stale_public_entry_of_an_internal_article_is_not_answered(
 
     table = help_index.help_table()
     key = {"PK": help_index.word_pk(TENANT, "sv", rules.stem("krediterar", "sv")),
-           "SK": help_index.entry_sk(rules.PUBLIC, True, "internal")}
+           "SK": help_index.entry_sk(rules.PUBLIC, True, ID["internal"])}
     uow = UnitOfWork()
-    uow.put(table, {**key, "article_id": "internal", "count": 1})
+    uow.put(table, {**key, "article_id": ID["internal"], "count": 1})
     uow.commit()
     try:
         assert _ids(_search(api, TENANT, "q=krediterar&lang=sv")) == []
@@ -194,40 +216,44 @@ def test_suggestions_follow_who_is_asking(api: Api, world: dict[str, Any]) -> No
 
 def test_a_view_is_a_counter_per_article_and_month_and_feeds_the_popular_list(
         api: Api, world: dict[str, Any]) -> None:
-    pk = help_index.article_pk(TENANT, "pay")
+    pk = help_index.article_pk(TENANT, ID["pay"])
 
     def items_of_article() -> int:
         return len(query(help_index.help_table(), "PK = :pk", {":pk": pk}, limit=100).items)
 
-    assert svc.count_view(TENANT, "pay", NOW)
+    assert svc.count_view(TENANT, ID["pay"], NOW)
     size = items_of_article()
     for _ in range(4):
-        assert svc.count_view(TENANT, "pay", NOW)
+        assert svc.count_view(TENANT, ID["pay"], NOW)
     assert items_of_article() == size  # counted, not logged
-    stats = api.call("GET", "/articles/pay/stats", as_user=AGENT).body
+    stats = api.call("GET", f"/articles/{ID['pay']}/stats", as_user=AGENT).body
     assert stats["views"] >= 5
     assert {"month": "2026-12", "views": stats["views"]}.items() <= stats["months"][0].items()
-    assert not svc.count_view(TENANT, "draft", NOW)  # never indexed: not counted
-    assert svc.count_view(TENANT, "internal", NOW)  # counted, but in no public list
-    assert svc.count_view(TENANT, "finnish", NOW)
+    assert not svc.count_view(TENANT, ID["draft"], NOW)  # never indexed: not counted
+    assert svc.count_view(TENANT, ID["internal"], NOW)  # counted, but in no public list
+    viewed = api.call("POST", f"/help/{TENANT}/articles/laskun-maksaminen/views?lang=fi")
+    assert viewed.status == 200 and viewed.body == {"counted": True}
+    for hidden in ("faktura-kunder", "intern-rutin", "utkast", "nothing"):
+        assert api.call("POST", f"/help/{TENANT}/articles/{hidden}/views").status == 404
     popular = api.call("GET", f"/help/{TENANT}/popular?lang=sv&limit=2")
     assert popular.status == 200, popular.body
-    shown = [(p["article_id"], p["lang"], p["fallback"], p["views"])
+    names = {article_id: name for name, article_id in ID.items()}
+    shown = [(names[p["article_id"]], p["lang"], p["fallback"], p["views"])
              for p in popular.body["items"]]
     assert shown == [("pay", "sv", False, stats["views"]), ("finnish", "fi", True, 1)]
     every = api.call("GET", f"/help/{TENANT}/popular?limit=25").body["items"]
-    assert not {p["article_id"] for p in every} & {
-        "customers-all", "customers-partner", "internal", "draft", "elsewhere"}
+    assert not {p["article_id"] for p in every} & {ID[name] for name in (
+        "customers-all", "customers-partner", "internal", "draft", "elsewhere")}
 
 
 def test_feedback_counts_a_vote_keeps_a_comment_and_names_bad_fields(
         api: Api, world: dict[str, Any]) -> None:
     path = f"/help/{TENANT}/articles/las-fakturan/feedback?lang=sv"
-    before = api.call("GET", "/articles/read-invoice/stats", as_user=ADMIN).body
+    before = api.call("GET", f"/articles/{ID['read-invoice']}/stats", as_user=ADMIN).body
     assert api.call("POST", path, {"helpful": True}).status == 200
     comment = f"Saknar pdf {SCRIPT}"
     assert api.call("POST", path, {"helpful": False, "comment": comment}).status == 200
-    after = api.call("GET", "/articles/read-invoice/stats", as_user=ADMIN).body
+    after = api.call("GET", f"/articles/{ID['read-invoice']}/stats", as_user=ADMIN).body
     assert after["helpful"] == before["helpful"] + 1
     assert after["not_helpful"] == before["not_helpful"] + 1
     assert after["comments"][0]["comment"] == comment and not after["comments"][0]["helpful"]
@@ -250,29 +276,29 @@ def test_feedback_reaches_public_articles_of_the_tenant_only(
     assert api.call("POST", f"/help/{TENANT}/articles/nothing/feedback", vote).status == 404
     assert api.call("POST", f"/help/{TENANT}/articles/Bad%20Slug/feedback", vote).status == 400
     # the other tenant's "las-fakturan" is its own article
-    before = api.call("GET", "/articles/elsewhere/stats", as_user=OTHER_ADMIN).body["helpful"]
+    figures = f"/articles/{ID['elsewhere']}/stats"
+    before = api.call("GET", figures, as_user=OTHER_ADMIN).body["helpful"]
     assert api.call("POST", f"/help/{OTHER_TENANT}/articles/las-fakturan/feedback",
                     vote).status == 200
-    assert api.call("GET", "/articles/elsewhere/stats",
-                    as_user=OTHER_ADMIN).body["helpful"] == before + 1
+    assert api.call("GET", figures, as_user=OTHER_ADMIN).body["helpful"] == before + 1
 
 
 def test_an_opened_suggestion_then_no_ticket_is_a_ticket_avoided(
         api: Api, world: dict[str, Any]) -> None:
     def figures() -> dict[str, Any]:
-        return dict(api.call("GET", "/articles/customers-all/stats", as_user=ADMIN).body)
+        return dict(api.call("GET", f"/articles/{ID['customers-all']}/stats", as_user=ADMIN).body)
 
     before = figures()
     left = api.call("POST", "/help/suggest/outcome",
-                    {"opened": ["customers-all", "customers-all"], "ticket_created": False},
+                    {"opened": [ID["customers-all"]] * 2, "ticket_created": False},
                     as_user=CUSTOMER, headers={"Idempotency-Key": "outcome-1"})
     assert left.status == 200 and left.body == {"counted": 1}
     again = api.call("POST", "/help/suggest/outcome",
-                     {"opened": ["customers-all", "customers-all"], "ticket_created": False},
+                     {"opened": [ID["customers-all"]] * 2, "ticket_created": False},
                      as_user=CUSTOMER, headers={"Idempotency-Key": "outcome-1"})
     assert again.status == 200
     asked = api.call("POST", "/help/suggest/outcome",
-                     {"opened": ["customers-all"], "ticket_created": True}, as_user=CUSTOMER)
+                     {"opened": [ID["customers-all"]], "ticket_created": True}, as_user=CUSTOMER)
     assert asked.status == 200
     after = figures()
     assert after["tickets_avoided"] == before["tickets_avoided"] + 1  # the replay counted none
@@ -282,10 +308,11 @@ def test_an_opened_suggestion_then_no_ticket_is_a_ticket_avoided(
 
 def test_an_outcome_names_only_articles_the_caller_could_be_suggested(
         api: Api, world: dict[str, Any]) -> None:
-    for article_id in ("customers-partner", "internal", "draft", "elsewhere", "nothing"):
+    for name in ("customers-partner", "internal", "draft", "elsewhere", "nothing"):
         answer = api.call("POST", "/help/suggest/outcome",
-                          {"opened": [article_id], "ticket_created": False}, as_user=CUSTOMER)
-        assert answer.status == 404, article_id
+                          {"opened": [ID.get(name, name)], "ticket_created": False},
+                          as_user=CUSTOMER)
+        assert answer.status == 404, name
     bad = api.call("POST", "/help/suggest/outcome", {"opened": [], "ticket_created": "no"},
                    as_user=CUSTOMER)
     assert bad.status == 400
@@ -299,11 +326,12 @@ def test_an_outcome_names_only_articles_the_caller_could_be_suggested(
 
 def test_staff_see_figures_customers_do_not_and_another_tenants_id_is_a_404(
         api: Api, world: dict[str, Any]) -> None:
-    assert api.call("GET", "/articles/pay/stats", as_user=AGENT).status == 200
-    assert api.call("GET", "/articles/pay/stats", as_user=CUSTOMER).status == 403
-    assert api.call("GET", "/articles/pay/stats").status == 401
-    assert api.call("GET", "/articles/pay/stats", as_user=OTHER_ADMIN).status == 404
+    assert api.call("GET", f"/articles/{ID['pay']}/stats", as_user=AGENT).status == 200
+    assert api.call("GET", f"/articles/{ID['pay']}/stats", as_user=CUSTOMER).status == 403
+    assert api.call("GET", f"/articles/{ID['pay']}/stats").status == 401
+    assert api.call("GET", f"/articles/{ID['pay']}/stats", as_user=OTHER_ADMIN).status == 404
     assert api.call("GET", "/articles/nothing/stats", as_user=ADMIN).status == 404
+    assert api.call("GET", f"/articles/{ID['draft']}/stats", as_user=ADMIN).status == 404
 
 
 def test_a_changed_article_is_found_by_what_it_now_says_and_whom_it_now_shows_to(
@@ -317,8 +345,6 @@ def test_a_changed_article_is_found_by_what_it_now_says_and_whom_it_now_shows_to
     index(TENANT, article)
     assert _ids(_search(api, TENANT, "q=leveransadress&lang=sv")) == []
     assert _ids(_search(api, TENANT, "q=fakturaadress&lang=sv")) == ["changing"]
-    assert api.call("POST", f"/help/{TENANT}/articles/leveransadress/feedback",
-                    {"helpful": True}).status == 404  # the old slug is given up
     index(TENANT, {**article, "visibility": "internal"})
     assert _ids(_search(api, TENANT, "q=fakturaadress&lang=sv")) == []
     assert "changing" not in {p["article_id"] for p in api.call(
@@ -376,3 +402,63 @@ def test_search_and_suggest_read_as_much_at_any_size(api: Api, world: dict[str, 
         assert set(calls) <= {"GetItem", "Query", "BatchGetItem"}, (name, calls)
         assert sum(calls.values()) <= 11, (name, calls)
     assert large["search"]["Query"] == 2  # one per word
+
+
+def test_one_client_cannot_sway_votes_or_views(api: Api, world: dict[str, Any],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Anyone may vote and tell a view, so each is limited per client address: a client
+    repeating them gets a 429 and the figures stop growing; another client is not held."""
+    monkeypatch.setenv("RATE_LIMIT_HELP_FEEDBACK_PER_IP", "2/3600")
+    monkeypatch.setenv("RATE_LIMIT_HELP_VIEWS_PER_IP", "2/3600")
+    get_config.cache_clear()
+    rate_limits.use_clock(lambda: NOW)
+    figures = f"/articles/{ID['pay']}/stats"
+    try:
+        before = api.call("GET", figures, as_user=ADMIN).body
+        with from_ip(api, "198.51.100.7"):
+            votes = [api.call("POST", f"/help/{TENANT}/articles/betalning/feedback",
+                              {"helpful": False}).status for _ in range(4)]
+            views = [api.call("POST", f"/help/{TENANT}/articles/betalning/views").status
+                     for _ in range(4)]
+        assert votes == [200, 200, 429, 429] and views == [200, 200, 429, 429]
+        after = api.call("GET", figures, as_user=ADMIN).body
+        assert after["not_helpful"] == before["not_helpful"] + 2
+        assert after["views"] == before["views"] + 2
+        with from_ip(api, "198.51.100.8"):
+            assert api.call("POST", f"/help/{TENANT}/articles/betalning/feedback",
+                            {"helpful": True}).status == 200
+    finally:
+        rate_limits.use_clock(None)
+        monkeypatch.undo()
+        get_config.cache_clear()
+
+
+def test_publishing_through_the_help_core_indexes_and_narrowing_unindexes(
+        api: Api, world: dict[str, Any]) -> None:
+    """A long article in three languages goes through the core's publishing transaction
+    (at most 100 writes: the index's overflow follows the commit); a narrower audience
+    set by PATCH takes it out of public search at once, a takedown out of every search."""
+    words = " ".join(f"sida{i:03d}q" for i in range(250))
+    translations = {lang: {"title": f"Handbok {lang}", "slug": f"handbok-{lang}",
+                           "body_md": f"{words} slutsida{lang}"} for lang in ("sv", "fi", "en")}
+    made = api.call("POST", "/articles", {"translations": translations, "visibility": "public"},
+                    as_user=ADMIN)
+    assert made.status == 201, made.body
+    article_id = made.body["id"]
+    assert api.call("POST", f"/articles/{article_id}/publish", as_user=ADMIN).status == 200
+    for lang in ("sv", "fi", "en"):
+        found = _search(api, TENANT, f"q=slutsida{lang}&lang={lang}")
+        assert [h["article_id"] for h in found["items"]] == [article_id], lang
+    current = api.call("GET", f"/articles/{article_id}", as_user=ADMIN)
+    narrowed = api.call("PATCH", f"/articles/{article_id}", {"visibility": "customers"},
+                        as_user=ADMIN, headers={"If-Match": current.headers["etag"]})
+    assert narrowed.status == 200, narrowed.body
+    assert _search(api, TENANT, "q=slutsidasv&lang=sv")["items"] == []
+    suggested = api.call("GET", "/help/suggest?q=slutsidasv&lang=sv", as_user=CUSTOMER)
+    assert [h["article_id"] for h in suggested.body["items"]] == [article_id]
+    current = api.call("GET", f"/articles/{article_id}", as_user=ADMIN)
+    down = api.call("PATCH", f"/articles/{article_id}", {"visibility": "draft"},
+                    as_user=ADMIN, headers={"If-Match": current.headers["etag"]})
+    assert down.status == 200, down.body
+    assert api.call("GET", "/help/suggest?q=slutsidasv&lang=sv", as_user=CUSTOMER).body[
+        "items"] == []
