@@ -16,6 +16,7 @@ import * as answers from "./views/answer.js";
 import * as auth from "./views/auth.js";
 import * as signedIn from "./views/home.js";
 import * as preferences from "./views/preferences.js";
+import * as helpCenter from "./views/help.js";
 import * as statusPage from "./views/status.js";
 import * as certificates from "./views/verify.js";
 
@@ -98,7 +99,33 @@ const OPEN = {
   "/answer": [answers.answer, "answer.title"],
   "/verify": [certificates.verify, "verify.title"],
   "/status": [statusPage.status, "status.title"],
+  "/help": [helpCenter.helpHome, "help.title"],
 };
+// Open pages with a part of the path as the view's `args`: a help article, by the
+// portal's own address or by the one the server writes into articles' links.
+const OPEN_PATTERNS = [
+  { pattern: /^\/help\/article\/([^/]{1,200})$/, names: ["slug"], view: helpCenter.helpArticle, title: "help.title" },
+  { pattern: /^\/help\/([^/]{1,63})\/articles\/([^/]{1,200})$/, names: ["tenant", "slug"],
+    view: helpCenter.helpArticle, title: "help.title" },
+];
+
+/** The open route for a path: [view, title, args], or null. */
+function openRoute(path) {
+  if (path in OPEN) return [...OPEN[path], {}];
+  for (const route of OPEN_PATTERNS) {
+    const match = route.pattern.exec(path);
+    if (match) {
+      let args;
+      try {
+        args = Object.fromEntries(route.names.map((name, i) => [name, decodeURIComponent(match[i + 1])]));
+      } catch {
+        return null; // a malformed escape is no page
+      }
+      return [route.view, route.title, args];
+    }
+  }
+  return null;
+}
 
 /** The private route for a path: {route, args}, or null. */
 function privateRoute(path) {
@@ -175,7 +202,8 @@ async function render() {
   const seq = ++rendering;
   const path = routePath();
   const signedInNow = session.isSignedIn();
-  const open = path in OPEN;
+  const opened = openRoute(path);
+  const open = Boolean(opened);
   const found = open || path in PUBLIC ? null : privateRoute(path);
   if (!open && !signedInNow && !(path in PUBLIC)) {
     // After the sign-in, the page the visitor asked for (e.g. an e-mail's ticket link).
@@ -190,7 +218,7 @@ async function render() {
   let view;
   let title;
   let args = {};
-  if (open) [view, title] = OPEN[path];
+  if (open) [view, title, args] = opened;
   else if (!signedInNow) [view, title] = PUBLIC[path];
   else {
     try {
@@ -324,7 +352,7 @@ session.onSessionChange(async (event) => {
     if (event.reason === "user") app.state.email = ""; // a shared computer should not tell who it was
     updateShell();
     // An open page (a one-click answer) works signed out too: what was typed there stays.
-    if (booted && !(current.path in OPEN)) navigate("/login");
+    if (booted && !openRoute(current.path ?? "")) navigate("/login");
   }
 });
 

@@ -15,6 +15,7 @@ import { organizations, ticketTypes } from "../reference-data.js";
 import { currentUser, isStaff } from "../session.js";
 import { ticketPath } from "../ticket-format.js";
 import { filePicker } from "../upload.js";
+import { suggestions } from "../help-suggest.js";
 
 const INPUT_TYPES = { number: "number", date: "date", reference: "text" };
 
@@ -95,6 +96,9 @@ export default function newTicket(container, app) {
   $("[data-back]", screen).href = staff ? "#/tickets" : "#/my-tickets";
   bindText($("[data-back]", screen), staff ? "tickets.back_to_queue" : "tickets.back_to_mine");
   if (!staff) for (const part of screen.querySelectorAll("[data-staff-only]")) part.remove();
+  // A customer is offered help articles as the subject is typed (issue 17, item 7).
+  const suggested = staff ? null : suggestions(form.elements.namedItem("subject"), user.tenant);
+  if (suggested) $("#new-ticket-subject-error", form).after(suggested.element);
 
   let types = new Map();
   let alive = true;
@@ -132,6 +136,7 @@ export default function newTicket(container, app) {
     const signature = JSON.stringify(body);
     if (attempt.body !== signature) attempt = { body: signature, key: idempotencyKey() };
     const ticket = await api.post("/tickets", body, { headers: { "Idempotency-Key": attempt.key } });
+    suggested?.finish(true);
     if (picker.count() === 0) {
       app.state.notice = "new_ticket.created";
       app.navigate(ticketPath(ticket.id));
@@ -188,6 +193,7 @@ export default function newTicket(container, app) {
   return {
     cleanup: () => {
       alive = false;
+      suggested?.finish(false); // left without a ticket after reading: a ticket avoided
       stopLanguage();
     },
   };

@@ -1,0 +1,334 @@
+// The help center (issue 17, items 5-8), open to everyone, signed in or not:
+//   #/help?tenant=<tenant>                     categories, the most read, search, contact
+//   #/help/article/<slug>?tenant=<tenant>      one article, "was this helpful?"
+//   #/help/<tenant>/articles/<slug>?lang=<l>   the address the server writes into
+//                                              articles' own links ([[slug]]): the same page
+// The tenant comes from the address, else the signed-in user's own; a page that names none
+// for a visitor says so (as the status page does). Signed in, the same reads also show
+// customers-only articles. Everything from the API goes in as text, except an article's
+// `html` (sanitised with nh3 at publish), which is parsed inert and copied element by
+// element through the same allowlist (copyArticle), and a search hit's snippet, whose only
+// markup is <mark> (snippetParts).
+
+import { api, ApiError } from "../api.js";
+import { h } from "../dom.js";
+import { bindText, formatDate, language, onLanguageChange, t } from "../i18n.js";
+import { currentUser } from "../session.js";
+import { cleanTenant } from "./status.js";
+
+const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const SEARCH_MIN = 2;
+
+/** The help center's tenant: the one the address names, else the signed-in user's, else null. */
+export function helpTenant(params, user) {
+  return cleanTenant(params.get("tenant")) ?? cleanTenant(user?.tenant);
+}
+
+/** An article's slug from the address, or null when it cannot be one. */
+export function cleanSlug(text) {
+  const slug = String(text ?? "");
+  return slug.length <= 200 && SLUG.test(slug) ? slug : null;
+}
+
+/** The portal's address of an article. */
+export function articleHash(tenant, slug) {
+  return `#/help/article/${encodeURIComponent(slug)}?tenant=${encodeURIComponent(tenant)}`;
+}
+
+/** An API path under /help/{tenant}, with ?lang= and any further query parameters. */
+export function helpPath(tenant, rest, lang, extra = {}) {
+  const query = new URLSearchParams({ ...extra, lang });
+  return `/help/${encodeURIComponent(tenant)}/${rest}?${query}`;
+}
+
+/**
+ * A link inside an article, as the portal should follow it: the server's
+ * "#/help/<tenant>/articles/<slug>?lang=" becomes the article page's address; other
+ * portal addresses ("#/tickets/new?type=") stay; anything else is external (null).
+ */
+export function articleLink(href) {
+  const text = String(href ?? "");
+  const match = /^#\/help\/([^/?#]+)\/articles\/([^/?#]+)(?:\?.*)?$/.exec(text);
+  if (match) {
+    const tenant = cleanTenant(decodeURIComponent(match[1]));
+    const slug = cleanSlug(decodeURIComponent(match[2]));
+    return tenant && slug ? articleHash(tenant, slug) : "#/help";
+  }
+  return text.startsWith("#/") ? text : null;
+}
+
+const ENTITIES = { amp: "&", lt: "<", gt: ">", quot: "\"", apos: "'", "#39": "'", "#x27": "'", "#x2F": "/" };
+
+function unescape(text) {
+  return text.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (whole, name) => {
+    if (name in ENTITIES) return ENTITIES[name];
+    if (/^#x/i.test(name)) return String.fromCodePoint(parseInt(name.slice(2), 16));
+    if (name.startsWith("#")) return String.fromCodePoint(Number(name.slice(1)));
+    return whole;
+  });
+}
+
+/** A hit's snippet (escaped text with <mark> around the words found) as [{text, mark}]. */
+export function snippetParts(snippet) {
+  const parts = [];
+  let mark = false;
+  for (const piece of String(snippet ?? "").split(/(<\/?mark>)/)) {
+    if (piece === "<mark>") mark = true;
+    else if (piece === "</mark>") mark = false;
+    else if (piece) parts.push({ text: unescape(piece), mark });
+  }
+  return parts;
+}
+
+function snippetNode(snippet) {
+  return h("p", { class: "help__snippet" },
+    ...snippetParts(snippet).map((part) => (part.mark ? h("mark", { text: part.text }) : part.text)));
+}
+
+// The server's allowlist (chalicelib/domain/help.py), applied again on the way in.
+const TAGS = new Set(["p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "code", "pre",
+  "blockquote", "ul", "ol", "li", "a", "img", "table", "thead", "tbody", "tr", "th", "td", "aside"]);
+const ATTRIBUTES = { a: ["href", "title"], img: ["src", "alt", "title"], aside: ["role"], ol: ["start"] };
+const CLASSES = /^(callout|callout-[a-z]+|help-link|help-ticket-button|language-[a-z]+)$/;
+const SAFE_URL = /^(https?:|mailto:|#\/)/i;
+
+function copyNode(node) {
+  if (node.nodeType === Node.TEXT_NODE) return document.createTextNode(node.data);
+  if (node.nodeType !== Node.ELEMENT_NODE) return null;
+  const tag = node.localName;
+  const children = Array.from(node.childNodes, copyNode);
+  if (!TAGS.has(tag)) return children; // an unknown element keeps only its text
+  const el = document.createElement(tag);
+  for (const name of ATTRIBUTES[tag] ?? []) {
+    const value = node.getAttribute(name);
+    if (value === null) continue;
+    if ((name === "href" || name === "src") && !SAFE_URL.test(value.trim())) continue;
+    el.setAttribute(name, value);
+  }
+  const classes = Array.from(node.classList).filter((c) => CLASSES.test(c));
+  if (classes.length) el.className = classes.join(" ");
+  if (tag === "th" || tag === "td") {
+    const align = node.style.textAlign;
+    if (["left", "right", "center"].includes(align)) el.style.textAlign = align;
+  }
+  if (tag === "a") {
+    const inside = articleLink(el.getAttribute("href"));
+    if (inside) el.setAttribute("href", inside);
+    else if (el.hasAttribute("href")) el.setAttribute("rel", "noopener noreferrer");
+  }
+  for (const child of children.flat()) if (child) el.append(child);
+  return el;
+}
+
+/** The article's sanitised html as nodes: parsed inert (no scripts run), copied through the allowlist. */
+export function copyArticle(html) {
+  const parsed = new DOMParser().parseFromString(String(html ?? ""), "text/html");
+  return Array.from(parsed.body.childNodes, copyNode).flat().filter(Boolean);
+}
+
+function fallbackNote(lang) {
+  return bindText(h("p", { class: "help__fallback" }), "help.fallback", { language: t(`help.language.${lang}`) });
+}
+
+function say(el, key) {
+  el.replaceChildren(bindText(h("p"), key));
+}
+
+function failureKey(error) {
+  return error instanceof ApiError && error.status === 404 ? "help.unknown" : "help.failed";
+}
+
+function articleItem(tenant, article) {
+  return h("li", {},
+    h("a", { href: articleHash(tenant, article.slug), text: article.title }),
+    article.fallback ? [" ", bindText(h("span", { class: "help__fallback-tag" }), "help.fallback_short",
+      { language: t(`help.language.${article.lang}`) })] : null);
+}
+
+function categoriesNode(tenant, categories) {
+  if (!categories.length) return [bindText(h("p"), "help.no_categories")];
+  return categories.map((category) => h("section", { class: "help__category", dataset: { category: category.slug } },
+    h("h3", { text: category.name }),
+    category.description ? h("p", { class: "help__description", text: category.description }) : null,
+    category.articles.length
+      ? h("ul", { class: "help__articles" }, ...category.articles.map((a) => articleItem(tenant, a)))
+      : bindText(h("p"), "help.no_articles")));
+}
+
+function searchBox(tenant) {
+  const input = h("input", { id: "help-search-q", name: "q", type: "search", maxlength: "200", autocomplete: "off" });
+  const results = h("div", { class: "help__results", "aria-live": "polite" });
+  let asked = 0;
+  const form = h("form", { class: "help__search", role: "search", novalidate: true },
+    bindText(h("label", { for: "help-search-q" }), "help.search.label"),
+    h("div", { class: "help__search-row" }, input,
+      bindText(h("button", { class: "button button--primary", type: "submit" }), "help.search.submit")),
+    results);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const q = input.value.trim();
+    const seq = ++asked;
+    if (q.length < SEARCH_MIN) {
+      say(results, "help.search.too_short");
+      return;
+    }
+    say(results, "help.busy");
+    api.get(helpPath(tenant, "search", language(), { q })).then((found) => {
+      if (seq !== asked) return; // a newer search answers instead
+      if (!found.items.length) {
+        results.replaceChildren(bindText(h("p"), "help.search.none", { q }));
+        return;
+      }
+      results.replaceChildren(
+        bindText(h("h2", { id: "help-results-title" }), "help.search.results", { count: found.items.length }),
+        h("ol", { class: "help__hits", "aria-labelledby": "help-results-title" }, ...found.items.map((hit) => h("li", {},
+          h("a", { href: articleHash(tenant, hit.slug), text: hit.title }), snippetNode(hit.snippet)))));
+    }, (error) => {
+      if (seq === asked) say(results, error instanceof ApiError && error.status === 400 ? "help.search.invalid" : "help.failed");
+    });
+  });
+  return form;
+}
+
+function contactBlock() {
+  // The tenant's phone numbers and support hours are in its settings, which only staff may
+  // read (GET /settings): no public route shows them yet, so this block has none.
+  return h("section", { class: "help__contact", "aria-labelledby": "help-contact-title" },
+    bindText(h("h2", { id: "help-contact-title" }), "help.contact.title"),
+    bindText(h("p"), "help.contact.text"),
+    bindText(h("a", { class: "button", href: "#/tickets/new" }), "help.contact.link"));
+}
+
+export function helpHome(container, app, path, params) {
+  const tenant = helpTenant(params, currentUser());
+  const screen = h("section", { class: "card help", "aria-labelledby": "help-title", dataset: { screen: "help" } },
+    bindText(h("h1", { id: "help-title", tabindex: "-1" }), "help.title"));
+  container.replaceChildren(screen);
+  const body = h("div", { class: "help__body", "aria-live": "polite" });
+  if (!tenant) {
+    say(body, "help.unknown");
+    screen.append(body);
+    return undefined;
+  }
+  const popular = h("section", { class: "help__popular", "aria-labelledby": "help-popular-title", hidden: true });
+  screen.append(searchBox(tenant), body, popular, contactBlock());
+
+  let stale = false;
+  const load = () => {
+    say(body, "help.busy");
+    const lang = language();
+    api.get(helpPath(tenant, "categories", lang)).then((answer) => {
+      if (stale || lang !== language()) return;
+      body.replaceChildren(bindText(h("h2"), "help.categories"), ...categoriesNode(tenant, answer.items));
+    }, (error) => {
+      if (!stale) say(body, failureKey(error));
+    });
+    api.get(helpPath(tenant, "popular", lang, { limit: "5" }), { auth: false }).then((answer) => {
+      if (stale || lang !== language()) return;
+      popular.hidden = !answer.items.length;
+      popular.replaceChildren(bindText(h("h2", { id: "help-popular-title" }), "help.popular"),
+        h("ol", { class: "help__articles" }, ...answer.items.map((a) => articleItem(tenant, a))));
+    }, () => {
+      if (!stale) popular.hidden = true; // the categories say what went wrong
+    });
+  };
+  load();
+  const stopLanguage = onLanguageChange(load);
+  return {
+    cleanup: () => {
+      stale = true;
+      stopLanguage();
+    },
+  };
+}
+
+function feedbackForm(tenant, slug) {
+  const comment = h("textarea", { id: "help-feedback-comment", name: "comment", rows: "3", maxlength: "2000" });
+  const result = h("div", { role: "status" });
+  let helpful = null;
+  const commentPart = h("div", { class: "field", hidden: true },
+    bindText(h("label", { for: "help-feedback-comment" }), "help.feedback.comment"), comment,
+    bindText(h("button", { class: "button button--primary", type: "submit" }), "help.feedback.send"));
+  const choice = (value, key) => bindText(h("button", { class: "button", type: "button", dataset: { helpful: String(value) },
+    "aria-pressed": "false", on: { click: () => choose(value) } }), key);
+  const yes = choice(true, "help.feedback.yes");
+  const no = choice(false, "help.feedback.no");
+  const form = h("form", { class: "help__feedback", "aria-labelledby": "help-feedback-title", novalidate: true },
+    bindText(h("h2", { id: "help-feedback-title" }), "help.feedback.title"),
+    h("div", { class: "help__feedback-choice" }, yes, " ", no), commentPart, result);
+
+  function choose(value) {
+    helpful = value;
+    yes.setAttribute("aria-pressed", String(value));
+    no.setAttribute("aria-pressed", String(!value));
+    commentPart.hidden = false;
+    comment.focus();
+  }
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (helpful === null) return;
+    const text = comment.value.trim();
+    const sent = { helpful, ...(text ? { comment: text } : {}) };
+    for (const el of form.elements) el.disabled = true;
+    try {
+      await api.post(helpPath(tenant, `articles/${encodeURIComponent(slug)}/feedback`, language()), sent, { auth: false });
+      form.replaceChildren(bindText(h("p", { role: "status", tabindex: "-1" }), "help.feedback.thanks"));
+      form.firstChild.focus();
+    } catch (error) {
+      for (const el of form.elements) el.disabled = false;
+      say(result, error instanceof ApiError && error.status === 429 ? "help.feedback.limited" : "help.failed");
+    }
+  });
+  return form;
+}
+
+export function helpArticle(container, app, path, params, args = {}) {
+  const tenant = cleanTenant(args.tenant) ?? helpTenant(params, currentUser());
+  const slug = cleanSlug(args.slug);
+  const back = h("a", { class: "help__back", href: tenant ? `#/help?tenant=${encodeURIComponent(tenant)}` : "#/help" });
+  bindText(back, "help.back");
+  const heading = bindText(h("h1", { id: "help-article-title", tabindex: "-1" }), "help.busy");
+  const body = h("div", { class: "help__article-body" });
+  const screen = h("article", { class: "card help help-article", "aria-labelledby": "help-article-title",
+    dataset: { screen: "help-article" } }, back, heading, body);
+  container.replaceChildren(screen);
+  if (!tenant || !slug) {
+    bindText(heading, "help.not_found");
+    return undefined;
+  }
+  let stale = false;
+  let counted = false;
+  const load = () => {
+    const lang = language();
+    api.get(helpPath(tenant, `articles/${encodeURIComponent(slug)}`, lang)).then((article) => {
+      if (stale || lang !== language()) return;
+      delete heading.dataset.i18n; // the title is the article's, in its own language
+      heading.textContent = article.title;
+      const stamp = h("time", { datetime: article.updated_at });
+      stamp.textContent = formatDate(article.updated_at.slice(0, 10));
+      body.replaceChildren(
+        article.fallback ? fallbackNote(article.lang) : null,
+        h("div", { class: "help__content", lang: article.lang }, ...copyArticle(article.html)),
+        h("p", { class: "help__updated" }, bindText(h("span"), "help.updated"), " ", stamp),
+        article.visibility === "public" ? feedbackForm(tenant, slug) : null);
+      if (!counted && article.visibility === "public") {
+        counted = true; // one view per opening, not per language change
+        api.post(helpPath(tenant, `articles/${encodeURIComponent(slug)}/views`, lang), undefined, { auth: false })
+          .catch(() => {}); // a lost count is not the reader's problem
+      }
+    }, (error) => {
+      if (stale) return;
+      const missing = error instanceof ApiError && error.status === 404;
+      bindText(heading, missing ? "help.not_found" : "help.failed");
+      body.replaceChildren();
+    });
+  };
+  load();
+  const stopLanguage = onLanguageChange(load);
+  return {
+    cleanup: () => {
+      stale = true;
+      stopLanguage();
+    },
+  };
+}
