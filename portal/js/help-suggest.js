@@ -6,7 +6,7 @@
 // reported (POST /help/suggest/outcome) with whether the ticket was created: a form left
 // without a ticket counts as a ticket avoided for each.
 
-import { api } from "./api.js";
+import { api, idempotencyKey } from "./api.js";
 import { h } from "./dom.js";
 import { bindText, language } from "./i18n.js";
 import { articleHash } from "./views/help.js";
@@ -73,8 +73,8 @@ export function suggestions(input, tenant) {
     clearTimeout(timer);
     if (reported || !opened.size) return;
     reported = true;
-    api.post("/help/suggest/outcome", { opened: [...opened].slice(0, 5), ticket_created: Boolean(created) })
-      .catch(() => {}); // the figures are staff's; the customer is not told of a lost count
+    api.post("/help/suggest/outcome", { opened: [...opened].slice(0, 5), ticket_created: Boolean(created) },
+      { headers: { "Idempotency-Key": idempotencyKey() } }).catch(() => {}); // the figures are staff's; the customer is not told of a lost count
   }
   return { element: h("div", {}, box, live), finish, opened: () => [...opened] };
 }

@@ -6,8 +6,8 @@
 // The tenant comes from the address, else the signed-in user's own; a page that names none
 // for a visitor says so (as the status page does). Signed in, the same reads also show
 // customers-only articles. Everything from the API goes in as text, except an article's
-// `html` (sanitised with nh3 at publish), which is parsed inert and copied element by
-// element through the same allowlist (copyArticle), and a search hit's snippet, whose only
+// `html` (sanitised with nh3 at publish), which is rebuilt element by element through the
+// same allowlist (copyArticle), and a search hit's snippet, whose only
 // markup is <mark> (snippetParts).
 
 import { api, ApiError } from "../api.js";
@@ -88,42 +88,82 @@ function snippetNode(snippet) {
 // The server's allowlist (chalicelib/domain/help.py), applied again on the way in.
 const TAGS = new Set(["p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "code", "pre",
   "blockquote", "ul", "ol", "li", "a", "img", "table", "thead", "tbody", "tr", "th", "td", "aside"]);
+const VOID = new Set(["br", "hr", "img"]);
+// Elements whose content is never text to show (nh3 drops them with their content).
+const DROPPED = new Set(["script", "style", "template", "iframe", "object", "noscript", "textarea", "title", "svg", "math"]);
 const ATTRIBUTES = { a: ["href", "title"], img: ["src", "alt", "title"], aside: ["role"], ol: ["start"] };
 const CLASSES = /^(callout|callout-[a-z]+|help-link|help-ticket-button|language-[a-z]+)$/;
 const SAFE_URL = /^(https?:|mailto:|#\/)/i;
+const TOKEN = /<!--[\s\S]*?-->|<(\/?)([A-Za-z][A-Za-z0-9]*)((?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*)\s*\/?>|[^<]+|</g;
+const ATTRIBUTE = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
 
-function copyNode(node) {
-  if (node.nodeType === Node.TEXT_NODE) return document.createTextNode(node.data);
-  if (node.nodeType !== Node.ELEMENT_NODE) return null;
-  const tag = node.localName;
-  const children = Array.from(node.childNodes, copyNode);
-  if (!TAGS.has(tag)) return children; // an unknown element keeps only its text
+function attributesOf(text) {
+  const found = new Map();
+  for (const m of text.matchAll(ATTRIBUTE)) found.set(m[1].toLowerCase(), unescape(m[2] ?? m[3] ?? m[4] ?? ""));
+  return found;
+}
+
+function element(tag, attributes) {
   const el = document.createElement(tag);
   for (const name of ATTRIBUTES[tag] ?? []) {
-    const value = node.getAttribute(name);
-    if (value === null) continue;
+    const value = attributes.get(name);
+    if (value === undefined) continue;
     if ((name === "href" || name === "src") && !SAFE_URL.test(value.trim())) continue;
     el.setAttribute(name, value);
   }
-  const classes = Array.from(node.classList).filter((c) => CLASSES.test(c));
+  const classes = (attributes.get("class") ?? "").split(/\s+/).filter((c) => CLASSES.test(c));
   if (classes.length) el.className = classes.join(" ");
   if (tag === "th" || tag === "td") {
-    const align = node.style.textAlign;
-    if (["left", "right", "center"].includes(align)) el.style.textAlign = align;
+    // A table column's alignment, set through the CSSOM (the page allows no style attributes).
+    const align = /text-align:\s*(left|right|center)/.exec(attributes.get("style") ?? "");
+    if (align) el.style.textAlign = align[1];
   }
   if (tag === "a") {
     const inside = articleLink(el.getAttribute("href"));
     if (inside) el.setAttribute("href", inside);
     else if (el.hasAttribute("href")) el.setAttribute("rel", "noopener noreferrer");
   }
-  for (const child of children.flat()) if (child) el.append(child);
   return el;
 }
 
-/** The article's sanitised html as nodes: parsed inert (no scripts run), copied through the allowlist. */
+/**
+ * The article's sanitised html as nodes, built with createElement and text nodes only: the
+ * browser never parses it (so nothing in it can run or load), and only the allowlisted
+ * elements, attributes, classes and URLs are made; anything else keeps just its text.
+ */
 export function copyArticle(html) {
-  const parsed = new DOMParser().parseFromString(String(html ?? ""), "text/html");
-  return Array.from(parsed.body.childNodes, copyNode).flat().filter(Boolean);
+  const root = document.createDocumentFragment();
+  const open = [root];
+  const names = [""];
+  let dropping = null;
+  for (const m of String(html ?? "").matchAll(TOKEN)) {
+    const [token, closing, rawTag, rawAttributes] = m;
+    const tag = rawTag?.toLowerCase();
+    if (dropping) {
+      if (closing && tag === dropping) dropping = null;
+      continue;
+    }
+    if (token.startsWith("<!--")) continue;
+    if (!tag) {
+      open.at(-1).append(document.createTextNode(unescape(token)));
+    } else if (closing) {
+      const at = names.lastIndexOf(tag);
+      if (at > 0) {
+        open.length = at;
+        names.length = at;
+      }
+    } else if (DROPPED.has(tag)) {
+      if (!token.endsWith("/>")) dropping = tag;
+    } else if (TAGS.has(tag)) {
+      const el = element(tag, attributesOf(rawAttributes ?? ""));
+      open.at(-1).append(el);
+      if (!VOID.has(tag)) {
+        open.push(el);
+        names.push(tag);
+      }
+    }
+  }
+  return Array.from(root.childNodes);
 }
 
 function fallbackNote(lang) {
