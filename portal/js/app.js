@@ -105,6 +105,7 @@ const OPEN = {
 // portal's own address or by the one the server writes into articles' links.
 const OPEN_PATTERNS = [
   { pattern: /^\/help\/article\/([^/]{1,200})$/, names: ["slug"], view: helpCenter.helpArticle, title: "help.title" },
+  { pattern: /^\/help\/category\/([^/]{1,200})$/, names: ["slug"], view: helpCenter.helpCategory, title: "help.title" },
   { pattern: /^\/help\/([^/]{1,63})\/articles\/([^/]{1,200})$/, names: ["tenant", "slug"],
     view: helpCenter.helpArticle, title: "help.title" },
 ];
@@ -281,7 +282,7 @@ function updateShell() {
     if (link.dataset.path === current.nav) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
-  const accountLinks = { "/notifications": "#notifications-link", "/preferences": "#preferences-link" };
+  const accountLinks = { "/notifications": "#notifications-link", "/preferences": "#preferences-link", "/help": "#help-link" };
   for (const [path, selector] of Object.entries(accountLinks)) {
     if (current.path === path) $(selector).setAttribute("aria-current", "page");
     else $(selector).removeAttribute("aria-current");

@@ -6,10 +6,13 @@ one), and another tenant's slug a not-found page."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.browser import Portal
+from tests.e2e.stack import Stack
 
 pytestmark = pytest.mark.e2e
 
@@ -146,3 +149,41 @@ def test_an_articles_html_goes_in_through_the_allowlist_only(portal: Portal) -> 
     ]
     assert copied["text"] == "hijetc"
     assert (copied["align"], copied["color"]) == ("center", "")
+
+
+def _publish_swedish_only(stack: Stack, tokens: dict[str, str], slug: str) -> None:
+    """An article written in Swedish only, published (public) in the demo help center."""
+    token = tokens["admin@demo.test"]
+    status, _, article = stack.request("POST", "/articles", {
+        "translations": {"sv": {"title": "Bara på svenska", "slug": slug,
+                                "body_md": "Den här texten finns **bara** på svenska."}},
+        "visibility": "public"}, token=token)
+    assert status == 201, article
+    status, _, published = stack.request("POST", f"/articles/{article['id']}/publish",
+                                         token=token)
+    assert status == 200, published
+
+
+def test_an_article_not_in_the_readers_language_says_which_it_is_shown_in(
+        portal: Portal, tokens: dict[str, str]) -> None:
+    slug = f"bara-svenska-{time.time_ns()}"
+    _publish_swedish_only(portal.stack, tokens, slug)
+    page = portal.open(f"#/help/article/{slug}?tenant=demo")  # en-GB: the portal speaks English
+    expect(page.locator("#help-article-title")).to_have_text("Bara på svenska")
+    expect(page.locator(".help__fallback")).to_have_text(
+        "Not written in your language yet: shown in Swedish.")
+    expect(page.locator(".help__content")).to_have_attribute("lang", "sv")
+    page.select_option("#language-select", "sv")
+    expect(page.locator(".help__fallback")).to_have_count(0)
+
+
+@pytest.mark.parametrize("portal", ["sv-SE"], indirect=True)
+def test_a_topic_page_lists_its_articles_and_the_signed_in_header_links_the_help_center(
+        portal: Portal) -> None:
+    page = portal.sign_in(CUSTOMER)
+    page.locator("#help-link").click()
+    expect(page.locator("#help-title")).to_be_focused()
+    expect(page.locator("#help-link")).to_have_attribute("aria-current", "page")
+    page.locator(".help__category h3").get_by_role("link", name="Ärenden").click()
+    expect(page.locator("#help-category-title")).to_have_text("Ärenden")
+    expect(page.locator(".help__articles")).to_contain_text("Godkänna ett åtgärdat ärende")

@@ -18,6 +18,7 @@ import { cleanTenant } from "./status.js";
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const SEARCH_MIN = 2;
+const HOME_ARTICLES = 10; // GET /help/{tenant}/categories lists this many per category
 
 /** The help center's tenant: the one the address names, else the signed-in user's, else null. */
 export function helpTenant(params, user) {
@@ -185,14 +186,28 @@ function articleItem(tenant, article) {
       { language: t(`help.language.${article.lang}`) })] : null);
 }
 
+/** The portal's address of a category's own page. */
+export function categoryHash(tenant, slug) {
+  return `#/help/category/${encodeURIComponent(slug)}?tenant=${encodeURIComponent(tenant)}`;
+}
+
+function articleList(tenant, articles) {
+  return articles.length
+    ? h("ul", { class: "help__articles" }, ...articles.map((a) => articleItem(tenant, a)))
+    : bindText(h("p"), "help.no_articles");
+}
+
 function categoriesNode(tenant, categories) {
   if (!categories.length) return [bindText(h("p"), "help.no_categories")];
   return categories.map((category) => h("section", { class: "help__category", dataset: { category: category.slug } },
-    h("h3", { text: category.name }),
+    h("h3", {}, h("a", { href: categoryHash(tenant, category.slug), text: category.name })),
     category.description ? h("p", { class: "help__description", text: category.description }) : null,
-    category.articles.length
-      ? h("ul", { class: "help__articles" }, ...category.articles.map((a) => articleItem(tenant, a)))
-      : bindText(h("p"), "help.no_articles")));
+    articleList(tenant, category.articles),
+    // The home page lists a category's first articles; its own page lists them all.
+    category.articles.length >= HOME_ARTICLES
+      ? h("p", {}, bindText(h("a", { href: categoryHash(tenant, category.slug) }), "help.all_in_category",
+        { name: category.name }))
+      : null));
 }
 
 function searchBox(tenant) {
@@ -270,6 +285,46 @@ export function helpHome(container, app, path, params) {
         h("ol", { class: "help__articles" }, ...answer.items.map((a) => articleItem(tenant, a))));
     }, () => {
       if (!stale) popular.hidden = true; // the categories say what went wrong
+    });
+  };
+  load();
+  const stopLanguage = onLanguageChange(load);
+  return {
+    cleanup: () => {
+      stale = true;
+      stopLanguage();
+    },
+  };
+}
+
+export function helpCategory(container, app, path, params, args = {}) {
+  const tenant = helpTenant(params, currentUser());
+  const slug = cleanSlug(args.slug);
+  const back = bindText(h("a", { class: "help__back", href: tenant ? `#/help?tenant=${encodeURIComponent(tenant)}` : "#/help" }),
+    "help.back");
+  const heading = bindText(h("h1", { id: "help-category-title", tabindex: "-1" }), "help.busy");
+  const body = h("div", { class: "help__body", "aria-live": "polite" });
+  container.replaceChildren(h("section", { class: "card help", "aria-labelledby": "help-category-title",
+    dataset: { screen: "help-category" } }, back, heading, body));
+  if (!tenant || !slug) {
+    bindText(heading, "help.category_not_found");
+    return undefined;
+  }
+  let stale = false;
+  const load = () => {
+    const lang = language();
+    api.get(helpPath(tenant, `categories/${encodeURIComponent(slug)}`, lang)).then((category) => {
+      if (stale || lang !== language()) return;
+      delete heading.dataset.i18n; // the category's own name
+      heading.textContent = category.name;
+      body.replaceChildren(
+        category.fallback ? fallbackNote(category.lang) : null,
+        category.description ? h("p", { class: "help__description", text: category.description }) : null,
+        articleList(tenant, category.articles));
+    }, (error) => {
+      if (stale) return;
+      bindText(heading, error instanceof ApiError && error.status === 404 ? "help.category_not_found" : "help.failed");
+      body.replaceChildren();
     });
   };
   load();
