@@ -105,10 +105,11 @@ async function parseBody(response) {
 /**
  * Sends one request. Options: body (sent as JSON), auth (default true: attach
  * the token and, on a 401, renew it once and retry), headers, signal, and
- * as: "blob" for a file's bytes (a certificate's PDF) instead of JSON.
+ * as: "blob" for a file's bytes (a certificate's PDF) instead of JSON, and keepalive
+ * for a report that must outlive the page (sent as the tab closes).
  */
 export async function request(method, path, options = {}) {
-  const { body, auth: useAuth = true, headers = {}, signal, retry = true, as = "json" } = options;
+  const { body, auth: useAuth = true, headers = {}, signal, retry = true, as = "json", keepalive = false } = options;
   const url = resolve(path);
   const sent = new Headers({ Accept: "application/json, application/problem+json", ...headers });
   if (body !== undefined) sent.set("Content-Type", "application/json");
@@ -129,6 +130,7 @@ export async function request(method, path, options = {}) {
       credentials: "omit", // the bearer token is the only credential
       cache: "no-store",
       redirect: "error", // JSON calls never redirect; a redirect must not carry the token on
+      keepalive,
       signal: controller.signal,
     });
   } catch (error) {

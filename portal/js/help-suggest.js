@@ -69,12 +69,20 @@ export function suggestions(input, tenant) {
     }
     timer = setTimeout(() => ask(q).catch(() => show(null)), SUGGEST_DELAY_MS);
   });
-  function finish(created) {
+  function finish(created, { closing = false } = {}) {
     clearTimeout(timer);
+    window.removeEventListener("pagehide", closed);
     if (reported || !opened.size) return;
     reported = true;
     api.post("/help/suggest/outcome", { opened: [...opened].slice(0, 5), ticket_created: Boolean(created) },
-      { headers: { "Idempotency-Key": idempotencyKey() } }).catch(() => {}); // the figures are staff's; the customer is not told of a lost count
+      { headers: { "Idempotency-Key": idempotencyKey() }, keepalive: closing })
+      .catch(() => {}); // the figures are staff's; the customer is not told of a lost count
   }
+  // Closing the tab (or going to another site) leaves the form too; keepalive lets the
+  // report outlive the page.
+  function closed() {
+    finish(false, { closing: true });
+  }
+  window.addEventListener("pagehide", closed);
   return { element: h("div", {}, box, live), finish, opened: () => [...opened] };
 }

@@ -187,3 +187,33 @@ def test_a_topic_page_lists_its_articles_and_the_signed_in_header_links_the_help
     page.locator(".help__category h3").get_by_role("link", name="Ärenden").click()
     expect(page.locator("#help-category-title")).to_have_text("Ärenden")
     expect(page.locator(".help__articles")).to_contain_text("Godkänna ett åtgärdat ärende")
+
+
+def _avoided(stack: Stack, tokens: dict[str, str], article_id: str) -> int:
+    status, _, stats = stack.request("GET", f"/articles/{article_id}/stats",
+                                     token=tokens["admin@demo.test"])
+    assert status == 200, stats
+    return int(stats["tickets_avoided"])
+
+
+@pytest.mark.parametrize("portal", ["sv-SE"], indirect=True)
+def test_leaving_the_portal_after_opening_a_suggestion_counts_a_ticket_avoided(
+        portal: Portal, tokens: dict[str, str]) -> None:
+    page = portal.sign_in(CUSTOMER)
+    page.goto(f"{portal.stack.url}/#/tickets/new")
+    page.locator("#new-ticket-subject").fill("Godkänna ärende")
+    suggestion = page.locator(".help-suggest").get_by_role(
+        "link", name="Godkänna ett åtgärdat ärende")
+    expect(suggestion).to_be_visible()
+    article_id = str(suggestion.get_attribute("data-article-id"))
+    before = _avoided(portal.stack, tokens, article_id)
+    with page.context.expect_page() as opened:
+        suggestion.click()
+    opened.value.close()
+
+    # Away to another site (as closing the tab would): pagehide, the report goes with keepalive.
+    page.goto("about:blank")
+    deadline = time.monotonic() + 20
+    while _avoided(portal.stack, tokens, article_id) == before:
+        assert time.monotonic() < deadline, "the deflection was not reported"
+        time.sleep(0.2)
