@@ -28,7 +28,9 @@ def test_a_public_article_is_read_signed_out_and_rated(portal: Portal) -> None:
     expect(topic.locator("h3")).to_have_text("Komma igång")
     expect(page.locator(".help__contact a")).to_have_attribute("href", "#/tickets/new")
 
-    topic.get_by_role("link", name="Så skapar du ett bra ärende").click()
+    with page.expect_response(lambda r: "/help/demo/articles/skapa-arende/views?" in r.url) as view:
+        topic.get_by_role("link", name="Så skapar du ett bra ärende").click()
+    assert view.value.json() == {"counted": True}  # the most read list counts the reading
     expect(page).to_have_url(f"{portal.stack.url}/#/help/article/skapa-arende?tenant=demo")
     heading = page.locator("#help-article-title")
     expect(heading).to_have_text("Så skapar du ett bra ärende")

@@ -254,6 +254,34 @@ function contactBlock() {
     bindText(h("a", { class: "button", href: "#/tickets/new" }), "help.contact.link"));
 }
 
+/**
+ * Reads with `ask(lang)` now and again whenever the language changes; only the newest
+ * answer (or failure) is shown, and nothing once the page is left. Returns the stop function.
+ */
+function readInLanguage(ask, show, fail) {
+  let asked = 0;
+  let stale = false;
+  const load = () => {
+    const seq = ++asked;
+    ask(language()).then((answer) => {
+      if (!stale && seq === asked) show(answer);
+    }, (error) => {
+      if (!stale && seq === asked) fail(error);
+    });
+  };
+  load();
+  const stopLanguage = onLanguageChange(load);
+  return () => {
+    stale = true;
+    stopLanguage();
+  };
+}
+
+function backLink(tenant) {
+  return bindText(h("a", { class: "help__back", href: tenant ? `#/help?tenant=${encodeURIComponent(tenant)}` : "#/help" }),
+    "help.back");
+}
+
 export function helpHome(container, app, path, params) {
   const tenant = helpTenant(params, currentUser());
   const screen = h("section", { class: "card help", "aria-labelledby": "help-title", dataset: { screen: "help" } },
@@ -268,31 +296,22 @@ export function helpHome(container, app, path, params) {
   const popular = h("section", { class: "help__popular", "aria-labelledby": "help-popular-title", hidden: true });
   screen.append(searchBox(tenant), body, popular, contactBlock());
 
-  let stale = false;
-  const load = () => {
-    say(body, "help.busy");
-    const lang = language();
-    api.get(helpPath(tenant, "categories", lang)).then((answer) => {
-      if (stale || lang !== language()) return;
-      body.replaceChildren(bindText(h("h2"), "help.categories"), ...categoriesNode(tenant, answer.items));
-    }, (error) => {
-      if (!stale) say(body, failureKey(error));
-    });
-    api.get(helpPath(tenant, "popular", lang, { limit: "5" }), { auth: false }).then((answer) => {
-      if (stale || lang !== language()) return;
+  say(body, "help.busy");
+  const stopTopics = readInLanguage((lang) => api.get(helpPath(tenant, "categories", lang)), (answer) => {
+    body.replaceChildren(bindText(h("h2"), "help.categories"), ...categoriesNode(tenant, answer.items));
+  }, (error) => say(body, failureKey(error)));
+  const stopPopular = readInLanguage(
+    (lang) => api.get(helpPath(tenant, "popular", lang, { limit: "5" }), { auth: false }), (answer) => {
       popular.hidden = !answer.items.length;
       popular.replaceChildren(bindText(h("h2", { id: "help-popular-title" }), "help.popular"),
         h("ol", { class: "help__articles" }, ...answer.items.map((a) => articleItem(tenant, a))));
     }, () => {
-      if (!stale) popular.hidden = true; // the categories say what went wrong
+      popular.hidden = true; // the topics say what went wrong
     });
-  };
-  load();
-  const stopLanguage = onLanguageChange(load);
   return {
     cleanup: () => {
-      stale = true;
-      stopLanguage();
+      stopTopics();
+      stopPopular();
     },
   };
 }
@@ -300,21 +319,16 @@ export function helpHome(container, app, path, params) {
 export function helpCategory(container, app, path, params, args = {}) {
   const tenant = helpTenant(params, currentUser());
   const slug = cleanSlug(args.slug);
-  const back = bindText(h("a", { class: "help__back", href: tenant ? `#/help?tenant=${encodeURIComponent(tenant)}` : "#/help" }),
-    "help.back");
   const heading = bindText(h("h1", { id: "help-category-title", tabindex: "-1" }), "help.busy");
   const body = h("div", { class: "help__body", "aria-live": "polite" });
   container.replaceChildren(h("section", { class: "card help", "aria-labelledby": "help-category-title",
-    dataset: { screen: "help-category" } }, back, heading, body));
+    dataset: { screen: "help-category" } }, backLink(tenant), heading, body));
   if (!tenant || !slug) {
     bindText(heading, "help.category_not_found");
     return undefined;
   }
-  let stale = false;
-  const load = () => {
-    const lang = language();
-    api.get(helpPath(tenant, `categories/${encodeURIComponent(slug)}`, lang)).then((category) => {
-      if (stale || lang !== language()) return;
+  const stop = readInLanguage((lang) => api.get(helpPath(tenant, `categories/${encodeURIComponent(slug)}`, lang)),
+    (category) => {
       delete heading.dataset.i18n; // the category's own name
       heading.textContent = category.name;
       body.replaceChildren(
@@ -322,19 +336,10 @@ export function helpCategory(container, app, path, params, args = {}) {
         category.description ? h("p", { class: "help__description", text: category.description }) : null,
         articleList(tenant, category.articles));
     }, (error) => {
-      if (stale) return;
       bindText(heading, error instanceof ApiError && error.status === 404 ? "help.category_not_found" : "help.failed");
       body.replaceChildren();
     });
-  };
-  load();
-  const stopLanguage = onLanguageChange(load);
-  return {
-    cleanup: () => {
-      stale = true;
-      stopLanguage();
-    },
-  };
+  return { cleanup: stop };
 }
 
 function feedbackForm(tenant, slug) {
@@ -380,23 +385,18 @@ function feedbackForm(tenant, slug) {
 export function helpArticle(container, app, path, params, args = {}) {
   const tenant = cleanTenant(args.tenant) ?? helpTenant(params, currentUser());
   const slug = cleanSlug(args.slug);
-  const back = h("a", { class: "help__back", href: tenant ? `#/help?tenant=${encodeURIComponent(tenant)}` : "#/help" });
-  bindText(back, "help.back");
   const heading = bindText(h("h1", { id: "help-article-title", tabindex: "-1" }), "help.busy");
   const body = h("div", { class: "help__article-body" });
   const screen = h("article", { class: "card help help-article", "aria-labelledby": "help-article-title",
-    dataset: { screen: "help-article" } }, back, heading, body);
+    dataset: { screen: "help-article" } }, backLink(tenant), heading, body);
   container.replaceChildren(screen);
   if (!tenant || !slug) {
     bindText(heading, "help.not_found");
     return undefined;
   }
-  let stale = false;
   let counted = false;
-  const load = () => {
-    const lang = language();
-    api.get(helpPath(tenant, `articles/${encodeURIComponent(slug)}`, lang)).then((article) => {
-      if (stale || lang !== language()) return;
+  const stop = readInLanguage((lang) => api.get(helpPath(tenant, `articles/${encodeURIComponent(slug)}`, lang)),
+    (article) => {
       delete heading.dataset.i18n; // the title is the article's, in its own language
       heading.textContent = article.title;
       const stamp = h("time", { datetime: article.updated_at });
@@ -408,22 +408,13 @@ export function helpArticle(container, app, path, params, args = {}) {
         article.visibility === "public" ? feedbackForm(tenant, slug) : null);
       if (!counted && article.visibility === "public") {
         counted = true; // one view per opening, not per language change
-        api.post(helpPath(tenant, `articles/${encodeURIComponent(slug)}/views`, lang), undefined, { auth: false })
-          .catch(() => {}); // a lost count is not the reader's problem
+        api.post(helpPath(tenant, `articles/${encodeURIComponent(slug)}/views`, language()), undefined,
+          { auth: false }).catch(() => {}); // a lost count is not the reader's problem
       }
     }, (error) => {
-      if (stale) return;
       const missing = error instanceof ApiError && error.status === 404;
       bindText(heading, missing ? "help.not_found" : "help.failed");
       body.replaceChildren();
     });
-  };
-  load();
-  const stopLanguage = onLanguageChange(load);
-  return {
-    cleanup: () => {
-      stale = true;
-      stopLanguage();
-    },
-  };
+  return { cleanup: stop };
 }
