@@ -13,6 +13,7 @@ from chalicelib.api import (
     help_search,
     mail,
     networks,
+    status,
     tickets,
     training,
 )
@@ -32,6 +33,7 @@ app.register_blueprint(tickets.bp)
 app.register_blueprint(contact_orders.bp)
 app.register_blueprint(networks.bp)
 app.register_blueprint(training.bp)
+app.register_blueprint(status.bp)
 app.register_blueprint(certificates.bp)
 app.register_blueprint(help.bp)
 app.register_blueprint(help_search.bp)

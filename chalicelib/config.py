@@ -31,6 +31,9 @@ class RateLimits:
     # The help center's public counters: "was this helpful?" votes and article views.
     help_feedback_per_ip: RateLimit = RateLimit(30, 3600)
     help_views_per_ip: RateLimit = RateLimit(600, 3600)
+    # Each status-page subscription mails a confirmation link (issue 17).
+    status_subscriptions_per_email: RateLimit = RateLimit(3, 3600)
+    status_subscriptions_per_ip: RateLimit = RateLimit(30, 3600)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """The demo help center's content (issue 17, item 10), written from the seeds' topics in sv,
 fi and en: how to create a ticket (seed 002's checklist), ticket types and what is billable,
 approving a resolved ticket, third-party questions (seed 002's Pagero example), development
-suggestions (seed 002's checklist), subscription questions (seed 000). Pure data: the seed
-function that writes it through the help center's services sits beside the other demo seeds.
+suggestions (seed 002's checklist), subscription questions (seed 000); ``seed_demo_help``
+writes it through the help center's own services.
 """
 
 from __future__ import annotations
@@ -241,3 +241,25 @@ def translations(texts: dict[str, tuple[str, str, str]]) -> dict[str, dict[str, 
     """An article's ``translations`` as the help center takes them."""
     return {lang: {"title": title, "slug": slug, "body_md": body}
             for lang, (title, slug, body) in texts.items()}
+
+
+def seed_demo_help(ctx: Any) -> None:
+    """The categories and articles above, published (public), once: a tenant that has a
+    category already is left as it is."""
+    from chalicelib.domain import help as help_models
+    from chalicelib.services import help as help_center
+
+    if help_center.list_categories(ctx):
+        return
+    category_ids = {}
+    for order, (key, icon, texts) in enumerate(CATEGORIES):
+        category = help_center.create_category(ctx, help_models.CategoryCreate.model_validate({
+            "translations": {lang: {"name": name, "slug": slug, "description": description}
+                             for lang, (name, slug, description) in texts.items()},
+            "order": order, "icon": icon}))
+        category_ids[key] = category.id
+    for order, (_, categories, texts) in enumerate(ARTICLES):
+        article = help_center.create_article(ctx, help_models.ArticleCreate.model_validate({
+            "translations": translations(texts), "visibility": "public",
+            "category_ids": [category_ids[key] for key in categories], "order": order}))
+        help_center.publish_article(ctx, article.id, None)

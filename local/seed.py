@@ -23,7 +23,9 @@ from chalicelib.services import directory as svc
 from chalicelib.services.context import Ctx
 from chalicelib.services.tenants import provision
 from chalicelib.store.counters import last_number
+from local.demo_help_content import seed_demo_help
 from local.demo_networks import seed_demo_networks
+from local.demo_status import seed_demo_status
 from local.demo_training import seed_demo_training
 
 TENANTS = {"demo": "Demo Support AB", "other": "Other Oy"}
@@ -175,5 +177,7 @@ def seed(password: str, demo_tickets: bool = False) -> list[DemoLogin]:
                 people = seed_demo_networks(system, tenant, password,
                                             partial(_as, system))
                 seed_demo_training(system)
+                seed_demo_status(system)
+                seed_demo_help(system)
                 logins += [DemoLogin(tenant, email, role) for email, role in people]
     return logins

@@ -46,15 +46,20 @@ def _probe(check: Callable[[], Component]) -> Component:
         return Component(status="degraded", detail=type(exc).__name__)
 
 
-@route(bp, "GET", "/health", guard=PUBLIC, tag="meta", response=Health, errors=(),
-       summary="Service status for the status page")
-def health(call: Call) -> Reply:
+def probe_components() -> dict[str, Component]:
+    """Each probe's answer; the status page (api/status.py) reads the same."""
     config = get_config()
-    components = {
+    return {
         "database": _probe(_database),
         "notifications_dlq": _probe(lambda: _dead_letters(config.notifications_dlq)),
         "inbound_mail_dlq": _probe(lambda: _dead_letters(config.inbound_mail_dlq)),
     }
+
+
+@route(bp, "GET", "/health", guard=PUBLIC, tag="meta", response=Health, errors=(),
+       summary="Service status for the status page")
+def health(call: Call) -> Reply:
+    components = probe_components()
     degraded = any(c.status != "ok" for c in components.values())
     answer = Health(status="degraded" if degraded else "ok", stage=get_config().stage,
                     components=components)

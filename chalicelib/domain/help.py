@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from chalicelib.domain.models import Command, Id, Language, Model, Record, utc_iso
 
@@ -101,21 +108,25 @@ class ArticleTranslations(_Translations):
     en: ArticleText | None = None
 
 
-def _unique(values: list[str], what: str) -> list[str]:
-    if len(set(values)) != len(values):
-        raise ValueError(f"{what} must not repeat")
-    return values
-
-
 class _Schedule(Command):
     publish_at: AwareDatetime | None = None
     unpublish_at: AwareDatetime | None = None
 
-    @model_validator(mode="after")
-    def _in_order(self) -> _Schedule:
-        if self.publish_at and self.unpublish_at and self.unpublish_at <= self.publish_at:
+    @field_validator("unpublish_at")
+    @classmethod
+    def _after_publishing(cls, value: datetime | None, info: ValidationInfo
+                          ) -> datetime | None:
+        publish_at = info.data.get("publish_at")
+        if value is not None and publish_at is not None and value <= publish_at:
             raise ValueError("unpublish_at must come after publish_at")
-        return self
+        return value
+
+    @field_validator("organization_ids", "category_ids", check_fields=False)
+    @classmethod
+    def _no_repeats(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and len(set(value)) != len(value):
+            raise ValueError("must not repeat")
+        return value
 
 
 class ArticleCreate(_Schedule):
@@ -126,12 +137,6 @@ class ArticleCreate(_Schedule):
     # The article's place within each of its categories (smaller first).
     order: int = Field(default=0, ge=0, le=100_000)
 
-    @model_validator(mode="after")
-    def _lists(self) -> ArticleCreate:
-        _unique(self.organization_ids, "organization_ids")
-        _unique(self.category_ids, "category_ids")
-        return self
-
 
 class ArticlePatch(_Schedule):
     translations: ArticleTranslations | None = None
@@ -140,12 +145,6 @@ class ArticlePatch(_Schedule):
     category_ids: list[Id] | None = Field(default=None,
                                           max_length=MAX_CATEGORIES_PER_ARTICLE)
     order: int | None = Field(default=None, ge=0, le=100_000)
-
-    @model_validator(mode="after")
-    def _lists(self) -> ArticlePatch:
-        _unique(self.organization_ids or [], "organization_ids")
-        _unique(self.category_ids or [], "category_ids")
-        return self
 
 
 class PublishCommand(Command):

@@ -27,14 +27,14 @@ KINDS: tuple[str, ...] = (
     "ticket_resolved", "approval_reminder", "ticket_rejected", "ticket_closed",
     "sla_warning", "sla_breached", "contact_order_assigned", "booking_reminder",
     "subscription_update", "followed_supplier",
-    "training_reminder", "training_update",
+    "training_reminder", "training_update", "incident_update",
 )
 NotificationKind = Literal[
     "ticket_created", "ticket_assigned", "ticket_commented", "ticket_status_changed",
     "ticket_resolved", "approval_reminder", "ticket_rejected", "ticket_closed",
     "sla_warning", "sla_breached", "contact_order_assigned", "booking_reminder",
     "subscription_update", "followed_supplier",
-    "training_reminder", "training_update",
+    "training_reminder", "training_update", "incident_update",
 ]
 
 # History events that may notify someone; the rest stay in the history only.

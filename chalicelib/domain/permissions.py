@@ -58,6 +58,8 @@ class Permission(StrEnum):
     # The help center (issue 17): write articles and categories; publish (what readers see).
     HELP_WRITE = "help.write"
     HELP_PUBLISH = "help.publish"
+    # Incidents and components of the public status page (issue 17).
+    STATUS_MANAGE = "status.manage"
 
 
 P = Permission
@@ -97,6 +99,7 @@ DEFAULT_ROLES: dict[str, frozenset[Permission]] = {
             P.CONTACT_ORDERS_ASSIGN_SELF,
             P.CLIENT_CASES_MANAGE,
             P.HELP_WRITE,
+            P.STATUS_MANAGE,
         }
     ),
     "sales": frozenset(

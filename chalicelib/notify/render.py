@@ -43,8 +43,11 @@ KINDS: tuple[str, ...] = (
     "ticket_created", "ticket_assigned", "ticket_commented", "ticket_status_changed",
     "ticket_resolved", "approval_reminder", "ticket_rejected", "ticket_closed", "sla_warning",
     "sla_breached", "contact_order_assigned", "booking_reminder", "subscription_update",
-    "followed_supplier", "training_reminder", "training_update",
+    "followed_supplier", "training_reminder", "training_update", "incident_update",
 )
+# Told to addresses subscribed to the status page (issue 17), not to users: the footer says
+# so, and its link (``preferences_link``) is the subscriber's own unsubscribe link.
+SUBSCRIBER_KINDS: tuple[str, ...] = ("incident_update",)
 # Answers to whoever e-mailed support, not notifications a user subscribes to (so not in
 # KINDS, which mirrors domain/notifications.py): no ``preferences_link``, as there is nothing
 # to mute, and a footer that says why the message came.
@@ -85,6 +88,7 @@ def render(kind: str, language: str, context: Mapping[str, Any]) -> Rendered:
     to_sender = kind in SENDER_KINDS
     shared = {"language": lang, "subject": subject,
               "tenant_name": context["tenant_name"], "to_sender": to_sender,
+              "to_subscriber": kind in SUBSCRIBER_KINDS,
               "preferences_link": None if to_sender else context["preferences_link"]}
     marker = _reply_marker(context)
     text = _tidy_text(text_env.get_template("_layout.txt.jinja").render(

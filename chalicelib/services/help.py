@@ -12,7 +12,6 @@ does not exist (an id, a slug, another tenant's slug).
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +43,7 @@ from chalicelib.services.directory import repo as directory
 from chalicelib.services.directory import system_principal
 from chalicelib.services.tickets.shared import repo as tickets
 from chalicelib.services.writes import check_version, commit_versioned, refuse_nulls
+from chalicelib.store import help_index
 from chalicelib.store.dynamo import Item, Page, UnitOfWork
 from chalicelib.store.help import ARTICLE_KIND, HelpRepository
 from chalicelib.store.schedule import delete_timer, sync_timers
@@ -61,33 +61,19 @@ def _not_found(what: str = "article") -> NotFound:
     return NotFound(f"No such {what}.")
 
 
-# --- the search index (another part of issue 17) ------------------------------------------
+# --- the search index (items 5-7 of issue 17, store/help_index.py) ------------------------
 
 
 def _index(uow: UnitOfWork, tenant: str, article: Item) -> None:
     """The one place the published article reaches the search index, in the transaction
     that publishes it (or changes its audience). ``article``: ``id, visibility,
-    organization_ids, category_ids, translations {lang: {title, slug, body_md}}``.
-    Calls ``chalicelib.store.help_index.index_article`` when that module is present (the
-    search branch of issue 17); until then nothing is indexed."""
-    index = _help_index()
-    if index is not None:
-        index.index_article(uow, tenant, article)
+    organization_ids, category_ids, translations {lang: {title, slug, body_md}}``."""
+    help_index.index_article(uow, tenant, article)
 
 
 def _unindex(uow: UnitOfWork, tenant: str, article_id: str) -> None:
-    """The article leaves the search index with its takedown (see ``_index``)."""
-    index = _help_index()
-    if index is not None:
-        index.unindex_article(uow, tenant, article_id)
-
-
-def _help_index() -> Any:
-    """``chalicelib.store.help_index`` once the search part is merged, else None."""
-    try:
-        return importlib.import_module("chalicelib.store.help_index")
-    except ModuleNotFoundError:
-        return None
+    """The article leaves the search index with its takedown."""
+    help_index.unindex_article(uow, tenant, article_id)
 
 
 # --- categories ---------------------------------------------------------------------------

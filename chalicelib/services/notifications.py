@@ -87,21 +87,31 @@ def deliver(message: dict[str, Any], now: datetime | None = None) -> Counter[str
     if settings_item is None:
         return Counter(skipped=1)  # the tenant is gone
     settings = TenantSettings.model_validate(settings_item)
-    if module == "tickets":
-        plan = _ticket_plan(tenant, settings, subject_id, message, now)
-    elif module == "contact_orders":
-        plan = _order_plan(tenant, settings, subject_id, event)
-    elif module == "networks":
-        plan = _subscription_plan(tenant, settings, subject_id, event)
-    elif module == "trainings":
-        plan = _training_plan(tenant, settings, subject_id, event)
-    else:
-        raise PoisonMessage(f"unknown module {module!r}")
+    plan = _plan(module, tenant, settings, subject_id, message, now)
     if plan is None:
         return Counter(skipped=1)
     for notice in plan.notices:
         _notify(plan, notice, now)
     return plan.report
+
+
+def _plan(module: str, tenant: str, settings: TenantSettings, subject_id: str,
+          message: dict[str, Any], now: datetime) -> Plan | None:
+    """The plan of the module that wrote the record."""
+    event = message["event"]
+    if module == "tickets":
+        return _ticket_plan(tenant, settings, subject_id, message, now)
+    if module == "contact_orders":
+        return _order_plan(tenant, settings, subject_id, event)
+    if module == "networks":
+        return _subscription_plan(tenant, settings, subject_id, event)
+    if module == "trainings":
+        return _training_plan(tenant, settings, subject_id, event)
+    if module == "status":
+        from chalicelib.services.status import incident_plan
+
+        return incident_plan(tenant, settings, subject_id, event)
+    raise PoisonMessage(f"unknown module {module!r}")
 
 
 # --- tickets ----------------------------------------------------------------------------

@@ -103,3 +103,11 @@ def help_view(source_ip: str) -> None:
     """``POST /help/{tenant}/articles/{slug}/views``: nor lift an article to the most read."""
     limits, now = get_config().rate_limits, int(_clock().timestamp())
     _take("help-views-ip", limits.help_views_per_ip, _ip(source_ip), now)
+
+
+def status_subscription(tenant: str, email: str, source_ip: str) -> None:
+    """``POST /status/{tenant}/subscriptions``: each one mails a confirmation link."""
+    limits, now = get_config().rate_limits, int(_clock().timestamp())
+    _take("status-sub-ip", limits.status_subscriptions_per_ip, _ip(source_ip), now)
+    _take("status-sub-email", limits.status_subscriptions_per_email,
+          f"{tenant}\0{_email_key(email)}", now)

@@ -44,7 +44,8 @@ def tables() -> dict[str, str]:
     """The table holding each module's outbox (a record's ``module`` names it)."""
     cfg = get_config()
     return {"tickets": cfg.tickets_table, "contact_orders": cfg.contact_orders_table,
-            "networks": cfg.networks_table, "trainings": cfg.networks_table}
+            "networks": cfg.networks_table, "trainings": cfg.networks_table,
+            "status": cfg.help_table}
 
 
 def add(uow: UnitOfWork, table: str, tenant: str, record: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ import * as answers from "./views/answer.js";
 import * as auth from "./views/auth.js";
 import * as signedIn from "./views/home.js";
 import * as preferences from "./views/preferences.js";
+import * as statusPage from "./views/status.js";
 import * as certificates from "./views/verify.js";
 
 // path -> [view, title key]
@@ -96,6 +97,7 @@ const PRIVATE = [
 const OPEN = {
   "/answer": [answers.answer, "answer.title"],
   "/verify": [certificates.verify, "verify.title"],
+  "/status": [statusPage.status, "status.title"],
 };
 
 /** The private route for a path: {route, args}, or null. */

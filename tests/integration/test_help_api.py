@@ -539,3 +539,82 @@ def test_reading_makes_a_bounded_number_of_calls_and_no_scan(
     calls.clear()
     assert api.call("GET", f"/help/{TENANT}/categories/komma-igang").status == 200
     assert calls == ["get_item", "get_item", "get_item", "query"]
+
+
+def test_bad_changes_are_400_naming_the_field(api: Api, world: dict[str, Any]) -> None:
+    article = world["articles"]["draft"]["id"]
+    cases: list[tuple[str, dict[str, Any], tuple[Any, ...]]] = [
+        (f"/articles/{article}", {"visibility": None}, ("body", "visibility")),
+        (f"/articles/{article}", {"translations": None}, ("body", "translations")),
+        (f"/articles/{article}", {"category_ids": ["a", "a"]}, ("body", "category_ids")),
+        (f"/articles/{article}", {"order": -1}, ("body", "order")),
+        (f"/articles/{article}", {"unknown": 1}, ("body", "unknown")),
+        (f"/articles/{article}", {"publish_at": "2030-01-02T00:00:00Z",
+                                  "unpublish_at": "2030-01-01T00:00:00Z"},
+         ("body", "unpublish_at")),
+        (f"/categories/{world['category']['id']}", {"icon": "Not an icon"}, ("body", "icon")),
+        (f"/categories/{world['category']['id']}", {"translations": None},
+         ("body", "translations")),
+    ]
+    for path, body, loc in cases:
+        answer = api.call("PATCH", path, body, as_user=ADMIN)
+        assert answer.status == 400, (body, answer.body)
+        assert any(found[:len(loc)] == loc for found in _locs(answer)), (loc, answer.body)
+
+
+def test_a_renamed_category_keeps_its_old_address(api: Api, world: dict[str, Any]) -> None:
+    created = api.call("POST", "/categories", {"translations": {"sv": {
+        "name": "Prenumeration", "slug": "prenumeration"}}, "order": 7}, as_user=ADMIN)
+    assert created.status == 201, created.body
+    path = f"/categories/{created.body['id']}"
+    renamed = api.call("PATCH", path, {"translations": {"sv": {
+        "name": "Prenumerationer", "slug": "prenumerationer"}}}, as_user=ADMIN,
+        headers={"If-Match": created.headers["etag"]})
+    assert renamed.status == 200, renamed.body
+    for slug in ("prenumeration", "prenumerationer"):
+        shown = api.call("GET", f"/help/{TENANT}/categories/{slug}").body
+        assert shown["name"] == "Prenumerationer"
+    stale = api.call("PATCH", path, {"order": 8}, as_user=ADMIN,
+                     headers={"If-Match": created.headers["etag"]})
+    assert stale.status == 412
+
+
+def test_two_publishes_racing_make_one_version(api: Api, world: dict[str, Any]) -> None:
+    """Both read the same article; the second commit finds version 1 taken and the article
+    moved on, and changes nothing."""
+    from chalicelib.domain.errors import Conflict
+    from chalicelib.domain.principal import Principal
+    from chalicelib.services import help as svc
+    from chalicelib.services.context import Ctx
+
+    created = _article(api, "kapplopning", visibility="public", langs=("sv",))
+    principal = Principal(tenant=TENANT, user_id="racer", email="", roles=("admin",),
+                          permissions=frozenset({"help.write", "help.publish"}), kind="staff",
+                          organization_id=None, language="sv")
+    ctx = Ctx(principal, datetime.now(UTC))
+    read_by_both = svc.get_article(ctx, created["id"])
+    svc._publish(ctx, read_by_both, None)
+    with pytest.raises(Conflict):
+        svc._publish(ctx, read_by_both, None)
+    versions = api.call("GET", f"/articles/{created['id']}/versions", as_user=ADMIN).body
+    assert [v["number"] for v in versions["items"]] == [1]
+
+
+def test_the_search_follows_publishing_narrowing_and_takedown(
+        api: Api, world: dict[str, Any]) -> None:
+    def found(as_user: str | None = ANYONE) -> bool:
+        answer = api.call("GET", f"/help/{TENANT}/search?q=zebrakorsning&lang=sv",
+                          as_user=as_user)
+        assert answer.status == 200, answer.body
+        return article["id"] in {hit["article_id"] for hit in answer.body["items"]}
+
+    article = _article(api, "sokbar", visibility="public", langs=("sv",),
+                       body="Om zebrakorsningar.")
+    assert not found()  # written, not published
+    assert _publish(api, article["id"]).status == 200
+    assert found()
+    path = f"/articles/{article['id']}"
+    assert api.call("PATCH", path, {"visibility": "internal"}, as_user=ADMIN).status == 200
+    assert not found()
+    assert api.call("PATCH", path, {"visibility": "draft"}, as_user=ADMIN).status == 200
+    assert not found()

@@ -61,6 +61,10 @@ EXTRAS: dict[str, dict[str, Any]] = {
     "followed_supplier": {"reason": "audit_failed"},
     "training_reminder": {},
     "training_update": {"reason": "cancelled"},
+    "incident_update": {"reason": "resolved",
+                        "incident": {"title": f"Långsam inloggning {SCRIPT}",
+                                     "impact": "outage", "components": "Portal, API"},
+                        "update": {"at": "2026-12-03 10:15", "message": f"Fixat. {SCRIPT}"}},
 }
 ORDER_KINDS = {"contact_order_assigned", "booking_reminder"}
 SUBSCRIPTION = {"supplier_id": "482913", "organization_name": "Bygg & Betong AB",
@@ -72,6 +76,7 @@ TRAINING = {"topic": "Logga in, fyll i, skicka", "kind": "webinar", "at": "2026-
             "was_at": "", "duration_minutes": 45,
             "join_url": "https://meet.example.com/j/123?pwd=a&b=c"}
 TRAINING_KINDS = {"training_reminder", "training_update"}
+STATUS_KINDS = {"incident_update"}  # to status-page subscribers: no ticket, no name
 # The whole context the consumer passes for a notice to whoever e-mailed support.
 SENDER_KEYS = {"recipient_name", "tenant_name", "link"}
 BLOCKS = ("subject", "text", "html", "sms", "title", "body")
@@ -111,6 +116,9 @@ PHRASES: dict[str, dict[str, str]] = {
                           "en": "the training session you signed up for"},
     "training_update": {"sv": "är tyvärr inställd", "fi": "on valitettavasti peruttu",
                         "en": "has been cancelled"},
+    "incident_update": {"sv": "driftstörningen nedan är åtgärdad",
+                        "fi": "alla kuvattu häiriö on korjattu",
+                        "en": "the incident below has been resolved"},
 }
 MARKERS = {"sv": "##- Skriv ditt svar ovanför den här raden -##",
            "fi": "##- Kirjoita vastauksesi tämän rivin yläpuolelle -##",
@@ -150,6 +158,8 @@ def sample(kind: str, **overrides: Any) -> dict[str, Any]:
         context["supplier"] = dict(SUPPLIER)
     elif kind in TRAINING_KINDS:
         context["training"] = dict(TRAINING)
+    elif kind in STATUS_KINDS:
+        pass  # all of it in EXTRAS
     else:
         context["ticket"] = dict(TICKET)
     context.update({key: dict(value) if isinstance(value, dict) else value
@@ -163,7 +173,7 @@ def number_of(kind: str) -> str:
     supplier id, or for a training session (which has none) the tenant's name."""
     if kind in NETWORK_KINDS:
         return SUPPLIER["supplier_id"]
-    if kind in TRAINING_KINDS:
+    if kind in TRAINING_KINDS | STATUS_KINDS:
         return "Supportbolaget AB"
     return ORDER["number"] if kind in ORDER_KINDS else TICKET["number"]
 
