@@ -249,9 +249,15 @@ def unindex_article(uow: UnitOfWork, tenant: str, article_id: str) -> None:
 
 
 def _terms_items(tenant: str, article_id: str) -> dict[str, Item]:
-    page = query(help_table(), "PK = :pk AND begins_with(SK, :p)",
-                 {":pk": article_pk(tenant, article_id), ":p": TERMS}, limit=10)
-    return {i["SK"].removeprefix(TERMS): i for i in page.items}
+    """The TERMS items, read consistently: a save right after another must see what that
+    one wrote, or it would not delete the entries that one added."""
+    answer = client("dynamodb").query(
+        TableName=help_table(), KeyConditionExpression="PK = :pk AND begins_with(SK, :p)",
+        ExpressionAttributeValues=serialize({":pk": article_pk(tenant, article_id),
+                                             ":p": TERMS}),
+        ConsistentRead=True, Limit=10)
+    items = [deserialize(i) for i in answer.get("Items", [])]
+    return {i["SK"].removeprefix(TERMS): i for i in items}
 
 
 def _write_texts(uow: UnitOfWork, tenant: str, article_id: str,
