@@ -291,8 +291,13 @@ def _write_stats(uow: UnitOfWork, tenant: str, article_id: str, level: int | Non
 
 def _finish(tenant: str, article_id: str, later: list[_Write], generation: str) -> None:
     """After the commit: the entries that did not fit in it, then the TERMS items marked
-    complete (only if no later save has replaced them)."""
+    complete. Skipped when a later save has replaced this one's TERMS meanwhile: that save
+    found them incomplete, so it writes every entry itself (and deletes what this one
+    would have put)."""
     table = help_table()
+    current = _terms_items(tenant, article_id)
+    if any(t.get("generation") != generation for t in current.values()):
+        return
     requests: list[dict[str, Any]] = []
     for kind, key, value in later:
         entry = key.dynamo(tenant, article_id)
@@ -303,6 +308,7 @@ def _finish(tenant: str, article_id: str, later: list[_Write], generation: str) 
                                                      **(value or {})}}})
     if requests:
         batch_write(table, requests)
+        # The condition still matters: a save may commit while this batch is written.
         for language in sorted({key.language for _, key, _ in later}):
             _update(table, {"PK": article_pk(tenant, article_id), "SK": TERMS + language},
                     "SET complete = :yes, leftover = :none", {":yes": True, ":none": [],
