@@ -51,6 +51,9 @@ there is none, in memory. Parts 3, 5 and 7 share one tenant (bench/tickets.py's
 ``python -m bench mail``: part 7 alone, rewriting only its sections.
 ``python -m bench replies``: part 8 alone, rewriting only its section.
 ``python -m bench networks``: part 9 alone, rewriting only its section.
+``python -m bench help``: the help center's search (bench/help_search.py: search, suggest
+and the most read list with 1,000 and 20,000 articles, calls the same at both sizes) alone,
+rewriting only its section; the whole run measures it after part 9.
 ``python -m bench stack``: part 10 alone, rewriting only its section (the last).
 """
 
@@ -701,6 +704,20 @@ def networks_only() -> int:
     return 0
 
 
+def help_only() -> int:
+    """``python -m bench help``: the help center's search alone, its section rewritten."""
+    from bench import help_search as help_bench
+
+    figures = help_bench.run()
+    lines = help_bench.help_section(figures)
+    _rewrite_section(help_bench.HELP_HEADING, lines)
+    print("\n".join(lines))
+    if figures["differing"]:
+        print(f"FAILED: {figures['differing']}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def replies_only() -> int:
     """``python -m bench replies``: part 8 alone; its section of docs/performance.md is
     rewritten (or put before the local stack's, the last), the rest is left as it was."""
@@ -785,21 +802,14 @@ def write_report(cold: dict[str, Any], budget: dict[str, Any], tickets: dict[str
 
 
 def main(argv: list[str]) -> int:
-    if argv == ["coldstart"]:
-        return coldstart_only()
-    if argv == ["lifecycle"]:
-        return lifecycle_only()
-    if argv == ["mail"]:
-        return mail_only()
-    if argv == ["replies"]:
-        return replies_only()
-    if argv == ["networks"]:
-        return networks_only()
-    if argv == ["stack"]:
-        return stack_only()
+    alone = {"coldstart": coldstart_only, "lifecycle": lifecycle_only, "mail": mail_only,
+             "replies": replies_only, "networks": networks_only, "stack": stack_only,
+             "help": help_only}
+    if len(argv) == 1 and argv[0] in alone:
+        return alone[argv[0]]()
     if argv:
         print("usage: python -m bench [coldstart | lifecycle | mail | replies | networks"
-              " | stack]",
+              " | help | stack]",
               file=sys.stderr)
         return 2
     started = time.perf_counter()
@@ -846,6 +856,11 @@ def main(argv: list[str]) -> int:
     began = time.perf_counter()
     networks = networks_bench.run()
     timed("9 networks", began)
+    from bench import help_search as help_bench
+
+    began = time.perf_counter()
+    help_figures = help_bench.run()
+    timed("9b help center search", began)
     began = time.perf_counter()
     stack = stack_bench.run()
     timed("10 the local stack", began)
@@ -860,8 +875,9 @@ def main(argv: list[str]) -> int:
     path = write_report(cold, budget, tickets, orders, lifecycle, mail,
                         time.perf_counter() - started, stack=stack, replies=replies,
                         networks=networks)
+    _rewrite_section(help_bench.HELP_HEADING, help_bench.help_section(help_figures))
     print(path.read_text())
-    grew += networks["differing"]
+    grew += networks["differing"] + help_figures["differing"]
     wrong += [f"the reminder sweep read more than was due at {size}"
               for size in networks["sweep_read_more_than_due"]]
     if (scans or grew or wrong or mail["failed"] or cold["failed"] or stack["failed"]

@@ -28,12 +28,12 @@ class RateLimits:
     reset_password_per_ip: RateLimit = RateLimit(30, 3600)
     attachments_per_user: RateLimit = RateLimit(60, 3600)
     attachments_per_ip: RateLimit = RateLimit(300, 3600)
-    # Each status-page subscription mails a confirmation link (issue 17).
-    status_subscriptions_per_email: RateLimit = RateLimit(3, 3600)
-    status_subscriptions_per_ip: RateLimit = RateLimit(30, 3600)
     # The help center's public counters: "was this helpful?" votes and article views.
     help_feedback_per_ip: RateLimit = RateLimit(30, 3600)
     help_views_per_ip: RateLimit = RateLimit(600, 3600)
+    # Each status-page subscription mails a confirmation link (issue 17).
+    status_subscriptions_per_email: RateLimit = RateLimit(3, 3600)
+    status_subscriptions_per_ip: RateLimit = RateLimit(30, 3600)
 
 
 @dataclass(frozen=True)

@@ -92,14 +92,6 @@ def attachment_announcement(tenant: str, user_id: str, source_ip: str) -> None:
     _take("attach-user", limits.attachments_per_user, f"{tenant}\0{user_id}", now)
 
 
-def status_subscription(tenant: str, email: str, source_ip: str) -> None:
-    """``POST /status/{tenant}/subscriptions``: each one mails a confirmation link."""
-    limits, now = get_config().rate_limits, int(_clock().timestamp())
-    _take("status-sub-ip", limits.status_subscriptions_per_ip, _ip(source_ip), now)
-    _take("status-sub-email", limits.status_subscriptions_per_email,
-          f"{tenant}\0{_email_key(email)}", now)
-
-
 def help_feedback(source_ip: str) -> None:
     """``POST /help/{tenant}/articles/{slug}/feedback``: anyone votes, so one client cannot
     sway an article's figures."""
@@ -111,3 +103,11 @@ def help_view(source_ip: str) -> None:
     """``POST /help/{tenant}/articles/{slug}/views``: nor lift an article to the most read."""
     limits, now = get_config().rate_limits, int(_clock().timestamp())
     _take("help-views-ip", limits.help_views_per_ip, _ip(source_ip), now)
+
+
+def status_subscription(tenant: str, email: str, source_ip: str) -> None:
+    """``POST /status/{tenant}/subscriptions``: each one mails a confirmation link."""
+    limits, now = get_config().rate_limits, int(_clock().timestamp())
+    _take("status-sub-ip", limits.status_subscriptions_per_ip, _ip(source_ip), now)
+    _take("status-sub-email", limits.status_subscriptions_per_email,
+          f"{tenant}\0{_email_key(email)}", now)

@@ -249,9 +249,15 @@ def unindex_article(uow: UnitOfWork, tenant: str, article_id: str) -> None:
 
 
 def _terms_items(tenant: str, article_id: str) -> dict[str, Item]:
-    page = query(help_table(), "PK = :pk AND begins_with(SK, :p)",
-                 {":pk": article_pk(tenant, article_id), ":p": TERMS}, limit=10)
-    return {i["SK"].removeprefix(TERMS): i for i in page.items}
+    """The TERMS items, read consistently: a save right after another must see what that
+    one wrote, or it would not delete the entries that one added."""
+    answer = client("dynamodb").query(
+        TableName=help_table(), KeyConditionExpression="PK = :pk AND begins_with(SK, :p)",
+        ExpressionAttributeValues=serialize({":pk": article_pk(tenant, article_id),
+                                             ":p": TERMS}),
+        ConsistentRead=True, Limit=10)
+    items = [deserialize(i) for i in answer.get("Items", [])]
+    return {i["SK"].removeprefix(TERMS): i for i in items}
 
 
 def _write_texts(uow: UnitOfWork, tenant: str, article_id: str,
@@ -285,8 +291,13 @@ def _write_stats(uow: UnitOfWork, tenant: str, article_id: str, level: int | Non
 
 def _finish(tenant: str, article_id: str, later: list[_Write], generation: str) -> None:
     """After the commit: the entries that did not fit in it, then the TERMS items marked
-    complete (only if no later save has replaced them)."""
+    complete. Skipped when a later save has replaced this one's TERMS meanwhile: that save
+    found them incomplete, so it writes every entry itself (and deletes what this one
+    would have put)."""
     table = help_table()
+    current = _terms_items(tenant, article_id)
+    if any(t.get("generation") != generation for t in current.values()):
+        return
     requests: list[dict[str, Any]] = []
     for kind, key, value in later:
         entry = key.dynamo(tenant, article_id)
@@ -297,6 +308,7 @@ def _finish(tenant: str, article_id: str, later: list[_Write], generation: str) 
                                                      **(value or {})}}})
     if requests:
         batch_write(table, requests)
+        # The condition still matters: a save may commit while this batch is written.
         for language in sorted({key.language for _, key, _ in later}):
             _update(table, {"PK": article_pk(tenant, article_id), "SK": TERMS + language},
                     "SET complete = :yes, leftover = :none", {":yes": True, ":none": [],
