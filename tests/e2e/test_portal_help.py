@@ -35,6 +35,9 @@ def test_a_public_article_is_read_signed_out_and_rated(portal: Portal) -> None:
     heading = page.locator("#help-article-title")
     expect(heading).to_have_text("Så skapar du ett bra ärende")
     expect(heading).to_be_focused()
+    # The article's text comes first: no note (it is in Swedish), nothing else before it.
+    assert page.locator(".help-article .help__article-body").inner_text().startswith(
+        "Ett skriftligt ärende är supportens viktigaste verktyg.")
     content = page.locator(".help__content")
     expect(content.locator("strong")).to_have_text("Checklista för ärenden")
     expect(content.locator("aside.callout-tip")).to_contain_text("Skriftliga ärenden")
@@ -188,6 +191,7 @@ def test_a_topic_page_lists_its_articles_and_the_signed_in_header_links_the_help
     expect(page.locator("#help-link")).to_have_attribute("aria-current", "page")
     page.locator(".help__category h3").get_by_role("link", name="Ärenden").click()
     expect(page.locator("#help-category-title")).to_have_text("Ärenden")
+    assert page.locator(".help__body").inner_text().startswith("Skapa, följa och godkänna ärenden.")
     expect(page.locator(".help__articles")).to_contain_text("Godkänna ett åtgärdat ärende")
 
 

@@ -171,6 +171,11 @@ function fallbackNote(lang) {
   return bindText(h("p", { class: "help__fallback" }), "help.fallback", { language: t(`help.language.${lang}`) });
 }
 
+/** Replaces `el`'s children with the nodes given, leaving out the absent ones (null). */
+function fill(el, ...nodes) {
+  el.replaceChildren(...nodes.filter((node) => node !== null && node !== undefined));
+}
+
 function say(el, key) {
   el.replaceChildren(bindText(h("p"), key));
 }
@@ -215,9 +220,10 @@ function searchBox(tenant) {
   const results = h("div", { class: "help__results", "aria-live": "polite" });
   let asked = 0;
   const form = h("form", { class: "help__search", role: "search", novalidate: true },
-    bindText(h("label", { for: "help-search-q" }), "help.search.label"),
-    h("div", { class: "help__search-row" }, input,
-      bindText(h("button", { class: "button button--primary", type: "submit" }), "help.search.submit")),
+    h("div", { class: "field" },
+      bindText(h("label", { for: "help-search-q" }), "help.search.label"),
+      h("div", { class: "help__search-row" }, input,
+        bindText(h("button", { class: "button button--primary", type: "submit" }), "help.search.submit"))),
     results);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -251,7 +257,7 @@ function contactBlock() {
   return h("section", { class: "help__contact", "aria-labelledby": "help-contact-title" },
     bindText(h("h2", { id: "help-contact-title" }), "help.contact.title"),
     bindText(h("p"), "help.contact.text"),
-    bindText(h("a", { class: "button", href: "#/tickets/new" }), "help.contact.link"));
+    bindText(h("a", { class: "button button--secondary", href: "#/tickets/new" }), "help.contact.link"));
 }
 
 /**
@@ -331,7 +337,7 @@ export function helpCategory(container, app, path, params, args = {}) {
     (category) => {
       delete heading.dataset.i18n; // the category's own name
       heading.textContent = category.name;
-      body.replaceChildren(
+      fill(body,
         category.fallback ? fallbackNote(category.lang) : null,
         category.description ? h("p", { class: "help__description", text: category.description }) : null,
         articleList(tenant, category.articles));
@@ -401,7 +407,7 @@ export function helpArticle(container, app, path, params, args = {}) {
       heading.textContent = article.title;
       const stamp = h("time", { datetime: article.updated_at });
       stamp.textContent = formatDate(article.updated_at.slice(0, 10));
-      body.replaceChildren(
+      fill(body,
         article.fallback ? fallbackNote(article.lang) : null,
         h("div", { class: "help__content", lang: article.lang }, ...copyArticle(article.html)),
         h("p", { class: "help__updated" }, bindText(h("span"), "help.updated"), " ", stamp),
