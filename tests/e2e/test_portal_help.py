@@ -156,13 +156,14 @@ def test_an_articles_html_goes_in_through_the_allowlist_only(portal: Portal) -> 
     assert (copied["align"], copied["color"]) == ("center", "")
 
 
-def _publish_swedish_only(stack: Stack, tokens: dict[str, str], slug: str) -> None:
-    """An article written in Swedish only, published (public) in the demo help center."""
+def _publish_swedish_only(stack: Stack, tokens: dict[str, str], slug: str,
+                          visibility: str = "public") -> None:
+    """An article written in Swedish only, published in the demo help center."""
     token = tokens["admin@demo.test"]
     status, _, article = stack.request("POST", "/articles", {
         "translations": {"sv": {"title": "Bara på svenska", "slug": slug,
                                 "body_md": "Den här texten finns **bara** på svenska."}},
-        "visibility": "public"}, token=token)
+        "visibility": visibility}, token=token)
     assert status == 201, article
     status, _, published = stack.request("POST", f"/articles/{article['id']}/publish",
                                          token=token)
@@ -223,3 +224,19 @@ def test_leaving_the_portal_after_opening_a_suggestion_counts_a_ticket_avoided(
     while _avoided(portal.stack, tokens, article_id) == before:
         assert time.monotonic() < deadline, "the deflection was not reported"
         time.sleep(0.2)
+
+
+@pytest.mark.parametrize("portal", ["sv-SE"], indirect=True)
+def test_a_customers_only_article_is_read_signed_in_and_not_found_signed_out(
+        portal: Portal, tokens: dict[str, str]) -> None:
+    slug = f"kunder-{time.time_ns()}"
+    _publish_swedish_only(portal.stack, tokens, slug, visibility="customers")
+    portal.expect_http_error(404, f"/help/demo/articles/{slug}")
+    page = portal.open(f"#/help/article/{slug}?tenant=demo")
+    expect(page.locator("#help-article-title")).to_have_text("Artikeln finns inte.")
+
+    page = portal.sign_in(CUSTOMER)
+    page.goto(f"{portal.stack.url}/#/help/article/{slug}")  # the customer's own tenant
+    expect(page.locator("#help-article-title")).to_have_text("Bara på svenska")
+    expect(page.locator(".help__content strong")).to_have_text("bara")
+    expect(page.locator(".help__feedback")).to_have_count(0)  # votes are for public articles
