@@ -102,6 +102,29 @@ def _demo_support_address(ctx: Ctx, address: str) -> None:
     svc.verify_email_address(ctx, address, code)
 
 
+# Seed 002's support lines, one per product area (the demo tenant's own numbers).
+DEMO_SUPPORT_PHONES = [
+    ({"sv": "Allmän programsupport", "fi": "Yleinen ohjelmistotuki",
+      "en": "General software support"}, "+46 8 433 32 00"),
+    ({"sv": "Bokföring", "fi": "Kirjanpidon ohjelmatuki", "en": "Bookkeeping"},
+     "+46 8 433 32 02"),
+    ({"sv": "Löneberäkning", "fi": "Palkanlaskennan ohjelmatuki", "en": "Payroll"},
+     "+46 8 433 32 07"),
+]
+
+
+def _demo_support_phones(ctx: Ctx) -> None:
+    """The support lines the help center shows, once (support hours stay 08-16)."""
+    settings = svc.get_settings(ctx)
+    if settings.support_phones:
+        return
+    body = directory_models.SettingsBody.model_validate({
+        **settings.model_dump(include=set(directory_models.SettingsBody.model_fields)),
+        "support_phones": [{"label": label, "number": number}
+                           for label, number in DEMO_SUPPORT_PHONES]})
+    svc.put_settings(ctx, body)
+
+
 def _as(ctx: Ctx, email: str) -> Ctx:
     """The demo user's own context, so demo tickets look as if they made them."""
     user = next(u for u in svc.list_users(ctx, 100, None).items if u["email"] == email)
@@ -179,5 +202,6 @@ def seed(password: str, demo_tickets: bool = False) -> list[DemoLogin]:
                 seed_demo_training(system)
                 seed_demo_status(system)
                 seed_demo_help(system)
+                _demo_support_phones(system)
                 logins += [DemoLogin(tenant, email, role) for email, role in people]
     return logins

@@ -170,6 +170,25 @@ def _reader(call: Call) -> rules.Reader:
     return svc.reader_of(Ctx(principal, datetime.now(UTC)), call.params["tenant"])
 
 
+class SupportLine(Model):
+    label: str
+    number: str
+
+
+class SupportContact(Model):
+    phones: list[SupportLine]
+    hours: dict[str, Any]
+    lang: str
+
+
+@route(bp, "GET", "/help/{tenant}/contact", guard=PUBLIC, tag=TAG, query=LangQuery,
+       path_patterns={"tenant": TENANT}, response=SupportContact, errors=(404,),
+       summary="Public: the tenant's support lines and hours, for the help center's "
+               "contact block")
+def read_contact(call: Call) -> dict[str, Any]:
+    return svc.read_contact(call.params["tenant"], call.query.lang)
+
+
 @route(bp, "GET", "/help/{tenant}/categories", guard=PUBLIC, tag=TAG, query=LangQuery,
        path_patterns=PUBLIC_PATHS, errors=(401, 404),
        summary="Public: the categories in order, each with its first articles, in ?lang=")

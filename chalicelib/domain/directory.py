@@ -171,12 +171,24 @@ class EmailChannelSettings(Model):
 DEFAULT_CONTACT_ORDER_STATUSES = ["Ny", "Pågående", "Väntar på kund", "Bokad", "Klar"]
 
 
+class SupportPhone(Model):
+    """A support line shown on the public help pages (seed 002 lists one per product area:
+    general software support, bookkeeping, payroll)."""
+
+    model_config = {"extra": "forbid"}
+
+    label: dict[Language, ShortText] = Field(min_length=1)
+    number: Phone
+
+
 class SettingsBody(Command):
     """``PUT /settings``: the whole settings document."""
 
     approval_reminder_hours: int = Field(default=120, ge=1, le=24 * 90)
     auto_close_hours: int = Field(default=24, ge=1, le=24 * 30)
     support_hours: SupportHours = Field(default_factory=SupportHours)
+    # Shown to anyone on the help center's contact block, with the support hours.
+    support_phones: list[SupportPhone] = Field(default_factory=list, max_length=10)
     contact_order_statuses: list[StatusName] = Field(
         default_factory=lambda: list(DEFAULT_CONTACT_ORDER_STATUSES), min_length=1, max_length=50
     )

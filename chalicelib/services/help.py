@@ -511,6 +511,24 @@ def _default_language(tenant: str) -> str:
     return str(settings.get("default_language") or "sv")
 
 
+def read_contact(tenant: str, lang: str | None) -> dict[str, Any]:
+    """Public: how to reach support (the tenant's support lines, each label in ``lang`` or
+    the default language, and its support hours): nothing else of the settings."""
+    settings = directory().get_settings(tenant)
+    if settings is None:
+        raise _not_found("help center")
+    default = str(settings.get("default_language") or "sv")
+    wanted = lang or default
+    phones = []
+    for phone in settings.get("support_phones") or []:
+        labels = phone.get("label") or {}
+        label = labels.get(wanted) or labels.get(default) or next(iter(labels.values()), "")
+        phones.append({"label": label, "number": phone["number"]})
+    hours = settings.get("support_hours") or {}
+    return {"phones": phones, "hours": {key: hours.get(key) for key in (
+        "weekdays", "start", "end", "timezone")}, "lang": wanted}
+
+
 def read_article(tenant: str, reader: Reader, slug: str, lang: str | None
                  ) -> rules.PublishedArticle:
     default = _default_language(tenant)

@@ -26,7 +26,12 @@ def test_a_public_article_is_read_signed_out_and_rated(portal: Portal) -> None:
     expect(page.locator("#account")).to_be_hidden()
     topic = page.locator(".help__category[data-category=komma-igang]")
     expect(topic.locator("h3")).to_have_text("Komma igång")
-    expect(page.locator(".help__contact a")).to_have_attribute("href", "#/tickets/new")
+    expect(page.locator(".help__contact a").first).to_have_attribute("href", "#/tickets/new")
+    # The demo tenant's support lines and hours (seed 002), public.
+    phones = page.locator("[data-support-phones] li")
+    expect(phones.first).to_have_text("Allmän programsupport: +46 8 433 32 00")
+    expect(phones).to_have_count(3)
+    expect(page.locator("[data-support-hours]")).to_contain_text("08:00\u201316:00")  # an en dash
 
     with page.expect_response(lambda r: "/help/demo/articles/skapa-arende/views?" in r.url) as view:
         topic.get_by_role("link", name="Så skapar du ett bra ärende").click()

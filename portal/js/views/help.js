@@ -252,12 +252,33 @@ function searchBox(tenant) {
 }
 
 function contactBlock() {
-  // The tenant's phone numbers and support hours are in its settings, which only staff may
-  // read (GET /settings): no public route shows them yet, so this block has none.
   return h("section", { class: "help__contact", "aria-labelledby": "help-contact-title" },
     bindText(h("h2", { id: "help-contact-title" }), "help.contact.title"),
     bindText(h("p"), "help.contact.text"),
-    bindText(h("a", { class: "button button--secondary", href: "#/tickets/new" }), "help.contact.link"));
+    bindText(h("a", { class: "button button--secondary", href: "#/tickets/new" }), "help.contact.link"),
+    h("div", { dataset: { supportLines: "" } }));
+}
+
+/** The weekdays (1 = Monday) as the reader's language writes them, e.g. "mån–fre". */
+function weekdayNames(days, lang) {
+  const name = (day) => new Intl.DateTimeFormat(lang, { weekday: "short", timeZone: "UTC" })
+    .format(new Date(Date.UTC(2024, 0, day))); // 1 January 2024 was a Monday
+  const sorted = [...(days ?? [])].sort((a, b) => a - b);
+  const run = sorted.every((day, i) => i === 0 || day === sorted[i - 1] + 1);
+  if (sorted.length > 2 && run) return `${name(sorted[0])}–${name(sorted[sorted.length - 1])}`;
+  return sorted.map(name).join(", ");
+}
+
+/** The tenant's support lines and hours (GET /help/<tenant>/contact) into ``slot``. */
+function showSupportLines(slot, answer) {
+  const hours = answer.hours ?? {};
+  const lines = (answer.phones ?? []).map((phone) => h("li", {},
+    h("span", { class: "help__phone-label", text: `${phone.label}: ` }),
+    h("a", { href: `tel:${phone.number.replace(/[^+0-9]/g, "")}`, text: phone.number })));
+  slot.replaceChildren(
+    hours.start ? bindText(h("p", { dataset: { supportHours: "" } }), "help.contact.hours", {
+      days: weekdayNames(hours.weekdays, answer.lang), start: hours.start, end: hours.end }) : "",
+    lines.length ? h("ul", { class: "help__phones", dataset: { supportPhones: "" } }, ...lines) : "");
 }
 
 /**
@@ -300,7 +321,12 @@ export function helpHome(container, app, path, params) {
     return undefined;
   }
   const popular = h("section", { class: "help__popular", "aria-labelledby": "help-popular-title", hidden: true });
-  screen.append(searchBox(tenant), body, popular, contactBlock());
+  const contact = contactBlock();
+  screen.append(searchBox(tenant), body, popular, contact);
+  const stopContact = readInLanguage(
+    (lang) => api.get(helpPath(tenant, "contact", lang), { auth: false }),
+    (answer) => showSupportLines(contact.querySelector("[data-support-lines]"), answer),
+    () => {}); // without its lines the block still offers the ticket form
 
   say(body, "help.busy");
   const stopTopics = readInLanguage((lang) => api.get(helpPath(tenant, "categories", lang)), (answer) => {
@@ -318,6 +344,7 @@ export function helpHome(container, app, path, params) {
     cleanup: () => {
       stopTopics();
       stopPopular();
+      stopContact();
     },
   };
 }
