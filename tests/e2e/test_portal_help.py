@@ -6,6 +6,7 @@ one), and another tenant's slug a not-found page."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -245,3 +246,14 @@ def test_a_customers_only_article_is_read_signed_in_and_not_found_signed_out(
     expect(page.locator("#help-article-title")).to_have_text("Bara på svenska")
     expect(page.locator(".help__content strong")).to_have_text("bara")
     expect(page.locator(".help__feedback")).to_have_count(0)  # votes are for public articles
+
+
+@pytest.mark.parametrize("portal", ["sv-SE"], indirect=True)
+def test_an_articles_own_image_shows_from_the_private_files_bucket(portal: Portal) -> None:
+    page = portal.open("#/help/article/godkanna-arende?tenant=demo")
+    image = page.locator(".help__content img[data-help-file]")
+    expect(image).to_have_attribute("alt", "Knapparna Testat OK och Inte OK i mejlet")
+    expect(image).to_have_attribute("src", re.compile(r"^http://127\.0\.0\.1:\d+/"))
+    # Loaded, not blocked by the page's CSP or refused by the bucket: the PNG's own size.
+    page.wait_for_function(
+        "document.querySelector('.help__content img[data-help-file]').naturalWidth === 360")
