@@ -89,15 +89,26 @@ def _stemmer(language: str) -> BaseStemmer:
 # such a form, "vulkan", shares its stem with fewer words than the reader loses).
 _SWEDISH_DEFINITE = "an"
 _SWEDISH_MIN_LEFT = 4
+# It also keeps the definite "-et" after most consonants ("ärendet", "lösenordet",
+# "kortet", "programmet" stay whole where "ärende", "lösenord", "kort", "program" do not):
+# taken off when three letters or more are left, with the "mm" the ending doubles made one.
+_SWEDISH_NEUTER = "et"
+_SWEDISH_NEUTER_MIN_LEFT = 3
 
 
 @lru_cache(maxsize=20_000)  # a long body repeats its words: each is stemmed once
 def stem(word: str, language: str) -> str:
     """The Snowball stem of a folded word in ``language`` (sv, fi, en)."""
     found = str(_stemmer(language).stemWord(word))
-    if (language == "sv" and found.endswith(_SWEDISH_DEFINITE)
+    if language != "sv":
+        return found
+    if (found.endswith(_SWEDISH_DEFINITE)
             and len(found) - len(_SWEDISH_DEFINITE) >= _SWEDISH_MIN_LEFT):
         return found[:-len(_SWEDISH_DEFINITE)]
+    if (found.endswith(_SWEDISH_NEUTER)
+            and len(found) - len(_SWEDISH_NEUTER) >= _SWEDISH_NEUTER_MIN_LEFT):
+        found = found[:-len(_SWEDISH_NEUTER)]
+        return found[:-1] if found.endswith("mm") else found
     return found
 
 
