@@ -53,6 +53,7 @@ from chalicelib.store.schedule import delete_timer, sync_timers
 # Articles a category page lists (the home page shows the first few of each category).
 CATEGORY_PAGE_ARTICLES = 200
 HOME_ARTICLES_PER_CATEGORY = 10
+MOST_READ = 5  # a category page's "most read" list
 
 
 def repo() -> HelpRepository:
@@ -712,6 +713,19 @@ def read_category(tenant: str, reader: Reader, slug: str, lang: str | None
     if item is None:
         raise _not_found("category")
     category = Category.model_validate(item)
+    articles = _shown_members(tenant, reader, category.id, lang, default,
+                              CATEGORY_PAGE_ARTICLES)
     return _shown_category(category, lang, default) | {
-        "articles": _shown_members(tenant, reader, category.id, lang, default,
-                                   CATEGORY_PAGE_ARTICLES)}
+        "articles": articles, "most_read": _most_read(tenant, articles)}
+
+
+def _most_read(tenant: str, articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The category's most read articles (of the first 100 the reader sees; one
+    BatchGetItem of their counters), those read at least once."""
+    if not articles:
+        return []
+    views = {a: s.counters["views"] for a, s in help_index.states(
+        tenant, [a["id"] for a in articles[:100]]).items()}
+    read = [a for a in articles[:100] if views.get(a["id"], 0) > 0]
+    read.sort(key=lambda a: -views[a["id"]])
+    return [a | {"views": views[a["id"]]} for a in read[:MOST_READ]]

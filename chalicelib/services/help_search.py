@@ -168,12 +168,6 @@ def _shown_language(languages: tuple[str, ...], wanted: str, default: str) -> st
     return wanted
 
 
-def views_of(tenant: str, article_ids: list[str]) -> dict[str, int]:
-    """Views of up to 100 articles (one BatchGetItem): a category page sorts its articles
-    by them ("most read in this category")."""
-    return {a: s.counters["views"] for a, s in index.states(tenant, article_ids).items()}
-
-
 # --- counting -------------------------------------------------------------------------
 
 

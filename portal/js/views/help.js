@@ -400,7 +400,10 @@ export function helpCategory(container, app, path, params, args = {}) {
       fill(body,
         category.fallback ? fallbackNote(category.lang) : null,
         category.description ? h("p", { class: "help__description", text: category.description }) : null,
-        articleList(tenant, category.articles));
+        articleList(tenant, category.articles),
+        category.most_read?.length ? h("section", { class: "help__popular", "aria-labelledby": "help-category-popular" },
+          bindText(h("h2", { id: "help-category-popular" }), "help.popular"),
+          articleList(tenant, category.most_read)) : null);
     }, (error) => {
       bindText(heading, error instanceof ApiError && error.status === 404 ? "help.category_not_found" : "help.failed");
       body.replaceChildren();
