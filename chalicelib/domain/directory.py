@@ -4,6 +4,7 @@ sites and service objects, and the in-app inbox. Pure models and rules."""
 
 import re
 from datetime import date
+from functools import cache
 from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
@@ -37,14 +38,19 @@ StatusName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=
 
 
 def known_zone(value: str) -> str:
-    """An IANA time zone name the zone database knows, else a ValueError naming it."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {value!r}") from None
+    """An IANA time zone name the zone database knows, else a ValueError naming it. A
+    name is looked up among the database's zones, never opened as a path: "America" is a
+    folder of it, and ZoneInfo("America") is an IsADirectoryError, not a refusal."""
+    if value not in _zone_names():
+        raise ValueError(f"unknown time zone {value!r}")
     return value
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    from zoneinfo import available_timezones
+
+    return frozenset(available_timezones())
 
 
 TimeZone = Annotated[str, StringConstraints(min_length=1, max_length=64),
