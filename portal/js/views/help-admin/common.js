@@ -111,13 +111,13 @@ export function diffRows(languageDiff) {
 export function languageTabs(idPrefix, panelFor) {
   const tabs = new Map();
   const panels = new Map();
-  const list = h("div", { class: "tabs lang-tabs", role: "tablist" });
+  const list = h("div", { class: "tabs lang-tabs", role: "tablist", dataset: { i18nAttr: "aria-label:help_admin.tabs.label" } });
   for (const lang of LANGUAGES) {
     const status = h("span", { class: "lang-tabs__status" });
     const tab = h("button", {
       type: "button", role: "tab", class: "tabs__tab", id: `${idPrefix}-tab-${lang}`,
       "aria-controls": `${idPrefix}-panel-${lang}`, dataset: { lang },
-    }, bindText(h("span"), `help.language.${lang}`), " ", status);
+    }, bindText(h("span", { class: "lang-tabs__name" }), `help.language.${lang}`), " ", status);
     tabs.set(lang, { tab, status });
     panels.set(lang, h("div", { role: "tabpanel", id: `${idPrefix}-panel-${lang}`, class: "lang-tabs__panel",
       "aria-labelledby": tab.id, dataset: { lang } }, panelFor(lang)));

@@ -13,7 +13,7 @@ import { bindText, formatDateTime } from "../../i18n.js";
 import { organizations } from "../../reference-data.js";
 import { can, currentUser } from "../../session.js";
 import { articleHash, copyArticle } from "../help.js";
-import { ifMatch, pageHead, showLoadError } from "../networks/common.js";
+import { fill, ifMatch, pageHead, showLoadError } from "../networks/common.js";
 import { labelledField } from "../ticket/form-parts.js";
 import {
   LANGUAGES, VISIBILITIES, articleState, editorHash, fromLocalInput, languageTabs, slugify, textIn, toLocalInput,
@@ -105,7 +105,7 @@ export default function editor(container, app, path, params, { id: routeId }) {
   const side = h("div", { class: "article-side" });
   const screen = h("section", { class: "help-admin help-editor", "aria-labelledby": "help-editor-title", dataset: { screen: "help-editor" } },
     crumbs, title, state, notice, loadError,
-    h("div", { class: "help-editor__layout" }, h("section", { class: "card", "aria-labelledby": "help-editor-title" }, form), side));
+    h("div", { class: "help-editor__layout" }, h("div", { class: "card" }, form), side));
   container.replaceChildren(screen);
 
   const field = (lang, name) => form.elements.namedItem(`translations.${lang}.${name}`);
@@ -163,7 +163,7 @@ export default function editor(container, app, path, params, { id: routeId }) {
       : bindText(h("span"), "help_admin.state.unpublished");
     const tenant = currentUser()?.tenant;
     const slug = article.published_version ? textIn(article.translations, "slug") : "";
-    state.replaceChildren(visibilityPill(article.visibility), " ",
+    fill(state, visibilityPill(article.visibility), " ",
       bindText(h("strong", { dataset: { state: current } }), `help_admin.state.${current}`), " ", published,
       article.publish_at ? [" ", bindText(h("span"), "help_admin.state.publish_at", { at: formatDateTime(article.publish_at) })] : null,
       article.unpublish_at ? [" ", bindText(h("span"), "help_admin.state.unpublish_at", { at: formatDateTime(article.unpublish_at) })] : null,
