@@ -125,7 +125,7 @@ function resolvedIncident(incident) {
 
 export default function statusAdmin(container) {
   const tenant = currentUser()?.tenant ?? "";
-  const notice = h("div", { class: "notice", role: "status", dataset: { notice: "" } });
+  const notice = h("div", { class: "notice", role: "status", tabindex: "-1", dataset: { notice: "" } });
   const error = h("div", { class: "form-error", role: "alert" });
   const openList = h("div", { id: "incidents-open" });
   const resolvedList = h("ul", { id: "incidents-resolved", class: "status-admin__resolved-list" });
@@ -166,8 +166,10 @@ export default function statusAdmin(container) {
         newSlot.replaceChildren(newIncidentForm(components.all ?? [], changed));
         built = true;
       }
-      if (doneKey) bindText(notice, doneKey);
-      else notice.replaceChildren();
+      if (doneKey) {
+        bindText(notice, doneKey);
+        notice.focus(); // the form that was used is built anew: focus goes to what it did
+      } else notice.replaceChildren();
     } catch (failure) {
       if (alive) showLoadError(error, failure);
     }
