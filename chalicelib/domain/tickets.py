@@ -8,9 +8,10 @@ import html
 import re
 import unicodedata
 from datetime import date
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, cast
 
-from pydantic import ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from chalicelib.domain.directory import Priority
 from chalicelib.domain.errors import BusinessRuleViolation, ErrorList
@@ -244,8 +245,13 @@ class Template(TemplateBody, Catalogued):
 # --- tickets --------------------------------------------------------------------------
 
 
+# A new ticket's subject may come blank through validation: the use case reports it with
+# every other problem of the request (a missing type, fields) rather than alone.
+SubjectInput = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
 class TicketCreate(Command):
-    subject: Subject | None = None
+    subject: SubjectInput | None = None
     description: OptionalBody | None = None
     ticket_type_id: Id | None = None
     template_id: Id | None = None
@@ -257,6 +263,31 @@ class TicketCreate(Command):
     requester_id: Id | None = None
     channel: Channel | None = None
     watchers: list[Id] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _every_problem(cls, data: Any, handler: Any) -> Any:
+        """A request that fails validation also names a blank subject and a missing type
+        (when no template is named to give them), so one answer lists every problem. A
+        request that passes has them checked by the use case, which reads the template."""
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            if not isinstance(data, dict) or data.get("template_id"):
+                raise
+            named = {tuple(e["loc"][:1]) for e in exc.errors()}
+            subject = data.get("subject")
+            missing = [name for name, given in (
+                ("subject", isinstance(subject, str) and subject.strip()),
+                ("ticket_type_id", data.get("ticket_type_id"))) if not given
+                and (name,) not in named]
+            if not missing:
+                raise
+            found: list[InitErrorDetails] = [cast(InitErrorDetails, e) for e in exc.errors()]
+            found += [InitErrorDetails(
+                type=PydanticCustomError("missing", "required (or a template that has one)"),
+                loc=(name,), input=data.get(name)) for name in missing]
+            raise ValidationError.from_exception_data(exc.title, found) from None
 
 
 class TicketPatch(Command):
@@ -303,11 +334,13 @@ class TicketSummary(Record):
     ticket_type_id: str
     organization_id: str
     requester_id: str | None = None
+    requester_name: str | None = None
     assignee_id: str | None = None
     channel: Channel
     billable: bool = False
     created_at: str
     updated_at: str
+    first_response_at: str | None = None
     first_response_due_at: str | None = None
     resolution_due_at: str | None = None
     approval_due_at: str | None = None
@@ -317,10 +350,8 @@ class Ticket(TicketSummary):
     description: str = ""
     fields: dict[str, Any] = Field(default_factory=dict)
     watchers: list[str] = Field(default_factory=list)
-    requester_name: str | None = None
     created_by: str
     template_id: str | None = None
-    first_response_at: str | None = None
     resolved_at: str | None = None
     resolution: str | None = None
     approval: Approval | None = None
@@ -467,6 +498,7 @@ class ContactTicketSummary(Record):
     ticket_type_id: str
     organization_id: str
     requester_id: str | None = None
+    requester_name: str | None = None
     channel: Channel
     billable: bool = False
     created_at: str
@@ -503,7 +535,6 @@ class ContactTicket(ContactTicketSummary):
     description: str = ""
     fields: dict[str, Any] = Field(default_factory=dict)
     watchers: list[str] = Field(default_factory=list)
-    requester_name: str | None = None
     template_id: str | None = None
     resolved_at: str | None = None
     resolution: str | None = None
@@ -558,6 +589,24 @@ CONTACT_EVENT_DATA: dict[str, frozenset[str]] = {
     "auto_approved": frozenset({"resolved_at"}),
     "rated": frozenset({"rating", "comment"}),
 }
+
+
+class Abilities(Model):
+    """What the caller may do with one ticket now (``GET /tickets/{id}``), so the portal
+    shows only the buttons that work rather than learning it from a 403."""
+
+    can_comment: bool
+    can_approve: bool
+    can_edit: bool
+    can_assign: bool
+
+
+class TicketView(Ticket, Abilities):
+    """Staff's ticket with what they may do with it."""
+
+
+class ContactTicketView(ContactTicket, Abilities):
+    """A contact's ticket with what they may do with it."""
 
 
 def contact_ticket(ticket: Ticket, viewer_id: str) -> ContactTicket:
