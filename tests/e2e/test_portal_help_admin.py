@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.browser import Portal
 from tests.e2e.stack import Stack
+from tests.e2e.test_portal_tickets import png
 
 pytestmark = pytest.mark.e2e
 
@@ -165,7 +166,7 @@ def test_a_writer_without_publish_rights_makes_a_category_and_sees_no_publishing
         portal: Portal) -> None:
     """An agent holds help.write but not help.publish: no publish, schedule or take-down
     controls; a category made here is offered to articles; a slug taken is said at its
-    field."""
+    field; an image uploaded goes into the text and shows in the preview."""
     name = f"Fakturor {time.time_ns()}"
     page = portal.sign_in("agent@demo.test")
     page.goto(f"{portal.stack.url}/#/help-admin")
@@ -201,3 +202,19 @@ def test_a_writer_without_publish_rights_makes_a_category_and_sees_no_publishing
     expect(page.locator("#article-sv-slug-error")).to_contain_text(
         "som ingen annan artikel använder")
     expect(slug).to_be_focused()
+
+    # Another address saves it; an image uploaded lands in the text and the preview shows it.
+    slug.fill(f"skapa-arende-{time.time_ns()}")
+    page.get_by_role("button", name="Spara", exact=True).click()
+    expect(page.locator("[data-notice]")).to_have_text(
+        "Sparad. Läsarna ser texten när den publiceras.")
+    page.locator("#article-file").set_input_files(
+        {"name": "skarmbild.png", "mimeType": "image/png", "buffer": png()})
+    files = page.locator("[data-files]")
+    expect(files.locator(".article-file")).to_contain_text("skarmbild.png")
+    expect(page.locator("#article-sv-body_md")).to_have_value(
+        re.compile(r"!\[skarmbild\.png\]\(attachment:[0-9A-Za-z]+\)$"))
+    page.get_by_role("tabpanel").get_by_role("button", name="Förhandsgranska").click()
+    image = page.locator("#article-sv-preview img")
+    expect(image).to_have_attribute("alt", "skarmbild.png")
+    expect(image).to_have_attribute("src", re.compile("^https?://"))

@@ -10,6 +10,7 @@ import {
 } from "../../portal/js/views/help-admin/common.js";
 import { FormError } from "../../portal/js/forms.js";
 import { incidentBody } from "../../portal/js/views/status-admin.js";
+import { insertAt } from "../../portal/js/views/help-admin/files.js";
 
 describe("slugify (an article's or category's address from its title)", () => {
   it("writes Swedish and Finnish letters as plain ones and joins words with hyphens", () => {
@@ -105,5 +106,18 @@ describe("incidentBody (a new incident)", () => {
   it("names every missing part at once", () => {
     assert.throws(() => incidentBody({ "title.sv": "", message: "" }, []), (error) => error instanceof FormError
       && Object.keys(error.fieldKeys).sort().join() === "component_ids,impact,message,title.sv");
+  });
+});
+
+describe("insertAt (a file's Markdown where the cursor is)", () => {
+  it("puts it on a line of its own", () => {
+    assert.equal(insertAt("Före efter", 4, "![a](attachment:X)"), "Före\n![a](attachment:X)\n efter");
+    assert.equal(insertAt("Rad\n", 4, "M"), "Rad\nM");
+    assert.equal(insertAt("", 0, "M"), "M");
+  });
+  it("puts it at the end without a cursor, and keeps a cursor inside the text", () => {
+    assert.equal(insertAt("Text", undefined, "M"), "Text\nM");
+    assert.equal(insertAt("Text", 99, "M"), "Text\nM");
+    assert.equal(insertAt("Text", -3, "M"), "M\nText");
   });
 });

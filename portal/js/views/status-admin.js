@@ -5,7 +5,7 @@
 // incident's version (If-Match): one posted meanwhile is a 412, said as such.
 // The API gives no subscriber count, so none is shown.
 
-import { api, idempotencyKey } from "../api.js";
+import { api, ApiError, idempotencyKey } from "../api.js";
 import { h } from "../dom.js";
 import { FormError, onSubmit } from "../forms.js";
 import { bindText, formatDateTime, language, localized, onLanguageChange } from "../i18n.js";
@@ -61,10 +61,15 @@ function newIncidentForm(components, posted) {
     labelledField("incident-message", "status_admin.new.message",
       h("textarea", { id: "incident-message", name: "message", rows: "3", maxlength: "4000" }), { hint: "status_admin.new.message_hint" }),
     h("div", {}, submitButton("incident-submit", "status_admin.new.submit", "common.sending")));
-  const key = idempotencyKey();
+  let key = idempotencyKey(); // kept for a retry whose first try got no answer
   onSubmit(form, async (values) => {
     const chosen = Array.from(form.querySelectorAll('input[name="component_ids"]:checked'), (box) => box.value);
-    await api.post("/incidents", incidentBody(values, chosen), { headers: { "Idempotency-Key": key } });
+    try {
+      await api.post("/incidents", incidentBody(values, chosen), { headers: { "Idempotency-Key": key } });
+    } catch (error) {
+      if (error instanceof ApiError && error.status !== 0) key = idempotencyKey();
+      throw error;
+    }
     await posted("status_admin.new.posted");
   }, { context: "status_admin" });
   return form;

@@ -58,6 +58,10 @@ export default function helpAdmin(container) {
   const stats = new Map(); // article id -> its figures (a promise), read once per visit
 
   function figures(article, cells) {
+    if (!article.latest_version) { // never published: nobody has read it yet
+      for (const cell of Object.values(cells)) cell.textContent = "\u2013";
+      return;
+    }
     if (!stats.has(article.id)) stats.set(article.id, api.get(`/articles/${encodeURIComponent(article.id)}/stats`));
     stats.get(article.id).then((s) => {
       const share = helpfulShare(s);

@@ -2,7 +2,7 @@
 // slug and description per language, its place in the order and its icon's name; a new
 // one, and each one's form to rename or reorder it (saved with If-Match).
 
-import { api, idempotencyKey } from "../../api.js";
+import { api, ApiError, idempotencyKey } from "../../api.js";
 import { h } from "../../dom.js";
 import { FormError, onSubmit } from "../../forms.js";
 import { bindText } from "../../i18n.js";
@@ -44,7 +44,7 @@ function categoryForm(category, saved) {
         h("input", { id: id("icon"), name: "icon", type: "text", maxlength: "40", "data-trim": "", value: category?.icon ?? "", spellcheck: "false" }),
         { hint: "help_admin.categories.icon_hint" })),
     h("div", {}, submitButton(id("submit"), category ? "help_admin.categories.save" : "help_admin.categories.create")));
-  const createKey = idempotencyKey();
+  let createKey = idempotencyKey(); // kept for a retry whose first try got no answer
   onSubmit(form, async (values) => {
     const translations = translationsOf(values, TEXT_FIELDS);
     if (!Object.keys(translations).length) throw new FormError({ "translations.sv.name": "help_admin.editor.errors.one_language" });
@@ -52,7 +52,14 @@ function categoryForm(category, saved) {
     if (!Number.isInteger(order) || order < 0) throw new FormError({ order: "help_admin.editor.errors.order" });
     const body = { translations, order, icon: values.icon || null };
     if (category) await api.patch(`/categories/${encodeURIComponent(category.id)}`, body, { headers: ifMatch(category.version) });
-    else await api.post("/categories", body, { headers: { "Idempotency-Key": createKey } });
+    else {
+      try {
+        await api.post("/categories", body, { headers: { "Idempotency-Key": createKey } });
+      } catch (error) {
+        if (error instanceof ApiError && error.status !== 0) createKey = idempotencyKey();
+        throw error;
+      }
+    }
     await saved(category ? "help_admin.categories.saved" : "help_admin.categories.created");
   }, { context: "help_admin.categories", statusKeys: { 412: "errors.conflict" } });
   return form;

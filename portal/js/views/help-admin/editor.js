@@ -12,13 +12,14 @@ import { FormError, onSubmit } from "../../forms.js";
 import { bindText, formatDateTime } from "../../i18n.js";
 import { organizations } from "../../reference-data.js";
 import { can, currentUser } from "../../session.js";
-import { articleHash, copyArticle } from "../help.js";
+import { articleHash, copyArticle, showFiles } from "../help.js";
 import { fill, ifMatch, pageHead, showLoadError } from "../networks/common.js";
 import { labelledField } from "../ticket/form-parts.js";
 import {
   LANGUAGES, VISIBILITIES, articleState, editorHash, fromLocalInput, languageTabs, slugify, textIn, toLocalInput,
   translationsOf, visibilityPill,
 } from "./common.js";
+import { filesCard, staffFileLink } from "./files.js";
 import { statsCard, versionsCard } from "./versions.js";
 
 const TEXT_FIELDS = ["title", "slug", "body_md"];
@@ -60,7 +61,9 @@ export default function editor(container, app, path, params, { id: routeId }) {
   let article = null; // as last read or saved: its version goes with every change
   let alive = true;
   let action = "save";
-  const createKey = idempotencyKey(); // a retried first save never makes two articles
+  // A retried first save never makes two articles: the key changes only once the API has
+  // answered (a refused body sent again under the same key would be a 409).
+  let createKey = idempotencyKey();
 
   const { title, crumbs } = pageHead(routeId === "new" ? "help_admin.editor.new_title" : "help_admin.editor.title", { back: "/help-admin", backKey: "help_admin.back", id: "help-editor-title" });
   const state = h("p", { class: "article-state", dataset: { articleState: "" } });
@@ -145,10 +148,12 @@ export default function editor(container, app, path, params, { id: routeId }) {
     try {
       const shown = await api.post("/article-preview", { lang, body_md: field(lang, "body_md").value });
       if (!alive) return;
-      out.replaceChildren(
+      const content = h("div", { class: "help__content", lang }, ...copyArticle(shown.html));
+      if (article) showFiles(content, staffFileLink(article.id)); // the article's own images
+      fill(out,
         bindText(h("h3", { class: "article-preview__title" }), "help_admin.editor.preview_title"),
         shown.problems?.length ? h("ul", { class: "form-error article-preview__problems" }, shown.problems.map((p) => h("li", { text: p }))) : null,
-        h("div", { class: "help__content", lang }, ...copyArticle(shown.html)));
+        content);
     } catch (error) {
       if (alive) showLoadError(out, error);
     } finally {
@@ -220,9 +225,11 @@ export default function editor(container, app, path, params, { id: routeId }) {
   function showSide() {
     if (sideCards) return;
     const versions = versionsCard(article.id, { restore });
-    const stats = statsCard(article.id);
-    sideCards = { versions, stats };
-    side.replaceChildren(stats.card, versions.card);
+    const stats = statsCard(article.id, { everPublished: () => article.latest_version > 0 });
+    const shownBody = () => field(tabs.panels.find((p) => !p.hidden)?.dataset.lang ?? "sv", "body_md");
+    const files = filesCard(article.id, { textarea: shownBody });
+    sideCards = { versions, stats, files };
+    side.replaceChildren(files.card, stats.card, versions.card);
   }
 
   /** The form's values -> the body of POST /articles or PATCH /articles/{id}. */
@@ -271,12 +278,16 @@ export default function editor(container, app, path, params, { id: routeId }) {
       }
     } catch (error) {
       if (error instanceof ApiError && error.status === 412) conflict.hidden = false;
+      if (!article && error instanceof ApiError && error.status !== 0) createKey = idempotencyKey();
       throw error;
     } finally {
       if (article && alive) {
         showState();
         if (!sideCards) showSide();
-        else if (doing === "publish") sideCards.versions.reload();
+        else if (doing === "publish") {
+          sideCards.versions.reload();
+          sideCards.stats.reload();
+        }
       }
     }
     const done = { publish: "help_admin.editor.published", takedown: "help_admin.editor.taken_down" }[doing] ?? "help_admin.editor.saved";
@@ -306,6 +317,7 @@ export default function editor(container, app, path, params, { id: routeId }) {
         if (sideCards) {
           sideCards.versions.reload();
           sideCards.stats.reload();
+          sideCards.files.reload();
         } else showSide();
       } else {
         form.elements.namedItem("visibility").value = "draft";

@@ -2,7 +2,7 @@
 // between any two and "restore this version", and the article's figures (views, votes,
 // tickets avoided). Everything from the API goes in as text.
 
-import { api } from "../../api.js";
+import { api, ApiError } from "../../api.js";
 import { h } from "../../dom.js";
 import { onBusySubmit } from "../../forms.js";
 import { bindText, formatDateTime, formatNumber } from "../../i18n.js";
@@ -120,12 +120,19 @@ export function versionsCard(articleId, { restore }) {
   return { card, reload };
 }
 
-/** The article's figures from GET /articles/{id}/stats, with its readers' latest comments. */
-export function statsCard(articleId) {
+/**
+ * The article's figures from GET /articles/{id}/stats, with its readers' latest comments.
+ * `everPublished()` says whether there can be any: the figures start with the first publish.
+ */
+export function statsCard(articleId, { everPublished }) {
   const body = h("div", {}, bindText(h("p", { class: "muted" }), "common.loading"));
   const card = h("section", { class: "card article-stats", "aria-labelledby": "article-stats-title", dataset: { stats: "" } },
     bindText(h("h2", { id: "article-stats-title" }), "help_admin.stats.title"), body);
   async function reload() {
+    if (!everPublished()) {
+      body.replaceChildren(bindText(h("p", { class: "muted" }), "help_admin.stats.none"));
+      return;
+    }
     try {
       const stats = await api.get(`${articlePath(articleId)}/stats`);
       const share = helpfulShare(stats);
@@ -142,8 +149,9 @@ export function statsCard(articleId) {
           bindText(h("span", { class: "muted" }), c.helpful ? "help.feedback.yes" : "help.feedback.no"), " ",
           h("span", { text: c.comment }))))] : null);
     } catch (error) {
-      body.replaceChildren();
-      showLoadError(body, error);
+      if (error instanceof ApiError && error.status === 404) {
+        body.replaceChildren(bindText(h("p", { class: "muted" }), "help_admin.stats.none")); // taken down
+      } else showLoadError(body, error);
     }
   }
   reload();
