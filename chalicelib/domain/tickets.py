@@ -20,6 +20,7 @@ from chalicelib.domain.models import (
     Email,
     HistoryEvent,
     Id,
+    Language,
     Model,
     Name,
     Phone,
@@ -223,11 +224,23 @@ Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 OptionalBody = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_BODY)]
 
 
+class TemplateText(Command):
+    """A template's name and texts in one language."""
+
+    name: Name
+    subject: Subject
+    body: OptionalBody = ""
+
+
 class TemplateBody(Command):
+    """``name``, ``subject`` and ``body`` are the template's own; ``translations`` give
+    them in other languages (a reader gets their language's, else these)."""
+
     name: Name
     ticket_type_id: Id
     subject: Subject
     body: OptionalBody = ""
+    translations: dict[Language, TemplateText] = Field(default_factory=dict)
 
 
 class TemplatePatch(Command):
@@ -235,11 +248,17 @@ class TemplatePatch(Command):
     ticket_type_id: Id | None = None
     subject: Subject | None = None
     body: OptionalBody | None = None
+    translations: dict[Language, TemplateText] | None = None
     active: bool | None = None
 
 
 class Template(TemplateBody, Catalogued):
     model_config = {"extra": "ignore", "frozen": False}
+
+    def text(self, lang: str) -> TemplateText:
+        """The name and texts in ``lang`` when the template has them, else its own."""
+        found = next((text for key, text in self.translations.items() if key == lang), None)
+        return found or TemplateText(name=self.name, subject=self.subject, body=self.body)
 
 
 # --- tickets --------------------------------------------------------------------------
@@ -773,21 +792,35 @@ def default_ticket_types() -> list[tuple[str, TicketTypeBody]]:
 
 
 def default_templates() -> list[tuple[str, TemplateBody]]:
-    return [
-        ("tpl_technical_fault", TemplateBody(
-            name="Technical fault", ticket_type_id="technical_fault",
-            subject="Error in ", body="What happened:\n\nWhat I expected:\n\n"
-                                      "Invoice/document/work order number:\n")),
-        ("tpl_question", TemplateBody(
-            name="Question", ticket_type_id="question", subject="How do I ",
-            body="My question:\n\nWhere in the system:\n")),
-        ("tpl_change_request", TemplateBody(
-            name="Change request", ticket_type_id="change_request", subject="Please change ",
-            body="What should change:\n\nWhy:\n")),
-        ("tpl_development_suggestion", TemplateBody(
-            name="Development suggestion", ticket_type_id="development_suggestion",
-            subject="Suggestion: ", body="The suggestion:\n")),
-        ("tpl_third_party", TemplateBody(
-            name="E-invoice question", ticket_type_id="third_party",
-            subject="E-invoice: ", body="Invoice number:\n\nWhat happened:\n")),
-    ]
+    """The ready-made templates, in English with Swedish and Finnish translations."""
+    texts: dict[str, tuple[str, dict[Language, tuple[str, str, str]]]] = {
+        "technical_fault": ("technical_fault", {
+            "en": ("Technical fault", "Error in ", "What happened:\n\nWhat I expected:\n\n"
+                                                   "Invoice/document/work order number:\n"),
+            "sv": ("Tekniskt fel", "Fel i ", "Vad hände:\n\nVad jag väntade mig:\n\n"
+                                             "Faktura-/dokument-/arbetsordernummer:\n"),
+            "fi": ("Tekninen vika", "Virhe: ", "Mitä tapahtui:\n\nMitä odotin:\n\n"
+                                               "Laskun/asiakirjan/työtilauksen numero:\n")}),
+        "question": ("question", {
+            "en": ("Question", "How do I ", "My question:\n\nWhere in the system:\n"),
+            "sv": ("Fråga", "Hur gör jag för att ", "Min fråga:\n\nVar i systemet:\n"),
+            "fi": ("Kysymys", "Miten ", "Kysymykseni:\n\nMissä kohtaa järjestelmää:\n")}),
+        "change_request": ("change_request", {
+            "en": ("Change request", "Please change ", "What should change:\n\nWhy:\n"),
+            "sv": ("Ändringsbegäran", "Ändra ", "Vad ska ändras:\n\nVarför:\n"),
+            "fi": ("Muutospyyntö", "Muutos: ", "Mitä pitäisi muuttaa:\n\nMiksi:\n")}),
+        "development_suggestion": ("development_suggestion", {
+            "en": ("Development suggestion", "Suggestion: ", "The suggestion:\n"),
+            "sv": ("Utvecklingsförslag", "Förslag: ", "Förslaget:\n"),
+            "fi": ("Kehitysehdotus", "Ehdotus: ", "Ehdotus:\n")}),
+        "third_party": ("third_party", {
+            "en": ("E-invoice question", "E-invoice: ", "Invoice number:\n\nWhat happened:\n"),
+            "sv": ("Fråga om e-faktura", "E-faktura: ", "Fakturanummer:\n\nVad hände:\n"),
+            "fi": ("Verkkolaskukysymys", "Verkkolasku: ", "Laskun numero:\n\nMitä tapahtui:\n")}),
+    }
+    return [(f"tpl_{key}", TemplateBody(
+        name=by_lang["en"][0], ticket_type_id=type_id, subject=by_lang["en"][1],
+        body=by_lang["en"][2], translations={
+            lang: TemplateText(name=name, subject=subject, body=body)
+            for lang, (name, subject, body) in by_lang.items() if lang != "en"}))
+        for key, (type_id, by_lang) in texts.items()]

@@ -808,3 +808,16 @@ def test_a_new_ticket_with_several_problems_names_every_one(api: Api, people: Pe
     assert answer.status == 400
     assert _locs(answer) == {("body", "subject"), ("body", "fields", "benefit"),
                              ("body", "fields", "current_problem")}
+
+
+def test_a_ready_made_template_speaks_the_creators_language(api: Api, people: People) -> None:
+    listed = api.call("GET", "/templates", as_user=people.acme_colleague).body["items"]
+    question = next(t for t in listed if t["id"] == "tpl_question")
+    assert question["translations"]["sv"]["name"] == "Fråga"
+    assert question["translations"]["fi"]["subject"] == "Miten"
+    assert api.call("PATCH", "/me", {"language": "fi"}, as_user=people.acme_colleague).status == 200
+    made = api.call("POST", "/tickets", {"template_id": "tpl_question"},
+                    as_user=people.acme_colleague)
+    assert made.status == 201, made.body
+    assert made.body["subject"] == "Miten" and made.body["ticket_type_id"] == "question"
+    assert made.body["description"].startswith("Kysymykseni:")

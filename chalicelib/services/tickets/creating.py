@@ -100,10 +100,12 @@ def create_ticket(ctx: Ctx, body: tickets.TicketCreate) -> tickets.Ticket:
             errors.add(("body", "template_id"), "no such template")
         else:
             template = tickets.Template.model_validate(item)
-    subject = body.subject or (template.subject.strip() if template else None)
+    # A template's texts in the language of whoever creates the ticket.
+    texts = template.text(ctx.principal.language) if template else None
+    subject = body.subject or (texts.subject.strip() if texts else None)
     type_id = body.ticket_type_id or (template.ticket_type_id if template else None)
     description = body.description if body.description is not None else (
-        template.body if template else "")
+        texts.body if texts else "")
     # Every problem of the request is named at once (a blank subject and a missing type
     # together), each check adding to ``errors`` rather than stopping at the first.
     clean_subject = tickets.plain_text(subject) if subject else ""
