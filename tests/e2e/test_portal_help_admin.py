@@ -119,6 +119,14 @@ def test_staff_write_publish_compare_and_restore_an_article(
     html = str(_published(portal.stack, slug)["html"])
     assert "Rad två" in html and "Rad 2" not in html
 
+    # A publish scheduled: the state says when (the sweep does it then).
+    page.get_by_label("Publicera", exact=True).fill("2031-06-02T09:30")
+    page.get_by_role("button", name="Spara", exact=True).click()
+    expect(page.locator("[data-article-state] [data-state]")).to_have_text("Schemalagd")
+    expect(page.locator("[data-article-state]")).to_contain_text("Publiceras 2 juni 2031")
+    status, _, saved = portal.stack.request("GET", f"/articles/{article_id}", token=token)
+    assert status == 200 and str(saved["publish_at"]).startswith("2031-06-02T"), saved
+
 
 @pytest.mark.parametrize("portal", ["sv-SE"], indirect=True)
 def test_staff_post_update_and_resolve_an_incident_seen_on_the_status_page(
