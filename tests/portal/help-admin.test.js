@@ -58,6 +58,18 @@ describe("an article's state and the list's filters", () => {
     assert.deepEqual(ids({ category: "c1", visibility: "customers" }), ["c"]);
     assert.deepEqual(ids({ visibility: "internal" }), []);
   });
+  it("find every word typed in a title or slug of any language, accents or not", () => {
+    const written = [
+      { id: "x", translations: { sv: { title: "Byta lösenord", slug: "byta-losenord" }, fi: { title: "Salasanan vaihto", slug: "salasana" } } },
+      { id: "y", translations: { en: { title: "Invoices", slug: "invoices" } } },
+    ];
+    const ids = (q) => filterArticles(written, { q }).map((a) => a.id);
+    assert.deepEqual(ids("LÖSEN"), ["x"]);
+    assert.deepEqual(ids("losenord byta"), ["x"]);
+    assert.deepEqual(ids("vaihto"), ["x"]);
+    assert.deepEqual(ids("invoice byta"), []);
+    assert.deepEqual(ids("  "), ["x", "y"]);
+  });
   it("name the languages written, and a text in the reader's language else the first", () => {
     const translations = { fi: { title: "Otsikko" }, en: { title: "Title" } };
     assert.deepEqual(languagesOf(translations), ["fi", "en"]);

@@ -26,6 +26,7 @@ export default function helpAdmin(container) {
   const visibility = h("select", { id: "help-admin-visibility", name: "visibility" },
     bindText(h("option", { value: "" }), "help_admin.list.all_visibilities"),
     VISIBILITIES.map((v) => bindText(h("option", { value: v }), `help_admin.visibility.${v}`)));
+  const search = h("input", { id: "help-admin-q", name: "q", type: "search", maxlength: "100", autocomplete: "off" });
   const rows = h("tbody", { id: "help-admin-rows" });
   const info = h("p", { class: "muted list-status", role: "status" });
   const error = h("div", { class: "form-error", role: "alert" });
@@ -42,6 +43,7 @@ export default function helpAdmin(container) {
     h("section", { class: "card", "aria-labelledby": "help-admin-articles-title" },
       bindText(h("h2", { id: "help-admin-articles-title" }), "help_admin.list.title"),
       h("div", { class: "filters" },
+        h("div", { class: "field filters__field" }, bindText(h("label", { for: "help-admin-q" }), "help_admin.list.search"), search),
         h("div", { class: "field filters__field" }, bindText(h("label", { for: "help-admin-category" }), "help_admin.list.category"), category),
         h("div", { class: "field filters__field" }, bindText(h("label", { for: "help-admin-visibility" }), "help_admin.list.visibility"), visibility)),
       error, info,
@@ -93,7 +95,7 @@ export default function helpAdmin(container) {
   }
 
   function show() {
-    const shown = filterArticles(articles, { category: category.value, visibility: visibility.value });
+    const shown = filterArticles(articles, { category: category.value, visibility: visibility.value, q: search.value });
     rows.replaceChildren(...shown.map(row));
     translate(rows); // the language tags' titles
     bindText(info, articles.length ? "help_admin.list.count" : "help_admin.list.none",
@@ -120,6 +122,7 @@ export default function helpAdmin(container) {
   }
 
   category.addEventListener("change", show);
+  search.addEventListener("input", show);
   visibility.addEventListener("change", show);
   onBusySubmit(more, () => load(true));
   screen.append(categoriesCard({

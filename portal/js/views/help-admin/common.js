@@ -61,10 +61,21 @@ export function articleState(article) {
   return article.published_version ? "published" : "unpublished";
 }
 
-/** The articles the list's filters let through (`category` and `visibility`: "" for all). */
-export function filterArticles(articles, { category = "", visibility = "" } = {}) {
+/** Text as the title search compares it: lower case, without accents ("Å" -> "a"). */
+function folded(text) {
+  return String(text ?? "").toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+}
+
+/**
+ * The articles the list's filters let through (`category` and `visibility`: "" for all;
+ * `q`: words each found in a title or slug of any language).
+ */
+export function filterArticles(articles, { category = "", visibility = "", q = "" } = {}) {
+  const words = folded(q).split(/\s+/).filter(Boolean);
   return articles.filter((a) => (!category || (a.category_ids ?? []).includes(category))
-    && (!visibility || a.visibility === visibility));
+    && (!visibility || a.visibility === visibility)
+    && words.every((word) => Object.values(a.translations ?? {}).some((text) => folded(text?.title).includes(word)
+      || folded(text?.slug).includes(word))));
 }
 
 /** Helpful votes as a whole percentage of all votes; null when there are none. */

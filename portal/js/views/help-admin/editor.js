@@ -61,6 +61,13 @@ export default function editor(container, app, path, params, { id: routeId }) {
   let article = null; // as last read or saved: its version goes with every change
   let alive = true;
   let action = "save";
+  let dirty = false; // typed since the last load or save: closing the tab asks first
+  const warnUnsaved = (event) => {
+    if (!dirty) return;
+    event.preventDefault();
+    event.returnValue = ""; // older browsers ask only when this is set
+  };
+  window.addEventListener("beforeunload", warnUnsaved);
   // A retried first save never makes two articles: the key changes only once the API has
   // answered (a refused body sent again under the same key would be a 409).
   let createKey = idempotencyKey();
@@ -119,6 +126,7 @@ export default function editor(container, app, path, params, { id: routeId }) {
 
   // The slug follows the title until it is typed into (or the article has one).
   form.addEventListener("input", (event) => {
+    dirty = true;
     const el = event.target;
     const lang = el.closest("[role=tabpanel]")?.dataset.lang;
     if (!lang) return;
@@ -182,6 +190,7 @@ export default function editor(container, app, path, params, { id: routeId }) {
   }
 
   function fillForm() {
+    dirty = false;
     for (const lang of LANGUAGES) {
       const text = article.translations?.[lang] ?? {};
       for (const name of TEXT_FIELDS) field(lang, name).value = text[name] ?? "";
@@ -290,6 +299,7 @@ export default function editor(container, app, path, params, { id: routeId }) {
         }
       }
     }
+    dirty = false;
     const done = { publish: "help_admin.editor.published", takedown: "help_admin.editor.taken_down" }[doing] ?? "help_admin.editor.saved";
     bindText(notice, done, { number: article.published_version ?? "" });
     if (doing === "takedown") fillForm();
@@ -330,5 +340,10 @@ export default function editor(container, app, path, params, { id: routeId }) {
   }
 
   load();
-  return { cleanup: () => { alive = false; } };
+  return {
+    cleanup: () => {
+      alive = false;
+      window.removeEventListener("beforeunload", warnUnsaved);
+    },
+  };
 }
