@@ -208,6 +208,10 @@ export default function editor(container, app, path, params, { id: routeId }) {
       form.elements.namedItem("unpublish_at").value = toLocalInput(article.unpublish_at);
     }
     showOrganizations();
+    // The tab shown is one the article is written in (the reader's language when it is).
+    const shownLang = tabs.panels.find((p) => !p.hidden)?.dataset.lang;
+    const firstWritten = LANGUAGES.find(written);
+    if (firstWritten && !written(shownLang)) tabs.select(firstWritten);
   }
 
   let sideCards = null;
