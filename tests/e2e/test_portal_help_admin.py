@@ -226,3 +226,4 @@ def test_a_writer_without_publish_rights_makes_a_category_and_sees_no_publishing
     image = page.locator("#article-sv-preview img")
     expect(image).to_have_attribute("alt", "skarmbild.png")
     expect(image).to_have_attribute("src", re.compile("^https?://"))
+    portal.shot("help-editor-files")

@@ -173,7 +173,7 @@ export default function editor(container, app, path, params, { id: routeId }) {
     const current = articleState(article);
     const published = article.published_version
       ? bindText(h("span"), "help_admin.state.published_version", { number: article.published_version, at: formatDateTime(article.published_at) })
-      : bindText(h("span"), "help_admin.state.unpublished");
+      : null;
     const tenant = currentUser()?.tenant;
     const slug = article.published_version ? textIn(article.translations, "slug") : "";
     fill(state, visibilityPill(article.visibility), " ",
