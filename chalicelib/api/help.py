@@ -109,6 +109,14 @@ def publish_article(call: Call) -> Reply:
     return Reply(article, version=article.version)
 
 
+@route(bp, "POST", "/article-preview", guard=Permission.HELP_WRITE, tag=TAG,
+       body=rules.PreviewCommand, response=rules.Preview,
+       summary="Staff: {lang, body_md} as the HTML publishing would make, saving nothing; "
+               "links that would stop a publish are listed in problems")
+def preview_article(call: Call) -> rules.Preview:
+    return svc.preview(call.ctx, call.body)
+
+
 # --- images and files (staff) ------------------------------------------------------------
 
 

@@ -86,6 +86,15 @@ const PRIVATE = [
     allow: (user) => (user.kind === "staff" ? granted(user, "subscriptions.view") : granted(user, "suppliers.search")),
     nav: (user) => (user.kind === "staff" ? "/networks" : "/suppliers"),
   },
+  {
+    // The help center's article editor ("new" for a new article), for help.write.
+    pattern: /^\/help-admin\/articles\/([A-Za-z0-9_-]{1,64})$/,
+    names: ["id"],
+    load: () => import("./views/help-admin/editor.js"),
+    title: "help_admin.editor.title",
+    allow: (user) => user.kind === "staff" && granted(user, "help.write"),
+    nav: () => "/help-admin",
+  },
   ...MODULES.map((m) => ({
     path: m.path,
     view: m.view ? null : signedIn.placeholder,

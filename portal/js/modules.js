@@ -33,6 +33,22 @@ export const MODULES = [
     anyOf: ["client_cases.manage"],
   },
   {
+    // The help center's articles and categories (issue 17): writing, publishing, versions.
+    id: "help_admin",
+    path: "/help-admin",
+    audience: "staff",
+    anyOf: ["help.write"],
+    view: () => import("./views/help-admin/articles.js"),
+  },
+  {
+    // The status page's incidents (issue 17): post, update, resolve.
+    id: "status_admin",
+    path: "/status-admin",
+    audience: "staff",
+    anyOf: ["status.manage"],
+    view: () => import("./views/status-admin.js"),
+  },
+  {
     id: "my_tickets",
     path: "/my-tickets",
     audience: "contact",

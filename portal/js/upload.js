@@ -66,22 +66,30 @@ export function sendToS3(url, fields, file, onProgress = () => {}) {
   });
 }
 
-/** Announces `file` on the ticket, then uploads it. Resolves with the attachment. */
-export async function uploadAttachment(ticketId, file, { internal = false, onProgress } = {}) {
+/**
+ * Announces `file` at `path` (a POST the API answers with a presigned POST: a ticket's
+ * attachments, a help article's files), then uploads it. Resolves with the announced file.
+ */
+export async function announceAndUpload(path, file, { extra = {}, onProgress } = {}) {
   const body = {
     filename: file.name,
     content_type: file.type || "application/octet-stream",
     size: file.size,
+    ...extra,
   };
-  if (internal) body.internal = true;
-  const announced = await api.post(`/tickets/${encodeURIComponent(ticketId)}/attachments`, body,
-    { headers: { "Idempotency-Key": idempotencyKey() } });
+  const announced = await api.post(path, body, { headers: { "Idempotency-Key": idempotencyKey() } });
   await sendToS3(announced.upload_url, announced.upload_fields, file, onProgress);
   return announced;
 }
 
+/** Announces `file` on the ticket, then uploads it. Resolves with the attachment. */
+export function uploadAttachment(ticketId, file, { internal = false, onProgress } = {}) {
+  return announceAndUpload(`/tickets/${encodeURIComponent(ticketId)}/attachments`, file,
+    { extra: internal ? { internal: true } : {}, onProgress });
+}
+
 /** The words for a failed upload: the API's field message, else the general one. */
-function failureText(error) {
+export function failureText(error) {
   if (error instanceof ApiError) {
     const messages = [...(error.fields.get("content_type") ?? []), ...(error.fields.get("size") ?? [])];
     if (error.fields.has("content_type")) return t("upload.errors.type", { detail: messages.join(" ") });
