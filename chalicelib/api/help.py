@@ -66,12 +66,26 @@ def patch_category(call: Call) -> Reply:
 # --- articles (staff) ---------------------------------------------------------------------
 
 
+class ArticleFigures(Model):
+    views: int
+    helpful: int
+    not_helpful: int
+    tickets_avoided: int
+
+
+class ArticleRow(rules.Article):
+    """A list's article with its figures (null until it is first published)."""
+
+    figures: ArticleFigures | None = None
+
+
 @route(bp, "GET", "/articles", guard=Permission.HELP_WRITE, tag=TAG, query=ListQuery,
-       response=PageOf(rules.Article), summary="Staff: every article, newest first")
+       response=PageOf(ArticleRow),
+       summary="Staff: every article, newest first, each with its figures")
 def list_articles(call: Call) -> dict[str, object]:
     paging = Paging.of(call, "help-articles")
     return paging.answer_page(svc.list_articles(call.ctx, paging.limit, paging.start),
-                              rules.Article)
+                              ArticleRow)
 
 
 @route(bp, "POST", "/articles", guard=Permission.HELP_WRITE, tag=TAG,

@@ -256,8 +256,19 @@ def get_article(ctx: Ctx, article_id: str) -> Article:
     return _article(ctx, article_id)
 
 
+FIGURES = ("views", "helpful", "not_helpful", "tickets_avoided")
+
+
 def list_articles(ctx: Ctx, limit: int, start: dict[str, Any] | None) -> Page:
-    return repo().articles(ctx.tenant, limit, start)
+    """A page of articles, each with its figures (views, votes, tickets avoided) from one
+    BatchGetItem of the page's counters (a never published article has none)."""
+    page = repo().articles(ctx.tenant, limit, start)
+    ids = [item["id"] for item in page.items]
+    counters = {a: s.counters for a, s in help_index.states(ctx.tenant, ids).items()
+                } if ids else {}
+    items = [item | {"figures": {k: counters[item["id"]].get(k, 0) for k in FIGURES}
+                     if item["id"] in counters else None} for item in page.items]
+    return Page(items, page.last_key)
 
 
 # --- publishing ---------------------------------------------------------------------------

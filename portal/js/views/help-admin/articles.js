@@ -1,6 +1,6 @@
 // The help center's staff area (#/help-admin, module "help_admin", for help.write): the
 // tenant's articles, newest first, each with its audience, state, languages and figures
-// (views, helpful votes, tickets avoided: GET /articles/{id}/stats, read per row shown),
+// (views, helpful votes, tickets avoided: carried by GET /articles' rows),
 // filtered by category and audience; a new article; and the categories.
 
 import { api } from "../../api.js";
@@ -60,17 +60,22 @@ export default function helpAdmin(container) {
   const stats = new Map(); // article id -> its figures (a promise), read once per visit
 
   function figures(article, cells) {
-    if (!article.latest_version) { // never published: nobody has read it yet
-      for (const cell of Object.values(cells)) cell.textContent = "\u2013";
-      return;
-    }
-    if (!stats.has(article.id)) stats.set(article.id, api.get(`/articles/${encodeURIComponent(article.id)}/stats`));
-    stats.get(article.id).then((s) => {
+    const fill = (s) => {
       const share = helpfulShare(s);
       cells.views.textContent = formatNumber(s.views);
       cells.helpful.textContent = share === null ? "\u2013" : `${formatNumber(share)} % (${formatNumber(s.helpful + s.not_helpful)})`;
       cells.tickets_avoided.textContent = formatNumber(s.tickets_avoided);
-    }, () => {
+    };
+    if (!article.latest_version || article.figures === null) { // never published: nobody has read it yet
+      for (const cell of Object.values(cells)) cell.textContent = "\u2013";
+      return;
+    }
+    if (article.figures) { // the list carries them (one read for the page)
+      fill(article.figures);
+      return;
+    }
+    if (!stats.has(article.id)) stats.set(article.id, api.get(`/articles/${encodeURIComponent(article.id)}/stats`));
+    stats.get(article.id).then(fill, () => {
       stats.delete(article.id); // tried again when the list is shown next
       for (const cell of Object.values(cells)) cell.textContent = "?";
     });
