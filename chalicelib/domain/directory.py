@@ -103,8 +103,9 @@ class SlaTarget(Model):
 
     model_config = {"extra": "forbid"}
 
-    first_response_hours: float = Field(gt=0, le=2000, allow_inf_nan=False)
-    resolution_hours: float = Field(gt=0, le=10000, allow_inf_nan=False)
+    # At least a minute (0.01 hours is 36 seconds): a target is hours of support time.
+    first_response_hours: float = Field(ge=0.01, le=2000, allow_inf_nan=False)
+    resolution_hours: float = Field(ge=0.01, le=10000, allow_inf_nan=False)
 
 
 def _default_sla_targets() -> dict[Priority, SlaTarget]:
