@@ -66,18 +66,30 @@ export function sendToS3(url, fields, file, onProgress = () => {}) {
   });
 }
 
-/** Announces `file` on the ticket, then uploads it. Resolves with the attachment. */
-export async function uploadAttachment(ticketId, file, { internal = false, onProgress } = {}) {
+/** A ticket's attachments are announced here. */
+export function ticketAttachmentsPath(ticketId) {
+  return `/tickets/${encodeURIComponent(ticketId)}/attachments`;
+}
+
+/**
+ * Announces `file` at `path` (a ticket's attachments, a contact order's documents),
+ * then uploads it. Resolves with what the API answered.
+ */
+export async function uploadFile(path, file, { internal = false, onProgress } = {}) {
   const body = {
     filename: file.name,
     content_type: file.type || "application/octet-stream",
     size: file.size,
   };
   if (internal) body.internal = true;
-  const announced = await api.post(`/tickets/${encodeURIComponent(ticketId)}/attachments`, body,
-    { headers: { "Idempotency-Key": idempotencyKey() } });
+  const announced = await api.post(path, body, { headers: { "Idempotency-Key": idempotencyKey() } });
   await sendToS3(announced.upload_url, announced.upload_fields, file, onProgress);
   return announced;
+}
+
+/** Announces `file` on the ticket, then uploads it. Resolves with the attachment. */
+export function uploadAttachment(ticketId, file, options = {}) {
+  return uploadFile(ticketAttachmentsPath(ticketId), file, options);
 }
 
 /** The words for a failed upload: the API's field message, else the general one. */
@@ -93,10 +105,11 @@ function failureText(error) {
 
 /**
  * A file input with the list of chosen files. `id` names the input; the form's
- * error for the field `files` is shown under it. upload(ticketId) sends every
- * chosen file in turn and resolves with {uploaded: [attachment], failed: count}.
+ * error for the field `files` is shown under it. upload(ownerId) announces every
+ * chosen file at announceAt(ownerId) (default: the ticket's attachments), sends each
+ * in turn and resolves with {uploaded: [attachment], failed: count}.
  */
-export function filePicker({ id, internal = () => false }) {
+export function filePicker({ id, internal = () => false, announceAt = ticketAttachmentsPath }) {
   const errorId = `${id}-error`;
   const hintId = `${id}-hint`;
   const input = h("input", { id, name: "files", type: "file", multiple: true,
@@ -138,7 +151,7 @@ export function filePicker({ id, internal = () => false }) {
       if (r.li.dataset.state === "done") continue;
       set(r, "uploading", "upload.uploading", { percent: 0 });
       try {
-        const attachment = await uploadAttachment(ticketId, r.file, {
+        const attachment = await uploadFile(announceAt(ticketId), r.file, {
           internal: internal(),
           onProgress: (fraction) => {
             const percent = Math.round(fraction * 100);
@@ -205,6 +218,12 @@ export function openDownload(url) {
   } finally {
     link.remove();
   }
+}
+
+/** Asks for a download address at `linkPath` (answered as JSON) and opens it. */
+export async function downloadFrom(linkPath) {
+  const { url } = await api.get(linkPath);
+  openDownload(url);
 }
 
 /** Asks for the download address of one attachment and opens it. */
