@@ -109,15 +109,16 @@ function failureText(error) {
  * chosen file at announceAt(ownerId) (default: the ticket's attachments), sends each
  * in turn and resolves with {uploaded: [attachment], failed: count}.
  */
-export function filePicker({ id, internal = () => false, announceAt = ticketAttachmentsPath }) {
+export function filePicker({ id, internal = () => false, announceAt = ticketAttachmentsPath,
+  labelKey = "upload.label", hintKey = "upload.hint" }) {
   const errorId = `${id}-error`;
   const hintId = `${id}-hint`;
   const input = h("input", { id, name: "files", type: "file", multiple: true,
     "aria-describedby": `${hintId} ${errorId}` });
   const list = h("ul", { class: "uploads", "aria-live": "polite" });
   const element = h("div", { class: "field field--files" },
-    bindText(h("label", { for: id }), "upload.label"),
-    bindText(h("p", { class: "field__hint", id: hintId }), "upload.hint"),
+    bindText(h("label", { for: id }), labelKey),
+    bindText(h("p", { class: "field__hint", id: hintId }), hintKey),
     input,
     h("p", { class: "field__error", id: errorId, dataset: { fieldError: "files" } }),
     list);

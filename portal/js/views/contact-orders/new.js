@@ -27,6 +27,19 @@ export function formField(id, key, control, { hint = null, required = false } = 
     h("p", { class: "field__error", id: `${id}-error`, dataset: { fieldError: control.name } }));
 }
 
+/** The magnifier of seed 001's search buttons, drawn inline (no icon font, no image). */
+function magnifier() {
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("class", "icon");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  path.setAttribute("d", "M10 3a7 7 0 0 1 5.6 11.2l5.1 5.1-1.4 1.4-5.1-5.1A7 7 0 1 1 10 3Zm0 2a5 5 0 1 0 0 10 5 5 0 0 0 0-10Z");
+  svg.append(path);
+  return svg;
+}
+
 /**
  * A name field that searches a register as one types (and on the magnifier button):
  * the matches are buttons that pick one; typing again drops the pick. `search(text)`
@@ -35,10 +48,12 @@ export function formField(id, key, control, { hint = null, required = false } = 
 export function registerSearch({ id, name, labelKey, hintKey, search, changed, required = false }) {
   const input = h("input", { id, name, type: "text", autocomplete: "off", maxlength: "200", "data-trim": "" });
   const button = h("button", { class: "button button--secondary co-magnifier", type: "button", id: `${id}-search` },
-    h("span", { "aria-hidden": "true" }, "\u{1F50D}"), " ", bindText(h("span", { class: "visually-hidden" }), "crm.form.search"));
+    magnifier(), bindText(h("span", { class: "visually-hidden" }), "crm.form.search"));
   const matches = h("ul", { class: "co-matches", id: `${id}-matches`, "aria-live": "polite" });
   const wrap = formField(id, labelKey, input, { hint: hintKey, required });
-  input.replaceWith(h("div", { class: "filters__row" }, input, button));
+  const row = h("div", { class: "filters__row" });
+  input.before(row);
+  row.append(input, button);
   wrap.append(matches);
   let picked = null;
   let seq = 0;
@@ -120,6 +135,7 @@ export default function newContactOrder(container, app, path, params) {
   let alive = true;
   let sites = [];
   let objects = [];
+  let sitesLoaded = Promise.resolve([]); // the picked customer's sites, once read
 
   const notice = h("p", { class: "notice co-register-notice", id: "co-register-notice", "aria-live": "polite", hidden: true });
   const customer = registerSearch({
@@ -130,7 +146,7 @@ export default function newContactOrder(container, app, path, params) {
   });
   const site = registerSearch({
     id: "co-site", name: "site", labelKey: "crm.fields.site", hintKey: "crm.form.site_hint",
-    search: async (text) => sites.filter((s) => s.name.toLowerCase().includes(text.toLowerCase()))
+    search: async (text) => (await sitesLoaded).filter((s) => s.name.toLowerCase().includes(text.toLowerCase()))
       .map((s) => ({ id: s.id, name: s.name, detail: s.address?.city ?? "" })),
     changed: () => showNotice(),
   });
@@ -154,6 +170,8 @@ export default function newContactOrder(container, app, path, params) {
   }
 
   async function customerChanged(picked) {
+    let loaded;
+    sitesLoaded = new Promise((resolve) => { loaded = resolve; });
     sites = [];
     objects = [];
     if (picked) {
@@ -165,6 +183,7 @@ export default function newContactOrder(container, app, path, params) {
         // without the register's sites a new one can still be named
       }
     }
+    loaded(sites);
     if (!alive) return;
     if (site.picked() && !sites.some((s) => s.id === site.picked().id)) site.pick(null);
     fill(objectSelect, option("", "", "", "crm.form.no_object"),

@@ -109,8 +109,9 @@ export default function contactOrder(container, app, path, params, args) {
     let documents;
     let sales = null;
     try {
-      [order, notes, bookings, documents] = await Promise.all([
-        api.get(base), allPages(`${base}/notes`), allPages(`${base}/bookings`), allPages(`${base}/documents`)]);
+      order = await api.get(base); // first: an order one may not see is one 404, not four
+      [notes, bookings, documents] = await Promise.all([
+        allPages(`${base}/notes`), allPages(`${base}/bookings`), allPages(`${base}/documents`)]);
       if (order.sales_order_id) sales = await api.get(`/sales-orders/${encodeURIComponent(order.sales_order_id)}`).catch(() => null);
     } catch (error) {
       if (!alive) return;
@@ -252,7 +253,7 @@ export default function contactOrder(container, app, path, params, args) {
 
   function notesSection(order, notes) {
     const byId = new Map(notes.map((n) => [n.id, n]));
-    const newestFirst = [...notes].sort((a, b) => String(b.at).localeCompare(String(a.at)));
+    const newestFirst = [...notes].reverse(); // the API answers oldest first, ties in writing order
     const list = h("ol", { class: "co-notes", id: "co-notes", reversed: true },
       newestFirst.map((note) => {
         const corrected = note.corrects ? byId.get(note.corrects) : null;
@@ -420,7 +421,8 @@ export default function contactOrder(container, app, path, params, args) {
       }));
     const parts = [];
     if (!order.closed && rights.edit) {
-      const picker = filePicker({ id: "co-doc-files", announceAt: (id) => `${orderPath(id)}/documents` });
+      const picker = filePicker({ id: "co-doc-files", announceAt: (id) => `${orderPath(id)}/documents`,
+        labelKey: "crm.order.files", hintKey: "crm.order.files_hint" });
       const form = h("form", { class: "form co-doc-form", id: "co-doc-form", novalidate: true },
         formError(), picker.element,
         bindText(h("button", { class: "button button--secondary", type: "submit", id: "co-doc-upload", dataset: { busyI18n: "common.sending" } }), "crm.order.upload"));

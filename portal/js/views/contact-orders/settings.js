@@ -118,6 +118,7 @@ export default function contactOrderSettings(container) {
       }
     });
     onSubmit(form, async (values) => {
+      form.querySelector("#co-settings-saved").hidden = true;
       const checked = checkStatuses(statuses);
       if (checked.error) throw new FormError({ status_new: checked.error });
       const document = { ...settings, contact_order_statuses: checked.statuses,
@@ -159,6 +160,7 @@ export default function contactOrderSettings(container) {
         ? bindText(h("button", { class: "button button--primary", type: "submit", id: "co-roles-save", dataset: { busyI18n: "common.saving" } }), "crm.settings.save_roles")
         : null);
     onSubmit(form, async () => {
+      form.querySelector("#co-roles-saved").hidden = true;
       for (const role of staffRoles) {
         const row = form.querySelector(`tr[data-role="${CSS.escape(role.name)}"]`);
         const chosen = [...row.querySelectorAll("input[data-right]")].filter((b) => b.checked).map((b) => b.dataset.right);
