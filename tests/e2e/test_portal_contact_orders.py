@@ -20,8 +20,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.browser import Portal
-from tests.e2e.stack import PASSWORD, Stack
-from tests.e2e.test_portal_networks import call
+from tests.e2e.stack import Stack
+from tests.e2e.test_portal_networks import call, set_first_password
 from tests.e2e.test_portal_tickets import png
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("inboxes_read_afterwards")]
@@ -37,13 +37,7 @@ def staff_user(stack: Stack, admin: str, roles: list[str], name: str) -> dict[st
     user = call(stack, "POST", "/users", {"email": email, "name": name, "kind": "staff",
                                           "roles": roles, "language": "en"},
                 token=admin, expect_status=201)
-    outbox = call(stack, "GET", "/_local/outbox")["items"]
-    temporary = [m for m in outbox if m["to"] == [email]][-1]["text"].rsplit(" ", 1)[-1]
-    status, _, challenge = stack.request("POST", "/auth/login",
-                                         {"email": email, "password": temporary})
-    assert status == 401 and challenge["challenge"] == "NEW_PASSWORD_REQUIRED", challenge
-    call(stack, "POST", "/auth/new-password",
-         {"email": email, "session": challenge["session"], "password": PASSWORD})
+    set_first_password(stack, email)
     return {"id": user["id"], "email": email, "name": name}
 
 
@@ -172,7 +166,8 @@ def test_a_salespersons_day(portal: Portal, stack: Stack, tokens: dict[str, str]
     expect(booking).to_contain_text("Aino Agent")
     expect(booking).to_contain_text("Phone call")
     expect(booking.locator("time")).to_contain_text("09:30")
-    stored = call(stack, "GET", f"/contact-orders/{order_id}/bookings", token=tokens[AGENT])["items"]
+    stored = call(stack, "GET", f"/contact-orders/{order_id}/bookings",
+                  token=tokens[AGENT])["items"]
     assert [b["assignee_id"] for b in stored] == [agent_id]
 
     # A document uploaded with progress, then deleted (the sales role holds delete_files).
@@ -200,7 +195,8 @@ def test_a_salespersons_day(portal: Portal, stack: Stack, tokens: dict[str, str]
     # The customer's card, by its name; its orders; a new order from the card.
     page.locator('[data-fact="customer"] a').click()
     expect(page.locator("#customer-title")).to_have_text(name)
-    expect(page.locator(f'#customer-order-list [data-order="{order_id}"]')).to_have_class(re.compile("co-row--closed"))
+    expect(page.locator(f'#customer-order-list [data-order="{order_id}"]')).to_have_class(
+        re.compile("co-row--closed"))
     expect(page.locator("#customer-total")).to_contain_text("1.75 h")
     expect(page.locator('#customer-sites [data-site="Verkstaden"]')).to_be_visible()
     portal.shot("customer-card")
@@ -214,11 +210,14 @@ def test_a_salespersons_day(portal: Portal, stack: Stack, tokens: dict[str, str]
     second = order_id_of(page)
     assert second != order_id
     expect(page.locator('[data-fact="customer"]')).to_contain_text(name)
-    expect(page.locator('[data-fact="contact"]')).to_contain_text("Nina Nilsson")  # the main contact
+    # No contact given: the customer's main contact, made with the customer.
+    expect(page.locator('[data-fact="contact"]')).to_contain_text("Nina Nilsson")
     expect(page.locator('[data-fact="site"]')).to_contain_text("Lagret")
 
     # The list: the closed order after the open one, in the "done" colour.
-    page.goto(f"{stack.url}/#/contact-orders?customer_id={call(stack, 'GET', f'/contact-orders/{order_id}', token=tokens[ADMIN])['customer']['id']}")
+    customer_id = call(stack, "GET", f"/contact-orders/{order_id}",
+                       token=tokens[ADMIN])["customer"]["id"]
+    page.goto(f"{stack.url}/#/contact-orders?customer_id={customer_id}")
     rows = page.locator("#co-rows tr")
     expect(rows).to_have_count(2)
     expect(rows.nth(0)).to_have_attribute("data-order", second)
@@ -247,8 +246,9 @@ def test_an_admins_statuses_and_a_technicians_narrower_world(
     expect(page.locator("#co-status-list input").last).to_have_value(status)
     page.get_by_role("button", name=f"Move {status} up").click()
     expect(page.locator("#co-status-list input").nth(len(before) - 1)).to_have_value(status)
-    expect(page.locator(f'tr[data-role="{role}"] input[data-right="contact_orders.view_assigned"]')).to_be_checked()
-    expect(page.locator(f'tr[data-role="{role}"] input[data-right="contact_orders.view"]')).not_to_be_checked()
+    rights = page.locator(f'tr[data-role="{role}"]')
+    expect(rights.locator('[data-right="contact_orders.view_assigned"]')).to_be_checked()
+    expect(rights.locator('[data-right="contact_orders.view"]')).not_to_be_checked()
     portal.shot("contact-order-settings")
     page.click("#co-settings-save")
     expect(page.locator("#co-settings-saved")).to_be_visible()
@@ -284,7 +284,8 @@ def test_an_admins_statuses_and_a_technicians_narrower_world(
         expect(page.locator(absent)).to_have_count(0)
     page.locator('[data-fact="customer"] a').click()
     expect(page.locator("#customer-order-list li")).to_have_count(1)
-    expect(page.locator("#customer-total")).to_have_count(0)  # no totals over orders they cannot see
+    # No totals over orders they cannot see.
+    expect(page.locator("#customer-total")).to_have_count(0)
     expect(page.locator("#customer-add")).to_have_count(0)
     page.get_by_role("link", name="To-do").first.click()
     expect(page.locator(f'.co-todo__item[data-order="{theirs["id"]}"]')).to_be_visible()

@@ -97,7 +97,10 @@ export default function contactOrders(container, app, path, params) {
       h("p", { class: "field__error", id: "co-f-to-error", dataset: { fieldError: "to" } })),
       field("co-f-customer", "crm.fields.customer", h("select", { id: "co-f-customer", name: "customer_id" },
         option("", "", filters.customer_id, "crm.list.any_customer"),
-        customers.map((c) => option(c.id, c.name, filters.customer_id)))),
+        customers.map((c) => option(c.id, c.name, filters.customer_id)),
+        // A customer from the address that the cached register does not hold yet (made just now).
+        filters.customer_id && !customers.some((c) => c.id === filters.customer_id)
+          ? option(filters.customer_id, filters.customer_id, filters.customer_id) : null)),
       field("co-f-status", "crm.fields.status", h("select", { id: "co-f-status", name: "status" },
         option("", "", filters.status, "crm.list.any_status"),
         [...new Set([...statuses, filters.status].filter(Boolean))].map((s) => option(s, s, filters.status)))),
