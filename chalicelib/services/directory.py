@@ -559,6 +559,18 @@ def list_children(ctx: Ctx, org_id: str, kind: str, limit: int,
     return repo().list_children(ctx.tenant, org_id, kind, limit, start)
 
 
+def list_register(ctx: Ctx, kind: str, q: str, limit: int,
+                  start: dict[str, Any] | None) -> Page:
+    """Sites or service objects of every customer by name (seed 001's registers), each
+    with its customer's name: one Query and one BatchGetItem of at most ``limit`` ids."""
+    r = repo()
+    page = r.list_register(ctx.tenant, kind, domain.name_key(q), limit, start)
+    names = r.get_organizations(ctx.tenant, [i["organization_id"] for i in page.items])
+    items = [{**i, "organization_name": names.get(i["organization_id"], {}).get("name")}
+             for i in page.items]
+    return Page(items, page.last_key)
+
+
 def _may_edit_children(ctx: Ctx, org_id: str, kind: str) -> None:
     p = ctx.principal
     if p.can(Permission.ORGANIZATIONS_EDIT):

@@ -238,6 +238,45 @@ def test_sites_and_service_objects_belong_to_their_organisation(api: Api) -> Non
         tuple(x) for x in _locs(bad)}
 
 
+def test_sites_and_service_objects_are_found_across_customers(api: Api) -> None:
+    """Seed 001's registers: every customer's sites and service objects by the start of the
+    name, each with its customer's name; a site added by a contact order is there too."""
+    word = f"Reg{uuid.uuid4().hex[:6]}"
+    first, second = _org(api, f"{word} Kund Ett"), _org(api, f"{word} Kund Två")
+    for org, site in ((first, f"{word} lagret"), (second, f"{word} Lagret Syd")):
+        made = api.call("POST", f"/organizations/{org['id']}/sites", {"name": site},
+                        as_user=ADMIN)
+        assert made.status == 201, made.body
+    made = api.call("POST", f"/organizations/{second['id']}/service-objects",
+                    {"name": f"{word} kompressor", "serial_number": "SN-9"}, as_user=ADMIN)
+    assert made.status == 201
+    order = api.call("POST", "/contact-orders", {
+        "subject": "Ny anläggning", "customer": {"id": first["id"]},
+        "site": {"name": f"{word} Verkstaden"}, "contact": {"name": "Nina"}}, as_user=AGENT)
+    assert order.status == 201, order.body
+
+    sites = api.call("GET", f"/sites?q={word.lower()}%20LAGRET", as_user=AGENT)
+    assert sites.status == 200
+    assert sorted((s["name"], s["organization_name"]) for s in sites.body["items"]) == [
+        (f"{word} Lagret Syd", second["name"]), (f"{word} lagret", first["name"])]
+    every = api.call("GET", f"/sites?q={word}", as_user=AGENT).body["items"]
+    assert f"{word} Verkstaden" in [s["name"] for s in every]
+    objects = api.call("GET", f"/service-objects?q={word}", as_user=AGENT).body["items"]
+    assert [(o["name"], o["serial_number"], o["organization_name"]) for o in objects] == [
+        (f"{word} kompressor", "SN-9", second["name"])]
+    # Paged with the list's own cursor: one list's cursor is no other's.
+    page = api.call("GET", f"/sites?q={word}&limit=1", as_user=AGENT).body
+    assert len(page["items"]) == 1 and page["next_cursor"]
+    cursor = page["next_cursor"]
+    assert api.call("GET", f"/sites?q={word}&limit=1&cursor={cursor}", as_user=AGENT).status == 200
+    assert api.call("GET", f"/service-objects?q={word}&cursor={cursor}",
+                    as_user=AGENT).status == 400
+    # Contacts hold no register; another tenant's is its own.
+    assert api.call("GET", "/sites", as_user=CUSTOMER).status == 403
+    assert api.call("GET", f"/sites?q={word}", as_user=OTHER_ADMIN).body["items"] == []
+    assert api.call("GET", "/sites?other=1", as_user=AGENT).status == 400
+
+
 def test_contacts_see_their_own_organisation_only(api: Api) -> None:
     me = api.call("GET", "/me", as_user=CUSTOMER).body
     own = api.call("GET", f"/organizations/{me['organization_id']}", as_user=CUSTOMER)
