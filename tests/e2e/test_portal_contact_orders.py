@@ -338,7 +338,8 @@ def test_the_create_form_by_keyboard_alone(portal: Portal, stack: Stack,
                                            tokens: dict[str, str]) -> None:
     agent = staff_user(stack, tokens[ADMIN], ["agent"], "Kim Keys")
     kund = customer(stack, tokens[ADMIN], unique("Tangent AB"))
-    call(stack, "POST", f"/organizations/{kund['id']}/sites", {"name": "Huvudkontoret"},
+    site_name = unique("Huvudkontoret")
+    call(stack, "POST", f"/organizations/{kund['id']}/sites", {"name": site_name},
          token=tokens[ADMIN], expect_status=201)
     page = portal.sign_in(agent["email"])
     page.goto(f"{stack.url}/#/contact-orders")
@@ -378,7 +379,7 @@ def test_the_create_form_by_keyboard_alone(portal: Portal, stack: Stack,
     page.keyboard.press("Tab")
     expect(site).to_be_focused()
     page.keyboard.press("Enter")
-    expect(page.locator("#co-site")).to_have_value("Huvudkontoret")
+    expect(page.locator("#co-site")).to_have_value(site_name)
     page.locator("#co-contact-name").focus()
     page.keyboard.type("Kaj Kontakt")
     page.locator("#co-assign-me").focus()
@@ -390,5 +391,17 @@ def test_the_create_form_by_keyboard_alone(portal: Portal, stack: Stack,
     order_id = order_id_of(page)
     order = call(stack, "GET", f"/contact-orders/{order_id}", token=tokens[ADMIN])
     assert (order["subject"], order["customer"]["id"], order["site"]["name"], order["assignee_id"],
-            order["contact"]["name"]) == ("Keyboard only", kund["id"], "Huvudkontoret", agent["id"],
+            order["contact"]["name"]) == ("Keyboard only", kund["id"], site_name, agent["id"],
                                           "Kaj Kontakt")
+
+    # The sites' register finds the site with its customer, and makes an order from it.
+    page.get_by_role("link", name="Registers").first.click()
+    page.click("#register-sites")
+    page.fill("#customer-q", site_name)
+    row = page.locator("#register-list li")
+    expect(row).to_have_count(1)
+    expect(row.locator(".co-customer-link")).to_have_text(kund["name"])
+    portal.shot("registers-sites")
+    row.get_by_role("link", name="New contact order").click()
+    expect(page.locator("#co-customer")).to_have_value(kund["name"])
+    expect(page.locator("#co-site")).to_have_value(site_name)

@@ -12,6 +12,7 @@ import {
   RIGHTS, sameFilters, statusChoices, todoBucket,
 } from "../../portal/js/views/contact-orders/common.js";
 import { matchesSearch } from "../../portal/js/views/contact-orders/customer.js";
+import { registerAddress, registerFrom } from "../../portal/js/views/contact-orders/customers.js";
 import { checkStatuses, withRights } from "../../portal/js/views/contact-orders/settings.js";
 
 const staff = (permissions) => ({ kind: "staff", permissions });
@@ -168,5 +169,17 @@ describe("the customer card's search of sites and service objects", () => {
     assert.ok(matchesSearch(site, "stockholm"));
     assert.ok(matchesSearch(object, "sn-4"));
     assert.ok(!matchesSearch(object, "verk"));
+  });
+});
+
+describe("the registers' address", () => {
+  it("reads the register and the search, an unknown register being the customers'", () => {
+    assert.deepEqual(registerFrom(new URLSearchParams("register=sites&q=lager")), { register: "sites", q: "lager" });
+    assert.deepEqual(registerFrom(new URLSearchParams("register=users")), { register: "customers", q: "" });
+    assert.equal(registerFrom(new URLSearchParams(`q=${"a".repeat(150)}`)).q.length, 100);
+  });
+  it("writes it back, the customers' register without its name", () => {
+    assert.equal(registerAddress({ register: "customers", q: "" }), "/customers");
+    assert.equal(registerAddress({ register: "objects", q: "kompressor kx" }), "/customers?register=objects&q=kompressor+kx");
   });
 });
