@@ -53,6 +53,11 @@ def _strip_keys(item: Item) -> Item:
     return {k: v for k, v in item.items() if k not in {"PK", "SK", "GSI1PK", "GSI1SK"}}
 
 
+def _register_keys(tenant: str, kind: str, child: Item) -> Item:
+    return {"GSI1PK": scoped_pk(tenant, REGISTER[kind]),
+            "GSI1SK": f"{name_key(child['name'])}#{child['id']}"}
+
+
 def stale(kind: str) -> PreconditionFailed:
     return PreconditionFailed(f"The {kind} was changed by someone else; reload and try again.")
 
@@ -214,12 +219,23 @@ class DirectoryRepository:
             **child,
         }
         if kind in REGISTER:
-            item["GSI1PK"] = scoped_pk(tenant, REGISTER[kind])
-            item["GSI1SK"] = f"{name_key(child['name'])}#{child['id']}"
+            item.update(_register_keys(tenant, kind, child))
         if expected is None:
             uow.create(self.table, item, lambda: Conflict(f"The {kind} already exists."))
         else:
             uow.replace(self.table, item, expected, lambda: stale(kind))
+
+    def index_in_register(self, uow: UnitOfWork, tenant: str, kind: str, child: Item) -> None:
+        """Sets the register's keys of a site or service object written before they existed."""
+        keys = _register_keys(tenant, kind, child)
+        uow.update(
+            self.table,
+            {"PK": scoped_pk(tenant, "ORG", child["organization_id"]),
+             "SK": f"{CHILD_PREFIX[kind]}{child['id']}"},
+            "SET GSI1PK = :pk, GSI1SK = :sk",
+            condition="attribute_exists(PK)",
+            values={":pk": keys["GSI1PK"], ":sk": keys["GSI1SK"]},
+        )
 
     def list_register(
         self, tenant: str, kind: str, name_prefix: str, limit: int, start: dict[str, Any] | None
