@@ -10,7 +10,7 @@
 import { api, idempotencyKey } from "../../api.js";
 import { $, h } from "../../dom.js";
 import { errorKey, FormError, onBusySubmit, onSubmit } from "../../forms.js";
-import { bindText, formatDate, formatDateTime, t, translate } from "../../i18n.js";
+import { bindText, formatDate, formatDateTime, shownTimeZone, t, translate } from "../../i18n.js";
 import { allPages, staffUsers, tenantSettings } from "../../reference-data.js";
 import { currentUser } from "../../session.js";
 import { formatBytes } from "../../ticket-format.js";
@@ -443,7 +443,8 @@ export default function contactOrder(container, app, path, params, args) {
   (async () => {
     const [settings, staff] = await Promise.all([tenantSettings().catch(() => null), staffUsers().catch(() => [])]);
     users = staff;
-    timeZone = settings?.support_hours?.timezone;
+    // A time typed is read in the zone times are shown in: the tenant's, or the user's own.
+    timeZone = shownTimeZone() ?? settings?.support_hours?.timezone;
     statuses = settings?.contact_order_statuses ?? [];
     if (alive) load();
   })();

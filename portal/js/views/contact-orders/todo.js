@@ -7,7 +7,7 @@
 import { api, loadConfig } from "../../api.js";
 import { h } from "../../dom.js";
 import { errorKey, onBusySubmit } from "../../forms.js";
-import { bindText, formatDate, formatDateTime, onLanguageChange, translate } from "../../i18n.js";
+import { bindText, formatDate, formatDateTime, onLanguageChange, shownTimeZone, translate } from "../../i18n.js";
 import { allPages, tenantSettings } from "../../reference-data.js";
 import { fill, showLoadError } from "../networks/common.js";
 import { groupTodo, orderPath } from "./common.js";
@@ -135,7 +135,7 @@ export default function todo(container) {
   (async () => {
     try {
       const settings = await tenantSettings().catch(() => null);
-      timeZone = settings?.support_hours?.timezone;
+      timeZone = shownTimeZone() ?? settings?.support_hours?.timezone;
       items = await allPages("/todo");
     } catch (error) {
       if (alive) showLoadError(alert, error);
