@@ -333,6 +333,11 @@ def test_the_list_an_order_and_the_calendar_at_phone_width(
     expect(page.locator("#feed-notice")).to_contain_text("avstängt")
     assert stack.request("GET", address.removeprefix(stack.url))[0] == 404
 
+    # An assigned order is done by closing it, in one click.
+    today.locator(f'[data-close="{mine["id"]}"]').click()
+    expect(today.locator(f'[data-order="{mine["id"]}"]')).to_have_count(0)
+    assert call(stack, "GET", f"/contact-orders/{mine['id']}", token=tokens[AGENT])["closed"]
+
 
 def test_the_create_form_by_keyboard_alone(portal: Portal, stack: Stack,
                                            tokens: dict[str, str]) -> None:

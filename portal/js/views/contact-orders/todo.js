@@ -4,13 +4,14 @@
 // copy into a calendar app, renewed (the old one stops working) or revoked. The address
 // is the secret, so the API shows it only when it is made: a lost one is renewed.
 
-import { api, loadConfig } from "../../api.js";
+import { api, idempotencyKey, loadConfig } from "../../api.js";
 import { h } from "../../dom.js";
 import { errorKey, onBusySubmit } from "../../forms.js";
 import { bindText, formatDate, formatDateTime, onLanguageChange, shownTimeZone, translate } from "../../i18n.js";
 import { allPages, tenantSettings } from "../../reference-data.js";
 import { fill, showLoadError } from "../networks/common.js";
-import { groupTodo, orderPath } from "./common.js";
+import { currentUser } from "../../session.js";
+import { groupTodo, orderPath, rightsOf } from "./common.js";
 
 const BUCKETS = ["today", "week", "later"];
 
@@ -21,6 +22,7 @@ export async function feedAddress(path) {
 }
 
 export default function todo(container) {
+  const rights = rightsOf(currentUser());
   const alert = h("div", { class: "form-error", role: "alert" });
   const lists = h("div", { class: "co-todo", id: "co-todo" });
   const feedBox = h("div", { class: "co-feed", id: "co-feed" });
@@ -42,14 +44,24 @@ export default function todo(container) {
       : /^\d{4}-\d{2}-\d{2}$/.test(entry.at) ? h("span", {}, formatDate(entry.at))
         : h("time", { datetime: entry.at }, formatDateTime(entry.at));
     let done = null;
-    if (entry.kind === "booking") {
+    // A booking is done; an assigned order is done by closing it (seed 001: "utförd").
+    const booking = entry.kind === "booking";
+    if (rights.edit) {
       done = h("form", { class: "co-inline" },
-        bindText(h("button", { class: "button button--secondary button--small", type: "submit", dataset: { done: entry.booking_id } }), "crm.todo.done"));
+        bindText(h("button", { class: "button button--secondary button--small", type: "submit",
+          dataset: booking ? { done: entry.booking_id } : { close: entry.contact_order_id } }),
+        booking ? "crm.todo.done" : "crm.order.close"));
       onBusySubmit(done, async () => {
         alert.replaceChildren();
         try {
-          await api.post(`${orderPath(entry.contact_order_id)}/bookings/${encodeURIComponent(entry.booking_id)}/done`, undefined);
-          items = items.filter((i) => i !== entry);
+          if (booking) {
+            await api.post(`${orderPath(entry.contact_order_id)}/bookings/${encodeURIComponent(entry.booking_id)}/done`, undefined);
+            items = items.filter((i) => i !== entry);
+          } else {
+            await api.post(`${orderPath(entry.contact_order_id)}/close`, undefined, { headers: { "Idempotency-Key": idempotencyKey() } });
+            // Its bookings are done with it.
+            items = items.filter((i) => i.contact_order_id !== entry.contact_order_id);
+          }
           show();
           lists.querySelector("h2")?.focus();
         } catch (error) {
