@@ -64,7 +64,7 @@ export default function contactOrders(container, app, path, params) {
     rights.assignedOnly ? bindText(h("p", { class: "notice", id: "co-assigned-only" }), "crm.list.assigned_only") : null,
     actions,
     h("section", { class: "co-favourites-box", "aria-labelledby": "co-favourites-title" },
-      bindText(h("h2", { id: "co-favourites-title" }), "crm.favourites.title"), favouritesList, favouritesError),
+      bindText(h("h2", { id: "co-favourites-title", tabindex: "-1" }), "crm.favourites.title"), favouritesList, favouritesError),
     h("div", { class: "co-filterbar" }, toggle), panel,
     alert, info, sortNote, legend, h("div", { class: "co-table-wrap" }, table), more);
   container.replaceChildren(screen);
@@ -316,15 +316,10 @@ export default function contactOrders(container, app, path, params) {
     try {
       await api.delete(`/saved-filters/${encodeURIComponent(favourite.id)}`);
       await loadFavourites();
-      focusFavourites();
+      screen.querySelector("#co-favourites-title").focus(); // the deleted one's button is gone
     } catch (error) {
       favouritesError.replaceChildren(bindText(h("p"), errorKey(error)));
     }
-  }
-
-  function focusFavourites() {
-    screen.querySelector("#co-favourites-title")?.setAttribute("tabindex", "-1");
-    screen.querySelector("#co-favourites-title")?.focus();
   }
 
   (async () => {
