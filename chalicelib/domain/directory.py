@@ -491,6 +491,12 @@ def map_url(location: Location | None) -> str | None:
     return f"https://www.openstreetmap.org/?mlat={location.lat}&mlon={location.lon}#map=16/{location.lat}/{location.lon}"
 
 
+class SiteInRegister(Site):
+    """A site as the register across customers lists it: with its customer's name."""
+
+    organization_name: str | None = None
+
+
 class ServiceObjectCreate(Command):
     name: Name
     site_id: Id | None = None
@@ -504,6 +510,12 @@ class ServiceObject(Record):
     site_id: str | None = None
     serial_number: str | None = None
     created_at: str
+
+
+class ServiceObjectInRegister(ServiceObject):
+    """A service object as the register across customers lists it: with its customer's name."""
+
+    organization_name: str | None = None
 
 
 # --- the in-app inbox -----------------------------------------------------------------

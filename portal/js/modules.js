@@ -18,6 +18,23 @@ export const MODULES = [
     path: "/contact-orders",
     audience: "staff",
     anyOf: ["contact_orders.view", "contact_orders.view_assigned"],
+    view: () => import("./views/contact-orders/list.js"),
+  },
+  {
+    // Seed 001's "Att göra-lista": my bookings and assigned contact orders, my calendar feed.
+    id: "todo",
+    path: "/todo",
+    audience: "staff",
+    anyOf: ["contact_orders.view", "contact_orders.view_assigned"],
+    view: () => import("./views/contact-orders/todo.js"),
+  },
+  {
+    // The customer register; a customer's card lists its sites, service objects and orders.
+    id: "customers",
+    path: "/customers",
+    audience: "staff",
+    anyOf: ["organizations.view"],
+    view: () => import("./views/contact-orders/customers.js"),
   },
   {
     id: "networks",
