@@ -105,7 +105,7 @@ def test_an_admin_sees_the_staff_navigation(portal: Portal) -> None:
         "Hjälpartiklar",
         "Driftstörningar",
     ])
-    expect(page.locator("[data-module]")).to_have_count(6)
+    expect(page.locator("[data-module]")).to_have_count(8)
     expect(page.locator('[data-module="my_tickets"]')).to_have_count(0)
     expect(nav.get_by_role("link", name="Start")).to_have_attribute("aria-current", "page")
     portal.shot("home-staff")
