@@ -111,6 +111,9 @@ class LocalStack:
             "COGNITO_JWKS_URL": f"{endpoint}/{resources.user_pool_id}/.well-known/jwks.json",
             "HELPDESK_SECRET": _secret(self.args.state_dir),
             "PORTAL_ORIGIN": f"http://{self.args.host}:{self.args.port}",
+            # Chat: the socket on this origin, pushed to through the local management API.
+            "CHAT_SOCKET_URL": f"ws://{self.args.host}:{self.args.port}/chat",
+            "CHAT_PUSH_ENDPOINT": f"http://{self.args.host}:{self.args.port}",
         })
 
     def serve(self) -> None:
