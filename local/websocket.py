@@ -139,18 +139,21 @@ class LocalWebsocketApi:
     def serve(self, handler: Any) -> None:
         """Takes over the request ``handler`` (a ``BaseHTTPRequestHandler`` whose request
         line and headers are read) as a WebSocket connection until it closes."""
-        from websockets.datastructures import Headers
         from websockets.frames import Opcode
         from websockets.http11 import Request
         from websockets.server import ServerProtocol
 
         protocol = ServerProtocol(max_size=MAX_FRAME_BYTES)
-        headers = Headers()
-        for name, value in handler.headers.items():
-            headers[name] = value
-        request = Request(handler.path, headers)
-        response = protocol.accept(request)
+        # The HTTP server read the request line and headers; the protocol parses them again
+        # from their bytes, so it reads the frames that follow (its parser starts with the
+        # handshake request).
+        raw = f"GET {handler.path} HTTP/1.1\r\n" + "".join(
+            f"{name}: {value}\r\n" for name, value in handler.headers.items()) + "\r\n"
+        protocol.receive_data(raw.encode("latin-1"))
+        request = next((e for e in protocol.events_received() if isinstance(e, Request)), None)
         sock = handler.connection
+        response = protocol.accept(request) if request is not None else protocol.reject(
+            400, "Not a WebSocket handshake.\n")
         if response.status_code != 101:
             protocol.send_response(response)
             for data in protocol.data_to_send():

@@ -192,10 +192,12 @@ def get_connection(connection_id: str) -> Item | None:
     return get_item(table(), connection_pk(connection_id), "CONN")
 
 
-def count_frame(connection_id: str, window: int) -> tuple[Item | None, bool]:
+def count_frame(connection_id: str, window: int,
+                retried: bool = False) -> tuple[Item | None, bool]:
     """Counts a frame of the connection in the rate window ``window`` and returns the
-    connection with whether the frame is within the limit. One UpdateItem per frame (two
-    on a window's first frame); (None, False) when the connection is unknown."""
+    connection with whether the frame is within the limit. One UpdateItem per frame (on a
+    window's first frame two, and a GetItem where DynamoDB does not return the item whose
+    condition failed); (None, False) when the connection is unknown."""
     ddb = client("dynamodb")
     key = serialize({"PK": connection_pk(connection_id), "SK": "CONN"})
     try:
@@ -207,10 +209,13 @@ def count_frame(connection_id: str, window: int) -> tuple[Item | None, bool]:
             ReturnValues="ALL_NEW", ReturnValuesOnConditionCheckFailure="ALL_OLD")
         return deserialize(answer["Attributes"]), True
     except ddb.exceptions.ConditionalCheckFailedException as exc:
+        # DynamoDB returns the item that failed; DynamoDB Local may not: read it then.
         old = exc.response.get("Item")
-        if not old:
+        found = deserialize(old) if old else get_item(table(), connection_pk(connection_id),
+                                                       "CONN", consistent=True)
+        if found is None:
             return None, False
-        current = deserialize(old)
+        current = found
     if current.get("window") == window:
         return current, False  # over the limit in this window
     try:
@@ -222,8 +227,8 @@ def count_frame(connection_id: str, window: int) -> tuple[Item | None, bool]:
             ReturnValues="ALL_NEW")
         return deserialize(answer["Attributes"]), True
     except ddb.exceptions.ConditionalCheckFailedException:
-        # Another frame opened this window first: count again within it.
-        return count_frame(connection_id, window)
+        # Another frame opened this window first (or the connection went): count again.
+        return (None, False) if retried else count_frame(connection_id, window, retried=True)
 
 
 def session_connections(tenant: str, session_id: str, now: int) -> list[Item]:
