@@ -245,7 +245,7 @@ def parse_frame(body: str) -> Frame:
     return Frame("send", text=text, client_id=client_id, session_id=session_id)
 
 
-def pushed(kind: Literal["message", "typing", "joined", "ended", "error"],
+def pushed(kind: Literal["message", "typing", "joined", "ended", "error", "waiting"],
            **fields: Any) -> str:
     """A frame the server pushes: ``{"type": kind, ...}``."""
     return json.dumps({"type": kind, **fields}, separators=(",", ":"), ensure_ascii=False)

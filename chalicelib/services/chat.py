@@ -186,10 +186,18 @@ def start(principal: Principal | None, body: rules.StartChat, source_ip: str,
     uow = UnitOfWork()
     store.put_session(uow, tenant, _dump(session), expected=None)
     uow.commit()
+    _tell_staff(tenant, session, now)
     party = Party(tenant, "customer", customer.user_id, customer.name, principal)
     key = None if principal else rules.issue_visitor_key(get_config().secret, tenant,
                                                           session.id, now)
     return _answer(session, party, now, key)
+
+
+def _tell_staff(tenant: str, session: rules.Session, now: datetime) -> None:
+    """A new waiting chat, pushed to staff's presence sockets (the queue's live alert)."""
+    data = rules.pushed("waiting", session=_dump(session))
+    for connection in store.presence_connections(tenant, _epoch(now)):
+        _push(tenant, None, str(connection["SK"]), data)
 
 
 def new_grant(party: Party, session_id: str, now: datetime) -> rules.SessionAnswer:

@@ -238,8 +238,13 @@ def session_connections(tenant: str, session_id: str, now: int) -> list[Item]:
     return [c for c in page.items if int(c.get("expires_at", 0)) > now]
 
 
-def online_staff(tenant: str, now: int) -> set[str]:
-    """Staff with an open presence connection (one page: a bound, not a scan)."""
+def presence_connections(tenant: str, now: int) -> list[Item]:
+    """Staff's open presence connections (one page: a bound, not a scan); each item's
+    ``SK`` is its connection id."""
     page = query(table(), "PK = :pk", {":pk": presence_pk(tenant)}, limit=100)
-    return {str(c["user_id"]) for c in page.items
-            if c.get("user_id") and int(c.get("expires_at", 0)) > now}
+    return [c for c in page.items if int(c.get("expires_at", 0)) > now]
+
+
+def online_staff(tenant: str, now: int) -> set[str]:
+    """Staff with an open presence connection."""
+    return {str(c["user_id"]) for c in presence_connections(tenant, now) if c.get("user_id")}

@@ -352,3 +352,20 @@ def test_an_abandoned_chat_ends_by_itself_through_the_sweep(
 def test_the_websocket_handlers_are_chalices_websocket_handlers() -> None:
     assert set(app.websocket_handlers) == {"$connect", "$default", "$disconnect"}
     assert "WEBSOCKETS" in app.experimental_feature_flags
+
+
+def test_staff_presence_sockets_hear_of_new_waiting_chats(
+        api: Api, push: FakeManagementApi) -> None:
+    grant = api.call("POST", "/chat/presence", as_user=AGENT)
+    assert grant.status == 201
+    assert api.call("POST", "/chat/presence", as_user=CUSTOMER).status == 403
+    assert _connect(api, "presence-1", grant.body["ws_token"])["statusCode"] == 200
+    chat = _visitor(api)
+    assert push.frames("presence-1", "waiting")[-1]["session"]["id"] == chat["id"]
+    # A presence socket speaks in no chat.
+    _frame(api, "presence-1", {"action": "send", "text": "hello"})
+    assert push.frames("presence-1", "error")[-1]["code"] == "refused"
+    _invoke(api, "websocket_disconnect", websocket_event("$disconnect", "presence-1",
+                                                          domain="localhost:8000"))
+    _visitor(api)
+    assert len(push.frames("presence-1", "waiting")) == 1
