@@ -31,6 +31,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from local.events import _Context
+
 log = logging.getLogger("helpdesk.local")
 
 API_ID = "localws"
@@ -74,16 +76,13 @@ def websocket_event(route_key: str, connection_id: str, *, domain: str, stage: s
     return event
 
 
-class _Context:
-    """The bits of a Lambda context the handlers use."""
-
-    def __init__(self, name: str) -> None:
-        self.function_name = name
-        self.aws_request_id = str(uuid.uuid4())
-        self.memory_limit_in_mb = 512
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
+def _refuse(handler: Any, protocol: Any, response: Any) -> None:
+    """Answers the handshake with ``response`` (not 101) and ends the connection."""
+    protocol.send_response(response)
+    for data in protocol.data_to_send():
+        if data:
+            handler.connection.sendall(data)
+    handler.close_connection = True
 
 
 class LocalSocket:
@@ -129,7 +128,7 @@ class LocalWebsocketApi:
         if handler is None:
             return {"statusCode": 200}
         try:
-            answer = handler(event, _Context(name))
+            answer = handler(event, _Context(name))  # local/events.py's, as for schedules
         except Exception:
             log.exception("websocket handler %s failed", name)
             return {"statusCode": 500}
@@ -155,11 +154,7 @@ class LocalWebsocketApi:
         response = protocol.accept(request) if request is not None else protocol.reject(
             400, "Not a WebSocket handshake.\n")
         if response.status_code != 101:
-            protocol.send_response(response)
-            for data in protocol.data_to_send():
-                if data:
-                    sock.sendall(data)
-            handler.close_connection = True
+            _refuse(handler, protocol, response)
             return
         connection_id = secrets.token_urlsafe(12).replace("-", "A").replace("_", "B") + "="
         host = handler.headers.get("Host", "127.0.0.1")
@@ -170,13 +165,9 @@ class LocalWebsocketApi:
             "$connect", connection_id, domain=host, query=query, headers=plain_headers,
             source_ip=handler.client_address[0], connected_at=connected_at))
         status = int(answer.get("statusCode", 200))
-        if status != 200:
-            refusal = protocol.reject(status, str(answer.get("body") or "Forbidden"))
-            protocol.send_response(refusal)
-            for data in protocol.data_to_send():
-                if data:
-                    sock.sendall(data)
-            handler.close_connection = True
+        if status != 200:  # the app refused: API Gateway answers the upgrade so
+            _refuse(handler, protocol,
+                    protocol.reject(status, str(answer.get("body") or "Forbidden")))
             return
         local = LocalSocket(connection_id, protocol, sock, connected_at)
         with local.lock:

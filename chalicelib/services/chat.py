@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from chalicelib.config import get_config
@@ -29,7 +29,7 @@ from chalicelib.domain.errors import (
     InvalidInput,
     NotFound,
 )
-from chalicelib.domain.models import utc_iso
+from chalicelib.domain.models import Language, utc_iso
 from chalicelib.domain.permissions import Permission
 from chalicelib.domain.principal import Principal
 from chalicelib.services.context import Ctx
@@ -147,34 +147,52 @@ def _answer(session: rules.Session, party: Party, now: datetime,
                                state=session.state, key=key)
 
 
+def _customer(principal: Principal | None, tenant: str, name: str | None,
+              email: str | None, language: Language | None,
+              source_ip: str) -> rules.Customer:
+    """Who chats: the signed-in portal user (name, address, organisation from their
+    record), or a visitor, who must give name and e-mail (limited per client address)."""
+    if principal is not None:
+        return rules.Customer.model_validate({
+            "kind": "user", "user_id": principal.user_id,
+            "name": str(principal.record.get("name") or principal.email),
+            "email": principal.email, "organization_id": principal.organization_id,
+            "language": language or principal.language})
+    errors = ErrorList()
+    for field, value in (("name", name), ("email", email)):
+        if value is None:
+            errors.add(("body", field), "required without login")
+    errors.raise_if_any()
+    from chalicelib.services import rate_limits
+
+    rate_limits.chat_start(tenant, source_ip)
+    settings = _settings(tenant)
+    return rules.Customer(kind="visitor", name=rules.clean_text(str(name)) or "?",
+                          email=str(email), language=language or settings.default_language)
+
+
+def _origin(tenant: str, customer: rules.Customer, now: datetime) -> tuple[Any, str | None]:
+    """Whose ticket a chat becomes: a user's organisation with them as requester; a
+    visitor's address as an unverified contact (never a portal user's tickets)."""
+    from chalicelib.services.tickets import Origin
+
+    if customer.kind == "user" and customer.organization_id:
+        return Origin(customer.organization_id, customer.user_id, customer.name, "chat"), None
+    _ensure_unverified_org(tenant, now)
+    return Origin(UNVERIFIED_ORG, None, customer.name, "chat"), customer.email
+
+
 def start(principal: Principal | None, body: rules.StartChat, source_ip: str,
           now: datetime) -> rules.SessionAnswer:
     """A chat from a signed-in portal user (tenant and name from the token) or a visitor
     (tenant, name, e-mail from the body); only while the tenant's chat is available."""
-    if principal is not None:
-        if principal.is_staff:
-            raise Forbidden("Staff answer chats; a chat is started by a customer.")
-        tenant = principal.tenant
-        customer = rules.Customer(
-            kind="user", user_id=principal.user_id,
-            name=str(principal.record.get("name") or principal.email),
-            email=principal.email, organization_id=principal.organization_id,
-            language=body.language or principal.language)  # type: ignore[arg-type]
-    else:
-        errors = ErrorList()
-        for field in ("tenant", "name", "email"):
-            if getattr(body, field) is None:
-                errors.add(("body", field), "required without login")
-        errors.raise_if_any()
-        assert body.tenant and body.name and body.email
-        tenant = body.tenant
-        from chalicelib.services import rate_limits
-
-        rate_limits.chat_start(tenant, source_ip)
-        settings = _settings(tenant)
-        customer = rules.Customer(kind="visitor", name=rules.clean_text(body.name) or "?",
-                                  email=body.email,
-                                  language=body.language or settings.default_language)
+    if principal is not None and principal.is_staff:
+        raise Forbidden("Staff answer chats; a chat is started by a customer.")
+    if principal is None and body.tenant is None:
+        raise InvalidInput("Name the tenant, or sign in.",
+                           [FieldError(("body", "tenant"), "required without login")])
+    tenant = principal.tenant if principal is not None else str(body.tenant)
+    customer = _customer(principal, tenant, body.name, body.email, body.language, source_ip)
     state = availability(tenant, now)
     if not state.available:
         raise BusinessRuleViolation(f"Chat is not available now ({state.reason}); leave a "
@@ -420,17 +438,11 @@ def _as_ticket(before: rules.Session, ended: rules.Session, tenant: str,
                principal: Principal | None, messages: list[rules.Message], text: str,
                now: datetime) -> rules.Session:
     from chalicelib.domain.tickets import MAX_BODY
-    from chalicelib.services.tickets import NewTicket, Origin, open_ticket
+    from chalicelib.services.tickets import NewTicket, open_ticket
 
     customer = ended.customer
     ctx = Ctx(principal or _customer_principal(tenant, customer), now)
-    if customer.kind == "user" and customer.organization_id:
-        origin = Origin(customer.organization_id, customer.user_id, customer.name, "chat")
-        email = None
-    else:
-        _ensure_unverified_org(tenant, now)
-        origin = Origin(UNVERIFIED_ORG, None, customer.name, "chat")
-        email = customer.email
+    origin, email = _origin(tenant, customer, now)
     ticket_type = _ticket_type(tenant)
     result: dict[str, rules.Session] = {}
 
@@ -515,41 +527,17 @@ def _ensure_unverified_org(tenant: str, now: datetime) -> None:
 def leave_message(principal: Principal | None, tenant: str, body: rules.LeaveMessage,
                   source_ip: str, now: datetime) -> str:
     """Outside availability: the message becomes a ticket at once (channel chat)."""
-    from chalicelib.services.tickets import NewTicket, Origin, open_ticket
+    from chalicelib.services.tickets import NewTicket, open_ticket
 
-    if principal is not None and principal.tenant == tenant and not principal.is_staff:
-        customer = rules.Customer(kind="user", user_id=principal.user_id,
-                                  name=str(principal.record.get("name") or principal.email),
-                                  email=principal.email,
-                                  organization_id=principal.organization_id,
-                                  language=body.language or principal.language)  # type: ignore[arg-type]
-    else:
-        errors = ErrorList()
-        for field in ("name", "email"):
-            if getattr(body, field) is None:
-                errors.add(("body", field), "required without login")
-        errors.raise_if_any()
-        assert body.name and body.email
-        from chalicelib.services import rate_limits
-
-        rate_limits.chat_start(tenant, source_ip)
-        settings = _settings(tenant)
-        customer = rules.Customer(kind="visitor", name=rules.clean_text(body.name) or "?",
-                                  email=body.email,
-                                  language=body.language or settings.default_language)
-    _settings(tenant)
+    own = principal is not None and principal.tenant == tenant and not principal.is_staff
+    customer = _customer(principal if own else None, tenant, body.name, body.email,
+                         body.language, source_ip)
     text = rules.clean_text(body.text)
     if not text:
         raise InvalidInput("The message is empty once markup is removed.",
                            [FieldError(("body", "text"), "no text left")])
     ctx = Ctx(_customer_principal(tenant, customer), now)
-    if customer.kind == "user" and customer.organization_id:
-        origin = Origin(customer.organization_id, customer.user_id, customer.name, "chat")
-        email = None
-    else:
-        _ensure_unverified_org(tenant, now)
-        origin = Origin(UNVERIFIED_ORG, None, customer.name, "chat")
-        email = customer.email
+    origin, email = _origin(tenant, customer, now)
     first_line = text.splitlines()[0].strip()
     ticket = open_ticket(ctx, NewTicket(
         origin=origin, ticket_type=_ticket_type(tenant),
@@ -663,11 +651,3 @@ def run_abandon(item: Item, now: datetime) -> str:
     except Conflict:
         return "raced"
     return "ended"
-
-
-def abandon_horizon(now: datetime) -> str:
-    return utc_iso(now - timedelta(minutes=rules.ABANDON_MINUTES))
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
