@@ -390,7 +390,8 @@ def _forget(connection_id: str, tenant: str, session_id: str | None) -> None:
 def end(party: Party, session_id: str, body: rules.EndChat | None,
         now: datetime) -> rules.Session:
     """Ends the chat (either side; again: the same answer). Its transcript becomes a
-    ticket, or a comment on the ticket staff name in ``ticket_id``."""
+    ticket, or a comment on the ticket staff name in ``ticket_id``; a chat in which nothing
+    was said ends without one."""
     session = load_for(party, session_id)
     if session.state == "ended":
         return session
@@ -408,7 +409,9 @@ def _finish(session: rules.Session, tenant: str, side: rules.Side | str,
     ended = _changed(session, now, state="ended", ended_at=stamp, ended_by=side)
     text = rules.transcript(ended, messages)
     try:
-        if ticket_id:
+        if not messages:  # nothing was said: nothing to keep (no empty ticket)
+            _save(tenant, session, ended)
+        elif ticket_id:
             ended = _into_ticket(session, ended, tenant, principal, ticket_id, text, now)
         else:
             ended = _as_ticket(session, ended, tenant, principal, messages, text, now)

@@ -369,3 +369,10 @@ def test_staff_presence_sockets_hear_of_new_waiting_chats(
                                                           domain="localhost:8000"))
     _visitor(api)
     assert len(push.frames("presence-1", "waiting")) == 1
+
+
+def test_a_chat_in_which_nothing_was_said_ends_without_a_ticket(api: Api) -> None:
+    chat = _visitor(api)
+    ended = api.call("POST", f"/chat/sessions/{chat['id']}/end", headers=_key(chat))
+    assert ended.status == 200 and ended.body["ticket_id"] is None
+    assert ended.body["session"]["state"] == "ended"
