@@ -122,6 +122,8 @@ Work that is the customer's own responsibility, such as permissions and price li
         "sv": ("Godkänna ett åtgärdat ärende", "godkanna-arende", """\
 När vi har åtgärdat ett ärende får du ett mejl med två knappar: **Testat OK** och **Inte OK**.
 
+{buttons}
+
 - *Testat OK* stänger ärendet.
 - *Inte OK* öppnar det igen; skriv gärna vad som fortfarande inte fungerar.
 
@@ -133,6 +135,8 @@ Svarar du inte godkänns ärendet automatiskt efter en tid, och du får en påmi
 Kun olemme ratkaisseet tukipyynnön, saat sähköpostin, jossa on kaksi painiketta: **Testattu OK**
 ja **Ei OK**.
 
+{buttons}
+
 - *Testattu OK* sulkee tukipyynnön.
 - *Ei OK* avaa sen uudelleen; kerro mielellään, mikä ei vielä toimi.
 
@@ -142,6 +146,8 @@ Jos et vastaa, tukipyyntö hyväksytään automaattisesti, ja saat sitä ennen m
 """),
         "en": ("Approving a resolved ticket", "approve-a-ticket", """\
 When we have resolved a ticket you get an e-mail with two buttons: **Tested OK** and **Not OK**.
+
+{buttons}
 
 - *Tested OK* closes the ticket.
 - *Not OK* opens it again; do say what still does not work.
@@ -237,6 +243,53 @@ subscriptions*, or contact your account manager.
 ]
 
 
+# The approval article shows the mail's two buttons as an image (an article's own file, in
+# each language), so a new user sees images in the help center at once.
+BUTTON_LABELS = {"sv": ("Testat OK", "Inte OK"), "fi": ("Testattu OK", "Ei OK"),
+                 "en": ("Tested OK", "Not OK")}
+BUTTON_ALT = {"sv": "Knapparna Testat OK och Inte OK i mejlet",
+              "fi": "Painikkeet Testattu OK ja Ei OK sähköpostissa",
+              "en": "The Tested OK and Not OK buttons in the e-mail"}
+
+
+def buttons_png(lang: str) -> bytes:
+    """The approval mail's two buttons, drawn (pillow is reportlab's own dependency)."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (360, 72), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=18)
+    for left, label, colour in ((12, BUTTON_LABELS[lang][0], "#1e7b34"),
+                                (188, BUTTON_LABELS[lang][1], "#a12b2b")):
+        draw.rounded_rectangle((left, 14, left + 160, 58), radius=8, fill=colour)
+        draw.text((left + 80, 36), label, fill="white", font=font, anchor="mm")
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _with_button_images(ctx: Any, article: Any) -> dict[str, dict[str, Any]]:
+    """The article's texts with ``{buttons}`` replaced by an uploaded image of its own."""
+    from chalicelib.domain import help as help_models
+    from chalicelib.services import help as help_center
+    from chalicelib.store import files
+
+    texts = {}
+    for lang, text in article.translations.items():
+        body = text["body_md"]
+        if "{buttons}" in body:
+            image = buttons_png(lang)
+            announced = help_center.create_file(ctx, article.id, help_models.ArticleFileCreate(
+                filename=f"buttons-{lang}.png", content_type="image/png", size=len(image)))
+            stored = help_center.repo().get_file(ctx.tenant, article.id, announced["id"])
+            files.write(stored["key"], image, "image/png")
+            body = body.replace("{buttons}", f"![{BUTTON_ALT[lang]}](attachment:{announced['id']})")
+        texts[lang] = {**text, "body_md": body}
+    return texts
+
+
 def translations(texts: dict[str, tuple[str, str, str]]) -> dict[str, dict[str, Any]]:
     """An article's ``translations`` as the help center takes them."""
     return {lang: {"title": title, "slug": slug, "body_md": body}
@@ -262,4 +315,8 @@ def seed_demo_help(ctx: Any) -> None:
         article = help_center.create_article(ctx, help_models.ArticleCreate.model_validate({
             "translations": translations(texts), "visibility": "public",
             "category_ids": [category_ids[key] for key in categories], "order": order}))
+        if any("{buttons}" in text[2] for text in texts.values()):
+            patch = {"translations": _with_button_images(ctx, article)}
+            article = help_center.patch_article(
+                ctx, article.id, help_models.ArticlePatch.model_validate(patch))
         help_center.publish_article(ctx, article.id, None)

@@ -25,9 +25,11 @@ from local.websocket import CONNECTIONS_PATH, LocalWebsocketApi
 
 log = logging.getLogger("helpdesk.local")
 
-# What the CloudFront distribution sends with the portal (infra/resources.yaml).
+# What the CloudFront distribution sends with the portal (infra/resources.yaml); the
+# files bucket (moto here) is in img-src for help articles' images (presigned addresses).
 PORTAL_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data: blob: http://127.0.0.1:*; "
     "connect-src 'self' http://127.0.0.1:* ws://127.0.0.1:*; frame-ancestors 'none'; "
     "base-uri 'self'; form-action 'self'; object-src 'none'"
 )

@@ -75,6 +75,11 @@ class Me(Model):
     permissions: list[str]
     language: Language
     tenant: str
+    # The tenant's display name (its settings' name; the id when it has none).
+    tenant_name: str
+    # Dates are shown in this zone: the user's own (timezone_own) or the tenant's.
+    timezone: str
+    timezone_own: bool = False
     phone: str | None = None
     # Mail to the address bounced for good: no e-mail goes there until it is cleared.
     email_undeliverable: bool = False
@@ -171,10 +176,11 @@ def me(call: Call) -> dict[str, Any]:
 
 @route(bp, "PATCH", "/me", guard=AUTHENTICATED, tag="auth", body=MePatch, response=Me,
        if_match=True, errors=(409,),
-       summary="Change my name, language or phone, or clear my address's bounce mark")
+       summary="Change my name, language, phone or time zone (null: the tenant's), or clear "
+               "my address's bounce mark")
 def patch_me(call: Call) -> dict[str, Any]:
     user = svc.patch_me(call.ctx, call.body)
-    me = {**svc.get_me(call.ctx), **user.model_dump(mode="json")}
+    me = svc.get_me(call.ctx, user.model_dump(mode="json"))
     return Me.model_validate(me).model_dump(mode="json")
 
 

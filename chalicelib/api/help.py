@@ -17,7 +17,7 @@ from pydantic import ConfigDict, Field
 
 from chalicelib.api.paging import ListQuery, Paging
 from chalicelib.api.routing import PUBLIC, Call, Reply, route
-from chalicelib.api.schemas import PageOf
+from chalicelib.api.schemas import DownloadLink, PageOf
 from chalicelib.domain import help as rules
 from chalicelib.domain.errors import Unauthenticated
 from chalicelib.domain.models import Language, Model
@@ -107,6 +107,53 @@ def patch_article(call: Call) -> Reply:
 def publish_article(call: Call) -> Reply:
     article = svc.publish_article(call.ctx, call.params["id"], call.body)
     return Reply(article, version=article.version)
+
+
+# --- images and files (staff) ------------------------------------------------------------
+
+
+class ArticleFileUpload(rules.ArticleFile):
+    upload_url: str
+    upload_fields: dict[str, str]
+    upload_expires_at: str
+
+
+class ArticleFileList(Model):
+    items: list[rules.ArticleFile]
+
+
+FILE_PATHS = {"fid": r"^[0-9A-Za-z]{1,64}$"}
+
+
+@route(bp, "POST", "/articles/{id}/files", guard=Permission.HELP_WRITE, tag=TAG,
+       body=rules.ArticleFileCreate, response=ArticleFileUpload, status=201, idempotent=True,
+       errors=(422,),
+       summary="Announce an image or file of the article: a presigned S3 POST, and the "
+               "Markdown that shows it (![name](attachment:<id>) or [name](attachment:<id>))")
+def create_file(call: Call) -> dict[str, Any]:
+    return svc.create_file(call.ctx, call.params["id"], call.body)
+
+
+@route(bp, "GET", "/articles/{id}/files", guard=Permission.HELP_WRITE, tag=TAG,
+       response=ArticleFileList, summary="The article's images and files (at most 100)")
+def list_files(call: Call) -> dict[str, Any]:
+    return {"items": svc.list_files(call.ctx, call.params["id"])}
+
+
+@route(bp, "GET", "/articles/{id}/files/{fid}/link", guard=Permission.HELP_WRITE, tag=TAG,
+       response=DownloadLink, path_patterns=FILE_PATHS, errors=(409,),
+       summary="Staff: a short-lived address of one of the article's files (the first one "
+               "checks that the upload arrived whole)")
+def file_link(call: Call) -> dict[str, Any]:
+    return svc.file_link(call.ctx, call.params["id"], call.params["fid"])
+
+
+@route(bp, "DELETE", "/articles/{id}/files/{fid}", guard=Permission.HELP_WRITE, tag=TAG,
+       status=204, path_patterns=FILE_PATHS, errors=(409,),
+       summary="Delete a file the published text does not show")
+def delete_file(call: Call) -> Reply:
+    svc.delete_file(call.ctx, call.params["id"], call.params["fid"])
+    return Reply(None, status=204)
 
 
 # --- versions -----------------------------------------------------------------------------
@@ -212,3 +259,18 @@ def read_category(call: Call) -> dict[str, Any]:
 def read_article(call: Call) -> rules.PublishedArticle:
     return svc.read_article(call.params["tenant"], _reader(call), call.params["slug"],
                             call.query.lang)
+
+
+class ReaderFileLink(DownloadLink):
+    filename: str
+    content_type: str
+
+
+@route(bp, "GET", "/help/{tenant}/articles/{slug}/files/{fid}", guard=PUBLIC, tag=TAG,
+       query=LangQuery, path_patterns={**PUBLIC_PATHS, **FILE_PATHS}, errors=(401, 404),
+       response=ReaderFileLink,
+       summary="Public: a short-lived address of an image or file the published article "
+               "shows (the reader's page puts it in the image or the link)")
+def read_file(call: Call) -> dict[str, Any]:
+    return svc.read_file(call.params["tenant"], _reader(call), call.params["slug"],
+                         call.params["fid"], call.query.lang)

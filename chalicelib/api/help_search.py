@@ -38,7 +38,7 @@ class SearchQuery(HelpQuery):
 
 
 class SuggestQuery(HelpQuery):
-    q: help_search.QueryText
+    q: help_search.TypedText
 
 
 class PopularQuery(HelpQuery):

@@ -168,10 +168,17 @@ def list_tickets(call: Call) -> dict[str, object]:
     return paging.answer(shown, following)
 
 
-@route(bp, "GET", "/tickets/{id}", guard=READ, tag="tickets", response=TICKET_SHAPES,
-       summary="One ticket (a contact gets the contact's shape)")
-def get_ticket(call: Call) -> tickets.Ticket | tickets.ContactTicket:
-    return _shown(call, svc.get_ticket(call.ctx, call.params["id"]))
+@route(bp, "GET", "/tickets/{id}", guard=READ, tag="tickets",
+       response=(tickets.TicketView, tickets.ContactTicketView),
+       summary="One ticket (a contact gets the contact's shape) and what the caller may do "
+               "with it now: can_comment, can_approve, can_edit, can_assign")
+def get_ticket(call: Call) -> tickets.TicketView | tickets.ContactTicketView:
+    access = svc.access_ticket(call.ctx, call.params["id"])
+    may = svc.abilities(call.ctx, access).model_dump()
+    if call.ctx.principal.is_staff:
+        return tickets.TicketView.model_validate(access.ticket.model_dump() | may)
+    shown = tickets.contact_ticket(access.ticket, call.ctx.principal.user_id)
+    return tickets.ContactTicketView.model_validate(shown.model_dump() | may)
 
 
 @route(bp, "PATCH", "/tickets/{id}", guard=(Permission.TICKETS_EDIT, Permission.TICKETS_ASSIGN),

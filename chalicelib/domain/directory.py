@@ -6,7 +6,7 @@ import re
 from datetime import date
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
 
 from chalicelib.domain.errors import BusinessRuleViolation, ErrorList
 from chalicelib.domain.models import (
@@ -36,6 +36,21 @@ HHMM = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]
 StatusName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 
 
+def known_zone(value: str) -> str:
+    """An IANA time zone name the zone database knows, else a ValueError naming it."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}") from None
+    return value
+
+
+TimeZone = Annotated[str, StringConstraints(min_length=1, max_length=64),
+                     AfterValidator(known_zone)]
+
+
 class SupportHours(Model):
     """Opening hours in which SLA targets are measured (seed 002: weekdays 08-16).
 
@@ -60,13 +75,7 @@ class SupportHours(Model):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
+        return known_zone(value)
 
     @model_validator(mode="after")
     def _start_before_end(self) -> Self:
@@ -347,6 +356,8 @@ class MePatch(Command):
     name: Name | None = None
     language: Language | None = None
     phone: Phone | None = None
+    # The user's own time zone for dates in the portal and mails (null: the tenant's).
+    timezone: TimeZone | None = None
     email_undeliverable: Literal[False] | None = None
 
 
@@ -361,6 +372,7 @@ class User(Record):
     contact_id: str | None = None
     language: Language = "sv"
     phone: str | None = None
+    timezone: str | None = None
     active: bool = True
     # Notification kinds this user gets no e-mail for (in-app still shows them).
     muted_email: list[str] = Field(default_factory=list)

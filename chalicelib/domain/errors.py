@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -84,6 +88,15 @@ class ErrorList:
     def raise_if_any(self, detail: str = "The request has invalid fields.") -> None:
         if self.errors:
             raise InvalidInput(detail, self.errors)
+
+    def collect(self, check: Callable[[], T]) -> T | None:
+        """``check()``'s result, or None with its field errors added when it raises
+        InvalidInput: several checks that each raise report together."""
+        try:
+            return check()
+        except InvalidInput as problem:
+            self.errors.extend(problem.errors)
+            return None
 
 
 class PayloadTooLarge(DomainError):

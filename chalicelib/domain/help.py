@@ -26,7 +26,8 @@ from pydantic import (
     model_validator,
 )
 
-from chalicelib.domain.models import Command, Id, Language, Model, Record, utc_iso
+from chalicelib.domain.models import Command, Id, Language, Model, Record, StoredFile, utc_iso
+from chalicelib.domain.tickets import ContentType, Filename
 
 LANGUAGES: tuple[Language, ...] = ("sv", "fi", "en")
 Visibility = Literal["draft", "internal", "customers", "public"]
@@ -41,6 +42,11 @@ MAX_ORGANIZATIONS = 50
 # Links to other articles and ticket-type buttons in one article's text (each is a read
 # when publishing: a bound on the work of one request).
 MAX_LINKS = 30
+# Images and files of one article (a publish reads them all in one Query).
+MAX_FILES = 100
+# What an article shows inline; anything else (an SVG, which can carry script, too) is a
+# file to download.
+IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 TIMER_PUBLISH = "help_publish"
 TIMER_UNPUBLISH = "help_unpublish"
@@ -183,6 +189,29 @@ class ArticleVersion(Model):
     visibility: str
 
 
+class ArticleFileCreate(Command):
+    """An image or file to upload for an article (a presigned S3 POST is the answer)."""
+
+    filename: Filename
+    content_type: ContentType
+    size: int = Field(ge=1, le=1024**3)
+
+
+class ArticleFile(StoredFile):
+    """An article's image or file. ``markdown`` is what the writer puts in the text: an
+    image for the inline image types, a link otherwise."""
+
+    article_id: str
+    markdown: str
+
+
+def file_markdown(file_id: str, filename: str, content_type: str) -> str:
+    label = re.sub(r"[\[\]\\]", "", filename) or "file"
+    if content_type in IMAGE_TYPES:
+        return f"![{label}](attachment:{file_id})"
+    return f"[{label}](attachment:{file_id})"
+
+
 class PublishedArticle(Model):
     """What a reader is given: one language of the published text, rendered."""
 
@@ -268,8 +297,8 @@ ALLOWED_TAGS = {
     "aside",
 }
 ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "img": {"src", "alt", "title"},
+    "a": {"href", "title", "data-help-file"},
+    "img": {"src", "alt", "title", "data-help-file"},
     "aside": {"role"},
     "th": {"style"},
     "td": {"style"},
@@ -279,7 +308,7 @@ ALLOWED_ATTRIBUTES = {
 ALLOWED_CLASSES = {
     "aside": {"callout", *(f"callout-{kind}" for kind in CALLOUT_KINDS)},
     "p": {"callout-title"},
-    "a": {"help-link", "help-ticket-button"},
+    "a": {"help-link", "help-ticket-button", "help-file"},
     "code": {f"language-{name}" for name in ("text", "json", "bash", "python", "sql")},
 }
 
@@ -298,6 +327,27 @@ class Links:
 
     slugs: list[str] = field(default_factory=list)
     ticket_types: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FileUses:
+    """The article's own files a text shows: ``![..](attachment:<id>)`` images and
+    ``[..](attachment:<id>)`` links, each id once, in order of appearance."""
+
+    images: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+
+    def ids(self) -> list[str]:
+        return list(dict.fromkeys([*self.images, *self.links]))
+
+
+_ATTACHMENT_URL = re.compile(r"^attachment:([0-9A-Za-z]{1,64})$")
+
+
+def attachment_id(url: str) -> str | None:
+    """The file id of an ``attachment:<id>`` address (any other address is None)."""
+    found = _ATTACHMENT_URL.match(url)
+    return found.group(1) if found else None
 
 
 @dataclass
@@ -364,6 +414,29 @@ def _render_help_link(renderer: Any, tokens: Any, idx: int, options: Any,
             f"{escapeHtml(label)}</a>")
 
 
+def _render_image(renderer: Any, tokens: Any, idx: int, options: Any,
+                  env: dict[str, Any]) -> str:
+    """An image of the article's own files carries its id, not an address: the reader's
+    page asks for a short-lived address of it (the files bucket is private)."""
+    from markdown_it.common.utils import escapeHtml
+
+    token = tokens[idx]
+    file_id = attachment_id(str(token.attrGet("src") or ""))
+    if file_id is None:
+        return str(renderer.image(tokens, idx, options, env))
+    alt = renderer.renderInlineAsText(token.children or [], options, env)
+    return f'<img data-help-file="{file_id}" alt="{escapeHtml(alt)}">'
+
+
+def _render_link_open(renderer: Any, tokens: Any, idx: int, options: Any,
+                      env: dict[str, Any]) -> str:
+    token = tokens[idx]
+    file_id = attachment_id(str(token.attrGet("href") or ""))
+    if file_id is None:
+        return str(renderer.renderToken(tokens, idx, options, env))
+    return f'<a class="help-file" data-help-file="{file_id}" href="#file-{file_id}">'
+
+
 def _markdown() -> Any:
     # Imported here: only publishing and previews render, not every request.
     from markdown_it import MarkdownIt
@@ -371,6 +444,8 @@ def _markdown() -> Any:
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
     md.inline.ruler.before("link", "help_link", _help_link_rule)
     md.add_render_rule("help_link", _render_help_link)
+    md.add_render_rule("image", _render_image)
+    md.add_render_rule("link_open", _render_link_open)
     return md
 
 
@@ -387,6 +462,26 @@ def find_links(body: str) -> Links:
                 else:
                     links.slugs.append(token.meta["slug"])
     return links
+
+
+def find_files(body: str) -> FileUses:
+    """The article's files a text shows, as the renderer sees them (not in code)."""
+    md, uses = _markdown(), FileUses()
+
+    def walk(tokens: Any) -> None:
+        for token in tokens:
+            url = token.attrGet("src") if token.type == "image" else (
+                token.attrGet("href") if token.type == "link_open" else None)
+            file_id = attachment_id(str(url or ""))
+            if file_id is not None:
+                (uses.images if token.type == "image" else uses.links).append(file_id)
+            walk(token.children or [])
+
+    for _, text in _blocks(body):
+        walk(md.parse(text))
+    uses.images = list(dict.fromkeys(uses.images))
+    uses.links = list(dict.fromkeys(uses.links))
+    return uses
 
 
 def sanitize(html: str) -> str:

@@ -36,6 +36,11 @@ MIN_WORD = 2  # a lone letter or digit says nothing
 MAX_WORD = 40  # longer "words" (hashes, URLs run together) are cut, so keys stay small
 MAX_QUERY_WORDS = 8  # a search reads one Query per word: this bounds the reads
 MAX_STEMS = 1500  # per translation: the title's all, then the body's in order of appearance
+# Suggestions find a title by a half-typed word: a title word's beginnings of 3 to 10
+# letters are index keys too, marked so no stem can be one (a word has no punctuation).
+PREFIX_MARK = ">"
+MIN_PREFIX = 3
+MAX_PREFIX = 10
 MAX_COUNT = 99  # a body occurrence count is capped: ten thousand "the" say no more than 99
 MAX_TEXT = 10_000  # characters of a translation's plain text kept for snippets
 SNIPPET_CHARS = 180
@@ -84,21 +89,56 @@ def _stemmer(language: str) -> BaseStemmer:
 # such a form, "vulkan", shares its stem with fewer words than the reader loses).
 _SWEDISH_DEFINITE = "an"
 _SWEDISH_MIN_LEFT = 4
+# It also keeps the definite "-et" after most consonants ("ärendet", "lösenordet",
+# "kortet", "programmet" stay whole where "ärende", "lösenord", "kort", "program" do not):
+# taken off when three letters or more are left, with the "mm" the ending doubles made one.
+_SWEDISH_NEUTER = "et"
+_SWEDISH_NEUTER_MIN_LEFT = 3
 
 
 @lru_cache(maxsize=20_000)  # a long body repeats its words: each is stemmed once
 def stem(word: str, language: str) -> str:
     """The Snowball stem of a folded word in ``language`` (sv, fi, en)."""
     found = str(_stemmer(language).stemWord(word))
-    if (language == "sv" and found.endswith(_SWEDISH_DEFINITE)
+    if language != "sv":
+        return found
+    if (found.endswith(_SWEDISH_DEFINITE)
             and len(found) - len(_SWEDISH_DEFINITE) >= _SWEDISH_MIN_LEFT):
         return found[:-len(_SWEDISH_DEFINITE)]
+    if (found.endswith(_SWEDISH_NEUTER)
+            and len(found) - len(_SWEDISH_NEUTER) >= _SWEDISH_NEUTER_MIN_LEFT):
+        found = found[:-len(_SWEDISH_NEUTER)]
+        return found[:-1] if found.endswith("mm") else found
     return found
 
 
 def stems(text: str, language: str) -> list[str]:
     """The distinct stems of ``text``, in order of first appearance."""
     return list(dict.fromkeys(stem(w, language) for w in words(text)))
+
+
+def prefixes(title: str) -> list[str]:
+    """The index keys of the title's half-typed words: each word's beginnings of
+    ``MIN_PREFIX`` letters up to one short of the word (the whole word is its stem's),
+    at most ``MAX_PREFIX``."""
+    found: dict[str, None] = {}
+    for word in words(title):
+        for length in range(MIN_PREFIX, min(len(word), MAX_PREFIX + 1)):
+            found[PREFIX_MARK + word[:length]] = None
+    return list(found)
+
+
+_LAST_WORD = re.compile(r"[^\W_]+$", re.UNICODE)
+
+
+def typed_word(q: str, language: str) -> tuple[str, str] | None:
+    """The word being typed, as its prefix key and its stem: the last word of ``q`` when
+    nothing follows it (not even a space) and it has ``MIN_PREFIX`` letters or more."""
+    last = _LAST_WORD.search(q)
+    if last is None or last.end() != len(q) or len(last.group()) < MIN_PREFIX:
+        return None
+    word = fold(last.group())
+    return PREFIX_MARK + word[:MAX_PREFIX], stem(word[:MAX_WORD], language)
 
 
 def query_stems(q: str, language: str) -> list[str]:
@@ -156,6 +196,10 @@ def index_entries(title: str, body_text: str, language: str) -> dict[str, Entry]
         key = stem(word, language)
         counts[key] = min(counts.get(key, 0) + 1, MAX_COUNT)
     entries = {s: Entry(True, counts.get(s, 0)) for s in stems(title, language)[:MAX_STEMS]}
+    for prefix in prefixes(title):
+        if len(entries) >= MAX_STEMS:
+            break
+        entries.setdefault(prefix, Entry(True, 0))
     for key, count in counts.items():
         if len(entries) >= MAX_STEMS:
             break
@@ -198,6 +242,18 @@ class Candidate:
     def score(self) -> int:
         """2 per query word in the title, 1 per query word in the body."""
         return 2 * self.title_hits + self.body_hits
+
+
+def with_typed_word(found: list[WordHits], prefix: WordHits, last_stem: str | None
+                    ) -> list[WordHits]:
+    """The hits of the word being typed joined into one word: its stem's (a whole word)
+    and its prefix's (a word it begins), so an article counts the word once."""
+    for at, word in enumerate(found):
+        if word.stem == last_stem:
+            joined = {**prefix.postings, **word.postings}
+            return [*found[:at], WordHits(word.stem, joined, word.complete and prefix.complete),
+                    *found[at + 1:]]
+    return [*found, prefix]
 
 
 def candidates(found: list[WordHits], require_all: bool) -> list[Candidate]:
@@ -286,6 +342,9 @@ def snippet(text: str, query: Iterable[str], language: str,
 
 QueryText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                              max_length=200)]
+# A subject as it is typed: a trailing space says its last word is whole (``typed_word``).
+TypedText = Annotated[str, StringConstraints(min_length=1, max_length=200,
+                                             pattern=r"\S")]
 
 
 class SearchHit(Model):

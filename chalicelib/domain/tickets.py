@@ -8,9 +8,10 @@ import html
 import re
 import unicodedata
 from datetime import date
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, cast
 
-from pydantic import ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from chalicelib.domain.directory import Priority
 from chalicelib.domain.errors import BusinessRuleViolation, ErrorList
@@ -19,6 +20,7 @@ from chalicelib.domain.models import (
     Email,
     HistoryEvent,
     Id,
+    Language,
     Model,
     Name,
     Phone,
@@ -222,11 +224,23 @@ Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 OptionalBody = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_BODY)]
 
 
+class TemplateText(Command):
+    """A template's name and texts in one language."""
+
+    name: Name
+    subject: Subject
+    body: OptionalBody = ""
+
+
 class TemplateBody(Command):
+    """``name``, ``subject`` and ``body`` are the template's own; ``translations`` give
+    them in other languages (a reader gets their language's, else these)."""
+
     name: Name
     ticket_type_id: Id
     subject: Subject
     body: OptionalBody = ""
+    translations: dict[Language, TemplateText] = Field(default_factory=dict)
 
 
 class TemplatePatch(Command):
@@ -234,18 +248,29 @@ class TemplatePatch(Command):
     ticket_type_id: Id | None = None
     subject: Subject | None = None
     body: OptionalBody | None = None
+    translations: dict[Language, TemplateText] | None = None
     active: bool | None = None
 
 
 class Template(TemplateBody, Catalogued):
     model_config = {"extra": "ignore", "frozen": False}
 
+    def text(self, lang: str) -> TemplateText:
+        """The name and texts in ``lang`` when the template has them, else its own."""
+        found = next((text for key, text in self.translations.items() if key == lang), None)
+        return found or TemplateText(name=self.name, subject=self.subject, body=self.body)
+
 
 # --- tickets --------------------------------------------------------------------------
 
 
+# A new ticket's subject may come blank through validation: the use case reports it with
+# every other problem of the request (a missing type, fields) rather than alone.
+SubjectInput = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
 class TicketCreate(Command):
-    subject: Subject | None = None
+    subject: SubjectInput | None = None
     description: OptionalBody | None = None
     ticket_type_id: Id | None = None
     template_id: Id | None = None
@@ -257,6 +282,31 @@ class TicketCreate(Command):
     requester_id: Id | None = None
     channel: Channel | None = None
     watchers: list[Id] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _every_problem(cls, data: Any, handler: Any) -> Any:
+        """A request that fails validation also names a blank subject and a missing type
+        (when no template is named to give them), so one answer lists every problem. A
+        request that passes has them checked by the use case, which reads the template."""
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            if not isinstance(data, dict) or data.get("template_id"):
+                raise
+            named = {tuple(e["loc"][:1]) for e in exc.errors()}
+            subject = data.get("subject")
+            missing = [name for name, given in (
+                ("subject", isinstance(subject, str) and subject.strip()),
+                ("ticket_type_id", data.get("ticket_type_id"))) if not given
+                and (name,) not in named]
+            if not missing:
+                raise
+            found: list[InitErrorDetails] = [cast(InitErrorDetails, e) for e in exc.errors()]
+            found += [InitErrorDetails(
+                type=PydanticCustomError("missing", "required (or a template that has one)"),
+                loc=(name,), input=data.get(name)) for name in missing]
+            raise ValidationError.from_exception_data(exc.title, found) from None
 
 
 class TicketPatch(Command):
@@ -303,11 +353,13 @@ class TicketSummary(Record):
     ticket_type_id: str
     organization_id: str
     requester_id: str | None = None
+    requester_name: str | None = None
     assignee_id: str | None = None
     channel: Channel
     billable: bool = False
     created_at: str
     updated_at: str
+    first_response_at: str | None = None
     first_response_due_at: str | None = None
     resolution_due_at: str | None = None
     approval_due_at: str | None = None
@@ -317,10 +369,8 @@ class Ticket(TicketSummary):
     description: str = ""
     fields: dict[str, Any] = Field(default_factory=dict)
     watchers: list[str] = Field(default_factory=list)
-    requester_name: str | None = None
     created_by: str
     template_id: str | None = None
-    first_response_at: str | None = None
     resolved_at: str | None = None
     resolution: str | None = None
     approval: Approval | None = None
@@ -467,6 +517,7 @@ class ContactTicketSummary(Record):
     ticket_type_id: str
     organization_id: str
     requester_id: str | None = None
+    requester_name: str | None = None
     channel: Channel
     billable: bool = False
     created_at: str
@@ -503,7 +554,6 @@ class ContactTicket(ContactTicketSummary):
     description: str = ""
     fields: dict[str, Any] = Field(default_factory=dict)
     watchers: list[str] = Field(default_factory=list)
-    requester_name: str | None = None
     template_id: str | None = None
     resolved_at: str | None = None
     resolution: str | None = None
@@ -558,6 +608,24 @@ CONTACT_EVENT_DATA: dict[str, frozenset[str]] = {
     "auto_approved": frozenset({"resolved_at"}),
     "rated": frozenset({"rating", "comment"}),
 }
+
+
+class Abilities(Model):
+    """What the caller may do with one ticket now (``GET /tickets/{id}``), so the portal
+    shows only the buttons that work rather than learning it from a 403."""
+
+    can_comment: bool
+    can_approve: bool
+    can_edit: bool
+    can_assign: bool
+
+
+class TicketView(Ticket, Abilities):
+    """Staff's ticket with what they may do with it."""
+
+
+class ContactTicketView(ContactTicket, Abilities):
+    """A contact's ticket with what they may do with it."""
 
 
 def contact_ticket(ticket: Ticket, viewer_id: str) -> ContactTicket:
@@ -724,21 +792,35 @@ def default_ticket_types() -> list[tuple[str, TicketTypeBody]]:
 
 
 def default_templates() -> list[tuple[str, TemplateBody]]:
-    return [
-        ("tpl_technical_fault", TemplateBody(
-            name="Technical fault", ticket_type_id="technical_fault",
-            subject="Error in ", body="What happened:\n\nWhat I expected:\n\n"
-                                      "Invoice/document/work order number:\n")),
-        ("tpl_question", TemplateBody(
-            name="Question", ticket_type_id="question", subject="How do I ",
-            body="My question:\n\nWhere in the system:\n")),
-        ("tpl_change_request", TemplateBody(
-            name="Change request", ticket_type_id="change_request", subject="Please change ",
-            body="What should change:\n\nWhy:\n")),
-        ("tpl_development_suggestion", TemplateBody(
-            name="Development suggestion", ticket_type_id="development_suggestion",
-            subject="Suggestion: ", body="The suggestion:\n")),
-        ("tpl_third_party", TemplateBody(
-            name="E-invoice question", ticket_type_id="third_party",
-            subject="E-invoice: ", body="Invoice number:\n\nWhat happened:\n")),
-    ]
+    """The ready-made templates, in English with Swedish and Finnish translations."""
+    texts: dict[str, tuple[str, dict[Language, tuple[str, str, str]]]] = {
+        "technical_fault": ("technical_fault", {
+            "en": ("Technical fault", "Error in ", "What happened:\n\nWhat I expected:\n\n"
+                                                   "Invoice/document/work order number:\n"),
+            "sv": ("Tekniskt fel", "Fel i ", "Vad hände:\n\nVad jag väntade mig:\n\n"
+                                             "Faktura-/dokument-/arbetsordernummer:\n"),
+            "fi": ("Tekninen vika", "Virhe: ", "Mitä tapahtui:\n\nMitä odotin:\n\n"
+                                               "Laskun/asiakirjan/työtilauksen numero:\n")}),
+        "question": ("question", {
+            "en": ("Question", "How do I ", "My question:\n\nWhere in the system:\n"),
+            "sv": ("Fråga", "Hur gör jag för att ", "Min fråga:\n\nVar i systemet:\n"),
+            "fi": ("Kysymys", "Miten ", "Kysymykseni:\n\nMissä kohtaa järjestelmää:\n")}),
+        "change_request": ("change_request", {
+            "en": ("Change request", "Please change ", "What should change:\n\nWhy:\n"),
+            "sv": ("Ändringsbegäran", "Ändra ", "Vad ska ändras:\n\nVarför:\n"),
+            "fi": ("Muutospyyntö", "Muutos: ", "Mitä pitäisi muuttaa:\n\nMiksi:\n")}),
+        "development_suggestion": ("development_suggestion", {
+            "en": ("Development suggestion", "Suggestion: ", "The suggestion:\n"),
+            "sv": ("Utvecklingsförslag", "Förslag: ", "Förslaget:\n"),
+            "fi": ("Kehitysehdotus", "Ehdotus: ", "Ehdotus:\n")}),
+        "third_party": ("third_party", {
+            "en": ("E-invoice question", "E-invoice: ", "Invoice number:\n\nWhat happened:\n"),
+            "sv": ("Fråga om e-faktura", "E-faktura: ", "Fakturanummer:\n\nVad hände:\n"),
+            "fi": ("Verkkolaskukysymys", "Verkkolasku: ", "Laskun numero:\n\nMitä tapahtui:\n")}),
+    }
+    return [(f"tpl_{key}", TemplateBody(
+        name=by_lang["en"][0], ticket_type_id=type_id, subject=by_lang["en"][1],
+        body=by_lang["en"][2], translations={
+            lang: TemplateText(name=name, subject=subject, body=body)
+            for lang, (name, subject, body) in by_lang.items() if lang != "en"}))
+        for key, (type_id, by_lang) in texts.items()]

@@ -215,7 +215,7 @@ def _tell_staff(tenant: str, session: rules.Session, now: datetime) -> None:
     """A new waiting chat, pushed to staff's presence sockets (the queue's live alert)."""
     data = rules.pushed("waiting", session=_dump(session))
     for connection in store.presence_connections(tenant, _epoch(now)):
-        _push(tenant, None, str(connection["SK"]), data)
+        _push(tenant, None, str(connection["connection_id"]), data)
 
 
 def new_grant(party: Party, session_id: str, now: datetime) -> rules.SessionAnswer:

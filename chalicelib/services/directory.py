@@ -102,14 +102,23 @@ def system_principal(tenant: str) -> Principal:
                      language="sv", record={"name": "Helpdesk"})
 
 
-def get_me(ctx: Ctx) -> dict[str, Any]:
-    user = ctx.principal.record or repo().get_user(ctx.tenant, ctx.principal.user_id)
+def get_me(ctx: Ctx, record: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The signed-in user (``record``: their record as just changed) with their roles,
+    permissions, the tenant's name and the time zone their dates are shown in."""
+    user = record or ctx.principal.record or repo().get_user(ctx.tenant, ctx.principal.user_id)
     if user is None:
         raise NotFound("No such user.")
+    settings = repo().get_settings(ctx.tenant) or {}
+    hours = settings.get("support_hours") or {}
+    shown = domain.User.model_validate(user).model_dump(mode="json")
     return {
-        **domain.User.model_validate(user).model_dump(mode="json"),
+        **shown,
         "roles": list(ctx.principal.roles),
         "permissions": sorted(ctx.principal.permissions),
+        "tenant_name": settings.get("name") or ctx.tenant,
+        # The user's own zone, else the one the tenant's support hours are kept in.
+        "timezone": shown.get("timezone") or hours.get("timezone") or "Europe/Stockholm",
+        "timezone_own": bool(shown.get("timezone")),
     }
 
 

@@ -12,13 +12,14 @@ does not exist (an id, a slug, another tenant's slug).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.config import get_config
 from chalicelib.domain import help as rules
 from chalicelib.domain.errors import (
     BusinessRuleViolation,
+    Conflict,
     ErrorList,
     FieldError,
     Forbidden,
@@ -38,9 +39,10 @@ from chalicelib.domain.help import (
 )
 from chalicelib.domain.models import utc_iso
 from chalicelib.domain.permissions import Permission
+from chalicelib.services import files
 from chalicelib.services.context import Ctx
+from chalicelib.services.directory import get_settings, system_principal
 from chalicelib.services.directory import repo as directory
-from chalicelib.services.directory import system_principal
 from chalicelib.services.tickets.shared import repo as tickets
 from chalicelib.services.writes import check_version, commit_versioned, refuse_nulls
 from chalicelib.store import help_index
@@ -51,6 +53,7 @@ from chalicelib.store.schedule import delete_timer, sync_timers
 # Articles a category page lists (the home page shows the first few of each category).
 CATEGORY_PAGE_ARTICLES = 200
 HOME_ARTICLES_PER_CATEGORY = 10
+MOST_READ = 5  # a category page's "most read" list
 
 
 def repo() -> HelpRepository:
@@ -368,6 +371,7 @@ def _publish(ctx: Ctx, current: Article, visibility: str | None) -> Article:
         raise BusinessRuleViolation("Choose who reads the article.", [FieldError(
             ("body", "visibility"), "internal, customers or public", "needs_visibility")])
     targets = _link_targets(ctx, current)
+    shown_files, unconfirmed = _shown_files(ctx, current)
     number = current.latest_version + 1
     article = current.model_copy(update={
         "visibility": audience, "published_version": number, "published_at": ctx.stamp,
@@ -377,7 +381,7 @@ def _publish(ctx: Ctx, current: Article, visibility: str | None) -> Article:
                              author_name=ctx.principal.record.get("name"), at=ctx.stamp,
                              translations=current.translations, visibility=audience)
     published = {
-        "id": article.id, "version": number, "updated_at": ctx.stamp,
+        "id": article.id, "version": number, "updated_at": ctx.stamp, "files": shown_files,
         "translations": {lang: {**text, "html": rules.render(text.get("body_md", ""), lang,
                                                               targets[lang])}
                          for lang, text in current.translations.items()}}
@@ -385,10 +389,115 @@ def _publish(ctx: Ctx, current: Article, visibility: str | None) -> Article:
     repo().add_version(uow, ctx.tenant, article.id, version.model_dump(mode="json"))
     previous = repo().get_published(ctx.tenant, article.id, consistent=True)
     _write_published(uow, ctx, article, published, previous)
+    for file_id in unconfirmed:
+        repo().mark_file_uploaded(uow, ctx.tenant, article.id, file_id)
     repo().put_article(uow, ctx.tenant, article.model_dump(mode="json"), current.version)
     _sync_timers(uow, ctx, current, article)
     commit_versioned(ctx, uow)
     return article
+
+
+def _shown_files(ctx: Ctx, article: Article) -> tuple[list[str], list[str]]:
+    """The article's own files its text shows (the only ones readers may fetch), and those
+    of them whose upload is confirmed only now (marked uploaded by the publish); or one 400
+    naming each file that is not there, not uploaded whole, or shown as an image when it is
+    not one. All the article's files are one Query."""
+    uses = {lang: rules.find_files(text.get("body_md", ""))
+            for lang, text in article.translations.items()}
+    shown = list(dict.fromkeys(fid for use in uses.values() for fid in use.ids()))
+    if not shown:
+        return [], []
+    stored = {f["id"]: f for f in repo().files(ctx.tenant, article.id, rules.MAX_FILES)}
+    errors, unconfirmed = ErrorList(), []
+    for lang, use in uses.items():
+        where = ("body", "translations", lang, "body_md")
+        for file_id in use.ids():
+            file = stored.get(file_id)
+            if file is None:
+                errors.add(where, f"attachment:{file_id} is no file of this article")
+            elif file_id in use.images and file["content_type"] not in rules.IMAGE_TYPES:
+                errors.add(where, f"{file['filename']} is not an image to show; link it: "
+                                  f"[{file['filename']}](attachment:{file_id})")
+            elif file.get("state") != "uploaded" and file_id not in unconfirmed:
+                try:
+                    files.confirm_upload(file["key"], file["size"])
+                    unconfirmed.append(file_id)
+                except Conflict as problem:
+                    errors.add(where, f"{file['filename']}: {problem.detail}")
+    errors.raise_if_any("The article shows files that are not there.")
+    return shown, unconfirmed
+
+
+# --- images and files ----------------------------------------------------------------------
+
+
+def create_file(ctx: Ctx, article_id: str, command: rules.ArticleFileCreate
+                ) -> dict[str, Any]:
+    """A presigned S3 POST for an image or file of the article (the tenant's types and
+    size apply), and the Markdown that shows it."""
+    _article(ctx, article_id)
+    errors = ErrorList()
+    files.check_file(get_settings(ctx), command.content_type, command.size, errors)
+    if len(repo().files(ctx.tenant, article_id, rules.MAX_FILES)) >= rules.MAX_FILES:
+        errors.add(("body",), f"an article has at most {rules.MAX_FILES} images and files")
+    errors.raise_if_any()
+    record = files.announce(ctx, f"help/{article_id}", command.filename, command.content_type,
+                            command.size, article_id=article_id)
+    record["markdown"] = rules.file_markdown(record["id"], record["filename"],
+                                             command.content_type)
+    uow = UnitOfWork()
+    repo().put_file(uow, ctx.tenant, record)
+    uow.commit()
+    return files.upload(record, ctx.now)
+
+
+def list_files(ctx: Ctx, article_id: str) -> list[rules.ArticleFile]:
+    _article(ctx, article_id)
+    return [rules.ArticleFile.model_validate(f)
+            for f in repo().files(ctx.tenant, article_id, rules.MAX_FILES)]
+
+
+def _file(ctx: Ctx, article_id: str, file_id: str) -> Item:
+    _article(ctx, article_id)
+    file = repo().get_file(ctx.tenant, article_id, file_id)
+    if file is None:
+        raise _not_found("file")
+    return file
+
+
+def file_link(ctx: Ctx, article_id: str, file_id: str) -> dict[str, Any]:
+    """Staff: a short-lived address of any file of the article (drafts' too)."""
+    file = _file(ctx, article_id, file_id)
+    return files.link_confirming(
+        file, lambda uow: repo().mark_file_uploaded(uow, ctx.tenant, article_id, file_id),
+        ctx.now)
+
+
+def delete_file(ctx: Ctx, article_id: str, file_id: str) -> None:
+    """A file the published text shows stays until a publish without it."""
+    file = _file(ctx, article_id, file_id)
+    published = repo().get_published(ctx.tenant, article_id, consistent=True) or {}
+    if file_id in published.get("files", []):
+        raise Conflict("The published article shows this file; publish it without the file "
+                       "first.")
+    uow = UnitOfWork()
+    repo().delete_file(uow, ctx.tenant, article_id, file_id)
+    uow.commit()
+    files.delete_object(file["key"])
+
+
+def read_file(tenant: str, reader: Reader, slug: str, file_id: str, lang: str | None
+              ) -> dict[str, Any]:
+    """A reader's short-lived address of a file the published article shows (never one it
+    does not, though it is the article's: a draft's image stays private)."""
+    published = _readable_of_slug(tenant, reader, slug, lang or _default_language(tenant))
+    file = repo().get_file(tenant, published["id"], file_id) if file_id in published.get(
+        "files", []) else None
+    if file is None:
+        raise _not_found("file")
+    return {**files.download_link(file["key"], file["filename"], file["content_type"],
+                                  datetime.now(UTC)),
+            "filename": file["filename"], "content_type": file["content_type"]}
 
 
 # --- versions -----------------------------------------------------------------------------
@@ -604,6 +713,19 @@ def read_category(tenant: str, reader: Reader, slug: str, lang: str | None
     if item is None:
         raise _not_found("category")
     category = Category.model_validate(item)
+    articles = _shown_members(tenant, reader, category.id, lang, default,
+                              CATEGORY_PAGE_ARTICLES)
     return _shown_category(category, lang, default) | {
-        "articles": _shown_members(tenant, reader, category.id, lang, default,
-                                   CATEGORY_PAGE_ARTICLES)}
+        "articles": articles, "most_read": _most_read(tenant, articles)}
+
+
+def _most_read(tenant: str, articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The category's most read articles (of the first 100 the reader sees; one
+    BatchGetItem of their counters), those read at least once."""
+    if not articles:
+        return []
+    views = {a: s.counters["views"] for a, s in help_index.states(
+        tenant, [a["id"] for a in articles[:100]]).items()}
+    read = [a for a in articles[:100] if views.get(a["id"], 0) > 0]
+    read.sort(key=lambda a: -views[a["id"]])
+    return [a | {"views": views[a["id"]]} for a in read[:MOST_READ]]

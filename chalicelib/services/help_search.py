@@ -94,10 +94,15 @@ def suggest(ctx: Ctx, q: str, language: str | None) -> SearchResult:
 def _find(tenant: str, q: str, language: str, reader_level: int, organization: str | None,
           limit: int, *, require_all: bool, staff: bool = False) -> list[SearchHit]:
     stems = rules.query_stems(q, language)
+    # Suggestions also take the word being typed as the beginning of a title's word.
+    typed = None if require_all else rules.typed_word(q, language)
     if not stems:
         return []
-    found = rules.candidates(index.search(tenant, language, stems, reader_level),
-                            require_all)[:CANDIDATES]
+    held = index.search(tenant, language, [*stems, *([typed[0]] if typed else [])],
+                        reader_level)
+    if typed:
+        held = rules.with_typed_word(held[:-1], held[-1], typed[1])
+    found = rules.candidates(held, require_all)[:CANDIDATES]
     if not found:
         return []
     states = index.states(tenant, [c.article_id for c in found])
@@ -161,12 +166,6 @@ def _shown_language(languages: tuple[str, ...], wanted: str, default: str) -> st
         if language in languages:
             return language
     return wanted
-
-
-def views_of(tenant: str, article_ids: list[str]) -> dict[str, int]:
-    """Views of up to 100 articles (one BatchGetItem): a category page sorts its articles
-    by them ("most read in this category")."""
-    return {a: s.counters["views"] for a, s in index.states(tenant, article_ids).items()}
 
 
 # --- counting -------------------------------------------------------------------------

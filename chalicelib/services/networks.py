@@ -51,7 +51,6 @@ from chalicelib.domain.networks import (
 )
 from chalicelib.domain.notifications import SUBSCRIPTION_EVENTS
 from chalicelib.domain.permissions import Permission
-from chalicelib.domain.tickets import key_filename, safe_filename
 from chalicelib.services import files
 from chalicelib.services.context import Ctx
 from chalicelib.services.directory import get_settings, system_principal
@@ -834,17 +833,13 @@ def create_file(ctx: Ctx, subscription_id: str,
     errors = ErrorList()
     files.check_file(get_settings(ctx), command.content_type, command.size, errors)
     errors.raise_if_any()
-    file_id, name = ctx.new_id(), safe_filename(command.filename)
-    key = f"t/{ctx.tenant}/subscriptions/{subscription_id}/{file_id}/{key_filename(name)}"
-    record = {"id": file_id, "subscription_id": subscription_id, "filename": name,
-              "content_type": command.content_type, "size": command.size, "state": "pending",
-              "key": key, "uploaded_by": ctx.principal.user_id, "created_at": ctx.stamp}
+    record = files.announce(ctx, f"subscriptions/{subscription_id}", command.filename,
+                            command.content_type, command.size,
+                            subscription_id=subscription_id)
     uow = UnitOfWork()
     repo().put_file(uow, ctx.tenant, subscription_id, record)
     uow.commit()
-    shown = {k: v for k, v in record.items() if k != "key"}
-    return {**shown, **files.presigned_upload(key, command.content_type, command.size,
-                                              ctx.now)}
+    return files.upload(record, ctx.now)
 
 
 def download_file(ctx: Ctx, subscription_id: str, file_id: str) -> dict[str, Any]:
@@ -852,9 +847,6 @@ def download_file(ctx: Ctx, subscription_id: str, file_id: str) -> dict[str, Any
     item = repo().get_file(ctx.tenant, subscription_id, file_id)
     if item is None:
         raise _not_found("file")
-    if item.get("state") != "uploaded":
-        files.confirm_upload(item["key"], item["size"])
-        uow = UnitOfWork()
-        repo().mark_file_uploaded(uow, ctx.tenant, subscription_id, file_id)
-        uow.commit()
-    return files.download_link(item["key"], item["filename"], item["content_type"], ctx.now)
+    return files.link_confirming(
+        item, lambda uow: repo().mark_file_uploaded(uow, ctx.tenant, subscription_id, file_id),
+        ctx.now)

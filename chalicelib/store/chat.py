@@ -174,7 +174,8 @@ def add_connection(uow: UnitOfWork, connection_id: str, tenant: str, session_id:
                           "expires_at": expires})
     else:  # a staff member's presence: counts as online while it is open
         uow.put(table(), {"PK": presence_pk(tenant), "SK": connection_id,
-                          "user_id": user_id, "expires_at": expires})
+                          "connection_id": connection_id, "user_id": user_id,
+                          "expires_at": expires})
 
 
 def remove_connection(uow: UnitOfWork, connection: Item) -> None:
@@ -239,8 +240,7 @@ def session_connections(tenant: str, session_id: str, now: int) -> list[Item]:
 
 
 def presence_connections(tenant: str, now: int) -> list[Item]:
-    """Staff's open presence connections (one page: a bound, not a scan); each item's
-    ``SK`` is its connection id."""
+    """Staff's open presence connections (one page: a bound, not a scan)."""
     page = query(table(), "PK = :pk", {":pk": presence_pk(tenant)}, limit=100)
     return [c for c in page.items if int(c.get("expires_at", 0)) > now]
 

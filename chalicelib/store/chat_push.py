@@ -3,30 +3,19 @@
 
 The endpoint is ``CHAT_PUSH_ENDPOINT``: API Gateway's on AWS, the local server's on the
 local stack (local/server.py answers ``POST /@connections/{id}`` the same way), so this
-is the code that runs on AWS either way. The client is made on first use (cold start).
+is the code that runs on AWS either way. The client (``store/clients.py``) is made on first
+use, not at a cold start.
 """
 
 from __future__ import annotations
 
-import logging
-from functools import cache
 from typing import Any
 
-from chalicelib.config import get_config
 
-log = logging.getLogger("helpdesk.chat")
-
-
-@cache
 def _client() -> Any:
-    from botocore.config import Config as BotoConfig
+    from chalicelib.store.clients import connections_client
 
-    from chalicelib.store.clients import session, with_standard_retries
-
-    return session().client(
-        "apigatewaymanagementapi", endpoint_url=get_config().chat_push_endpoint,
-        config=with_standard_retries(BotoConfig(connect_timeout=2, read_timeout=5,
-                                                retries={"max_attempts": 2})))
+    return connections_client()
 
 
 def _gone(exc: Exception) -> bool:

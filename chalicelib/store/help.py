@@ -14,6 +14,8 @@ Access patterns (every one a GetItem or a Query; no Scan):
 - the articles, newest first:       GSI1     T#<t>#HARTS  <id (a ULID)>
 - its published text:               GetItem  PK=T#<t>#HART#<id>  SK=PUBLISHED
 - its versions / one version:       Query / GetItem  PK=T#<t>#HART#<id>  SK=VERSION#<n:06d>
+- its images and files / one:       Query / GetItem  PK=T#<t>#HART#<id>  SK=FILE#<file id>
+                                    (at most MAX_FILES: one Query reads them all)
 - an article slug's owner:          GetItem  PK=T#<t>#HSLUG#<lang>#<slug>  SK=CLAIM
   (a claim is never given up: an article's old addresses keep leading to it)
 - scheduled publishing:             ``due`` index, PK=T#<t>#HART#<id>  SK=TIMER#<kind>
@@ -156,6 +158,31 @@ class HelpRepository:
     def article_of_slug(self, tenant: str, lang: str, slug: str) -> str | None:
         item = get_item(self.table, scoped_pk(tenant, "HSLUG", lang, slug), CLAIM)
         return str(item["article_id"]) if item else None
+
+    # --- images and files ----------------------------------------------------------------
+    def put_file(self, uow: UnitOfWork, tenant: str, file: Item) -> None:
+        uow.create(self.table, {"PK": article_pk(tenant, file["article_id"]),
+                                "SK": f"FILE#{file['id']}", **file},
+                   lambda: Conflict("The file exists already."))
+
+    def get_file(self, tenant: str, article_id: str, file_id: str) -> Item | None:
+        item = get_item(self.table, article_pk(tenant, article_id), f"FILE#{file_id}")
+        return strip_keys(item) if item else None
+
+    def files(self, tenant: str, article_id: str, limit: int) -> list[Item]:
+        page = query(self.table, "PK = :pk AND begins_with(SK, :sk)",
+                     {":pk": article_pk(tenant, article_id), ":sk": "FILE#"}, limit=limit)
+        return [strip_keys(i) for i in page.items]
+
+    def mark_file_uploaded(self, uow: UnitOfWork, tenant: str, article_id: str,
+                           file_id: str) -> None:
+        uow.update(self.table, {"PK": article_pk(tenant, article_id), "SK": f"FILE#{file_id}"},
+                   "SET #s = :s", names={"#s": "state"}, values={":s": "uploaded"},
+                   condition="attribute_exists(PK)",
+                   error=lambda: Conflict("The file was deleted meanwhile."))
+
+    def delete_file(self, uow: UnitOfWork, tenant: str, article_id: str, file_id: str) -> None:
+        uow.delete(self.table, {"PK": article_pk(tenant, article_id), "SK": f"FILE#{file_id}"})
 
     # --- the published text and the versions ---------------------------------------------
     def get_published(self, tenant: str, article_id: str, consistent: bool = False

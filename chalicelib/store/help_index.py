@@ -343,12 +343,13 @@ def _update(table: str, key: Item, expression: str, values: dict[str, Any], *,
 def search(tenant: str, language: str, stems: Iterable[str],
            reader_level: int) -> list[rules.WordHits]:
     """What the index holds for each stem in ``language`` up to ``reader_level``: one Query
-    per stem (the caller passes at most ``MAX_QUERY_WORDS``), at most ``WORD_READ`` entries
-    each. Organisations are not applied here (``orgs`` is kept on each posting's source:
-    see ``entry_organizations``); the caller intersects and ranks (domain)."""
+    per stem (the caller passes at most ``MAX_QUERY_WORDS`` and the typed word's prefix),
+    at most ``WORD_READ`` entries each. Organisations are not applied here (``orgs`` is
+    kept on each posting's source: see ``entry_organizations``); the caller intersects and
+    ranks (domain)."""
     found = []
     table = help_table()
-    for stem in list(stems)[:rules.MAX_QUERY_WORDS]:
+    for stem in list(stems)[:rules.MAX_QUERY_WORDS + 1]:
         values: dict[str, Any] = {":pk": word_pk(tenant, language, stem)}
         if reader_level == rules.PUBLIC:
             condition = "PK = :pk AND begins_with(SK, :level)"

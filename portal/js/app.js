@@ -273,6 +273,10 @@ function updateShell() {
   $("#account").hidden = !signed;
   $("#mainnav").hidden = !signed;
   $("#account-name").textContent = signed ? user.name : "";
+  // Whose helpdesk this is (the tenant's display name from /me), beside the product's.
+  const tenant = $("#brand-tenant");
+  tenant.textContent = signed ? (user.tenant_name ?? "") : "";
+  tenant.hidden = !tenant.textContent;
   if (!signed) {
     $("#mainnav-list").replaceChildren();
     return;

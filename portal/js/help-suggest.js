@@ -14,10 +14,13 @@ import { articleHash } from "./views/help.js";
 export const SUGGEST_DELAY_MS = 300;
 export const SUGGEST_MIN = 3;
 
-/** The words worth asking about, or null when the subject is too short to suggest from. */
+/**
+ * The words worth asking about, or null when the subject is too short to suggest from. A
+ * trailing space stays (as one): it tells the server the last word is whole, not being typed.
+ */
 export function suggestQuery(subject) {
-  const q = String(subject ?? "").trim().replace(/\s+/g, " ").slice(0, 200);
-  return q.length >= SUGGEST_MIN ? q : null;
+  const q = String(subject ?? "").replace(/^\s+/, "").replace(/\s+/g, " ").slice(0, 200);
+  return q.trim().length >= SUGGEST_MIN ? q : null;
 }
 
 /**

@@ -42,14 +42,18 @@ export function ticketTypes() {
   return once("types", async () => (await api.get("/ticket-types"))?.items ?? []);
 }
 
-/** Active staff users, by name; an empty list for users who may not list users. */
-export function staffUsers() {
-  return once("staff", async () => {
+/** Every active user (staff and contacts), by name; none for users who may not list users. */
+export function activeUsers() {
+  return once("users", async () => {
     if (!can(currentUser(), "users.view")) return [];
     const users = await allPages("/users");
-    return users.filter((u) => u.kind === "staff" && u.active !== false)
-      .sort((a, b) => String(a.name).localeCompare(String(b.name)));
+    return users.filter((u) => u.active !== false).sort((a, b) => String(a.name).localeCompare(String(b.name)));
   });
+}
+
+/** Active staff users, by name; an empty list for users who may not list users. */
+export function staffUsers() {
+  return once("staff", async () => (await activeUsers()).filter((u) => u.kind === "staff"));
 }
 
 /** The organisations the user may see (a contact: their own), by name. */
@@ -63,17 +67,18 @@ export function organizations() {
 
 /**
  * The tenant's settings, for staff (contacts may not read them): the support
- * hours' time zone becomes the zone every date is shown in, and the SLA warning
- * margin tells when a due time is "near".
+ * hours' time zone becomes the zone every date is shown in (unless the user chose
+ * their own: /me's timezone), and the SLA warning margin tells when a due time is "near".
  */
 export function tenantSettings() {
   return once("settings", async () => {
-    if (!can(currentUser(), "settings.view")) {
-      setTimeZone(undefined);
+    const user = currentUser();
+    if (!can(user, "settings.view")) {
+      setTimeZone(user?.timezone); // /me's: the user's own zone, else the tenant's
       return null;
     }
     const settings = await api.get("/settings");
-    setTimeZone(settings?.support_hours?.timezone);
+    setTimeZone(user?.timezone_own ? user.timezone : settings?.support_hours?.timezone);
     return settings;
   });
 }

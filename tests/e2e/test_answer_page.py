@@ -357,6 +357,9 @@ def test_a_customer_mutes_comment_mails(portal: Portal, tokens: dict[str, str]) 
         expect(page.locator('[data-kind="sla_warning"]')).to_have_count(0)
         comments = page.get_by_label("Nya kommentarer")
         expect(comments).to_be_checked()
+        # Muting a mail with one-click answers says what is lost with it.
+        expect(page.get_by_label("Åtgärdade ärenden")).to_have_accessible_description(
+            re.compile("knapparna Testat OK och Inte OK"))
         comments.uncheck()
         page.get_by_role("button", name="Spara").click()
         expect(page.locator("#preferences-form [data-notice]")).to_have_text(

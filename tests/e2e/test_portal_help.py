@@ -6,6 +6,7 @@ one), and another tenant's slug a not-found page."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -192,6 +193,8 @@ def test_an_article_not_in_the_readers_language_says_which_it_is_shown_in(
 @pytest.mark.parametrize("portal", ["sv-SE"], indirect=True)
 def test_a_topic_page_lists_its_articles_and_the_signed_in_header_links_the_help_center(
         portal: Portal) -> None:
+    status, _, _ = portal.stack.request("POST", "/help/demo/articles/godkanna-arende/views?lang=sv")
+    assert status == 200  # read at least once: the topic page's most read list has it
     page = portal.sign_in(CUSTOMER)
     page.locator("#help-link").click()
     expect(page.locator("#help-title")).to_be_focused()
@@ -199,7 +202,10 @@ def test_a_topic_page_lists_its_articles_and_the_signed_in_header_links_the_help
     page.locator(".help__category h3").get_by_role("link", name="Ärenden").click()
     expect(page.locator("#help-category-title")).to_have_text("Ärenden")
     assert page.locator(".help__body").inner_text().startswith("Skapa, följa och godkänna ärenden.")
-    expect(page.locator(".help__articles")).to_contain_text("Godkänna ett åtgärdat ärende")
+    expect(page.locator(".help__articles").first).to_contain_text("Godkänna ett åtgärdat ärende")
+    popular = page.locator(".help__popular")
+    expect(popular.locator("h2")).to_have_text("Mest lästa")
+    expect(popular).to_contain_text("Godkänna ett åtgärdat ärende")
 
 
 def _avoided(stack: Stack, tokens: dict[str, str], article_id: str) -> int:
@@ -246,3 +252,14 @@ def test_a_customers_only_article_is_read_signed_in_and_not_found_signed_out(
     expect(page.locator("#help-article-title")).to_have_text("Bara på svenska")
     expect(page.locator(".help__content strong")).to_have_text("bara")
     expect(page.locator(".help__feedback")).to_have_count(0)  # votes are for public articles
+
+
+@pytest.mark.parametrize("portal", ["sv-SE"], indirect=True)
+def test_an_articles_own_image_shows_from_the_private_files_bucket(portal: Portal) -> None:
+    page = portal.open("#/help/article/godkanna-arende?tenant=demo")
+    image = page.locator(".help__content img[data-help-file]")
+    expect(image).to_have_attribute("alt", "Knapparna Testat OK och Inte OK i mejlet")
+    expect(image).to_have_attribute("src", re.compile(r"^http://127\.0\.0\.1:\d+/"))
+    # Loaded, not blocked by the page's CSP or refused by the bucket: the PNG's own size.
+    page.wait_for_function(
+        "document.querySelector('.help__content img[data-help-file]').naturalWidth === 360")

@@ -331,6 +331,17 @@ def test_the_agent_filters_the_queue_and_handles_a_ticket(
     expect(page.locator("#ticket-thread")).to_contain_text(
         "Aino Agent bytte typ: Fråga/vägledning → Tekniskt fel")
     expect(page.locator("[data-badges]")).to_contain_text("Kostnadsfritt")
+    # Priority and watchers: the customer (of the ticket's organisation) watches it too.
+    page.select_option("#priority-select", "urgent")
+    page.click("#priority-submit")
+    expect(page.locator("#ticket-thread")).to_contain_text("Brådskande")
+    customer = call(stack, "GET", "/me", token=tokens[CUSTOMER])
+    watcher = page.locator(f"#watcher-{customer['id']}")
+    expect(watcher).not_to_be_checked()
+    watcher.check()
+    page.click("#watchers-submit")
+    expect(page.locator("#ticket-thread")).to_contain_text("ändrade vilka som följer ärendet")
+    expect(page.locator(f"#watcher-{customer['id']}")).to_be_checked()
     portal.shot("ticket-staff-view")
     # Resolve.
     page.fill("#resolve-resolution", "Under Inställningar > Moms, välj 12 %.")
@@ -346,6 +357,8 @@ def test_the_agent_filters_the_queue_and_handles_a_ticket(
     assert done["status"] == "resolved"
     assert done["resolution"] == "Under Inställningar > Moms, välj 12 %."
     assert done["total_hours"] == 0.5
+    assert done["priority"] == "urgent" and customer["id"] in done["watchers"]
+    assert done["can_edit"] is True and done["can_comment"] is True
 
 
 def test_a_stale_version_is_refused_and_the_page_shows_the_change(

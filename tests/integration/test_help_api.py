@@ -247,6 +247,16 @@ def test_an_article_in_two_categories_is_listed_in_order_in_each(
     assert [a["slug"] for a in first][-2:] == ["forst-i-listan", "sist-i-listan"]
     home = api.call("GET", f"/help/{TENANT}/categories").body["items"]
     assert [c["slug"] for c in home][:2] == ["komma-igang", "fakturor"]
+    # The category page's most read: by views, only those read at all.
+    assert page["most_read"] == []
+    for slug, times in (("sist-i-listan", 3), ("forst-i-listan", 1)):
+        for _ in range(times):
+            counted = api.call("POST", f"/help/{TENANT}/articles/{slug}/views?lang=sv")
+            assert counted.status == 200, counted.body
+    page = api.call("GET", f"/help/{TENANT}/categories/fakturor").body
+    assert [(a["slug"], a["views"]) for a in page["most_read"]] == [
+        ("sist-i-listan", 3), ("forst-i-listan", 1)]
+    assert [a["slug"] for a in page["articles"]] == ["forst-i-listan", "sist-i-listan"]
 
 
 # --- writing: Markdown, links, XSS ----------------------------------------------------------
@@ -538,7 +548,7 @@ def test_reading_makes_a_bounded_number_of_calls_and_no_scan(
     assert calls == ["get_item", "query"] + ["query"] * categories
     calls.clear()
     assert api.call("GET", f"/help/{TENANT}/categories/komma-igang").status == 200
-    assert calls == ["get_item", "get_item", "get_item", "query"]
+    assert calls == ["get_item", "get_item", "get_item", "query", "batch_get_item"]
 
 
 def test_bad_changes_are_400_naming_the_field(api: Api, world: dict[str, Any]) -> None:

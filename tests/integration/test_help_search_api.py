@@ -209,6 +209,17 @@ def test_suggestions_follow_who_is_asking(api: Api, world: dict[str, Any]) -> No
                                      "customers-partner"}  # never the internal one
     # any word of a subject as it is typed; those holding more words first
     assert suggested(CUSTOMER, "Autogiro%20och%20fakturan")[0] == "pay"
+    # The word being typed finds the titles whose words it begins (not bodies', not once
+    # it is followed by a space); it counts once beside the whole word's hits.
+    assert set(suggested(CUSTOMER, "Hur%20g%C3%B6r%20jag%20en%20betaln")) == {"pay"}
+    assert suggested(PARTNER, "specialav") == ["customers-partner"]
+    assert suggested(PARTNER, "specialav%20") == []
+    assert suggested(CUSTOMER, "specialav") == []  # another organisation's article
+    assert set(suggested(CUSTOMER, "fakt")) == {"read-invoice", "customers-all"}
+    assert "internal" not in suggested(AGENT, "intern")  # what a reader may read, still
+    assert suggested(CUSTOMER, "autog") == []  # "autogiro" is in a body only
+    blank = api.call("GET", "/help/suggest?q=%20%20&lang=sv", as_user=CUSTOMER)
+    assert blank.status == 400 and blank.body["errors"][0]["loc"] == ["query", "q"]
     assert api.call("GET", "/help/suggest?q=faktura").status == 401
     other = api.call("GET", "/help/suggest?q=faktura&lang=sv", as_user=OTHER_ADMIN)
     assert _ids(other.body) == ["elsewhere"]

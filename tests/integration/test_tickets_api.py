@@ -726,3 +726,98 @@ def test_other_tenants_lists_and_types_are_their_own(api: Api) -> None:
     assert other_ticket.status == 201
     # Each tenant numbers its own tickets from T-1001.
     assert other_ticket.body["number"] == "T-1001"
+
+
+# --- what the portal is told (issue 20, portal gaps) -------------------------------------
+
+
+def _may(api: Api, ticket_id: str, as_user: str) -> dict[str, bool]:
+    answer = api.call("GET", f"/tickets/{ticket_id}", as_user=as_user)
+    assert answer.status == 200, answer.body
+    return {k: answer.body[k] for k in ("can_comment", "can_approve", "can_edit", "can_assign")}
+
+
+def test_a_ticket_says_what_its_reader_may_do_now(api: Api, people: People) -> None:
+    ticket = _ticket(api)
+    path = f"/tickets/{ticket['id']}"
+    assert _may(api, ticket["id"], CUSTOMER) == {
+        "can_comment": True, "can_approve": False, "can_edit": False, "can_assign": False}
+    assert _may(api, ticket["id"], AGENT) == {  # approving waits for the resolution
+        "can_comment": True, "can_approve": False, "can_edit": True, "can_assign": True}
+    # A colleague who may only read the organisation's tickets sees them without buttons.
+    read_only = _ticket(api, as_user=people.gamma_one)
+    assert _may(api, read_only["id"], people.gamma_two)["can_comment"] is False
+    refused = api.call("POST", f"/tickets/{read_only['id']}/comments", {"body": "Hej"},
+                       as_user=people.gamma_two)
+    assert refused.status == 403  # what the flag said
+    # Resolved: the requester's side may approve; closed: a contact no longer answers.
+    assert api.call("POST", f"{path}/resolve", {"resolution": "Klart"},
+                    as_user=AGENT).status == 200
+    assert _may(api, ticket["id"], CUSTOMER)["can_approve"] is True
+    assert api.call("POST", f"{path}/approve", None, as_user=CUSTOMER).status == 200
+    assert _may(api, ticket["id"], CUSTOMER) == {
+        "can_comment": False, "can_approve": False, "can_edit": False, "can_assign": False}
+    closed = api.call("POST", f"{path}/comments", {"body": "En sak till"}, as_user=CUSTOMER)
+    assert closed.status == 422  # again as the flag said
+
+
+def test_list_rows_carry_the_requesters_name_and_the_first_response(
+        api: Api, people: People) -> None:
+    ticket = _ticket(api, subject="Listrad med namn")
+    assert api.call("POST", f"/tickets/{ticket['id']}/comments", {"body": "Vi tittar på det."},
+                    as_user=AGENT).status == 201
+    for user in (AGENT, CUSTOMER):
+        rows = api.call("GET", "/tickets?q=Listrad", as_user=user).body["items"]
+        (row,) = [r for r in rows if r["id"] == ticket["id"]]
+        assert row["requester_name"] == ticket["requester_name"] and row["requester_name"]
+        if user == AGENT:
+            assert row["first_response_at"]
+        else:  # how support works a ticket stays support's (the contact's shape)
+            assert "first_response_at" not in row
+
+
+def test_me_says_the_tenants_name_and_my_time_zone(api: Api, people: People) -> None:
+    me = api.call("GET", "/me", as_user=CUSTOMER)
+    assert me.body["tenant_name"] and me.body["timezone"] == "Europe/Stockholm"
+    assert me.body["timezone_own"] is False
+    changed = api.call("PATCH", "/me", {"timezone": "Europe/Helsinki"}, as_user=CUSTOMER)
+    assert changed.status == 200, changed.body
+    assert (changed.body["timezone"], changed.body["timezone_own"]) == ("Europe/Helsinki", True)
+    bad = api.call("PATCH", "/me", {"timezone": "Mars/Olympus"}, as_user=CUSTOMER)
+    assert bad.status == 400 and _locs(bad) == {("body", "timezone")}
+    back = api.call("PATCH", "/me", {"timezone": None}, as_user=CUSTOMER)
+    assert (back.body["timezone"], back.body["timezone_own"]) == ("Europe/Stockholm", False)
+
+
+def test_a_new_ticket_with_several_problems_names_every_one(api: Api, people: People) -> None:
+    # Validation fails (priority): the blank subject and the missing type are named too.
+    answer = api.call("POST", "/tickets", {"subject": "  ", "priority": "asap"},
+                      as_user=CUSTOMER)
+    assert answer.status == 400
+    assert _locs(answer) == {("body", "subject"), ("body", "ticket_type_id"),
+                             ("body", "priority")}
+    # Validation passes: the use case names the subject, an unknown type and nothing hides.
+    answer = api.call("POST", "/tickets", {"subject": "", "ticket_type_id": "no_such_type"},
+                      as_user=CUSTOMER)
+    assert answer.status == 400
+    assert _locs(answer) == {("body", "subject"), ("body", "ticket_type_id")}
+    # A known type: its missing fields beside the blank subject.
+    answer = api.call("POST", "/tickets", {"subject": "<b></b>",
+                                           "ticket_type_id": "development_suggestion"},
+                      as_user=CUSTOMER)
+    assert answer.status == 400
+    assert _locs(answer) == {("body", "subject"), ("body", "fields", "benefit"),
+                             ("body", "fields", "current_problem")}
+
+
+def test_a_ready_made_template_speaks_the_creators_language(api: Api, people: People) -> None:
+    listed = api.call("GET", "/templates", as_user=people.acme_colleague).body["items"]
+    question = next(t for t in listed if t["id"] == "tpl_question")
+    assert question["translations"]["sv"]["name"] == "Fråga"
+    assert question["translations"]["fi"]["subject"] == "Miten"
+    assert api.call("PATCH", "/me", {"language": "fi"}, as_user=people.acme_colleague).status == 200
+    made = api.call("POST", "/tickets", {"template_id": "tpl_question"},
+                    as_user=people.acme_colleague)
+    assert made.status == 201, made.body
+    assert made.body["subject"] == "Miten" and made.body["ticket_type_id"] == "question"
+    assert made.body["description"].startswith("Kysymykseni:")

@@ -63,7 +63,9 @@ describe("snippetParts", () => {
 
 describe("suggestQuery", () => {
   it("asks only about a subject long enough, with its spaces tidied", () => {
-    assert.equal(suggestQuery("  hur   skapar "), "hur skapar");
+    assert.equal(suggestQuery("  hur   skapar"), "hur skapar");
+    assert.equal(suggestQuery("hur skapar  \n"), "hur skapar "); // the last word is whole
+    assert.equal(suggestQuery("ab "), null);
     assert.equal(suggestQuery("a".repeat(SUGGEST_MIN - 1)), null);
     assert.equal(suggestQuery("x".repeat(300)).length, 200);
   });

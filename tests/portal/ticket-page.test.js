@@ -9,6 +9,7 @@ import { FormError } from "../../portal/js/forms.js";
 import { setLanguage } from "../../portal/js/i18n.js";
 import {
   commentBody, fieldText, ifMatch, mayAnswer, mayComment, resolveBody, retypeChoices, statusChoices, threadEntries,
+  watcherChoices,
 } from "../../portal/js/views/ticket/rules.js";
 import { eventText, nameOf } from "../../portal/js/views/ticket/thread.js";
 
@@ -44,6 +45,12 @@ describe("mayComment", () => {
     const own = { requester_id: contact.id, watchers: [], status: "open" };
     assert.equal(mayComment(access({ ticket: own, commentRefused: "Read only." })), false);
   });
+  it("takes the ticket's own word (can_comment) over the rules when it has one", () => {
+    const said = (can_comment, extra = {}) => ({ requester_id: contact.id, watchers: [], status: "open", can_comment, ...extra });
+    assert.equal(mayComment(access({ ticket: said(false) })), false); // e.g. closed, or read-only
+    assert.equal(mayComment(access({ ticket: said(true), orgVisibility: "organization_read" })), true);
+    assert.equal(mayComment(access({ user: reader, staff: true, ticket: said(true) })), true);
+  });
 });
 
 describe("mayAnswer", () => {
@@ -55,6 +62,11 @@ describe("mayAnswer", () => {
   });
   it("never asks staff", () => {
     assert.equal(mayAnswer(access({ user: agent, staff: true, ticket: resolved })), false);
+  });
+  it("takes the ticket's own word (can_approve) when it has one", () => {
+    assert.equal(mayAnswer(access({ ticket: { ...resolved, can_approve: false } })), false);
+    assert.equal(mayAnswer(access({ ticket: { ...resolved, can_approve: true },
+      orgVisibility: "organization_read" })), true);
   });
 });
 
@@ -148,5 +160,21 @@ describe("the thread's words", () => {
       "The ticket was closed as approved, as no answer came after the reminder");
     assert.equal(eventText({ type: "merged", actor: "system" }, lists, agent), "The system: merged");
     assert.equal(eventText({ type: "merged", actor: "U-x" }, lists, agent), "Someone: merged");
+  });
+});
+
+describe("watcherChoices", () => {
+  const users = new Map([
+    ["s1", { id: "s1", name: "Agent Ann", kind: "staff" }],
+    ["c1", { id: "c1", name: "Kund Karl", kind: "contact", organization_id: "acme" }],
+    ["c2", { id: "c2", name: "Annan Anna", kind: "contact", organization_id: "other" }],
+  ]);
+  it("offers staff, then the ticket's organisation's portal users, and keeps an unknown watcher", () => {
+    const ticket = { organization_id: "acme", watchers: ["c1", "gone"] };
+    assert.deepEqual(watcherChoices(ticket, users), [
+      { id: "s1", name: "Agent Ann", contact: false },
+      { id: "c1", name: "Kund Karl", contact: true },
+      { id: "gone", name: null, contact: false },
+    ]);
   });
 });

@@ -9,7 +9,7 @@ import { MODULES, moduleAt, modulesFor, ticketAreaFor } from "../../portal/js/mo
 import { UploadError, openDownload, sendToS3 } from "../../portal/js/upload.js";
 import { readToken } from "../../portal/js/views/answer.js";
 import { safeLink } from "../../portal/js/views/home.js";
-import { ticketBody } from "../../portal/js/views/new-ticket.js";
+import { templateFill, templateIn, ticketBody } from "../../portal/js/views/new-ticket.js";
 import { kindsFor, mutedKinds } from "../../portal/js/views/preferences.js";
 import { apiQuery, staffFilters } from "../../portal/js/views/ticket-list.js";
 
@@ -86,6 +86,37 @@ describe("ticketBody (POST /tickets from the new-ticket form)", () => {
     const body = ticketBody({ subject: "", description: "", "fields.hours": " " }, type, true);
     assert.deepEqual(body, { description: "", fields: {}, channel: undefined, organization_id: undefined });
     assert.equal(JSON.stringify(body), "{\"description\":\"\",\"fields\":{}}");
+  });
+});
+
+describe("templateFill (a template chosen in the new-ticket form)", () => {
+  const yearEnd = { ticket_type_id: "question", subject: "Bokslut", body: "Skicka underlagen." };
+  const payroll = { ticket_type_id: "task", subject: "Lön", body: "Lönegrunder." };
+
+  it("fills an empty form with the template's type and texts", () => {
+    assert.deepEqual(templateFill({ subject: "", description: " " }, null, yearEnd),
+      { ticket_type_id: "question", subject: "Bokslut", description: "Skicka underlagen." });
+  });
+  it("replaces what the previous template wrote, never what was typed", () => {
+    assert.deepEqual(templateFill({ subject: "Bokslut", description: "Skicka underlagen." }, yearEnd, payroll),
+      { ticket_type_id: "task", subject: "Lön", description: "Lönegrunder." });
+    assert.deepEqual(templateFill({ subject: "Mitt eget", description: "Skicka underlagen." }, yearEnd, payroll),
+      { ticket_type_id: "task", subject: "Mitt eget", description: "Lönegrunder." });
+  });
+  it("clears the template's texts when none is chosen again", () => {
+    assert.deepEqual(templateFill({ subject: "Bokslut", description: "Egen text" }, yearEnd, null),
+      { ticket_type_id: null, subject: "", description: "Egen text" });
+  });
+  it("speaks the reader's language when the template has it", () => {
+    const template = { id: "t", name: "Question", subject: "How do I ", body: "", ticket_type_id: "question",
+      translations: { sv: { name: "Fråga", subject: "Hur gör jag för att ", body: "Min fråga:" } } };
+    assert.equal(templateIn(template, "sv").subject, "Hur gör jag för att ");
+    assert.equal(templateIn(template, "fi").name, "Question");
+    assert.equal(templateIn(template, "sv").ticket_type_id, "question");
+  });
+  it("sends the chosen template", () => {
+    assert.equal(ticketBody({ subject: "S", description: "", ticket_type_id: "q", template_id: "T1" }, null, false)
+      .template_id, "T1");
   });
 });
 

@@ -106,6 +106,34 @@ def test_the_links_of_a_text_are_found_outside_code_only() -> None:
     assert (links.slugs, links.ticket_types) == (["a", "d"], ["X"])
 
 
+def test_the_articles_own_files_render_by_id_and_are_found_outside_code_only() -> None:
+    body = ("![Skärm [1]](attachment:01IMG) [blanketten](attachment:01PDF) "
+            "![x](https://example.com/x.png)\n\n    ![kod](attachment:CODE)\n\n"
+            ":::tip\n![tips](attachment:01TIP)\n:::")
+    html = rules.render(body, "sv")
+    assert '<img data-help-file="01IMG" alt="Skärm [1]">' in html
+    assert 'class="help-file" data-help-file="01PDF" href="#file-01PDF"' in html
+    assert "attachment:" not in html.replace("![kod](attachment:CODE)", "")
+    uses = rules.find_files(body)
+    assert (uses.images, uses.links, uses.ids()) == (
+        ["01IMG", "01TIP"], ["01PDF"], ["01IMG", "01TIP", "01PDF"])
+    assert rules.attachment_id('attachment:A" onerror=') is None
+    assert rules.file_markdown("01X", "plan [v2].png", "image/png") == (
+        "![plan v2.png](attachment:01X)")
+    assert rules.file_markdown("01Y", "plan.svg", "image/svg+xml") == "[plan.svg](attachment:01Y)"
+
+
+@pytest.mark.parametrize("hostile", [
+    '![x](attachment:01A" onerror="alert(1))',
+    '[x](attachment:01A"><script>alert(1)</script>)',
+    "![x](attachment:javascript:alert(1))",
+])
+def test_a_forged_file_reference_is_inert(hostile: str) -> None:
+    for _, attrs in _elements(rules.render(hostile, "en")):
+        assert {name for name, _ in attrs} <= {"alt", "class", "data-help-file", "href", "rel"}
+        assert all("alert" not in (value or "") for _, value in attrs)
+
+
 def _elements(html: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
     """The elements and attributes a browser would build (escaped text builds none)."""
     found: list[tuple[str, list[tuple[str, str | None]]]] = []

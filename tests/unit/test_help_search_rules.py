@@ -26,6 +26,10 @@ def test_words_are_folded_unicode_runs_of_letters_and_digits() -> None:
     ("fakturan", "Om fakturor"),
     ("ärenden", "Skapa ett ärende"),
     ("prenumerationerna", "Om din prenumeration"),
+    ("ärendet", "Skapa ett ärende"),  # the definite "-et" Snowball keeps after a consonant
+    ("lösenordet", "Byt lösenord"),
+    ("programmet", "Starta program"),
+    ("dokument", "Bifoga dokumentet"),
 ])
 def test_swedish_inflections_find_each_other(query: str, text: str) -> None:
     assert _finds(query, text, "sv")
@@ -173,3 +177,31 @@ def test_the_snippet_escapes_the_articles_text_and_the_query() -> None:
 
 def test_the_month_of_a_time() -> None:
     assert rules.month_of("2026-12-06T10:00:00Z") == "2026-12"
+
+
+def test_a_title_word_is_found_by_its_beginning_while_it_is_typed() -> None:
+    assert rules.prefixes("Om fakturan") == [
+        ">fak", ">fakt", ">faktu", ">faktur", ">faktura"]
+    long = rules.prefixes("Leverantörsreskontra")
+    assert long[0] == ">lev" and long[-1] == ">leverantör" and len(long) == 8  # 3 to 10 letters
+    entries = rules.index_entries("Om fakturan", "Text om fakturor.", "sv")
+    assert entries[">faktu"] == rules.Entry(in_title=True, body_count=0)
+    assert ">tex" not in entries  # the body's words are not typed into suggestions
+    # the last word, as long as nothing follows it
+    assert rules.typed_word("Hur läser jag faktu", "sv") == (">faktu", rules.stem("faktu", "sv"))
+    assert rules.typed_word("Fakturorna som saknas hos Leverantörsreskontran", "sv")[0] == (
+        ">leverantör")
+    for done in ("faktura ", "faktura?", "fa", ""):
+        assert rules.typed_word(done, "sv") is None, done
+
+
+def test_the_typed_word_counts_once_whether_whole_or_begun() -> None:
+    whole = WordHits("faktur", {"a": Posting("a", True, 1)}, complete=True)
+    other = WordHits("betal", {"b": Posting("b", False, 2)}, complete=True)
+    begun = WordHits(">faktura", {"a": Posting("a", True, 0), "c": Posting("c", True, 0)},
+                     complete=False)
+    joined = rules.with_typed_word([other, whole], begun, "faktur")
+    assert [w.stem for w in joined] == ["betal", "faktur"]
+    assert set(joined[1].postings) == {"a", "c"} and joined[1].postings["a"].body_count == 1
+    assert not joined[1].complete
+    assert rules.with_typed_word([other], begun, "faktur") == [other, begun]

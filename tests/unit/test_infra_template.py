@@ -224,6 +224,10 @@ def test_portal_is_served_through_cloudfront_with_a_strict_csp() -> None:
     assert directives["default-src"] == ["'self'"]
     assert directives["script-src"] == ["'self'"]
     assert directives["frame-ancestors"] == ["'none'"]
+    # Images from the files bucket only (help articles'), no other host.
+    assert directives["img-src"][:3] == ["'self'", "data:", "blob:"]
+    assert all("-attachments.s3." in host for host in directives["img-src"][3:])
+    assert "*" not in " ".join(directives["img-src"][3:]).replace("${", "")
     assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
     assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
     assert "ContentTypeOptions" in security and "ReferrerPolicy" in security

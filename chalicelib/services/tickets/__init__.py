@@ -23,6 +23,7 @@
 
 from chalicelib.services.tickets.access import (
     TicketAccess,
+    abilities,
     access_ticket,
     get_ticket,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "Origin",
     "TicketAccess",
     "TicketFilters",
+    "abilities",
     "access_ticket",
     "add_comment",
     "answer",

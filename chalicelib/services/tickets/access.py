@@ -74,3 +74,16 @@ def require_comment(access: TicketAccess) -> None:
 
 def get_ticket(ctx: Ctx, ticket_id: str) -> tickets.Ticket:
     return access_ticket(ctx, ticket_id).ticket
+
+
+def abilities(ctx: Ctx, access: TicketAccess) -> tickets.Abilities:
+    """What the caller may do with the ticket, decided by the rules the writes apply: a
+    contact answers (comments, approves) where they may comment and the ticket is not
+    closed; staff by their permissions; approving only while it is resolved."""
+    p, status = ctx.principal, access.ticket.status
+    answers = access.staff or (access.level == "comment" and status != "closed")
+    return tickets.Abilities(
+        can_comment=answers and p.can(Permission.TICKETS_COMMENT),
+        can_approve=answers and status == "resolved" and p.can(Permission.TICKETS_APPROVE),
+        can_edit=access.staff and p.can(Permission.TICKETS_EDIT),
+        can_assign=access.staff and p.can(Permission.TICKETS_ASSIGN))

@@ -3,11 +3,10 @@ upload arrived whole), and the original mail a comment came from."""
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from chalicelib.domain import tickets
-from chalicelib.domain.errors import BusinessRuleViolation, Conflict, ErrorList, Forbidden, NotFound
+from chalicelib.domain.errors import BusinessRuleViolation, ErrorList, Forbidden, NotFound
 from chalicelib.services import files
 from chalicelib.services.context import Ctx
 from chalicelib.services.directory import get_settings
@@ -63,14 +62,9 @@ def download_attachment(ctx: Ctx, ticket_id: str, attachment_id: str) -> dict[st
     item = repo().get_attachment(ctx.tenant, ticket_id, attachment_id)
     if item is None or (item.get("internal") and not access.staff):
         raise NotFound("No such attachment.")
-    if item.get("state") != "uploaded":
-        files.confirm_upload(item["key"], item["size"])
-        uow = UnitOfWork()
-        repo().put_attachment(uow, ctx.tenant, {**item, "state": "uploaded"},
-                              expected_state="pending")
-        with contextlib.suppress(Conflict):  # a concurrent download marked it first
-            uow.commit()
-    return files.download_link(item["key"], item["filename"], item["content_type"], ctx.now)
+    return files.link_confirming(
+        item, lambda uow: repo().put_attachment(uow, ctx.tenant, {**item, "state": "uploaded"},
+                                                expected_state="pending"), ctx.now)
 
 
 def comment_source(ctx: Ctx, ticket_id: str, comment_id: str) -> dict[str, Any]:

@@ -100,24 +100,31 @@ def create_ticket(ctx: Ctx, body: tickets.TicketCreate) -> tickets.Ticket:
             errors.add(("body", "template_id"), "no such template")
         else:
             template = tickets.Template.model_validate(item)
-    subject = body.subject or (template.subject.strip() if template else None)
+    # A template's texts in the language of whoever creates the ticket.
+    texts = template.text(ctx.principal.language) if template else None
+    subject = body.subject or (texts.subject.strip() if texts else None)
     type_id = body.ticket_type_id or (template.ticket_type_id if template else None)
     description = body.description if body.description is not None else (
-        template.body if template else "")
+        texts.body if texts else "")
+    # Every problem of the request is named at once (a blank subject and a missing type
+    # together), each check adding to ``errors`` rather than stopping at the first.
+    clean_subject = tickets.plain_text(subject) if subject else ""
     if not subject:
         errors.add(("body", "subject"), "required (or a template that has one)")
+    elif not clean_subject:
+        errors.add(("body", "subject"), "no text left once markup is removed")
+    ticket_type = None
     if not type_id:
         errors.add(("body", "ticket_type_id"), "required (or a template that has one)")
+    else:
+        ticket_type = errors.collect(lambda: active_type(ctx, type_id, ("body", "ticket_type_id")))
+    fields = errors.collect(lambda: tickets.validate_fields(ticket_type, body.fields)
+                            ) if ticket_type else None
+    origin = errors.collect(lambda: _origin(ctx, body))
+    watchers = errors.collect(lambda: check_watchers(
+        ctx, origin.organization_id, body.watchers, ("body", "watchers"))) if origin else None
     errors.raise_if_any()
-    assert subject and type_id
-    origin = _origin(ctx, body)
-    ticket_type = active_type(ctx, type_id, ("body", "ticket_type_id"))
-    fields = tickets.validate_fields(ticket_type, body.fields)
-    watchers = check_watchers(ctx, origin.organization_id, body.watchers, ("body", "watchers"))
-    clean_subject = tickets.plain_text(subject)
-    if not clean_subject:
-        raise InvalidInput("The subject is empty once markup is removed.",
-                           [FieldError(("body", "subject"), "no text left")])
+    assert ticket_type and origin and fields is not None and watchers is not None
     return open_ticket(ctx, NewTicket(
         origin=origin, ticket_type=ticket_type, subject=clean_subject,
         description=tickets.plain_text(description), priority=body.priority, fields=fields,

@@ -92,8 +92,14 @@ const TAGS = new Set(["p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "stro
 const VOID = new Set(["br", "hr", "img"]);
 // Elements whose content is never text to show (nh3 drops them with their content).
 const DROPPED = new Set(["script", "style", "template", "iframe", "object", "noscript", "textarea", "title", "svg", "math"]);
-const ATTRIBUTES = { a: ["href", "title"], img: ["src", "alt", "title"], aside: ["role"], ol: ["start"] };
-const CLASSES = /^(callout|callout-[a-z]+|help-link|help-ticket-button|language-[a-z]+)$/;
+const ATTRIBUTES = {
+  a: ["href", "title", "data-help-file"], img: ["src", "alt", "title", "data-help-file"], aside: ["role"],
+  ol: ["start"],
+};
+const CLASSES = /^(callout|callout-[a-z]+|help-link|help-ticket-button|help-file|language-[a-z]+)$/;
+const FILE_ID = /^[0-9A-Za-z]{1,64}$/;
+// A file's address from the API lasts five minutes; a link older than this asks again.
+const FILE_LINK_MS = 4 * 60 * 1000;
 const SAFE_URL = /^(https?:|mailto:|#\/)/i;
 const TOKEN = /<!--[\s\S]*?-->|<(\/?)([A-Za-z][A-Za-z0-9]*)((?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*)\s*\/?>|[^<]+|</g;
 const ATTRIBUTE = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
@@ -165,6 +171,33 @@ export function copyArticle(html) {
     }
   }
   return Array.from(root.childNodes);
+}
+
+/**
+ * The article's own images and files (`data-help-file`, the files bucket being private)
+ * get a short-lived address each from the API: an image its `src`, a file link its `href`,
+ * asked again on a click when it has grown old.
+ */
+export function showFiles(root, fileLink) {
+  for (const el of root.querySelectorAll("[data-help-file]")) {
+    const id = el.dataset.helpFile;
+    if (!FILE_ID.test(id ?? "")) continue;
+    let fetched = 0;
+    const load = () => fileLink(id).then((link) => {
+      if (!SAFE_URL.test(link.url)) throw new Error("unsafe address");
+      fetched = Date.now();
+      el.setAttribute(el.tagName === "IMG" ? "src" : "href", link.url);
+      return link.url;
+    });
+    load().catch(() => el.classList.add("help-file--missing"));
+    if (el.tagName === "A") {
+      el.addEventListener("click", (event) => {
+        if (fetched && Date.now() - fetched < FILE_LINK_MS) return;
+        event.preventDefault();
+        load().then((url) => window.location.assign(url)).catch(() => {});
+      });
+    }
+  }
 }
 
 function fallbackNote(lang) {
@@ -367,7 +400,10 @@ export function helpCategory(container, app, path, params, args = {}) {
       fill(body,
         category.fallback ? fallbackNote(category.lang) : null,
         category.description ? h("p", { class: "help__description", text: category.description }) : null,
-        articleList(tenant, category.articles));
+        articleList(tenant, category.articles),
+        category.most_read?.length ? h("section", { class: "help__popular", "aria-labelledby": "help-category-popular" },
+          bindText(h("h2", { id: "help-category-popular" }), "help.popular"),
+          articleList(tenant, category.most_read)) : null);
     }, (error) => {
       bindText(heading, error instanceof ApiError && error.status === 404 ? "help.category_not_found" : "help.failed");
       body.replaceChildren();
@@ -434,9 +470,12 @@ export function helpArticle(container, app, path, params, args = {}) {
       heading.textContent = article.title;
       const stamp = h("time", { datetime: article.updated_at });
       stamp.textContent = formatDate(article.updated_at.slice(0, 10));
+      const content = h("div", { class: "help__content", lang: article.lang }, ...copyArticle(article.html));
+      showFiles(content, (id) => api.get(helpPath(tenant,
+        `articles/${encodeURIComponent(slug)}/files/${id}`, article.lang)));
       fill(body,
         article.fallback ? fallbackNote(article.lang) : null,
-        h("div", { class: "help__content", lang: article.lang }, ...copyArticle(article.html)),
+        content,
         h("p", { class: "help__updated" }, bindText(h("span"), "help.updated"), " ", stamp),
         article.visibility === "public" ? feedbackForm(tenant, slug) : null);
       if (!counted && article.visibility === "public") {

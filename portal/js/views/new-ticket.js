@@ -10,7 +10,7 @@
 import { api, idempotencyKey } from "../api.js";
 import { $, fromTemplate, h } from "../dom.js";
 import { errorKey, onSubmit } from "../forms.js";
-import { bindText, localized, onLanguageChange } from "../i18n.js";
+import { bindText, language, localized, onLanguageChange } from "../i18n.js";
 import { organizations, ticketTypes } from "../reference-data.js";
 import { currentUser, isStaff } from "../session.js";
 import { ticketPath } from "../ticket-format.js";
@@ -59,6 +59,28 @@ function typeFields(type, previous) {
   });
 }
 
+/**
+ * What a chosen template writes into the form: its type, and its subject and text where
+ * the field is empty or still holds what the previous template wrote (what the customer
+ * typed themselves is kept). `shown` is {subject, description} as the form has them,
+ * `previous` the last template applied (or null), `template` the new one (or null).
+ */
+export function templateFill(shown, previous, template) {
+  const untouched = (name, key) => !shown[name].trim() || (previous && shown[name] === previous[key]);
+  return {
+    ticket_type_id: template?.ticket_type_id ?? null,
+    subject: untouched("subject", "subject") ? (template?.subject ?? "") : shown.subject,
+    description: untouched("description", "body") ? (template?.body ?? "") : shown.description,
+  };
+}
+
+/** A template's name and texts in `lang` when it has them, else its own. */
+export function templateIn(template, lang) {
+  const text = template.translations?.[lang];
+  return { ...template, name: text?.name ?? template.name, subject: text?.subject ?? template.subject,
+    body: text?.body ?? template.body };
+}
+
 /** The body POST /tickets gets from the form's values. */
 export function ticketBody(values, type, staff) {
   const fields = {};
@@ -78,6 +100,7 @@ export function ticketBody(values, type, staff) {
   if (!body.subject) delete body.subject;
   if (!body.ticket_type_id) delete body.ticket_type_id;
   if (staff) body.organization_id = values.organization_id || undefined;
+  if (values.template_id) body.template_id = values.template_id;
   return body;
 }
 
@@ -126,8 +149,25 @@ export default function newTicket(container, app) {
     }
   }
 
+  let templates = new Map();
+  let applied = null; // the template whose texts the form holds
+  function applyTemplate() {
+    const chosen = templates.get(form.elements.namedItem("template_id").value);
+    const template = chosen ? templateIn(chosen, language()) : null;
+    const subject = form.elements.namedItem("subject");
+    const description = form.elements.namedItem("description");
+    const fill = templateFill({ subject: subject.value, description: description.value }, applied, template);
+    subject.value = fill.subject;
+    description.value = fill.description;
+    const radio = fill.ticket_type_id && form.querySelector(`input[name=ticket_type_id][value="${CSS.escape(fill.ticket_type_id)}"]`);
+    if (radio) radio.checked = true;
+    applied = template;
+    showType();
+  }
+
   form.addEventListener("change", (event) => {
     if (event.target.name === "ticket_type_id") showType();
+    if (event.target.name === "template_id") applyTemplate();
   });
 
   onSubmit(form, async (values) => {
@@ -159,11 +199,18 @@ export default function newTicket(container, app) {
 
   bindText(status, "common.loading");
   container.replaceChildren(screen);
-  Promise.all([ticketTypes(), staff ? organizations() : []]).then(([list, orgs]) => {
+  // The tenant's templates (a failure to read them leaves the form without the choice).
+  const readTemplates = api.get("/templates").then((answer) => answer?.items ?? []).catch(() => []);
+  Promise.all([ticketTypes(), staff ? organizations() : [], readTemplates]).then(([list, orgs, offered]) => {
     if (!alive) return;
     const active = list.filter((type) => type.active !== false);
     types = new Map(active.map((type) => [type.id, type]));
     $("#new-ticket-types", form).replaceChildren(...active.map(typeChoice));
+    const usable = offered.filter((template) => template.active !== false && types.has(template.ticket_type_id));
+    templates = new Map(usable.map((template) => [template.id, template]));
+    $("#new-ticket-template", form).append(...usable.map((template) => h("option", {
+      value: template.id, text: templateIn(template, language()).name, dataset: { templateName: template.id } })));
+    $("[data-templates]", form).hidden = !usable.length;
     if (staff) {
       const select = form.elements.namedItem("organization_id");
       const sorted = [...orgs].sort((a, b) => String(a.name).localeCompare(String(b.name)));
@@ -178,6 +225,10 @@ export default function newTicket(container, app) {
   });
 
   const stopLanguage = onLanguageChange(() => {
+    for (const el of form.querySelectorAll("[data-template-name]")) {
+      const template = templates.get(el.dataset.templateName);
+      if (template) el.textContent = templateIn(template, language()).name;
+    }
     // The type names, field labels and checklist come from the API in three languages.
     for (const el of form.querySelectorAll("[data-type-name]")) {
       const type = types.get(el.dataset.typeName);

@@ -45,13 +45,20 @@ export function mutedKinds(kept, listed, checked) {
   return [...hidden, ...listed.filter((kind) => checked[kind] === false)];
 }
 
-function choice(kind) {
+// Mails that carry one-click answers: muting one also means answering in the portal
+// instead (the "Tested OK" / "Not OK" buttons, the rating links), and the page says so.
+const ANSWER_KINDS = new Set(["ticket_resolved", "approval_reminder", "ticket_closed"]);
+
+function choice(kind, user) {
   const id = `preference-${kind}`;
+  const noteId = `${id}-note`;
+  const note = ANSWER_KINDS.has(kind) && user?.kind !== "staff";
   return h("li", { class: "choices__item" },
     h("label", { class: "check" },
-      h("input", { type: "checkbox", id, name: kind, dataset: { kind } }),
+      h("input", { type: "checkbox", id, name: kind, dataset: { kind }, "aria-describedby": note ? noteId : null }),
       " ",
-      bindText(h("span"), `preferences.kinds.${kind}`)));
+      bindText(h("span"), `preferences.kinds.${kind}`)),
+    note ? bindText(h("p", { class: "field__hint", id: noteId }), `preferences.answer_notes.${kind}`) : null);
 }
 
 export function preferences(container) {
@@ -64,7 +71,7 @@ export function preferences(container) {
   let kept = []; // the muted kinds as last loaded or saved
   let alive = true;
 
-  $("#preferences-kinds", form).append(...kinds.map(choice));
+  $("#preferences-kinds", form).append(...kinds.map((kind) => choice(kind, currentUser())));
 
   function show(muted) {
     const off = new Set(Array.isArray(muted) ? muted : []);

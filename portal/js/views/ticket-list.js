@@ -118,15 +118,26 @@ function ticketRow(ticket, context) {
     else if (ticket.assignee_id === user.id) who.append(bindText(h("span"), "ticket.assigned_to_me"));
     else who.append(assignee ? assignee.name : bindText(h("span"), "ticket.someone"));
     meta.append(" ", who);
+    if (ticket.requester_name) {
+      meta.append(" ", h("span", { class: "meta", dataset: { meta: "requester" } },
+        bindText(h("span", { class: "visually-hidden" }), "ticket.requester"), " ", ticket.requester_name));
+    }
+    if (!ticket.first_response_at && ticket.status !== "closed" && ticket.status !== "resolved") {
+      meta.append(" ", bindText(h("span", { class: "pill pill--small", dataset: { meta: "unanswered" } }),
+        "tickets.awaiting_first_response"));
+    }
     if (ticket.priority === "high" || ticket.priority === "urgent") {
       meta.append(" ", bindText(h("span", { class: `priority priority--${ticket.priority}` }),
         `priority.${ticket.priority}`));
     }
   } else {
-    // The list item names the requester only by id: "you" or a colleague.
+    // Whose ticket: "yours", or the colleague's name (a row without one says "a colleague's").
     const mine = ticket.requester_id === user.id;
-    meta.append(" ", bindText(h("span", { class: `meta whose whose--${mine ? "mine" : "colleague"}`,
-      dataset: { meta: "requester" } }), mine ? "tickets.mine" : "tickets.colleague"));
+    const whose = h("span", { class: `meta whose whose--${mine ? "mine" : "colleague"}`, dataset: { meta: "requester" } });
+    if (!mine && ticket.requester_name) {
+      whose.append(bindText(h("span", { class: "visually-hidden" }), "ticket.requester"), " ", ticket.requester_name);
+    } else bindText(whose, mine ? "tickets.mine" : "tickets.colleague");
+    meta.append(" ", whose);
   }
   const side = h("p", { class: "ticket-row__side" },
     h("span", { class: "meta" }, bindText(h("span"), "tickets.last_activity"), " ", timeEl(ticket.updated_at)));

@@ -18,7 +18,7 @@ import { api } from "../api.js";
 import { $, fromTemplate, h } from "../dom.js";
 import { errorKey } from "../forms.js";
 import { bindText, onLanguageChange, t } from "../i18n.js";
-import { allPages, byId, organizations, staffUsers, tenantSettings, ticketTypes } from "../reference-data.js";
+import { activeUsers, allPages, byId, organizations, staffUsers, tenantSettings, ticketTypes } from "../reference-data.js";
 import { currentUser, isStaff } from "../session.js";
 import { refreshTimes, ticketPath } from "../ticket-format.js";
 import { approvalSection } from "./ticket/approval.js";
@@ -108,11 +108,12 @@ export default function ticketView(container, app, path, params, args) {
   status.replaceChildren(h("span", { class: "spinner", "aria-hidden": "true" }), " ", bindText(h("span"), "common.loading"));
   container.replaceChildren(screen);
 
-  Promise.all([ticketTypes(), staff ? staffUsers() : [], organizations(), tenantSettings(), fetchTicket(id)])
-    .then(([types, staffList, orgs, settings, read]) => {
+  Promise.all([ticketTypes(), staff ? staffUsers() : [], organizations(), tenantSettings(), fetchTicket(id),
+    staff ? activeUsers() : []])
+    .then(([types, staffList, orgs, settings, read, users]) => {
       Object.assign(state, read);
       if (!state.alive) return;
-      state.lists = { types: byId(types), staff: byId(staffList), organizations: byId(orgs) };
+      state.lists = { types: byId(types), staff: byId(staffList), organizations: byId(orgs), users: byId(users) };
       state.settings = settings;
       if (!staff) state.orgVisibility = orgs.find((o) => o.id === user.organization_id)?.ticket_visibility ?? null;
       status.replaceChildren();

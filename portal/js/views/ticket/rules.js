@@ -17,19 +17,24 @@ export function ifMatch(ticket) {
 
 /**
  * Whether the signed-in user may comment. `access` is {user, staff, ticket,
- * orgVisibility, commentRefused}: a contact may comment on their own tickets, as a
- * watcher, or as the organisation allows, until the API has refused them.
+ * orgVisibility, commentRefused}. GET /tickets/{id} says it (`can_comment`); a ticket
+ * as a change answered it carries no such word, and then the rules the API applies
+ * decide: a contact comments on their own tickets, as a watcher, or as the
+ * organisation allows, until the API has refused them.
  */
 export function mayComment({ user, staff, ticket, orgVisibility, commentRefused }) {
+  if (commentRefused && !staff) return false;
+  if (typeof ticket.can_comment === "boolean") return ticket.can_comment;
   if (staff) return can(user, "tickets.comment");
-  if (commentRefused) return false;
   if (ticket.requester_id === user.id || (ticket.watchers ?? []).includes(user.id)) return true;
   return orgVisibility === null || orgVisibility === "organization_comment";
 }
 
-/** A contact who may comment answers a resolved ticket: "Tested OK" or "Not OK". */
+/** A contact who may answer a resolved ticket: "Tested OK" or "Not OK" (`can_approve`). */
 export function mayAnswer(access) {
-  return !access.staff && access.ticket.status === "resolved" && mayComment(access);
+  if (access.staff || access.ticket.status !== "resolved") return false;
+  if (typeof access.ticket.can_approve === "boolean") return access.ticket.can_approve;
+  return mayComment(access);
 }
 
 /**
@@ -48,6 +53,23 @@ export function threadEntries(events, comments) {
 /** The statuses staff may pick: the settable ones, after the current one when it is not. */
 export function statusChoices(status) {
   return SETTABLE_STATUSES.includes(status) ? SETTABLE_STATUSES : [status, ...SETTABLE_STATUSES];
+}
+
+export const PRIORITIES = ["low", "normal", "high", "urgent"];
+
+/**
+ * Who may watch the ticket, staff first then the organisation's portal users, each by
+ * name: {id, name, contact}. A watcher the list does not know (a user since made
+ * inactive) stays, without a name, so saving does not drop them unasked.
+ */
+export function watcherChoices(ticket, users) {
+  const all = [...users.values()];
+  const staff = all.filter((u) => u.kind === "staff");
+  const contacts = all.filter((u) => u.kind === "contact" && u.organization_id === ticket.organization_id);
+  const known = [...staff, ...contacts].map((u) => ({ id: u.id, name: u.name, contact: u.kind === "contact" }));
+  const ids = new Set(known.map((u) => u.id));
+  const unknown = (ticket.watchers ?? []).filter((id) => !ids.has(id)).map((id) => ({ id, name: null, contact: false }));
+  return [...known, ...unknown];
 }
 
 /** The types a ticket may get: the active ones, and its own even when retired. */

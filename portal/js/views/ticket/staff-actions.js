@@ -1,5 +1,5 @@
-// Staff actions beside the ticket: assign, re-type, change the status, resolve — each
-// form shown only to those whose permissions allow it. Changes carry If-Match with the
+// Staff actions beside the ticket: assign, re-type, change the status or the priority,
+// choose the watchers, resolve — each form shown only to those whose permissions allow it. Changes carry If-Match with the
 // version read.
 
 import { api, ApiError, idempotencyKey } from "../../api.js";
@@ -9,7 +9,7 @@ import { bindText, localized, t } from "../../i18n.js";
 import { can } from "../../session.js";
 import { ticketPath } from "../../ticket-format.js";
 import { actionForm, labelledField, submitButton } from "./form-parts.js";
-import { ifMatch, resolveBody, retypeChoices, statusChoices } from "./rules.js";
+import { PRIORITIES, ifMatch, resolveBody, retypeChoices, statusChoices, watcherChoices } from "./rules.js";
 
 /**
  * Builds the page's [data-staff-actions] forms. `currentTicket()` is the ticket as
@@ -67,6 +67,29 @@ export function staffActions(screen, { ticketId, user, currentTicket, ticketChan
     patchForm(statusForm, ({ status: value }) => ({ status: value }));
     forms.append(statusForm);
     parts.status = { form: statusForm, select: statusSelect };
+
+    const prioritySelect = h("select", { id: "priority-select", name: "priority" },
+      ...PRIORITIES.map((p) => bindText(h("option", { value: p }), `priority.${p}`)));
+    const priorityForm = actionForm("priority-form", "ticket.priority_change.title",
+      labelledField("priority-select", "ticket.priority_change.label", prioritySelect),
+      h("div", {}, submitButton("priority-submit", "ticket.priority_change.submit", "common.saving", true)));
+    patchForm(priorityForm, ({ priority }) => ({ priority }));
+    forms.append(priorityForm);
+    parts.priority = { form: priorityForm, select: prioritySelect };
+
+    // Watchers: staff, and the portal users of the ticket's organisation (as the API allows).
+    const choices = h("ul", { class: "choices__list", id: "watchers-choices" });
+    const watchersForm = actionForm("watchers-form", "ticket.watchers.title",
+      h("fieldset", { class: "field choices", "aria-describedby": "watchers-hint watchers-error" },
+        bindText(h("legend"), "ticket.watchers.label"),
+        bindText(h("p", { class: "field__hint", id: "watchers-hint" }), "ticket.watchers.hint"),
+        choices,
+        h("p", { class: "field__error", id: "watchers-error", dataset: { fieldError: "watchers" } })),
+      h("div", {}, submitButton("watchers-submit", "ticket.watchers.submit", "common.saving", true)));
+    patchForm(watchersForm, () => ({
+      watchers: Array.from(choices.querySelectorAll("input:checked"), (input) => input.value) }));
+    forms.append(watchersForm);
+    parts.watchers = { form: watchersForm, choices };
   }
   if (can(user, "tickets.resolve")) {
     const resolution = h("textarea", { id: "resolve-resolution", name: "resolution", rows: "4", maxlength: "20000" });
@@ -107,6 +130,16 @@ export function staffActions(screen, { ticketId, user, currentTicket, ticketChan
     if (parts.status) {
       parts.status.select.replaceChildren(...statusChoices(ticket.status).map((s) => bindText(h("option", { value: s }), `ticket_status.${s}`)));
       parts.status.select.value = ticket.status;
+    }
+    if (parts.priority) parts.priority.select.value = ticket.priority;
+    if (parts.watchers) {
+      parts.watchers.choices.replaceChildren(...watcherChoices(ticket, lists.users).map(({ id: userId, name, contact }) => {
+        const inputId = `watcher-${userId}`;
+        return h("li", {}, h("label", { class: "choice", for: inputId },
+          h("input", { type: "checkbox", id: inputId, value: userId, checked: ticket.watchers.includes(userId) }),
+          " ", name ? h("span", { text: name }) : bindText(h("span"), "ticket.someone"),
+          contact ? [" ", bindText(h("span", { class: "muted" }), "ticket.watchers.customer")] : null));
+      }));
     }
     if (parts.resolve) parts.resolve.form.hidden = ticket.status === "resolved" || ticket.status === "closed";
   }
