@@ -36,6 +36,8 @@ class RateLimits:
     status_subscriptions_per_ip: RateLimit = RateLimit(30, 3600)
     # Chats and "leave a message" started without login (issue 18), per client address.
     chat_starts_per_ip: RateLimit = RateLimit(20, 3600)
+    # Messages sent over HTTP to one chat by one side (the socket counts its own frames).
+    chat_messages_per_session: RateLimit = RateLimit(60, 60)
 
 
 @dataclass(frozen=True)

@@ -222,11 +222,11 @@ class SendAnswer(Model):
 
 @route(bp, "POST", "/chat/sessions/{id}/messages", guard=PUBLIC, tag=TAG,
        body=rules.SendMessage, response=SendAnswer, status=201,
-       errors=(401, 403, 404, 409, 422),
+       errors=(401, 403, 404, 409, 422, 429),
        summary="Send a message as a socket frame would ({text, client_id}); a client_id "
                "sent before answers the first message (duplicate: true, status 200)")
 def send_message(call: Call) -> Reply:
-    message, new = svc.send(_party(call), call.params["id"], call.body.text,
-                            call.body.client_id, datetime.now(UTC))
+    message, new = svc.post_message(_party(call), call.params["id"], call.body.text,
+                                    call.body.client_id, datetime.now(UTC))
     return Reply({"message": message.model_dump(mode="json"), "duplicate": not new},
                  status=201 if new else 200)

@@ -294,7 +294,19 @@ def transfer(ctx: Ctx, session_id: str, body: rules.Transfer) -> rules.Session:
     _broadcast(ctx.tenant, session.id, rules.pushed(
         "joined", session_id=session.id, agent_name=moved.agent_name, agent_id=user["id"],
         transferred_by=party.name), ctx.now)
+    _close_agent(ctx.tenant, session.id, session.agent_id, ctx.now)
     return moved
+
+
+def _close_agent(tenant: str, session_id: str, agent_id: str | None, now: datetime) -> None:
+    """The previous agent's sockets of a transferred chat close (their grant named them as
+    its agent; the session no longer does, so their frames would be refused anyway)."""
+    for connection in store.session_connections(tenant, session_id, _epoch(now)):
+        if connection.get("side") == "agent" and connection.get("user_id") == agent_id:
+            try:
+                chat_push.close(str(connection["connection_id"]))
+            except Exception:  # best effort: the connection's frames are refused anyway
+                log.warning("closing %s failed", connection["connection_id"], exc_info=True)
 
 
 def _changed(session: rules.Session, now: datetime, **changes: Any) -> rules.Session:
@@ -346,6 +358,16 @@ def send(party: Party, session_id: str, text: str, client_id: str | None,
     _broadcast(party.tenant, session_id, rules.pushed(
         "message", message=message.model_dump(mode="json")), now)
     return message, True
+
+
+def post_message(party: Party, session_id: str, text: str, client_id: str | None,
+                 now: datetime) -> tuple[rules.Message, bool]:
+    """``send`` over HTTP, limited per session and side as the socket limits its frames."""
+    from chalicelib.services import rate_limits
+
+    session = load_for(party, session_id)
+    rate_limits.chat_message(party.tenant, session_id, party.side)
+    return send(party, session_id, text, client_id, now, session)
 
 
 def history(party: Party, session_id: str, after: str | None,

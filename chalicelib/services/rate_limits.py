@@ -118,3 +118,10 @@ def chat_start(tenant: str, source_ip: str) -> None:
     one opens a chat or a ticket for anyone."""
     limits, now = get_config().rate_limits, int(_clock().timestamp())
     _take("chat-start-ip", limits.chat_starts_per_ip, f"{tenant}\0{_ip(source_ip)}", now)
+
+
+def chat_message(tenant: str, session_id: str, side: str) -> None:
+    """``POST /chat/sessions/{id}/messages``: what the socket's frame limit is over HTTP."""
+    limits, now = get_config().rate_limits, int(_clock().timestamp())
+    _take("chat-message", limits.chat_messages_per_session, f"{tenant}\0{session_id}\0{side}",
+          now)

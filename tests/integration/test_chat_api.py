@@ -296,13 +296,18 @@ def test_a_signed_in_customer_transfer_and_an_existing_ticket(
     assert session["customer"]["kind"] == "user" and session["customer"]["organization_id"]
     # Staff start no chats; a bearer token never names another tenant's chat.
     assert api.call("POST", "/chat/sessions", {}, as_user=AGENT).status == 403
-    _join(api, chat_id)
+    joined = _join(api, chat_id)
+    _connect(api, "moved-agent", joined["ws_token"])
     taken = api.call("POST", f"/chat/sessions/{chat_id}/join", as_user=ADMIN)
     assert taken.status == 409
     admin_id = api.call("GET", "/me", as_user=ADMIN).body["id"]
     moved = api.call("POST", f"/chat/sessions/{chat_id}/transfer", {"to_user_id": admin_id},
                      as_user=AGENT)
     assert moved.status == 200 and moved.body["agent_id"] == admin_id
+    assert push.frames("moved-agent", "joined")[-1]["transferred_by"]
+    assert "moved-agent" in push.closed  # the previous agent's socket closes
+    _frame(api, "moved-agent", {"action": "send", "text": "still here"})
+    assert push.frames("moved-agent", "error")[-1]["code"] == "refused"
     nobody = api.call("POST", f"/chat/sessions/{chat_id}/transfer",
                       {"to_user_id": session["customer"]["user_id"]}, as_user=ADMIN)
     assert nobody.status == 400
@@ -376,3 +381,19 @@ def test_a_chat_in_which_nothing_was_said_ends_without_a_ticket(api: Api) -> Non
     ended = api.call("POST", f"/chat/sessions/{chat['id']}/end", headers=_key(chat))
     assert ended.status == 200 and ended.body["ticket_id"] is None
     assert ended.body["session"]["state"] == "ended"
+
+
+def test_messages_over_http_are_limited_per_chat_and_side(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    chat = _visitor(api)
+    monkeypatch.setenv("RATE_LIMIT_CHAT_MESSAGES_PER_SESSION", "3/3600")
+    get_config.cache_clear()
+    try:
+        path = f"/chat/sessions/{chat['id']}/messages"
+        for n in range(3):
+            assert api.call("POST", path, {"text": f"m{n}"}, headers=_key(chat)).status == 201
+        refused = api.call("POST", path, {"text": "one more"}, headers=_key(chat))
+        assert refused.status == 429 and "retry-after" in refused.headers
+    finally:
+        monkeypatch.undo()
+        get_config.cache_clear()
