@@ -184,20 +184,32 @@ def grant_expiry(now: datetime) -> int:
     return int(now.timestamp()) + GRANT_SECONDS
 
 
-def issue_visitor_key(secret: str, tenant: str, session_id: str, now: datetime) -> str:
+@dataclass(frozen=True)
+class VisitorKey:
+    """What a visitor's key says: their tenant, session and name (so reading it needs
+    no read of the session)."""
+
+    tenant: str
+    session_id: str
+    name: str
+
+
+def issue_visitor_key(secret: str, key: VisitorKey, now: datetime) -> str:
     expires = int((now + timedelta(hours=VISITOR_KEY_HOURS)).timestamp())
-    payload = json.dumps({"t": tenant, "s": session_id, "x": expires}, separators=(",", ":"))
+    payload = json.dumps({"t": key.tenant, "s": key.session_id, "n": key.name, "x": expires},
+                         separators=(",", ":"))
     return seal(secret, KEY_SCOPE, payload.encode())
 
 
-def read_visitor_key(secret: str, key: str, now: datetime) -> tuple[str, str] | None:
-    """(tenant, session id) of a genuine, unexpired visitor key; None otherwise."""
+def read_visitor_key(secret: str, key: str, now: datetime) -> VisitorKey | None:
+    """The key's tenant, session and name when it is genuine and unexpired; else None."""
     try:
         data = json.loads(unseal(secret, KEY_SCOPE, key))
-        tenant, session_id, expires = str(data["t"]), str(data["s"]), int(data["x"])
+        found = VisitorKey(str(data["t"]), str(data["s"]), str(data["n"]))
+        expires = int(data["x"])
     except (BadSignature, ValueError, KeyError, TypeError):
         return None
-    return None if expired(expires, now) else (tenant, session_id)
+    return None if expired(expires, now) else found
 
 
 # --- frames -------------------------------------------------------------------------------

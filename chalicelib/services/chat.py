@@ -98,11 +98,9 @@ def party_of(principal: Principal) -> Party:
 def visitor_party(key: str, session_id: str, now: datetime) -> Party:
     """A visitor's key opens their own session only; anything else is a 404."""
     found = rules.read_visitor_key(get_config().secret, key, now)
-    if found is None or found[1] != session_id:
+    if found is None or found.session_id != session_id:
         raise NotFound("No such chat.")
-    tenant = found[0]
-    session = _session(tenant, session_id, consistent=False)
-    return Party(tenant, "customer", None, session.customer.name)
+    return Party(found.tenant, "customer", None, found.name)
 
 
 def _check_party(party: Party, session: rules.Session) -> None:
@@ -206,8 +204,8 @@ def start(principal: Principal | None, body: rules.StartChat, source_ip: str,
     uow.commit()
     _tell_staff(tenant, session, now)
     party = Party(tenant, "customer", customer.user_id, customer.name, principal)
-    key = None if principal else rules.issue_visitor_key(get_config().secret, tenant,
-                                                          session.id, now)
+    key = None if principal else rules.issue_visitor_key(
+        get_config().secret, rules.VisitorKey(tenant, session.id, customer.name), now)
     return _answer(session, party, now, key)
 
 

@@ -44,10 +44,11 @@ def test_a_grant_reads_back_only_unaltered_unexpired_and_in_its_scope() -> None:
     assert rules.read_grant(SECRET, payload[:-2] + "xx." + signature, MONDAY) is None
     assert rules.read_grant(SECRET, "", MONDAY) is None
     # A visitor's key is signed for another purpose: it never opens a socket, and back.
-    key = rules.issue_visitor_key(SECRET, "acme", "S1", MONDAY)
+    visitor = rules.VisitorKey("acme", "S1", "Vera")
+    key = rules.issue_visitor_key(SECRET, visitor, MONDAY)
     assert rules.read_grant(SECRET, key, MONDAY) is None
     assert rules.read_visitor_key(SECRET, token, MONDAY) is None
-    assert rules.read_visitor_key(SECRET, key, MONDAY) == ("acme", "S1")
+    assert rules.read_visitor_key(SECRET, key, MONDAY) == visitor
     assert rules.read_visitor_key(SECRET, key, MONDAY + timedelta(
         hours=rules.VISITOR_KEY_HOURS)) is None
 
