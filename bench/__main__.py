@@ -716,8 +716,8 @@ def chat_only() -> int:
     lines = chat_bench.chat_section(figures)
     _rewrite_section(chat_bench.CHAT_HEADING, lines)
     print("\n".join(lines))
-    if figures["differing"]:
-        print(f"FAILED: {figures['differing']}", file=sys.stderr)
+    if figures["differing"] or figures["fanout"]["failed"]:
+        print(f"FAILED: {figures['differing']} {figures['fanout']}", file=sys.stderr)
         return 1
     return 0
 
@@ -902,6 +902,8 @@ def main(argv: list[str]) -> int:
     _rewrite_section(chat_bench.CHAT_HEADING, chat_bench.chat_section(chat_figures))
     print(path.read_text())
     grew += networks["differing"] + help_figures["differing"] + chat_figures["differing"]
+    if chat_figures["fanout"]["failed"]:
+        wrong.append(f"chat fan-out p95 {chat_figures['fanout']['p95_ms']} ms")
     wrong += [f"the reminder sweep read more than was due at {size}"
               for size in networks["sweep_read_more_than_due"]]
     if (scans or grew or wrong or mail["failed"] or cold["failed"] or stack["failed"]

@@ -11,6 +11,14 @@ stand-in that takes every push (``store/chat_push._client``), as pushes are not 
 calls. Each open chat is made through the API (``POST /chat/sessions``) with its customer's
 socket connected.
 
+The fan-out (``fanout``): ``python -m local`` in its own process (tests/e2e/stack.py's
+``Stack``, the demo seed: chat on, its agent online), ``CHATS`` visitors each in a chat the
+demo agent joined, every customer and the agent's side on a real WebSocket; each customer
+sends ``MESSAGES`` messages, one every ``PACE`` seconds (the chats' turns spread evenly over
+it: 25 messages a second in all), and the time from a customer's send to its
+agent's socket receiving the message is the fan-out latency (p50, p95), which the issue
+wants under a second.
+
 ``python -m bench.chat`` prints the figures; ``BENCH_CHAT_SIZES=10,100`` for a quick try.
 """
 
@@ -18,6 +26,11 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -25,6 +38,10 @@ from bench.tickets import TENANT, Api, app_on_dynamodb_local, counting
 
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_CHAT_SIZES", "10,1000").split(","))
 CHAT_HEADING = "## DynamoDB calls per chat message"
+CHATS = int(os.environ.get("BENCH_CHAT_FANOUT_CHATS", "50"))
+MESSAGES = 6  # per chat, one every PACE seconds: 50 busy chats are 25 messages a second
+PACE = 2.0
+FANOUT_LIMIT_MS = 1000.0  # p95: "messages appear for both sides in under a second"
 ADMIN, AGENT = f"admin@{TENANT}.test", f"agent@{TENANT}.test"
 
 
@@ -131,7 +148,68 @@ def run() -> dict[str, Any]:
     small, large = SIZES
     differing = [a["request"] for a, b in zip(sizes[small], sizes[large], strict=True)
                  if a != b]
-    return {"sizes": sizes, "differing": differing, "pushes": pushes.posts}
+    return {"sizes": sizes, "differing": differing, "pushes": pushes.posts,
+            "fanout": fanout()}
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def fanout() -> dict[str, Any]:
+    """Fan-out latency over the local stack's WebSocket API with ``CHATS`` chats at once."""
+    from websockets.sync.client import connect
+
+    from tests.e2e.stack import Stack
+
+    os.environ["RATE_LIMIT_CHAT_STARTS_PER_IP"] = "1000000/3600"
+    stack = Stack(state_dir=Path(tempfile.mkdtemp(prefix="helpdesk-bench-chat-"))).start()
+    sockets: list[Any] = []
+    try:
+        agent = stack.login(AGENT)
+        pairs = []
+        for n in range(CHATS):
+            _, _, chat = stack.request("POST", "/chat/sessions", {
+                "tenant": TENANT, "name": f"Visitor {n}", "email": f"f{n}@bench.example"})
+            customer = connect(f"{chat['ws_url']}?token={chat['ws_token']}")
+            _, _, joined = stack.request("POST", f"/chat/sessions/{chat['id']}/join", {},
+                                         token=agent)
+            staff = connect(f"{joined['ws_url']}?token={joined['ws_token']}")
+            sockets += [customer, staff]
+            pairs.append((customer, staff))
+        latencies: list[float] = []
+        lock = threading.Lock()
+
+        def converse(customer: Any, staff: Any, offset: float) -> None:
+            time.sleep(offset)  # the chats' messages spread over the pace, not all at once
+            for i in range(MESSAGES):
+                sent = time.perf_counter()
+                customer.send(json.dumps({"action": "send", "text": f"m{i}",
+                                          "client_id": f"m{i}"}))
+                while json.loads(staff.recv(timeout=10))["type"] != "message":
+                    pass
+                with lock:
+                    latencies.append(time.perf_counter() - sent)
+                time.sleep(PACE)
+
+        threads = [threading.Thread(target=converse, args=(*pair, n * PACE / CHATS))
+                   for n, pair in enumerate(pairs)]
+        began = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        spent = time.perf_counter() - began
+    finally:
+        for socket in sockets:
+            socket.close()
+        stack.stop()
+    p50, p95 = _percentile(latencies, 0.5) * 1000, _percentile(latencies, 0.95) * 1000
+    return {"chats": CHATS, "messages": len(latencies), "p50_ms": round(p50, 1),
+            "p95_ms": round(p95, 1), "max_ms": round(max(latencies) * 1000, 1),
+            "mean_ms": round(statistics.mean(latencies) * 1000, 1),
+            "seconds": round(spent, 1), "failed": p95 > FANOUT_LIMIT_MS}
 
 
 def chat_section(figures: dict[str, Any]) -> list[str]:
@@ -157,6 +235,16 @@ def chat_section(figures: dict[str, Any]) -> list[str]:
         lines += [f"| `{r['request']}` | {_ops(r['calls'])} | {r['read']} | {r['written']} |"
                   for r in figures["sizes"][size]]
     lines += ["", _equal_at_both_sizes(figures["differing"], small, large, "open chats")]
+    fan = figures.get("fanout")
+    if fan:
+        lines += ["", f"Fan-out over the local stack (`python -m local` on DynamoDB Local, this"
+                  f" 2-core machine): {fan['chats']} chats at once, each a visitor and the demo"
+                  f" agent on real WebSockets, each customer sending one message every"
+                  f" {PACE:g} s (the chats' turns spread evenly), {fan['messages']} messages"
+                  f" in {fan['seconds']} s;"
+                  f" from a customer's send to the agent's socket: p50 {fan['p50_ms']} ms,"
+                  f" p95 {fan['p95_ms']} ms (limit {FANOUT_LIMIT_MS:.0f} ms), max"
+                  f" {fan['max_ms']} ms."]
     lines += ["", "A message on the socket: the connection's rate counter (an UpdateItem; two on"
               " the first frame of a 10-second window, whose counter starts again), the"
               " session (GetItem), one TransactWriteItems (message, its client id, the"
