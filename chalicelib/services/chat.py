@@ -213,7 +213,8 @@ def _tell_staff(tenant: str, session: rules.Session, now: datetime) -> None:
     """A new waiting chat, pushed to staff's presence sockets (the queue's live alert)."""
     data = rules.pushed("waiting", session=_dump(session))
     for connection in store.presence_connections(tenant, _epoch(now)):
-        _push(tenant, None, str(connection["connection_id"]), data)
+        if not connection.get("session_id"):  # the queue's sockets, not a chat's
+            _push(tenant, None, str(connection["connection_id"]), data)
 
 
 def new_grant(party: Party, session_id: str, now: datetime) -> rules.SessionAnswer:
@@ -440,8 +441,13 @@ def _finish(session: rules.Session, tenant: str, side: rules.Side | str,
         if current.state == "ended":
             return current  # ended meanwhile (the other side, the sweep): one ticket
         raise
-    _broadcast(tenant, session.id, rules.pushed(
-        "ended", session_id=session.id, ended_by=side, ticket_id=ended.ticket_id), now)
+    data = rules.pushed("ended", session_id=session.id, ended_by=side,
+                        ticket_id=ended.ticket_id)
+    for connection in store.session_connections(tenant, session.id, _epoch(now)):
+        connection_id = str(connection["connection_id"])
+        _push(tenant, session.id, connection_id, data)
+        with contextlib.suppress(Exception):  # best effort: an ended chat takes no frames
+            chat_push.close(connection_id)  # API Gateway then sends $disconnect
     return ended
 
 

@@ -17,7 +17,8 @@ Access patterns (every one a GetItem, a Query of one partition, or a transaction
   side and person of the verified grant, and the frame counter of the rate limit. The one
   partition key without the tenant, as API Gateway names connections across tenants; the
   tenant it holds is the grant's, never the client's.
-- a staff member's presence ``PK=T#<t>#CHAT#PRESENCE``, ``SK=<connection id>``.
+- a staff member's open connection (a chat's, or the queue's presence socket)
+  ``PK=T#<t>#CHAT#PRESENCE``, ``SK=<connection id>``: who is online.
 
 Connection items carry ``expires_at`` (TTL), as API Gateway does not always say when a
 socket went away; readers ignore expired ones the TTL has not removed yet.
@@ -172,10 +173,10 @@ def add_connection(uow: UnitOfWork, connection_id: str, tenant: str, session_id:
         uow.put(table(), {"PK": session_pk(tenant, session_id), "SK": MEMBER + connection_id,
                           "connection_id": connection_id, "side": side, "user_id": user_id,
                           "expires_at": expires})
-    else:  # a staff member's presence: counts as online while it is open
+    if side == "agent":  # staff with a chat or the queue open count as online
         uow.put(table(), {"PK": presence_pk(tenant), "SK": connection_id,
-                          "connection_id": connection_id, "user_id": user_id,
-                          "expires_at": expires})
+                          "connection_id": connection_id, "session_id": session_id,
+                          "user_id": user_id, "expires_at": expires})
 
 
 def remove_connection(uow: UnitOfWork, connection: Item) -> None:
@@ -185,8 +186,8 @@ def remove_connection(uow: UnitOfWork, connection: Item) -> None:
     if session_id:
         uow.delete(table(), {"PK": session_pk(tenant, str(session_id)),
                              "SK": MEMBER + connection_id})
-    else:
-        uow.delete(table(), {"PK": presence_pk(tenant), "SK": connection_id})
+    # A staff connection's presence (a customer's has none: deleting nothing is harmless).
+    uow.delete(table(), {"PK": presence_pk(tenant), "SK": connection_id})
 
 
 def get_connection(connection_id: str) -> Item | None:
@@ -240,7 +241,8 @@ def session_connections(tenant: str, session_id: str, now: int) -> list[Item]:
 
 
 def presence_connections(tenant: str, now: int) -> list[Item]:
-    """Staff's open presence connections (one page: a bound, not a scan)."""
+    """Staff's open connections (one page: a bound, not a scan); those without a
+    ``session_id`` are the queue's presence sockets."""
     page = query(table(), "PK = :pk", {":pk": presence_pk(tenant)}, limit=100)
     return [c for c in page.items if int(c.get("expires_at", 0)) > now]
 

@@ -131,6 +131,9 @@ def test_a_visitor_chats_with_an_agent_and_the_transcript_becomes_a_mailed_ticke
     assert joined["session"]["state"] == "active"
     assert push.frames("cust-1", "joined")[-1]["agent_name"]
     assert _connect(api, "agent-1", joined["ws_token"])["statusCode"] == 200
+    # An agent with a chat open counts as online (besides the setting).
+    now = int(datetime.now(UTC).timestamp())
+    assert joined["session"]["agent_id"] in chat_store.online_staff(TENANT, now)
     mine = api.call("GET", "/chat/sessions?mine=true", as_user=AGENT)
     assert chat["id"] in [s["id"] for s in mine.body["items"]]
     assert chat["id"] not in [s["id"] for s in api.call(
@@ -151,6 +154,7 @@ def test_a_visitor_chats_with_an_agent_and_the_transcript_becomes_a_mailed_ticke
     assert ended.status == 200, ended.body
     ticket_id = ended.body["ticket_id"]
     assert push.frames("agent-1", "ended")[-1]["ticket_id"] == ticket_id
+    assert {"cust-1", "agent-1"} <= set(push.closed)  # the ended chat's sockets close
     # Ending again (either side) is the same answer: one ticket.
     again = api.call("POST", f"/chat/sessions/{chat['id']}/end", as_user=AGENT)
     assert again.status == 200 and again.body["ticket_id"] == ticket_id
