@@ -128,8 +128,8 @@ def load_for(party: Party, session_id: str) -> rules.Session:
 
 def availability(tenant: str, now: datetime) -> rules.Availability:
     settings = _settings(tenant)
-    online = store.online_staff(tenant, _epoch(now)) | set(settings.chat.always_online_ids)
-    return rules.availability(settings.chat, settings.support_hours, bool(online), now)
+    online = bool(settings.chat.always_online_ids) or store.someone_online(tenant, _epoch(now))
+    return rules.availability(settings.chat, settings.support_hours, online, now)
 
 
 # --- starting -----------------------------------------------------------------------------
@@ -399,9 +399,12 @@ def _push(tenant: str, session_id: str | None, connection_id: str, data: str) ->
 
 
 def _forget(connection_id: str, tenant: str, session_id: str | None) -> None:
+    """A connection API Gateway says is gone: its record, its place in the session and
+    its presence go (as its ``$disconnect`` would have done)."""
+    connection = store.get_connection(connection_id) or {
+        "connection_id": connection_id, "tenant": tenant, "session_id": session_id}
     uow = UnitOfWork()
-    store.remove_connection(uow, {"connection_id": connection_id, "tenant": tenant,
-                                  "session_id": session_id})
+    store.remove_connection(uow, connection)
     uow.commit()
 
 

@@ -18,7 +18,8 @@ Access patterns (every one a GetItem, a Query of one partition, or a transaction
   partition key without the tenant, as API Gateway names connections across tenants; the
   tenant it holds is the grant's, never the client's.
 - a staff member's open connection (a chat's, or the queue's presence socket)
-  ``PK=T#<t>#CHAT#PRESENCE``, ``SK=<connection id>``: who is online.
+  ``PK=T#<t>#CHAT#PRESENCE``, ``SK=<expires_at>#<connection id>``: who is online (the
+  unexpired ones are a key range; the connection's record names its ``presence_sk``).
 
 Connection items carry ``expires_at`` (TTL), as API Gateway does not always say when a
 socket went away; readers ignore expired ones the TTL has not removed yet.
@@ -165,16 +166,18 @@ def messages_after(tenant: str, session_id: str, after: str | None, limit: int) 
 def add_connection(uow: UnitOfWork, connection_id: str, tenant: str, session_id: str | None,
                    side: Side, user_id: str | None, name: str, now: int) -> None:
     expires = now + CONNECTION_TTL_SECONDS
+    presence = presence_sk(expires, connection_id) if side == "agent" else None
     record = {"PK": connection_pk(connection_id), "SK": "CONN", "connection_id": connection_id,
               "tenant": tenant, "session_id": session_id, "side": side, "user_id": user_id,
-              "name": name, "opened_at": now, "expires_at": expires, "window": 0, "frames": 0}
+              "name": name, "opened_at": now, "expires_at": expires, "window": 0, "frames": 0,
+              "presence_sk": presence}
     uow.put(table(), record)
     if session_id is not None:
         uow.put(table(), {"PK": session_pk(tenant, session_id), "SK": MEMBER + connection_id,
                           "connection_id": connection_id, "side": side, "user_id": user_id,
                           "expires_at": expires})
-    if side == "agent":  # staff with a chat or the queue open count as online
-        uow.put(table(), {"PK": presence_pk(tenant), "SK": connection_id,
+    if presence is not None:  # staff with a chat or the queue open count as online
+        uow.put(table(), {"PK": presence_pk(tenant), "SK": presence,
                           "connection_id": connection_id, "session_id": session_id,
                           "user_id": user_id, "expires_at": expires})
 
@@ -186,8 +189,8 @@ def remove_connection(uow: UnitOfWork, connection: Item) -> None:
     if session_id:
         uow.delete(table(), {"PK": session_pk(tenant, str(session_id)),
                              "SK": MEMBER + connection_id})
-    # A staff connection's presence (a customer's has none: deleting nothing is harmless).
-    uow.delete(table(), {"PK": presence_pk(tenant), "SK": connection_id})
+    if connection.get("presence_sk"):
+        uow.delete(table(), {"PK": presence_pk(tenant), "SK": str(connection["presence_sk"])})
 
 
 def get_connection(connection_id: str) -> Item | None:
@@ -240,13 +243,22 @@ def session_connections(tenant: str, session_id: str, now: int) -> list[Item]:
     return [c for c in page.items if int(c.get("expires_at", 0)) > now]
 
 
+def presence_sk(expires_at: int, connection_id: str) -> str:
+    """A staff connection's presence sorts by its expiry: what has not expired is a key
+    range, so a reader never reads expired ones the TTL has not removed yet."""
+    return f"{expires_at:012d}#{connection_id}"
+
+
 def presence_connections(tenant: str, now: int) -> list[Item]:
     """Staff's open connections (one page: a bound, not a scan); those without a
     ``session_id`` are the queue's presence sockets."""
-    page = query(table(), "PK = :pk", {":pk": presence_pk(tenant)}, limit=100)
-    return [c for c in page.items if int(c.get("expires_at", 0)) > now]
+    page = query(table(), "PK = :pk AND SK > :now",
+                 {":pk": presence_pk(tenant), ":now": f"{now:012d}#"}, limit=100)
+    return page.items
 
 
-def online_staff(tenant: str, now: int) -> set[str]:
-    """Staff with an open presence connection."""
-    return {str(c["user_id"]) for c in presence_connections(tenant, now) if c.get("user_id")}
+def someone_online(tenant: str, now: int) -> bool:
+    """Whether any staff connection is open: one item read at most, however many."""
+    page = query(table(), "PK = :pk AND SK > :now",
+                 {":pk": presence_pk(tenant), ":now": f"{now:012d}#"}, limit=1)
+    return bool(page.items)

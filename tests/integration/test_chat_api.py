@@ -133,7 +133,8 @@ def test_a_visitor_chats_with_an_agent_and_the_transcript_becomes_a_mailed_ticke
     assert _connect(api, "agent-1", joined["ws_token"])["statusCode"] == 200
     # An agent with a chat open counts as online (besides the setting).
     now = int(datetime.now(UTC).timestamp())
-    assert joined["session"]["agent_id"] in chat_store.online_staff(TENANT, now)
+    assert joined["session"]["agent_id"] in {
+        c["user_id"] for c in chat_store.presence_connections(TENANT, now)}
     mine = api.call("GET", "/chat/sessions?mine=true", as_user=AGENT)
     assert chat["id"] in [s["id"] for s in mine.body["items"]]
     assert chat["id"] not in [s["id"] for s in api.call(
@@ -369,6 +370,13 @@ def test_staff_presence_sockets_hear_of_new_waiting_chats(
     assert grant.status == 201
     assert api.call("POST", "/chat/presence", as_user=CUSTOMER).status == 403
     assert _connect(api, "presence-1", grant.body["ws_token"])["statusCode"] == 200
+    now = int(datetime.now(UTC).timestamp())
+    assert chat_store.someone_online(TENANT, now)
+    assert "presence-1" in {c["connection_id"] for c in chat_store.presence_connections(
+        TENANT, now)}
+    # Expired presence (API Gateway never said the socket closed) is not online.
+    assert "presence-1" not in {c["connection_id"] for c in chat_store.presence_connections(
+        TENANT, now + rules.CONNECTION_TTL_SECONDS + 1)}
     chat = _visitor(api)
     assert push.frames("presence-1", "waiting")[-1]["session"]["id"] == chat["id"]
     # A presence socket speaks in no chat.
@@ -378,6 +386,8 @@ def test_staff_presence_sockets_hear_of_new_waiting_chats(
                                                           domain="localhost:8000"))
     _visitor(api)
     assert len(push.frames("presence-1", "waiting")) == 1
+    assert "presence-1" not in {c["connection_id"] for c in chat_store.presence_connections(
+        TENANT, now)}
 
 
 def test_a_chat_in_which_nothing_was_said_ends_without_a_ticket(api: Api) -> None:
