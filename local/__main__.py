@@ -165,6 +165,8 @@ class LocalStack:
         lines.append(f"  support mail: POST {self.http.origin}/_local/inbound-email"
                      f"?recipient=<tenant>@{domain} (a raw message); sent mail: GET "
                      f"{self.http.origin}/_local/outbox")
+        lines.append(f"  chat: {os.environ['CHAT_SOCKET_URL']} (WebSocket; the management API"
+                     f" at {self.http.origin}/@connections/<id>)")
         lines.append("Ctrl-C stops it and saves the state.")
         print("\n".join(lines), flush=True)
 
