@@ -226,6 +226,14 @@ def download_document(call: Call) -> Reply:
     return Reply(link, headers={"Location": link["url"]})
 
 
+@route(bp, "GET", "/contact-orders/{id}/documents/{did}/link", guard=VIEW, tag=TAG,
+       response=DownloadLink, errors=(409,),
+       summary="The short-lived download address as JSON, for the portal (a browser with a "
+               "bearer token cannot read a redirect's target)")
+def document_link(call: Call) -> dict[str, object]:
+    return dict(svc.download_document(call.ctx, call.params["id"], call.params["did"]))
+
+
 @route(bp, "DELETE", "/contact-orders/{id}/documents/{did}",
        guard=Permission.CONTACT_ORDERS_DELETE_FILES, tag=TAG, status=204, errors=(409, 422),
        summary="Delete a document (needs contact_orders.delete_files)")

@@ -218,6 +218,31 @@ def create_service_object(call: Call) -> Record:
     return svc.create_service_object(call.ctx, call.params["id"], call.body)
 
 
+# --- the registers of sites and service objects (seed 001) ---------------------------
+
+
+def _register(call: Call, kind: str, model: type[Model]) -> dict[str, object]:
+    paging = Paging.of(call, f"register-{kind}", directory.name_key(call.query.q))
+    return paging.answer_page(svc.list_register(call.ctx, kind, call.query.q, paging.limit,
+                                                paging.start), model)
+
+
+@route(bp, "GET", "/sites", guard=Permission.ORGANIZATIONS_VIEW, tag="directory",
+       query=OrganizationQuery, response=PageOf(directory.SiteInRegister),
+       summary="Every customer's sites by name, with the customer's name; q filters by the "
+               "start of the name")
+def list_all_sites(call: Call) -> dict[str, object]:
+    return _register(call, "site", directory.SiteInRegister)
+
+
+@route(bp, "GET", "/service-objects", guard=Permission.ORGANIZATIONS_VIEW, tag="directory",
+       query=OrganizationQuery, response=PageOf(directory.ServiceObjectInRegister),
+       summary="Every customer's service objects by name, with the customer's name; q filters "
+               "by the start of the name")
+def list_all_service_objects(call: Call) -> dict[str, object]:
+    return _register(call, "service_object", directory.ServiceObjectInRegister)
+
+
 # --- the in-app inbox -----------------------------------------------------------------
 
 

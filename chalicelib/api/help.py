@@ -66,12 +66,26 @@ def patch_category(call: Call) -> Reply:
 # --- articles (staff) ---------------------------------------------------------------------
 
 
+class ArticleFigures(Model):
+    views: int
+    helpful: int
+    not_helpful: int
+    tickets_avoided: int
+
+
+class ArticleRow(rules.Article):
+    """A list's article with its figures (null until it is first published)."""
+
+    figures: ArticleFigures | None = None
+
+
 @route(bp, "GET", "/articles", guard=Permission.HELP_WRITE, tag=TAG, query=ListQuery,
-       response=PageOf(rules.Article), summary="Staff: every article, newest first")
+       response=PageOf(ArticleRow),
+       summary="Staff: every article, newest first, each with its figures")
 def list_articles(call: Call) -> dict[str, object]:
     paging = Paging.of(call, "help-articles")
     return paging.answer_page(svc.list_articles(call.ctx, paging.limit, paging.start),
-                              rules.Article)
+                              ArticleRow)
 
 
 @route(bp, "POST", "/articles", guard=Permission.HELP_WRITE, tag=TAG,
@@ -107,6 +121,14 @@ def patch_article(call: Call) -> Reply:
 def publish_article(call: Call) -> Reply:
     article = svc.publish_article(call.ctx, call.params["id"], call.body)
     return Reply(article, version=article.version)
+
+
+@route(bp, "POST", "/article-preview", guard=Permission.HELP_WRITE, tag=TAG,
+       body=rules.PreviewCommand, response=rules.Preview,
+       summary="Staff: {lang, body_md} as the HTML publishing would make, saving nothing; "
+               "links that would stop a publish are listed in problems")
+def preview_article(call: Call) -> rules.Preview:
+    return svc.preview(call.ctx, call.body)
 
 
 # --- images and files (staff) ------------------------------------------------------------

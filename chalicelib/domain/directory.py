@@ -4,6 +4,7 @@ sites and service objects, and the in-app inbox. Pure models and rules."""
 
 import re
 from datetime import date
+from functools import cache
 from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
@@ -37,14 +38,19 @@ StatusName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=
 
 
 def known_zone(value: str) -> str:
-    """An IANA time zone name the zone database knows, else a ValueError naming it."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {value!r}") from None
+    """An IANA time zone name the zone database knows, else a ValueError naming it. A
+    name is looked up among the database's zones, never opened as a path: "America" is a
+    folder of it, and ZoneInfo("America") is an IsADirectoryError, not a refusal."""
+    if value not in _zone_names():
+        raise ValueError(f"unknown time zone {value!r}")
     return value
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    from zoneinfo import available_timezones
+
+    return frozenset(available_timezones())
 
 
 TimeZone = Annotated[str, StringConstraints(min_length=1, max_length=64),
@@ -97,8 +103,9 @@ class SlaTarget(Model):
 
     model_config = {"extra": "forbid"}
 
-    first_response_hours: float = Field(gt=0, le=2000, allow_inf_nan=False)
-    resolution_hours: float = Field(gt=0, le=10000, allow_inf_nan=False)
+    # At least a minute (0.01 hours is 36 seconds): a target is hours of support time.
+    first_response_hours: float = Field(ge=0.01, le=2000, allow_inf_nan=False)
+    resolution_hours: float = Field(ge=0.01, le=10000, allow_inf_nan=False)
 
 
 def _default_sla_targets() -> dict[Priority, SlaTarget]:
@@ -496,6 +503,12 @@ def map_url(location: Location | None) -> str | None:
     return f"https://www.openstreetmap.org/?mlat={location.lat}&mlon={location.lon}#map=16/{location.lat}/{location.lon}"
 
 
+class SiteInRegister(Site):
+    """A site as the register across customers lists it: with its customer's name."""
+
+    organization_name: str | None = None
+
+
 class ServiceObjectCreate(Command):
     name: Name
     site_id: Id | None = None
@@ -509,6 +522,12 @@ class ServiceObject(Record):
     site_id: str | None = None
     serial_number: str | None = None
     created_at: str
+
+
+class ServiceObjectInRegister(ServiceObject):
+    """A service object as the register across customers lists it: with its customer's name."""
+
+    organization_name: str | None = None
 
 
 # --- the in-app inbox -----------------------------------------------------------------

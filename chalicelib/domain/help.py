@@ -159,6 +159,20 @@ class PublishCommand(Command):
     visibility: Literal["internal", "customers", "public"] | None = None
 
 
+class PreviewCommand(Command):
+    """``POST /article-preview``: one language's Markdown, rendered as publishing would."""
+
+    lang: Language
+    body_md: Annotated[str, StringConstraints(max_length=MAX_BODY)]
+
+
+class Preview(Model):
+    lang: str
+    html: str
+    # A link publishing would refuse ("[[slug]] names no article ..."), shown as text here.
+    problems: list[str]
+
+
 class Article(Record):
     """The working copy staff edit; readers see the published text (``PublishedArticle``)."""
 

@@ -568,6 +568,47 @@ def list_children(ctx: Ctx, org_id: str, kind: str, limit: int,
     return repo().list_children(ctx.tenant, org_id, kind, limit, start)
 
 
+def list_register(ctx: Ctx, kind: str, q: str, limit: int,
+                  start: dict[str, Any] | None) -> Page:
+    """Sites or service objects of every customer by name (seed 001's registers), each
+    with its customer's name: one Query and one BatchGetItem of at most ``limit`` ids."""
+    r = repo()
+    page = r.list_register(ctx.tenant, kind, domain.name_key(q), limit, start)
+    names = r.get_organizations(ctx.tenant, [i["organization_id"] for i in page.items])
+    items = [{**i, "organization_name": names.get(i["organization_id"], {}).get("name")}
+             for i in page.items]
+    return Page(items, page.last_key)
+
+
+def index_registers(tenant: str) -> int:
+    """Puts every site and service object of ``tenant`` into the registers (GSI1), for those
+    written before the registers existed; running it again changes nothing. Queries only:
+    the organisations by name, then each one's sites and service objects. Returns how many
+    were indexed."""
+    r = repo()
+    indexed = 0
+    start: dict[str, Any] | None = None
+    while True:
+        orgs = r.list_organizations(tenant, "", 100, start)
+        for org in orgs.items:
+            for kind in ("site", "service_object"):
+                child_start: dict[str, Any] | None = None
+                while True:
+                    children = r.list_children(tenant, org["id"], kind, 25, child_start)
+                    if children.items:
+                        uow = UnitOfWork()
+                        for child in children.items:
+                            r.index_in_register(uow, tenant, kind, child)
+                        uow.commit()
+                        indexed += len(children.items)
+                    child_start = children.last_key
+                    if not child_start:
+                        break
+        start = orgs.last_key
+        if not start:
+            return indexed
+
+
 def _may_edit_children(ctx: Ctx, org_id: str, kind: str) -> None:
     p = ctx.principal
     if p.can(Permission.ORGANIZATIONS_EDIT):

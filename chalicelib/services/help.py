@@ -256,8 +256,19 @@ def get_article(ctx: Ctx, article_id: str) -> Article:
     return _article(ctx, article_id)
 
 
+FIGURES = ("views", "helpful", "not_helpful", "tickets_avoided")
+
+
 def list_articles(ctx: Ctx, limit: int, start: dict[str, Any] | None) -> Page:
-    return repo().articles(ctx.tenant, limit, start)
+    """A page of articles, each with its figures (views, votes, tickets avoided) from one
+    BatchGetItem of the page's counters (a never published article has none)."""
+    page = repo().articles(ctx.tenant, limit, start)
+    ids = [item["id"] for item in page.items]
+    counters = {a: s.counters for a, s in help_index.states(ctx.tenant, ids).items()
+                } if ids else {}
+    items = [item | {"figures": {k: counters[item["id"]].get(k, 0) for k in FIGURES}
+                     if item["id"] in counters else None} for item in page.items]
+    return Page(items, page.last_key)
 
 
 # --- publishing ---------------------------------------------------------------------------
@@ -268,30 +279,59 @@ def _link_targets(ctx: Ctx, article: Article) -> dict[str, rules.LinkTargets]:
     one 400 naming each unknown one. Each distinct target is read once."""
     by_language: dict[str, rules.LinkTargets] = {}
     errors = ErrorList()
-    articles: dict[str, str | None] = {}
-    ticket_types: dict[str, Item | None] = {}
+    seen = _SeenTargets()
     for lang, text in article.translations.items():
         where = ("body", "translations", lang, "body_md")
-        links = rules.find_links(text.get("body_md", ""))
-        targets = by_language[lang] = rules.LinkTargets()
-        if len(set(links.slugs)) + len(set(links.ticket_types)) > rules.MAX_LINKS:
-            errors.add(where, f"at most {rules.MAX_LINKS} links to articles and ticket types")
-            continue
-        for slug in dict.fromkeys(links.slugs):
-            if slug not in articles:
-                articles[slug] = _article_of_slug(ctx.tenant, slug, lang)
-            targets.articles[slug] = rules.LinkTarget(
-                rules.article_href(ctx.tenant, slug, lang), slug)
-            if articles[slug] is None:
-                errors.add(where, f"[[{slug}]] names no article of this help center")
-        for type_id in dict.fromkeys(links.ticket_types):
-            if type_id not in ticket_types:
-                ticket_types[type_id] = tickets().get_type(ctx.tenant, type_id)
-            targets.ticket_types[type_id] = _ticket_button(type_id, ticket_types[type_id], lang)
-            if ticket_types[type_id] is None:
-                errors.add(where, f"[[ticket:{type_id}]] names no ticket type")
+        targets, problems = _resolve_links(ctx, text.get("body_md", ""), lang, seen)
+        by_language[lang] = targets
+        for problem in problems:
+            errors.add(where, problem)
     errors.raise_if_any("The article links to what does not exist.")
     return by_language
+
+
+class _SeenTargets:
+    """The link targets read so far in one request: each is read once."""
+
+    def __init__(self) -> None:
+        self.articles: dict[str, str | None] = {}
+        self.ticket_types: dict[str, Item | None] = {}
+
+
+def _resolve_links(ctx: Ctx, body: str, lang: str, seen: _SeenTargets
+                   ) -> tuple[rules.LinkTargets, list[str]]:
+    """The targets of one text's links that exist, and a message per one that does not
+    (or one message when the text has too many links to check)."""
+    links = rules.find_links(body)
+    targets = rules.LinkTargets()
+    if len(set(links.slugs)) + len(set(links.ticket_types)) > rules.MAX_LINKS:
+        return targets, [f"at most {rules.MAX_LINKS} links to articles and ticket types"]
+    problems = []
+    for slug in dict.fromkeys(links.slugs):
+        if slug not in seen.articles:
+            seen.articles[slug] = _article_of_slug(ctx.tenant, slug, lang)
+        if seen.articles[slug] is None:
+            problems.append(f"[[{slug}]] names no article of this help center")
+        else:
+            targets.articles[slug] = rules.LinkTarget(
+                rules.article_href(ctx.tenant, slug, lang), slug)
+    for type_id in dict.fromkeys(links.ticket_types):
+        if type_id not in seen.ticket_types:
+            seen.ticket_types[type_id] = tickets().get_type(ctx.tenant, type_id)
+        ticket_type = seen.ticket_types[type_id]
+        if ticket_type is None:
+            problems.append(f"[[ticket:{type_id}]] names no ticket type")
+        else:
+            targets.ticket_types[type_id] = _ticket_button(type_id, ticket_type, lang)
+    return targets, problems
+
+
+def preview(ctx: Ctx, command: rules.PreviewCommand) -> rules.Preview:
+    """The HTML a text would publish as, saving nothing: a link that would stop a publish
+    is named in ``problems`` and shown as its plain text."""
+    targets, problems = _resolve_links(ctx, command.body_md, command.lang, _SeenTargets())
+    return rules.Preview(lang=command.lang, problems=problems,
+                         html=rules.render(command.body_md, command.lang, targets))
 
 
 def _ticket_button(type_id: str, ticket_type: Item | None, lang: str) -> rules.LinkTarget:

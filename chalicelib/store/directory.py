@@ -11,6 +11,10 @@ Access patterns (every one a GetItem or a Query):
 - a customer number's owner:      GetItem  PK=T#<t>            SK=ORGNUM#<number>  (uniqueness)
 - contacts/sites/service objects: Query    PK=T#<t>#ORG#<id>   SK begins_with CONTACT#|SITE#|SOBJ#
 - one of those:                   GetItem  PK=T#<t>#ORG#<id>   SK=CONTACT#<id> ...
+- all sites / service objects by name (+prefix), seed 001's registers:
+                                  Query    GSI1 GSI1PK=T#<t>#SITES|SOBJS
+                                           GSI1SK begins_with <name key>
+- several organisations by id:    BatchGetItem    PK=T#<t>     SK=ORG#<id>
 - a user's inbox, newest first:   Query    PK=T#<t>#USER#<id>  SK begins_with NOTIF# (descending)
 - a user's unread count:          GetItem  PK=T#<t>#USER#<id>  SK=INBOX
 - the audit trail of a month:     Query    PK=T#<t>#AUDIT#<yyyy-mm>
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.domain.directory import name_key
 from chalicelib.domain.errors import Conflict, NotFound, PreconditionFailed
 from chalicelib.store.dynamo import (
     Item,
@@ -39,10 +44,18 @@ SETTINGS = "SETTINGS"
 INBOX = "INBOX"
 
 CHILD_PREFIX = {"contact": "CONTACT#", "site": "SITE#", "service_object": "SOBJ#"}
+# Sites and service objects are also listed across organisations, by name (seed 001's
+# registers); contacts are not.
+REGISTER = {"site": "SITES", "service_object": "SOBJS"}
 
 
 def _strip_keys(item: Item) -> Item:
     return {k: v for k, v in item.items() if k not in {"PK", "SK", "GSI1PK", "GSI1SK"}}
+
+
+def _register_keys(tenant: str, kind: str, child: Item) -> Item:
+    return {"GSI1PK": scoped_pk(tenant, REGISTER[kind]),
+            "GSI1SK": f"{name_key(child['name'])}#{child['id']}"}
 
 
 def stale(kind: str) -> PreconditionFailed:
@@ -205,10 +218,41 @@ class DirectoryRepository:
             "SK": f"{CHILD_PREFIX[kind]}{child['id']}",
             **child,
         }
+        if kind in REGISTER:
+            item.update(_register_keys(tenant, kind, child))
         if expected is None:
             uow.create(self.table, item, lambda: Conflict(f"The {kind} already exists."))
         else:
             uow.replace(self.table, item, expected, lambda: stale(kind))
+
+    def index_in_register(self, uow: UnitOfWork, tenant: str, kind: str, child: Item) -> None:
+        """Sets the register's keys of a site or service object written before they existed."""
+        keys = _register_keys(tenant, kind, child)
+        uow.update(
+            self.table,
+            {"PK": scoped_pk(tenant, "ORG", child["organization_id"]),
+             "SK": f"{CHILD_PREFIX[kind]}{child['id']}"},
+            "SET GSI1PK = :pk, GSI1SK = :sk",
+            condition="attribute_exists(PK)",
+            values={":pk": keys["GSI1PK"], ":sk": keys["GSI1SK"]},
+        )
+
+    def list_register(
+        self, tenant: str, kind: str, name_prefix: str, limit: int, start: dict[str, Any] | None
+    ) -> Page:
+        """Sites or service objects of every organisation, by name; ``name_prefix`` is a
+        name key (``domain.directory.name_key``)."""
+        condition, values = "GSI1PK = :pk", {":pk": scoped_pk(tenant, REGISTER[kind])}
+        if name_prefix:
+            condition += " AND begins_with(GSI1SK, :p)"
+            values[":p"] = name_prefix
+        page = query(self.table, condition, values, index=GSI1, limit=limit, start_key=start)
+        return Page([_strip_keys(i) for i in page.items], page.last_key)
+
+    def get_organizations(self, tenant: str, org_ids: list[str]) -> dict[str, Item]:
+        """Up to 100 organisations by id, in one BatchGetItem; unknown ids are left out."""
+        keys = [{"PK": tenant_pk(tenant), "SK": f"ORG#{i}"} for i in dict.fromkeys(org_ids)]
+        return {i["id"]: _strip_keys(i) for i in batch_get(self.table, keys)}
 
     # --- the in-app inbox -------------------------------------------------------------
     def list_notifications(

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.domain.errors import DomainError
+from chalicelib.domain.errors import DomainError, FieldError, InvalidInput
 from chalicelib.store.clients import client
 
 Item = dict[str, Any]
@@ -17,8 +17,20 @@ Item = dict[str, Any]
 log = logging.getLogger("helpdesk.store")
 
 
+# DynamoDB stores numbers from 1e-130 to 9.9e125 in magnitude. A float nearer zero than
+# this means nothing in any field of ours (hours, prices, answers) and is stored as 0; one
+# beyond the largest is refused as input (400), never a failed write (500).
+_TINY = 1e-100
+_HUGE = 1e100
+
+
 def _to_dynamo(value: Any) -> Any:
     if isinstance(value, float):
+        if abs(value) < _TINY:
+            return Decimal(0)
+        if abs(value) > _HUGE:
+            raise InvalidInput("A number is too large to store.", [FieldError(
+                ("body",), f"{value} is beyond the largest number kept (1e100)")])
         return Decimal(str(value))
     if isinstance(value, dict):
         # Inside a map, None is kept (as NULL): a history's {"from": None} says something.

@@ -86,6 +86,48 @@ const PRIVATE = [
     allow: (user) => (user.kind === "staff" ? granted(user, "subscriptions.view") : granted(user, "suppliers.search")),
     nav: (user) => (user.kind === "staff" ? "/networks" : "/suppliers"),
   },
+  {
+    // The help center's article editor ("new" for a new article), for help.write.
+    pattern: /^\/help-admin\/articles\/([A-Za-z0-9_-]{1,64})$/,
+    names: ["id"],
+    load: () => import("./views/help-admin/editor.js"),
+    title: "help_admin.editor.title",
+    allow: (user) => user.kind === "staff" && granted(user, "help.write"),
+    nav: () => "/help-admin",
+  },
+  // Contact orders (seed 001): creating one (also from a customer, site or service object),
+  // the admin's settings, one order, and a customer's card. "new" and "settings" come
+  // before the order's own pattern, which would match them too.
+  {
+    pattern: /^\/contact-orders\/new$/,
+    load: () => import("./views/contact-orders/new.js"),
+    title: "crm.form.title",
+    allow: (user) => user.kind === "staff" && granted(user, "contact_orders.create"),
+    nav: () => "/contact-orders",
+  },
+  {
+    pattern: /^\/contact-orders\/settings$/,
+    load: () => import("./views/contact-orders/settings.js"),
+    title: "crm.settings.title",
+    allow: (user) => user.kind === "staff" && (granted(user, "settings.edit") || granted(user, "roles.manage")),
+    nav: () => "/contact-orders",
+  },
+  {
+    pattern: /^\/contact-orders\/([A-Za-z0-9_-]{1,64})$/,
+    names: ["id"],
+    load: () => import("./views/contact-orders/order.js"),
+    title: "crm.order.title",
+    allow: (user) => user.kind === "staff" && (granted(user, "contact_orders.view") || granted(user, "contact_orders.view_assigned")),
+    nav: () => "/contact-orders",
+  },
+  {
+    pattern: /^\/customers\/([A-Za-z0-9_-]{1,64})$/,
+    names: ["id"],
+    load: () => import("./views/contact-orders/customer.js"),
+    title: "crm.customer.title",
+    allow: (user) => user.kind === "staff" && granted(user, "organizations.view"),
+    nav: () => "/customers",
+  },
   ...MODULES.map((m) => ({
     path: m.path,
     view: m.view ? null : signedIn.placeholder,

@@ -86,9 +86,10 @@ function showField(form, name, key, rawMessages) {
  * Shows an error. `context` picks field texts: "<context>.errors.<field>", then
  * for a nested field "<context>.errors.<group>", then "errors.field.<field>",
  * then the API's own message. `statusKeys` overrides the
- * general message per status (e.g. {401: "errors.bad_credentials"}).
+ * general message per status (e.g. {401: "errors.bad_credentials"}). `reveal(control)`
+ * lets a screen that hides some of its fields (language tabs) show the one about to take focus.
  */
-export function showErrors(form, error, { context = "", statusKeys = {} } = {}) {
+export function showErrors(form, error, { context = "", statusKeys = {}, reveal = null } = {}) {
   clearErrors(form);
   const general = $("[data-form-error]", form);
   const unplaced = [];
@@ -110,6 +111,7 @@ export function showErrors(form, error, { context = "", statusKeys = {} } = {}) 
     general.append(bindText(h("p"), errorKey(error, statusKeys)));
     if (unplaced.length) general.append(h("ul", {}, unplaced.map((m) => h("li", { text: m }))));
   }
+  if (first) reveal?.(first);
   first?.focus();
 }
 

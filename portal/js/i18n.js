@@ -162,6 +162,11 @@ export function setTimeZone(zone) {
   }
 }
 
+/** The zone times are shown in (undefined: the browser's), for a form that takes a time. */
+export function shownTimeZone() {
+  return timeZone;
+}
+
 export function formatDateTime(iso) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return String(iso ?? "");

@@ -18,6 +18,23 @@ export const MODULES = [
     path: "/contact-orders",
     audience: "staff",
     anyOf: ["contact_orders.view", "contact_orders.view_assigned"],
+    view: () => import("./views/contact-orders/list.js"),
+  },
+  {
+    // Seed 001's "Att göra-lista": my bookings and assigned contact orders, my calendar feed.
+    id: "todo",
+    path: "/todo",
+    audience: "staff",
+    anyOf: ["contact_orders.view", "contact_orders.view_assigned"],
+    view: () => import("./views/contact-orders/todo.js"),
+  },
+  {
+    // The customer register; a customer's card lists its sites, service objects and orders.
+    id: "customers",
+    path: "/customers",
+    audience: "staff",
+    anyOf: ["organizations.view"],
+    view: () => import("./views/contact-orders/customers.js"),
   },
   {
     id: "networks",
@@ -31,6 +48,22 @@ export const MODULES = [
     path: "/client-cases",
     audience: "staff",
     anyOf: ["client_cases.manage"],
+  },
+  {
+    // The help center's articles and categories (issue 17): writing, publishing, versions.
+    id: "help_admin",
+    path: "/help-admin",
+    audience: "staff",
+    anyOf: ["help.write"],
+    view: () => import("./views/help-admin/articles.js"),
+  },
+  {
+    // The status page's incidents (issue 17): post, update, resolve.
+    id: "status_admin",
+    path: "/status-admin",
+    audience: "staff",
+    anyOf: ["status.manage"],
+    view: () => import("./views/status-admin.js"),
   },
   {
     id: "my_tickets",

@@ -83,6 +83,11 @@ export function tenantSettings() {
   });
 }
 
+/** After an admin saved the settings: the next tenantSettings() reads them again. */
+export function forgetTenantSettings() {
+  cache.loads.delete("settings");
+}
+
 export function byId(items) {
   return new Map((items ?? []).map((item) => [item.id, item]));
 }

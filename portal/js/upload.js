@@ -66,22 +66,36 @@ export function sendToS3(url, fields, file, onProgress = () => {}) {
   });
 }
 
-/** Announces `file` on the ticket, then uploads it. Resolves with the attachment. */
-export async function uploadAttachment(ticketId, file, { internal = false, onProgress } = {}) {
+/** A ticket's attachments are announced here. */
+export function ticketAttachmentsPath(ticketId) {
+  return `/tickets/${encodeURIComponent(ticketId)}/attachments`;
+}
+
+/**
+ * Announces `file` at `path` (a POST the API answers with a presigned POST: a ticket's
+ * attachments, a contact order's documents, a help article's files), then uploads it.
+ * `extra` joins the announcement (a ticket's `internal`). Resolves with the announced file.
+ */
+export async function announceAndUpload(path, file, { extra = {}, onProgress } = {}) {
   const body = {
     filename: file.name,
     content_type: file.type || "application/octet-stream",
     size: file.size,
+    ...extra,
   };
-  if (internal) body.internal = true;
-  const announced = await api.post(`/tickets/${encodeURIComponent(ticketId)}/attachments`, body,
-    { headers: { "Idempotency-Key": idempotencyKey() } });
+  const announced = await api.post(path, body, { headers: { "Idempotency-Key": idempotencyKey() } });
   await sendToS3(announced.upload_url, announced.upload_fields, file, onProgress);
   return announced;
 }
 
+/** Announces `file` on the ticket, then uploads it. Resolves with the attachment. */
+export function uploadAttachment(ticketId, file, { internal = false, onProgress } = {}) {
+  return announceAndUpload(ticketAttachmentsPath(ticketId), file,
+    { extra: internal ? { internal: true } : {}, onProgress });
+}
+
 /** The words for a failed upload: the API's field message, else the general one. */
-function failureText(error) {
+export function failureText(error) {
   if (error instanceof ApiError) {
     const messages = [...(error.fields.get("content_type") ?? []), ...(error.fields.get("size") ?? [])];
     if (error.fields.has("content_type")) return t("upload.errors.type", { detail: messages.join(" ") });
@@ -93,18 +107,20 @@ function failureText(error) {
 
 /**
  * A file input with the list of chosen files. `id` names the input; the form's
- * error for the field `files` is shown under it. upload(ticketId) sends every
- * chosen file in turn and resolves with {uploaded: [attachment], failed: count}.
+ * error for the field `files` is shown under it. upload(ownerId) announces every
+ * chosen file at announceAt(ownerId) (default: the ticket's attachments), sends each
+ * in turn and resolves with {uploaded: [attachment], failed: count}.
  */
-export function filePicker({ id, internal = () => false }) {
+export function filePicker({ id, internal = () => false, announceAt = ticketAttachmentsPath,
+  labelKey = "upload.label", hintKey = "upload.hint" }) {
   const errorId = `${id}-error`;
   const hintId = `${id}-hint`;
   const input = h("input", { id, name: "files", type: "file", multiple: true,
     "aria-describedby": `${hintId} ${errorId}` });
   const list = h("ul", { class: "uploads", "aria-live": "polite" });
   const element = h("div", { class: "field field--files" },
-    bindText(h("label", { for: id }), "upload.label"),
-    bindText(h("p", { class: "field__hint", id: hintId }), "upload.hint"),
+    bindText(h("label", { for: id }), labelKey),
+    bindText(h("p", { class: "field__hint", id: hintId }), hintKey),
     input,
     h("p", { class: "field__error", id: errorId, dataset: { fieldError: "files" } }),
     list);
@@ -138,8 +154,8 @@ export function filePicker({ id, internal = () => false }) {
       if (r.li.dataset.state === "done") continue;
       set(r, "uploading", "upload.uploading", { percent: 0 });
       try {
-        const attachment = await uploadAttachment(ticketId, r.file, {
-          internal: internal(),
+        const attachment = await announceAndUpload(announceAt(ticketId), r.file, {
+          extra: internal() ? { internal: true } : {},
           onProgress: (fraction) => {
             const percent = Math.round(fraction * 100);
             r.progress.value = percent;
@@ -205,6 +221,12 @@ export function openDownload(url) {
   } finally {
     link.remove();
   }
+}
+
+/** Asks for a download address at `linkPath` (answered as JSON) and opens it. */
+export async function downloadFrom(linkPath) {
+  const { url } = await api.get(linkPath);
+  openDownload(url);
 }
 
 /** Asks for the download address of one attachment and opens it. */

@@ -97,11 +97,15 @@ def test_an_admin_sees_the_staff_navigation(portal: Portal) -> None:
     expect(nav.get_by_role("link")).to_have_text([
         "Start",
         "Ärendekö",
-        "Kontaktordrar Kommer snart",
+        "Kontaktordrar",
+        "Att göra",
+        "Register",
         "Nätverk",
         "Kundärenden Kommer snart",
+        "Hjälpartiklar",
+        "Driftstörningar",
     ])
-    expect(page.locator("[data-module]")).to_have_count(4)
+    expect(page.locator("[data-module]")).to_have_count(6)
     expect(page.locator('[data-module="my_tickets"]')).to_have_count(0)
     expect(nav.get_by_role("link", name="Start")).to_have_attribute("aria-current", "page")
     portal.shot("home-staff")
@@ -113,13 +117,13 @@ def test_an_admin_sees_the_staff_navigation(portal: Portal) -> None:
     expect(nav.get_by_role("link", name="Ärendekö")).to_have_attribute("aria-current", "page")
 
     # A work area that is not built yet says so honestly.
-    nav.get_by_role("link", name=re.compile("^Kontaktordrar")).click()
-    expect(page).to_have_url(re.compile("#/contact-orders$"))
-    expect(page.locator("#placeholder-title")).to_have_text("Kontaktordrar")
+    nav.get_by_role("link", name=re.compile("^Kundärenden")).click()
+    expect(page).to_have_url(re.compile("#/client-cases$"))
+    expect(page.locator("#placeholder-title")).to_have_text("Kundärenden")
     expect(page.locator('[data-screen="placeholder"]')).to_contain_text("Kommer snart")
-    expect(nav.get_by_role("link", name=re.compile("^Kontaktordrar"))).to_have_attribute(
+    expect(nav.get_by_role("link", name=re.compile("^Kundärenden"))).to_have_attribute(
         "aria-current", "page")
-    portal.shot("placeholder-contact-orders")
+    portal.shot("placeholder-client-cases")
 
 
 def test_a_contact_cannot_open_a_staff_area_by_its_address(portal: Portal) -> None:
@@ -253,7 +257,7 @@ def test_the_language_can_be_switched_after_signing_in(portal: Portal) -> None:
     expect(page.locator("#home-title")).to_have_text("Welcome, Ada Admin")
     expect(page.locator('[data-fact="kind"]')).to_have_text("Staff")
     expect(page.locator('[data-module="tickets"]')).to_contain_text("Ticket queue")
-    expect(page.locator('[data-module="contact_orders"]')).to_contain_text("Coming soon")
+    expect(page.locator('[data-module="client_cases"]')).to_contain_text("Coming soon")
     page.reload()
     expect(page.locator("#home-title")).to_have_text("Welcome, Ada Admin")
 

@@ -60,6 +60,12 @@ def supplier_user(stack: Stack, admin: str, org: dict[str, Any]) -> str:
     call(stack, "POST", "/users", {"email": email, "name": "Sam Supplier", "kind": "contact",
                                    "roles": ["supplier"], "organization_id": org["id"],
                                    "language": "en"}, token=admin, expect_status=201)
+    set_first_password(stack, email)
+    return email
+
+
+def set_first_password(stack: Stack, email: str) -> None:
+    """A newly invited user signs in with the mailed temporary password and sets the demo one."""
     outbox = call(stack, "GET", "/_local/outbox")["items"]
     temporary = [m for m in outbox if m["to"] == [email]][-1]["text"].rsplit(" ", 1)[-1]
     status, _, challenge = stack.request("POST", "/auth/login",
@@ -67,7 +73,6 @@ def supplier_user(stack: Stack, admin: str, org: dict[str, Any]) -> str:
     assert status == 401 and challenge["challenge"] == "NEW_PASSWORD_REQUIRED", challenge
     call(stack, "POST", "/auth/new-password",
          {"email": email, "session": challenge["session"], "password": PASSWORD})
-    return email
 
 
 @pytest.fixture

@@ -1331,6 +1331,7 @@ ORDER_PATHS = [
                                                 "content_type": "application/pdf",
                                                 "size": 3}),
     ("GET", "/contact-orders/{id}/documents/{did}", None),
+    ("GET", "/contact-orders/{id}/documents/{did}/link", None),
     ("DELETE", "/contact-orders/{id}/documents/{did}", None),
     ("POST", "/contact-orders/{id}/assign", None),
     ("POST", "/contact-orders/{id}/close", None),
@@ -1581,3 +1582,19 @@ def test_a_subject_of_markup_only_is_refused(api: Api, people: People) -> None:
     assert [e["loc"] for e in answer.body["errors"]] == [["body", "subject"]]
     found = api.call("GET", "/organizations?q=Tom%20Skript", as_user=ADMIN).body["items"]
     assert found == []
+
+
+def test_the_portal_reads_a_documents_address_as_json(api: Api, people: People,
+                                                      kund: Customer) -> None:
+    """GET .../documents/{did}/link: the same address as the 302, in a 200 (the portal's
+    fetch cannot follow a redirect with its token); only for those who see the order."""
+    order = _order(api, kund.id)
+    content = b"%PDF-1.4 karta"
+    doc = _document(api, order["id"], content=content)
+    path = f"/contact-orders/{order['id']}/documents/{doc['id']}/link"
+    assert api.call("GET", path, as_user=ADMIN).status == 409  # not uploaded yet
+    assert _upload(doc, content).status_code in (200, 201, 204)
+    link = api.call("GET", path, as_user=AGENT)
+    assert link.status == 200 and "location" not in link.headers
+    assert requests.get(link.body["url"], timeout=10).content == content
+    assert api.call("GET", path, as_user=LIMITED).status == 404  # not assigned to them

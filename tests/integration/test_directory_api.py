@@ -238,6 +238,77 @@ def test_sites_and_service_objects_belong_to_their_organisation(api: Api) -> Non
         tuple(x) for x in _locs(bad)}
 
 
+def test_sites_and_service_objects_are_found_across_customers(api: Api) -> None:
+    """Seed 001's registers: every customer's sites and service objects by the start of the
+    name, each with its customer's name; a site added by a contact order is there too."""
+    word = f"Reg{uuid.uuid4().hex[:6]}"
+    first, second = _org(api, f"{word} Kund Ett"), _org(api, f"{word} Kund Två")
+    for org, site in ((first, f"{word} lagret"), (second, f"{word} Lagret Syd")):
+        made = api.call("POST", f"/organizations/{org['id']}/sites", {"name": site},
+                        as_user=ADMIN)
+        assert made.status == 201, made.body
+    made = api.call("POST", f"/organizations/{second['id']}/service-objects",
+                    {"name": f"{word} kompressor", "serial_number": "SN-9"}, as_user=ADMIN)
+    assert made.status == 201
+    order = api.call("POST", "/contact-orders", {
+        "subject": "Ny anläggning", "customer": {"id": first["id"]},
+        "site": {"name": f"{word} Verkstaden"}, "contact": {"name": "Nina"}}, as_user=AGENT)
+    assert order.status == 201, order.body
+
+    sites = api.call("GET", f"/sites?q={word.lower()}%20LAGRET", as_user=AGENT)
+    assert sites.status == 200
+    assert sorted((s["name"], s["organization_name"]) for s in sites.body["items"]) == [
+        (f"{word} Lagret Syd", second["name"]), (f"{word} lagret", first["name"])]
+    every = api.call("GET", f"/sites?q={word}", as_user=AGENT).body["items"]
+    assert f"{word} Verkstaden" in [s["name"] for s in every]
+    objects = api.call("GET", f"/service-objects?q={word}", as_user=AGENT).body["items"]
+    assert [(o["name"], o["serial_number"], o["organization_name"]) for o in objects] == [
+        (f"{word} kompressor", "SN-9", second["name"])]
+    # Paged with the list's own cursor: one list's cursor is no other's.
+    page = api.call("GET", f"/sites?q={word}&limit=1", as_user=AGENT).body
+    assert len(page["items"]) == 1 and page["next_cursor"]
+    cursor = page["next_cursor"]
+    assert api.call("GET", f"/sites?q={word}&limit=1&cursor={cursor}", as_user=AGENT).status == 200
+    assert api.call("GET", f"/service-objects?q={word}&cursor={cursor}",
+                    as_user=AGENT).status == 400
+    # Contacts hold no register; another tenant's is its own.
+    assert api.call("GET", "/sites", as_user=CUSTOMER).status == 403
+    assert api.call("GET", f"/sites?q={word}", as_user=OTHER_ADMIN).body["items"] == []
+    assert api.call("GET", "/sites?other=1", as_user=AGENT).status == 400
+
+
+def test_sites_written_before_the_registers_are_indexed_once(api: Api) -> None:
+    """scripts/index_registers.py: a site or service object without the register's keys
+    (written before they existed) is found after the backfill; a second run changes nothing."""
+    from chalicelib.services.directory import index_registers, repo
+    from chalicelib.store.dynamo import UnitOfWork
+    from chalicelib.store.tables import scoped_pk
+
+    word = f"Old{uuid.uuid4().hex[:6]}"
+    org = _org(api, f"{word} AB")
+    site = api.call("POST", f"/organizations/{org['id']}/sites", {"name": f"{word} site"},
+                    as_user=ADMIN).body
+    thing = api.call("POST", f"/organizations/{org['id']}/service-objects",
+                     {"name": f"{word} pump"}, as_user=ADMIN).body
+    uow = UnitOfWork()
+    for sk in (f"SITE#{site['id']}", f"SOBJ#{thing['id']}"):
+        uow.update(repo().table, {"PK": scoped_pk(TENANT, "ORG", org["id"]), "SK": sk},
+                   "REMOVE GSI1PK, GSI1SK")
+    uow.commit()
+    assert api.call("GET", f"/sites?q={word}", as_user=ADMIN).body["items"] == []
+    assert index_registers(TENANT) >= 2
+    assert [s["id"] for s in api.call("GET", f"/sites?q={word}", as_user=ADMIN).body["items"]] == [
+        site["id"]]
+    assert [o["id"] for o in api.call("GET", f"/service-objects?q={word}",
+                                      as_user=ADMIN).body["items"]] == [thing["id"]]
+    again = index_registers(TENANT)
+    assert [s["id"] for s in api.call("GET", f"/sites?q={word}", as_user=ADMIN).body["items"]] == [
+        site["id"]] and again >= 2
+    # The site is otherwise unchanged (same version, same fields).
+    listed = api.call("GET", f"/organizations/{org['id']}/sites", as_user=ADMIN).body["items"]
+    assert listed == [site]
+
+
 def test_contacts_see_their_own_organisation_only(api: Api) -> None:
     me = api.call("GET", "/me", as_user=CUSTOMER).body
     own = api.call("GET", f"/organizations/{me['organization_id']}", as_user=CUSTOMER)

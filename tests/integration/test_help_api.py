@@ -257,6 +257,12 @@ def test_an_article_in_two_categories_is_listed_in_order_in_each(
     assert [(a["slug"], a["views"]) for a in page["most_read"]] == [
         ("sist-i-listan", 3), ("forst-i-listan", 1)]
     assert [a["slug"] for a in page["articles"]] == ["forst-i-listan", "sist-i-listan"]
+    # Staff's list carries each article's figures (one read for the page).
+    rows = {a["id"]: a for a in api.call("GET", "/articles?limit=100", as_user=AGENT).body[
+        "items"]}
+    assert rows[late["id"]]["figures"] == {"views": 3, "helpful": 0, "not_helpful": 0,
+                                           "tickets_avoided": 0}
+    assert rows[world["articles"]["draft"]["id"]]["figures"] is None  # never published
 
 
 # --- writing: Markdown, links, XSS ----------------------------------------------------------
