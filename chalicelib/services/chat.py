@@ -266,7 +266,7 @@ def join(ctx: Ctx, session_id: str) -> tuple[rules.Session, rules.SessionAnswer]
                        "transfer.")
     joined = _changed(session, ctx.now, state="active", agent_id=party.user_id,
                       agent_name=party.name)
-    _save(ctx.tenant, session, joined)
+    _assign(ctx.tenant, session, joined)
     _broadcast(ctx.tenant, session.id, rules.pushed(
         "joined", session_id=session.id, agent_name=party.name, agent_id=party.user_id),
         ctx.now)
@@ -289,7 +289,7 @@ def transfer(ctx: Ctx, session_id: str, body: rules.Transfer) -> rules.Session:
         raise InvalidInput("Transfer to a colleague who answers chats.",
                            [FieldError(("body", "to_user_id"), "no such staff user")])
     moved = _changed(session, ctx.now, agent_id=user["id"], agent_name=user.get("name"))
-    _save(ctx.tenant, session, moved)
+    _assign(ctx.tenant, session, moved)
     _broadcast(ctx.tenant, session.id, rules.pushed(
         "joined", session_id=session.id, agent_name=moved.agent_name, agent_id=user["id"],
         transferred_by=party.name), ctx.now)
@@ -311,6 +311,12 @@ def _close_agent(tenant: str, session_id: str, agent_id: str | None, now: dateti
 def _changed(session: rules.Session, now: datetime, **changes: Any) -> rules.Session:
     return session.model_copy(update={**changes, "updated_at": utc_iso(now),
                                       "version": session.version + 1})
+
+
+def _assign(tenant: str, before: rules.Session, after: rules.Session) -> None:
+    uow = UnitOfWork()
+    store.assign_agent(uow, tenant, _dump(after), expected=before.version)
+    uow.commit()
 
 
 def _save(tenant: str, before: rules.Session, after: rules.Session,

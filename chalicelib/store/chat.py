@@ -100,6 +100,25 @@ def put_session(uow: UnitOfWork, tenant: str, session: dict[str, Any],
                     lambda: error("The chat changed meanwhile; read it again."))
 
 
+def assign_agent(uow: UnitOfWork, tenant: str, session: dict[str, Any], expected: int,
+                 error: type[DomainError] = Conflict) -> None:
+    """A join or a transfer: the session's state, agent and version only, so a message
+    written meanwhile keeps its last-message and abandonment times (which a message moves
+    without a new version)."""
+    item = session_item(tenant, session)
+    uow.update(table(), {"PK": item["PK"], "SK": SESSION},
+               "SET #s = :state, agent_id = :agent, agent_name = :name, updated_at = :at, "
+               "version = :version, GSI1PK = :queue, GSI2PK = :mine, GSI2SK = :order",
+               condition="version = :expected",
+               values={":state": session["state"], ":agent": session["agent_id"],
+                       ":name": session.get("agent_name") or "", ":at": session["updated_at"],
+                       ":version": session["version"], ":queue": item["GSI1PK"],
+                       ":mine": item["GSI2PK"], ":order": item["GSI2SK"],
+                       ":expected": expected},
+               names={"#s": "state"},
+               error=lambda: error("The chat changed meanwhile; read it again."))
+
+
 def list_sessions(tenant: str, state: str, limit: int, start: dict[str, Any] | None,
                   newest_first: bool) -> Page:
     return query(table(), "GSI1PK = :pk", {":pk": queue_pk(tenant, state)}, index=GSI1,

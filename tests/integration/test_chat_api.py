@@ -411,3 +411,21 @@ def test_messages_over_http_are_limited_per_chat_and_side(
     finally:
         monkeypatch.undo()
         get_config.cache_clear()
+
+
+def test_a_join_racing_a_message_keeps_the_messages_time(api: Api) -> None:
+    from chalicelib.services import chat as svc
+
+    chat = _visitor(api)
+    read_before = svc.load_for(svc.Party(TENANT, "customer", None, "Vera"), chat["id"])
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    message, _ = svc.send(svc.Party(TENANT, "customer", None, "Vera"), chat["id"],
+                          "meanwhile", None, later)
+    joined = read_before.model_copy(update={"state": "active", "agent_id": "a1",
+                                            "agent_name": "Aino", "version": 2})
+    svc._assign(TENANT, read_before, joined)
+    stored = svc.load_for(svc.Party(TENANT, "customer", None, "Vera"), chat["id"])
+    assert stored.state == "active" and stored.agent_id == "a1"
+    assert stored.last_message_at == message.at  # not the time the join had read
+    item = chat_store.get_session(TENANT, chat["id"])
+    assert item is not None and item["due_at"] == rules.abandon_at(message.at)
