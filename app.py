@@ -6,6 +6,8 @@ from chalice import Chalice
 from chalicelib.api import (
     auth,
     certificates,
+    chat,
+    chat_socket,
     contact_orders,
     directory,
     health,
@@ -22,6 +24,8 @@ from chalicelib.jobs import handlers
 from chalicelib.logs import configure_logging
 
 app = Chalice(app_name="helpdesk")
+# The chat's WebSocket API (api/chat_socket.py, issue 18).
+app.experimental_feature_flags.update(["WEBSOCKETS"])
 configure_logging(app)
 # Certificates (api/certificates.py) answer as PDF: bytes through API Gateway.
 app.api.binary_types.append("application/pdf")
@@ -38,6 +42,8 @@ app.register_blueprint(certificates.bp)
 app.register_blueprint(help.bp)
 app.register_blueprint(help_search.bp)
 app.register_blueprint(mail.bp)
+app.register_blueprint(chat.bp)
+app.register_blueprint(chat_socket.bp)
 app.register_blueprint(handlers.bp)
 
 check_every_route_guarded(app)

@@ -54,6 +54,11 @@ there is none, in memory. Parts 3, 5 and 7 share one tenant (bench/tickets.py's
 ``python -m bench help``: the help center's search (bench/help_search.py: search, suggest
 and the most read list with 1,000 and 20,000 articles, calls the same at both sizes) alone,
 rewriting only its section; the whole run measures it after part 9.
+``python -m bench chat``: chat (bench/chat.py: the DynamoDB calls of a message on the socket
+and over HTTP, typing, connect, history, availability and the queue with 10 and 1,000 open
+chats, the same at both sizes; the fan-out latency over the local stack's WebSockets with 50
+chats at once, p95 under a second) alone, rewriting only its section; the whole run measures
+it after the help center.
 ``python -m bench stack``: part 10 alone, rewriting only its section (the last).
 """
 
@@ -704,6 +709,20 @@ def networks_only() -> int:
     return 0
 
 
+def chat_only() -> int:
+    """``python -m bench chat``: chat's calls per message alone, its section rewritten."""
+    from bench import chat as chat_bench
+
+    figures = chat_bench.run()
+    lines = chat_bench.chat_section(figures)
+    _rewrite_section(chat_bench.CHAT_HEADING, lines)
+    print("\n".join(lines))
+    if figures["differing"] or figures["fanout"]["failed"]:
+        print(f"FAILED: {figures['differing']} {figures['fanout']}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def help_only() -> int:
     """``python -m bench help``: the help center's search alone, its section rewritten."""
     from bench import help_search as help_bench
@@ -804,12 +823,12 @@ def write_report(cold: dict[str, Any], budget: dict[str, Any], tickets: dict[str
 def main(argv: list[str]) -> int:
     alone = {"coldstart": coldstart_only, "lifecycle": lifecycle_only, "mail": mail_only,
              "replies": replies_only, "networks": networks_only, "stack": stack_only,
-             "help": help_only}
+             "help": help_only, "chat": chat_only}
     if len(argv) == 1 and argv[0] in alone:
         return alone[argv[0]]()
     if argv:
         print("usage: python -m bench [coldstart | lifecycle | mail | replies | networks"
-              " | help | stack]",
+              " | help | chat | stack]",
               file=sys.stderr)
         return 2
     started = time.perf_counter()
@@ -861,6 +880,11 @@ def main(argv: list[str]) -> int:
     began = time.perf_counter()
     help_figures = help_bench.run()
     timed("9b help center search", began)
+    from bench import chat as chat_bench
+
+    began = time.perf_counter()
+    chat_figures = chat_bench.run()
+    timed("9c chat", began)
     began = time.perf_counter()
     stack = stack_bench.run()
     timed("10 the local stack", began)
@@ -876,8 +900,11 @@ def main(argv: list[str]) -> int:
                         time.perf_counter() - started, stack=stack, replies=replies,
                         networks=networks)
     _rewrite_section(help_bench.HELP_HEADING, help_bench.help_section(help_figures))
+    _rewrite_section(chat_bench.CHAT_HEADING, chat_bench.chat_section(chat_figures))
     print(path.read_text())
-    grew += networks["differing"] + help_figures["differing"]
+    grew += networks["differing"] + help_figures["differing"] + chat_figures["differing"]
+    if chat_figures["fanout"]["failed"]:
+        wrong.append(f"chat fan-out p95 {chat_figures['fanout']['p95_ms']} ms")
     wrong += [f"the reminder sweep read more than was due at {size}"
               for size in networks["sweep_read_more_than_due"]]
     if (scans or grew or wrong or mail["failed"] or cold["failed"] or stack["failed"]

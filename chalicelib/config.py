@@ -34,6 +34,10 @@ class RateLimits:
     # Each status-page subscription mails a confirmation link (issue 17).
     status_subscriptions_per_email: RateLimit = RateLimit(3, 3600)
     status_subscriptions_per_ip: RateLimit = RateLimit(30, 3600)
+    # Chats and "leave a message" started without login (issue 18), per client address.
+    chat_starts_per_ip: RateLimit = RateLimit(20, 3600)
+    # Messages sent over HTTP to one chat by one side (the socket counts its own frames).
+    chat_messages_per_session: RateLimit = RateLimit(60, 60)
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class Config:
     contact_orders_table: str
     networks_table: str
     help_table: str  # the help center and the status page (issue 17)
+    chat_table: str  # chat sessions, messages and socket connections (issue 18)
     idempotency_table: str
     notifications_queue: str
     notifications_dlq: str
@@ -66,6 +71,10 @@ class Config:
     portal_url: str
     # The sender of notification e-mail: an address of the tenant-facing mail domain.
     mail_from: str
+    # Chat (issue 18): the WebSocket address clients open, and the management API's
+    # endpoint the app pushes through (API Gateway's; the local server's on the local stack).
+    chat_socket_url: str = "ws://127.0.0.1:8000/chat"
+    chat_push_endpoint: str = "http://127.0.0.1:8000"
     rate_limits: RateLimits = RateLimits()
 
     @property
@@ -91,8 +100,9 @@ def _env(name: str, default: str = "") -> str:
 # local stack's name stands in without it (``_local_name``).
 RESOURCES = (
     "directory_table", "tickets_table", "contact_orders_table", "networks_table", "help_table",
-    "idempotency_table", "notifications_queue", "notifications_dlq", "inbound_mail_queue",
-    "inbound_mail_dlq", "attachments_bucket", "inbound_mail_bucket", "portal_bucket",
+    "chat_table", "idempotency_table", "notifications_queue", "notifications_dlq",
+    "inbound_mail_queue", "inbound_mail_dlq", "attachments_bucket", "inbound_mail_bucket",
+    "portal_bucket",
 )
 
 
@@ -122,6 +132,8 @@ def get_config() -> Config:
         portal_origin=_portal_origin(_env("HELPDESK_STAGE", "local"), _env("PORTAL_ORIGIN")),
         portal_url=_env("PORTAL_URL") or _portal_url(_env("PORTAL_ORIGIN")),
         mail_from=_env("MAIL_FROM", "noreply@helpdesk.localhost"),
+        chat_socket_url=_env("CHAT_SOCKET_URL", "ws://127.0.0.1:8000/chat"),
+        chat_push_endpoint=_env("CHAT_PUSH_ENDPOINT", "http://127.0.0.1:8000"),
         rate_limits=_rate_limits(),
     )
 

@@ -111,6 +111,9 @@ class LocalStack:
             "COGNITO_JWKS_URL": f"{endpoint}/{resources.user_pool_id}/.well-known/jwks.json",
             "HELPDESK_SECRET": _secret(self.args.state_dir),
             "PORTAL_ORIGIN": f"http://{self.args.host}:{self.args.port}",
+            # Chat: the socket on this origin, pushed to through the local management API.
+            "CHAT_SOCKET_URL": f"ws://{self.args.host}:{self.args.port}/chat",
+            "CHAT_PUSH_ENDPOINT": f"http://{self.args.host}:{self.args.port}",
         })
 
     def serve(self) -> None:
@@ -162,6 +165,8 @@ class LocalStack:
         lines.append(f"  support mail: POST {self.http.origin}/_local/inbound-email"
                      f"?recipient=<tenant>@{domain} (a raw message); sent mail: GET "
                      f"{self.http.origin}/_local/outbox")
+        lines.append(f"  chat: {os.environ['CHAT_SOCKET_URL']} (WebSocket; the management API"
+                     f" at {self.http.origin}/@connections/<id>)")
         lines.append("Ctrl-C stops it and saves the state.")
         print("\n".join(lines), flush=True)
 

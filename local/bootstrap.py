@@ -97,6 +97,7 @@ _FIELDS = {
     "ContactOrdersTable": "contact_orders_table",
     "NetworksTable": "networks_table",
     "HelpTable": "help_table",
+    "ChatTable": "chat_table",
     "IdempotencyTable": "idempotency_table",
     "NotificationsQueue": "notifications_queue_url",
     "NotificationsDLQ": "notifications_dlq_url",
@@ -120,6 +121,7 @@ class LocalResources:
     contact_orders_table: str
     networks_table: str
     help_table: str
+    chat_table: str
     idempotency_table: str
     notifications_queue_url: str
     notifications_dlq_url: str

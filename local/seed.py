@@ -115,7 +115,7 @@ DEMO_SUPPORT_PHONES = [
 
 
 def _demo_support_phones(ctx: Ctx) -> None:
-    """The support lines the help center shows, once (support hours stay 08-16)."""
+    """The support lines the help center shows, once."""
     settings = svc.get_settings(ctx)
     if settings.support_phones:
         return
@@ -123,6 +123,24 @@ def _demo_support_phones(ctx: Ctx) -> None:
         **settings.model_dump(include=set(directory_models.SettingsBody.model_fields)),
         "support_phones": [{"label": label, "number": number}
                            for label, number in DEMO_SUPPORT_PHONES]})
+    svc.put_settings(ctx, body)
+
+
+def _demo_chat(ctx: Ctx) -> None:
+    """Issue 18: chat is on, support is open every day around the clock (no holidays),
+    and the demo agent counts as online (``chat.always_online_ids``, a setting), so one
+    person can try both sides of a chat whenever the local stack runs."""
+    agent = next(u for u in svc.list_users(ctx, 100, None).items
+                 if u["email"] == f"agent@{ctx.tenant}.test")
+    settings = svc.get_settings(ctx)
+    if settings.chat.enabled and agent["id"] in settings.chat.always_online_ids:
+        return
+    body = directory_models.SettingsBody.model_validate({
+        **settings.model_dump(include=set(directory_models.SettingsBody.model_fields)),
+        "chat": {"enabled": True, "always_online_ids": [agent["id"]]},
+        "support_hours": {**settings.support_hours.model_dump(mode="json"),
+                          "weekdays": [1, 2, 3, 4, 5, 6, 7], "start": "00:00", "end": "23:59",
+                          "holiday_country": None, "closed_on_eves": False}})
     svc.put_settings(ctx, body)
 
 
@@ -206,5 +224,6 @@ def seed(password: str, demo_tickets: bool = False) -> list[DemoLogin]:
                 _demo_support_phones(system)
                 people += seed_demo_contact_orders_more(system, tenant, password,
                                                         partial(_as, system))
+                _demo_chat(system)
                 logins += [DemoLogin(tenant, email, role) for email, role in people]
     return logins

@@ -21,6 +21,7 @@ from chalice.local import LocalGateway, LocalGatewayException
 
 from local.events import EventRunner
 from local.outbox import LocalOutbox
+from local.websocket import CONNECTIONS_PATH, LocalWebsocketApi
 
 log = logging.getLogger("helpdesk.local")
 
@@ -29,8 +30,8 @@ log = logging.getLogger("helpdesk.local")
 PORTAL_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; "
     "img-src 'self' data: blob: http://127.0.0.1:*; "
-    "connect-src 'self' http://127.0.0.1:*; frame-ancestors 'none'; base-uri 'self'; "
-    "form-action 'self'; object-src 'none'"
+    "connect-src 'self' http://127.0.0.1:* ws://127.0.0.1:*; frame-ancestors 'none'; "
+    "base-uri 'self'; form-action 'self'; object-src 'none'"
 )
 # API Gateway refuses bodies over 10 MB before Lambda sees them.
 GATEWAY_BODY_LIMIT = 10 * 1024 * 1024
@@ -86,6 +87,8 @@ class LocalStackServer(ThreadingHTTPServer):
                                       lambda_memory_size=512, app_name="helpdesk"))
         self.portal_dir = portal_dir.resolve()
         self.local_routes = local_routes
+        # The chat's WebSocket API and its management API (local/websocket.py).
+        self.websockets = LocalWebsocketApi(app)
 
     @property
     def origin(self) -> str:
@@ -110,6 +113,11 @@ class _Handler(BaseHTTPRequestHandler):
         raise AttributeError(name)
 
     def _handle(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if (path == "/chat" and self.command == "GET"
+                and self.headers.get("Upgrade", "").lower() == "websocket"):
+            self.server.websockets.serve(self)
+            return
         length = int(self.headers.get("Content-Length") or 0)
         if length > GATEWAY_BODY_LIMIT:
             # Read what was sent (up to a bound) so the client hears the answer, not a reset.
@@ -120,9 +128,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         body = self.rfile.read(length) if length else b""
-        path = self.path.split("?", 1)[0]
         if path.startswith("/_local/"):
             self._send(*self._local(path, body))
+        elif path.startswith(CONNECTIONS_PATH):
+            self._send(*self.server.websockets.manage(self.command, path, body))
         elif self.command in {"GET", "HEAD"} and (static := self._static_file(path)):
             self._send_file(static)
         else:

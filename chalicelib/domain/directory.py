@@ -197,6 +197,17 @@ class SupportPhone(Model):
     number: Phone
 
 
+class ChatSettings(Model):
+    """Issue 18: a tenant's chat: whether the portal offers it, and staff who count as online
+    whether or not they have a chat open (e.g. a shared support inbox's owner)."""
+
+    model_config = {"extra": "forbid"}
+
+    enabled: bool = False
+    always_online_ids: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = (
+        Field(default_factory=list, max_length=50))
+
+
 class SettingsBody(Command):
     """``PUT /settings``: the whole settings document."""
 
@@ -205,6 +216,7 @@ class SettingsBody(Command):
     support_hours: SupportHours = Field(default_factory=SupportHours)
     # Shown to anyone on the help center's contact block, with the support hours.
     support_phones: list[SupportPhone] = Field(default_factory=list, max_length=10)
+    chat: ChatSettings = Field(default_factory=ChatSettings)
     contact_order_statuses: list[StatusName] = Field(
         default_factory=lambda: list(DEFAULT_CONTACT_ORDER_STATUSES), min_length=1, max_length=50
     )

@@ -27,14 +27,14 @@ KINDS: tuple[str, ...] = (
     "ticket_resolved", "approval_reminder", "ticket_rejected", "ticket_closed",
     "sla_warning", "sla_breached", "contact_order_assigned", "booking_reminder",
     "subscription_update", "followed_supplier",
-    "training_reminder", "training_update", "incident_update",
+    "training_reminder", "training_update", "incident_update", "chat_transcript",
 )
 NotificationKind = Literal[
     "ticket_created", "ticket_assigned", "ticket_commented", "ticket_status_changed",
     "ticket_resolved", "approval_reminder", "ticket_rejected", "ticket_closed",
     "sla_warning", "sla_breached", "contact_order_assigned", "booking_reminder",
     "subscription_update", "followed_supplier",
-    "training_reminder", "training_update", "incident_update",
+    "training_reminder", "training_update", "incident_update", "chat_transcript",
 ]
 
 # History events that may notify someone; the rest stay in the history only.
@@ -110,7 +110,10 @@ Rule = Callable[[dict[str, Any], str | None, set[str], TicketParties], list[Noti
 
 def _created(data: dict[str, Any], actor: str | None, others: set[str],
              p: TicketParties) -> list[Notice]:
-    return [Notice("ticket_created", p.requester_id)] if p.requester_id else []
+    # A chat's ticket is its transcript: the customer gets that instead of a receipt.
+    kind: NotificationKind = "chat_transcript" if data.get("via") == "chat" else \
+        "ticket_created"
+    return [Notice(kind, p.requester_id)] if p.requester_id else []
 
 
 def _assigned(data: dict[str, Any], actor: str | None, others: set[str],

@@ -60,6 +60,8 @@ class Permission(StrEnum):
     HELP_PUBLISH = "help.publish"
     # Incidents and components of the public status page (issue 17).
     STATUS_MANAGE = "status.manage"
+    # Chat (issue 18): take chats from the queue, answer, transfer and end them.
+    CHAT_ANSWER = "chat.answer"
 
 
 P = Permission
@@ -100,6 +102,7 @@ DEFAULT_ROLES: dict[str, frozenset[Permission]] = {
             P.CLIENT_CASES_MANAGE,
             P.HELP_WRITE,
             P.STATUS_MANAGE,
+            P.CHAT_ANSWER,
         }
     ),
     "sales": frozenset(

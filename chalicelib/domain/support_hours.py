@@ -82,6 +82,13 @@ def _window(cal: SupportCalendar, day: date) -> tuple[datetime, datetime] | None
     return (opens, closes) if opens < closes else None
 
 
+def is_open_now(cal: SupportCalendar, moment: datetime) -> bool:
+    """Whether support is open at ``moment`` (the chat's availability, issue 18)."""
+    at = _utc(moment, "moment")
+    window = _window(cal, at.astimezone(cal.zone).date())
+    return window is not None and window[0] <= at < window[1]
+
+
 def _utc(moment: datetime, name: str) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware")

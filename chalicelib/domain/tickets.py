@@ -86,7 +86,7 @@ def check_transition(current: Status, target: Status,
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 FieldType = Literal["text", "number", "date", "reference"]
 TypeKind = Literal["standard", "suggestion", "third_party"]
-Channel = Literal["portal", "email", "phone", "staff"]
+Channel = Literal["portal", "email", "phone", "staff", "chat"]
 
 
 class LocalizedName(Model):

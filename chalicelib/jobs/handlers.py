@@ -77,6 +77,14 @@ def help_schedule(event: Any) -> dict[str, Any]:
     return sweeps.help_schedule(_now(event), _time_left(event))
 
 
+@bp.schedule(Rate(1, unit=Rate.MINUTES), name="chat_abandoned",
+             description="Chats without a message for 15 minutes end into a ticket")
+def chat_abandoned(event: Any) -> dict[str, Any]:
+    from chalicelib.jobs import sweeps
+
+    return sweeps.chat_abandoned(_now(event), _time_left(event))
+
+
 @bp.schedule(Rate(1, unit=Rate.MINUTES), name="outbox_relay",
              description="Outbox records to the notifications queue")
 def outbox_relay(event: Any) -> dict[str, Any]:

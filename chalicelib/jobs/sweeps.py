@@ -96,3 +96,13 @@ def help_schedule(now: datetime, time_left: TimeLeft) -> dict[str, Any]:
     return _sweep_kinds(get_config().help_table,
                         {kind: lambda timer: run_timer(timer, now) for kind in HELP_TIMERS},
                         now, time_left)
+
+
+def chat_abandoned(now: datetime, time_left: TimeLeft) -> dict[str, Any]:
+    """Chats without a message for 15 minutes end into a ticket (``services/chat.py``)."""
+    from chalicelib.domain.chat import TIMER_ABANDON
+    from chalicelib.services.chat import run_abandon
+
+    return _sweep_kinds(get_config().chat_table,
+                        {TIMER_ABANDON: lambda session: run_abandon(session, now)},
+                        now, time_left)

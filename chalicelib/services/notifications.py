@@ -152,6 +152,9 @@ def _ticket_plan(tenant: str, settings: TenantSettings, ticket_id: str,
     requester_id = ticket.requester_id
     if requester_id is None and ticket.requester_email:
         requester_id = _mail_requester(tenant, settings, ticket, users)
+        language = (event.get("data") or {}).get("language")
+        if requester_id and language in settings.languages:  # a chat visitor's own
+            users[requester_id]["language"] = language
     parties = TicketParties(
         requester_id=requester_id, assignee_id=ticket.assignee_id,
         watchers=tuple(ticket.watchers), queue_owners=owners,
@@ -205,6 +208,7 @@ def _ticket_context(settings: TenantSettings, tenant: str, ticket: Ticket,
         "ticket": {"number": ticket.number, "subject": ticket.subject,
                    "status": ticket.status, "priority": ticket.priority},
         "link": _portal(f"/#/tickets/{ticket.id}"),
+        "description": ticket.description,
         "status_from": data.get("from", ""), "status_to": data.get("to", ticket.status),
         "resolution": ticket.resolution or "", "reason": data.get("reason", ""),
         "closed_reason": ticket.closed_reason or "approved",

@@ -111,3 +111,17 @@ def status_subscription(tenant: str, email: str, source_ip: str) -> None:
     _take("status-sub-ip", limits.status_subscriptions_per_ip, _ip(source_ip), now)
     _take("status-sub-email", limits.status_subscriptions_per_email,
           f"{tenant}\0{_email_key(email)}", now)
+
+
+def chat_start(tenant: str, source_ip: str) -> None:
+    """``POST /chat/sessions`` and ``/chat/{tenant}/messages`` without login (issue 18): each
+    one opens a chat or a ticket for anyone."""
+    limits, now = get_config().rate_limits, int(_clock().timestamp())
+    _take("chat-start-ip", limits.chat_starts_per_ip, f"{tenant}\0{_ip(source_ip)}", now)
+
+
+def chat_message(tenant: str, session_id: str, side: str) -> None:
+    """``POST /chat/sessions/{id}/messages``: what the socket's frame limit is over HTTP."""
+    limits, now = get_config().rate_limits, int(_clock().timestamp())
+    _take("chat-message", limits.chat_messages_per_session, f"{tenant}\0{session_id}\0{side}",
+          now)

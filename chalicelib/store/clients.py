@@ -64,8 +64,22 @@ def quick_client(service: str) -> Any:
     )
 
 
+@cache
+def connections_client() -> Any:
+    """API Gateway's management API for the chat's WebSocket connections (issue 18), at
+    ``CHAT_PUSH_ENDPOINT``: on a chat's path, so it fails fast (a push is best effort; the
+    history has every message)."""
+    from botocore.config import Config as BotoConfig
+
+    return _session().client(
+        "apigatewaymanagementapi", endpoint_url=get_config().chat_push_endpoint,
+        config=with_standard_retries(
+            BotoConfig(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2})))
+
+
 def reset_clients() -> None:
     """For tests that swap endpoints or credentials between cases."""
     client.cache_clear()
     quick_client.cache_clear()
+    connections_client.cache_clear()
     _session.cache_clear()

@@ -74,6 +74,7 @@ def test_tables_exist_with_indexes_ttl_pitr_and_sse(
         resources.contact_orders_table: {f"GSI{n}" for n in range(1, 9)} | {"due"},
         resources.networks_table: {"GSI1", "GSI2", "due"},
         resources.help_table: {"GSI1", "GSI2", "due"},
+        resources.chat_table: {"GSI1", "GSI2", "due"},
         resources.idempotency_table: set(),
     }
     assert set(dynamodb.list_tables()["TableNames"]) == set(expected)

@@ -92,6 +92,7 @@ def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
                             "CONTACT_ORDERS_TABLE": resources.contact_orders_table,
                             "NETWORKS_TABLE": resources.networks_table,
                             "HELP_TABLE": resources.help_table,
+                            "CHAT_TABLE": resources.chat_table,
                             "IDEMPOTENCY_TABLE": resources.idempotency_table}.items():
             env.setenv(name, value)
         _reset_caches()

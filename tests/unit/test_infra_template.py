@@ -24,6 +24,7 @@ NAMED_BY_CONFIG = {
     "CONTACT_ORDERS_TABLE": "ContactOrdersTable",
     "NETWORKS_TABLE": "NetworksTable",
     "HELP_TABLE": "HelpTable",
+    "CHAT_TABLE": "ChatTable",
     "IDEMPOTENCY_TABLE": "IdempotencyTable",
     "NOTIFICATIONS_QUEUE": "NotificationsQueue",
     "NOTIFICATIONS_DLQ": "NotificationsDLQ",
@@ -34,8 +35,9 @@ NAMED_BY_CONFIG = {
     "PORTAL_BUCKET": "PortalBucket",
 }
 MODULE_TABLES = ["DirectoryTable", "TicketsTable", "ContactOrdersTable", "NetworksTable",
-                 "HelpTable"]
-SCHEDULED_TABLES = ["TicketsTable", "ContactOrdersTable", "NetworksTable", "HelpTable"]
+                 "HelpTable", "ChatTable"]
+SCHEDULED_TABLES = ["TicketsTable", "ContactOrdersTable", "NetworksTable", "HelpTable",
+                    "ChatTable"]
 DEMO_PASSWORD = "Demo-password-1"
 # The special characters Cognito counts as symbols.
 COGNITO_SYMBOLS = set("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
@@ -75,7 +77,7 @@ def test_every_table_queue_and_bucket_is_known_to_the_config() -> None:
 
 def test_every_table_is_on_demand_with_pitr_sse_ttl_and_retained() -> None:
     tables = of_type("AWS::DynamoDB::Table")
-    assert len(tables) == 6
+    assert len(tables) == 7
     for name, table in tables.items():
         p = table["Properties"]
         assert p["BillingMode"] == "PAY_PER_REQUEST", name

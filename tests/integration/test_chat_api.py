@@ -1,0 +1,431 @@
+"""Chat (issue 18) through the Chalice app: the HTTP routes, and the WebSocket handlers
+invoked with the events API Gateway sends (``local/websocket.py`` builds them). The
+management API is faked only at its boundary (``store/chat_push._client``): it records
+what was pushed to which connection, closes connections, and says ``GoneException`` for
+connections it was told are gone.
+
+Attacks performed: another tenant's session id (HTTP and socket, at connect and on a
+frame), a visitor's key on another session, a forged socket grant, a flood of frames,
+an oversized frame, markup in a message, ending twice."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from app import app
+from chalicelib.config import get_config
+from chalicelib.domain import chat as rules
+from chalicelib.store import chat as chat_store
+from chalicelib.store import chat_push
+from local.outbox import LocalOutbox
+from local.websocket import websocket_event
+from tests.integration.api_client import Api
+from tests.integration.tenants import emails, module_tenants
+
+TENANTS = module_tenants(__name__)
+TENANT, OTHER_TENANT = TENANTS
+ADMIN, AGENT, CUSTOMER = emails(TENANT)
+OTHER_ADMIN, OTHER_AGENT, _ = emails(OTHER_TENANT)
+
+
+class FakeManagementApi:
+    """``apigatewaymanagementapi`` as the app uses it: posts recorded per connection."""
+
+    def __init__(self) -> None:
+        self.posted: dict[str, list[dict[str, Any]]] = {}
+        self.closed: list[str] = []
+        self.gone: set[str] = set()
+
+    def _check(self, connection_id: str, operation: str) -> None:
+        if connection_id in self.gone:
+            raise ClientError({"Error": {"Code": "GoneException", "Message": ""}}, operation)
+
+    def post_to_connection(self, ConnectionId: str, Data: bytes) -> None:
+        self._check(ConnectionId, "PostToConnection")
+        self.posted.setdefault(ConnectionId, []).append(json.loads(Data))
+
+    def delete_connection(self, ConnectionId: str) -> None:
+        self._check(ConnectionId, "DeleteConnection")
+        self.closed.append(ConnectionId)
+
+    def frames(self, connection_id: str, kind: str) -> list[dict[str, Any]]:
+        return [f for f in self.posted.get(connection_id, []) if f["type"] == kind]
+
+
+@pytest.fixture(scope="module")
+def push(local_resources: Any) -> Iterator[FakeManagementApi]:
+    fake = FakeManagementApi()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(chat_push, "_client", lambda: fake)
+        yield fake
+
+
+@pytest.fixture(scope="module", autouse=True)
+def chat_on(api: Api) -> None:
+    """The main tenant offers chat (around the clock, its agent online by setting); the
+    other tenant too, so a refusal there is isolation, not a tenant without chat."""
+    for admin, agent in ((ADMIN, AGENT), (OTHER_ADMIN, OTHER_AGENT)):
+        me = api.call("GET", "/me", as_user=agent)
+        settings = api.call("GET", "/settings", as_user=admin).body
+        body = {k: v for k, v in settings.items()
+                if k not in ("tenant", "updated_at", "version", "email_address_status")}
+        body["chat"] = {"enabled": True, "always_online_ids": [me.body["id"]]}
+        body["support_hours"] = {**body["support_hours"], "weekdays": [1, 2, 3, 4, 5, 6, 7],
+                                 "start": "00:00", "end": "23:59", "holiday_country": None}
+        answer = api.call("PUT", "/settings", body, as_user=admin)
+        assert answer.status == 200, answer.body
+
+
+def _invoke(api: Api, name: str, event: dict[str, Any]) -> dict[str, Any]:
+    return dict(api.client.lambda_.invoke(name, event).payload)
+
+
+def _connect(api: Api, connection_id: str, token: str | None) -> dict[str, Any]:
+    query = {"token": token} if token is not None else None
+    return _invoke(api, "websocket_connect", websocket_event(
+        "$connect", connection_id, domain="localhost:8000", query=query))
+
+
+def _frame(api: Api, connection_id: str, frame: dict[str, Any] | str) -> None:
+    body = frame if isinstance(frame, str) else json.dumps(frame)
+    answer = _invoke(api, "websocket_message", websocket_event(
+        "$default", connection_id, domain="localhost:8000", body=body))
+    assert answer["statusCode"] == 200
+
+
+def _visitor(api: Api, tenant: str = TENANT, name: str = "Vera Besökare",
+             email: str = "vera@visitor.example") -> dict[str, Any]:
+    answer = api.call("POST", "/chat/sessions", {"tenant": tenant, "name": name,
+                                                  "email": email, "language": "en"})
+    assert answer.status == 201, answer.body
+    return dict(answer.body)
+
+
+def _join(api: Api, session_id: str, agent: str = AGENT) -> dict[str, Any]:
+    answer = api.call("POST", f"/chat/sessions/{session_id}/join", as_user=agent)
+    assert answer.status == 200, answer.body
+    return dict(answer.body)
+
+
+def _key(chat: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Chat {chat['key']}"}
+
+
+def test_a_visitor_chats_with_an_agent_and_the_transcript_becomes_a_mailed_ticket(
+        api: Api, push: FakeManagementApi, runner: Any, mail: LocalOutbox) -> None:
+    available = api.call("GET", f"/chat/{TENANT}/availability")
+    assert available.status == 200 and available.body == {"available": True, "reason": "open"}
+    chat = _visitor(api, email="transcript@visitor.example")
+    assert chat["ws_url"] == get_config().chat_socket_url and chat["state"] == "waiting"
+    assert _connect(api, "cust-1", chat["ws_token"])["statusCode"] == 200
+    queue = api.call("GET", "/chat/sessions?state=waiting", as_user=AGENT)
+    assert chat["id"] in [s["id"] for s in queue.body["items"]]
+
+    joined = _join(api, chat["id"])
+    assert joined["session"]["state"] == "active"
+    assert push.frames("cust-1", "joined")[-1]["agent_name"]
+    assert _connect(api, "agent-1", joined["ws_token"])["statusCode"] == 200
+    # An agent with a chat open counts as online (besides the setting).
+    now = int(datetime.now(UTC).timestamp())
+    assert joined["session"]["agent_id"] in {
+        c["user_id"] for c in chat_store.presence_connections(TENANT, now)}
+    mine = api.call("GET", "/chat/sessions?mine=true", as_user=AGENT)
+    assert chat["id"] in [s["id"] for s in mine.body["items"]]
+    assert chat["id"] not in [s["id"] for s in api.call(
+        "GET", "/chat/sessions?mine=true", as_user=ADMIN).body["items"]]
+
+    _frame(api, "cust-1", {"action": "send", "text": "How do I add a user?", "client_id": "c1"})
+    _frame(api, "agent-1", {"action": "typing"})
+    assert push.frames("cust-1", "typing")[-1]["side"] == "agent"
+    assert push.frames("agent-1", "typing") == []  # not echoed to the typist
+    _frame(api, "agent-1", {"action": "send", "text": "Under Users, press Add.",
+                            "client_id": "a1"})
+    said = [f["message"]["text"] for f in push.frames("agent-1", "message")]
+    assert said == ["How do I add a user?", "Under Users, press Add."]
+
+    history = api.call("GET", f"/chat/sessions/{chat['id']}/messages", headers=_key(chat))
+    assert [m["side"] for m in history.body["items"]] == ["customer", "agent"]
+    ended = api.call("POST", f"/chat/sessions/{chat['id']}/end", headers=_key(chat))
+    assert ended.status == 200, ended.body
+    ticket_id = ended.body["ticket_id"]
+    assert push.frames("agent-1", "ended")[-1]["ticket_id"] == ticket_id
+    assert {"cust-1", "agent-1"} <= set(push.closed)  # the ended chat's sockets close
+    # Ending again (either side) is the same answer: one ticket.
+    again = api.call("POST", f"/chat/sessions/{chat['id']}/end", as_user=AGENT)
+    assert again.status == 200 and again.body["ticket_id"] == ticket_id
+
+    ticket = api.call("GET", f"/tickets/{ticket_id}", as_user=AGENT).body
+    assert ticket["channel"] == "chat" and ticket["subject"] == "Chat: How do I add a user?"
+    # The visitor is an unverified contact: never a portal user's ticket.
+    assert ticket["organization_id"] == "unverified-senders"
+    assert ticket["requester_id"] is None
+    assert ticket["requester_email"] == "transcript@visitor.example"
+    assert "Under Users, press Add." in ticket["description"]
+    runner.drain()
+    sent = [m for m in mail.messages() if "transcript@visitor.example" in m["to"]]
+    assert len(sent) == 1
+    assert "Thank you for chatting with us" in sent[0]["text"]  # the visitor's language
+    assert "How do I add a user?" in sent[0]["text"]
+    # An ended chat takes no more messages and no new socket.
+    late = api.call("POST", f"/chat/sessions/{chat['id']}/messages", {"text": "hello?"},
+                    headers=_key(chat))
+    assert late.status == 422
+    assert _connect(api, "cust-late", chat["ws_token"])["statusCode"] == 403
+
+
+def test_a_reconnect_fetches_what_it_missed_and_a_resend_makes_no_duplicate(
+        api: Api, push: FakeManagementApi) -> None:
+    chat = _visitor(api)
+    joined = _join(api, chat["id"])
+    _connect(api, "cust-2", chat["ws_token"])
+    _connect(api, "agent-2", joined["ws_token"])
+    _frame(api, "cust-2", {"action": "send", "text": "first", "client_id": "m-1"})
+    seen = push.frames("cust-2", "message")[-1]["message"]["id"]
+    _invoke(api, "websocket_disconnect", websocket_event("$disconnect", "cust-2",
+                                                          domain="localhost:8000"))
+    _frame(api, "agent-2", {"action": "send", "text": "while you were away"})
+    assert push.frames("cust-2", "message")[-1]["message"]["id"] == seen  # not pushed: gone
+    # Back with a new token; the resend of m-1 (its answer was lost) makes nothing new.
+    token = api.call("POST", f"/chat/sessions/{chat['id']}/token", headers=_key(chat))
+    assert token.status == 201
+    assert _connect(api, "cust-3", token.body["ws_token"])["statusCode"] == 200
+    _frame(api, "cust-3", {"action": "send", "text": "first", "client_id": "m-1"})
+    assert push.frames("cust-3", "message")[-1]["message"]["id"] == seen
+    assert [f["message"]["text"] for f in push.frames("agent-2", "message")] == [
+        "first", "while you were away"]
+    missed = api.call("GET", f"/chat/sessions/{chat['id']}/messages?after={seen}",
+                      headers=_key(chat))
+    assert [m["text"] for m in missed.body["items"]] == ["while you were away"]
+    resent = api.call("POST", f"/chat/sessions/{chat['id']}/messages",
+                      {"text": "first", "client_id": "m-1"}, headers=_key(chat))
+    assert resent.status == 200 and resent.body["duplicate"] is True
+    assert resent.body["message"]["id"] == seen
+    everything = api.call("GET", f"/chat/sessions/{chat['id']}/messages", headers=_key(chat))
+    assert [m["text"] for m in everything.body["items"]] == ["first", "while you were away"]
+
+
+def test_another_tenants_session_is_not_found_and_refused_on_the_socket(
+        api: Api, push: FakeManagementApi) -> None:
+    chat = _visitor(api)
+    other = _visitor(api, tenant=OTHER_TENANT)
+    for method, path in (("GET", ""), ("GET", "/messages"), ("POST", "/join"),
+                         ("POST", "/end")):
+        answer = api.call(method, f"/chat/sessions/{chat['id']}{path}", as_user=OTHER_AGENT)
+        assert answer.status == 404, (method, path, answer.body)
+    # A visitor's key opens its own session only.
+    answer = api.call("GET", f"/chat/sessions/{chat['id']}/messages", headers=_key(other))
+    assert answer.status == 404
+    # A signed-in customer of the same tenant does not read a visitor's chat.
+    answer = api.call("GET", f"/chat/sessions/{chat['id']}", as_user=CUSTOMER)
+    assert answer.status == 404
+    # A grant of the other tenant naming this tenant's session (signed with the server's
+    # secret, as if it leaked): the session is not the other tenant's, so refused.
+    forged = rules.issue_grant(get_config().secret, rules.Grant(
+        OTHER_TENANT, chat["id"], "customer", None, "Mallory",
+        rules.grant_expiry(datetime.now(UTC))))
+    assert _connect(api, "evil-1", forged)["statusCode"] == 403
+    assert _connect(api, "evil-2", chat["ws_token"] + "x")["statusCode"] == 401
+    assert _connect(api, "evil-3", None)["statusCode"] == 401
+    expired = rules.issue_grant(get_config().secret, rules.Grant(
+        TENANT, chat["id"], "customer", None, "Vera", int(datetime.now(UTC).timestamp()) - 1))
+    assert _connect(api, "evil-4", expired)["statusCode"] == 401
+    # A connection of the other tenant's chat naming this chat on a frame is refused.
+    _connect(api, "other-1", other["ws_token"])
+    _frame(api, "other-1", {"action": "send", "text": "hi", "session_id": chat["id"]})
+    assert push.frames("other-1", "error")[-1]["code"] == "refused"
+    messages = api.call("GET", f"/chat/sessions/{chat['id']}/messages", headers=_key(chat))
+    assert messages.body["items"] == []
+
+
+def test_a_flood_of_frames_closes_the_connection_with_a_reason(
+        api: Api, push: FakeManagementApi) -> None:
+    chat = _visitor(api)
+    _connect(api, "flood-1", chat["ws_token"])
+    for n in range(rules.RATE_FRAMES + 1):
+        _frame(api, "flood-1", {"action": "typing"})
+        if n < rules.RATE_FRAMES:
+            assert push.frames("flood-1", "error") == []
+    error = push.frames("flood-1", "error")[-1]
+    assert error["code"] == "rate_limited" and "closed" in error["detail"]
+    assert push.closed[-1] == "flood-1"
+
+
+def test_size_limits_and_markup(api: Api, push: FakeManagementApi) -> None:
+    chat = _visitor(api)
+    _join(api, chat["id"])
+    _connect(api, "size-1", chat["ws_token"])
+    _frame(api, "size-1", {"action": "send", "text": "x" * (rules.MAX_FRAME_BYTES + 1)})
+    assert push.frames("size-1", "error")[-1]["code"] == "bad_frame"
+    _frame(api, "size-1", {"action": "send", "text": "y" * (rules.MAX_TEXT + 1)})
+    assert "at most" in push.frames("size-1", "error")[-1]["detail"]
+    _frame(api, "size-1", "not json")
+    assert push.frames("size-1", "error")[-1]["code"] == "bad_frame"
+    too_long = api.call("POST", f"/chat/sessions/{chat['id']}/messages",
+                        {"text": "z" * (rules.MAX_TEXT + 1)}, headers=_key(chat))
+    assert too_long.status == 400
+    assert too_long.body["errors"][0]["loc"] == ["body", "text"]
+    _frame(api, "size-1", {"action": "send",
+                           "text": '<script>alert("x")</script>Hej <b>där</b> &amp; du'})
+    stored = api.call("GET", f"/chat/sessions/{chat['id']}/messages", headers=_key(chat))
+    assert [m["text"] for m in stored.body["items"]] == ["Hej där & du"]
+    only_markup = api.call("POST", f"/chat/sessions/{chat['id']}/messages",
+                           {"text": "<img src=x onerror=alert(1)>"}, headers=_key(chat))
+    assert only_markup.status == 400
+
+
+def test_a_gone_connection_is_forgotten(api: Api, push: FakeManagementApi) -> None:
+    chat = _visitor(api)
+    joined = _join(api, chat["id"])
+    _connect(api, "gone-1", chat["ws_token"])
+    _connect(api, "gone-2", joined["ws_token"])
+    push.gone.add("gone-1")
+    now = int(datetime.now(UTC).timestamp())
+    _frame(api, "gone-2", {"action": "send", "text": "are you there?"})
+    left = chat_store.session_connections(TENANT, chat["id"], now)
+    assert [c["connection_id"] for c in left] == ["gone-2"]
+    assert chat_store.get_connection("gone-1") is None
+
+
+def test_a_signed_in_customer_transfer_and_an_existing_ticket(
+        api: Api, push: FakeManagementApi) -> None:
+    started = api.call("POST", "/chat/sessions", {}, as_user=CUSTOMER)
+    assert started.status == 201 and started.body["key"] is None
+    chat_id = started.body["id"]
+    session = api.call("GET", f"/chat/sessions/{chat_id}", as_user=CUSTOMER).body
+    assert session["customer"]["kind"] == "user" and session["customer"]["organization_id"]
+    # Staff start no chats; a bearer token never names another tenant's chat.
+    assert api.call("POST", "/chat/sessions", {}, as_user=AGENT).status == 403
+    joined = _join(api, chat_id)
+    _connect(api, "moved-agent", joined["ws_token"])
+    taken = api.call("POST", f"/chat/sessions/{chat_id}/join", as_user=ADMIN)
+    assert taken.status == 409
+    admin_id = api.call("GET", "/me", as_user=ADMIN).body["id"]
+    moved = api.call("POST", f"/chat/sessions/{chat_id}/transfer", {"to_user_id": admin_id},
+                     as_user=AGENT)
+    assert moved.status == 200 and moved.body["agent_id"] == admin_id
+    assert push.frames("moved-agent", "joined")[-1]["transferred_by"]
+    assert "moved-agent" in push.closed  # the previous agent's socket closes
+    _frame(api, "moved-agent", {"action": "send", "text": "still here"})
+    assert push.frames("moved-agent", "error")[-1]["code"] == "refused"
+    nobody = api.call("POST", f"/chat/sessions/{chat_id}/transfer",
+                      {"to_user_id": session["customer"]["user_id"]}, as_user=ADMIN)
+    assert nobody.status == 400
+    said = api.call("POST", f"/chat/sessions/{chat_id}/messages", {"text": "My invoice?"},
+                    as_user=CUSTOMER)
+    assert said.status == 201
+    # The customer's own ticket, to which the admin adds the transcript.
+    ticket = api.call("POST", "/tickets", {"subject": "Invoice", "description": "Where?",
+                                           "ticket_type_id": "technical_fault"},
+                      as_user=CUSTOMER).body
+    ended = api.call("POST", f"/chat/sessions/{chat_id}/end", {"ticket_id": ticket["id"]},
+                     as_user=ADMIN)
+    assert ended.status == 200 and ended.body["ticket_id"] == ticket["id"]
+    comments = api.call("GET", f"/tickets/{ticket['id']}/comments", as_user=ADMIN).body
+    assert any("My invoice?" in c["body"] for c in comments["items"])
+
+
+def test_leave_a_message_becomes_a_ticket(api: Api) -> None:
+    left = api.call("POST", f"/chat/{TENANT}/messages",
+                    {"name": "Otto", "email": "otto@visitor.example", "text": "Call me back"})
+    assert left.status == 201, left.body
+    ticket = api.call("GET", f"/tickets/{left.body['ticket_id']}", as_user=AGENT).body
+    assert ticket["channel"] == "chat" and ticket["description"] == "Call me back"
+    missing = api.call("POST", f"/chat/{TENANT}/messages", {"text": "anonymous"})
+    assert missing.status == 400
+    assert {tuple(e["loc"]) for e in missing.body["errors"]} == {("body", "name"),
+                                                                ("body", "email")}
+    assert api.call("POST", "/chat/nosuchtenant/messages",
+                    {"name": "A", "email": "a@b.example", "text": "x"}).status == 404
+
+
+def test_an_abandoned_chat_ends_by_itself_through_the_sweep(
+        api: Api, push: FakeManagementApi, runner: Any) -> None:
+    chat = _visitor(api, email="abandoned@visitor.example")
+    _connect(api, "idle-1", chat["ws_token"])
+    _frame(api, "idle-1", {"action": "send", "text": "Hello?"})
+    soon = runner.tick(datetime.now(UTC) + timedelta(minutes=5))
+    assert "chat_abandon:ended" not in soon["schedules"]["chat_abandoned"]
+    later = runner.tick(datetime.now(UTC) + timedelta(minutes=rules.ABANDON_MINUTES + 1))
+    assert later["schedules"]["chat_abandoned"]["chat_abandon:ended"] >= 1
+    session = api.call("GET", f"/chat/sessions/{chat['id']}", headers=_key(chat)).body
+    assert session["state"] == "ended" and session["ended_by"] == "system"
+    assert session["ticket_id"]
+    assert push.frames("idle-1", "ended")[-1]["ticket_id"] == session["ticket_id"]
+
+
+def test_the_websocket_handlers_are_chalices_websocket_handlers() -> None:
+    assert set(app.websocket_handlers) == {"$connect", "$default", "$disconnect"}
+    assert "WEBSOCKETS" in app.experimental_feature_flags
+
+
+def test_staff_presence_sockets_hear_of_new_waiting_chats(
+        api: Api, push: FakeManagementApi) -> None:
+    grant = api.call("POST", "/chat/presence", as_user=AGENT)
+    assert grant.status == 201
+    assert api.call("POST", "/chat/presence", as_user=CUSTOMER).status == 403
+    assert _connect(api, "presence-1", grant.body["ws_token"])["statusCode"] == 200
+    now = int(datetime.now(UTC).timestamp())
+    assert chat_store.someone_online(TENANT, now)
+    assert "presence-1" in {c["connection_id"] for c in chat_store.presence_connections(
+        TENANT, now)}
+    # Expired presence (API Gateway never said the socket closed) is not online.
+    assert "presence-1" not in {c["connection_id"] for c in chat_store.presence_connections(
+        TENANT, now + rules.CONNECTION_TTL_SECONDS + 1)}
+    chat = _visitor(api)
+    assert push.frames("presence-1", "waiting")[-1]["session"]["id"] == chat["id"]
+    # A presence socket speaks in no chat.
+    _frame(api, "presence-1", {"action": "send", "text": "hello"})
+    assert push.frames("presence-1", "error")[-1]["code"] == "refused"
+    _invoke(api, "websocket_disconnect", websocket_event("$disconnect", "presence-1",
+                                                          domain="localhost:8000"))
+    _visitor(api)
+    assert len(push.frames("presence-1", "waiting")) == 1
+    assert "presence-1" not in {c["connection_id"] for c in chat_store.presence_connections(
+        TENANT, now)}
+
+
+def test_a_chat_in_which_nothing_was_said_ends_without_a_ticket(api: Api) -> None:
+    chat = _visitor(api)
+    ended = api.call("POST", f"/chat/sessions/{chat['id']}/end", headers=_key(chat))
+    assert ended.status == 200 and ended.body["ticket_id"] is None
+    assert ended.body["session"]["state"] == "ended"
+
+
+def test_messages_over_http_are_limited_per_chat_and_side(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    chat = _visitor(api)
+    monkeypatch.setenv("RATE_LIMIT_CHAT_MESSAGES_PER_SESSION", "3/3600")
+    get_config.cache_clear()
+    try:
+        path = f"/chat/sessions/{chat['id']}/messages"
+        for n in range(3):
+            assert api.call("POST", path, {"text": f"m{n}"}, headers=_key(chat)).status == 201
+        refused = api.call("POST", path, {"text": "one more"}, headers=_key(chat))
+        assert refused.status == 429 and "retry-after" in refused.headers
+    finally:
+        monkeypatch.undo()
+        get_config.cache_clear()
+
+
+def test_a_join_racing_a_message_keeps_the_messages_time(api: Api) -> None:
+    from chalicelib.services import chat as svc
+
+    chat = _visitor(api)
+    read_before = svc.load_for(svc.Party(TENANT, "customer", None, "Vera"), chat["id"])
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    message, _ = svc.send(svc.Party(TENANT, "customer", None, "Vera"), chat["id"],
+                          "meanwhile", None, later)
+    joined = read_before.model_copy(update={"state": "active", "agent_id": "a1",
+                                            "agent_name": "Aino", "version": 2})
+    svc._assign(TENANT, read_before, joined)
+    stored = svc.load_for(svc.Party(TENANT, "customer", None, "Vera"), chat["id"])
+    assert stored.state == "active" and stored.agent_id == "a1"
+    assert stored.last_message_at == message.at  # not the time the join had read
+    item = chat_store.get_session(TENANT, chat["id"])
+    assert item is not None and item["due_at"] == rules.abandon_at(message.at)
