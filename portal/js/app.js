@@ -19,6 +19,7 @@ import * as preferences from "./views/preferences.js";
 import * as helpCenter from "./views/help.js";
 import * as statusPage from "./views/status.js";
 import * as certificates from "./views/verify.js";
+import { chatWidget } from "./chat/widget.js";
 
 // path -> [view, title key]
 const PUBLIC = {
@@ -283,6 +284,7 @@ async function render() {
   const nav = found?.route.nav ? found.route.nav(user) : path;
   current = { path, nav, cleanup: result?.cleanup ?? null, title };
   updateShell();
+  updateChat(path);
   setTitle();
   translate(container);
   // Keyboard and screen-reader users land on the new screen's heading (or the
@@ -333,6 +335,27 @@ function updateShell() {
     if (current.path === path) $(selector).setAttribute("aria-current", "page");
     else $(selector).removeAttribute("aria-current");
   }
+}
+
+/**
+ * The customer's chat button (issue 18): a signed-in portal user's on every page, a
+ * visitor's on the public help center's pages (whose tenant the address names).
+ */
+function updateChat(path) {
+  const user = session.isSignedIn() ? session.currentUser() : null;
+  const onHelp = path === "/help" || path.startsWith("/help/");
+  const tenant = onHelp ? helpCenter.helpTenant(routeParams(), user) ?? routeHelpTenant(path) : null;
+  try {
+    chatWidget().update({ user, helpTenant: tenant });
+  } catch (error) {
+    console.error(error); // the page works without its chat button
+  }
+}
+
+/** The tenant of "/help/<tenant>/articles/<slug>" (the address the server writes). */
+function routeHelpTenant(path) {
+  const match = /^\/help\/([a-z0-9][a-z0-9-]{1,62})\/articles\//.exec(path);
+  return match ? match[1] : null;
 }
 
 function showUnread(count) {
@@ -398,6 +421,7 @@ session.onSessionChange(async (event) => {
     app.state.returnTo = null;
     if (event.reason === "user") app.state.email = ""; // a shared computer should not tell who it was
     updateShell();
+    updateChat(current.path ?? "");
     // An open page (a one-click answer) works signed out too: what was typed there stays.
     if (booted && !openRoute(current.path ?? "")) navigate("/login");
   }

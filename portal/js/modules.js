@@ -66,6 +66,14 @@ export const MODULES = [
     view: () => import("./views/status-admin.js"),
   },
   {
+    // Chat (issue 18): the queue of waiting chats, one's own conversations, colleagues'.
+    id: "chat",
+    path: "/chat",
+    audience: "staff",
+    anyOf: ["chat.answer"],
+    view: () => import("./views/chat-queue.js"),
+  },
+  {
     id: "my_tickets",
     path: "/my-tickets",
     audience: "contact",
