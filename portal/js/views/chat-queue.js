@@ -4,7 +4,8 @@
 // the customer's language), see the customer's recent tickets beside it, hand it to a
 // colleague, end it into a new ticket or onto one of those tickets. While the screen is
 // open a presence socket keeps the agent counted as online and hears of every new
-// waiting chat: a visual alert (a counter in the page title and a banner), no sound.
+// waiting chat: a visual alert (a counter in the page title and a banner, until the chats
+// it announced are taken), no sound.
 
 import { api } from "../api.js";
 import { $, h } from "../dom.js";
@@ -84,8 +85,16 @@ export default function chatQueue(container) {
     return `${c.name ?? ""}${c.kind === "visitor" ? ` (${t("chat.desk.visitor")})` : ""}`;
   }
 
+  let shownLists = "";
   function renderLists() {
+    // Unchanged lists stay as they are: a button is never replaced under the pointer.
+    const shown = JSON.stringify([state.selected, language(),
+      ...["waiting", "mine", "others"].map((name) => state[name].map((s) => [s.id, s.agent_name, s.customer?.name])),
+      state.mine.map((s) => state.chats.get(s.id)?.unread ?? 0)]);
+    if (shown === shownLists) return;
+    shownLists = shown;
     bindText(counts.waiting, "chat.desk.count", { count: state.waiting.length });
+    counts.waiting.hidden = !state.waiting.length;
     lists.waiting.replaceChildren(...(state.waiting.length ? state.waiting.map((s) => h("li", { class: "chat-desk__item", dataset: { session: s.id } },
       h("span", { class: "chat-desk__who", text: customerLabel(s) }),
       h("span", { class: "muted", text: formatDateTime(s.created_at) }),
@@ -122,7 +131,8 @@ export default function chatQueue(container) {
       // A chat waiting no more (taken, ended) leaves the alert.
       const stillWaiting = new Set(state.waiting.map((s) => s.id));
       for (const id of state.seenWaiting) if (!stillWaiting.has(id)) state.seenWaiting.delete(id);
-      state.newWaiting = Math.min(state.newWaiting, state.waiting.length);
+      // The alert counts the chats announced while this screen was open that still wait.
+      state.newWaiting = state.seenWaiting.size;
       for (const session of state.mine) ensureChat(session);
       for (const id of [...state.chats.keys()]) {
         const chat = state.chats.get(id);
@@ -144,10 +154,9 @@ export default function chatQueue(container) {
     onFrame: (text) => {
       const event = readFrame(text, null);
       if (event?.kind !== "waiting") return;
-      if (!state.seenWaiting.has(event.session.id)) {
-        state.seenWaiting.add(event.session.id);
-        state.newWaiting += 1;
-      }
+      state.seenWaiting.add(event.session.id);
+      state.newWaiting = state.seenWaiting.size;
+      showAlert();
       refresh();
     },
   });
@@ -198,7 +207,8 @@ export default function chatQueue(container) {
     button.disabled = true;
     try {
       const answer = await api.post(`/chat/sessions/${encodeURIComponent(session.id)}/join`, {});
-      state.newWaiting = Math.max(0, state.newWaiting - (state.seenWaiting.delete(session.id) ? 1 : 0));
+      state.seenWaiting.delete(session.id);
+      state.newWaiting = state.seenWaiting.size;
       ensureChat(answer.session, { ws_url: answer.ws_url, ws_token: answer.ws_token });
       state.mine = [...state.mine.filter((s) => s.id !== answer.session.id), answer.session];
       state.waiting = state.waiting.filter((s) => s.id !== session.id);
@@ -414,16 +424,6 @@ export default function chatQueue(container) {
   renderPane();
   refresh();
   const timer = setInterval(refresh, QUEUE_REFRESH_MS);
-  const seen = () => {
-    if (document.visibilityState === "visible" && document.hasFocus()) {
-      state.newWaiting = 0;
-      showAlert();
-    }
-  };
-  // The alert stays until the agent looks at the queue: a click anywhere on the screen.
-  screen.addEventListener("pointerdown", seen);
-  screen.addEventListener("keydown", seen);
-
   return {
     focus: null,
     cleanup() {
