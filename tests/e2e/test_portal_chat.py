@@ -131,6 +131,7 @@ def test_a_customer_chats_with_the_agent_reloads_and_the_chat_ends_into_a_ticket
     expect(page.locator("#chat-ended")).to_contain_text("Chatten är avslutad.")
     expect(page.locator("#chat-ended")).to_contain_text("en utskrift skickas till din e-post")
     assert "helpdesk.chat" not in portal.session_storage()
+    expect(page.locator("#chat-ticket-link")).to_have_text(re.compile(r"^Öppna ärende T-\d+$"))
     page.set_viewport_size({"width": 1280, "height": 800})
     with page.expect_response(lambda r: re.search(r"/tickets/[^/?]+$", r.url) is not None) as opened:
         page.locator("#chat-ticket-link").click()

@@ -331,7 +331,12 @@ class ChatWidget {
   ticketLink(ticketId) {
     if (!ticketId) return null;
     if (this.user) {
-      return h("p", {}, bindText(h("a", { href: `#/tickets/${encodeURIComponent(ticketId)}`, id: "chat-ticket-link" }), "chat.ended.open_ticket"));
+      const link = bindText(h("a", { href: `#/tickets/${encodeURIComponent(ticketId)}`, id: "chat-ticket-link" }), "chat.ended.open_ticket");
+      // The ticket's number, which the customer's e-mail and ticket list show too.
+      api.get(`/tickets/${encodeURIComponent(ticketId)}`)
+        .then((ticket) => ticket?.number && bindText(link, "chat.ended.open_ticket_number", { number: ticket.number }))
+        .catch(() => {}); // the link works without its number
+      return h("p", {}, link);
     }
     return bindText(h("p", { class: "muted", id: "chat-ticket-ref" }), "chat.ended.reference", { id: ticketId });
   }
