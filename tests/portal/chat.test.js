@@ -91,7 +91,7 @@ describe("readFrame", () => {
 });
 
 describe("readStoredChat", () => {
-  const saved = { id: "01HCHAT", tenant: "demo", key: "k.e.y", owner: null };
+  const saved = { id: "01HCHAT", tenant: "demo", key: "k.e.y", owner: null, name: "Vera" };
   it("resumes the visitor's chat with its key", () => {
     assert.deepEqual(readStoredChat(JSON.stringify(saved), null), saved);
   });

@@ -117,7 +117,7 @@ export function readFrame(text, sessionId) {
 export const STORAGE_KEY = "helpdesk.chat";
 
 /**
- * The open chat this tab remembers: {id, tenant, key?, owner}. `owner` is the
+ * The open chat this tab remembers: {id, tenant, key?, owner, name}. `owner` is the
  * signed-in user's id (null for a visitor), so another person signing in at the
  * same tab never resumes it. Anything malformed is nothing.
  */
@@ -133,7 +133,8 @@ export function readStoredChat(raw, owner) {
   if (typeof saved.tenant !== "string" || !/^[a-z0-9][a-z0-9-]{1,62}$/.test(saved.tenant)) return null;
   if ((saved.owner ?? null) !== (owner ?? null)) return null;
   if (saved.key !== undefined && saved.key !== null && typeof saved.key !== "string") return null;
-  return { id: saved.id, tenant: saved.tenant, key: saved.key ?? null, owner: owner ?? null };
+  const name = typeof saved.name === "string" ? saved.name.slice(0, 100) : "";
+  return { id: saved.id, tenant: saved.tenant, key: saved.key ?? null, owner: owner ?? null, name };
 }
 
 /** The chat panel's state name for a session's state (the API's waiting | active | ended). */

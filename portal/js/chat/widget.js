@@ -181,7 +181,8 @@ class ChatWidget {
       }
       throw error;
     }
-    this.chat = { id: answer.id, tenant: this.tenant, key: answer.key ?? null, owner: this.user?.id ?? null };
+    this.chat = { id: answer.id, tenant: this.tenant, key: answer.key ?? null, owner: this.user?.id ?? null,
+      name: this.user ? this.user.name : body.name };
     remember(this.chat);
     this.open(answer);
   }
@@ -196,7 +197,7 @@ class ChatWidget {
     this.ticketId = null;
     this.agentName = "";
     this.unread = 0;
-    const me = this.user?.name ?? "";
+    const me = this.user?.name ?? this.chat.name ?? "";
     this.conversation = new Conversation({
       id: this.chat.id,
       routes: chatRoutes(this.chat.id, this.chat.key),
