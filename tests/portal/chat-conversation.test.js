@@ -147,6 +147,27 @@ describe("Conversation", () => {
     assert.equal(FakeSocket.made.length, 1); // no further attempts
   });
 
+  it("fetches again after the socket opened when the first fetch began before it", async () => {
+    const { calls, routes } = fakeRoutes([message("01", "agent", "Hej")]);
+    let release;
+    const held = new Promise((resolve) => {
+      release = resolve;
+    });
+    const since = routes.since;
+    routes.since = async (after) => {
+      if (calls.since.length === 0) await held; // the first fetch is slow
+      return since(after);
+    };
+    const conversation = new Conversation({ id: "s1", routes, side: "customer", me: "Carl" });
+    conversation.start({ ws_url: "ws://chat.test/chat", ws_token: "first" });
+    FakeSocket.made[0].accept(); // opens while the first fetch is under way
+    release();
+    await tick(10);
+    assert.deepEqual(calls.since, [null, "01"]);
+    assert.deepEqual(conversation.messages.map((m) => m.id), ["01"]);
+    conversation.stop();
+  });
+
   it("shows the other side typing and ignores frames of another chat", async () => {
     const { routes } = fakeRoutes([]);
     const conversation = new Conversation({ id: "s1", routes, side: "customer", me: "Carl" });

@@ -131,6 +131,7 @@ export class Conversation {
     this.ended = false;
     this.lastTyping = 0;
     this.catchingUp = null;
+    this.again = false;
     this.socket = new Socket({
       grant: () => routes.token(),
       onOpen: () => this.catchUp(),
@@ -153,9 +154,17 @@ export class Conversation {
     this.socket.stop();
   }
 
-  /** Every message after the last one seen, merged by id; then the unsent ones again. */
+  /**
+   * Every message after the last one seen, merged by id; then the unsent ones again. A
+   * call while one is under way runs once more after it: the fetch that counts is the one
+   * begun after the socket opened (a message stored before that is fetched, one after it
+   * is pushed).
+   */
   catchUp() {
-    if (this.catchingUp) return this.catchingUp.then(() => this.resend());
+    if (this.catchingUp) {
+      this.again = true;
+      return this.catchingUp;
+    }
     this.catchingUp = (async () => {
       let after = lastSeenId(this.messages);
       for (let page = 0; page < MAX_CATCH_UP_PAGES; page += 1) {
@@ -164,15 +173,18 @@ export class Conversation {
         after = answer?.next_after ?? null;
         if (!after) break;
       }
-    })();
-    return this.catchingUp
+    })()
       .catch((error) => {
         if (error instanceof ApiError && [403, 404].includes(error.status)) this.checkEnded();
       })
       .finally(() => {
         this.catchingUp = null;
-        this.resend();
+        if (this.again) {
+          this.again = false;
+          this.catchUp();
+        } else this.resend();
       });
+    return this.catchingUp;
   }
 
   resend() {

@@ -112,7 +112,8 @@ class ChatWidget {
 
   hide() {
     this.root.hidden = true;
-    this.toggle(false);
+    this.panel.hidden = true;
+    this.launcher.setAttribute("aria-expanded", "false");
   }
 
   toggle(open = this.panel.hidden) {
@@ -125,8 +126,8 @@ class ChatWidget {
       (first ?? this.title).focus();
       this.unread = 0;
       this.showLauncher();
-    } else if (this.panel.contains(document.activeElement) || document.activeElement === document.body) {
-      this.launcher.focus();
+    } else if (this.panel.contains(document.activeElement)) {
+      this.launcher.focus(); // closed from inside (Escape, "Minimise"): back to the button
     }
   }
 
