@@ -108,9 +108,9 @@ class Portal:
         return dict(self.page.evaluate("() => ({...sessionStorage})"))
 
 
-@pytest.fixture
-def portal(browser: Browser, stack: Stack, request: pytest.FixtureRequest) -> Iterator[Portal]:
-    locale = getattr(request, "param", "en-GB")
+def watched_portal(browser: Browser, stack: Stack, locale: str) -> Iterator[Portal]:
+    """A fresh browser context's page, failing afterwards on any problem it reported (a
+    test with two people, e.g. the chat's customer and agent, makes a second one)."""
     context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 800})
     page = context.new_page()
     watched = Portal(page=page, stack=stack)
@@ -123,6 +123,11 @@ def portal(browser: Browser, stack: Stack, request: pytest.FixtureRequest) -> It
     page.wait_for_timeout(100)  # let late console messages arrive
     context.close()
     assert not watched.problems, "the page reported problems:\n" + "\n".join(watched.problems)
+
+
+@pytest.fixture
+def portal(browser: Browser, stack: Stack, request: pytest.FixtureRequest) -> Iterator[Portal]:
+    yield from watched_portal(browser, stack, getattr(request, "param", "en-GB"))
 
 
 def problem(status: int, detail: str, errors: list[dict[str, Any]] | None = None,

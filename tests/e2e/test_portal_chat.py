@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
-from tests.e2e.browser import CSP_PROBE, Portal
+from tests.e2e.browser import Portal, watched_portal
 from tests.e2e.stack import Stack
 
 pytestmark = pytest.mark.e2e
@@ -25,20 +25,8 @@ AGENT = "agent@demo.test"
 
 @pytest.fixture
 def colleague(browser: Browser, stack: Stack) -> Iterator[Portal]:
-    """A second browser context (the agent's), watched for problems as ``portal`` is."""
-    context = browser.new_context(locale="sv-SE", viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    watched = Portal(page=page, stack=stack)
-    context.expose_function("reportCspViolation",
-                            lambda text: watched.problems.append(f"CSP violation: {text}"))
-    context.add_init_script(CSP_PROBE)
-    page.on("console", watched.on_console)
-    page.on("pageerror", lambda error: watched.problems.append(f"page error: {error}"))
-    yield watched
-    page.wait_for_timeout(100)
-    context.close()
-    assert not watched.problems, "the agent's page reported problems:\n" + "\n".join(
-        watched.problems)
+    """The agent's own browser context, watched for problems as ``portal`` is."""
+    yield from watched_portal(browser, stack, "sv-SE")
 
 
 def _canned_answer(stack: Stack, tokens: dict[str, str]) -> str:
@@ -104,7 +92,8 @@ def test_a_customer_chats_with_the_agent_reloads_and_the_chat_ends_into_a_ticket
         ["Hur lägger jag till\nen användare?"])
 
     desk.locator("#chat-canned").select_option(label=canned)
-    expect(desk.locator("#chat-agent-text")).to_have_value("Gå till Användare och klicka Lägg till.")
+    expect(desk.locator("#chat-agent-text")).to_have_value(
+        "Gå till Användare och klicka Lägg till.")
     desk.locator("#chat-agent-text").press("Enter")
     expect(page.locator("#chat-log .chat-message__text")).to_have_text(
         ["Hur lägger jag till\nen användare?", "Gå till Användare och klicka Lägg till."])
@@ -133,7 +122,8 @@ def test_a_customer_chats_with_the_agent_reloads_and_the_chat_ends_into_a_ticket
     assert "helpdesk.chat" not in portal.session_storage()
     expect(page.locator("#chat-ticket-link")).to_have_text(re.compile(r"^Öppna ärende T-\d+$"))
     page.set_viewport_size({"width": 1280, "height": 800})
-    with page.expect_response(lambda r: re.search(r"/tickets/[^/?]+$", r.url) is not None) as opened:
+    with page.expect_response(
+            lambda r: re.search(r"/tickets/[^/?]+$", r.url) is not None) as opened:
         page.locator("#chat-ticket-link").click()
     ticket = opened.value.json()
     assert ticket["channel"] == "chat" and ticket["subject"].startswith("Chat")
@@ -162,6 +152,7 @@ def test_a_visitor_on_the_help_center_gives_name_and_email_and_chats(
     # The staff side sees a visitor (over the API here; the first test drives the screen).
     agent = tokens[AGENT]
     status, _, queue = stack.request("GET", "/chat/sessions?state=waiting", token=agent)
+    assert status == 200, queue
     session = next(s for s in queue["items"] if s["id"] == saved["id"])
     assert session["customer"]["kind"] == "visitor" and session["customer"]["email"] == email
 

@@ -122,7 +122,7 @@ describe("cleanText and newClientId", () => {
 
 describe("the staff screen's helpers", async () => {
   const { alertPrefix, recentTicketsPath, templateText } = await import("../../portal/js/views/chat-queue.js");
-  const { enterSends } = await import("../../portal/js/chat/widget.js");
+  const { enterSends } = await import("../../portal/js/chat/conversation.js");
   it("offers a canned answer in the customer's language, else the template's own", () => {
     const template = { name: "Thanks", body: "Thank you!", translations: { sv: { name: "Tack", subject: "Tack", body: "Tack så mycket!" } } };
     assert.deepEqual(templateText(template, "sv"), { name: "Tack", body: "Tack så mycket!" });

@@ -9,7 +9,7 @@ import { api, ApiError } from "../api.js";
 import { h } from "../dom.js";
 import { bindText, formatDateTime } from "../i18n.js";
 import {
-  backoffDelay, lastSeenId, mergeMessages, newClientId, pendingMessages, readFrame, TYPING_EVERY_MS,
+  backoffDelay, cleanText, lastSeenId, mergeMessages, newClientId, pendingMessages, readFrame, TYPING_EVERY_MS,
 } from "./logic.js";
 
 const MAX_CATCH_UP_PAGES = 20; // 100 messages a page: far beyond any chat
@@ -249,6 +249,38 @@ export class Conversation {
 }
 
 // --- rendering --------------------------------------------------------------------------
+
+/** The composer: Enter sends, Shift+Enter is a new line (and an IME's Enter picks a word). */
+export function enterSends(event) {
+  return event.key === "Enter" && !event.shiftKey && !event.isComposing && !event.altKey && !event.ctrlKey && !event.metaKey;
+}
+
+/**
+ * A composer `form` with its `text` box and `error` line sends into `conversation()`
+ * (a function: the chat may change under the form): Enter sends, typing is told, an
+ * empty or too long text is said next to the box.
+ */
+export function wireComposer(form, text, error, conversation) {
+  text.addEventListener("keydown", (event) => {
+    if (enterSends(event)) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  text.addEventListener("input", () => conversation()?.typed());
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const clean = cleanText(text.value);
+    if (!clean) {
+      bindText(error, text.value.trim() ? "chat.errors.too_long" : "chat.errors.text");
+      return;
+    }
+    error.replaceChildren();
+    delete error.dataset.i18n;
+    conversation()?.send(clean);
+    text.value = "";
+  });
+}
 
 function keyOf(message) {
   return message.client_id ? `${message.side}:${message.client_id}` : `id:${message.id}`;

@@ -9,7 +9,7 @@ import { api, ApiError } from "../api.js";
 import { $, h } from "../dom.js";
 import { FormError, onSubmit } from "../forms.js";
 import { bindText, language, translate } from "../i18n.js";
-import { chatRoutes, Conversation, renderMessages } from "./conversation.js";
+import { chatRoutes, Conversation, renderMessages, wireComposer } from "./conversation.js";
 import { cleanText, readStoredChat, STORAGE_KEY, TYPING_SHOWN_MS } from "./logic.js";
 
 const AVAILABILITY_EVERY_MS = 60_000;
@@ -43,11 +43,6 @@ function field(id, name, key, control) {
 
 function submit(id, key, busyKey = "common.sending") {
   return bindText(h("button", { class: "button button--primary button--block", type: "submit", id, dataset: { busyI18n: busyKey } }), key);
-}
-
-/** The composer: Enter sends, Shift+Enter is a new line. */
-export function enterSends(event) {
-  return event.key === "Enter" && !event.shiftKey && !event.isComposing && !event.altKey && !event.ctrlKey && !event.metaKey;
 }
 
 class ChatWidget {
@@ -345,13 +340,6 @@ class ChatWidget {
 
   chatView() {
     const text = h("textarea", { id: "chat-text", name: "text", rows: "2", maxlength: "2000", "aria-describedby": "chat-text-hint chat-text-error" });
-    text.addEventListener("keydown", (event) => {
-      if (enterSends(event)) {
-        event.preventDefault();
-        form.requestSubmit();
-      }
-    });
-    text.addEventListener("input", () => this.conversation?.typed());
     const form = h("form", { class: "chat-composer", id: "chat-composer", novalidate: true },
       bindText(h("label", { for: "chat-text", class: "visually-hidden" }), "chat.message"),
       text,
@@ -361,18 +349,7 @@ class ChatWidget {
         bindText(h("button", { class: "button button--primary", type: "submit", id: "chat-send" }), "chat.send"),
         bindText(h("button", { class: "button button--secondary", type: "button", id: "chat-end",
           on: { click: (event) => this.end(event.currentTarget) } }), "chat.end")));
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      const clean = cleanText(text.value);
-      const error = form.querySelector("[data-field-error]");
-      if (!clean) {
-        bindText(error, text.value.trim() ? "chat.errors.too_long" : "chat.errors.text");
-        return;
-      }
-      error.replaceChildren();
-      this.conversation.send(clean);
-      text.value = "";
-    });
+    wireComposer(form, text, form.querySelector("[data-field-error]"), () => this.conversation);
     return h("div", { class: "chat-live" },
       h("p", { class: "chat-live__who", dataset: { who: "" }, role: "status" }),
       h("p", { class: "chat-live__connection", dataset: { connection: "" }, role: "status" }),

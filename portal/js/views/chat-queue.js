@@ -13,9 +13,8 @@ import { errorKey } from "../forms.js";
 import { bindText, formatDateTime, language, t, translate } from "../i18n.js";
 import { currentUser } from "../session.js";
 import { staffUsers } from "../reference-data.js";
-import { chatRoutes, Conversation, renderMessages, Socket } from "../chat/conversation.js";
-import { cleanText, readFrame, TYPING_SHOWN_MS } from "../chat/logic.js";
-import { enterSends } from "../chat/widget.js";
+import { chatRoutes, Conversation, renderMessages, Socket, wireComposer } from "../chat/conversation.js";
+import { readFrame, TYPING_SHOWN_MS } from "../chat/logic.js";
 
 const QUEUE_REFRESH_MS = 15_000; // colleagues taking chats is not pushed: the lists are read again
 const RECENT_TICKETS = 5;
@@ -271,25 +270,7 @@ export default function chatQueue(container) {
       h("div", { class: "chat-composer__actions" },
         cannedPicker(chat, text),
         bindText(h("button", { class: "button button--primary", type: "submit", id: "chat-agent-send" }), "chat.send")));
-    text.addEventListener("keydown", (event) => {
-      if (enterSends(event)) {
-        event.preventDefault();
-        composer.requestSubmit();
-      }
-    });
-    text.addEventListener("input", () => chat.conversation.typed());
-    composer.addEventListener("submit", (event) => {
-      event.preventDefault();
-      const clean = cleanText(text.value);
-      const error = $("#chat-agent-error", composer);
-      if (!clean) {
-        bindText(error, text.value.trim() ? "chat.errors.too_long" : "chat.errors.text");
-        return;
-      }
-      error.replaceChildren();
-      chat.conversation.send(clean);
-      text.value = "";
-    });
+    wireComposer(composer, text, $("#chat-agent-error", composer), () => chat.conversation);
     const tickets = h("aside", { class: "card chat-desk__tickets", "aria-labelledby": "chat-tickets-title" },
       bindText(h("h3", { id: "chat-tickets-title" }), "chat.desk.recent"),
       h("ul", { class: "chat-desk__list", id: "chat-recent" }));
