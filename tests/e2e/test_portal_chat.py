@@ -2,7 +2,8 @@
 customer's whole path from the chat button while the demo agent answers in another
 browser context (the queue's alert, take, typing, a canned answer, a reload mid-chat
 keeping the conversation, the end into a ticket), and a visitor from the public help
-center giving name and e-mail first (and, when no one answers, leaving a message)."""
+center giving name and e-mail first (and, when no one answers, leaving a message), and
+the agent handing a visitor's chat to a colleague."""
 
 from __future__ import annotations
 
@@ -181,3 +182,29 @@ def test_a_visitor_on_the_help_center_gives_name_and_email_and_chats(
         page.get_by_role("button", name="Skicka meddelandet").click()
     assert left.value.status == 201
     expect(page.locator(".chat-done")).to_contain_text("Ditt meddelande har sparats som ett ärende")
+
+
+@pytest.mark.parametrize("portal", ["sv-SE"], indirect=True)
+def test_the_agent_takes_a_visitors_chat_and_hands_it_to_a_colleague(
+        portal: Portal, stack: Stack, tokens: dict[str, str]) -> None:
+    name = f"Tove {uuid.uuid4().hex[:4]}"
+    status, _, chat = stack.request("POST", "/chat/sessions", {
+        "tenant": "demo", "name": name, "email": "tove@example.com", "language": "sv"})
+    assert status == 201, chat
+    page = portal.sign_in(AGENT)
+    page.goto(f"{stack.url}/#/chat")
+    page.locator("#chat-waiting li").filter(has_text=name).get_by_role("button").click()
+    expect(page.locator("#chat-pane-title")).to_have_text(name)
+    expect(page.locator("#chat-pane")).to_contain_text("e-postadressen är inte verifierad")
+    expect(page.locator("#chat-recent")).to_have_text(
+        "En besökare utan konto: inga ärenden att visa.")
+    page.locator("#chat-transfer-to").select_option(label="Ada Admin")
+    page.get_by_role("button", name="Lämna över", exact=True).click()
+    colleagues = page.locator("#chat-others li").filter(has_text=name)
+    expect(colleagues).to_contain_text("besvaras av Ada Admin")
+    expect(page.locator("#chat-mine")).to_have_text("Du har inga öppna chattar.")
+    admin = tokens["admin@demo.test"]
+    status, _, session = stack.request("GET", f"/chat/sessions/{chat['id']}", token=admin)
+    assert status == 200 and session["agent_name"] == "Ada Admin", session
+    status, _, ended = stack.request("POST", f"/chat/sessions/{chat['id']}/end", {}, token=admin)
+    assert status == 200 and ended["ticket_id"] is None, ended  # nothing was said: no ticket

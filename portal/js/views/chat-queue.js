@@ -329,7 +329,7 @@ export default function chatQueue(container) {
     const colleague = h("select", { id: "chat-transfer-to", name: "to_user_id" });
     staffUsers().then((users) => {
       colleague.replaceChildren(h("option", { value: "", text: t("chat.desk.transfer_pick") }),
-        users.filter((u) => u.id !== me.id).map((u) => h("option", { value: u.id, text: u.name })));
+        ...users.filter((u) => u.id !== me.id).map((u) => h("option", { value: u.id, text: u.name })));
     }).catch(() => {});
     const target = h("select", { id: "chat-end-into", name: "ticket_id" },
       h("option", { value: "", text: t("chat.desk.end_new_ticket") }));
