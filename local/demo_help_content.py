@@ -17,8 +17,8 @@ CATEGORIES: list[tuple[str, str, dict[str, tuple[str, str, str]]]] = [
         "en": ("Getting started", "getting-started", "How support and the portal work.")}),
     ("tickets", "ticket", {
         "sv": ("Ärenden", "arenden", "Skapa, följa och godkänna ärenden."),
-        "fi": ("Tukipyynnöt", "tukipyynnot",
-               "Tukipyyntöjen jättäminen, seuraaminen ja hyväksyminen."),
+        "fi": ("Tiketit", "tukipyynnot",
+               "Tikettien jättäminen, seuraaminen ja hyväksyminen."),
         "en": ("Tickets", "tickets", "Creating, following and approving tickets.")}),
     ("subscription", "badge", {
         "sv": ("Prenumeration", "prenumeration", "Nätverk, leverantörs-id och förnyelse."),
@@ -49,18 +49,18 @@ Skriftliga ärenden besvaras ofta snabbare än samtal, och svaret finns kvar att
 
 [[ticket:question]]
 """),
-        "fi": ("Näin jätät hyvän tukipyynnön", "tukipyynnon-jattaminen", """\
-Kirjallinen tukipyyntö on asiakastuen tärkein työkalu. Mitä selkeämpi se on, sitä nopeammin
+        "fi": ("Näin jätät hyvän tiketin", "tukipyynnon-jattaminen", """\
+Kirjallinen tiketti on asiakastuen tärkein työkalu. Mitä selkeämpi se on, sitä nopeammin
 saat tarkan vastauksen.
 
-**Muistilista tukipyyntöihin**
+**Muistilista tiketteihin**
 
 1. Kuvaa ongelma tai kysymys mahdollisimman tarkasti.
 2. Yksilöi henkilö, lasku, asiakirja, työtilaus, kohde tai asiakasnumero.
 3. Lisää tarvittavat liitteet, esimerkiksi kuvankaappaukset tai verottajan selvityspyynnöt.
 
 :::tip
-Kirjallisiin tukipyyntöihin vastataan usein nopeammin kuin puheluihin, ja asia jää kirjallisena
+Kirjallisiin tiketteihin vastataan usein nopeammin kuin puheluihin, ja asia jää kirjallisena
 ylös.
 :::
 
@@ -94,7 +94,7 @@ Written tickets are often answered sooner than calls, and the answer stays on re
 Tid för arbete som kunden själv ansvarar för, som behörigheter och prislistor, kan debiteras.
 :::
 """),
-        "fi": ("Tukipyyntöjen tyypit ja laskutus", "tukipyyntojen-tyypit", """\
+        "fi": ("Tikettien tyypit ja laskutus", "tukipyyntojen-tyypit", """\
 | Tyyppi | Laskutetaan |
 | --- | --- |
 | Kysymys | Ei, sopimuksen mukaan |
@@ -131,17 +131,17 @@ När vi har åtgärdat ett ärende får du ett mejl med två knappar: **Testat O
 Svarar du inte godkänns ärendet automatiskt efter en tid, och du får en påminnelse innan dess.
 :::
 """),
-        "fi": ("Ratkaistun tukipyynnön hyväksyminen", "tukipyynnon-hyvaksyminen", """\
-Kun olemme ratkaisseet tukipyynnön, saat sähköpostin, jossa on kaksi painiketta: **Testattu OK**
+        "fi": ("Ratkaistun tiketin hyväksyminen", "tukipyynnon-hyvaksyminen", """\
+Kun olemme ratkaisseet tiketin, saat sähköpostin, jossa on kaksi painiketta: **Testattu OK**
 ja **Ei OK**.
 
 {buttons}
 
-- *Testattu OK* sulkee tukipyynnön.
+- *Testattu OK* sulkee tiketin.
 - *Ei OK* avaa sen uudelleen; kerro mielellään, mikä ei vielä toimi.
 
 :::note
-Jos et vastaa, tukipyyntö hyväksytään automaattisesti, ja saat sitä ennen muistutuksen.
+Jos et vastaa, tiketti hyväksytään automaattisesti, ja saat sitä ennen muistutuksen.
 :::
 """),
         "en": ("Approving a resolved ticket", "approve-a-ticket", """\
@@ -172,7 +172,7 @@ verkkolaskuoperaattorin. Jos myyntilasku ei ole mennyt asiakkaalle, ota yhteytt�
 Pageroon: he näkevät omasta järjestelmästään, mitä on tapahtunut.
 
 :::warning
-Meillä ei ole pääsyä operaattorin järjestelmään, mutta autamme mielellämme tukipyynnön kautta.
+Meillä ei ole pääsyä operaattorin järjestelmään, mutta autamme mielellämme tiketin kautta.
 :::
 """),
         "en": ("Questions about third parties", "third-parties", """\
@@ -197,7 +197,7 @@ produktutvecklingen.
 [[ticket:development_suggestion]]
 """),
         "fi": ("Kehitysehdotukset", "kehitysehdotukset", """\
-Ehdotukset jätetään *Kehitysehdotus*-tyyppisinä tukipyyntöinä, ja tuotekehitys arvioi ne
+Ehdotukset jätetään *Kehitysehdotus*-tyyppisinä tiketteinä, ja tuotekehitys arvioi ne
 kuukausittain.
 
 1. Kirjoita ehdotus selkeästi.
