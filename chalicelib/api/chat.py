@@ -19,7 +19,7 @@ from pydantic import ConfigDict, Field
 
 from chalicelib.api.paging import ListQuery, Paging
 from chalicelib.api.routing import PUBLIC, Call, Reply, route
-from chalicelib.api.schemas import PageOf
+from chalicelib.api.schemas import DownloadLink, PageOf
 from chalicelib.domain import chat as rules
 from chalicelib.domain.errors import Unauthenticated
 from chalicelib.domain.ids import ID_PATTERN
@@ -223,10 +223,44 @@ class SendAnswer(Model):
 @route(bp, "POST", "/chat/sessions/{id}/messages", guard=PUBLIC, tag=TAG,
        body=rules.SendMessage, response=SendAnswer, status=201,
        errors=(401, 403, 404, 409, 422, 429),
-       summary="Send a message as a socket frame would ({text, client_id}); a client_id "
-               "sent before answers the first message (duplicate: true, status 200)")
+       summary="Send a message as a socket frame would ({text, client_id, attachment_ids}: "
+               "text may be empty when it carries files, at most 5, each this chat's and "
+               "uploaded); a client_id sent before answers the first message (duplicate: "
+               "true, status 200)")
 def send_message(call: Call) -> Reply:
-    message, new = svc.post_message(_party(call), call.params["id"], call.body.text,
-                                    call.body.client_id, datetime.now(UTC))
+    message, new = svc.post_message(_party(call), call.params["id"], call.body,
+                                    datetime.now(UTC))
     return Reply({"message": message.model_dump(mode="json"), "duplicate": not new},
                  status=201 if new else 200)
+
+
+# --- files (both sides) -------------------------------------------------------------------
+
+
+class ChatFileUpload(rules.ChatFile):
+    upload_url: str
+    upload_fields: dict[str, str]
+    upload_expires_at: str
+
+
+FILE_PATHS = {"fid": ID_PATTERN}
+
+
+@route(bp, "POST", "/chat/sessions/{id}/files", guard=PUBLIC, tag=TAG,
+       body=rules.ChatFileCreate, response=ChatFileUpload, status=201,
+       errors=(401, 403, 404, 409, 422),
+       summary="Announce a file to send in the chat ({filename, content_type, size}; the "
+               "tenant's types and sizes; at most 20 a chat): a presigned S3 POST. Either "
+               "party, as for a message; then send a message with attachment_ids")
+def create_file(call: Call) -> Reply:
+    return Reply(svc.create_file(_party(call), call.params["id"], call.body,
+                                 datetime.now(UTC)), status=201)
+
+
+@route(bp, "GET", "/chat/sessions/{id}/files/{fid}/link", guard=PUBLIC, tag=TAG,
+       response=DownloadLink, path_patterns=FILE_PATHS, errors=(401, 403, 404, 409),
+       summary="A short-lived address of one of the chat's files (its parties, staff; the "
+               "first one checks that the upload arrived whole)")
+def file_link(call: Call) -> dict[str, Any]:
+    return svc.file_link(_party(call), call.params["id"], call.params["fid"],
+                         datetime.now(UTC))

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 
 from chalicelib.domain.directory import ChatSettings, SupportHours
 from chalicelib.domain.models import Command, Email, Language, Model, Record, utc_iso
+from chalicelib.domain.tickets import ContentType, Filename
 from chalicelib.signing import BadSignature, expired, seal, unseal
 
 SessionState = Literal["waiting", "active", "ended"]
@@ -44,10 +45,18 @@ CONNECTION_TTL_SECONDS = 2 * 3600 + 600
 # A staff member's presence connection counts as online this long after it was opened.
 PRESENCE_SECONDS = CONNECTION_TTL_SECONDS
 
+# A chat's files (issue 18, item 3): at most this many announced per chat, this many on
+# one message; the tenant's attachment types and size apply (``services/files.py``).
+MAX_FILES = 20
+MAX_MESSAGE_FILES = 5
+
 TIMER_ABANDON = "chat_abandon"
 CLIENT_ID = r"^[A-Za-z0-9_-]{1,64}$"
 ClientId = Annotated[str, StringConstraints(pattern=CLIENT_ID)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
+# A message's text may be empty when it carries files.
+MessageText = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+FileId = Annotated[str, StringConstraints(pattern=CLIENT_ID)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 TenantName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 
@@ -73,7 +82,19 @@ class Session(Record):
     ended_at: str | None = None
     ended_by: Side | Literal["system"] | None = None
     ticket_id: str | None = None
+    # Files announced in the chat (``store/chat.py`` counts them against MAX_FILES).
+    file_count: int = 0
     version: int = 1
+
+
+class MessageFile(Model):
+    """A file a message carries, as both sides see it (``GET .../files/{id}/link``
+    fetches it)."""
+
+    id: str
+    filename: str
+    content_type: str
+    size: int
 
 
 class Message(Model):
@@ -85,6 +106,23 @@ class Message(Model):
     author_name: str
     text: str
     at: str
+    attachments: list[MessageFile] = Field(default_factory=list)
+
+
+class ChatFile(Model):
+    """A file announced in a chat (``pending`` until a send or a link finds it uploaded
+    whole). A visitor has no user id: ``uploaded_by`` is None and ``side`` says who."""
+
+    id: str
+    session_id: str
+    side: Side
+    filename: str
+    content_type: str
+    size: int
+    state: Literal["pending", "uploaded"] = "pending"
+    uploaded_by: str | None = None
+    uploaded_by_name: str | None = None
+    created_at: str
 
 
 # --- commands -----------------------------------------------------------------------------
@@ -101,8 +139,19 @@ class StartChat(Command):
 
 
 class SendMessage(Command):
-    text: Text
+    """Text, files (ids from ``POST .../files``, uploaded), or both."""
+
+    text: MessageText = ""
     client_id: ClientId | None = None
+    attachment_ids: list[FileId] = Field(default_factory=list, max_length=MAX_MESSAGE_FILES)
+
+
+class ChatFileCreate(Command):
+    """A file to upload into the chat (a presigned S3 POST is the answer)."""
+
+    filename: Filename
+    content_type: ContentType
+    size: int = Field(ge=1, le=1024**3)
 
 
 class Transfer(Command):
@@ -224,6 +273,7 @@ class Frame:
     text: str = ""
     client_id: str | None = None
     session_id: str | None = None
+    attachment_ids: tuple[str, ...] = ()
 
 
 class BadFrame(ValueError):
@@ -246,15 +296,26 @@ def parse_frame(body: str) -> Frame:
         return Frame("typing", session_id=session_id)
     if action != "send":
         raise BadFrame("action must be send or typing")
-    text, client_id = data.get("text"), data.get("client_id")
-    if not isinstance(text, str) or not text.strip():
-        raise BadFrame("text must be a non-empty string")
+    text, client_id = data.get("text", ""), data.get("client_id")
+    attachment_ids = _frame_files(data.get("attachment_ids", []))
+    if not isinstance(text, str) or not (text.strip() or attachment_ids):
+        raise BadFrame("text must be a non-empty string (or attachment_ids given)")
     if len(text) > MAX_TEXT:
         raise BadFrame(f"text is at most {MAX_TEXT} characters")
     if client_id is not None and (not isinstance(client_id, str)
                                   or not re.fullmatch(CLIENT_ID, client_id)):
         raise BadFrame("client_id must be 1-64 letters, digits, - or _")
-    return Frame("send", text=text, client_id=client_id, session_id=session_id)
+    return Frame("send", text=text, client_id=client_id, session_id=session_id,
+                 attachment_ids=attachment_ids)
+
+
+def _frame_files(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(
+            isinstance(v, str) and re.fullmatch(CLIENT_ID, v) for v in value):
+        raise BadFrame("attachment_ids must be a list of file ids")
+    if len(value) > MAX_MESSAGE_FILES:
+        raise BadFrame(f"a message carries at most {MAX_MESSAGE_FILES} files")
+    return tuple(value)
 
 
 def pushed(kind: Literal["message", "typing", "joined", "ended", "error", "waiting"],
@@ -295,20 +356,30 @@ def availability(settings: ChatSettings, hours: SupportHours, someone_online: bo
 # --- the transcript -----------------------------------------------------------------------
 
 _HEADINGS = {"sv": "Chatt", "fi": "Chat", "en": "Chat"}
+_FILE_WORDS = {"sv": "Fil", "fi": "Tiedosto", "en": "File"}
 
 
 def transcript(session: Session, messages: list[Message]) -> str:
     """The conversation as plain text, one line per message (the ticket's description)."""
     heading = _HEADINGS.get(session.customer.language, "Chat")
+    file_word = _FILE_WORDS.get(session.customer.language, "File")
     lines = [f"{heading} {session.created_at} - {session.ended_at or session.updated_at}", ""]
     for message in messages:
-        lines.append(f"[{message.at}] {message.author_name}: {message.text}")
+        said = [message.text] if message.text else []
+        # Each file by name: the ticket then holds it as an attachment of the same name.
+        said += [f"[{file_word}: {f.filename}]" for f in message.attachments]
+        lines.append(f"[{message.at}] {message.author_name}: {' '.join(said)}")
     return "\n".join(lines)
+
+
+def message_files(messages: list[Message]) -> list[str]:
+    """The ids of the files the messages carried, each once, in the order sent."""
+    return list(dict.fromkeys(f.id for m in messages for f in m.attachments))
 
 
 def subject(session: Session, messages: list[Message]) -> str:
     """The ticket's subject: the customer's first line, else who chatted."""
-    first = next((m.text for m in messages if m.side == "customer"), "")
+    first = next((m.text for m in messages if m.side == "customer" and m.text), "")
     line = first.splitlines()[0].strip() if first else ""
     base = line or session.customer.name
     return f"Chat: {base}"[:200]

@@ -32,6 +32,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.models import Language, utc_iso
 from chalicelib.domain.permissions import Permission
 from chalicelib.domain.principal import Principal
+from chalicelib.services import chat_files
 from chalicelib.services.context import Ctx
 from chalicelib.store import chat as store
 from chalicelib.store import chat_push
@@ -330,26 +331,36 @@ def _save(tenant: str, before: rules.Session, after: rules.Session,
 # --- messages -----------------------------------------------------------------------------
 
 
+def _may_speak(party: Party, session: rules.Session) -> None:
+    """A message or a file: not in an ended chat; staff only in the chat they have."""
+    if session.state == "ended":
+        raise ChatEnded("This chat has ended.")
+    if party.side == "agent" and session.agent_id != party.user_id:
+        raise Conflict("Join the chat first.")
+
+
 def send(party: Party, session_id: str, text: str, client_id: str | None,
-         now: datetime, session: rules.Session | None = None) -> tuple[rules.Message, bool]:
+         now: datetime, session: rules.Session | None = None,
+         attachment_ids: list[str] | None = None) -> tuple[rules.Message, bool]:
     """A message into the chat; (the message, True) when it is new, (the first one,
     False) when the client id was used before (a resend after a dropped connection).
-    One transaction: the message, its client id's claim, the session's last message."""
+    One transaction: the message, its client id's claim, the session's last message, and
+    its files' first confirmation (each must be this chat's, uploaded whole)."""
     current = session or load_for(party, session_id)
-    if current.state == "ended":
-        raise ChatEnded("This chat has ended.")
-    if party.side == "agent" and current.agent_id != party.user_id:
-        raise Conflict("Join the chat first.")
+    _may_speak(party, current)
     clean = rules.clean_text(text)
-    if not clean:
+    carried, unconfirmed = chat_files.for_message(party.tenant, session_id,
+                                                  attachment_ids or [])
+    if not clean and not carried:
         raise InvalidInput("The message is empty once markup is removed.",
                            [FieldError(("body", "text"), "no text left")])
     stamp = utc_iso(now)
     message = rules.Message(id=Ctx(_system(party.tenant), now).new_id(), session_id=session_id,
                             client_id=client_id, side=party.side, author_id=party.user_id,
-                            author_name=party.name, text=clean, at=stamp)
+                            author_name=party.name, text=clean, at=stamp, attachments=carried)
     uow = UnitOfWork()
     store.add_message(uow, party.tenant, message.model_dump(mode="json"), DuplicateMessage)
+    chat_files.mark_uploaded(uow, party.tenant, session_id, unconfirmed)
     store.touch_session(uow, party.tenant, session_id, stamp, rules.abandon_at(stamp),
                         ChatEnded)
     try:
@@ -365,14 +376,33 @@ def send(party: Party, session_id: str, text: str, client_id: str | None,
     return message, True
 
 
-def post_message(party: Party, session_id: str, text: str, client_id: str | None,
+def post_message(party: Party, session_id: str, body: rules.SendMessage,
                  now: datetime) -> tuple[rules.Message, bool]:
     """``send`` over HTTP, limited per session and side as the socket limits its frames."""
     from chalicelib.services import rate_limits
 
     session = load_for(party, session_id)
     rate_limits.chat_message(party.tenant, session_id, party.side)
-    return send(party, session_id, text, client_id, now, session)
+    return send(party, session_id, body.text, body.client_id, now, session,
+                list(body.attachment_ids))
+
+
+# --- files --------------------------------------------------------------------------------
+
+
+def create_file(party: Party, session_id: str, body: rules.ChatFileCreate,
+                now: datetime) -> dict[str, Any]:
+    """A file to upload into the chat: either party, as it may send a message."""
+    session = load_for(party, session_id)
+    _may_speak(party, session)
+    return chat_files.announce(Ctx(_system(party.tenant), now), party.user_id, party.name,
+                               party.side, session, body)
+
+
+def file_link(party: Party, session_id: str, file_id: str, now: datetime) -> dict[str, Any]:
+    """A short-lived address of one of the chat's files (its parties; staff)."""
+    load_for(party, session_id)
+    return chat_files.link(party.tenant, session_id, file_id, now)
 
 
 def history(party: Party, session_id: str, after: str | None,
@@ -442,7 +472,8 @@ def _finish(session: rules.Session, tenant: str, side: rules.Side | str,
         if not messages:  # nothing was said: nothing to keep (no empty ticket)
             _save(tenant, session, ended)
         elif ticket_id:
-            ended = _into_ticket(session, ended, tenant, principal, ticket_id, text, now)
+            ended = _into_ticket(session, ended, tenant, principal, ticket_id, messages, text,
+                                 now)
         else:
             ended = _as_ticket(session, ended, tenant, principal, messages, text, now)
     except Conflict:
@@ -483,32 +514,42 @@ def _as_ticket(before: rules.Session, ended: rules.Session, tenant: str,
     origin, email = _origin(tenant, customer, now)
     ticket_type = _ticket_type(tenant)
     result: dict[str, rules.Session] = {}
+    # The chat's files lie beside the ticket before it exists (as a mail's do).
+    ticket_id = ctx.new_id()
+    attachments = chat_files.to_ticket(tenant, ended.id, messages, ticket_id, customer.email)
 
     def end_session(uow: UnitOfWork, ticket: Any) -> None:
         result["session"] = ended.model_copy(update={"ticket_id": ticket.id})
         _save(tenant, before, result["session"], uow)
+        chat_files.write_attachments(uow, ctx, ticket.id, attachments)
 
     open_ticket(ctx, NewTicket(
         origin=origin, ticket_type=ticket_type, subject=rules.subject(ended, messages),
-        description=text[:MAX_BODY], requester_email=email,
+        description=text[:MAX_BODY], requester_email=email, ticket_id=ticket_id,
         event_data={"via": "chat", "chat_id": ended.id, "language": customer.language}),
         extra=end_session)
     return result["session"]
 
 
 def _into_ticket(before: rules.Session, ended: rules.Session, tenant: str,
-                 principal: Principal | None, ticket_id: str, text: str,
-                 now: datetime) -> rules.Session:
+                 principal: Principal | None, ticket_id: str, messages: list[rules.Message],
+                 text: str, now: datetime) -> rules.Session:
     """Staff add the transcript to a ticket they name, as a public comment (the requester
-    hears of it as of any answer); then the session ends naming that ticket."""
+    hears of it as of any answer); then the session ends naming that ticket, its files
+    becoming the ticket's attachments in the same transaction."""
     from chalicelib.domain.tickets import MAX_BODY, CommentCreate
     from chalicelib.services.tickets import add_comment
 
     assert principal is not None
     ctx = Ctx(principal, now)
     add_comment(ctx, ticket_id, CommentCreate(body=text[:MAX_BODY]))
+    attachments = chat_files.to_ticket(tenant, ended.id, messages, ticket_id,
+                                       ended.customer.email)
     done = ended.model_copy(update={"ticket_id": ticket_id})
-    _save(tenant, before, done)
+    uow = UnitOfWork()
+    _save(tenant, before, done, uow)
+    chat_files.write_attachments(uow, ctx, ticket_id, attachments)
+    uow.commit()
     return done
 
 
@@ -662,7 +703,8 @@ def on_frame(connection_id: str, body: str, now: datetime) -> None:
         return
     try:
         session = _session(tenant, str(session_id), consistent=False)
-        message, new = send(party, str(session_id), frame.text, frame.client_id, now, session)
+        message, new = send(party, str(session_id), frame.text, frame.client_id, now, session,
+                            list(frame.attachment_ids))
     except (ChatEnded, Conflict, InvalidInput, NotFound) as exc:
         _push(tenant, session_id, connection_id,
               rules.pushed("error", code="refused", detail=str(exc)))

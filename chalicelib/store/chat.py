@@ -10,6 +10,8 @@ Access patterns (every one a GetItem, a Query of one partition, or a transaction
   order, ``after=`` is a key range).
 - the client's message id ``SK=CLIENT#<side>#<client id>`` -> the message it made: a
   resend after a dropped connection makes nothing new.
+- a file of the session ``SK=FILE#<file id>`` (at most ``MAX_FILES``: one Query reads them
+  all); the session counts them in ``file_count`` (the limit holds under races).
 - a connection of the session ``SK=CONN#<connection id>``: whom a message is pushed to
   (one Query of the session's partition, however many chats are open elsewhere).
 - a connection ``PK=CONN#<connection id>``, ``SK=CONN``: what the ``$message`` and
@@ -41,6 +43,7 @@ SESSION = "SESSION"
 MESSAGE = "MSG#"
 CLIENT = "CLIENT#"
 MEMBER = "CONN#"
+FILE = "FILE#"
 # After every ULID of the same length, before any other sort key of the partition.
 MESSAGES_END = "MSG#~"
 
@@ -177,6 +180,41 @@ def messages_after(tenant: str, session_id: str, after: str | None, limit: int) 
     return query(table(), "PK = :pk AND SK BETWEEN :low AND :high",
                  {":pk": session_pk(tenant, session_id), ":low": low,
                   ":high": MESSAGES_END}, limit=limit)
+
+
+# --- files ------------------------------------------------------------------------------
+
+
+def add_file(uow: UnitOfWork, tenant: str, file: dict[str, Any], max_files: int,
+             refused: type[DomainError]) -> None:
+    """The file's record, and one more on the session's count: only while the chat has not
+    ended and has fewer than ``max_files`` (else ``refused``)."""
+    pk = session_pk(tenant, file["session_id"])
+    uow.create(table(), {**file, "PK": pk, "SK": FILE + file["id"]},
+               lambda: Conflict("The file exists already."))
+    uow.update(table(), {"PK": pk, "SK": SESSION}, "ADD file_count :one",
+               condition="attribute_exists(PK) AND #s <> :ended AND "
+                         "(attribute_not_exists(file_count) OR file_count < :max)",
+               values={":one": 1, ":ended": "ended", ":max": max_files},
+               names={"#s": "state"},
+               error=lambda: refused(f"A chat has at most {max_files} files, and an ended "
+                                     "one takes none."))
+
+
+def get_file(tenant: str, session_id: str, file_id: str) -> Item | None:
+    return get_item(table(), session_pk(tenant, session_id), FILE + file_id)
+
+
+def session_files(tenant: str, session_id: str, limit: int) -> list[Item]:
+    page = query(table(), "PK = :pk AND begins_with(SK, :f)",
+                 {":pk": session_pk(tenant, session_id), ":f": FILE}, limit=limit)
+    return page.items
+
+
+def mark_file_uploaded(uow: UnitOfWork, tenant: str, session_id: str, file_id: str) -> None:
+    uow.update(table(), {"PK": session_pk(tenant, session_id), "SK": FILE + file_id},
+               "SET #s = :s", condition="attribute_exists(PK)", values={":s": "uploaded"},
+               names={"#s": "state"}, error=lambda: Conflict("The file is gone."))
 
 
 # --- connections --------------------------------------------------------------------------

@@ -64,5 +64,12 @@ def write(key: str, body: bytes, content_type: str) -> None:
     client("s3").put_object(Bucket=_bucket(None), Key=key, Body=body, ContentType=content_type)
 
 
+def copy(source: str, target: str) -> None:
+    """A server-side copy within the files bucket (a chat's file onto its ticket)."""
+    bucket = _bucket(None)
+    client("s3").copy_object(Bucket=bucket, Key=target,
+                             CopySource={"Bucket": bucket, "Key": source})
+
+
 def delete(key: str) -> None:
     client("s3").delete_object(Bucket=_bucket(None), Key=key)

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import requests
 from botocore.exceptions import ClientError
 
 from app import app
@@ -429,3 +430,162 @@ def test_a_join_racing_a_message_keeps_the_messages_time(api: Api) -> None:
     assert stored.last_message_at == message.at  # not the time the join had read
     item = chat_store.get_session(TENANT, chat["id"])
     assert item is not None and item["due_at"] == rules.abandon_at(message.at)
+
+
+# --- files (issue 18, item 3) --------------------------------------------------------------
+
+PDF = b"%PDF-1.4\n" + b"x" * 60
+
+
+def _announce(api: Api, chat_id: str, filename: str = "kvitto.pdf",
+              content: bytes = PDF, content_type: str = "application/pdf",
+              upload: bool = True, **auth: Any) -> dict[str, Any]:
+    made = api.call("POST", f"/chat/sessions/{chat_id}/files", {
+        "filename": filename, "content_type": content_type, "size": len(content)}, **auth)
+    assert made.status == 201, made.body
+    assert "key" not in made.body and made.body["state"] == "pending"
+    if upload:
+        sent = requests.post(made.body["upload_url"], data=made.body["upload_fields"],
+                             files={"file": (filename, content)}, timeout=10)
+        assert sent.status_code in (200, 204), sent.text
+    return dict(made.body)
+
+
+def test_files_travel_in_messages_and_become_the_tickets_attachments(
+        api: Api, push: FakeManagementApi) -> None:
+    chat = _visitor(api, email="files@visitor.example")
+    joined = _join(api, chat["id"])
+    _connect(api, "file-cust", chat["ws_token"])
+    _connect(api, "file-agent", joined["ws_token"])
+    receipt = _announce(api, chat["id"], headers=_key(chat))
+    # Over HTTP, a message of files only (no text).
+    sent = api.call("POST", f"/chat/sessions/{chat['id']}/messages",
+                    {"attachment_ids": [receipt["id"]]}, headers=_key(chat))
+    assert sent.status == 201, sent.body
+    assert sent.body["message"]["text"] == ""
+    assert sent.body["message"]["attachments"] == [{
+        "id": receipt["id"], "filename": "kvitto.pdf", "content_type": "application/pdf",
+        "size": len(PDF)}]
+    pushed = push.frames("file-agent", "message")[-1]["message"]
+    assert pushed["attachments"][0]["id"] == receipt["id"]
+    # The agent's file over the socket, with text.
+    guide = _announce(api, chat["id"], "guide.txt", b"Step 1", "text/plain", as_user=AGENT)
+    _frame(api, "file-agent", {"action": "send", "text": "Here is the guide",
+                               "attachment_ids": [guide["id"]]})
+    said = push.frames("file-cust", "message")[-1]["message"]
+    assert said["text"] == "Here is the guide" and said["attachments"][0]["filename"] == (
+        "guide.txt")
+    # Either party, and staff of the tenant, fetch the file.
+    for auth in ({"headers": _key(chat)}, {"as_user": AGENT}, {"as_user": ADMIN}):
+        link = api.call("GET", f"/chat/sessions/{chat['id']}/files/{receipt['id']}/link",
+                        **auth)
+        assert link.status == 200, (auth, link.body)
+        assert requests.get(link.body["url"], timeout=10).content == PDF
+
+    ended = api.call("POST", f"/chat/sessions/{chat['id']}/end", headers=_key(chat))
+    ticket_id = ended.body["ticket_id"]
+    ticket = api.call("GET", f"/tickets/{ticket_id}", as_user=AGENT).body
+    assert "[File: kvitto.pdf]" in ticket["description"]
+    assert "Here is the guide [File: guide.txt]" in ticket["description"]
+    listed = api.call("GET", f"/tickets/{ticket_id}/attachments", as_user=AGENT).body
+    assert {(a["filename"], a["state"]) for a in listed["items"]} == {
+        ("kvitto.pdf", "uploaded"), ("guide.txt", "uploaded")}
+    copied = api.call("GET", f"/tickets/{ticket_id}/attachments/{receipt['id']}/link",
+                      as_user=AGENT)
+    assert copied.status == 200, copied.body
+    assert requests.get(copied.body["url"], timeout=10).content == PDF
+
+
+def test_a_signed_in_customer_finds_the_chats_files_on_the_existing_ticket(
+        api: Api, push: FakeManagementApi) -> None:
+    started = api.call("POST", "/chat/sessions", {}, as_user=CUSTOMER)
+    chat_id = started.body["id"]
+    _join(api, chat_id)
+    shot = _announce(api, chat_id, "skärm.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 30,
+                     "image/png", as_user=CUSTOMER)
+    said = api.call("POST", f"/chat/sessions/{chat_id}/messages",
+                    {"text": "This error", "attachment_ids": [shot["id"]]}, as_user=CUSTOMER)
+    assert said.status == 201, said.body
+    ticket = api.call("POST", "/tickets", {"subject": "Error", "description": "See chat",
+                                           "ticket_type_id": "technical_fault"},
+                      as_user=CUSTOMER).body
+    ended = api.call("POST", f"/chat/sessions/{chat_id}/end", {"ticket_id": ticket["id"]},
+                     as_user=AGENT)
+    assert ended.status == 200, ended.body
+    mine = api.call("GET", f"/tickets/{ticket['id']}/attachments", as_user=CUSTOMER).body
+    assert [a["filename"] for a in mine["items"]] == ["skärm.png"]
+    link = api.call("GET", f"/tickets/{ticket['id']}/attachments/{shot['id']}/link",
+                    as_user=CUSTOMER)
+    assert link.status == 200, link.body
+
+
+def test_file_attacks_are_refused(api: Api, push: FakeManagementApi) -> None:
+    chat = _visitor(api)
+    _join(api, chat["id"])
+    other_chat = _visitor(api, email="other@visitor.example")
+    foreign = _announce(api, other_chat["id"], headers=_key(other_chat))
+    elsewhere = _visitor(api, tenant=OTHER_TENANT)
+    other_tenants = _announce(api, elsewhere["id"], headers=_key(elsewhere))
+    never = _announce(api, chat["id"], "never.pdf", upload=False, headers=_key(chat))
+    path = f"/chat/sessions/{chat['id']}/messages"
+    # Another chat's file, another tenant's file, a file never uploaded: each named.
+    for file_id in (foreign["id"], other_tenants["id"], never["id"]):
+        refused = api.call("POST", path, {"text": "look", "attachment_ids": [file_id]},
+                           headers=_key(chat))
+        assert refused.status == 400, refused.body
+        assert refused.body["errors"][0]["loc"] == ["body", "attachment_ids", 0]
+        assert file_id in refused.body["errors"][0]["msg"]
+        link = api.call("GET", f"/chat/sessions/{chat['id']}/files/{file_id}/link",
+                        headers=_key(chat))
+        assert link.status == (409 if file_id == never["id"] else 404), link.body
+    # The same over the socket: an error frame naming the file; nothing is said.
+    _connect(api, "file-evil", chat["ws_token"])
+    _frame(api, "file-evil", {"action": "send", "attachment_ids": [foreign["id"]]})
+    error = push.frames("file-evil", "error")[-1]
+    assert error["code"] == "refused" and foreign["id"] in error["detail"]
+    _frame(api, "file-evil", {"action": "send", "attachment_ids": ["a"] * 6})
+    assert push.frames("file-evil", "error")[-1]["code"] == "bad_frame"
+    assert api.call("GET", path, headers=_key(chat)).body["items"] == []
+    # Another chat's key, another tenant's staff: no file of theirs.
+    assert api.call("POST", f"/chat/sessions/{chat['id']}/files", {
+        "filename": "x.pdf", "content_type": "application/pdf", "size": 10},
+        headers=_key(other_chat)).status == 404
+    assert api.call("GET", f"/chat/sessions/{chat['id']}/files/{never['id']}/link",
+                    as_user=OTHER_AGENT).status == 404
+    # A type the tenant does not accept, a size over its limit.
+    wrong = api.call("POST", f"/chat/sessions/{chat['id']}/files", {
+        "filename": "run.exe", "content_type": "application/x-msdownload", "size": 10},
+        headers=_key(chat))
+    assert wrong.status == 400
+    assert wrong.body["errors"][0]["loc"] == ["body", "content_type"]
+    huge = api.call("POST", f"/chat/sessions/{chat['id']}/files", {
+        "filename": "big.pdf", "content_type": "application/pdf", "size": 10**9},
+        headers=_key(chat))
+    assert huge.status == 400 and huge.body["errors"][0]["loc"] == ["body", "size"]
+    # More than five on a message.
+    six = api.call("POST", path, {"attachment_ids": [never["id"]] * 6}, headers=_key(chat))
+    assert six.status == 400
+
+
+def test_a_chat_takes_at_most_twenty_files(api: Api) -> None:
+    chat = _visitor(api)
+    for n in range(rules.MAX_FILES - 1):  # one is announced below by the helper
+        made = api.call("POST", f"/chat/sessions/{chat['id']}/files", {
+            "filename": f"f{n}.pdf", "content_type": "application/pdf", "size": 10},
+            headers=_key(chat))
+        assert made.status == 201, (n, made.body)
+    _announce(api, chat["id"], upload=False, headers=_key(chat))
+    twenty_first = api.call("POST", f"/chat/sessions/{chat['id']}/files", {
+        "filename": "one-more.pdf", "content_type": "application/pdf", "size": 10},
+        headers=_key(chat))
+    assert twenty_first.status == 400
+    assert f"at most {rules.MAX_FILES}" in twenty_first.body["errors"][0]["msg"]
+    # The count holds in the store too (a race past the read): the write is refused.
+    from chalicelib.services import chat_files
+    from chalicelib.store.dynamo import UnitOfWork
+
+    uow = UnitOfWork()
+    chat_store.add_file(uow, TENANT, {"id": "raced", "session_id": chat["id"]},
+                        rules.MAX_FILES, chat_files.TooManyFiles)
+    with pytest.raises(chat_files.TooManyFiles):
+        uow.commit()
