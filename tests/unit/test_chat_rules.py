@@ -67,6 +67,36 @@ def test_frames_are_checked_before_anything_is_done() -> None:
             rules.parse_frame(bad)
 
 
+def test_a_send_frame_may_carry_files_and_then_no_text() -> None:
+    frame = rules.parse_frame(json.dumps({"action": "send", "attachment_ids": ["F1", "F2"]}))
+    assert frame.text == "" and frame.attachment_ids == ("F1", "F2")
+    for bad in ({"action": "send", "attachment_ids": []},
+                {"action": "send", "text": "x", "attachment_ids": "F1"},
+                {"action": "send", "text": "x", "attachment_ids": ["a b"]},
+                {"action": "send", "attachment_ids": ["F"] * (rules.MAX_MESSAGE_FILES + 1)}):
+        with pytest.raises(rules.BadFrame):
+            rules.parse_frame(json.dumps(bad))
+
+
+def test_the_transcript_names_each_file_once_collected() -> None:
+    customer = rules.Customer(kind="visitor", name="Vera", email="v@example.com",
+                              language="fi")
+    session = rules.Session(id="S1", state="ended", customer=customer,
+                            created_at="2026-11-23T09:00:00Z", updated_at="2026-11-23T09:05:00Z",
+                            last_message_at="2026-11-23T09:04:00Z")
+    pdf = rules.MessageFile(id="F1", filename="lasku.pdf", content_type="application/pdf",
+                            size=10)
+    said = [rules.Message(id="M1", session_id="S1", side="customer", author_name="Vera",
+                          text="", at="2026-11-23T09:01:00Z", attachments=[pdf]),
+            rules.Message(id="M2", session_id="S1", side="customer", author_name="Vera",
+                          text="Taas", at="2026-11-23T09:02:00Z", attachments=[pdf])]
+    text = rules.transcript(session, said)
+    assert "[2026-11-23T09:01:00Z] Vera: [Tiedosto: lasku.pdf]" in text
+    assert "Vera: Taas [Tiedosto: lasku.pdf]" in text
+    assert rules.message_files(said) == ["F1"]
+    assert rules.subject(session, said) == "Chat: Taas"  # the first line with text
+
+
 def test_messages_lose_their_markup_as_comments_do() -> None:
     assert rules.clean_text('<script>alert(1)</script>Hej <b>där</b> &lt;3') == "Hej där <3"
 
