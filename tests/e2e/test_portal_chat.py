@@ -1,9 +1,10 @@
 """Chat in the portal (issue 18) against the local stack, in Chromium: the signed-in
 customer's whole path from the chat button while the demo agent answers in another
 browser context (the queue's alert, take, typing, a canned answer, a reload mid-chat
-keeping the conversation, the end into a ticket), and a visitor from the public help
-center giving name and e-mail first (and, when no one answers, leaving a message), and
-the agent handing a visitor's chat to a colleague."""
+keeping the conversation, a file the agent opens, the end into a ticket that holds the
+file), and a visitor from the public help center giving name and e-mail first (and, when
+no one answers, leaving a message), and the agent handing a visitor's chat to a
+colleague."""
 
 from __future__ import annotations
 
@@ -115,6 +116,19 @@ def test_a_customer_chats_with_the_agent_reloads_and_the_chat_ends_into_a_ticket
     assert _log(page) == ["Hur lägger jag till\nen användare?",
                           "Gå till Användare och klicka Lägg till.", "Tack!"]
 
+    # A file: uploaded at once, sent with the next message (here alone); the agent opens it.
+    page.locator("#chat-file").set_input_files(
+        {"name": "skarmbild.png", "mimeType": "image/png",
+         "buffer": b"\x89PNG\r\n\x1a\n" + b"\0" * 40})
+    expect(page.locator("#chat-files")).to_contain_text("Klar att skickas")
+    page.locator("#chat-send").click()
+    expect(page.locator("#chat-files li")).to_have_count(0)
+    sent = desk.get_by_role("button", name="Ladda ner skarmbild.png")
+    with desk.expect_response(lambda r: re.search(r"/files/[^/]+/link$", r.url) is not None
+                              ) as link:
+        sent.click()
+    assert link.value.status == 200
+
     desk.locator("#chat-end-into").select_option(index=0)  # a new ticket
     desk.get_by_role("button", name="Avsluta chatten").click()
     expect(desk.locator("#chat-agent-ended")).to_contain_text("Chatten är avslutad.")
@@ -129,6 +143,8 @@ def test_a_customer_chats_with_the_agent_reloads_and_the_chat_ends_into_a_ticket
     ticket = opened.value.json()
     assert ticket["channel"] == "chat" and ticket["subject"].startswith("Chat")
     assert "Gå till Användare och klicka Lägg till." in ticket["description"]
+    assert "[Fil: skarmbild.png]" in ticket["description"]  # and it is the ticket's file
+    expect(page.locator("[data-files]")).to_contain_text("skarmbild.png")
 
 
 @pytest.mark.parametrize("portal", ["sv-SE"], indirect=True)

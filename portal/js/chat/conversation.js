@@ -7,12 +7,22 @@
 
 import { api, ApiError } from "../api.js";
 import { h } from "../dom.js";
-import { bindText, formatDateTime } from "../i18n.js";
+import { bindText, formatDateTime, translate } from "../i18n.js";
+import { formatBytes } from "../ticket-format.js";
+import { openDownload, sendToS3 } from "../upload.js";
+import { downloadControl } from "../views/ticket/files.js";
 import {
-  backoffDelay, cleanText, lastSeenId, mergeMessages, newClientId, pendingMessages, readFrame, TYPING_EVERY_MS,
+  backoffDelay, cleanText, lastSeenId, MAX_MESSAGE_FILES, mergeMessages, messageFile, newClientId, pendingMessages,
+  readFrame, refusalWords, sendFrame, TYPING_EVERY_MS,
 } from "./logic.js";
 
 const MAX_CATCH_UP_PAGES = 20; // 100 messages a page: far beyond any chat
+
+/** `element` with its data-i18n(-attr) filled in. */
+function translated(element) {
+  translate(element);
+  return element;
+}
 
 /**
  * The HTTP routes of chat `id`: with a visitor's key (`Authorization: Chat <key>`,
@@ -25,7 +35,14 @@ export function chatRoutes(id, key = null) {
     session: () => api.get(base, options),
     token: () => api.post(`${base}/token`, {}, options),
     since: (after) => api.get(`${base}/messages${after ? `?after=${encodeURIComponent(after)}` : ""}`, options),
-    send: (text, clientId) => api.post(`${base}/messages`, { text, client_id: clientId }, options),
+    send: (text, clientId, files = []) => {
+      const { action: _action, ...body } = sendFrame(text, clientId, files);
+      return api.post(`${base}/messages`, body, options);
+    },
+    // A file to upload into the chat: the API answers a presigned POST (or refuses it).
+    announceFile: (file) => api.post(`${base}/files`,
+      { filename: file.name, content_type: file.type || "application/octet-stream", size: file.size }, options),
+    fileLink: (fileId) => api.get(`${base}/files/${encodeURIComponent(fileId)}/link`, options),
     end: (body = {}) => api.post(`${base}/end`, body, options),
   };
 }
@@ -189,7 +206,7 @@ export class Conversation {
 
   resend() {
     for (const message of pendingMessages(this.messages)) {
-      this.socket.send({ action: "send", text: message.text, client_id: message.client_id });
+      this.socket.send(sendFrame(message.text, message.client_id, message.attachments));
     }
   }
 
@@ -200,18 +217,34 @@ export class Conversation {
     if (this.messages.length !== before || incoming.length) this.onChange(this);
   }
 
-  /** Sends `text` (already cleaned): shown at once as pending, confirmed by its echo. */
-  send(text) {
+  /**
+   * Sends `text` (already cleaned; "" when files go alone) with `files` (uploaded, as
+   * `messageFile` gives them): shown at once as pending, confirmed by its echo.
+   */
+  send(text, files = []) {
     const message = { pending: true, client_id: newClientId(this.side === "agent" ? "a" : "c"), side: this.side,
-      author_name: this.me, text };
+      author_name: this.me, text, attachments: files };
     this.messages = mergeMessages(this.messages, [message]);
     this.onChange(this);
-    if (!this.socket.send({ action: "send", text, client_id: message.client_id })) {
+    if (!this.socket.send(sendFrame(text, message.client_id, files))) {
       // No socket now: over HTTP (the same client id; a later resend answers this one).
-      this.routes.send(text, message.client_id)
+      this.routes.send(text, message.client_id, files)
         .then((answer) => answer?.message && this.merge([answer.message]))
         .catch(() => {}); // kept as pending: sent again when the socket is back
     }
+  }
+
+  /** Announces `file` in the chat and uploads it; resolves with it as a message carries it. */
+  async upload(file, onProgress = () => {}) {
+    const announced = await this.routes.announceFile(file);
+    await sendToS3(announced.upload_url, announced.upload_fields, file, onProgress);
+    return messageFile(announced);
+  }
+
+  /** Opens one of the chat's files (a short-lived address, asked for on each click). */
+  async download(fileId) {
+    const { url } = await this.routes.fileLink(fileId);
+    openDownload(url);
   }
 
   /** Tells the other side one is typing, at most every few seconds (frames are rate limited). */
@@ -260,7 +293,7 @@ export function enterSends(event) {
  * (a function: the chat may change under the form): Enter sends, typing is told, an
  * empty or too long text is said next to the box.
  */
-export function wireComposer(form, text, error, conversation) {
+export function wireComposer(form, text, error, conversation, tray = null) {
   text.addEventListener("keydown", (event) => {
     if (enterSends(event)) {
       event.preventDefault();
@@ -270,31 +303,129 @@ export function wireComposer(form, text, error, conversation) {
   text.addEventListener("input", () => conversation()?.typed());
   form.addEventListener("submit", (event) => {
     event.preventDefault();
+    if (tray?.busy()) {
+      bindText(error, "chat.files.wait");
+      return;
+    }
+    const files = tray?.ready() ?? [];
     const clean = cleanText(text.value);
-    if (!clean) {
+    if (!clean && (text.value.trim() || !files.length)) {
       bindText(error, text.value.trim() ? "chat.errors.too_long" : "chat.errors.text");
       return;
     }
     error.replaceChildren();
     delete error.dataset.i18n;
-    conversation()?.send(clean);
+    conversation()?.send(clean ?? "", files);
     text.value = "";
+    tray?.clear();
   });
+}
+
+/**
+ * The composer's files: an "Attach files" button (a file input behind it), and the
+ * list of chosen files, each uploaded at once with its progress, then ready to go
+ * with the next message (or removed); a refusal says the API's words (the tenant's
+ * types and sizes). `prefix` makes the ids; `conversation()` as for wireComposer.
+ */
+export function fileTray(prefix, conversation) {
+  const inputId = `${prefix}-file`;
+  const listId = `${prefix}-files`;
+  const input = h("input", { id: inputId, type: "file", multiple: true, hidden: true, tabindex: "-1" });
+  const button = bindText(h("button", { type: "button", class: "button button--secondary chat-attach", id: `${prefix}-attach`,
+    "aria-controls": listId, on: { click: () => input.click() } }), "chat.files.attach");
+  const list = translated(h("ul", { class: "uploads chat-files", id: listId, "aria-live": "polite",
+    dataset: { i18nAttr: "aria-label:chat.files.list" } }));
+  let rows = [];
+
+  function remove(entry) {
+    rows = rows.filter((r) => r !== entry);
+    entry.li.remove();
+    button.focus();
+  }
+
+  function makeRow(file) {
+    const progress = h("progress", { max: "100", value: "0", "aria-label": file.name });
+    const state = bindText(h("span", { class: "upload__state" }), "upload.uploading", { percent: 0 });
+    const li = h("li", { class: "upload", dataset: { state: "uploading" } });
+    const entry = { li, state, progress, file: null, done: false };
+    li.append(h("span", { class: "upload__name file-name", text: file.name }),
+      h("span", { class: "upload__size", text: formatBytes(file.size) }),
+      translated(h("button", { type: "button", class: "button button--link chat-files__remove", text: "\u00d7",
+        dataset: { i18nAttr: "aria-label:chat.files.remove", i18nArgs: JSON.stringify({ name: file.name }) },
+        on: { click: () => remove(entry) } })),
+      progress, state);
+    return entry;
+  }
+
+  async function upload(entry, file) {
+    try {
+      entry.file = await conversation().upload(file, (fraction) => {
+        const percent = Math.round(fraction * 100);
+        entry.progress.value = percent;
+        bindText(entry.state, "upload.uploading", { percent });
+      });
+      entry.li.dataset.state = "done";
+      bindText(entry.state, "chat.files.ready");
+    } catch (error) {
+      entry.li.dataset.state = "error";
+      const words = error instanceof ApiError ? refusalWords(error) : "";
+      if (words) bindText(entry.state, "chat.files.refused", { detail: words });
+      else bindText(entry.state, error instanceof ApiError && error.status === 0 ? "errors.network" : "upload.errors.failed");
+    } finally {
+      entry.done = true;
+    }
+  }
+
+  input.addEventListener("change", () => {
+    const chosen = Array.from(input.files ?? []);
+    input.value = "";
+    for (const file of chosen) {
+      const entry = makeRow(file);
+      rows.push(entry);
+      list.append(entry.li);
+      if (rows.filter((r) => r.li.dataset.state !== "error").length > MAX_MESSAGE_FILES) {
+        entry.li.dataset.state = "error";
+        entry.done = true;
+        bindText(entry.state, "chat.files.too_many", { max: MAX_MESSAGE_FILES });
+        continue;
+      }
+      upload(entry, file);
+    }
+  });
+
+  return {
+    element: h("div", { class: "chat-files-tray" }, input, list),
+    button,
+    busy: () => rows.some((r) => !r.done),
+    ready: () => rows.filter((r) => r.file && r.li.dataset.state === "done").map((r) => r.file),
+    clear() {
+      rows = [];
+      list.replaceChildren();
+    },
+  };
 }
 
 function keyOf(message) {
   return message.client_id ? `${message.side}:${message.client_id}` : `id:${message.id}`;
 }
 
-function messageItem(message, mySide) {
+function messageItem(message, mySide, download) {
   const mine = message.side === mySide;
   const li = h("li", { class: `chat-message chat-message--${message.side}${mine ? " chat-message--mine" : ""}` });
   li.append(
     h("p", { class: "chat-message__meta" },
       h("span", { class: "chat-message__author", text: message.author_name ?? "" }),
-      h("span", { class: "chat-message__time", dataset: { time: "" } })),
-    h("p", { class: "chat-message__text", text: message.text ?? "" }),
-    bindText(h("span", { class: "chat-message__pending", dataset: { pendingNote: "" } }), "chat.sending"));
+      h("span", { class: "chat-message__time", dataset: { time: "" } })));
+  if (message.text) li.append(h("p", { class: "chat-message__text", text: message.text }));
+  const files = message.attachments ?? [];
+  if (files.length && download) {
+    // Each file a button that asks for a short-lived address when pressed, as a ticket's files.
+    const place = `chat-${message.id ?? message.client_id}`;
+    li.append(translated(h("ul", { class: "chat-message__files", dataset: { i18nAttr: "aria-label:chat.files.sent" } },
+      ...files.map((file) => h("li", { class: "file", dataset: { fileId: file.id } },
+        downloadControl(file, `${place}-${file.id}`, () => download(file.id)))))));
+  }
+  li.append(bindText(h("span", { class: "chat-message__pending", dataset: { pendingNote: "" } }), "chat.sending"));
   return li;
 }
 
@@ -311,7 +442,7 @@ function updateItem(li, message) {
  * was already there (a pending message becomes its stored self in place), new ones added
  * where they belong.
  */
-export function renderMessages(list, messages, mySide) {
+export function renderMessages(list, messages, mySide, download = null) {
   const existing = new Map();
   for (const li of list.children) existing.set(li.dataset.key, li);
   const keep = new Set();
@@ -320,7 +451,7 @@ export function renderMessages(list, messages, mySide) {
     keep.add(key);
     let li = existing.get(key);
     if (!li) {
-      li = messageItem(message, mySide);
+      li = messageItem(message, mySide, download);
       li.dataset.key = key;
     }
     updateItem(li, message);

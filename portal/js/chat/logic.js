@@ -142,3 +142,34 @@ export function phaseOf(session) {
   if (!session) return "start";
   return session.state === "ended" ? "ended" : "chat";
 }
+
+// --- files (issue 18, item 3) --------------------------------------------------------
+
+export const MAX_MESSAGE_FILES = 5; // as the API's (domain/chat.py MAX_MESSAGE_FILES)
+
+/** A file as a message carries it: {id, filename, content_type, size} and nothing else. */
+export function messageFile(file) {
+  return { id: String(file.id), filename: String(file.filename ?? ""), content_type: String(file.content_type ?? ""),
+    size: Number(file.size) || 0 };
+}
+
+/**
+ * The socket's send frame (and the HTTP body) of a message: its text, client id and
+ * the ids of the files it carries (none: no `attachment_ids` at all, as before files).
+ */
+export function sendFrame(text, clientId, files = []) {
+  const frame = { action: "send", text: String(text ?? ""), client_id: clientId };
+  const ids = (files ?? []).map((f) => f.id).filter((id) => typeof id === "string");
+  if (ids.length) frame.attachment_ids = [...new Set(ids)];
+  return frame;
+}
+
+/**
+ * Why the API refused a file, in its own words (the tenant's types and sizes, the
+ * chat's limit): the field messages of the problem, else its detail; "" when neither.
+ */
+export function refusalWords(problem) {
+  const words = (Array.isArray(problem?.errors) ? problem.errors : [])
+    .map((e) => String(e?.msg ?? "").trim()).filter(Boolean);
+  return words.length ? [...new Set(words)].join("; ") : String(problem?.detail ?? "");
+}

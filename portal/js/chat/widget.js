@@ -9,7 +9,7 @@ import { api, ApiError } from "../api.js";
 import { $, h } from "../dom.js";
 import { FormError, onSubmit } from "../forms.js";
 import { bindText, language, translate } from "../i18n.js";
-import { chatRoutes, Conversation, renderMessages, wireComposer } from "./conversation.js";
+import { chatRoutes, Conversation, fileTray, renderMessages, wireComposer } from "./conversation.js";
 import { cleanText, readStoredChat, STORAGE_KEY, TYPING_SHOWN_MS } from "./logic.js";
 
 const AVAILABILITY_EVERY_MS = 60_000;
@@ -349,7 +349,10 @@ class ChatWidget {
         bindText(h("button", { class: "button button--primary", type: "submit", id: "chat-send" }), "chat.send"),
         bindText(h("button", { class: "button button--secondary", type: "button", id: "chat-end",
           on: { click: (event) => this.end(event.currentTarget) } }), "chat.end")));
-    wireComposer(form, text, form.querySelector("[data-field-error]"), () => this.conversation);
+    const tray = fileTray("chat", () => this.conversation);
+    form.querySelector(".chat-composer__actions").prepend(tray.button);
+    form.insertBefore(tray.element, form.querySelector(".chat-composer__actions"));
+    wireComposer(form, text, form.querySelector("[data-field-error]"), () => this.conversation, tray);
     return h("div", { class: "chat-live" },
       h("p", { class: "chat-live__who", dataset: { who: "" }, role: "status" }),
       h("p", { class: "chat-live__connection", dataset: { connection: "" }, role: "status" }),
@@ -363,7 +366,7 @@ class ChatWidget {
     if (this.panel.hidden || this.phase !== "chat" || !this.conversation) return;
     const log = $("#chat-log", this.body);
     if (!log) return;
-    renderMessages(log, this.conversation.messages, "customer");
+    renderMessages(log, this.conversation.messages, "customer", (fileId) => this.conversation.download(fileId));
     log.scrollTop = log.scrollHeight;
     const who = $("[data-who]", this.body);
     const whoKey = this.agentName ? "chat.joined" : "chat.waiting";
@@ -405,7 +408,7 @@ class ChatWidget {
   endedView() {
     const messages = this.conversation?.messages ?? [];
     const log = h("ol", { class: "chat-log chat-log--ended", id: "chat-log", "aria-labelledby": "chat-panel-title" });
-    renderMessages(log, messages.filter((m) => !m.pending), "customer");
+    renderMessages(log, messages.filter((m) => !m.pending), "customer", (fileId) => this.conversation?.download(fileId));
     const saved = this.ticketId ? (this.user ? "chat.ended.saved_user" : "chat.ended.saved_visitor") : "chat.ended.nothing";
     return h("div", { class: "chat-ended" },
       log,

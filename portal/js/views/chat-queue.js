@@ -13,7 +13,7 @@ import { errorKey } from "../forms.js";
 import { bindText, formatDateTime, language, t, translate } from "../i18n.js";
 import { currentUser } from "../session.js";
 import { staffUsers } from "../reference-data.js";
-import { chatRoutes, Conversation, renderMessages, Socket, wireComposer } from "../chat/conversation.js";
+import { chatRoutes, Conversation, fileTray, renderMessages, Socket, wireComposer } from "../chat/conversation.js";
 import { readFrame, TYPING_SHOWN_MS } from "../chat/logic.js";
 
 const QUEUE_REFRESH_MS = 15_000; // colleagues taking chats is not pushed: the lists are read again
@@ -256,21 +256,25 @@ export default function chatQueue(container) {
             : bindText(h("p"), "chat.ended.nothing")),
         bindText(h("button", { class: "button button--secondary", type: "button", id: "chat-agent-close",
           on: { click: () => dropChat(chat.session.id) } }), "chat.desk.close")));
-      renderMessages(log, chat.conversation.messages.filter((m) => !m.pending), "agent");
+      renderMessages(log, chat.conversation.messages.filter((m) => !m.pending), "agent",
+        (fileId) => chat.conversation.download(fileId));
       translate(pane);
       return;
     }
     const text = h("textarea", { id: "chat-agent-text", name: "text", rows: "3", maxlength: "2000",
       "aria-describedby": "chat-agent-hint chat-agent-error" });
+    const tray = fileTray("chat-agent", () => chat.conversation);
     const composer = h("form", { class: "chat-composer", id: "chat-agent-composer", novalidate: true },
       bindText(h("label", { for: "chat-agent-text", class: "visually-hidden" }), "chat.message"),
       text,
       bindText(h("p", { class: "field__hint", id: "chat-agent-hint" }), "chat.enter_hint"),
       h("p", { class: "field__error", id: "chat-agent-error" }),
+      tray.element,
       h("div", { class: "chat-composer__actions" },
         cannedPicker(chat, text),
+        tray.button,
         bindText(h("button", { class: "button button--primary", type: "submit", id: "chat-agent-send" }), "chat.send")));
-    wireComposer(composer, text, $("#chat-agent-error", composer), () => chat.conversation);
+    wireComposer(composer, text, $("#chat-agent-error", composer), () => chat.conversation, tray);
     const tickets = h("aside", { class: "card chat-desk__tickets", "aria-labelledby": "chat-tickets-title" },
       bindText(h("h3", { id: "chat-tickets-title" }), "chat.desk.recent"),
       h("ul", { class: "chat-desk__list", id: "chat-recent" }));
@@ -290,7 +294,7 @@ export default function chatQueue(container) {
   function renderLive(chat) {
     const log = $("#chat-agent-log", pane);
     if (!log || chat.conversation.ended) return;
-    renderMessages(log, chat.conversation.messages, "agent");
+    renderMessages(log, chat.conversation.messages, "agent", (fileId) => chat.conversation.download(fileId));
     log.scrollTop = log.scrollHeight;
     const connection = $("[data-connection]", pane);
     if (chat.conversation.connection === "reconnecting") bindText(connection, "chat.reconnecting");

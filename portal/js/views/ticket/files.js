@@ -12,7 +12,7 @@ import { downloadAttachment } from "../../upload.js";
  * the file's, as text) and a message beside it for the busy state and errors.
  * `fetchFile()` asks the API for the address and opens it.
  */
-function downloadControl(file, idPrefix, fetchFile) {
+export function downloadControl(file, idPrefix, fetchFile) {
   const messageId = `${idPrefix}-message`;
   const button = h("button", { type: "button", class: "download__button", "aria-describedby": messageId,
     dataset: { i18nAttr: "aria-label:ticket.download.label", i18nArgs: JSON.stringify({ filename: file.filename }) } },
