@@ -122,16 +122,35 @@ def to_ticket(tenant: str, session_id: str, messages: list[rules.Message], ticke
     return attachments
 
 
+# DynamoDB's limit on the writes of one transaction (``UnitOfWork.commit`` refuses more).
+MAX_TRANSACTION_WRITES = 100
+
+
 def write_attachments(uow: UnitOfWork, ctx: Ctx, ticket_id: str,
                       attachments: list[Item]) -> None:
-    """The ticket's attachment records and their history, as a ticket's upload writes."""
+    """The ticket's attachment records (in ``uow``: the end's transaction) and their
+    history, as a ticket's upload writes. A new ticket's subject index may take up to 60
+    writes; with 20 files the history would pass the transaction's limit, so the history
+    events that do not fit follow right after the commit (the records never wait)."""
     from chalicelib.services.tickets.shared import repo as tickets
     from chalicelib.services.tickets.shared import ticket_event
 
     for attachment in attachments:
         tickets().put_attachment(uow, ctx.tenant, attachment, expected_state=None)
-        tickets().add_event(uow, ctx.tenant, ticket_id, ticket_event(
-            ctx, "attachment_added", {"attachment_id": attachment["id"],
-                                      "filename": attachment["filename"],
-                                      "size": attachment["size"],
-                                      "content_type": attachment["content_type"]}))
+    events = [ticket_event(ctx, "attachment_added", {
+        "attachment_id": a["id"], "filename": a["filename"], "size": a["size"],
+        "content_type": a["content_type"]}) for a in attachments]
+    room = max(0, MAX_TRANSACTION_WRITES - len(uow.ops))
+    for event in events[:room]:
+        tickets().add_event(uow, ctx.tenant, ticket_id, event)
+    if events[room:]:
+        uow.after_commit(lambda: _add_events(ctx.tenant, ticket_id, events[room:]))
+
+
+def _add_events(tenant: str, ticket_id: str, events: list[Item]) -> None:
+    from chalicelib.services.tickets.shared import repo as tickets
+
+    uow = UnitOfWork()
+    for event in events:
+        tickets().add_event(uow, tenant, ticket_id, event)
+    uow.commit()

@@ -589,3 +589,37 @@ def test_a_chat_takes_at_most_twenty_files(api: Api) -> None:
                         rules.MAX_FILES, chat_files.TooManyFiles)
     with pytest.raises(chat_files.TooManyFiles):
         uow.commit()
+
+
+def test_a_full_transaction_leaves_room_for_every_attachment_and_adds_history_after(
+        api: Api) -> None:
+    """A new ticket's subject index may fill most of the end's transaction: the attachment
+    records go in it all the same, the history that does not fit follows its commit."""
+    from chalicelib.domain.principal import Principal
+    from chalicelib.services import chat_files
+    from chalicelib.services.context import Ctx
+    from chalicelib.services.directory import system_principal
+    from chalicelib.store.dynamo import UnitOfWork
+
+    ticket = api.call("POST", "/tickets", {"subject": "Full", "description": "x",
+                                           "ticket_type_id": "technical_fault"},
+                      as_user=CUSTOMER).body
+    principal: Principal = system_principal(TENANT)
+    ctx = Ctx(principal, datetime.now(UTC))
+    attachments = [{"id": f"full{n}", "ticket_id": ticket["id"], "filename": f"f{n}.pdf",
+                    "content_type": "application/pdf", "size": 10, "state": "uploaded",
+                    "internal": False, "uploaded_by": "u", "created_at": ctx.stamp,
+                    "key": f"t/{TENANT}/tickets/{ticket['id']}/full{n}/f{n}.pdf"}
+                   for n in range(rules.MAX_FILES)]
+    uow = UnitOfWork()
+    for n in range(75):  # what the ticket's own writes might take
+        uow.put(get_config().chat_table, {"PK": f"T#{TENANT}#FILLER", "SK": f"{n:03d}"})
+    chat_files.write_attachments(uow, ctx, ticket["id"], attachments)
+    assert len(uow.ops) == chat_files.MAX_TRANSACTION_WRITES
+    uow.commit()
+    listed = api.call("GET", f"/tickets/{ticket['id']}/attachments?limit=100",
+                      as_user=AGENT).body
+    assert len(listed["items"]) == rules.MAX_FILES
+    events = api.call("GET", f"/tickets/{ticket['id']}/events?limit=100", as_user=AGENT).body
+    added = [e for e in events["items"] if e["type"] == "attachment_added"]
+    assert len(added) == rules.MAX_FILES
