@@ -10,7 +10,7 @@ contract says the answer to those is 400.
 It runs on a stack of its own, because the generated requests change settings, roles
 and users at random.
 
-``make test`` sends a few examples per operation and role, the same ones every run
+``make test`` sends a few examples (8) per operation and role, the same ones every run
 (derandomized); ``make fuzz`` sends ``HELPDESK_FUZZ_EXAMPLES`` (default 200), drawn from
 the seed pytest-randomly prints, so a failure replays with ``--randomly-seed``.
 """
@@ -31,7 +31,7 @@ from tests.e2e.stack import Stack
 pytestmark = pytest.mark.e2e
 
 ROLES = ("admin@demo.test", "agent@demo.test", "customer@demo.test")
-DEFAULT_EXAMPLES = 12
+DEFAULT_EXAMPLES = 8
 EXAMPLES = int(os.environ.get("HELPDESK_FUZZ_EXAMPLES", DEFAULT_EXAMPLES))
 
 
