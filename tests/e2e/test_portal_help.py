@@ -261,5 +261,4 @@ def test_an_articles_own_image_shows_from_the_private_files_bucket(portal: Porta
     expect(image).to_have_attribute("alt", "Knapparna Testat OK och Inte OK i mejlet")
     expect(image).to_have_attribute("src", re.compile(r"^http://127\.0\.0\.1:\d+/"))
     # Loaded, not blocked by the page's CSP or refused by the bucket: the PNG's own size.
-    page.wait_for_function(
-        "document.querySelector('.help__content img[data-help-file]').naturalWidth === 360")
+    expect(image).to_have_js_property("naturalWidth", 360)
