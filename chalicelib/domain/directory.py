@@ -404,6 +404,22 @@ def check_roles_fit_kind(kind: str, roles: list[str], known_roles: set[str]) -> 
     errors.raise_if_any()
 
 
+class Location(Model):
+    model_config = {"extra": "forbid"}
+
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+
+
+class Address(Model):
+    model_config = {"extra": "forbid"}
+
+    street: ShortText = ""
+    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=16)] = ""
+    city: ShortText = ""
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "SE"
+
+
 # --- organisations --------------------------------------------------------------------
 
 OrganizationKind = Literal["company", "private_person", "supplier", "buyer"]
@@ -418,6 +434,7 @@ class OrganizationCreate(Command):
     kind: OrganizationKind = "company"
     customer_number: CustomerNumber | None = None
     ticket_visibility: TicketVisibility = "own"
+    address: Address | None = None
 
 
 class OrganizationPatch(Command):
@@ -426,6 +443,9 @@ class OrganizationPatch(Command):
     customer_number: CustomerNumber | None = None
     main_contact_id: Id | None = None
     ticket_visibility: TicketVisibility | None = None
+    # False deactivates a client (seed 003): out of the price count and the lists, history kept.
+    active: bool | None = None
+    address: Address | None = None
 
 
 class Organization(Record):
@@ -436,6 +456,12 @@ class Organization(Record):
     customer_number: str | None = None
     main_contact_id: str | None = None
     ticket_visibility: TicketVisibility = "own"
+    # Client cases (seed 003, issue 19): an inactive client is out of the price count and
+    # the lists; ``connected_at`` is when its main contact accepted the firm's invitation.
+    active: bool = True
+    deactivated_at: str | None = None
+    address: Address | None = None
+    connected_at: str | None = None
     created_at: str
     updated_at: str
 
@@ -463,22 +489,6 @@ class Contact(Record):
     title: str | None = None
     user_id: str | None = None
     created_at: str
-
-
-class Location(Model):
-    model_config = {"extra": "forbid"}
-
-    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
-    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
-
-
-class Address(Model):
-    model_config = {"extra": "forbid"}
-
-    street: ShortText = ""
-    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=16)] = ""
-    city: ShortText = ""
-    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "SE"
 
 
 class SiteCreate(Command):

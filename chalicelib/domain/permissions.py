@@ -54,6 +54,8 @@ class Permission(StrEnum):
     SUPPLIERS_SEARCH = "suppliers.search"
     SUPPLIERS_FOLLOW = "suppliers.follow"
     CLIENT_CASES_MANAGE = "client_cases.manage"
+    # Invite a client organisation to client cases (seed 003's "full permission" staff).
+    CLIENT_CASES_INVITE = "client_cases.invite"
     BILLING_VIEW = "billing.view"
     # The help center (issue 17): write articles and categories; publish (what readers see).
     HELP_WRITE = "help.write"
