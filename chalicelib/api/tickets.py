@@ -95,10 +95,20 @@ class Templates(Model):
     items: list[tickets.Template]
 
 
+class TemplateQuery(Model):
+    model_config = {"extra": "forbid"}
+
+    direction: tickets.Direction | None = Field(
+        default=None, description="outbound: the templates of cases from the firm")
+
+
 @route(bp, "GET", "/templates", guard=(*READ, Permission.TEMPLATES_MANAGE), tag="tickets",
-       response=Templates, summary="Ready-made and the tenant's own ticket templates")
+       query=TemplateQuery, response=Templates,
+       summary="Ready-made and the tenant's own ticket templates (?direction=outbound: for "
+               "cases from the firm)")
 def list_templates(call: Call) -> Templates:
-    return Templates(items=svc.list_templates(call.ctx))
+    query: TemplateQuery = call.query
+    return Templates(items=svc.list_templates(call.ctx, query.direction))
 
 
 @route(bp, "POST", "/templates", guard=Permission.TEMPLATES_MANAGE, tag="tickets",
@@ -141,6 +151,10 @@ class TicketListQuery(ListQuery):
     q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
     updated_after: Annotated[str, StringConstraints(pattern=ISO_INSTANT)] | None = Field(
         default=None, description="an ISO 8601 instant with its offset, e.g. 2026-11-22T09:30:00Z")
+    direction: tickets.Direction | None = Field(
+        default=None, description="outbound: cases from the firm (staff: the firm's queue; a "
+                                  "contact: those addressed to them); a contact's list "
+                                  "without it holds what their organisation asked")
 
     @field_validator("updated_after")
     @classmethod
@@ -152,14 +166,16 @@ class TicketListQuery(ListQuery):
 
 
 @route(bp, "GET", "/tickets", guard=READ, tag="tickets", query=TicketListQuery,
-       response=(PageOf(tickets.TicketSummary), PageOf(tickets.ContactTicketSummary)),
-       summary="Tickets, newest activity first; status=active is every status but closed")
+       response=(PageOf(tickets.TicketSummary), PageOf(tickets.ContactTicketSummary),
+                 PageOf(tickets.CaseSummary), PageOf(tickets.ContactCaseSummary)),
+       summary="Tickets, newest activity first; status=active is every status but closed; "
+               "direction=outbound: cases from the firm, with their due date and recipients")
 def list_tickets(call: Call) -> dict[str, object]:
     query: TicketListQuery = call.query
     filters = svc.TicketFilters(status=query.status, ticket_type_id=query.type,
                                 assignee=query.assignee, organization_id=query.organization_id,
                                 requester=query.requester, q=query.q,
-                                updated_after=query.updated_after)
+                                updated_after=query.updated_after, direction=query.direction)
     paging = Paging.of(call, "tickets", filters)
     items, following = svc.list_tickets(call.ctx, filters, paging.limit, paging.positions)
     shown: list[BaseModel] = list(items)
@@ -171,7 +187,7 @@ def list_tickets(call: Call) -> dict[str, object]:
 @route(bp, "GET", "/tickets/{id}", guard=READ, tag="tickets",
        response=(tickets.TicketView, tickets.ContactTicketView),
        summary="One ticket (a contact gets the contact's shape) and what the caller may do "
-               "with it now: can_comment, can_approve, can_edit, can_assign")
+               "with it now: can_comment, can_approve, can_edit, can_assign, can_mark_done")
 def get_ticket(call: Call) -> tickets.TicketView | tickets.ContactTicketView:
     access = svc.access_ticket(call.ctx, call.params["id"])
     may = svc.abilities(call.ctx, access).model_dump()
@@ -236,6 +252,14 @@ def approve_ticket(call: Call) -> tickets.Ticket | tickets.ContactTicket:
        summary="The requester's side: not OK, with a reason; the ticket opens again")
 def reject_ticket(call: Call) -> tickets.Ticket | tickets.ContactTicket:
     return _shown(call, svc.reject(call.ctx, call.params["id"], call.body))
+
+
+@route(bp, "POST", "/tickets/{id}/done", guard=Permission.TICKETS_COMMENT, tag="tickets",
+       response=TICKET_SHAPES, idempotent=True, errors=(409, 422),
+       summary="A recipient of a case from the firm: done; it closes (closed_reason done) "
+               "and the firm is told")
+def mark_ticket_done(call: Call) -> tickets.Ticket | tickets.ContactTicket:
+    return _shown(call, svc.mark_done(call.ctx, call.params["id"]))
 
 
 @route(bp, "POST", "/tickets/{id}/pause-auto-approval", guard=Permission.TICKETS_RESOLVE,

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from chalicelib.domain.models import utc_iso
+from chalicelib.domain.outbound import TIMER_CASE_REMINDER, next_reminder
 from chalicelib.domain.tickets import Ticket
 
 TimerKind = Literal["approval_reminder", "auto_close", "sla_first_response", "sla_resolution"]
@@ -58,6 +59,10 @@ def ticket_timers(ticket: Ticket) -> dict[str, str]:
         due = _sla_due(ticket, target)
         if due:
             timers[f"sla_{target}"] = due
+    # A case from the firm: its next reminder before the due date (domain/outbound.py).
+    reminder = next_reminder(ticket)
+    if reminder is not None:
+        timers[TIMER_CASE_REMINDER] = reminder.at
     return timers
 
 

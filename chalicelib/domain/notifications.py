@@ -10,7 +10,10 @@ whom to tell and with which message. The rules:
 - internal comments reach staff only, never a contact;
 - nobody is told of what they did themselves, except the requester's receipt of a new
   ticket and the satisfaction question after their own approval;
-- SLA alerts go to the assignee, or to the tenant's queue owners when there is none.
+- SLA alerts go to the assignee, or to the tenant's queue owners when there is none;
+- a case from the firm (issue 19) is told to its recipients when sent, answered by staff
+  and before its due date; the firm (its assignee, else who sent it) hears of the client's
+  answers and of the case marked done.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ KINDS: tuple[str, ...] = (
     "sla_warning", "sla_breached", "contact_order_assigned", "booking_reminder",
     "subscription_update", "followed_supplier",
     "training_reminder", "training_update", "incident_update", "chat_transcript",
+    "client_case_received", "client_case_reminder", "client_case_done",
 )
 NotificationKind = Literal[
     "ticket_created", "ticket_assigned", "ticket_commented", "ticket_status_changed",
@@ -35,12 +39,14 @@ NotificationKind = Literal[
     "sla_warning", "sla_breached", "contact_order_assigned", "booking_reminder",
     "subscription_update", "followed_supplier",
     "training_reminder", "training_update", "incident_update", "chat_transcript",
+    "client_case_received", "client_case_reminder", "client_case_done",
 ]
 
 # History events that may notify someone; the rest stay in the history only.
 TICKET_EVENTS = frozenset({
     "created", "assigned", "commented", "status_changed", "resolved", "reminder_sent",
     "approved", "auto_approved", "rejected", "sla_warning", "sla_breached",
+    "marked_done", "due_reminder_sent",
 })
 CONTACT_ORDER_EVENTS = frozenset({"created", "assigned", "booking_reminded"})
 # A subscription's events told to its supplier's users (and its account manager where it
@@ -64,7 +70,7 @@ SUBSCRIPTION_EVENTS = frozenset(SUBSCRIPTION_REASONS)
 
 # A status change made by these events is told by them, not twice.
 _TOLD_BY = frozenset({"created", "commented", "resolved", "approved", "auto_approved",
-                      "rejected"})
+                      "rejected", "marked_done"})
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,10 @@ class TicketParties:
     watchers: tuple[str, ...]
     queue_owners: tuple[str, ...]
     is_staff: Callable[[str], bool]
+    # A case from the firm (issue 19): the recipients' portal users, and the staff member
+    # who answers for it (its assignee, else who sent it).
+    recipients: tuple[str, ...] = ()
+    case_owner: str | None = None
 
 
 def _unique(notices: Iterable[Notice]) -> list[Notice]:
@@ -110,6 +120,8 @@ Rule = Callable[[dict[str, Any], str | None, set[str], TicketParties], list[Noti
 
 def _created(data: dict[str, Any], actor: str | None, others: set[str],
              p: TicketParties) -> list[Notice]:
+    if data.get("direction") == "outbound":
+        return _to("client_case_received", p.recipients, actor)
     # A chat's ticket is its transcript: the customer gets that instead of a receipt.
     kind: NotificationKind = "chat_transcript" if data.get("via") == "chat" else \
         "ticket_created"
@@ -129,8 +141,9 @@ def _commented(data: dict[str, Any], actor: str | None, others: set[str],
         staff = [u for u in (p.assignee_id, *p.watchers) if u and p.is_staff(u)]
         return _to("ticket_commented", staff, actor)
     from_customer = actor is not None and not p.is_staff(actor)
-    assignee = (p.assignee_id,) if from_customer else ()
-    return _to("ticket_commented", (*assignee, p.requester_id, *p.watchers), actor)
+    assignee = (p.assignee_id or p.case_owner,) if from_customer else ()
+    return _to("ticket_commented", (*assignee, p.requester_id, *p.watchers, *p.recipients),
+               actor)
 
 
 def _status_changed(data: dict[str, Any], actor: str | None, others: set[str],
@@ -139,8 +152,8 @@ def _status_changed(data: dict[str, Any], actor: str | None, others: set[str],
         return []
     if data.get("to") == "closed":
         return [*_to("ticket_closed", [p.requester_id], actor, "rating"),
-                *_to("ticket_closed", p.watchers, actor)]
-    return _to("ticket_status_changed", (p.requester_id, *p.watchers), actor)
+                *_to("ticket_closed", (*p.watchers, *p.recipients), actor)]
+    return _to("ticket_status_changed", (p.requester_id, *p.watchers, *p.recipients), actor)
 
 
 def _resolved(data: dict[str, Any], actor: str | None, others: set[str],
@@ -166,6 +179,20 @@ def _rejected(data: dict[str, Any], actor: str | None, others: set[str],
     return _to("ticket_rejected", _responsible(p), actor)
 
 
+def _marked_done(data: dict[str, Any], actor: str | None, others: set[str],
+                 p: TicketParties) -> list[Notice]:
+    """The firm hears that its client finished a case; the other recipients too."""
+    staff = p.assignee_id or p.case_owner
+    return [*_to("client_case_done", [staff], actor),
+            *_to("client_case_done", [u for u in p.watchers if p.is_staff(u)], actor),
+            *_to("client_case_done", p.recipients, actor)]
+
+
+def _case_reminder(data: dict[str, Any], actor: str | None, others: set[str],
+                   p: TicketParties) -> list[Notice]:
+    return _to("client_case_reminder", p.recipients, None)
+
+
 def _sla(kind: NotificationKind) -> Rule:
     def rule(data: dict[str, Any], actor: str | None, others: set[str],
              p: TicketParties) -> list[Notice]:
@@ -179,6 +206,7 @@ _TICKET_RULES: dict[str, Rule] = {
     "status_changed": _status_changed, "resolved": _resolved, "reminder_sent": _reminder,
     "approved": _closed, "auto_approved": _closed, "rejected": _rejected,
     "sla_warning": _sla("sla_warning"), "sla_breached": _sla("sla_breached"),
+    "marked_done": _marked_done, "due_reminder_sent": _case_reminder,
 }
 
 

@@ -87,6 +87,9 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 FieldType = Literal["text", "number", "date", "reference"]
 TypeKind = Literal["standard", "suggestion", "third_party"]
 Channel = Literal["portal", "email", "phone", "staff", "chat"]
+# A ticket the customer opened (inbound), or a case the firm sent to a client's contacts
+# (outbound, seed 003: domain/outbound.py).
+Direction = Literal["inbound", "outbound"]
 
 
 class LocalizedName(Model):
@@ -241,6 +244,8 @@ class TemplateBody(Command):
     subject: Subject
     body: OptionalBody = ""
     translations: dict[Language, TemplateText] = Field(default_factory=dict)
+    # For cases the firm sends (their texts may use {client_name}, {period}, {due_date}).
+    direction: Direction = "inbound"
 
 
 class TemplatePatch(Command):
@@ -282,6 +287,13 @@ class TicketCreate(Command):
     requester_id: Id | None = None
     channel: Channel | None = None
     watchers: list[Id] = Field(default_factory=list, max_length=20)
+    # A case from the firm (seed 003): staff, to named contacts of a connected client.
+    direction: Direction | None = None
+    recipients: list[Id] = Field(default_factory=list, max_length=20)
+    period: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+    due_date: date | None = None
+    reminder_days: list[Annotated[int, Field(ge=1, le=90)]] | None = Field(
+        default=None, max_length=5)
 
     @model_validator(mode="wrap")
     @classmethod
@@ -296,9 +308,11 @@ class TicketCreate(Command):
                 raise
             named = {tuple(e["loc"][:1]) for e in exc.errors()}
             subject = data.get("subject")
+            # A case from the firm has a type of its own when none is named.
+            outbound = data.get("direction") == "outbound"
             missing = [name for name, given in (
                 ("subject", isinstance(subject, str) and subject.strip()),
-                ("ticket_type_id", data.get("ticket_type_id"))) if not given
+                ("ticket_type_id", data.get("ticket_type_id") or outbound)) if not given
                 and (name,) not in named]
             if not missing:
                 raise
@@ -365,7 +379,29 @@ class TicketSummary(Record):
     approval_due_at: str | None = None
 
 
-class Ticket(TicketSummary):
+class CaseSummary(TicketSummary):
+    """A row of a list of cases from the firm (issue 19): a ticket's row with the case's
+    own facts. (Those lists are read from entries holding the whole ticket; the other
+    lists' indexes carry a ``TicketSummary`` only.)"""
+
+    direction: Direction = "inbound"
+    # The recipients (contact ids, and their names), the due date, the period.
+    recipients: list[str] = Field(default_factory=list)
+    recipient_names: list[str] = Field(default_factory=list)
+    due_date: str | None = None
+    period: str | None = None
+    done_at: str | None = None
+
+
+class CaseReminder(Model):
+    """A reminder before a case's due date: ``days`` before it, at ``at``; sent or not."""
+
+    days: int
+    at: str
+    sent_at: str | None = None
+
+
+class Ticket(CaseSummary):
     description: str = ""
     fields: dict[str, Any] = Field(default_factory=dict)
     watchers: list[str] = Field(default_factory=list)
@@ -391,6 +427,13 @@ class Ticket(TicketSummary):
     # A ticket opened from mail about another (a follow-up after the reopen window, a
     # stranger's mail naming it, a forward): that ticket.
     related_ticket_id: str | None = None
+    # A case from the firm: the recipients' portal users (who may read, answer and mark it
+    # done), its reminders before the due date and who marked it done.
+    recipient_user_ids: list[str] = Field(default_factory=list)
+    reminder_days: list[int] = Field(default_factory=list)
+    reminders: list[CaseReminder] = Field(default_factory=list)
+    done_by: str | None = None
+    done_by_name: str | None = None
 
 
 def ticket_number(n: int) -> str:
@@ -529,6 +572,17 @@ class ContactTicketSummary(Record):
     approval_due_at: str | None = None
 
 
+class ContactCaseSummary(ContactTicketSummary):
+    """A row of a contact's list of cases from the firm."""
+
+    direction: Direction = "inbound"
+    recipients: list[str] = Field(default_factory=list)
+    recipient_names: list[str] = Field(default_factory=list)
+    due_date: str | None = None
+    period: str | None = None
+    done_at: str | None = None
+
+
 class ContactApproval(Model):
     model_config = ConfigDict(extra="ignore", json_schema_extra=_CLOSED_SHAPE)
 
@@ -547,7 +601,7 @@ class ContactSatisfaction(Model):
     at: str
 
 
-class ContactTicket(ContactTicketSummary):
+class ContactTicket(ContactCaseSummary):
     """One ticket as its contact sees it. ``watchers`` holds the caller alone, when they
     watch it (so the portal knows they may comment), never the other watchers."""
 
@@ -561,6 +615,8 @@ class ContactTicket(ContactTicketSummary):
     closed_at: str | None = None
     closed_reason: str | None = None
     satisfaction: ContactSatisfaction | None = None
+    done_by: str | None = None
+    done_by_name: str | None = None
 
 
 class ContactCommentEmail(Model):
@@ -607,6 +663,8 @@ CONTACT_EVENT_DATA: dict[str, frozenset[str]] = {
     "reminder_sent": frozenset({"auto_close_at"}),
     "auto_approved": frozenset({"resolved_at"}),
     "rated": frozenset({"rating", "comment"}),
+    "marked_done": frozenset({"by_name"}),
+    "due_reminder_sent": frozenset({"days", "due_date"}),
 }
 
 
@@ -618,6 +676,8 @@ class Abilities(Model):
     can_approve: bool
     can_edit: bool
     can_assign: bool
+    # A case from the firm: a recipient marks it done (``POST /tickets/{id}/done``).
+    can_mark_done: bool = False
 
 
 class TicketView(Ticket, Abilities):
@@ -635,6 +695,8 @@ def contact_ticket(ticket: Ticket, viewer_id: str) -> ContactTicket:
 
 
 def contact_summary(summary: TicketSummary) -> ContactTicketSummary:
+    if isinstance(summary, CaseSummary):
+        return ContactCaseSummary.model_validate(summary.model_dump(mode="json"))
     return ContactTicketSummary.model_validate(summary.model_dump(mode="json"))
 
 

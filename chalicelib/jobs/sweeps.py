@@ -46,12 +46,15 @@ def _sweep_kinds(table: str, kinds: dict[str, Callable[[Item], str]], now: datet
 
 
 def ticket_timers(now: datetime, time_left: TimeLeft) -> dict[str, Any]:
-    """Approval reminders, auto-approval and SLA alerts."""
-    from chalicelib.services.tickets import run_timer
+    """Approval reminders, auto-approval, SLA alerts, and the reminders before a case from
+    the firm is due (issue 19)."""
+    from chalicelib.domain.outbound import TIMER_CASE_REMINDER
+    from chalicelib.services.tickets import run_case_reminder, run_timer
 
-    return _sweep_kinds(get_config().tickets_table,
-                        {kind: lambda timer: run_timer(timer, now) for kind in TIMER_KINDS},
-                        now, time_left)
+    kinds: dict[str, Callable[[Item], str]] = {
+        kind: lambda timer: run_timer(timer, now) for kind in TIMER_KINDS}
+    kinds[TIMER_CASE_REMINDER] = lambda timer: run_case_reminder(timer, now)
+    return _sweep_kinds(get_config().tickets_table, kinds, now, time_left)
 
 
 def booking_reminders(now: datetime, time_left: TimeLeft) -> dict[str, Any]:

@@ -145,8 +145,11 @@ def _ticket_plan(tenant: str, settings: TenantSettings, ticket_id: str,
     needs_owners = event["type"] in ("sla_warning", "sla_breached", "rejected") \
         and not ticket.assignee_id
     owners = _queue_owners(tenant, settings) if needs_owners else ()
+    case_owner = (ticket.assignee_id or ticket.created_by) \
+        if ticket.direction == "outbound" else None
     ids = {ticket.requester_id, ticket.assignee_id, *ticket.watchers, *owners,
-           event.get("actor"), (event.get("data") or {}).get("to")}
+           event.get("actor"), (event.get("data") or {}).get("to"),
+           *ticket.recipient_user_ids, case_owner}
     users = directory().get_users(
         tenant, sorted(i for i in ids if i and i != "system" and not i.startswith("email:")))
     requester_id = ticket.requester_id
@@ -158,7 +161,8 @@ def _ticket_plan(tenant: str, settings: TenantSettings, ticket_id: str,
     parties = TicketParties(
         requester_id=requester_id, assignee_id=ticket.assignee_id,
         watchers=tuple(ticket.watchers), queue_owners=owners,
-        is_staff=lambda u: users.get(u, {}).get("kind") == "staff")
+        is_staff=lambda u: users.get(u, {}).get("kind") == "staff",
+        recipients=tuple(ticket.recipient_user_ids), case_owner=case_owner)
     notices = ticket_notices(event, message.get("siblings", []), parties)
     comment = _comment(tenant, ticket_id, event)
     internal = bool(event.get("internal")) or bool(comment and comment.get("internal"))
@@ -218,6 +222,7 @@ def _ticket_context(settings: TenantSettings, tenant: str, ticket: Ticket,
         "auto_close_at": _when(settings, ticket.auto_close_at, language),
         "approve_link": None, "reject_link": None,
         "rating_good_link": None, "rating_bad_link": None,
+        "case": _case_context(ticket, data, language),
     }
     if comment:
         context["comment"] = {"body": comment.get("body", ""),
@@ -233,6 +238,19 @@ def _ticket_context(settings: TenantSettings, tenant: str, ticket: Ticket,
         context["rating_good_link"] = answer_links.link(token, "rate", rating="good")
         context["rating_bad_link"] = answer_links.link(token, "rate", rating="bad")
     return context
+
+
+def _case_context(ticket: Ticket, data: dict[str, Any], language: str) -> dict[str, Any]:
+    """A case from the firm's facts for its messages (issue 19): due date, period, days
+    left at a reminder, who marked it done."""
+    from datetime import date as day
+
+    from chalicelib.domain.outbound import format_due_date
+
+    due = format_due_date(day.fromisoformat(ticket.due_date), language) \
+        if ticket.due_date else ""
+    return {"due_date": due, "period": ticket.period or "", "days": data.get("days"),
+            "done_by_name": ticket.done_by_name or ""}
 
 
 def _approval_links(settings: TenantSettings, tenant: str, ticket: Ticket, user_id: str,

@@ -11,6 +11,7 @@ Access patterns (every one a GetItem or a Query):
 - a customer number's owner:      GetItem  PK=T#<t>            SK=ORGNUM#<number>  (uniqueness)
 - contacts/sites/service objects: Query    PK=T#<t>#ORG#<id>   SK begins_with CONTACT#|SITE#|SOBJ#
 - one of those:                   GetItem  PK=T#<t>#ORG#<id>   SK=CONTACT#<id> ...
+- several contacts by id:         BatchGetItem    PK=T#<t>#ORG#<id>   SK=CONTACT#<id>
 - all sites / service objects by name (+prefix), seed 001's registers:
                                   Query    GSI1 GSI1PK=T#<t>#SITES|SOBJS
                                            GSI1SK begins_with <name key>
@@ -197,6 +198,13 @@ class DirectoryRepository:
             self.table, scoped_pk(tenant, "ORG", org_id), f"{CHILD_PREFIX[kind]}{child_id}"
         )
         return _strip_keys(item) if item else None
+
+    def get_contacts(self, tenant: str, org_id: str, contact_ids: list[str]) -> dict[str, Item]:
+        """Up to 100 of an organisation's contacts by id, in one BatchGetItem (issue 19:
+        a case's recipients); ids that are no contact of it are left out."""
+        pk = scoped_pk(tenant, "ORG", org_id)
+        keys = [{"PK": pk, "SK": f"CONTACT#{i}"} for i in dict.fromkeys(contact_ids)]
+        return {i["id"]: _strip_keys(i) for i in batch_get(self.table, keys)}
 
     def list_children(
         self, tenant: str, org_id: str, kind: str, limit: int, start: dict[str, Any] | None

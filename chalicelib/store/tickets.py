@@ -19,6 +19,13 @@ Access patterns (every one a GetItem or a Query; no Scan):
     a requester's               GSI4  T#<t>#TREQ#<user>#<g>
     a type's                    GSI5  T#<t>#TTYPE#<type>#<g>
     one status                  GSI6  T#<t>#TSTATUS#<status>
+    cases from the firm (issue 19), each list an entry of its own under the ticket's PK:
+      the firm's outbound queue   GSI2  T#<t>#TOUT#<g>              SK=OUTQUEUE
+      a client's cases            GSI2  T#<t>#TORGOUT#<org>#<g>     SK=OUTORG
+      a recipient's cases         GSI2  T#<t>#TRCPT#<user>#<g>      SK=RCPT#<user>
+    (each entry holds the whole ticket, read through GSI2's full projection, and is
+    rewritten with every version of it in the same transaction: ``put_ticket``; the
+    recipients never change, so no entry is ever left behind)
   "Any status" merges the two groups' queries (two bounded Queries per page).
   ``list_tickets`` chooses the list of the most selective filter (assignee, requester,
   organisation, type; ``none`` as assignee is the least selective), else one status,
@@ -84,8 +91,27 @@ LIST_DIMENSIONS = {
     "ticket_type_id": ("GSI5", "TTYPE"),
 }
 QUEUE_INDEX, QUEUE = "GSI1", "TICKETS"
+# Cases from the firm: the outbound queue, a client's and a recipient's (see the top).
+CASES_INDEX, OUTBOUND, CLIENT_CASES, RECIPIENT_CASES = "GSI2", "TOUT", "TORGOUT", "TRCPT"
+QUEUE_COPY, CLIENT_COPY, RECIPIENT_COPY = "OUTQUEUE", "OUTORG", "RCPT#"
 STATUS_INDEX, STATUS = "GSI6", "TSTATUS"
 UNASSIGNED = "none"  # the assignee list of tickets without an assignee
+
+
+def case_copies(tenant: str, ticket: Item, activity: str) -> list[Item]:
+    """A case from the firm's list entries besides the ticket itself: one in the firm's
+    outbound queue, one in its client's list, one in each recipient's (without the PK,
+    which ``put_ticket`` adds)."""
+    if ticket.get("direction") != "outbound":
+        return []
+    group = group_of(ticket["status"])
+    sort = f"{ticket['updated_at']}#{activity}"
+    entries = [(QUEUE_COPY, scoped_pk(tenant, OUTBOUND, group)),
+               (CLIENT_COPY, scoped_pk(tenant, CLIENT_CASES, ticket["organization_id"], group))]
+    entries += [(f"{RECIPIENT_COPY}{user_id}", scoped_pk(tenant, RECIPIENT_CASES, user_id, group))
+                for user_id in ticket.get("recipient_user_ids", [])]
+    return [{**ticket, "SK": sk, f"{CASES_INDEX}PK": pk, f"{CASES_INDEX}SK": sort}
+            for sk, pk in entries]
 
 
 def ticket_index_keys(tenant: str, ticket: Item, activity: str) -> Item:
@@ -119,6 +145,8 @@ class TicketSelection:
     organization_id: str | None = None
     ticket_type_id: str | None = None
     updated_after: str | None = None  # a time: only tickets changed after it
+    direction: str | None = None  # "inbound", "outbound", or None for both
+    recipient_user_id: str | None = None  # cases from the firm addressed to this user
 
 
 def _groups(status: str | None) -> list[str]:
@@ -129,9 +157,40 @@ def _groups(status: str | None) -> list[str]:
     return [group_of(status)]
 
 
+# Tickets made before cases from the firm existed carry no direction: they are inbound.
+# (Only GSI1 and GSI2 project ``direction``: the lists a contact reads are GSI2's, by
+# organisation, and GSI4's, by requester, which holds no case from the firm.)
+_INBOUND = Filter("(attribute_not_exists(#dir) OR #dir = :inbound)", {":inbound": "inbound"},
+                  {"#dir": "direction"})
+
+
+def _both(first: Filter, second: Filter) -> Filter:
+    if first.expression is None:
+        return second
+    return Filter(f"{first.expression} AND {second.expression}",
+                  {**(first.values or {}), **(second.values or {})},
+                  {**(first.names or {}), **(second.names or {})})
+
+
+def _case_lists(tenant: str, selection: TicketSelection,
+                groups: list[str]) -> tuple[str | None, list[tuple[str, str]]]:
+    """The list of cases from the firm a selection reads (a recipient's, a client's, the
+    outbound queue) and the filter it stands for; none for other selections."""
+    if selection.recipient_user_id:
+        return None, [(CASES_INDEX, scoped_pk(tenant, RECIPIENT_CASES,
+                                              selection.recipient_user_id, g)) for g in groups]
+    if selection.direction != "outbound":
+        return None, []
+    if selection.organization_id:
+        return "organization_id", [(CASES_INDEX, scoped_pk(
+            tenant, CLIENT_CASES, selection.organization_id, g)) for g in groups]
+    return None, [(CASES_INDEX, scoped_pk(tenant, OUTBOUND, g)) for g in groups]
+
+
 def list_streams(tenant: str, selection: TicketSelection) -> list[Stream]:
     """The list of the most selective filter, one stream per status group; the other
-    filters are applied while reading it."""
+    filters are applied while reading it. Cases from the firm are read from their own
+    lists (``_case_lists``)."""
     wanted: dict[str, str | None] = {a: getattr(selection, a) for a in LIST_DIMENSIONS}
     order = list(LIST_DIMENSIONS)
     if wanted["assignee_id"] == UNASSIGNED:  # every unassigned ticket: the least selective
@@ -139,7 +198,11 @@ def list_streams(tenant: str, selection: TicketSelection) -> list[Stream]:
     chosen = next((a for a in order if wanted[a]), None)
     exact_status = selection.status if selection.status not in (None, "active") else None
     groups = _groups(selection.status)
-    if chosen is None and exact_status:
+    case_filter, case_lists = _case_lists(tenant, selection, groups)
+    if case_lists:
+        chosen = case_filter
+        lists = case_lists
+    elif chosen is None and exact_status:
         lists = [(STATUS_INDEX, scoped_pk(tenant, STATUS, exact_status))]
         exact_status = None
     elif chosen is None:
@@ -153,6 +216,8 @@ def list_streams(tenant: str, selection: TicketSelection) -> list[Stream]:
         attribute: None if attribute == "assignee_id" and value == UNASSIGNED else value
         for attribute, value in {**wanted, "status": exact_status}.items()
         if value and attribute != chosen})
+    if selection.direction == "inbound":
+        residual = _both(residual, _INBOUND)
     # Every list key sorts by updated_at first; '~' sorts after every id character.
     after = (("{sk} > :after", {":after": f"{selection.updated_after}#~"})
              if selection.updated_after else None)
@@ -228,6 +293,9 @@ class TicketsRepository:
             uow.create(self.table, item, lambda: Conflict("The ticket exists already."))
         else:
             uow.replace(self.table, item, expected, stale)
+        # The copies follow the ticket's write, which holds the version condition.
+        for copy in case_copies(tenant, ticket, activity):
+            uow.put(self.table, {"PK": item["PK"], **copy})
 
     def index_subject(self, uow: UnitOfWork, tenant: str, ticket: Item,
                       terms: Iterable[str]) -> None:

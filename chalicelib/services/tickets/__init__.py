@@ -19,6 +19,8 @@
   answers from mail and the satisfaction report.
 - ``attachments``: presigned uploads and downloads of a ticket's files, and the original
   mail a comment came from.
+- ``outbound``: cases from the firm (issue 19): sending one to a client's contacts, a
+  recipient marking it done, the reminders before its due date (``run_case_reminder``).
 """
 
 from chalicelib.services.tickets.access import (
@@ -62,6 +64,7 @@ from chalicelib.services.tickets.comments import (
 )
 from chalicelib.services.tickets.creating import NewTicket, Origin, create_ticket, open_ticket
 from chalicelib.services.tickets.listing import TicketFilters, list_tickets
+from chalicelib.services.tickets.outbound import create_case, mark_done, run_case_reminder
 from chalicelib.services.tickets.patching import patch_ticket
 from chalicelib.services.tickets.shared import (
     next_version,
@@ -84,6 +87,7 @@ __all__ = [
     "comment_from_mail",
     "comment_source",
     "create_attachment",
+    "create_case",
     "create_template",
     "create_ticket",
     "create_type",
@@ -96,6 +100,7 @@ __all__ = [
     "list_templates",
     "list_tickets",
     "list_types",
+    "mark_done",
     "next_version",
     "object_key",
     "open_ticket",
@@ -108,6 +113,7 @@ __all__ = [
     "repo",
     "resolve",
     "resume_auto_approval",
+    "run_case_reminder",
     "run_timer",
     "satisfaction_report",
     "save",

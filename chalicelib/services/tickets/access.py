@@ -1,6 +1,7 @@
 """Who may do what with a ticket, decided here once: staff with ``tickets.view`` see all
-of the tenant's; a contact sees what their organisation's ``ticket_visibility`` allows;
-anything else is a 404, as if it did not exist."""
+of the tenant's; a contact sees what their organisation's ``ticket_visibility`` allows,
+and a case from the firm only when it is addressed to them (or they are their
+organisation's contact admin); anything else is a 404, as if it did not exist."""
 
 from __future__ import annotations
 
@@ -38,12 +39,31 @@ def contact_level(ctx: Ctx, ticket: Item) -> Level | None:
         return None
     if ticket.get("requester_id") == p.user_id or p.user_id in ticket.get("watchers", []):
         return "comment"
+    if ticket.get("direction") == "outbound":
+        return case_level(ctx, ticket)
     visibility = org_visibility(ctx)
     if visibility == "organization_comment":
         return "comment"
     if visibility == "organization_read" or p.can(Permission.TICKETS_VIEW_ORGANIZATION):
         return "read"
     return None
+
+
+def case_level(ctx: Ctx, ticket: Item) -> Level | None:
+    """A case from the firm (issue 19) is its recipients' and their organisation's contact
+    admin's, whatever the organisation's ``ticket_visibility``: the firm addressed it to
+    them, not to every colleague. (The organisation was checked by ``contact_level``.)"""
+    p = ctx.principal
+    if p.user_id in ticket.get("recipient_user_ids", []):
+        return "comment"
+    if p.can(Permission.TICKETS_VIEW_ORGANIZATION):
+        return "comment"
+    return None
+
+
+def is_recipient(ctx: Ctx, ticket: tickets.Ticket) -> bool:
+    return (ticket.direction == "outbound" and not ctx.principal.is_staff
+            and ctx.principal.user_id in ticket.recipient_user_ids)
 
 
 def org_visibility(ctx: Ctx) -> str:
@@ -86,4 +106,6 @@ def abilities(ctx: Ctx, access: TicketAccess) -> tickets.Abilities:
         can_comment=answers and p.can(Permission.TICKETS_COMMENT),
         can_approve=answers and status == "resolved" and p.can(Permission.TICKETS_APPROVE),
         can_edit=access.staff and p.can(Permission.TICKETS_EDIT),
-        can_assign=access.staff and p.can(Permission.TICKETS_ASSIGN))
+        can_assign=access.staff and p.can(Permission.TICKETS_ASSIGN),
+        can_mark_done=(is_recipient(ctx, access.ticket) and status != "closed"
+                       and p.can(Permission.TICKETS_COMMENT)))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain import tickets
+from chalicelib.domain import outbound, tickets
 from chalicelib.domain.errors import Conflict, FieldError, InvalidInput
 from chalicelib.domain.models import utc_iso
 from chalicelib.domain.permissions import Permission
@@ -26,13 +26,16 @@ def provision_defaults(tenant: str, now: datetime) -> int:
     existing_types = {i["id"] for i in r.list_types(tenant)}
     existing_templates = {i["id"] for i in r.list_templates(tenant)}
     uow = UnitOfWork()
-    for type_id, body in tickets.default_ticket_types():
+    # Cases from the firm (issue 19): their type and the ready-made accounting templates.
+    case_type = [(outbound.CLIENT_CASE_TYPE, outbound.client_case_type())]
+    for type_id, body in [*tickets.default_ticket_types(), *case_type]:
         if type_id not in existing_types:
             r.put_type(uow, tenant, tickets.TicketType(
                 **body.model_dump(), id=type_id, builtin=True, created_at=stamp,
                 updated_at=stamp).model_dump(mode="json"), expected=None)
             created += 1
-    for template_id, template in tickets.default_templates():
+    for template_id, template in [*tickets.default_templates(),
+                                  *outbound.default_outbound_templates()]:
         if template_id not in existing_templates:
             r.put_template(uow, tenant, tickets.Template(
                 **template.model_dump(), id=template_id, builtin=True, created_at=stamp,
@@ -119,10 +122,16 @@ def active_type(ctx: Ctx, type_id: str, loc: tuple[str, ...]) -> tickets.TicketT
 # --- templates ------------------------------------------------------------------------
 
 
-def list_templates(ctx: Ctx) -> list[tickets.Template]:
+def list_templates(ctx: Ctx, direction: str | None = None) -> list[tickets.Template]:
+    """``direction`` keeps one kind (a contact gets the inbound ones only: the firm's
+    templates for its cases are the firm's business)."""
     found = [tickets.Template.model_validate(i) for i in repo().list_templates(ctx.tenant)]
     if not ctx.principal.can(Permission.TEMPLATES_MANAGE):
         found = [x for x in found if x.active]
+    if not ctx.principal.is_staff:
+        direction = "inbound" if direction in (None, "inbound") else "none"
+    if direction is not None:
+        found = [x for x in found if x.direction == direction]
     return sorted(found, key=lambda x: (not x.builtin, x.name.casefold(), x.id))
 
 

@@ -92,11 +92,18 @@ def check_watchers(ctx: Ctx, organization_id: str, watchers: list[str],
 
 
 def create_ticket(ctx: Ctx, body: tickets.TicketCreate) -> tickets.Ticket:
+    if body.direction == "outbound":
+        from chalicelib.services.tickets.outbound import create_case
+
+        return create_case(ctx, body)
     errors = ErrorList()
+    for name in ("recipients", "period", "due_date", "reminder_days"):
+        if getattr(body, name):
+            errors.add(("body", name), 'only for a case from the firm (direction "outbound")')
     template = None
     if body.template_id:
         item = repo().get_template(ctx.tenant, body.template_id)
-        if item is None or not item.get("active", True):
+        if item is None or not item.get("active", True) or item.get("direction") == "outbound":
             errors.add(("body", "template_id"), "no such template")
         else:
             template = tickets.Template.model_validate(item)
@@ -149,6 +156,9 @@ class NewTicket:
     event_data: dict[str, Any] = field(default_factory=dict)
     # Given when files were stored under the ticket's key before it exists.
     ticket_id: str | None = None
+    # A case from the firm (services/tickets/outbound.py): its own fields (direction,
+    # recipients, due date, reminders); it starts waiting on the client, without SLA.
+    case: dict[str, Any] = field(default_factory=dict)
 
 
 def open_ticket(ctx: Ctx, new: NewTicket,
@@ -162,19 +172,21 @@ def open_ticket(ctx: Ctx, new: NewTicket,
     target = settings.sla_targets[priority]
     ticket_id = new.ticket_id or ctx.new_id()
     origin = new.origin
+    # The firm's own case waits on the client from the start; no SLA runs on it.
+    status: tickets.Status = "waiting_on_customer" if new.case else "new"
+    dues = {} if new.case else sla_dues(settings, ctx.now, target, ctx.now)
 
     def build(uow: UnitOfWork, number: int) -> tickets.Ticket:
         r = repo()
         ticket = tickets.Ticket(
             id=ticket_id, number=tickets.ticket_number(number), subject=new.subject,
-            description=new.description, status="new", priority=priority,
+            description=new.description, status=status, priority=priority,
             ticket_type_id=new.ticket_type.id, organization_id=origin.organization_id,
             requester_id=origin.requester_id, requester_name=origin.requester_name,
             requester_email=new.requester_email, related_ticket_id=new.related_ticket_id,
             channel=origin.channel, billable=new.ticket_type.billable, created_at=ctx.stamp,
             updated_at=ctx.stamp, created_by=ctx.principal.user_id, fields=new.fields,
-            watchers=new.watchers, template_id=new.template_id,
-            **sla_dues(settings, ctx.now, target, ctx.now),
+            watchers=new.watchers, template_id=new.template_id, **dues, **new.case,
         )
         item = ticket.model_dump(mode="json")
         r.record_number(uow, ctx.tenant, number, ticket_id)

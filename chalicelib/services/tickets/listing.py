@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from chalicelib.domain import tickets
 from chalicelib.domain.errors import Forbidden
 from chalicelib.domain.permissions import Permission
+from chalicelib.services.client_cases import require_active
 from chalicelib.services.context import Ctx
 from chalicelib.services.tickets.access import contact_level, org_visibility
 from chalicelib.services.tickets.shared import repo
@@ -24,6 +25,7 @@ class TicketFilters:
     requester: str | None = None  # a user id or "me"
     q: str = ""
     updated_after: str | None = None
+    direction: str | None = None  # "inbound", "outbound", or None
 
 
 def _contact_scope(ctx: Ctx, organization: str | None,
@@ -51,6 +53,8 @@ def _selection(ctx: Ctx, f: TicketFilters) -> TicketSelection | None:
         assignee = UNASSIGNED
     requester = p.user_id if f.requester == "me" else f.requester
     organization = f.organization_id
+    if f.direction == "outbound":
+        return _case_selection(ctx, f, assignee, requester)
     if not p.is_staff:
         scope = _contact_scope(ctx, organization, requester)
         if scope is None:
@@ -58,20 +62,54 @@ def _selection(ctx: Ctx, f: TicketFilters) -> TicketSelection | None:
         organization, requester = scope
     elif not p.can(Permission.TICKETS_VIEW):
         raise Forbidden("This needs the permission tickets.view.")
+    # A contact's ordinary list is what their organisation asked (its cases from the firm
+    # have a list of their own, ``direction=outbound``); staff choose, or see both.
+    direction = f.direction if p.is_staff else "inbound"
     return TicketSelection(status=f.status, assignee_id=assignee, requester_id=requester,
                            organization_id=organization, ticket_type_id=f.ticket_type_id,
-                           updated_after=f.updated_after)
+                           updated_after=f.updated_after, direction=direction)
+
+
+def _case_selection(ctx: Ctx, f: TicketFilters, assignee: str | None,
+                    requester: str | None) -> TicketSelection | None:
+    """Cases from the firm (issue 19): staff read the firm's outbound queue; a contact the
+    cases addressed to them, or, as their organisation's contact admin, all of its cases.
+    Before the module is activated this is a 403."""
+    require_active(ctx)
+    p = ctx.principal
+    organization, recipient = f.organization_id, None
+    if not p.is_staff:
+        if p.organization_id is None or organization not in (None, p.organization_id):
+            return None
+        if requester is not None:
+            return None  # a case from the firm has recipients, no requester
+        organization = p.organization_id
+        if not p.can(Permission.TICKETS_VIEW_ORGANIZATION):
+            recipient = p.user_id
+    elif not p.can(Permission.TICKETS_VIEW):
+        raise Forbidden("This needs the permission tickets.view.")
+    return TicketSelection(status=f.status, assignee_id=assignee, requester_id=requester,
+                           organization_id=organization, ticket_type_id=f.ticket_type_id,
+                           updated_after=f.updated_after, direction="outbound",
+                           recipient_user_id=recipient)
 
 
 def list_tickets(ctx: Ctx, f: TicketFilters, limit: int, positions: dict[str, str]
                  ) -> tuple[list[tickets.TicketSummary], dict[str, str] | None]:
     if f.q.strip():
+        if f.direction == "outbound":
+            require_active(ctx)
         return _search(ctx, f, limit, positions)
     selection = _selection(ctx, f)
     if selection is None:
         return [], None
     items, after = repo().list_tickets(ctx.tenant, selection, limit, positions)
-    return [tickets.TicketSummary.model_validate(i) for i in items], after
+    return [_row(f).model_validate(i) for i in items], after
+
+
+def _row(f: TicketFilters) -> type[tickets.TicketSummary]:
+    """A list of cases from the firm shows the case's facts (due date, recipients)."""
+    return tickets.CaseSummary if f.direction == "outbound" else tickets.TicketSummary
 
 
 def _matches(ticket: Item, f: TicketFilters, ctx: Ctx) -> bool:
@@ -86,6 +124,8 @@ def _matches(ticket: Item, f: TicketFilters, ctx: Ctx) -> bool:
         not requester or ticket.get("requester_id") == requester,
         not f.organization_id or ticket["organization_id"] == f.organization_id,
         not f.updated_after or ticket["updated_at"] > f.updated_after,
+        (ticket.get("direction") or "inbound") == (f.direction or "inbound")
+        or (p.is_staff and f.direction is None),
     ]
     return all(checks) and (p.is_staff or contact_level(ctx, ticket) is not None)
 
@@ -106,7 +146,7 @@ def _search(ctx: Ctx, f: TicketFilters, limit: int, positions: dict[str, str]
         by_number = [item] if item and _matches(item, f, ctx) else []
     terms = tickets.query_terms(f.q) if not f.q.strip().upper().startswith("T-") else []
     if not terms:
-        return [tickets.TicketSummary.model_validate(i) for i in by_number], None
+        return [_row(f).model_validate(i) for i in by_number], None
     # Contacts read only their organisation's entries of the index ("-", none at all, for
     # a contact without one).
     organization = None if p.is_staff else (p.organization_id or "-")
@@ -116,4 +156,4 @@ def _search(ctx: Ctx, f: TicketFilters, limit: int, positions: dict[str, str]
     seen = {i["id"] for i in by_number}
     kept = by_number + [i for i in found if i["id"] not in seen
                         and tickets.matches_all(i["subject"], terms[1:]) and _matches(i, f, ctx)]
-    return [tickets.TicketSummary.model_validate(i) for i in kept], after
+    return [_row(f).model_validate(i) for i in kept], after
