@@ -10,7 +10,14 @@ import unicodedata
 from datetime import date
 from typing import Annotated, Any, Literal, Self, cast
 
-from pydantic import ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from chalicelib.domain.directory import Priority
@@ -291,9 +298,21 @@ class TicketCreate(Command):
     direction: Direction | None = None
     recipients: list[Id] = Field(default_factory=list, max_length=20)
     period: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
-    due_date: date | None = None
+    # A date YYYY-MM-DD (a string: bodies are validated strictly, which refuses a date
+    # given as a JSON string; ``case_due_date`` reads it).
+    due_date: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = None
     reminder_days: list[Annotated[int, Field(ge=1, le=90)]] | None = Field(
         default=None, max_length=5)
+
+    @field_validator("due_date")
+    @classmethod
+    def _real_date(cls, value: str | None) -> str | None:
+        if value is not None:
+            date.fromisoformat(value)  # a ValueError names the field: no such day
+        return value
+
+    def case_due_date(self) -> date | None:
+        return date.fromisoformat(self.due_date) if self.due_date else None
 
     @model_validator(mode="wrap")
     @classmethod

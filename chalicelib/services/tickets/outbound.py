@@ -51,7 +51,8 @@ def _shape_errors(ctx: Ctx, body: tickets.TicketCreate, today: date) -> ErrorLis
         errors.add(("body", "recipients"), "name at least one of the client's contacts")
     if body.reminder_days and body.due_date is None:
         errors.add(("body", "reminder_days"), "reminders come before a due_date; give one")
-    if body.due_date is not None and body.due_date < today:
+    due = body.case_due_date()
+    if due is not None and due < today:
         errors.add(("body", "due_date"), "must not be in the past")
     return errors
 
@@ -106,9 +107,9 @@ def create_case(ctx: Ctx, body: tickets.TicketCreate) -> tickets.Ticket:
     # The texts in the language of the client's (first) recipient: the one who reads them.
     language = str(first_user.get("language") or contacts[0].get("language") or "sv")
     texts = template.text(language) if template else None
+    due = body.case_due_date()
     values = {"client_name": str(organization["name"]), "period": body.period or "",
-              "due_date": outbound.format_due_date(body.due_date, language)
-              if body.due_date else ""}
+              "due_date": outbound.format_due_date(due, language) if due else ""}
     subject = body.subject or (texts.subject if texts else "")
     description = body.description if body.description is not None else (
         texts.body if texts else "")
@@ -128,15 +129,14 @@ def create_case(ctx: Ctx, body: tickets.TicketCreate) -> tickets.Ticket:
     assert ticket_type and fields is not None and watchers is not None
     days = body.reminder_days if body.reminder_days is not None else list(
         outbound.DEFAULT_REMINDER_DAYS)
-    reminders = outbound.reminder_schedule(body.due_date, days, timezone, ctx.now) \
-        if body.due_date else []
+    reminders = outbound.reminder_schedule(due, days, timezone, ctx.now) if due else []
     case: dict[str, Any] = {
         "direction": "outbound", "recipients": list(body.recipients),
         "recipient_names": [str(c["name"]) for c in contacts],
         "recipient_user_ids": [str(c["user_id"]) for c in contacts],
-        "due_date": body.due_date.isoformat() if body.due_date else None,
+        "due_date": due.isoformat() if due else None,
         "period": body.period or None, "reminder_days": sorted(set(days), reverse=True)
-        if body.due_date else [], "reminders": reminders}
+        if due else [], "reminders": reminders}
     return open_ticket(ctx, NewTicket(
         origin=Origin(body.organization_id, None, None, "staff"), ticket_type=ticket_type,
         subject=subject,
