@@ -25,7 +25,7 @@ from chalicelib.store.directory import DirectoryRepository
 from chalicelib.store.dynamo import UnitOfWork
 from local.events import EventRunner
 from local.outbox import LocalOutbox
-from tests.integration.api_client import PASSWORD, Api, Answer
+from tests.integration.api_client import PASSWORD, Answer, Api
 from tests.integration.tenants import emails, module_tenants
 
 TENANTS = module_tenants(__name__)
