@@ -216,6 +216,14 @@ def test_the_outbound_templates_are_listed_for_staff_and_hidden_from_contacts(
     reverse = api.call("POST", "/tickets", {"template_id": "tpl_case_year_end"},
                        as_user=CUSTOMER)
     assert reverse.status == 400 and "template_id" in _fields(reverse)
+    # The firm's case type is not the customer's either.
+    types = api.call("GET", "/ticket-types", as_user=CUSTOMER).body["items"]
+    assert "client_case" not in {t["id"] for t in types}
+    assert "client_case" in {t["id"] for t in api.call(
+        "GET", "/ticket-types", as_user=AGENT).body["items"]}
+    typed = api.call("POST", "/tickets", {"subject": "Hm", "ticket_type_id": "client_case"},
+                     as_user=CUSTOMER)
+    assert typed.status == 400 and _fields(typed) == {"ticket_type_id"}
 
 
 def test_a_case_needs_a_connected_active_organisation(api: Api, world: dict[str, Any]) -> None:

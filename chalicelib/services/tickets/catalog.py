@@ -67,6 +67,8 @@ def list_types(ctx: Ctx) -> list[tickets.TicketType]:
     types = [tickets.TicketType.model_validate(i) for i in repo().list_types(ctx.tenant)]
     if not ctx.principal.can(Permission.TICKET_TYPES_MANAGE):
         types = [x for x in types if x.active]
+    if not ctx.principal.is_staff:  # the firm's cases are its own type, not the customer's
+        types = [x for x in types if x.id != outbound.CLIENT_CASE_TYPE]
     # The ready-made ones first, in the order of seed 002 (technical fault first).
     position = {type_id: n for n, (type_id, _) in enumerate(tickets.default_ticket_types())}
     return sorted(types, key=lambda x: (position.get(x.id, len(position)), x.created_at, x.id))

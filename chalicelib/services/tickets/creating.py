@@ -11,6 +11,7 @@ from typing import Any
 from chalicelib.domain import tickets
 from chalicelib.domain.directory import Priority
 from chalicelib.domain.errors import ErrorList, FieldError, Forbidden, InvalidInput
+from chalicelib.domain.outbound import CLIENT_CASE_TYPE
 from chalicelib.services.context import Ctx
 from chalicelib.services.directory import get_settings
 from chalicelib.services.directory import repo as directory
@@ -123,6 +124,8 @@ def create_ticket(ctx: Ctx, body: tickets.TicketCreate) -> tickets.Ticket:
     ticket_type = None
     if not type_id:
         errors.add(("body", "ticket_type_id"), "required (or a template that has one)")
+    elif type_id == CLIENT_CASE_TYPE and not ctx.principal.is_staff:
+        errors.add(("body", "ticket_type_id"), "no such ticket type")
     else:
         ticket_type = errors.collect(lambda: active_type(ctx, type_id, ("body", "ticket_type_id")))
     fields = errors.collect(lambda: tickets.validate_fields(ticket_type, body.fields)
