@@ -130,7 +130,9 @@ def patch_template(call: Call) -> tickets.Template:
 
 @route(bp, "POST", "/tickets", guard=Permission.TICKETS_CREATE, tag="tickets",
        body=tickets.TicketCreate, response=TICKET_SHAPES, status=201, idempotent=True,
-       summary="Open a ticket (a contact for their organisation, staff for any)")
+       errors=(422,),
+       summary="Open a ticket (a contact for their organisation, staff for any); staff send "
+               "a case to a connected client with direction outbound and recipients")
 def create_ticket(call: Call) -> tickets.Ticket | tickets.ContactTicket:
     return _shown(call, svc.create_ticket(call.ctx, call.body))
 
