@@ -459,3 +459,29 @@ def test_a_reminder_before_the_due_date_is_sent_once(
     assert api.call("POST", f"/tickets/{case['id']}/done", as_user=CUSTOMER).status == 200
     runner.tick(last + timedelta(minutes=1))
     assert len(_reminder_mails(mail, case["number"])) == 1
+
+
+# --- the demo case ------------------------------------------------------------------------------
+
+
+def test_the_demo_case_is_sent_once(api: Api, world: dict[str, Any]) -> None:
+    from chalicelib.services.context import Ctx
+    from chalicelib.services.directory import principal_of
+    from chalicelib.store.directory import DirectoryRepository
+    from local.demo_outbound_cases import seed_demo_outbound_case
+
+    org = _organization(api, "Demo Klient AB")
+    _connect(TENANT, org)
+    email = f"client-{uuid.uuid4().hex[:6]}@{TENANT}.test"
+    client = _portal_user(api, email, "Klara Klient", org, "contact_admin")
+    agent = DirectoryRepository(get_config().directory_table).get_user(
+        TENANT, world["agent_id"])
+    assert agent is not None
+    sender = Ctx(principal_of(TENANT, agent), datetime.now(UTC))
+    made = seed_demo_outbound_case(sender, org, client["contact_id"])
+    assert made is not None
+    assert seed_demo_outbound_case(sender, org, client["contact_id"]) is None
+    seen = api.call("GET", f"/tickets/{made}", as_user=email)
+    assert seen.status == 200 and seen.body["can_mark_done"]
+    assert seen.body["subject"].startswith("Underlag till bokslutet")
+    assert api.call("GET", f"/tickets/{made}/comments", as_user=email).body["items"]
