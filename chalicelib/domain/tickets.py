@@ -398,18 +398,22 @@ class TicketSummary(Record):
     approval_due_at: str | None = None
 
 
-class CaseSummary(TicketSummary):
-    """A row of a list of cases from the firm (issue 19): a ticket's row with the case's
-    own facts. (Those lists are read from entries holding the whole ticket; the other
-    lists' indexes carry a ``TicketSummary`` only.)"""
+class CaseFacts(Model):
+    """What a case from the firm (issue 19) shows besides a ticket's row, to staff and to
+    its recipients alike: the recipients (contact ids, and their names), the due date, the
+    period and when it was marked done."""
 
     direction: Direction = "inbound"
-    # The recipients (contact ids, and their names), the due date, the period.
     recipients: list[str] = Field(default_factory=list)
     recipient_names: list[str] = Field(default_factory=list)
     due_date: str | None = None
     period: str | None = None
     done_at: str | None = None
+
+
+class CaseSummary(TicketSummary, CaseFacts):
+    """A row of a list of cases from the firm. (Those lists are read from entries holding
+    the whole ticket; the other lists' indexes carry a ``TicketSummary`` only.)"""
 
 
 class CaseReminder(Model):
@@ -591,15 +595,8 @@ class ContactTicketSummary(Record):
     approval_due_at: str | None = None
 
 
-class ContactCaseSummary(ContactTicketSummary):
+class ContactCaseSummary(ContactTicketSummary, CaseFacts):
     """A row of a contact's list of cases from the firm."""
-
-    direction: Direction = "inbound"
-    recipients: list[str] = Field(default_factory=list)
-    recipient_names: list[str] = Field(default_factory=list)
-    due_date: str | None = None
-    period: str | None = None
-    done_at: str | None = None
 
 
 class ContactApproval(Model):
