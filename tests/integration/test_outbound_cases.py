@@ -37,6 +37,8 @@ COLLEAGUE = f"colleague@{TENANT}.test"  # Acme, role contact, not a recipient
 BOSS = f"boss@{TENANT}.test"  # Acme, contact_admin
 BETA = f"beta@{TENANT}.test"  # another client organisation of the same firm
 GAMMA = f"gamma@{TENANT}.test"  # a client that never accepted the invitation
+FIONA = f"fiona@{TENANT}.test"  # Acme, reads Finnish
+SALES = f"sales@{TENANT}.test"  # staff without tickets.create
 
 
 # --- state set straight in the store (helper A's endpoints do it in the product) -------------
@@ -76,10 +78,11 @@ def _connect(tenant: str, org_id: str) -> None:
 # --- the world --------------------------------------------------------------------------------
 
 
-def _portal_user(api: Api, email: str, name: str, org_id: str, role: str) -> dict[str, Any]:
+def _portal_user(api: Api, email: str, name: str, org_id: str, role: str,
+                 language: str = "sv") -> dict[str, Any]:
     made = api.call("POST", "/users", {"email": email, "name": name, "kind": "contact",
-                                       "organization_id": org_id, "roles": [role]},
-                    as_user=ADMIN)
+                                       "organization_id": org_id, "roles": [role],
+                                       "language": language}, as_user=ADMIN)
     assert made.status == 201, made.body
     cognito.set_permanent_password(email, PASSWORD)
     return dict(made.body)
@@ -100,6 +103,11 @@ def world(api: Api) -> dict[str, Any]:
     _connect(TENANT, acme)
     colleague = _portal_user(api, COLLEAGUE, "Cilla Colleague", acme, "contact")
     boss = _portal_user(api, BOSS, "Bo Boss", acme, "contact_admin")
+    fiona = _portal_user(api, FIONA, "Fiona Finne", acme, "contact", language="fi")
+    sales = api.call("POST", "/users", {"email": SALES, "name": "Sam Sales", "kind": "staff",
+                                        "roles": ["sales"]}, as_user=ADMIN)
+    assert sales.status == 201, sales.body
+    cognito.set_permanent_password(SALES, PASSWORD)
     no_user = api.call("POST", f"/organizations/{acme}/contacts",
                        {"name": "Paula Paper", "email": "paula@example.test"}, as_user=ADMIN)
     assert no_user.status == 201, no_user.body
@@ -116,6 +124,7 @@ def world(api: Api) -> dict[str, Any]:
         "acme": acme, "acme_name": acme_name, "customer": customer,
         "customer_contact": customer["contact_id"], "colleague": colleague,
         "colleague_contact": colleague["contact_id"], "boss": boss,
+        "fiona_contact": fiona["contact_id"],
         "no_user_contact": no_user.body["id"], "beta_org": beta_org,
         "beta_contact": beta["contact_id"], "gamma_org": gamma_org,
         "gamma_contact": gamma["contact_id"], "inactive_org": inactive_org,
@@ -263,6 +272,38 @@ def test_malformed_requests_are_400s_naming_the_field(api: Api, world: dict[str,
         answer = _send(api, world, **change)
         assert answer.status == 400, (change, answer.body)
         assert fields <= _fields(answer), (change, answer.body)
+
+
+def test_the_texts_are_in_the_first_recipients_language(
+        api: Api, runner: EventRunner, mail: LocalOutbox, world: dict[str, Any]) -> None:
+    due = date.today() + timedelta(days=9)
+    case = _case(api, world, template_id="tpl_case_payroll_basis", subject=None,
+                 description=None, period="11/2026", due_date=due.isoformat(),
+                 reminder_days=[2], recipients=[world["fiona_contact"]])
+    assert case["subject"] == f"Palkka-aineisto 11/2026, {world['acme_name']}"
+    assert f"viimeistään {due.day}.{due.month}.{due.year}" in case["description"]
+    runner.drain()
+    received = [m for m in mail.messages() if m["via"] == "ses" and FIONA in m["to"]
+                and case["number"] in m["subject"]]
+    assert len(received) == 1 and "Uusi asia tilitoimistoltasi" in received[0]["subject"]
+    (reminder,) = case["reminders"]
+    runner.tick(datetime.fromisoformat(reminder["at"]) + timedelta(minutes=1))
+    reminded = [m for m in mail.messages() if m["via"] == "ses" and FIONA in m["to"]
+                and case["number"] in m["subject"] and "Muistutus" in m["subject"]]
+    assert len(reminded) == 1 and f"{due.day}.{due.month}.{due.year}" in reminded[0]["text"]
+
+
+def test_staff_without_tickets_create_send_nothing_but_read_the_queue(
+        api: Api, world: dict[str, Any]) -> None:
+    case = _case(api, world)
+    refused = api.call("POST", "/tickets", {
+        "direction": "outbound", "organization_id": world["acme"],
+        "recipients": [world["customer_contact"]], "subject": "Från sälj"}, as_user=SALES)
+    assert refused.status == 403
+    assert case["id"] in _ids(api, "/tickets?direction=outbound&limit=100", SALES)
+    assert api.call("GET", f"/tickets/{case['id']}", as_user=SALES).body["can_mark_done"] is False
+    assert api.call("POST", f"/tickets/{case['id']}/done", as_user=SALES).status == 403
+    assert api.call("POST", f"/tickets/{case['id']}/done", as_user=ADMIN).status == 403
 
 
 def test_only_staff_send_cases_and_inbound_tickets_take_no_case_fields(
