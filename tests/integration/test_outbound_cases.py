@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from email import policy
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 from typing import Any
 
+import boto3
 import pytest
 
 from chalicelib.config import get_config
@@ -23,6 +27,7 @@ from chalicelib.services.publish import outbox_record
 from chalicelib.store import client_cases
 from chalicelib.store.directory import DirectoryRepository
 from chalicelib.store.dynamo import UnitOfWork
+from local.bootstrap import LocalResources
 from local.events import EventRunner
 from local.outbox import LocalOutbox
 from tests.integration.api_client import PASSWORD, Answer, Api
@@ -526,3 +531,44 @@ def test_the_demo_case_is_sent_once(api: Api, world: dict[str, Any]) -> None:
     assert seen.status == 200 and seen.body["can_mark_done"]
     assert seen.body["subject"].startswith("Underlag till bokslutet")
     assert api.call("GET", f"/tickets/{made}/comments", as_user=email).body["items"]
+
+
+# --- answers by e-mail ----------------------------------------------------------------------------
+
+
+def _mail_in(local_resources: LocalResources, runner: EventRunner, sender: str,
+             subject: str, text: str) -> None:
+    """A message to the tenant's address, stored as SES's receipt rule does, then handled."""
+    mail = EmailMessage()
+    mail["From"], mail["To"] = sender, f"{TENANT}@{get_config().mail_domain}"
+    mail["Subject"], mail["Date"] = subject, formatdate(localtime=True)
+    mail["Message-ID"] = make_msgid(domain="mail.example.test")
+    mail["X-SES-Spam-Verdict"] = mail["X-SES-Virus-Verdict"] = "PASS"
+    domain = sender.rpartition("@")[2]
+    mail["Authentication-Results"] = (f"amazonses.com; spf=pass smtp.mailfrom={domain}; "
+                                      f"dkim=pass header.i=@{domain}; dmarc=pass "
+                                      f"header.from={domain};")
+    mail.set_content(text)
+    key = f"inbound/{uuid.uuid4().hex}"
+    received = (f"Received: from mail.example.test by inbound-smtp.eu-west-1.amazonaws.com "
+                f"with SMTP id {key[8:]} for {mail['To']}; {formatdate()}\r\n").encode()
+    boto3.client("s3", region_name=local_resources.region).put_object(
+        Bucket=local_resources.inbound_mail_bucket, Key=key,
+        Body=received + mail.as_bytes(policy=policy.SMTP.clone(max_line_length=998)))
+    runner.drain()
+
+
+def test_by_e_mail_only_a_recipient_answers_a_case(
+        api: Api, runner: EventRunner, local_resources: LocalResources,
+        world: dict[str, Any]) -> None:
+    case = _case(api, world)
+    org = api.call("GET", f"/organizations/{world['acme']}", as_user=ADMIN).body
+    if org["ticket_visibility"] != "organization_comment":  # colleagues answer each other's
+        assert api.call("PATCH", f"/organizations/{world['acme']}",
+                        {"ticket_visibility": "organization_comment"}, as_user=ADMIN,
+                        headers={"If-Match": f'"{org["version"]}"'}).status == 200
+    subject = f"Re: [{case['number']}] {case['subject']}"
+    _mail_in(local_resources, runner, COLLEAGUE, subject, "Jag svarar för Carl")
+    _mail_in(local_resources, runner, CUSTOMER, subject, "Kontoutdraget kommer i morgon")
+    comments = api.call("GET", f"/tickets/{case['id']}/comments", as_user=AGENT).body["items"]
+    assert [(c["author_name"], c["via"]) for c in comments] == [("Carl Customer", "email")]

@@ -9,7 +9,8 @@ routed by ``store/mail``). **Which ticket**: the reply address, then a Message-I
 then ``[T-1001]`` in the subject. **Who wrote**: the sender's address in the tenant's
 address book (a user, or an unverified contact made from earlier mail); a participant is
 staff, the requester, a watcher, or a contact whose organisation lets its contacts
-comment on each other's. ``facts`` gathers all of it for ``mail/decide.py``.
+comment on each other's (of a case from the firm, only its recipients). ``facts`` gathers
+all of it for ``mail/decide.py``.
 """
 
 from __future__ import annotations
@@ -224,6 +225,10 @@ def _participates(tenant: str, ticket: Ticket, sender: Who, address: str) -> boo
         return True
     if sender.user.get("organization_id") != ticket.organization_id:
         return False
+    if ticket.direction == "outbound":
+        # A case from the firm is its recipients' whatever the organisation's visibility
+        # (issue 19; services/tickets/access.case_level); its contact admin uses the portal.
+        return user_id in ticket.recipient_user_ids
     org = directory().get_organization(tenant, ticket.organization_id)
     return org is not None and org.get("ticket_visibility") == "organization_comment"
 
