@@ -158,8 +158,10 @@ def _groups(status: str | None) -> list[str]:
 
 
 # Tickets made before cases from the firm existed carry no direction: they are inbound.
-# (Only GSI1 and GSI2 project ``direction``: the lists a contact reads are GSI2's, by
-# organisation, and GSI4's, by requester, which holds no case from the firm.)
+# DynamoDB refuses a filter on an attribute its index does not project, and only GSI1 and
+# GSI2 project ``direction`` (all of the item): the lists a contact reads are GSI2's, by
+# organisation, and GSI4's, by requester, which holds no case from the firm at all.
+FULL_INDEXES = frozenset({"GSI1", "GSI2"})
 _INBOUND = Filter("(attribute_not_exists(#dir) OR #dir = :inbound)", {":inbound": "inbound"},
                   {"#dir": "direction"})
 
@@ -216,12 +218,12 @@ def list_streams(tenant: str, selection: TicketSelection) -> list[Stream]:
         attribute: None if attribute == "assignee_id" and value == UNASSIGNED else value
         for attribute, value in {**wanted, "status": exact_status}.items()
         if value and attribute != chosen})
-    if selection.direction == "inbound":
-        residual = _both(residual, _INBOUND)
     # Every list key sorts by updated_at first; '~' sorts after every id character.
     after = (("{sk} > :after", {":after": f"{selection.updated_after}#~"})
              if selection.updated_after else None)
-    return [Stream(index, *LIST_INDEXES[index], pk, after, residual) for index, pk in lists]
+    return [Stream(index, *LIST_INDEXES[index], pk, after,
+                   _both(residual, _INBOUND) if selection.direction == "inbound"
+                   and index in FULL_INDEXES else residual) for index, pk in lists]
 
 
 class TicketsRepository:

@@ -199,3 +199,44 @@ def test_marked_done_tells_the_firm_not_the_customer_rating_question() -> None:
 def test_a_due_reminder_reaches_every_recipient() -> None:
     assert _told("due_reminder_sent", "system", _parties(), {"days": 7}) == [
         ("client_case_reminder", "u-ok"), ("client_case_reminder", "u-two")]
+
+
+# --- the lists' filters stay within what each index projects ------------------------------
+
+
+def _projected(index: str) -> set[str] | None:
+    """The attributes a ticket index projects besides its keys (None: all of them)."""
+    import yaml
+
+    from local.cloudformation import TEMPLATE_PATH
+
+    table = yaml.safe_load(TEMPLATE_PATH.read_text(encoding="utf-8"))["Resources"][
+        "TicketsTable"]["Properties"]
+    found = next(g for g in table["GlobalSecondaryIndexes"] if g["IndexName"] == index)
+    projection = found["Projection"]
+    return None if projection["ProjectionType"] == "ALL" else set(
+        projection["NonKeyAttributes"])
+
+
+def test_every_list_filters_only_on_what_its_index_projects() -> None:
+    """DynamoDB refuses a Query whose filter names an attribute the index does not
+    project (moto does not): the inbound filter only where ``direction`` is there."""
+    from chalicelib.store.tickets import TicketSelection, list_streams
+
+    selections = [
+        TicketSelection(direction=d, **dims) for d in (None, "inbound", "outbound")
+        for dims in ({}, {"requester_id": "u1"}, {"assignee_id": "a1"},
+                     {"organization_id": "o1"}, {"ticket_type_id": "t1"},
+                     {"status": "open"}, {"organization_id": "o1", "requester_id": "u1"},
+                     {"assignee_id": "a1", "status": "open", "ticket_type_id": "t1"})]
+    selections += [TicketSelection(direction="outbound", recipient_user_id="u1",
+                                   organization_id="o1", status="active")]
+    checked = 0
+    for selection in selections:
+        for stream in list_streams("t", selection):
+            projected = _projected(stream.index or "")
+            named = set((stream.filter.names or {}).values())
+            if projected is not None:
+                assert named <= projected | {"id", "version"}, (selection, stream)
+                checked += 1
+    assert checked  # the INCLUDE indexes were read with filters too
