@@ -34,6 +34,15 @@ BUCKET_EDGES: tuple[int, ...] = (
     5, 15, 30, 60, 120, 240, 480, 960, 1440, 2880, 5760, 10080, 20160)
 
 GroupBy = Literal["day", "week", "month"]
+# The filters a report offers: the kinds of ``dimensions`` besides the tenant's total.
+DIMENSION_KINDS = ("type", "channel", "org", "agent")
+# What a breakdown by one kind (every type, every organisation...) shows per value: kept
+# per day in one item per kind, its attributes ``<value>~<measure>``.
+BREAKDOWN_MEASURES = frozenset({
+    "created", "resolved", "reopened", "sla_met", "sla_breached", "satisfaction_good",
+    "satisfaction_bad", "hours", "billable_hours", "first_response_count",
+    "first_response_minutes", "resolution_count", "resolution_minutes", "approved",
+    "rejected", "auto_approved"})
 Durations = Literal["first_response", "resolution", "approval_answer"]
 
 
@@ -59,6 +68,16 @@ class CounterChange:
     day: date
     dimensions: tuple[str, ...]
     add: dict[str, float] = field(default_factory=dict)
+
+    def breakdown(self) -> dict[str, dict[str, float]]:
+        """Kind -> ``<value>~<measure>`` -> amount, for the breakdown items."""
+        shown = {m: v for m, v in self.add.items() if m in BREAKDOWN_MEASURES}
+        parts: dict[str, dict[str, float]] = {}
+        for dimension in self.dimensions:
+            kind, _, value = dimension.partition("#")
+            if kind in DIMENSION_KINDS and shown:
+                parts[kind] = {f"{value}~{m}": v for m, v in shown.items()}
+        return parts
 
     def count(self, measure: str, amount: float = 1) -> None:
         self.add[measure] = self.add.get(measure, 0) + amount
@@ -139,8 +158,10 @@ def _count_approval(change: CounterChange, before: Ticket | None, after: Ticket)
     if now == was or now not in ("approved", "rejected", "auto_approved"):
         return
     change.count(now)
-    if now != "auto_approved" and after.resolved_at and after.approval and after.approval.at:
-        waited = _instant(after.approval.at) - _instant(after.resolved_at)
+    # A rejection reopens the ticket, which may clear its resolution: the one answered.
+    resolved_at = after.resolved_at or (before.resolved_at if before else None)
+    if now != "auto_approved" and resolved_at and after.approval and after.approval.at:
+        waited = _instant(after.approval.at) - _instant(resolved_at)
         change.duration("approval_answer", max(waited.total_seconds(), 0) / 60)
 
 
