@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.report_counters import CounterChange
-from chalicelib.store.dynamo import Item, UnitOfWork, query
+from chalicelib.store.dynamo import Item, UnitOfWork, batch_write, query
 from chalicelib.store.tables import scoped_pk
 
 SHARDS = 4
@@ -46,28 +46,37 @@ def _add_expression(add: dict[str, float]) -> tuple[str, dict[str, str], dict[st
     return "ADD " + ", ".join(f"#m{i} :v{i}" for i in range(len(add))), names, values
 
 
-def add(uow: UnitOfWork, table: str, tenant: str, change: CounterChange, ticket_id: str) -> None:
-    """The change's counts added to its day and its month, in every one of its dimensions,
-    in the caller's transaction."""
-    expression, names, values = _add_expression(change.add)
+def counted_items(tenant: str, change: CounterChange,
+                  ticket_id: str) -> list[tuple[tuple[str, str], dict[str, float]]]:
+    """The counter items a change adds to, by key ``(PK, SK)``, with what it adds: its
+    day and its month in every one of its dimensions, and its day in each breakdown."""
     shard = shard_of(ticket_id)
-    day, month = change.day.isoformat(), change.day.isoformat()[:7]
+    day = change.day.isoformat()
+    found: list[tuple[tuple[str, str], dict[str, float]]] = []
     for dimension in change.dimensions:
-        for sk in (f"{DAY}#{day}#{shard}", f"{MONTH}#{month}#{shard}"):
-            uow.update(table, {"PK": _pk(tenant, dimension), "SK": sk}, expression,
-                       names=names, values=values)
+        for sk in (f"{DAY}#{day}#{shard}", f"{MONTH}#{day[:7]}#{shard}"):
+            found.append(((_pk(tenant, dimension), sk), change.add))
     for kind, counts in change.breakdown().items():
+        found.append(((scoped_pk(tenant, "REPORTBY", kind), f"{DAY}#{day}#{shard}"), counts))
+    return found
+
+
+def add(uow: UnitOfWork, table: str, tenant: str, change: CounterChange, ticket_id: str) -> None:
+    """What the change counts added to its items, in the caller's transaction."""
+    for (pk, sk), counts in counted_items(tenant, change, ticket_id):
         expression, names, values = _add_expression(counts)
-        uow.update(table, {"PK": scoped_pk(tenant, "REPORTBY", kind),
-                           "SK": f"{DAY}#{day}#{shard}"}, expression, names=names,
-                   values=values)
+        uow.update(table, {"PK": pk, "SK": sk}, expression, names=names, values=values)
 
 
-def put_totals(uow: UnitOfWork, table: str, tenant: str, dimension: str, sk: str,
-               totals: dict[str, float]) -> None:
-    """One counter item written whole (the backfill's rebuild)."""
-    uow.put(table, {"PK": _pk(tenant, dimension), "SK": sk,
-                    **{k: Decimal(str(v)) for k, v in totals.items()}})
+def replace_items(table: str, items: dict[tuple[str, str], dict[str, float]],
+                  stale: list[tuple[str, str]]) -> None:
+    """The backfill's rebuild: each item written whole, and the stale ones deleted
+    (BatchWriteItem, 25 at a time)."""
+    puts = [{"PutRequest": {"Item": {"PK": pk, "SK": sk, **{
+        k: Decimal(str(round(v, 6))) for k, v in counts.items()}}}}
+        for (pk, sk), counts in items.items()]
+    deletes = [{"DeleteRequest": {"Key": {"PK": pk, "SK": sk}}} for pk, sk in stale]
+    batch_write(table, puts + deletes)
 
 
 def _items(table: str, tenant: str, dimension: str, kind: str, start: str,
@@ -122,7 +131,7 @@ def breakdown(table: str, tenant: str, kind: str, start: date,
     return totals
 
 
-def all_items(table: str, tenant: str, dimension: str) -> list[Item]:
-    """Every counter item of a dimension (the backfill compares and replaces them)."""
-    return list(_items(table, tenant, dimension, DAY, "0000", "9999")) + list(
-        _items(table, tenant, dimension, MONTH, "0000", "9999"))
+def existing_keys(table: str, pk: str) -> list[tuple[str, str]]:
+    """The keys of every counter item of a partition (the backfill deletes the stale)."""
+    return [(pk, item["SK"]) for kind in (DAY, MONTH)
+            for item in _items(table, "", "", kind, "0000", "9999", pk=pk)]
