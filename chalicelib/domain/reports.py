@@ -6,8 +6,9 @@ take to answer, satisfaction and hours. Pure: the counters are passed in."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, model_validator
 
@@ -264,3 +265,25 @@ def breakdown_csv_rows(report: BreakdownReport) -> list[list[str | int | float |
              r.approved, r.rejected, r.auto_approved, r.satisfaction_good,
              r.satisfaction_bad, r.hours, r.billable_hours, r.first_response_mean_minutes,
              r.resolution_mean_minutes] for r in report.items]
+
+
+# --- the weekly summary (item 5) ----------------------------------------------------------
+
+SUMMARY_AT = time(7, 0)  # Monday morning, in the tenant's time zone
+
+
+def next_summary_at(now: datetime, zone: ZoneInfo) -> datetime:
+    """The next Monday 07:00 in ``zone`` after ``now`` (an aware instant)."""
+    local = now.astimezone(zone)
+    monday = local.date() + timedelta(days=(7 - local.weekday()) % 7)
+    due = datetime.combine(monday, SUMMARY_AT, zone)
+    if due <= local:
+        due = datetime.combine(monday + timedelta(days=7), SUMMARY_AT, zone)
+    return due
+
+
+def summary_week(due: datetime, zone: ZoneInfo) -> tuple[date, date]:
+    """The Monday and Sunday of the week before the summary's Monday."""
+    monday = due.astimezone(zone).date()
+    monday -= timedelta(days=monday.weekday())
+    return monday - timedelta(days=7), monday - timedelta(days=1)

@@ -58,6 +58,13 @@ def ticket_report(ctx: Ctx, query: reports.ReportQuery) -> reports.TicketReport:
                                  _opening_backlog(ctx.tenant, dimension, query.from_))
 
 
+def week_report(tenant: str, start: date, end: date) -> reports.TicketReport:
+    """The tenant's whole figures of one week (the weekly summary's)."""
+    query = reports.ReportQuery.model_validate({"from": start, "to": end, "group_by": "week"})
+    days = store.days(get_config().tickets_table, tenant, "all", start, end)
+    return reports.ticket_report(query, "all", days, _opening_backlog(tenant, "all", start))
+
+
 def _names(ctx: Ctx, kind: str, keys: list[str]) -> dict[str, str]:
     """What each breakdown key is called: types in the reader's language, organisations
     and agents by name (BatchGetItem, 100 at a time)."""

@@ -19,13 +19,15 @@ moment should rarely touch the same counter; a read sums the shards.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from chalicelib.domain.errors import DomainError
 from chalicelib.domain.report_counters import CounterChange
 from chalicelib.store.dynamo import Item, UnitOfWork, batch_write, query
+from chalicelib.store.schedule import due_attributes
 from chalicelib.store.tables import scoped_pk
 
 SHARDS = 4
@@ -135,3 +137,32 @@ def existing_keys(table: str, pk: str) -> list[tuple[str, str]]:
     """The keys of every counter item of a partition (the backfill deletes the stale)."""
     return [(pk, item["SK"]) for kind in (DAY, MONTH)
             for item in _items(table, "", "", kind, "0000", "9999", pk=pk)]
+
+
+# --- the weekly summary's timer (issue 23, item 5) ----------------------------------------
+# One item per tenant, in the ``due`` index while the summary is on:
+#     PK=T#<t>#REPORT#SUMMARY  SK=WEEKLY  (due_shard weekly_summary#<n>, due_at)
+SUMMARY_KIND = "weekly_summary"
+
+
+def _summary_key(tenant: str) -> Item:
+    return {"PK": _pk(tenant, "SUMMARY"), "SK": "WEEKLY"}
+
+
+def schedule_summary(uow: UnitOfWork, table: str, tenant: str, due_at: str) -> None:
+    key = _summary_key(tenant)
+    uow.put(table, {**key, "tenant": tenant,
+                    **due_attributes(SUMMARY_KIND, f"{key['PK']}|WEEKLY", due_at)})
+
+
+def stop_summary(uow: UnitOfWork, table: str, tenant: str) -> None:
+    uow.delete(table, _summary_key(tenant))
+
+
+def move_summary(uow: UnitOfWork, table: str, tenant: str, was_due: str,
+                 next_due: str, error: Callable[[], DomainError]) -> None:
+    """The summary's next Monday, only if nobody sent this one already (a second sweep
+    of the same moment finds the due time moved and sends nothing)."""
+    key = _summary_key(tenant)
+    uow.update(table, key, "SET due_at = :next", condition="due_at = :was",
+               values={":next": next_due, ":was": was_due}, error=error)

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from local.events import EventRunner
+from local.outbox import LocalOutbox
 from tests.integration.api_client import Api
 from tests.integration.tenants import emails, module_tenants
 
@@ -179,3 +181,24 @@ def test_the_backfill_gives_what_live_counting_gave(api: Api, worked: dict[str, 
     assert _views(api, worked["agent"]) == live
     again = rebuild(TENANT, datetime.now(ZoneInfo("UTC")))
     assert again == {**first, "deleted": 0} and _views(api, worked["agent"]) == live
+
+
+def test_the_weekly_summary_reaches_managers_once(api: Api, worked: dict[str, Any],
+                                                  runner: EventRunner, mail: LocalOutbox) -> None:
+    settings = _ok(api.call("GET", "/settings", as_user=ADMIN))
+    body = {k: v for k, v in settings.items()
+            if k not in ("tenant", "updated_at", "version", "email_address_status")}
+    _ok(api.call("PUT", "/settings", {**body, "weekly_summary": True}, as_user=ADMIN))
+    stockholm = ZoneInfo("Europe/Stockholm")
+    now = datetime.now(stockholm)
+    monday = (now + timedelta(days=7 - now.weekday())).replace(hour=7, minute=5)
+    runner.tick(monday)
+    sent = [m for m in mail.messages() if m["via"] == "ses"
+            and "Förra veckans siffror" in m["subject"]]
+    assert [m["to"] for m in sent] == [[ADMIN]]  # the agent lacks reports.view
+    week = monday.date() - timedelta(days=7)
+    assert f"{week} \N{EN DASH} {monday.date() - timedelta(days=1)}" in sent[0]["subject"]
+    assert "/#/reports?from=" in sent[0]["text"]
+    runner.tick(monday + timedelta(minutes=20))
+    assert len([m for m in mail.messages() if "Förra veckans siffror" in m["subject"]]) == 1
+    _ok(api.call("PUT", "/settings", {**body, "weekly_summary": False}, as_user=ADMIN))

@@ -204,3 +204,18 @@ def test_the_report_of_the_fixture_week_by_week_with_its_backlog() -> None:
     assert first.sla.compliance == round(2 / 3, 4)
     assert report.totals.hours == 1.5 and report.totals.backlog_end == 11
     assert report_rows(report)[-1][0] == "total"
+
+
+def test_the_summary_is_due_on_monday_morning_local_time() -> None:
+    from datetime import UTC, datetime
+
+    from chalicelib.domain.reports import next_summary_at, summary_week
+
+    # Sunday evening in Stockholm: the next morning.
+    due = next_summary_at(datetime(2026, 12, 6, 20, 0, tzinfo=UTC), STOCKHOLM)
+    assert due.isoformat() == "2026-12-07T07:00:00+01:00"
+    # Monday 07:00 itself has passed: a week on. Summer time keeps 07:00 local.
+    assert next_summary_at(due, STOCKHOLM).isoformat() == "2026-12-14T07:00:00+01:00"
+    assert next_summary_at(datetime(2027, 3, 22, 7, 0, tzinfo=UTC), STOCKHOLM).isoformat() \
+        == "2027-03-29T07:00:00+02:00"
+    assert summary_week(due, STOCKHOLM) == (date(2026, 11, 30), date(2026, 12, 6))
