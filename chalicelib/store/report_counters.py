@@ -8,7 +8,8 @@ Access patterns (every one a Query; no Scan):
         Query  PK=T#<t>#REPORT#<dimension>  SK BETWEEN M#<from># AND M#<to>#~
 - a breakdown by a kind (every type, channel, organisation or agent), days in a range:
         Query  PK=T#<t>#REPORTBY#<kind>  SK BETWEEN D#<from># AND D#<to>#~
-        (attributes ``<value>~<measure>``)
+        (attributes ``<value>~<measure>``; ``D#<day>#<n>`` with ``n`` from the value,
+        ``BREAKDOWN_SHARDS`` of them)
 ``<dimension>`` is ``all``, ``type#<id>``, ``channel#<c>``, ``org#<id>`` or
 ``agent#<user or none>`` (``domain/report_counters.py``). Each day and month is split in
 ``SHARDS`` items (``D#<day>#<n>``, ``n`` from the ticket's id): DynamoDB cancels a
@@ -31,6 +32,7 @@ from chalicelib.store.schedule import due_attributes
 from chalicelib.store.tables import scoped_pk
 
 SHARDS = 4
+BREAKDOWN_SHARDS = 32
 DAY, MONTH = "D", "M"
 
 
@@ -40,6 +42,13 @@ def _pk(tenant: str, dimension: str) -> str:
 
 def shard_of(ticket_id: str) -> int:
     return zlib.crc32(ticket_id.encode()) % SHARDS
+
+
+def breakdown_shard(value: str) -> int:
+    """A breakdown's day is split by the value (an organisation, an agent), so one item
+    holds about 1/``BREAKDOWN_SHARDS`` of the values seen that day: a tenant with
+    thousands of active customers a day stays far below DynamoDB's 400 KB an item."""
+    return zlib.crc32(value.encode()) % BREAKDOWN_SHARDS
 
 
 def _add_expression(add: dict[str, float]) -> tuple[str, dict[str, str], dict[str, Any]]:
@@ -59,7 +68,9 @@ def counted_items(tenant: str, change: CounterChange,
         for sk in (f"{DAY}#{day}#{shard}", f"{MONTH}#{day[:7]}#{shard}"):
             found.append(((_pk(tenant, dimension), sk), change.add))
     for kind, counts in change.breakdown().items():
-        found.append(((scoped_pk(tenant, "REPORTBY", kind), f"{DAY}#{day}#{shard}"), counts))
+        value = next(name.partition("~")[0] for name in counts)
+        found.append(((scoped_pk(tenant, "REPORTBY", kind),
+                       f"{DAY}#{day}#{breakdown_shard(value)}"), counts))
     return found
 
 
