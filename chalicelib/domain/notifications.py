@@ -32,6 +32,7 @@ KINDS: tuple[str, ...] = (
     "subscription_update", "followed_supplier",
     "training_reminder", "training_update", "incident_update", "chat_transcript",
     "client_case_received", "client_case_reminder", "client_case_done",
+    "weekly_summary",
 )
 NotificationKind = Literal[
     "ticket_created", "ticket_assigned", "ticket_commented", "ticket_status_changed",
@@ -40,6 +41,7 @@ NotificationKind = Literal[
     "subscription_update", "followed_supplier",
     "training_reminder", "training_update", "incident_update", "chat_transcript",
     "client_case_received", "client_case_reminder", "client_case_done",
+    "weekly_summary",
 ]
 
 # History events that may notify someone; the rest stay in the history only.
