@@ -22,10 +22,10 @@ Access patterns (every one a GetItem or a Query; no Scan):
     cases from the firm (issue 19), each list an entry of its own under the ticket's PK:
       the firm's outbound queue   GSI2  T#<t>#TOUT#<g>              SK=OUTQUEUE
       a client's cases            GSI2  T#<t>#TORGOUT#<org>#<g>     SK=OUTORG
-      a recipient's cases         GSI2  T#<t>#TRCPT#<user>#<g>      SK=RCPT#<user>
+      a recipient's cases: the client's, filtered while reading to those whose
+      ``recipient_user_ids`` hold the user
     (each entry holds the whole ticket, read through GSI2's full projection, and is
-    rewritten with every version of it in the same transaction: ``put_ticket``; the
-    recipients never change, so no entry is ever left behind)
+    rewritten with every version of it in the same transaction: ``put_ticket``)
   "Any status" merges the two groups' queries (two bounded Queries per page).
   ``list_tickets`` chooses the list of the most selective filter (assignee, requester,
   organisation, type; ``none`` as assignee is the least selective), else one status,
@@ -91,25 +91,24 @@ LIST_DIMENSIONS = {
     "ticket_type_id": ("GSI5", "TTYPE"),
 }
 QUEUE_INDEX, QUEUE = "GSI1", "TICKETS"
-# Cases from the firm: the outbound queue, a client's and a recipient's (see the top).
-CASES_INDEX, OUTBOUND, CLIENT_CASES, RECIPIENT_CASES = "GSI2", "TOUT", "TORGOUT", "TRCPT"
-QUEUE_COPY, CLIENT_COPY, RECIPIENT_COPY = "OUTQUEUE", "OUTORG", "RCPT#"
+# Cases from the firm: the outbound queue and a client's (see the top).
+CASES_INDEX, OUTBOUND, CLIENT_CASES = "GSI2", "TOUT", "TORGOUT"
+QUEUE_COPY, CLIENT_COPY = "OUTQUEUE", "OUTORG"
 STATUS_INDEX, STATUS = "GSI6", "TSTATUS"
 UNASSIGNED = "none"  # the assignee list of tickets without an assignee
 
 
 def case_copies(tenant: str, ticket: Item, activity: str) -> list[Item]:
     """A case from the firm's list entries besides the ticket itself: one in the firm's
-    outbound queue, one in its client's list, one in each recipient's (without the PK,
-    which ``put_ticket`` adds)."""
+    outbound queue, one in its client's list (without the PK, which ``put_ticket`` adds).
+    Two writes, whatever the number of recipients: a new case's transaction also holds
+    its subject's index terms (up to 60) and the report counters (up to 14)."""
     if ticket.get("direction") != "outbound":
         return []
     group = group_of(ticket["status"])
     sort = f"{ticket['updated_at']}#{activity}"
     entries = [(QUEUE_COPY, scoped_pk(tenant, OUTBOUND, group)),
                (CLIENT_COPY, scoped_pk(tenant, CLIENT_CASES, ticket["organization_id"], group))]
-    entries += [(f"{RECIPIENT_COPY}{user_id}", scoped_pk(tenant, RECIPIENT_CASES, user_id, group))
-                for user_id in ticket.get("recipient_user_ids", [])]
     return [{**ticket, "SK": sk, f"{CASES_INDEX}PK": pk, f"{CASES_INDEX}SK": sort}
             for sk, pk in entries]
 
@@ -176,12 +175,9 @@ def _both(first: Filter, second: Filter) -> Filter:
 
 def _case_lists(tenant: str, selection: TicketSelection,
                 groups: list[str]) -> tuple[str | None, list[tuple[str, str]]]:
-    """The list of cases from the firm a selection reads (a recipient's, a client's, the
-    outbound queue) and the filter it stands for; none for other selections."""
-    if selection.recipient_user_id:
-        return None, [(CASES_INDEX, scoped_pk(tenant, RECIPIENT_CASES,
-                                              selection.recipient_user_id, g)) for g in groups]
-    if selection.direction != "outbound":
+    """The list of cases from the firm a selection reads (a client's, the outbound queue)
+    and the filter it stands for; none for other selections."""
+    if selection.direction != "outbound" and not selection.recipient_user_id:
         return None, []
     if selection.organization_id:
         return "organization_id", [(CASES_INDEX, scoped_pk(
@@ -221,6 +217,10 @@ def list_streams(tenant: str, selection: TicketSelection) -> list[Stream]:
     # Every list key sorts by updated_at first; '~' sorts after every id character.
     after = (("{sk} > :after", {":after": f"{selection.updated_after}#~"})
              if selection.updated_after else None)
+    if selection.recipient_user_id:  # the client's cases addressed to this user
+        residual = _both(residual, Filter("contains(#rcpt, :rcpt)",
+                                          {":rcpt": selection.recipient_user_id},
+                                          {"#rcpt": "recipient_user_ids"}))
     return [Stream(index, *LIST_INDEXES[index], pk, after,
                    _both(residual, _INBOUND) if selection.direction == "inbound"
                    and index in FULL_INDEXES else residual) for index, pk in lists]

@@ -572,3 +572,27 @@ def test_by_e_mail_only_a_recipient_answers_a_case(
     _mail_in(local_resources, runner, CUSTOMER, subject, "Kontoutdraget kommer i morgon")
     comments = api.call("GET", f"/tickets/{case['id']}/comments", as_user=AGENT).body["items"]
     assert [(c["author_name"], c["via"]) for c in comments] == [("Carl Customer", "email")]
+
+
+# --- the largest case fits one transaction ----------------------------------------------------
+
+
+def test_twenty_recipients_and_a_long_subject_fit_the_cases_transaction(
+        api: Api, world: dict[str, Any]) -> None:
+    """A new case writes its subject's index terms (up to 60), the report counters and its
+    list entries in one transaction of at most 100 writes: the entries do not grow with
+    the recipients."""
+    contacts = [world["customer_contact"]]
+    for n in range(19):
+        made = api.call("POST", "/users", {
+            "email": f"many{n}-{uuid.uuid4().hex[:4]}@{TENANT}.test", "name": f"Many {n}",
+            "kind": "contact", "organization_id": world["acme"], "roles": ["contact"]},
+            as_user=ADMIN)
+        assert made.status == 201, made.body
+        contacts.append(made.body["contact_id"])
+    subject = " ".join(f"ord{n}abcdefghijklm" for n in range(12))[:200]
+    case = _case(api, world, subject=subject, recipients=contacts, due_date=_future(12))
+    assert len(case["recipients"]) == 20 and len(case["reminders"]) == 2
+    assert case["id"] in _ids(api, "/tickets?direction=outbound&limit=100", CUSTOMER)
+    done = api.call("POST", f"/tickets/{case['id']}/done", as_user=CUSTOMER)
+    assert done.status == 200, done.body
