@@ -23,6 +23,7 @@ from chalicelib.domain import client_cases as domain
 from chalicelib.domain.client_cases import NOT_ACTIVE, ModuleState
 from chalicelib.domain.directory import Organization, TenantSettings, UserCreate, name_key
 from chalicelib.domain.errors import (
+    BusinessRuleViolation,
     Conflict,
     FieldError,
     Forbidden,
@@ -196,7 +197,7 @@ def _main_contact(ctx: Ctx, org: Organization) -> Item:
     entry = directory.mail_addresses().who_is(ctx.tenant, email) if email else None
     problems = domain.invitation_problems(contact, bool(entry and entry.get("undeliverable")))
     if problems:
-        raise InvalidInput("The organisation cannot be invited yet.",
+        raise BusinessRuleViolation("The organisation cannot be invited yet.",
                            [FieldError(loc, msg) for loc, msg in problems])
     assert contact is not None
     return contact
@@ -208,10 +209,10 @@ def _org_for_invitation(ctx: Ctx, org_id: str) -> Organization:
         raise NotFound("No such organisation.")
     org = Organization.model_validate(item)
     if not org.active:
-        raise InvalidInput("The organisation is inactive.",
+        raise BusinessRuleViolation("The organisation is inactive.",
                            [FieldError(("body", "organization_id"), "inactive organisation")])
     if org.kind == "private_person":
-        raise InvalidInput("A private person is not a client organisation.",
+        raise BusinessRuleViolation("A private person is not a client organisation.",
                            [FieldError(("body", "organization_id"), "a private person")])
     if org.connected_at:
         raise Conflict("The organisation is connected already.")
