@@ -231,7 +231,8 @@ def _save(ctx: Ctx, invitation: Item, expected: int | None, kind: str) -> None:
     store.put_invitation(uow, ctx.tenant, invitation, expected)
     store.put_pointer(uow, ctx.tenant, invitation["organization_id"], {
         "id": invitation["id"], "state": invitation["stored_state"],
-        "sent_at": invitation["sent_at"], "expires_at": invitation["expires_at"]})
+        "sent_at": invitation["sent_at"], "expires_at": invitation["expires_at"]},
+        replacing_live_before=ctx.stamp if expected is None else None)
     directory.audit(uow, ctx, f"invitation_{kind}", f"invitation/{invitation['id']}",
                     {"organization_id": invitation["organization_id"],
                      "email": invitation["email"]})

@@ -106,6 +106,7 @@ def get_invitation(tenant: str, invitation_id: str, consistent: bool = False) ->
 
 
 def put_invitation(uow: UnitOfWork, tenant: str, invitation: Item, expected: int | None) -> None:
+    """(``expires_at`` is an ISO string: the table's TTL, on numbers only, leaves it be.)"""
     item = _invitation_item(tenant, invitation)
     if expected is None:
         uow.create(_directory(), item, lambda: Conflict("The invitation exists already."))
@@ -127,10 +128,20 @@ def list_invitations(tenant: str, stored_state: str, limit: int, start: dict[str
     return Page([_strip(i) for i in page.items], page.last_key)
 
 
-def put_pointer(uow: UnitOfWork, tenant: str, org_id: str, summary: Item) -> None:
-    """The organisation's last invitation (``id``, ``state``, ``sent_at``, ``expires_at``)."""
-    uow.put(_directory(), {"PK": scoped_pk(tenant, "ORG", org_id), "SK": "INVITATION",
-                           **summary})
+def put_pointer(uow: UnitOfWork, tenant: str, org_id: str, summary: Item,
+                replacing_live_before: str | None = None) -> None:
+    """The organisation's last invitation (``id``, ``state``, ``sent_at``, ``expires_at``).
+    ``replacing_live_before`` (now, for a new invitation): only if no other invitation of
+    the organisation is live then, so two invitations sent at once make one."""
+    item = {"PK": scoped_pk(tenant, "ORG", org_id), "SK": "INVITATION", **summary}
+    if replacing_live_before is None:
+        uow.put(_directory(), item)
+        return
+    uow.put(_directory(), item,
+            condition="attribute_not_exists(PK) OR #s <> :sent OR expires_at <= :now",
+            values={":sent": "sent", ":now": replacing_live_before}, names={"#s": "state"},
+            error=lambda: Conflict("The organisation has an invitation waiting; resend or "
+                                   "revoke it."))
 
 
 def get_pointer(tenant: str, org_id: str) -> Item | None:

@@ -550,3 +550,18 @@ def test_me_flags(api: Api, world: dict[str, Any]) -> None:
     me = api.call("GET", "/me", as_user=ADMIN).body
     assert me["client_cases_active"] is True and me["organization_connected"] is None
 
+
+
+def test_two_invitations_sent_at_once_make_one(api: Api, world: dict[str, Any],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The race: both requests read "no live invitation" before either wrote; the pointer's
+    condition lets one of them commit."""
+    first = _invite(api, "Samtidig AB", "same@example.com")
+    monkeypatch.setattr(store, "get_pointer", lambda tenant, org_id: None)
+    second = api.call("POST", "/invitations", {"organization_id": first["organization_id"]},
+                      as_user=INVITER)
+    assert second.status == 409, second.body
+    monkeypatch.undo()
+    sent = api.call("GET", "/invitations?state=sent&limit=100", as_user=INVITER).body["items"]
+    assert [i["id"] for i in sent if i["organization_id"] == first["organization_id"]] == \
+        [first["id"]]
