@@ -147,7 +147,7 @@ def preview(call: Call) -> domain.InvitationPreview:
 
 
 @route(bp, "POST", "/invitations/{id}/accept", guard=PUBLIC, tag=TAG, body=TokenAnswer,
-       body_optional=True, response=domain.Accepted, errors=(400, 403, 410),
+       body_optional=True, response=domain.Accepted, errors=(400, 403, 409, 410),
        path_patterns=TOKEN,
        summary="Accept an invitation: the main contact's portal user is made or linked")
 def accept(call: Call) -> domain.Accepted:
