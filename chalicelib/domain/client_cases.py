@@ -197,7 +197,8 @@ class Accepted(Model):
 
 # --- months -----------------------------------------------------------------------------------
 
-Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+# Years of this century: a month of year 0 or 9999 has no neighbours the calendar can name.
+Month = Annotated[str, StringConstraints(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$")]
 
 
 def month_of(stamp: str) -> str:

@@ -275,8 +275,7 @@ def resend(ctx: Ctx, invitation_id: str, body: domain.InvitationResend) -> domai
     current = _invitation(ctx, invitation_id)
     if current["stored_state"] != "sent":
         raise Conflict(f"The invitation is {current['stored_state']}; it cannot be resent.")
-    org = Organization.model_validate(
-        directory.repo().get_organization(ctx.tenant, current["organization_id"]) or {})
+    org = _org_for_invitation(ctx, current["organization_id"])
     contact = _main_contact(ctx, org)
     updated = {**current, "contact_id": contact["id"], "contact_name": contact["name"],
                "email": contact["email"], "language": contact.get("language") or "sv",

@@ -498,7 +498,7 @@ def test_usage_as_csv_for_excel(api: Api, world: dict[str, Any]) -> None:
 def test_a_month_not_begun_or_malformed_is_a_400_naming_month(api: Api,
                                                               world: dict[str, Any]) -> None:
     future = (datetime.now(UTC) + timedelta(days=40)).strftime("%Y-%m")
-    for month in (future, "2025-13", "march", ""):
+    for month in (future, "2025-13", "0000-01", "9999-12", "march", ""):
         answer = api.call("GET", f"/billing/usage?month={month}", as_user=ADMIN)
         assert answer.status == 400, (month, answer.body)
         assert answer.body["errors"][0]["loc"][-1] == "month"
