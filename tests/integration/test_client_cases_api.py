@@ -565,3 +565,24 @@ def test_two_invitations_sent_at_once_make_one(api: Api, world: dict[str, Any],
     sent = api.call("GET", "/invitations?state=sent&limit=100", as_user=INVITER).body["items"]
     assert [i["id"] for i in sent if i["organization_id"] == first["organization_id"]] == \
         [first["id"]]
+
+
+def test_an_invitation_past_its_expiry_is_listed_expired_and_its_link_gone(
+        api: Api, world: dict[str, Any]) -> None:
+    org = _org(api, "Förfallen AB", contact_email="late@example.com")
+    weeks_ago = Ctx(staff(TENANT).principal, datetime.now(UTC) - timedelta(days=20))
+    old = client_cases.invite(weeks_ago, client_cases.domain.InvitationCreate(
+        organization_id=org["id"]))
+    item = store.get_invitation(TENANT, old.id)
+    assert item is not None
+    token = client_cases.issue_token(TENANT, old.id, item["token_id"])
+    expired = api.call("GET", "/invitations?state=expired&limit=100", as_user=INVITER).body
+    assert old.id in {i["id"] for i in expired["items"]}
+    assert {i["state"] for i in expired["items"]} == {"expired"}
+    sent = api.call("GET", "/invitations?state=sent&limit=100", as_user=INVITER).body
+    assert old.id not in {i["id"] for i in sent["items"]}
+    assert api.call("POST", f"/invitations/{token}/accept", {}).status == 410
+    assert api.call("GET", f"/invitations/{token}/preview").body["state"] == "expired"
+    # Expired is not live: the organisation may be invited again (or the old one resent).
+    resent = api.call("POST", f"/invitations/{old.id}/resend", {}, as_user=INVITER)
+    assert resent.status == 200 and resent.body["state"] == "sent"
