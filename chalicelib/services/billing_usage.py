@@ -2,7 +2,7 @@
 organisations (private persons excluded), their billable tickets and the hours logged.
 
 The ticket use cases write the usage in their own transactions (``on_resolved``,
-``on_retyped``, ``on_hours``), one item per ticket and month: a ticket is billable in the
+``on_retyped``, ``on_comment``), one item per ticket and month: a ticket is billable in the
 month it is resolved, by its type then (a later re-typing of the resolved ticket corrects
 it); hours count in the month they are logged. The report reads the month's items and the
 organisations; a month closes on the first day of the next (monthly in arrears), when the
@@ -45,11 +45,13 @@ def on_retyped(uow: UnitOfWork, ctx: Ctx, before: Ticket, after: Ticket) -> None
                             after.organization_id, after.billable)
 
 
-def on_hours(uow: UnitOfWork, ctx: Ctx, ticket: Ticket, hours: float | None) -> None:
+def on_comment(uow: UnitOfWork, ctx: Ctx, ticket: Ticket, hours: float | None) -> None:
+    """A comment is the organisation's activity (the checklist's "looks inactive"); its
+    hours count in the month they are logged."""
     if hours:
         store.record_hours(uow, ctx.tenant, domain.month_of(ctx.stamp), ticket.id,
                            ticket.organization_id, hours)
-        store.touch(uow, ctx.tenant, ticket.organization_id, ctx.stamp)
+    store.touch(uow, ctx.tenant, ticket.organization_id, ctx.stamp)
 
 
 # --- the report -----------------------------------------------------------------------------

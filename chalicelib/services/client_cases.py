@@ -120,6 +120,27 @@ def readiness(ctx: Ctx, limit: int, start: dict[str, Any] | None) -> dict[str, A
     }
 
 
+def recount_clients(tenant: str) -> tuple[int, int]:
+    """Sets the price basis counter from every organisation (a maintenance run for a tenant
+    whose organisations predate the counter, not a request: it reads the whole register,
+    100 a Query). A write of an organisation during the run may be lost from the count;
+    running it again when all is quiet corrects it. Returns (clients, private persons)."""
+    clients = private_persons = 0
+    start: dict[str, Any] | None = None
+    while True:
+        page = directory.repo().list_organizations(tenant, "", 100, start)
+        for org in page.items:
+            c, p = domain.client_counts(org)
+            clients, private_persons = clients + c, private_persons + p
+        start = page.last_key
+        if not start:
+            break
+    uow = UnitOfWork()
+    store.set_counts(uow, tenant, clients, private_persons)
+    uow.commit()
+    return clients, private_persons
+
+
 def activate(ctx: Ctx) -> ModuleState:
     """Records the price basis shown (active clients, private persons excluded) and the
     monthly price of the tenant's plan; a second call answers the recorded state."""

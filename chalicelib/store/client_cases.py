@@ -90,6 +90,12 @@ def count(uow: UnitOfWork, tenant: str, clients: int, private_persons: int) -> N
                    values={":c": clients, ":p": private_persons})
 
 
+def set_counts(uow: UnitOfWork, tenant: str, clients: int, private_persons: int) -> None:
+    """The counter as a recount found it (``scripts/recount_clients.py``)."""
+    uow.put(_directory(), {"PK": tenant_pk(tenant), "SK": COUNT, "clients": clients,
+                           "private_persons": private_persons})
+
+
 # --- invitations --------------------------------------------------------------------------
 
 

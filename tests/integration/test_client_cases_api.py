@@ -215,15 +215,23 @@ def test_readiness_names_what_each_client_lacks(api: Api, world: dict[str, Any])
     bounced = _org(api, "Studs AB", contact_email="studs@example.com")
     _mark_undeliverable("studs@example.com")
     found: dict[str, Any] = {}
+    candidates = 0
     cursor = None
     while True:
-        answer = api.call("GET", "/client-cases/readiness?limit=100" +
+        answer = api.call("GET", "/client-cases/readiness?limit=10" +
                           (f"&cursor={cursor}" if cursor else ""), as_user=AGENT)
         assert answer.status == 200, answer.body
         found |= {i["id"]: i for i in answer.body["items"]}
+        candidates += answer.body["inactive_candidates"]
         cursor = answer.body["next_cursor"]
         if not cursor:
             break
+    # Alfa AB's last activity was its ticket resolved on 2025-04-02: over a year ago.
+    alfa = found[world["usage"]["alfa"]]
+    assert (alfa["last_activity_at"], alfa["looks_inactive"]) == ("2025-04-02T09:00:00Z", True)
+    assert found[ready["id"]]["last_activity_at"] is None
+    assert found[ready["id"]]["looks_inactive"] is False
+    assert candidates == sum(1 for i in found.values() if i["looks_inactive"]) >= 2
     assert found[ready["id"]]["ready"] is True
     assert found[ready["id"]]["main_contact"]["email"] == "klar@example.com"
     assert found[no_contact["id"]]["main_contact_ok"] is False
@@ -586,3 +594,14 @@ def test_an_invitation_past_its_expiry_is_listed_expired_and_its_link_gone(
     # Expired is not live: the organisation may be invited again (or the old one resent).
     resent = api.call("POST", f"/invitations/{old.id}/resend", {}, as_user=INVITER)
     assert resent.status == 200 and resent.body["state"] == "sent"
+
+
+def test_the_recount_sets_the_counter_from_the_register(world: dict[str, Any]) -> None:
+    """scripts/recount_clients.py, for a tenant whose organisations predate the counter."""
+    expected = store.get_counts(TENANT)
+    uow = UnitOfWork()
+    store.set_counts(uow, TENANT, 0, 0)
+    uow.commit()
+    assert client_cases.recount_clients(TENANT) == expected
+    assert store.get_counts(TENANT) == expected
+    assert client_cases.recount_clients(TENANT) == expected  # again: the same

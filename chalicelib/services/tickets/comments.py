@@ -100,7 +100,7 @@ def add_comment(ctx: Ctx, ticket_id: str, body: tickets.CommentCreate) -> ticket
 
         def extra(uow: UnitOfWork) -> None:
             repo().add_comment(uow, ctx.tenant, current.id, comment)
-            billing_usage.on_hours(uow, ctx, updated, body.hours)  # issue 19
+            billing_usage.on_comment(uow, ctx, updated, body.hours)  # issue 19
 
         save(ctx, current, updated, events, extra=extra)
         return tickets.Comment.model_validate(comment)
