@@ -24,7 +24,7 @@ INVITERS = (Permission.CLIENT_CASES_INVITE, Permission.CLIENT_CASES_MANAGE)
 # A token is base64url JSON, a dot and a signature: nothing else reaches the service. The
 # public routes name it ``{id}`` like the staff routes beside them (API Gateway wants one
 # name per path segment); the contract calls it ``{token}``.
-TOKEN = {"id": r"[A-Za-z0-9_-]{10,1024}\.[A-Za-z0-9_-]{10,64}"}
+TOKEN = {"id": r"^[A-Za-z0-9_-]{10,1024}\.[A-Za-z0-9_-]{10,64}$"}
 
 
 @route(bp, "GET", "/client-cases", guard=AUTHENTICATED, tag=TAG,
