@@ -15,8 +15,10 @@ from chalicelib.api import (
     health,
     help,
     help_search,
+    home,
     mail,
     networks,
+    reports,
     status,
     tickets,
     training,
@@ -38,11 +40,13 @@ app.register_blueprint(directory.bp)
 app.register_blueprint(tickets.bp)
 app.register_blueprint(contact_orders.bp)
 app.register_blueprint(networks.bp)
+app.register_blueprint(reports.bp)
 app.register_blueprint(training.bp)
 app.register_blueprint(status.bp)
 app.register_blueprint(certificates.bp)
 app.register_blueprint(help.bp)
 app.register_blueprint(help_search.bp)
+app.register_blueprint(home.bp)
 app.register_blueprint(mail.bp)
 app.register_blueprint(chat.bp)
 app.register_blueprint(chat_socket.bp)
