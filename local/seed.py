@@ -23,6 +23,7 @@ from chalicelib.services import directory as svc
 from chalicelib.services.context import Ctx
 from chalicelib.services.tenants import provision
 from chalicelib.store.counters import last_number
+from local.demo_client_cases import seed_demo_client_cases
 from local.demo_contact_orders import seed_demo_contact_orders_more
 from local.demo_help_content import seed_demo_help
 from local.demo_networks import seed_demo_networks
@@ -224,6 +225,8 @@ def seed(password: str, demo_tickets: bool = False) -> list[DemoLogin]:
                 _demo_support_phones(system)
                 people += seed_demo_contact_orders_more(system, tenant, password,
                                                         partial(_as, system))
+                people += seed_demo_client_cases(system, tenant, password,
+                                                 partial(_as, system))
                 _demo_chat(system)
                 logins += [DemoLogin(tenant, email, role) for email, role in people]
     return logins
