@@ -1,0 +1,292 @@
+"""Client cases (seed 003, issue 19) in Chromium against the local stack: the firm invites a
+client, the client's main contact accepts from the link in the e-mail the stack really sent
+(``POST /_local/tick`` delivers it, ``GET /_local/outbox`` shows it), the firm sends a case
+from a ready-made template, and the client answers it with a file and marks it done; the
+firm's queue then says so. The invitation page's refusals (an altered link, an expired one)
+are played by the network layer.
+
+The browser fixtures are the shared ones (tests/e2e/browser.py): a fresh context per person,
+and a failure when a page logs a console error, throws or trips the Content Security Policy.
+The demo tenant has client cases activated (``make run``'s demo data).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, FilePayload, Page, Route, expect
+
+from tests.e2e.browser import Portal, problem, watched_portal
+from tests.e2e.stack import PASSWORD, Stack
+
+pytestmark = pytest.mark.e2e
+
+ADMIN = "admin@demo.test"
+INVITATION_LINK = re.compile(r"https?://[^\s\"'<>]+#/invitation\?token=[^\s\"'<>]+")
+TEMPORARY_PASSWORD = re.compile(r"temporary password is (\S+)")
+
+
+def call(stack: Stack, method: str, path: str, body: Any = None, token: str | None = None,
+         expect_status: int = 200, headers: dict[str, str] | None = None) -> Any:
+    status, _, answer = stack.request(method, path, body, token=token, headers=headers)
+    assert status == expect_status, f"{method} {path} -> {status}: {answer}"
+    return answer
+
+
+def outbox(stack: Stack) -> list[dict[str, Any]]:
+    """Sends what is due, then every mail the stack sent so far."""
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    call(stack, "POST", "/_local/tick", {"now": now})
+    return list(call(stack, "GET", "/_local/outbox")["items"])
+
+
+def mail_to(stack: Stack, address: str, pattern: re.Pattern[str]) -> str:
+    """The first match of ``pattern`` in the newest mail to ``address`` that has one."""
+    mails = [m for m in outbox(stack) if address in m["to"]]
+    for mail in reversed(mails):
+        found = pattern.search(mail["text"] or "") or pattern.search(mail["html"] or "")
+        if found:
+            return found.group(0) if pattern.groups == 0 else found.group(1)
+    raise AssertionError(f"no mail to {address} matching {pattern.pattern}: "
+                         f"{[m['subject'] for m in mails]}")
+
+
+def new_client(stack: Stack, admin: str) -> dict[str, str]:
+    """A client company ready for the checklist — an address, a main contact with an
+    e-mail address — whose main contact is already a portal user of it with the
+    organisation's admin contact role (seed 003: the one who may accept), and has chosen
+    a password (the stack mails the temporary one; the first sign-in replaces it)."""
+    suffix = uuid.uuid4().hex[:6]
+    org = call(stack, "POST", "/organizations", {
+        "name": f"Bokföringskund {suffix} AB", "kind": "company",
+        "address": {"street": "Storgatan 1", "postal_code": "111 22", "city": "Stockholm",
+                    "country": "SE"}}, token=admin, expect_status=201)
+    email = f"klara.{suffix}@client.test"
+    contact = call(stack, "POST", f"/organizations/{org['id']}/contacts", {
+        "name": f"Klara Klient {suffix}", "email": email, "language": "sv"},
+        token=admin, expect_status=201)
+    call(stack, "PATCH", f"/organizations/{org['id']}", {"main_contact_id": contact["id"]},
+         token=admin, headers={"If-Match": f'"{org["version"]}"'})
+    call(stack, "POST", "/users", {
+        "email": email, "name": contact["name"], "kind": "contact", "organization_id": org["id"],
+        "contact_id": contact["id"], "roles": ["contact_admin"], "language": "sv"},
+        token=admin, expect_status=201)
+    temporary = mail_to(stack, email, TEMPORARY_PASSWORD)
+    status, _, challenge = stack.request("POST", "/auth/login",
+                                         {"email": email, "password": temporary})
+    assert status == 401 and challenge.get("challenge") == "NEW_PASSWORD_REQUIRED", challenge
+    call(stack, "POST", "/auth/new-password",
+         {"email": email, "session": challenge["session"], "password": PASSWORD})
+    return {"id": org["id"], "name": org["name"], "contact_id": contact["id"],
+            "contact_name": contact["name"], "email": email}
+
+
+@pytest.fixture
+def client_side(browser: Browser, stack: Stack) -> Iterator[Portal]:
+    """The client's own browser context (not signed in), watched as ``portal`` is."""
+    yield from watched_portal(browser, stack, "sv-SE")
+
+
+def fits(page: Page, width: int) -> bool:
+    return bool(page.evaluate("() => document.documentElement.scrollWidth") <= width)
+
+
+@pytest.mark.usefixtures("inboxes_read_afterwards")
+@pytest.mark.parametrize("portal", ["sv-SE"], indirect=True)
+def test_the_firm_invites_sends_a_case_and_the_client_answers_and_marks_it_done(
+        portal: Portal, client_side: Portal, stack: Stack, tokens: dict[str, str]) -> None:
+    client = new_client(stack, tokens[ADMIN])
+
+    # --- the firm: the checklist shows the new client ready, then the invitation ---------
+    firm = portal.sign_in(ADMIN)
+    nav = firm.get_by_role("navigation", name="Huvudmeny")
+    nav.get_by_role("link", name="Kundärenden").click()
+    expect(firm.locator("#cc-title")).to_have_text("Kundärenden")
+    expect(firm.locator("#cc-state-line")).to_have_attribute("data-active", "true")
+    firm.click("#cc-tab-checklist")
+    row = firm.locator(f'#cc-readiness tr[data-organization="{client["id"]}"]')
+    # The checklist pages by 100: a long demo list may leave the new client for "Show more".
+    while not row.count() and firm.locator("#cc-readiness-more").is_visible():
+        firm.click("#cc-readiness-more")
+    expect(row.locator('[data-check="main_contact"] [data-ok]')).to_have_attribute(
+        "data-ok", "true")
+    expect(row.locator('[data-check="email"]')).to_contain_text("OK")
+    expect(row.locator('[data-check="address"]')).to_contain_text("OK")
+    expect(row.locator('td[data-col="ready"]')).to_contain_text("OK")
+
+    firm.click("#cc-tab-invitations")
+    expect(firm.locator("#cc-panel-title")).to_have_text("Inbjudningar")
+    invite = firm.get_by_role("button", name=f"Bjud in {client['name']}")
+    invite.focus()
+    firm.keyboard.press("Enter")  # keyboard reachable
+    expect(firm.locator("[data-notice]")).to_have_text(
+        f"Inbjudan till {client['name']} skickades till {client['email']}.")
+    invited = firm.locator(f'.cc-invite-row[data-organization="{client["id"]}"]')
+    expect(invited.locator("[data-invited]")).to_be_visible()
+    sent = firm.locator(f'#cc-invitations tr[data-organization="{client["id"]}"]')
+    expect(sent).to_contain_text(client["contact_name"])
+    expect(sent).to_contain_text("Väntar på svar")
+    revoke = sent.get_by_role("button", name=f"Återkalla inbjudan till {client['name']}")
+    expect(revoke).to_be_visible()
+    portal.shot("client-cases-invitations")
+
+    # --- the client: the link in the e-mail, accepted, then the sign-in --------------------
+    link = mail_to(stack, client["email"], INVITATION_LINK)
+    assert link.startswith(f"{stack.url}/#/invitation?token="), link
+    page = client_side.page
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(link)
+    expect(page.locator("#invitation-title")).to_have_text("Inbjudan till kundärenden")
+    expect(page.locator('[data-fact="organization"]')).to_contain_text(client["name"])
+    expect(page.locator('[data-fact="email"]')).to_contain_text(client["email"])
+    assert fits(page, 375), "the invitation page scrolls sideways at 375 px"
+    client_side.shot("client-cases-invitation-375")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.click("#invitation-accept")
+    result = page.locator("[data-result]")
+    expect(result).to_have_attribute("data-outcome", "accepted")
+    expect(page.locator("#invitation-result-title")).to_have_text("Inbjudan är accepterad")
+    expect(page.locator("#invitation-result-title")).to_be_focused()
+    expect(page.locator("#invitation-how")).to_contain_text(client["email"])
+
+    # The same link again: used, and said so (the preview's state, or its 410).
+    client_side.expect_http_error(410, f"/invitations/{link.split('token=')[1]}/preview")
+    page.goto(f"{link}&again=1")
+    expect(page.locator("[data-result]")).to_have_attribute("data-outcome", re.compile("^gone-"))
+    expect(page.locator("#invitation-accept")).to_have_count(0)
+
+    # --- the firm: the accepted tab, then a case from a ready-made template -----------------
+    firm.goto(f"{stack.url}/#/client-cases?tab=invitations&state=accepted")
+    expect(firm.locator(f'#cc-invitations tr[data-organization="{client["id"]}"]')).to_be_visible()
+    firm.click("#cc-tab-new")
+    expect(firm.locator("#cc-panel-title")).to_have_text("Nytt ärende till en kund")
+    firm.select_option("#cc-case-org", client["id"])
+    recipient = firm.locator(f"#cc-recipient-{client['contact_id']}")
+    expect(recipient).to_be_checked()  # the main contact, the only one with a portal user
+    templates = firm.locator("#cc-case-template option[data-template-id]")
+    expect(templates.first).to_be_attached()
+    firm.select_option("#cc-case-template", templates.first.get_attribute("value"))
+    due = date.today() + timedelta(days=10)
+    firm.fill("#cc-case-period", "2026")
+    firm.fill("#cc-case-due", due.isoformat())
+    firm.fill("#cc-case-reminders", "7, 1")
+    preview = firm.locator("#cc-preview-subject")
+    expect(preview).not_to_be_empty()
+    expect(preview).not_to_contain_text("{client_name}")
+    expect(preview).not_to_contain_text("{period}")
+    portal.shot("client-cases-new-case")
+    firm.click("#cc-case-submit")
+    expect(firm).to_have_url(re.compile(r"#/tickets/[A-Za-z0-9_-]+$"))
+    ticket_id = firm.url.rsplit("/", 1)[1]
+    expect(firm.locator("[data-notice]")).to_have_text("Ärendet skickades till kunden.")
+    # The API fills the template in (its date format may differ from the preview's).
+    expect(firm.locator("#ticket-title")).not_to_be_empty()
+    subject = firm.locator("#ticket-title").inner_text()
+    assert "{client_name}" not in subject and "{period}" not in subject, subject
+    expect(firm.locator('[data-fact="due_date"]')).to_be_visible()
+    expect(firm.locator("[data-back]")).to_have_attribute("href", "#/client-cases?tab=queue")
+
+    # --- the client: "Byråärenden", the case, an answer with a file, done -------------------
+    page.goto(f"{stack.url}/#/login")
+    page.fill("#login-email", client["email"])
+    page.fill("#login-password", PASSWORD)
+    page.click("#login-submit")
+    expect(page.locator("#home")).to_be_visible()
+    client_nav = page.get_by_role("navigation", name="Huvudmeny")
+    client_nav.get_by_role("link", name="Byråärenden").click()
+    expect(page.locator("#firm-cases-title")).to_have_text("Byråärenden")
+    case = page.locator(f'#firm-cases-list [data-ticket-id="{ticket_id}"]')
+    expect(case).to_contain_text(subject)
+    expect(case.locator('[data-meta="due"]')).to_be_visible()
+    expect(case.locator("[data-case-state]")).to_have_attribute("data-case-state", "open")
+    client_side.shot("client-cases-client-list")
+    case.get_by_role("link").click()
+
+    expect(page.locator("#ticket-title")).to_have_text(subject)
+    expect(page.locator("[data-back]")).to_have_attribute("href", "#/firm-cases")
+    page.fill("#comment-body", "Här är underlaget för bokslutet.")
+    pdf: FilePayload = {"name": "underlag.pdf", "mimeType": "application/pdf",
+                        "buffer": b"%PDF-1.4\n%%EOF\n"}
+    page.set_input_files("#comment-files", files=[pdf])
+    page.click("#comment-submit")
+    expect(page.locator("[data-comment-notice]")).not_to_be_empty()
+    expect(page.locator("#ticket-thread")).to_contain_text("Här är underlaget för bokslutet.")
+    expect(page.locator("[data-files]")).to_contain_text("underlag.pdf")
+
+    done = page.get_by_role("button", name="Markera som klart")
+    expect(done).to_be_visible()
+    done.click()
+    expect(page.locator("[data-notice]")).to_have_text(
+        "Ärendet är markerat som klart. Din byrå har meddelats.")
+    expect(page.locator("#done-card")).to_be_hidden()
+    expect(page.locator('[data-fact="done"]')).to_be_visible()
+    stored = call(stack, "GET", f"/tickets/{ticket_id}", token=tokens[ADMIN])
+    assert stored["direction"] == "outbound" and stored["done_at"], stored
+
+    # --- the firm: the queue says done, the answer and its file are there ------------------
+    firm.goto(f"{stack.url}/#/client-cases?tab=queue")
+    queued = firm.locator(f'#cc-queue tr[data-ticket-id="{ticket_id}"]')
+    expect(queued.locator("[data-case-state]")).to_have_attribute("data-case-state", "done")
+    expect(queued).to_contain_text(client["contact_name"])
+    portal.shot("client-cases-queue")
+    queued.get_by_role("link").click()
+    expect(firm.locator("#ticket-thread")).to_contain_text("Här är underlaget för bokslutet.")
+    expect(firm.locator("[data-files]")).to_contain_text("underlag.pdf")
+
+
+# --- the invitation page's refusals (played by the network layer) --------------------------
+
+TOKEN = "eyJpIjoiSU5WMSIsInQiOiJkZW1vIn0.c2lnbmF0dXJlLW9mLXRoZS1saW5r"
+
+
+@pytest.mark.parametrize("portal", ["sv-SE"], indirect=True)
+def test_an_altered_invitation_link_says_so_and_sends_nothing(portal: Portal) -> None:
+    portal.expect_http_error(400, f"/invitations/{TOKEN}/preview")
+    page = portal.page
+    accepted: list[str] = []
+    page.route("**/invitations/*/accept", lambda route: accepted.append(route.request.url))
+    page.route(f"**/invitations/{TOKEN}/preview", lambda route: route.fulfill(
+        **problem(400, "The invitation link is not valid.",
+                  [{"loc": ["path", "token"], "msg": "bad signature"}])))
+    portal.open(f"#/invitation?token={TOKEN}")
+    expect(page.locator("[data-result]")).to_have_attribute("data-outcome", "invalid")
+    expect(page.locator("#invitation-result-title")).to_have_text("Länken fungerar inte")
+    expect(page.locator("#invitation-result-title")).to_be_focused()
+    expect(page.locator("#invitation-accept")).to_have_count(0)
+    expect(page.locator("#invitation-login")).to_have_attribute("href", "#/login")
+
+    # Not a token at all: nothing is asked.
+    page.goto(f"{portal.stack.url}/#/invitation?token=%3Cb%3E")
+    expect(page.locator("#invitation-result-title")).to_have_text("Länken fungerar inte")
+    assert accepted == []
+
+
+@pytest.mark.parametrize("portal", ["en-GB"], indirect=True)
+def test_an_expired_invitation_says_ask_for_a_new_one(portal: Portal) -> None:
+    portal.expect_http_error(410, f"/invitations/{TOKEN}/accept")
+    page = portal.page
+
+    def preview(route: Route) -> None:
+        route.fulfill(status=200, content_type="application/json", body=(
+            '{"tenant_name": "Demo Redovisning", "organization_name": "Acme AB", '
+            '"contact_name": "Klara", "email": "klara@acme.test", '
+            '"expires_at": "2026-12-20T10:00:00Z", "state": "sent"}'))
+
+    page.route(f"**/invitations/{TOKEN}/preview", preview)
+    page.route(f"**/invitations/{TOKEN}/accept", lambda route: route.fulfill(
+        **problem(410, "The invitation has expired.", state="expired")))
+    portal.open(f"#/invitation?token={TOKEN}")
+    expect(page.locator("[data-intro]")).to_have_text(
+        "Demo Redovisning invites Acme AB to share cases in the portal. "
+        "As the main contact you accept on behalf of the company.")
+    expect(page.locator('[data-fact="expires"]')).to_contain_text("20 Dec 2026")
+    page.get_by_role("button", name="Accept the invitation").click()
+    expect(page.locator("[data-result]")).to_have_attribute("data-outcome", "gone-expired")
+    expect(page.locator("#invitation-result-title")).to_have_text("The invitation has expired")
+    expect(page.locator("[data-result]")).to_contain_text(
+        "Ask your accounting firm to send the invitation again.")
