@@ -117,7 +117,7 @@ def test_the_firm_invites_sends_a_case_and_the_client_answers_and_marks_it_done(
         "data-ok", "true")
     expect(row.locator('[data-check="email"]')).to_contain_text("OK")
     expect(row.locator('[data-check="address"]')).to_contain_text("OK")
-    expect(row.locator('td[data-col="ready"]')).to_contain_text("OK")
+    expect(row.locator('td[data-col="ready"]')).to_contain_text("Klar")
 
     firm.click("#cc-tab-invitations")
     expect(firm.locator("#cc-panel-title")).to_have_text("Inbjudningar")
@@ -290,3 +290,172 @@ def test_an_expired_invitation_says_ask_for_a_new_one(portal: Portal) -> None:
     expect(page.locator("#invitation-result-title")).to_have_text("The invitation has expired")
     expect(page.locator("[data-result]")).to_contain_text(
         "Ask your accounting firm to send the invitation again.")
+
+
+# --- the firm's screen on fixed answers (played by the network layer) ----------------------
+
+READINESS = {
+    "active": True, "active_clients": 12, "private_persons": 3, "price_per_client": 49,
+    "currency": "SEK", "monthly_price": 588, "inactive_candidates": 1, "next_cursor": None,
+    "items": [
+        {"id": "O-ready", "name": "Acme AB", "kind": "company", "customer_number": "1001",
+         "version": 3, "main_contact": {"id": "C1", "name": "Anna Andersson",
+                                        "email": "anna@acme.test"},
+         "main_contact_ok": True, "email_ok": True, "email_problem": None, "address_ok": True,
+         "ready": True, "connected_at": None, "invitation": None,
+         "last_activity_at": "2026-11-02T10:00:00Z", "looks_inactive": False},
+        {"id": "O-bounce", "name": "Bounce Oy", "kind": "company", "customer_number": "1002",
+         "version": 7, "main_contact": {"id": "C2", "name": "Bo Berg", "email": "bo@bounce.test"},
+         "main_contact_ok": True, "email_ok": False, "email_problem": "undeliverable",
+         "address_ok": False, "ready": False, "connected_at": None, "invitation": None,
+         "last_activity_at": None, "looks_inactive": True},
+        {"id": "O-private", "name": "Per Privat", "kind": "private_person",
+         "customer_number": None, "version": 1, "main_contact": None,
+         "main_contact_ok": False, "email_ok": False, "email_problem": "missing",
+         "address_ok": True, "ready": False, "connected_at": None, "invitation": None,
+         "last_activity_at": "2026-10-01T08:00:00Z", "looks_inactive": False},
+    ],
+}
+ORGANIZATIONS = [
+    {"id": "O-ready", "name": "Acme AB", "kind": "company", "active": True, "version": 3,
+     "connected_at": None, "main_contact_id": "C1"},
+    {"id": "O-bounce", "name": "Bounce Oy", "kind": "company", "active": True, "version": 7,
+     "connected_at": None, "main_contact_id": "C2"},
+]
+RETIRED = {"id": "O-old", "name": "Old Ltd", "kind": "company", "active": False, "version": 4,
+           "deactivated_at": "2026-01-10T09:00:00Z", "connected_at": None}
+USAGE = {
+    "month": "2026-11", "closed": True, "closed_at": "2026-12-01T00:05:00Z", "active_clients": 2,
+    "price_per_client": 49, "monthly_price": 98, "currency": "SEK",
+    "items": [
+        {"organization_id": "O-ready", "name": "Acme AB", "customer_number": "1001",
+         "kind": "company", "active": True, "billable_tickets": 3, "hours": 4.5},
+        {"organization_id": "O-bounce", "name": "Bounce Oy", "customer_number": "1002",
+         "kind": "company", "active": False, "billable_tickets": 1, "hours": 0.25},
+    ],
+    "totals": {"billable_tickets": 4, "hours": 4.75},
+}
+CSV = "\ufefforganisation;kundnummer;debiterbara ärenden;timmar\r\nAcme AB;1001;3;4,5\r\n"
+
+
+MODULE = {"active": True, "activated_at": "2026-11-20T09:00:00Z", "activated_by": "U1",
+          "active_clients": 12, "monthly_price": 588, "price_per_client": 49, "currency": "SEK"}
+INVITE_REFUSED = problem(
+    422, "The main contact's e-mail address bounces: correct it on the contact.",
+    [{"loc": ["body", "organization_id"], "msg": "e-mail undeliverable"}])
+
+
+def fixed_answer(method: str, path: str, query: str, accept: str) -> dict[str, Any]:
+    """What the network layer answers a client-case request with (Route.fulfill's arguments)."""
+    import json
+
+    organizations = ORGANIZATIONS + ([RETIRED] if "include_inactive=true" in query else [])
+    bodies: dict[tuple[str, str], Any] = {
+        ("GET", "/client-cases"): MODULE,
+        ("GET", "/client-cases/readiness"): READINESS,
+        ("GET", "/organizations"): {"items": organizations, "next_cursor": None},
+        ("PATCH", "/organizations/O-bounce"): {**ORGANIZATIONS[1], "active": False, "version": 8},
+        ("GET", "/invitations"): {"items": [], "next_cursor": None},
+        ("GET", "/billing/usage"): USAGE,
+    }
+    if (method, path) == ("POST", "/invitations"):
+        return INVITE_REFUSED
+    if path == "/billing/usage" and "text/csv" in accept:
+        return {"status": 200, "body": CSV.encode(), "headers": {
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": 'attachment; filename="usage-2026-11.csv"'}}
+    return {"status": 200, "content_type": "application/json",
+            "body": json.dumps(bodies[(method, path)])}
+
+
+def fixed_answers(page: Page, sent: list[tuple[str, str, dict[str, str], str | None]]) -> None:
+    """The client-case endpoints answered from the fixtures above; ``sent`` gets each
+    request as (method, path with query, headers, body)."""
+    from urllib.parse import urlsplit
+
+    api = {"/client-cases", "/client-cases/readiness", "/organizations", "/invitations",
+           "/billing/usage", "/organizations/O-bounce"}
+
+    def answer(route: Route) -> None:
+        request = route.request
+        parts = urlsplit(request.url)
+        sent.append((request.method, f"{parts.path}?{parts.query}", request.headers,
+                     request.post_data))
+        route.fulfill(**fixed_answer(request.method, parts.path, parts.query,
+                                     request.headers.get("accept", "")))
+
+    page.route(lambda url: urlsplit(url).path in api, answer)
+
+
+@pytest.mark.parametrize("portal", ["sv-SE"], indirect=True)
+def test_the_firm_reads_the_checklist_sees_the_apis_words_and_downloads_the_usage_csv(
+        portal: Portal) -> None:
+    portal.expect_http_error(422, "/invitations")
+    page = portal.sign_in(ADMIN)
+    sent: list[tuple[str, str, dict[str, str], str | None]] = []
+    fixed_answers(page, sent)
+
+    # The checklist: a word beside every sign, what to fix, the price basis.
+    page.goto(f"{portal.stack.url}/#/client-cases?tab=checklist")
+    expect(page.locator("#cc-panel-title")).to_have_text("Checklista innan du aktiverar")
+    expect(page.locator("#cc-tab-checklist")).to_have_attribute("aria-current", "page")
+    summary = page.locator("#cc-readiness-summary")
+    expect(summary.locator('[data-fact="active_clients"] dd')).to_have_text("12")
+    expect(summary.locator('[data-fact="monthly_price"] dd')).to_contain_text("588")
+    bounce = page.locator('#cc-readiness tr[data-organization="O-bounce"]')
+    expect(bounce.locator('[data-check="email"]')).to_contain_text("Saknas")
+    expect(bounce.locator('[data-check="email"]')).to_contain_text("studsade")
+    expect(bounce.locator('[data-check="address"]')).to_contain_text("Fyll i företagets adress")
+    expect(bounce.locator("[data-looks-inactive]")).to_be_visible()
+    private = page.locator('#cc-readiness tr[data-organization="O-private"]')
+    expect(private.locator("[data-private-person]")).to_have_text("Privatperson, räknas inte")
+    expect(page.locator('#cc-readiness tr[data-organization="O-ready"] td[data-col="ready"]')
+           ).to_have_text("✓ Klar")
+    expect(bounce.locator('td[data-col="ready"]')).to_have_text("✗ Inte klar")
+    expect(page.locator('#cc-inactive-list [data-organization="O-old"]')).to_contain_text("Old Ltd")
+    assert fits(page, 1280)
+    portal.shot("client-cases-checklist")
+
+    # Deactivating a client that looks inactive: a confirmation, then PATCH with If-Match.
+    page.get_by_role("button", name="Inaktivera Bounce Oy").click()
+    confirm = page.locator("#cc-deactivate-confirm-O-bounce")
+    expect(confirm).to_be_focused()
+    confirm.click()
+    expect(page.locator("[data-notice]")).to_have_text("Bounce Oy har inaktiverats.")
+    patch = next(s for s in sent if s[0] == "PATCH")
+    assert patch[1].startswith("/organizations/O-bounce"), patch
+    assert patch[2].get("if-match") == '"7"' and patch[3] == '{"active":false}', patch
+
+    # Inviting: the API's 422 words stand next to that organisation.
+    page.click("#cc-tab-invitations")
+    page.get_by_role("button", name="Bjud in Bounce Oy").click()
+    words = page.locator("#cc-invite-words-O-bounce")
+    expect(words).to_contain_text("The main contact's e-mail address bounces")
+    expect(words).to_contain_text("e-mail undeliverable")
+    expect(page.locator("#cc-invite-words-O-ready")).to_be_empty()
+    expect(page.locator("#cc-invitations-sent")).to_have_attribute("aria-current", "page")
+    expect(page.locator("[data-list-status], .list-status").last).to_have_text(
+        "Ingen inbjudan väntar på svar.")
+
+    # The usage: the month in the address, local numbers, the totals, the CSV file.
+    page.goto(f"{portal.stack.url}/#/client-cases?tab=usage&month=2026-11")
+    expect(page.locator("#cc-usage-month")).to_have_value("2026-11")
+    expect(page.locator("#cc-usage-closed")).to_contain_text("Månaden är stängd")
+    totals = page.locator("#cc-usage-totals")
+    expect(totals.locator('[data-col="hours"]')).to_have_text("4,75")
+    expect(totals.locator('[data-col="billable_tickets"]')).to_have_text("4")
+    ready_row = page.locator('#cc-usage tr[data-organization="O-ready"]')
+    expect(ready_row.locator('[data-col="hours"]')).to_have_text("4,5")
+    bounced = page.locator('#cc-usage tr[data-organization="O-bounce"]')
+    expect(bounced).to_contain_text("Inaktiverad")
+    portal.shot("client-cases-usage")
+    with page.expect_download() as downloading:
+        page.click("#cc-usage-csv")
+    download = downloading.value
+    assert download.suggested_filename == "usage-2026-11.csv"
+    path = download.path()
+    assert path is not None and path.read_bytes() == CSV.encode()
+    asked = [s for s in sent if s[1].startswith("/billing/usage")]
+    assert asked[-1][2].get("accept", "").startswith("text/csv"), asked[-1]
+    assert all("month=2026-11" in s[1] for s in asked), asked
+    expect(page.locator("[data-notice]")).to_have_text("usage-2026-11.csv laddades ner.")

@@ -113,7 +113,8 @@ export function checklistTab(panel, context) {
       item.main_contact ? h("p", { class: "muted", text: item.main_contact.name }) : null);
     const mail = h("div", {}, checkCell(email, item),
       item.main_contact?.email ? h("p", { class: "muted cc-email", text: item.main_contact.email }) : null);
-    const ready = h("div", {}, checkMark(Boolean(item.ready)));
+    const ready = h("div", {}, checkMark(Boolean(item.ready),
+      ["client_cases.checklist.ready_yes", "client_cases.checklist.ready_no"]));
     return rows.row({ class: `cc-row${item.ready ? " cc-row--ready" : ""}`, dataset: { organization: item.id, name: item.name } }, [
       ["client", client], ["main_contact", contact], ["email", mail], ["address", checkCell(address, item)],
       ["ready", ready], ["activity", activityCell(item)],

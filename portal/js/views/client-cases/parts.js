@@ -63,10 +63,10 @@ export function moreForm(id) {
 }
 
 /** A check's mark: a sign for the eye, the word for everyone (the sign alone is never the meaning). */
-export function checkMark(ok) {
+export function checkMark(ok, words = ["client_cases.checklist.ok", "client_cases.checklist.missing"]) {
   return h("span", { class: `cc-check cc-check--${ok ? "ok" : "missing"}`, dataset: { ok: String(ok) } },
     h("span", { class: "cc-check__sign", "aria-hidden": "true", text: ok ? "✓" : "✗" }), " ",
-    bindText(h("span", { class: "cc-check__word" }), ok ? "client_cases.checklist.ok" : "client_cases.checklist.missing"));
+    bindText(h("span", { class: "cc-check__word" }), ok ? words[0] : words[1]));
 }
 
 /** A button whose accessible name says what it acts on ("Invite Acme AB"). */
