@@ -459,3 +459,146 @@ def test_the_firm_reads_the_checklist_sees_the_apis_words_and_downloads_the_usag
     assert asked[-1][2].get("accept", "").startswith("text/csv"), asked[-1]
     assert all("month=2026-11" in s[1] for s in asked), asked
     expect(page.locator("[data-notice]")).to_have_text("usage-2026-11.csv laddades ner.")
+
+
+CONNECTED = {"id": "O-c", "name": "Kund & Co AB", "kind": "company", "active": True,
+             "version": 2, "connected_at": "2026-11-25T08:00:00Z", "main_contact_id": "C1"}
+CONTACTS = [{"id": "C1", "organization_id": "O-c", "name": "Klara Klient",
+             "email": "klara@kund.test", "user_id": "U-klara"},
+            {"id": "C2", "organization_id": "O-c", "name": "Nils Nyanställd",
+             "email": "nils@kund.test", "user_id": None}]
+TEMPLATES = [{"id": "T-year", "name": "Bokslutsunderlag", "language": "sv", "direction": "outbound",
+              "ticket_type_id": "question", "subject": "Bokslut {period} för {client_name}",
+              "body": "Skicka underlagen senast {due_date}."}]
+RECIPIENT_REFUSED = problem(
+    422, "A recipient is not a registered contact with a portal user.",
+    [{"loc": ["body", "recipients", 0], "msg": "has no portal user in the organisation"}])
+
+
+@pytest.mark.parametrize("portal", ["sv-SE"], indirect=True)
+def test_the_new_case_form_previews_the_template_and_shows_a_refused_recipient(
+        portal: Portal) -> None:
+    import json
+    from urllib.parse import urlsplit
+
+    portal.expect_http_error(422, "/tickets")
+    page = portal.sign_in(ADMIN)
+    posted: list[dict[str, Any]] = []
+    bodies = {"/client-cases": MODULE,
+              "/organizations": {"items": [CONNECTED], "next_cursor": None},
+              "/organizations/O-c/contacts": {"items": CONTACTS, "next_cursor": None},
+              "/templates": {"items": TEMPLATES, "next_cursor": None}}
+
+    def answer(route: Route) -> None:
+        path = urlsplit(route.request.url).path
+        if route.request.method == "POST":
+            posted.append(json.loads(route.request.post_data or "{}"))
+            route.fulfill(**RECIPIENT_REFUSED)
+            return
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(bodies[path]))
+
+    page.route(lambda url: urlsplit(url).path in {*bodies, "/tickets"}, answer)
+    page.goto(f"{portal.stack.url}/#/client-cases?tab=new")
+    expect(page.locator("#cc-panel-title")).to_have_text("Nytt ärende till en kund")
+    page.get_by_label("Kund", exact=True).select_option("O-c")
+    main_contact = page.get_by_role("checkbox", name=re.compile("^Klara Klient"))
+    expect(main_contact).to_be_checked()  # chosen for the firm: the main contact
+    expect(page.get_by_role("checkbox", name=re.compile("^Nils Nyanställd"))).to_be_disabled()
+    expect(page.locator('[data-recipient="C2"]')).to_contain_text("ingen portalanvändare än")
+    page.get_by_label("Mall").select_option("T-year")
+    expect(page.locator("#cc-preview-subject")).to_have_text("Bokslut {period} för Kund & Co AB")
+    page.get_by_label("Period", exact=True).fill("2026")
+    page.get_by_label("Förfallodatum", exact=True).fill("2027-01-31")
+    expect(page.locator("#cc-preview-subject")).to_have_text("Bokslut 2026 för Kund & Co AB")
+    expect(page.locator("#cc-preview-body")).to_have_text("Skicka underlagen senast 31 jan. 2027.")
+
+    # Reminders that are not days: said at the field, nothing sent.
+    page.get_by_label("Påminnelser (dagar före förfallodatum)").fill("7, sju")
+    page.click("#cc-case-submit")
+    expect(page.locator("#cc-case-reminders-error")).to_contain_text("heltal från 1 till 365")
+    expect(page.locator("#cc-case-reminders")).to_be_focused()
+    assert posted == []
+
+    # The API refuses the recipient: its words under the recipients, with the name.
+    page.get_by_label("Påminnelser (dagar före förfallodatum)").fill("1, 7")
+    page.click("#cc-case-submit")
+    expect(page.locator("#cc-case-recipients-error")).to_have_text(
+        "Klara Klient: has no portal user in the organisation")
+    assert posted == [{"direction": "outbound", "organization_id": "O-c", "recipients": ["C1"],
+                       "template_id": "T-year", "period": "2026", "due_date": "2027-01-31",
+                       "reminder_days": [7, 1]}]
+    portal.shot("client-cases-new-case-refused")
+
+
+@pytest.mark.parametrize("portal", ["en-GB"], indirect=True)
+def test_the_client_sees_the_firms_cases_and_marks_one_done(portal: Portal) -> None:
+    import json
+    from urllib.parse import urlsplit
+
+    page = portal.open("#/login")
+    due = (date.today() - timedelta(days=2)).isoformat()
+    case = {"id": "T-out", "number": "T-4711", "subject": "Momsfrågor november",
+            "description": "Vilka kvitton saknas?", "status": "open", "priority": "normal",
+            "ticket_type_id": "question", "organization_id": "O-c", "requester_id": "U-firm",
+            "requester_name": "Ada Admin", "channel": "staff", "billable": False,
+            "created_at": "2026-12-01T09:00:00Z", "updated_at": "2026-12-01T09:00:00Z",
+            "version": 1, "watchers": [], "fields": {}, "direction": "outbound",
+            "recipients": ["C1"], "recipient_names": ["Klara Klient"], "due_date": due,
+            "period": "2026-11", "done_at": None, "done_by": None, "can_comment": True,
+            "can_mark_done": True}
+    state = {"case": case}
+    login = {"token": "t", "refresh_token": "r", "expires_in": 3600, "user": {
+        "id": "U-klara", "email": "klara@kund.test", "name": "Klara Klient", "kind": "contact",
+        "organization_id": "O-c", "contact_id": "C1", "roles": ["contact_admin"],
+        "permissions": ["tickets.view_organization", "tickets.create", "tickets.comment"],
+        "language": "en", "tenant": "demo", "tenant_name": "Demo Redovisning",
+        "timezone": "Europe/Stockholm", "organization_connected": True,
+        "client_cases_active": True}}
+    lists = {"/tickets": None, "/ticket-types": [], "/organizations": [CONNECTED],
+             "/notifications": [], "/tickets/T-out/comments": [], "/tickets/T-out/events": [],
+             "/tickets/T-out/attachments": []}
+
+    def answer(route: Route) -> None:
+        path = urlsplit(route.request.url).path
+        if path == "/auth/login":
+            body: Any = login
+        elif path == "/tickets/T-out/done":
+            state["case"] = {**case, "status": "closed", "closed_reason": "done",
+                             "done_at": "2026-12-06T10:00:00Z", "done_by": "U-klara",
+                             "can_mark_done": False}
+            body = state["case"]
+        elif path == "/tickets/T-out":
+            body = state["case"]
+        elif path == "/tickets":
+            assert "direction=outbound" in route.request.url, route.request.url
+            body = {"items": [state["case"]], "next_cursor": None}
+        else:
+            body = {"items": lists[path], "next_cursor": None, "unread_count": 0}
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    page.route(lambda url: urlsplit(url).path in {*lists, "/auth/login", "/tickets/T-out",
+                                                   "/tickets/T-out/done"}, answer)
+    portal.sign_in("klara@kund.test")
+    nav = page.get_by_role("navigation", name="Main menu")
+    nav.get_by_role("link", name="Cases from your firm").click()
+    expect(page.locator("#firm-cases-title")).to_have_text("Cases from your firm")
+    row = page.locator('#firm-cases-list [data-ticket-id="T-out"]')
+    expect(row.locator("[data-case-state]")).to_have_text("Overdue")
+    expect(row.locator('[data-meta="period"]')).to_contain_text("2026-11")
+    row.get_by_role("link").click()
+
+    expect(page.locator("#ticket-title")).to_have_text("Momsfrågor november")
+    expect(page.locator("[data-back]")).to_have_text("Back to the cases from your firm")
+    expect(nav.get_by_role("link", name="Cases from your firm")).to_have_attribute(
+        "aria-current", "page")
+    expect(page.locator('[data-fact="recipients"]')).to_contain_text("Klara Klient")
+    expect(page.locator('[data-fact="period"]')).to_contain_text("2026-11")
+    expect(page.locator("#comment-files")).to_be_visible()
+    done = page.get_by_role("button", name="Mark done")
+    done.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-notice]")).to_have_text(
+        "The case is marked done. Your accounting firm has been told.")
+    expect(page.locator("#done-card")).to_be_hidden()
+    expect(page.locator('[data-fact="state"]')).to_contain_text("Done")
+    portal.shot("client-cases-case-done")

@@ -24,7 +24,7 @@ import { refreshTimes, ticketPath } from "../ticket-format.js";
 import { approvalSection } from "./ticket/approval.js";
 import { commentArea } from "./ticket/comment-form.js";
 import { downloadControls, renderFiles } from "./ticket/files.js";
-import { backOf, doneSection, outboundFacts } from "./ticket/outbound.js";
+import { backOf, doneSection, markMenu, outboundFacts } from "./ticket/outbound.js";
 import { mayAnswer, mayComment } from "./ticket/rules.js";
 import { staffActions } from "./ticket/staff-actions.js";
 import { renderDescription, renderFacts, renderHead } from "./ticket/summary.js";
@@ -129,6 +129,7 @@ export default function ticketView(container, app, path, params, args) {
       if (!staff) state.orgVisibility = orgs.find((o) => o.id === user.organization_id)?.ticket_visibility ?? null;
       status.replaceChildren();
       render();
+      markMenu(state.ticket, staff);
       document.title = `${state.ticket.number} – ${t("app.name")}`;
       // The heading was hidden while loading: keyboard users land on it now.
       if (!document.activeElement || document.activeElement === document.body || container.contains(document.activeElement)

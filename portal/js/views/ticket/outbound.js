@@ -28,6 +28,21 @@ export function backOf(ticket, staff) {
     : { href: "#/firm-cases", key: "client_cases.client.back" };
 }
 
+/**
+ * The menu entry an outbound case belongs to is marked current once the case is read
+ * (the router, before reading, marks the ticket list's).
+ */
+export function markMenu(ticket, staff) {
+  if (!isOutbound(ticket)) return;
+  const path = staff ? "/client-cases" : "/firm-cases";
+  const links = document.querySelectorAll(".mainnav__link");
+  if (![...links].some((link) => link.dataset.path === path)) return;
+  for (const link of links) {
+    if (link.dataset.path === path) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
 function fact(key, ...value) {
   return h("div", { dataset: { fact: key.split(".").pop() } }, bindText(h("dt"), key), h("dd", {}, ...value));
 }
