@@ -13,6 +13,7 @@ from chalicelib.api import (
     health,
     help,
     help_search,
+    home,
     mail,
     networks,
     status,
@@ -41,6 +42,7 @@ app.register_blueprint(status.bp)
 app.register_blueprint(certificates.bp)
 app.register_blueprint(help.bp)
 app.register_blueprint(help_search.bp)
+app.register_blueprint(home.bp)
 app.register_blueprint(mail.bp)
 app.register_blueprint(chat.bp)
 app.register_blueprint(chat_socket.bp)

@@ -37,6 +37,9 @@ os.environ.update({
 # The e2e modules that never use the session's stack: each starts (and stops, or kills)
 # stacks of its own.
 OWN_STACK = {"test_api_schema.py", "test_restart.py", "test_crash_safety.py"}
+# Modules whose tests are groups of their own: the API fuzz's two halves run on both
+# workers at once (each worker starts the module's stack for its half).
+SPLIT_BY_TEST = ("tests/e2e/test_api_schema.py",)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -44,10 +47,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     ``make test`` runs two pytest-xdist workers (``--dist loadgroup``): the e2e tests
     that share the session's local stack and browser all go to one worker; the e2e
-    modules that start stacks of their own (``OWN_STACK``) and each integration module
-    are groups of their own, so the two workers share the load, and a module's resources
-    and tenants are set up once (each worker bootstraps the shared moto resources once,
-    on first use)."""
+    modules that start stacks of their own (``OWN_STACK``; the API fuzz's tests each) and
+    each integration module are groups of their own, so the two workers share the load,
+    and a module's resources and tenants are set up once (each worker bootstraps the
+    shared moto resources once, on first use)."""
     for item in items:
         layer = item.nodeid.split("/")[1] if item.nodeid.startswith("tests/") else ""
         module = item.nodeid.split("::", 1)[0]
@@ -55,6 +58,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(getattr(pytest.mark, layer))
         if layer == "e2e" and module.rsplit("/", 1)[-1] not in OWN_STACK:
             item.add_marker(pytest.mark.xdist_group("e2e"))
+        elif module.endswith(SPLIT_BY_TEST):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("[", 1)[0]))
         elif layer in ("e2e", "integration"):
             item.add_marker(pytest.mark.xdist_group(module))
 

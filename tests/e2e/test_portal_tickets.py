@@ -569,3 +569,52 @@ def test_an_unknown_ticket_says_so(portal: Portal) -> None:
     expect(page.locator("[data-load-error]")).to_have_text(
         "Ärendet finns inte, eller så har du inte tillgång till det.")
     expect(page.locator("[data-body]")).to_be_hidden()
+
+
+# --- home -------------------------------------------------------------------------------
+
+
+def test_the_customers_home_leads_with_the_approval_waiting(
+        portal: Portal, tokens: dict[str, str]) -> None:
+    stack = portal.stack
+    to_test = new_ticket(stack, tokens, f"Fakturan visar fel moms {word()}")
+    call(stack, "POST", f"/tickets/{to_test['id']}/resolve", {"resolution": "Rättat."},
+         token=tokens[AGENT])
+    not_ok = new_ticket(stack, tokens, f"Exporten saknar rader {word()}")
+    call(stack, "POST", f"/tickets/{not_ok['id']}/resolve", {"resolution": "Ny export."},
+         token=tokens[AGENT])
+    page = portal.sign_in(CUSTOMER)
+    waiting = page.locator("[data-section=awaiting_approval]")
+    expect(waiting.locator("h3")).to_have_text("Väntar på att du testar lösningen")
+    row = waiting.locator(f"[data-ticket='{to_test['id']}']")
+    expect(row).to_contain_text(to_test["subject"])
+    row.get_by_role("button", name="Testat OK").click()
+    expect(page.locator("[data-answered=approve]")).to_have_text(
+        "Tack \N{EN DASH} ärendet är stängt")
+    expect(page.locator(f"[data-ticket='{to_test['id']}']")).to_have_count(0)
+    assert call(stack, "GET", f"/tickets/{to_test['id']}",
+                token=tokens[CUSTOMER])["closed_reason"] == "approved"
+
+    row = page.locator(f"[data-ticket='{not_ok['id']}']")
+    toggle = row.get_by_role("button", name="Inte OK")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    reason = row.locator("textarea[name=reason]")
+    expect(reason).to_be_focused()
+    reason.fill("Raderna saknas fortfarande.")
+    row.locator("[data-reject] button[type=submit]").click()
+    expect(page.locator("[data-answered=reject]")).to_be_visible()
+    reopened = call(stack, "GET", f"/tickets/{not_ok['id']}", token=tokens[CUSTOMER])
+    assert reopened["status"] == "open" and reopened["approval"]["state"] == "rejected"
+
+
+def test_the_agents_home_leads_with_the_queue_in_numbers(
+        portal: Portal, tokens: dict[str, str]) -> None:
+    new_ticket(portal.stack, tokens, f"Ingen har tagit den här {word()}")
+    page = portal.sign_in(AGENT)
+    expect(page.locator("#home-work-title")).to_have_text("Din kö")
+    unassigned = page.locator("[data-tile=unassigned]")
+    expect(unassigned.locator(".home-work__count")).not_to_have_text("0")
+    unassigned.click()
+    expect(page).to_have_url(re.compile(r"#/tickets\?assignee=none"))
+    expect(page.locator("[data-screen]")).to_be_visible()

@@ -8,8 +8,8 @@ queues, the buckets and the sent mail are the run's. Only the tables are new for
 module: moto answers a Query on an index by reading every item of the table, so tables
 that every module filled would make each later module slower.
 A module without ``TENANTS`` gets resources of its own, bootstrapped for it and seeded
-with ``demo`` and ``other`` as before: ``test_lifecycle.py``, whose DLQ test counts what
-the run's one dead-letter queue holds.
+with ``demo`` and ``other`` as before, its tables on DynamoDB Local: ``test_lifecycle.py``,
+whose DLQ test counts what the run's one dead-letter queue holds.
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def local_resources(request: pytest.FixtureRequest) -> Iterator[LocalResources]:
     tenants: TenantPair | tuple[()] | None = getattr(request.module, "TENANTS", None)
     make_moto_faithful()
     if tenants is None:
-        yield from _own_resources()
+        yield from _own_resources(request.getfixturevalue("dynamodb_local"))
         return
     shared: SharedMoto = request.getfixturevalue("shared_moto")
     bring_back(shared.world)
@@ -128,11 +128,18 @@ def _empty_tables(region: str) -> None:
     create_tables(dynamodb, region=region)
 
 
-def _own_resources() -> Iterator[LocalResources]:
+def _own_resources(dynamodb_local: str) -> Iterator[LocalResources]:
     """Resources bootstrapped for one module alone (the shared ones are set aside
-    between modules, so ``mock_aws`` starts from an empty moto and drops this one after)."""
-    with mock_aws():
-        resources = create_resources(None)
+    between modules, so ``mock_aws`` starts from an empty moto and drops this one after),
+    its tables fresh on the run's DynamoDB Local. Why not moto's tables: a sweep far ahead
+    of the clock does every due timer of the module's earlier tests, and each write of
+    moto's copies whole tables, so the module took ten times longer in some test orders."""
+    with mock_aws(), pytest.MonkeyPatch.context() as env:
+        env.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_local)
+        engine = boto3.client("dynamodb", region_name="eu-west-1", endpoint_url=dynamodb_local)
+        for name in engine.list_tables()["TableNames"]:
+            engine.delete_table(TableName=name)
+        resources = create_resources(None, dynamodb_endpoint_url=dynamodb_local)
         with _app_on(resources):
             seed(PASSWORD)
             yield resources

@@ -8,6 +8,7 @@ import { bindText, formatDateTime, has, onLanguageChange, t } from "../i18n.js";
 import { onUnreadChange, refreshUnread, setUnread, unreadCount } from "../inbox.js";
 import { moduleAt, modulesFor } from "../modules.js";
 import { currentUser } from "../session.js";
+import { loadWork } from "./home-work.js";
 
 function roleText(role) {
   return has(`roles.${role}`) ? t(`roles.${role}`) : role;
@@ -51,6 +52,8 @@ export function home(container) {
   bindText($("[data-welcome]", screen), "home.welcome", { name: user.name });
   bindText($("[data-intro]", screen), `home.intro_${kind}`);
   bindText($("[data-modules-title]", screen), `home.modules_${kind}`);
+  bindText($("[data-work-title]", screen), `home.work.title_${kind}`);
+  loadWork($("[data-work]", screen));
   fillFacts(screen, user);
   const modules = modulesFor(user);
   const list = $("#modules-list", screen);

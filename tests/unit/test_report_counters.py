@@ -1,0 +1,174 @@
+"""Report counters (issue 23, the pure part): what a ticket's change adds, checked
+against figures computed by hand over a fixture week with a weekend and a holiday."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from chalicelib.domain.directory import SupportHours
+from chalicelib.domain.report_counters import (
+    BUCKET_EDGES,
+    backlog,
+    bucket_of,
+    changes,
+    histogram,
+    median_and_p90,
+    percentile,
+    period_of,
+    periods,
+    summed,
+)
+from chalicelib.domain.support_hours import calendar_for
+from chalicelib.domain.tickets import Ticket
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+# Seed 002's support: weekdays 8-16, Swedish holidays closed.
+CAL = calendar_for(SupportHours(timezone="Europe/Stockholm", weekdays=[1, 2, 3, 4, 5],
+                                start="08:00", end="16:00", holiday_country="SE"))
+
+
+def _ticket(**changes: Any) -> Ticket:
+    base: dict[str, Any] = {
+        "id": "t1", "number": "T-1001", "subject": "Invoice", "status": "new",
+        "priority": "normal", "ticket_type_id": "guidance", "organization_id": "org",
+        "requester_id": "carl", "channel": "email", "created_at": "2026-12-04T14:00:00Z",
+        "updated_at": "2026-12-04T14:00:00Z", "created_by": "carl", "version": 1,
+        "billable": True,
+    }
+    return Ticket.model_validate({**base, **changes})
+
+
+def _with(ticket: Ticket, changes: dict[str, Any]) -> Ticket:
+    return Ticket.model_validate({**ticket.model_dump(), **changes})
+
+
+def _one(before: Ticket | None, after: Ticket, at: str) -> dict[str, float]:
+    found = changes(before, after, STOCKHOLM, CAL, at)
+    assert len(found) == 1
+    return found[0].add
+
+
+def test_a_new_ticket_counts_created_and_the_backlog_on_its_local_day() -> None:
+    new = _ticket(created_at="2026-12-04T23:30:00Z")  # Saturday 00:30 in Stockholm
+    [change] = changes(None, new, STOCKHOLM, CAL, new.created_at)
+    assert change.day == date(2026, 12, 5)
+    assert change.add == {"created": 1, "backlog_net": 1}
+    assert change.dimensions == ("all", "type#guidance", "channel#email", "org#org",
+                                 "agent#none")
+
+
+def test_first_response_over_a_weekend_counts_support_minutes_only() -> None:
+    # Friday 15:00 local (14:00 UTC) -> Monday 09:00 local: one hour Friday, one Monday.
+    before = _ticket(first_response_due_at="2026-12-07T09:00:00Z")
+    after = _with(before, {"first_response_at": "2026-12-07T08:00:00Z",
+                                      "status": "open", "assignee_id": "anna"})
+    add = _one(before, after, "2026-12-07T08:00:00Z")
+    assert add["first_responded"] == 1
+    assert add["first_response_minutes"] == 120
+    assert add[f"first_response_b{bucket_of(120)}"] == 1
+    assert add["sla_met"] == 1 and "sla_breached" not in add
+    assert "backlog_net" not in add  # new -> open: still the team's
+
+
+def test_a_holiday_is_not_support_time_and_a_late_answer_breaches() -> None:
+    # Created Thursday 24 Dec 2026 (Christmas Eve, closed in Sweden) 09:00 local; Christmas
+    # Day and Boxing Day are holidays, then a weekend: open time starts Monday 28 Dec.
+    before = _ticket(created_at="2026-12-24T08:00:00Z",
+                     first_response_due_at="2026-12-28T11:00:00Z")
+    after = _with(before, {"first_response_at": "2026-12-28T13:00:00Z"})
+    add = _one(before, after, "2026-12-28T13:00:00Z")
+    assert add["first_response_minutes"] == 360  # Monday 08:00-14:00 local
+    assert add["sla_breached"] == 1
+
+
+def test_resolution_and_the_customers_answer() -> None:
+    open_ = _ticket(status="open", first_response_at="2026-12-07T08:00:00Z",
+                    resolution_due_at="2026-12-08T15:00:00Z")
+    resolved = _with(open_, {
+        "status": "resolved", "resolved_at": "2026-12-08T10:00:00Z",
+        "approval": {"state": "pending"}})
+    add = _one(open_, resolved, resolved.resolved_at or "")
+    # Friday 15-16, Monday 8-16, Tuesday 8-11 local: 1 + 8 + 3 hours.
+    assert add["resolved"] == 1 and add["resolution_minutes"] == 720
+    assert add["sla_met"] == 1 and add["backlog_net"] == -1
+    approved = _with(resolved, {
+        "status": "closed", "approval": {"state": "approved", "at": "2026-12-09T10:00:00Z"}})
+    answer = _one(resolved, approved, "2026-12-09T10:00:00Z")
+    assert answer == {"approved": 1, "approval_answer_count": 1,
+                      "approval_answer_minutes": 1440,
+                      f"approval_answer_b{bucket_of(1440)}": 1}
+
+
+def test_rejection_reopens_and_auto_approval_counts_without_an_answer_time() -> None:
+    resolved = _ticket(status="resolved", resolved_at="2026-12-08T10:00:00Z",
+                       approval={"state": "pending"})
+    rejected = _with(resolved, {
+        "status": "open", "approval": {"state": "rejected", "at": "2026-12-08T12:00:00Z"}})
+    add = _one(resolved, rejected, "2026-12-08T12:00:00Z")
+    assert add["rejected"] == 1 and add["reopened"] == 1 and add["backlog_net"] == 1
+    assert add["approval_answer_minutes"] == 120
+    auto = _with(resolved, {
+        "status": "closed", "approval": {"state": "auto_approved", "at": "2026-12-14T10:00:00Z"}})
+    assert _one(resolved, auto, "2026-12-14T10:00:00Z") == {"auto_approved": 1}
+
+
+def test_hours_count_as_billable_only_on_a_billable_ticket() -> None:
+    before = _ticket(status="open", total_hours=1.5)
+    after = _with(before, {"total_hours": 2.25})
+    assert _one(before, after, "2026-12-07T09:00:00Z") == {"hours": 0.75,
+                                                             "billable_hours": 0.75}
+    free = _with(before, {"billable": False})
+    assert _one(free, _with(free, {"total_hours": 2.5}),
+                "2026-12-07T09:00:00Z") == {"hours": 1.0}
+
+
+def test_satisfaction_counts_once_and_a_change_of_nothing_counts_nothing() -> None:
+    closed = _ticket(status="closed")
+    rated = _with(closed, {"satisfaction": {
+        "rating": "bad", "at": "2026-12-09T10:00:00Z", "by": "carl"}})
+    assert _one(closed, rated, "2026-12-09T10:00:00Z") == {"satisfaction_bad": 1}
+    assert changes(rated, rated, STOCKHOLM, CAL, "2026-12-09T11:00:00Z") == []
+
+
+def test_the_fixture_week_sums_per_day_week_and_month() -> None:
+    """Five tickets of the week 30 Nov - 6 Dec 2026, summed by hand."""
+    week: list[tuple[date, dict[str, float]]] = [
+        (date(2026, 11, 30), {"created": 2, "backlog_net": 2}),
+        (date(2026, 12, 1), {"created": 1, "backlog_net": 0, "resolved": 1}),
+        (date(2026, 12, 4), {"created": 1, "backlog_net": 1}),
+        (date(2026, 12, 5), {"created": 1, "backlog_net": 1}),  # Saturday, by e-mail
+        (date(2026, 12, 6), {"backlog_net": -2, "resolved": 2}),
+    ]
+    assert summed(week, "week") == {"2026-W49": {"created": 5, "backlog_net": 2,
+                                                  "resolved": 3}}
+    by_month = summed(week, "month")
+    assert by_month["2026-11"] == {"created": 2, "backlog_net": 2}
+    assert by_month["2026-12"] == {"created": 3, "backlog_net": 0, "resolved": 3}
+    series = backlog(10, [(d, c["backlog_net"]) for d, c in week])
+    assert [n for _, n in series] == [12, 12, 13, 14, 12]
+
+
+def test_periods_have_no_gaps() -> None:
+    assert periods(date(2026, 12, 28), date(2027, 1, 5), "week") == ["2026-W53", "2027-W01"]
+    assert periods(date(2026, 11, 30), date(2027, 1, 1), "month") == [
+        "2026-11", "2026-12", "2027-01"]
+    assert periods(date(2026, 12, 1), date(2026, 12, 3), "day") == [
+        "2026-12-01", "2026-12-02", "2026-12-03"]
+    assert period_of(date(2027, 1, 1), "week") == "2026-W53"
+
+
+def test_percentiles_from_the_buckets() -> None:
+    assert percentile({}, 0.5) is None
+    # Ten answers within 5 minutes, ten between 15 and 30.
+    buckets = {0: 10, bucket_of(20): 10}
+    assert percentile(buckets, 0.5) == 5
+    assert percentile(buckets, 0.9) == pytest.approx(15 + 0.8 * 15)
+    beyond = {len(BUCKET_EDGES): 3}
+    assert percentile(beyond, 0.5) == BUCKET_EDGES[-1]
+    totals = {"resolution_b0": 1.0, "resolution_b3": 1.0, "resolution_minutes": 70}
+    assert histogram(totals, "resolution") == {0: 1.0, 3: 1.0}
+    assert median_and_p90(totals, "resolution") == (5, 30 + 0.8 * 30)
