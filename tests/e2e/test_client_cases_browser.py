@@ -267,7 +267,7 @@ def test_an_altered_invitation_link_says_so_and_sends_nothing(portal: Portal) ->
 
 
 @pytest.mark.parametrize("portal", ["en-GB"], indirect=True)
-def test_an_expired_invitation_says_ask_for_a_new_one(portal: Portal) -> None:
+def test_a_link_no_longer_valid_says_so_with_the_apis_words(portal: Portal) -> None:
     portal.expect_http_error(410, f"/invitations/{TOKEN}/accept")
     page = portal.page
 
@@ -279,17 +279,19 @@ def test_an_expired_invitation_says_ask_for_a_new_one(portal: Portal) -> None:
 
     page.route(f"**/invitations/{TOKEN}/preview", preview)
     page.route(f"**/invitations/{TOKEN}/accept", lambda route: route.fulfill(
-        **problem(410, "The invitation has expired.", state="expired")))
+        **problem(410, "The invitation is expired; ask the firm for a new one.")))
     portal.open(f"#/invitation?token={TOKEN}")
     expect(page.locator("[data-intro]")).to_have_text(
         "Demo Redovisning invites Acme AB to share cases in the portal. "
         "As the main contact you accept on behalf of the company.")
     expect(page.locator('[data-fact="expires"]')).to_contain_text("20 Dec 2026")
     page.get_by_role("button", name="Accept the invitation").click()
-    expect(page.locator("[data-result]")).to_have_attribute("data-outcome", "gone-expired")
-    expect(page.locator("#invitation-result-title")).to_have_text("The invitation has expired")
-    expect(page.locator("[data-result]")).to_contain_text(
-        "Ask your accounting firm to send the invitation again.")
+    # The page's words, and the API's saying which (expired, revoked, used, replaced).
+    expect(page.locator("[data-result]")).to_have_attribute("data-outcome", "gone-unknown")
+    expect(page.locator("#invitation-result-title")).to_have_text(
+        "The invitation can no longer be used")
+    expect(page.locator("[data-result] .cc-api-words")).to_have_text(
+        "The invitation is expired; ask the firm for a new one.")
 
 
 # --- the firm's screen on fixed answers (played by the network layer) ----------------------
@@ -510,12 +512,13 @@ def test_the_new_case_form_previews_the_template_and_shows_a_refused_recipient(
     page.get_by_label("Period", exact=True).fill("2026")
     page.get_by_label("Förfallodatum", exact=True).fill("2027-01-31")
     expect(page.locator("#cc-preview-subject")).to_have_text("Bokslut 2026 för Kund & Co AB")
-    expect(page.locator("#cc-preview-body")).to_have_text("Skicka underlagen senast 31 jan. 2027.")
+    # The due date as the API writes it into the text (ISO in Swedish).
+    expect(page.locator("#cc-preview-body")).to_have_text("Skicka underlagen senast 2027-01-31.")
 
     # Reminders that are not days: said at the field, nothing sent.
     page.get_by_label("Påminnelser (dagar före förfallodatum)").fill("7, sju")
     page.click("#cc-case-submit")
-    expect(page.locator("#cc-case-reminders-error")).to_contain_text("heltal från 1 till 365")
+    expect(page.locator("#cc-case-reminders-error")).to_contain_text("heltal från 1 till 90")
     expect(page.locator("#cc-case-reminders")).to_be_focused()
     assert posted == []
 
@@ -562,6 +565,8 @@ def test_the_client_sees_the_firms_cases_and_marks_one_done(portal: Portal) -> N
         path = urlsplit(route.request.url).path
         if path == "/auth/login":
             body: Any = login
+        elif path == "/home":
+            body = {}  # the home page's work list (issue 23): nothing waiting
         elif path == "/tickets/T-out/done":
             state["case"] = {**case, "status": "closed", "closed_reason": "done",
                              "done_at": "2026-12-06T10:00:00Z", "done_by": "U-klara",
@@ -576,7 +581,7 @@ def test_the_client_sees_the_firms_cases_and_marks_one_done(portal: Portal) -> N
             body = {"items": lists[path], "next_cursor": None, "unread_count": 0}
         route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
 
-    page.route(lambda url: urlsplit(url).path in {*lists, "/auth/login", "/tickets/T-out",
+    page.route(lambda url: urlsplit(url).path in {*lists, "/auth/login", "/home", "/tickets/T-out",
                                                    "/tickets/T-out/done"}, answer)
     portal.sign_in("klara@kund.test")
     nav = page.get_by_role("navigation", name="Main menu")

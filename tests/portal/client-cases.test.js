@@ -11,7 +11,7 @@ import { ApiError } from "../../portal/js/api.js";
 import { setLanguage, t } from "../../portal/js/i18n.js";
 import { modulesFor } from "../../portal/js/modules.js";
 import {
-  apiWords, canActivate, caseState, csvFilename, fillPlaceholders, invitationStateKey, notActive, outboundBody,
+  apiWords, canActivate, caseState, csvFilename, dueDateText, fillPlaceholders, invitationStateKey, notActive, outboundBody,
   parseReminderDays, previousMonth, readinessChecks, recipientChoices, recipientErrors, sortTemplates, tabFrom,
   tabPath, tabsFor, templateTexts, usageMonth, validMonth,
 } from "../../portal/js/views/client-cases/common.js";
@@ -34,7 +34,9 @@ describe("who sees client cases", () => {
   it("lets only an admin with settings.manage activate", () => {
     assert.equal(canActivate(staff(["settings.manage"], ["admin"])), true);
     assert.equal(canActivate(staff(["settings.manage"], ["agent"])), false);
-    assert.equal(canActivate(staff(["settings.edit", "client_cases.manage"], ["admin"])), false);
+    // The contract's settings.manage is this project's settings.edit (docs/decisions.md).
+    assert.equal(canActivate(staff(["settings.edit"], ["admin"])), true);
+    assert.equal(canActivate(staff(["client_cases.manage"], ["admin"])), false);
     assert.equal(canActivate(null), false);
   });
   it("opens the checklist before activation and the queue after, unless the address says", () => {
@@ -125,6 +127,13 @@ describe("templates and the new case", () => {
     assert.equal(fillPlaceholders("{other} {client_name}{client_name}", values), "{other} Acme ABAcme AB");
     assert.equal(fillPlaceholders(null, values), "");
   });
+  it("writes the due date into the preview as the API writes it", () => {
+    assert.equal(dueDateText("2027-01-31", "sv"), "2027-01-31");
+    assert.equal(dueDateText("2027-01-31", "fi"), "31.1.2027");
+    assert.equal(dueDateText("2027-01-05", "en"), "5 January 2027");
+    assert.equal(dueDateText("", "en"), "");
+    assert.equal(fillPlaceholders("senast {due_date}", { due_date: dueDateText("", "sv") }), "senast {due_date}");
+  });
   it("offers the reader's language first and a template's texts in it", () => {
     const templates = [
       { id: "en", name: "Year-end", language: "en" }, { id: "sv2", name: "Moms", language: "sv" },
@@ -140,7 +149,10 @@ describe("templates and the new case", () => {
     assert.deepEqual(parseReminderDays("1, 7"), [7, 1]);
     assert.deepEqual(parseReminderDays(" 14;3 "), [14, 3]);
     assert.equal(parseReminderDays(""), null);
-    for (const bad of ["0", "366", "7, 7", "a", "1.5", "-1"]) assert.equal(parseReminderDays(bad), undefined, bad);
+    for (const bad of ["0", "91", "366", "7, 7", "a", "1.5", "-1", "1 2 3 4 5 6"]) {
+      assert.equal(parseReminderDays(bad), undefined, bad);
+    }
+    assert.deepEqual(parseReminderDays("90 30 14 7 1"), [90, 30, 14, 7, 1]);
   });
   it("sends an outbound case with only what is set", () => {
     assert.deepEqual(outboundBody({ organization_id: "O1", template_id: "T1", period: " 2026 ", due_date: "2027-01-31",

@@ -10,7 +10,7 @@ import { bindText, formatDateTime, formatNumber, translate } from "../../i18n.js
 import { activeUsers } from "../../reference-data.js";
 import { can } from "../../session.js";
 import { facts, fill, money } from "../networks/common.js";
-import { canActivate, tabPath } from "./common.js";
+import { canActivate, managesSettings, tabPath } from "./common.js";
 import { panelHead, showRefusal } from "./parts.js";
 
 /** The price basis as facts: clients counted, price per client, the month's price. */
@@ -31,13 +31,14 @@ export function activationTab(panel, context) {
   fill(panel, ...panelHead("client_cases.activation.title", "client_cases.activation.intro"), alert, body);
   let basis = null;
   let admins = null;
+  let names = new Map(); // user id -> name, for "activated by"
   let loaded = false;
 
   function activeView(state) {
     fill(body,
       bindText(h("p", { class: "notice cc-active-notice", id: "cc-activated" }), "client_cases.activation.done", {
         date: state.activated_at ? formatDateTime(state.activated_at) : "–",
-        who: state.activated_by_name ?? state.activated_by ?? "–",
+        who: state.activated_by_name ?? names.get(state.activated_by) ?? "–",
       }),
       bindText(h("h3"), "client_cases.activation.recorded_basis"),
       basisFacts(state),
@@ -101,10 +102,17 @@ export function activationTab(panel, context) {
 
   (async () => {
     const state = context.moduleState();
+    if (state?.active && state.activated_by && can(user, "users.view")) {
+      try {
+        names = new Map((await activeUsers()).map((u) => [u.id, u.name]));
+      } catch {
+        names = new Map(); // the sentence says when, without whom
+      }
+    }
     if (!state?.active) {
       // The price basis before buying: the checklist's figures where this user may read them.
       try {
-        if (can(user, "client_cases.manage") || can(user, "settings.manage")) {
+        if (can(user, "client_cases.manage") || managesSettings(user)) {
           basis = await api.get("/client-cases/readiness?limit=1");
         } else if (state) {
           basis = state;

@@ -14,15 +14,23 @@ import { can } from "../../session.js";
 /** The staff screen's tabs, in their order. */
 export const TABS = ["checklist", "activation", "invitations", "queue", "new", "usage"];
 
+/**
+ * The contract's "settings.manage" is this project's settings.edit (docs/decisions.md);
+ * either counts, so a later rename needs no portal change.
+ */
+export function managesSettings(user) {
+  return can(user, "settings.manage") || can(user, "settings.edit");
+}
+
 /** Activation needs both the admin role and settings.manage (seed 003: "administratör ... full behörighet"). */
 export function canActivate(user) {
-  return (user?.roles ?? []).includes("admin") && can(user, "settings.manage");
+  return (user?.roles ?? []).includes("admin") && managesSettings(user);
 }
 
 /** The tabs `user` may open; the API decides, this only leaves out what it would refuse. */
 export function tabsFor(user) {
   const allowed = {
-    checklist: can(user, "client_cases.manage") || can(user, "settings.manage"),
+    checklist: can(user, "client_cases.manage") || managesSettings(user),
     activation: true,
     invitations: can(user, "client_cases.invite") || can(user, "client_cases.manage"),
     queue: can(user, "tickets.view"),
@@ -189,17 +197,36 @@ export function sortTemplates(templates, lang) {
       || templateTexts(a, lang).name.localeCompare(templateTexts(b, lang).name));
 }
 
+export const MAX_REMINDERS = 5;
+export const MAX_REMINDER_DAYS = 90;
+
 /**
- * "7, 1" -> [7, 1] (days before the due date, each 1..365, no repeats, largest first);
- * "" -> null (the API's default); anything else -> undefined.
+ * "7, 1" -> [7, 1] (days before the due date, each 1..90, at most five, no repeats,
+ * largest first, as the API takes them); "" -> null (the API's default); else undefined.
  */
 export function parseReminderDays(text) {
   const parts = String(text ?? "").split(/[\s,;]+/).filter(Boolean);
   if (!parts.length) return null;
-  if (parts.some((p) => !/^\d{1,3}$/.test(p))) return undefined;
+  if (parts.length > MAX_REMINDERS || parts.some((p) => !/^\d{1,3}$/.test(p))) return undefined;
   const days = parts.map(Number);
-  if (days.some((d) => d < 1 || d > 365) || new Set(days).size !== days.length) return undefined;
+  if (days.some((d) => d < 1 || d > MAX_REMINDER_DAYS) || new Set(days).size !== days.length) return undefined;
   return days.sort((a, b) => b - a);
+}
+
+const EN_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+  "September", "October", "November", "December"];
+
+/**
+ * A due date as the API writes it into a template's {due_date} (domain/outbound.py's
+ * format_due_date): "31.1.2027" in Finnish, "31 January 2027" in English, else ISO.
+ */
+export function dueDateText(isoDate, lang) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(isoDate ?? ""));
+  if (!match) return "";
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  if (lang === "fi") return `${day}.${month}.${year}`;
+  if (lang === "en") return `${day} ${EN_MONTHS[month - 1]} ${year}`;
+  return `${match[1]}-${match[2]}-${match[3]}`;
 }
 
 /**

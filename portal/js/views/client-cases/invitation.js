@@ -130,7 +130,8 @@ export function invitation(container, app, path, params) {
     } catch (error) {
       const outcome = invitationOutcome(error);
       if (!outcome) throw error; // shown in the form
-      show(outcome, outcome.kind === "forbidden" ? apiWords(error) : []);
+      // The API says which (expired, revoked, used, replaced by a newer link) in words.
+      show(outcome, outcome.kind === "invalid" ? [] : apiWords(error));
       return;
     }
     accepted(answer);
@@ -150,7 +151,7 @@ export function invitation(container, app, path, params) {
   }).catch((error) => {
     if (!screen.isConnected) return;
     const outcome = invitationOutcome(error);
-    if (outcome) show(outcome);
+    if (outcome) show(outcome, outcome.kind === "invalid" ? [] : apiWords(error));
     else {
       status.replaceChildren();
       status.append(bindText(h("span", { class: "form-error" }), errorKey(error)));

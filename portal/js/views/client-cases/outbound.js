@@ -8,13 +8,13 @@
 import { api, ApiError, idempotencyKey } from "../../api.js";
 import { h } from "../../dom.js";
 import { FormError, onBusySubmit, onSubmit } from "../../forms.js";
-import { bindText, formatDate, language, translate } from "../../i18n.js";
+import { bindText, language, translate } from "../../i18n.js";
 import { allPages } from "../../reference-data.js";
 import { can } from "../../session.js";
 import { statusPill, ticketPath } from "../../ticket-format.js";
 import { fill } from "../networks/common.js";
 import {
-  caseStatePill, dueText, fillPlaceholders, outboundBody, parseReminderDays, recipientChoices, sortTemplates,
+  caseStatePill, dueDateText, dueText, fillPlaceholders, outboundBody, parseReminderDays, recipientChoices, sortTemplates,
   recipientErrors, tabPath, templateTexts,
 } from "./common.js";
 import { moreForm, panelHead, showRefusal, table } from "./parts.js";
@@ -158,7 +158,7 @@ export function newCaseTab(panel, context) {
     const values = {
       client_name: organizations.get(orgSelect.value)?.name ?? "",
       period: period.value.trim(),
-      due_date: due.value ? formatDate(due.value) : "",
+      due_date: dueDateText(due.value, language()),
     };
     const subjectText = fillPlaceholders(subject.value.trim() || texts.subject, values);
     const bodyText = fillPlaceholders(description.value.trim() ? description.value : texts.body, values);
