@@ -415,8 +415,13 @@ def test_the_firm_reads_the_checklist_sees_the_apis_words_and_downloads_the_usag
            ).to_have_text("✓ Klar")
     expect(bounce.locator('td[data-col="ready"]')).to_have_text("✗ Inte klar")
     expect(page.locator('#cc-inactive-list [data-organization="O-old"]')).to_contain_text("Old Ltd")
-    assert fits(page, 1280)
     portal.shot("client-cases-checklist")
+    page.set_viewport_size({"width": 375, "height": 740})  # each row a card, no sideways scroll
+    expect(bounce.locator('td[data-col="email"]')).to_have_attribute(
+        "data-label", "Huvudkontaktens e-post")
+    assert fits(page, 375), "the checklist scrolls sideways at 375 px"
+    portal.shot("client-cases-checklist-375")
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     # Deactivating a client that looks inactive: a confirmation, then PATCH with If-Match.
     page.get_by_role("button", name="Inaktivera Bounce Oy").click()
@@ -607,3 +612,77 @@ def test_the_client_sees_the_firms_cases_and_marks_one_done(portal: Portal) -> N
     expect(page.locator("#done-card")).to_be_hidden()
     expect(page.locator('[data-fact="state"]')).to_contain_text("Done")
     portal.shot("client-cases-case-done")
+
+
+INACTIVE = {"active": False, "activated_at": None, "activated_by": None, "active_clients": 0,
+            "monthly_price": 0, "price_per_client": 49, "currency": "SEK"}
+
+
+def before_activation(page: Page, activated: list[str]) -> None:
+    """The module not yet active: its state, the checklist's price basis, and the activation
+    (recorded in ``activated``), from fixed answers."""
+    import json
+    from urllib.parse import urlsplit
+
+    def answer(route: Route) -> None:
+        path = urlsplit(route.request.url).path
+        if path == "/client-cases/activate":
+            activated.append(route.request.post_data or "")
+            body: Any = {**MODULE, "activated_by": "someone"}
+        elif path == "/client-cases/readiness":
+            body = {**READINESS, "active": False}
+        else:
+            body = MODULE if activated else INACTIVE
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    page.route(lambda url: urlsplit(url).path in {
+        "/client-cases", "/client-cases/readiness", "/client-cases/activate"}, answer)
+
+
+@pytest.fixture
+def colleague(browser: Browser, stack: Stack) -> Iterator[Portal]:
+    """An agent's own browser context, watched as ``portal`` is."""
+    yield from watched_portal(browser, stack, "sv-SE")
+
+
+@pytest.mark.parametrize("portal", ["sv-SE"], indirect=True)
+def test_only_an_admin_with_the_settings_right_activates_the_others_see_who_can(
+        portal: Portal, colleague: Portal) -> None:
+    activated: list[str] = []
+    page = portal.sign_in(ADMIN)
+    before_activation(page, activated)
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(f"{portal.stack.url}/#/client-cases?tab=activation")
+    expect(page.locator("#cc-state-line")).to_have_text(
+        "Inte aktiverad än. Gå igenom checklistan och aktivera sedan.")
+    basis = page.locator("#cc-activation")
+    expect(basis.locator('[data-fact="active_clients"] dd')).to_have_text("12")
+    expect(basis.locator('[data-fact="private_persons"] dd')).to_have_text("3")
+    expect(basis.locator('[data-fact="monthly_price"] dd')).to_contain_text("588")
+    assert fits(page, 375), "the activation tab scrolls sideways at 375 px"
+    portal.shot("client-cases-activation-375")
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+    # Buying needs the box ticked: said at the box, nothing sent.
+    page.get_by_role("button", name="Köp nu").click()
+    expect(page.locator("#cc-activate-accept-error")).to_have_text(
+        "Kryssa i rutan för att bekräfta köpet.")
+    expect(page.locator("#cc-activate-accept")).to_be_focused()
+    assert activated == []
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="Köp nu").click()
+    expect(page.locator("[data-notice]")).to_have_text(
+        "Kundärenden är aktiverade. Nu kan du bjuda in dina kunder.")
+    expect(page.locator("#cc-activated")).to_be_focused()
+    expect(page.locator("#cc-state-line")).to_contain_text("12 aktiva kunder, 588 kr i månaden")
+    assert activated == ["{}"]
+
+    # An agent (client_cases.manage, no settings right) sees the basis and who can buy.
+    agent = colleague.sign_in("agent@demo.test")
+    before_activation(agent, [])
+    agent.goto(f"{colleague.stack.url}/#/client-cases?tab=activation")
+    who = agent.locator("#cc-who-activates")
+    expect(who).to_contain_text("Bara en administratör")
+    expect(who.get_by_role("listitem").filter(has_text="admin@demo.test")).to_have_count(1)
+    expect(agent.locator("#cc-activate-form")).to_have_count(0)
+    expect(agent.locator("#cc-tab-usage")).to_have_count(0)  # no billing.view
