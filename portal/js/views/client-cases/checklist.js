@@ -13,7 +13,7 @@ import { can } from "../../session.js";
 import { customerPath } from "../contact-orders/common.js";
 import { facts, fill, money } from "../networks/common.js";
 import { ifMatch, readinessChecks } from "./common.js";
-import { checkMark, moreForm, namedButton, panelHead, showRefusal, table } from "./parts.js";
+import { checkMark, moreForm, namedButton, pagedList, panelHead, table } from "./parts.js";
 
 const COLUMNS = [
   ["client", "client_cases.checklist.client"],
@@ -43,11 +43,12 @@ export function checklistTab(panel, context) {
   fill(panel, ...panelHead("client_cases.checklist.title", "client_cases.checklist.intro"),
     summary, alert, info, rows.element, more, inactiveBox);
 
-  let items = [];
-  let cursor = null;
-  let answer = null;
+  const readiness = pagedList({ path: "/client-cases/readiness", limit: 100, info, alert, more, context,
+    drawn: () => draw() });
+  const load = (reset) => readiness.load(reset);
 
   function drawSummary() {
+    const answer = readiness.last;
     if (!answer) return;
     fill(summary, facts([
       ["client_cases.checklist.active_clients", formatNumber(Number(answer.active_clients ?? 0)), "active_clients"],
@@ -122,35 +123,14 @@ export function checklistTab(panel, context) {
   }
 
   function draw() {
+    const { items } = readiness;
     rows.body.replaceChildren(...items.map(row));
     translate(rows.body);
     rows.label();
     const notReady = items.filter((i) => !i.ready).length;
     bindText(info, items.length ? "client_cases.checklist.count" : "client_cases.checklist.none",
       { count: items.length, missing: notReady });
-    more.hidden = !cursor;
     drawSummary();
-  }
-
-  async function load(reset) {
-    alert.replaceChildren();
-    if (reset) {
-      items = [];
-      cursor = null;
-      bindText(info, "common.loading");
-    }
-    try {
-      const page = await api.get(`/client-cases/readiness?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
-      if (!context.alive()) return;
-      answer = page;
-      items = [...items, ...(page.items ?? [])];
-      cursor = page.next_cursor ?? null;
-      draw();
-    } catch (error) {
-      if (!context.alive()) return;
-      info.replaceChildren();
-      showRefusal(alert, error, context.moduleState());
-    }
   }
 
   // Clients deactivated earlier: out of the count and the lists, back in with one click.
@@ -193,8 +173,7 @@ export function checklistTab(panel, context) {
     translate(inactiveBox);
   }
 
-  onBusySubmit(more, () => load(false));
   load(true);
   loadInactive();
-  return { refresh: () => { if (answer) draw(); } };
+  return { refresh: () => { if (readiness.last) draw(); } };
 }

@@ -7,12 +7,12 @@
 import { api, ApiError, idempotencyKey } from "../../api.js";
 import { h } from "../../dom.js";
 import { errorKey, onBusySubmit } from "../../forms.js";
-import { bindText, formatDateTime, formatNumber, translate } from "../../i18n.js";
+import { bindText, formatDateTime, translate } from "../../i18n.js";
 import { allPages } from "../../reference-data.js";
 import { can } from "../../session.js";
 import { fill } from "../networks/common.js";
 import { apiWords, invitationStateKey, invitationsPath, tabPath } from "./common.js";
-import { moreForm, namedButton, panelHead, showRefusal, table } from "./parts.js";
+import { moreForm, namedButton, pagedList, panelHead, showRefusal, table } from "./parts.js";
 
 const LISTS = ["sent", "accepted"];
 
@@ -50,8 +50,9 @@ export function invitationsTab(panel, context) {
       subTabs, listAlert, info, rows.element, more));
   translate(panel);
 
-  let invitations = [];
-  let cursor = null;
+  const sentOrAccepted = pagedList({ path: `/invitations?state=${list}`, limit: 50, info, alert: listAlert, more,
+    context, drawn: () => draw() });
+  const loadList = (reset) => sentOrAccepted.load(reset);
   let organizations = [];
   let pending = new Map(); // organisation id -> its live (sent) invitation
 
@@ -177,40 +178,19 @@ export function invitationsTab(panel, context) {
   }
 
   function draw() {
+    const invitations = sentOrAccepted.items;
     rows.body.replaceChildren(...invitations.map(row));
     translate(rows.body);
     rows.label();
     bindText(info, invitations.length ? "client_cases.invitations.count" : `client_cases.invitations.none_${list}`,
-      { count: invitations.length, shown: formatNumber(invitations.length) });
-    more.hidden = !cursor;
+      { count: invitations.length });
   }
 
-  async function loadList(reset) {
-    listAlert.replaceChildren();
-    if (reset) {
-      invitations = [];
-      cursor = null;
-      bindText(info, "common.loading");
-    }
-    try {
-      const page = await api.get(`/invitations?state=${list}&limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
-      if (!context.alive()) return;
-      invitations = [...invitations, ...(page.items ?? [])];
-      cursor = page.next_cursor ?? null;
-      draw();
-    } catch (error) {
-      if (!context.alive()) return;
-      info.replaceChildren();
-      showRefusal(listAlert, error, context.moduleState());
-    }
-  }
-
-  onBusySubmit(more, () => loadList(false));
   loadOrganizations();
   loadList(true);
   return {
     refresh: () => {
-      draw();
+      if (sentOrAccepted.last) draw();
       if (organizations.length) drawInvite();
     },
   };

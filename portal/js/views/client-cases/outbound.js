@@ -7,7 +7,7 @@
 
 import { api, ApiError, idempotencyKey } from "../../api.js";
 import { h } from "../../dom.js";
-import { FormError, onBusySubmit, onSubmit } from "../../forms.js";
+import { FormError, onSubmit } from "../../forms.js";
 import { bindText, language, translate } from "../../i18n.js";
 import { allPages } from "../../reference-data.js";
 import { can } from "../../session.js";
@@ -17,7 +17,7 @@ import {
   caseStatePill, dueDateText, dueText, fillPlaceholders, outboundBody, parseReminderDays, recipientChoices, sortTemplates,
   recipientErrors, tabPath, templateTexts,
 } from "./common.js";
-import { moreForm, panelHead, showRefusal, table } from "./parts.js";
+import { moreForm, pagedList, panelHead, showRefusal, table } from "./parts.js";
 
 const QUEUE_COLUMNS = [
   ["case", "client_cases.queue.case"],
@@ -38,9 +38,9 @@ export function queueTab(panel, context) {
     can(context.user, "tickets.create") ? h("p", {}, bindText(h("a", { class: "button button--primary", id: "cc-new-case-link",
       href: `#${tabPath("new")}` }), "client_cases.queue.new")) : null,
     alert, info, rows.element, more);
-  let items = [];
-  let cursor = null;
   let names = new Map();
+  const queue = pagedList({ path: "/tickets?direction=outbound", limit: 25, info, alert, more, context,
+    drawn: () => draw() });
 
   function row(ticket) {
     const link = h("a", { class: "ticket-row__link", href: `#${ticketPath(ticket.id)}` },
@@ -57,40 +57,19 @@ export function queueTab(panel, context) {
   }
 
   function draw() {
+    const { items, cursor } = queue;
     rows.body.replaceChildren(...items.map(row));
     translate(rows.body);
     rows.label();
     bindText(info, items.length ? (cursor ? "tickets.count_more" : "tickets.count") : "client_cases.queue.none",
       { count: items.length });
-    more.hidden = !cursor;
   }
 
-  async function load(reset) {
-    alert.replaceChildren();
-    if (reset) {
-      items = [];
-      cursor = null;
-      bindText(info, "common.loading");
-    }
-    try {
-      const page = await api.get(`/tickets?direction=outbound&limit=25${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
-      if (!context.alive()) return;
-      items = [...items, ...(page.items ?? [])];
-      cursor = page.next_cursor ?? null;
-      draw();
-    } catch (error) {
-      if (!context.alive()) return;
-      info.replaceChildren();
-      showRefusal(alert, error, context.moduleState());
-    }
-  }
-
-  onBusySubmit(more, () => load(false));
   allPages("/organizations?include_inactive=true", { max: 10 })
     .then((orgs) => { names = new Map(orgs.map((o) => [o.id, o.name])); })
     .catch(() => {})
-    .finally(() => { if (context.alive()) load(true); });
-  return { refresh: draw };
+    .finally(() => { if (context.alive()) queue.load(true); });
+  return { refresh: () => { if (queue.last) draw(); } };
 }
 
 // --- a new case -------------------------------------------------------------------------

@@ -2,9 +2,9 @@
 // (the API's own beside ours, and the way to activation when that is what is missing), a
 // table that reads as a list of cards on a phone, and a "Show more" form.
 
-import { ApiError } from "../../api.js";
+import { api, ApiError } from "../../api.js";
 import { h } from "../../dom.js";
-import { errorKey } from "../../forms.js";
+import { errorKey, onBusySubmit } from "../../forms.js";
 import { bindText, t } from "../../i18n.js";
 import { apiWords, notActive, tabPath } from "./common.js";
 
@@ -54,6 +54,41 @@ export function table(id, captionKey, columns) {
       }
     },
   };
+}
+
+/**
+ * A list read a page at a time: `path` (with its own query) and `limit` name the list;
+ * `load(true)` starts again, the `more` form's "Show more" reads the next page, and
+ * `drawn()` follows each page. A refusal is shown in `alert`. Returns the list's state:
+ * {items, cursor, last (the last page's answer), load}.
+ */
+export function pagedList({ path, limit, info, alert, more, context, drawn }) {
+  const list = { items: [], cursor: null, last: null, load };
+  async function load(reset) {
+    alert.replaceChildren();
+    if (reset) {
+      list.items = [];
+      list.cursor = null;
+      bindText(info, "common.loading");
+    }
+    const join = path.includes("?") ? "&" : "?";
+    const next = list.cursor ? `&cursor=${encodeURIComponent(list.cursor)}` : "";
+    try {
+      const page = await api.get(`${path}${join}limit=${limit}${next}`);
+      if (!context.alive()) return;
+      list.last = page;
+      list.items = [...list.items, ...(page.items ?? [])];
+      list.cursor = page.next_cursor ?? null;
+      more.hidden = !list.cursor;
+      drawn();
+    } catch (error) {
+      if (!context.alive()) return;
+      info.replaceChildren();
+      showRefusal(alert, error, context.moduleState());
+    }
+  }
+  onBusySubmit(more, () => load(false));
+  return list;
 }
 
 export function moreForm(id) {
