@@ -87,8 +87,9 @@ def new_client(stack: Stack, admin: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def client_side(browser: Browser, stack: Stack) -> Iterator[Portal]:
-    """The client's own browser context (not signed in), watched as ``portal`` is."""
+def second_person(browser: Browser, stack: Stack) -> Iterator[Portal]:
+    """A second person's own browser context (the client, a colleague), not signed in,
+    watched as ``portal`` is."""
     yield from watched_portal(browser, stack, "sv-SE")
 
 
@@ -99,8 +100,9 @@ def fits(page: Page, width: int) -> bool:
 @pytest.mark.usefixtures("inboxes_read_afterwards")
 @pytest.mark.parametrize("portal", ["sv-SE"], indirect=True)
 def test_the_firm_invites_sends_a_case_and_the_client_answers_and_marks_it_done(
-        portal: Portal, client_side: Portal, stack: Stack, tokens: dict[str, str]) -> None:
+        portal: Portal, second_person: Portal, stack: Stack, tokens: dict[str, str]) -> None:
     client = new_client(stack, tokens[ADMIN])
+    client_side = second_person
 
     # --- the firm: the checklist shows the new client ready, then the invitation ---------
     firm = portal.sign_in(ADMIN)
@@ -639,15 +641,10 @@ def before_activation(page: Page, activated: list[str]) -> None:
         "/client-cases", "/client-cases/readiness", "/client-cases/activate"}, answer)
 
 
-@pytest.fixture
-def colleague(browser: Browser, stack: Stack) -> Iterator[Portal]:
-    """An agent's own browser context, watched as ``portal`` is."""
-    yield from watched_portal(browser, stack, "sv-SE")
-
-
 @pytest.mark.parametrize("portal", ["sv-SE"], indirect=True)
 def test_only_an_admin_with_the_settings_right_activates_the_others_see_who_can(
-        portal: Portal, colleague: Portal) -> None:
+        portal: Portal, second_person: Portal) -> None:
+    colleague = second_person
     activated: list[str] = []
     page = portal.sign_in(ADMIN)
     before_activation(page, activated)
