@@ -16,6 +16,7 @@ from chalicelib.api import (
     home,
     mail,
     networks,
+    reports,
     status,
     tickets,
     training,
@@ -37,6 +38,7 @@ app.register_blueprint(directory.bp)
 app.register_blueprint(tickets.bp)
 app.register_blueprint(contact_orders.bp)
 app.register_blueprint(networks.bp)
+app.register_blueprint(reports.bp)
 app.register_blueprint(training.bp)
 app.register_blueprint(status.bp)
 app.register_blueprint(certificates.bp)

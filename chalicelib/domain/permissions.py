@@ -54,6 +54,8 @@ class Permission(StrEnum):
     SUPPLIERS_SEARCH = "suppliers.search"
     SUPPLIERS_FOLLOW = "suppliers.follow"
     CLIENT_CASES_MANAGE = "client_cases.manage"
+    # Reports of the whole team (issue 23); without it an agent sees their own figures.
+    REPORTS_VIEW = "reports.view"
     # Invite a client organisation to client cases (seed 003's "full permission" staff).
     CLIENT_CASES_INVITE = "client_cases.invite"
     BILLING_VIEW = "billing.view"

@@ -21,7 +21,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.support_hours import SupportCalendar, support_hours_between
@@ -34,6 +34,15 @@ BUCKET_EDGES: tuple[int, ...] = (
     5, 15, 30, 60, 120, 240, 480, 960, 1440, 2880, 5760, 10080, 20160)
 
 GroupBy = Literal["day", "week", "month"]
+# The filters a report offers: the kinds of ``dimensions`` besides the tenant's total.
+DIMENSION_KINDS = ("type", "channel", "org", "agent")
+# What a breakdown by one kind (every type, every organisation...) shows per value: kept
+# per day in one item per kind, its attributes ``<value>~<measure>``.
+BREAKDOWN_MEASURES = frozenset({
+    "created", "resolved", "reopened", "sla_met", "sla_breached", "satisfaction_good",
+    "satisfaction_bad", "hours", "billable_hours", "first_response_count",
+    "first_response_minutes", "resolution_count", "resolution_minutes", "approved",
+    "rejected", "auto_approved"})
 Durations = Literal["first_response", "resolution", "approval_answer"]
 
 
@@ -59,6 +68,16 @@ class CounterChange:
     day: date
     dimensions: tuple[str, ...]
     add: dict[str, float] = field(default_factory=dict)
+
+    def breakdown(self) -> dict[str, dict[str, float]]:
+        """Kind -> ``<value>~<measure>`` -> amount, for the breakdown items."""
+        shown = {m: v for m, v in self.add.items() if m in BREAKDOWN_MEASURES}
+        parts: dict[str, dict[str, float]] = {}
+        for dimension in self.dimensions:
+            kind, _, value = dimension.partition("#")
+            if kind in DIMENSION_KINDS and shown:
+                parts[kind] = {f"{value}~{m}": v for m, v in shown.items()}
+        return parts
 
     def count(self, measure: str, amount: float = 1) -> None:
         self.add[measure] = self.add.get(measure, 0) + amount
@@ -139,8 +158,10 @@ def _count_approval(change: CounterChange, before: Ticket | None, after: Ticket)
     if now == was or now not in ("approved", "rejected", "auto_approved"):
         return
     change.count(now)
-    if now != "auto_approved" and after.resolved_at and after.approval and after.approval.at:
-        waited = _instant(after.approval.at) - _instant(after.resolved_at)
+    # A rejection reopens the ticket, which may clear its resolution: the one answered.
+    resolved_at = after.resolved_at or (before.resolved_at if before else None)
+    if now != "auto_approved" and resolved_at and after.approval and after.approval.at:
+        waited = _instant(after.approval.at) - _instant(resolved_at)
         change.duration("approval_answer", max(waited.total_seconds(), 0) / 60)
 
 
@@ -235,3 +256,80 @@ def median_and_p90(totals: Mapping[str, float], kind: Durations) -> tuple[float 
     low, high = percentile(buckets, 0.5), percentile(buckets, 0.9)
     return (None if low is None or math.isnan(low) else round(low, 1),
             None if high is None or math.isnan(high) else round(high, 1))
+
+
+# --- the backfill: a ticket's changes again, from its history ---------------------------
+
+def _apply(state: dict[str, Any], event: Mapping[str, Any], staff: frozenset[str]) -> None:
+    """What one history event changed of the fields the counters read."""
+    kind, data, at = event["type"], event.get("data") or {}, event["at"]
+    if kind == "assigned":
+        state["assignee_id"] = data.get("to")
+    elif kind == "retyped":
+        state["ticket_type_id"] = data.get("to", state["ticket_type_id"])
+        state["billable"] = bool(data.get("billable_to", state["billable"]))
+    elif kind == "status_changed":
+        state["status"] = data.get("to", state["status"])
+    elif kind == "priority_changed" and data.get("resolution_due_at"):
+        state["resolution_due_at"] = data["resolution_due_at"]
+    elif kind == "commented":
+        state["total_hours"] += float(data.get("hours") or 0)
+        if event.get("actor") in staff and not data.get("internal"):
+            state["first_response_at"] = state["first_response_at"] or at
+    elif kind == "resolved":
+        state["total_hours"] += float(data.get("hours") or 0)
+        state.update(status="resolved", resolved_at=at, approval={"state": "pending"},
+                     first_response_at=state["first_response_at"] or at)
+    elif kind in ("approved", "rejected", "auto_approved"):
+        state["approval"] = {"state": kind, "at": at}
+    elif kind == "rated" and data.get("rating") in ("good", "bad"):
+        state["satisfaction"] = {"rating": data["rating"], "at": at,
+                                 "by": event.get("actor", "")}
+
+
+def replay(ticket: Ticket, events: Iterable[Mapping[str, Any]],
+           staff: frozenset[str]) -> list[tuple[Ticket | None, Ticket, str]]:
+    """The ticket's changes as live counting saw them: ``(before, after, at)`` for its
+    creation and for each moment of its history (the events one change wrote share their
+    stamp, so they are one change here too). ``staff``: the users whose public comment
+    is a first response.
+
+    What the history does not hold is taken from the ticket as it is: the first-response
+    due time (kept from the first response on) and the initial resolution due time when
+    the priority never changed; the billable flag at creation is the first re-typing's
+    ``billable_from``."""
+    ordered = sorted(events, key=lambda e: (e["at"], e.get("id", "")))
+    retypes = [e for e in ordered if e["type"] == "retyped"]
+    priority_moves = [e for e in ordered if e["type"] == "priority_changed"]
+    created = next((e for e in ordered if e["type"] == "created"), None)
+    if created is None:
+        return []
+    data = created.get("data") or {}
+    state: dict[str, Any] = {
+        **ticket.model_dump(include={"id", "number", "subject", "priority",
+                                     "organization_id", "requester_id", "created_by",
+                                     "first_response_due_at"}),
+        "status": "new", "version": 1, "created_at": created["at"],
+        "updated_at": created["at"],
+        "ticket_type_id": (retypes[0]["data"].get("from") if retypes
+                           else ticket.ticket_type_id),
+        "channel": data.get("channel", ticket.channel),
+        "billable": bool(retypes[0]["data"].get("billable_from")) if retypes
+        else ticket.billable,
+        "resolution_due_at": None if priority_moves else ticket.resolution_due_at,
+        "assignee_id": None, "first_response_at": None, "resolved_at": None,
+        "approval": None, "satisfaction": None, "total_hours": 0.0,
+    }
+    steps: list[tuple[Ticket | None, Ticket, str]] = []
+    before: Ticket | None = None
+    moments: dict[str, list[Mapping[str, Any]]] = {}
+    for event in ordered:
+        moments.setdefault(event["at"], []).append(event)
+    for at, happened in moments.items():
+        for event in happened:
+            if event is not created:
+                _apply(state, event, staff)
+        after = Ticket.model_validate({**state, "updated_at": at})
+        steps.append((before, after, at))
+        before = after
+    return steps

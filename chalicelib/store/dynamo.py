@@ -4,6 +4,8 @@ work that commits an aggregate, its history and its outbox in one transaction.""
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -15,6 +17,9 @@ from chalicelib.store.clients import client
 Item = dict[str, Any]
 
 log = logging.getLogger("helpdesk.store")
+# How often a transaction is sent when it only met another on a counter (see
+# ``UnitOfWork._met_a_counter``).
+CONFLICT_ATTEMPTS = 4
 
 
 # DynamoDB stores numbers from 1e-130 to 9.9e125 in magnitude. A float nearer zero than
@@ -286,11 +291,17 @@ class UnitOfWork:
         hooks, self.hooks = self.hooks, []
         ddb = client("dynamodb")
         try:
-            ddb.transact_write_items(
-                TransactItems=[{op.kind: op.params} for op in self.ops],
-            )
-        except ddb.exceptions.TransactionCanceledException as exc:
-            raise self._domain_error(exc) from exc
+            for attempt in range(CONFLICT_ATTEMPTS):
+                try:
+                    ddb.transact_write_items(
+                        TransactItems=[{op.kind: op.params} for op in self.ops],
+                    )
+                    break
+                except ddb.exceptions.TransactionCanceledException as exc:
+                    if attempt + 1 < CONFLICT_ATTEMPTS and self._met_a_counter(exc):
+                        time.sleep(random.uniform(0.01, 0.05) * 2 ** attempt)
+                        continue
+                    raise self._domain_error(exc) from exc
         finally:
             self.ops = []
         for hook in hooks:
@@ -305,6 +316,17 @@ class UnitOfWork:
     # does), broke the rule its condition guards: a taken number is retried, a stale
     # version refused, the same way in both cases.
     _LOST_RACE = ("ConditionalCheckFailed", "TransactionConflict")
+
+    def _met_a_counter(self, exc: Exception) -> bool:
+        """Whether the transaction was cancelled only because another one touched one of
+        its unguarded writes at the same moment (a counter's ``ADD``, a report counter):
+        then the same transaction again is right, as nothing it checks has failed."""
+        reasons = getattr(exc, "response", {}).get("CancellationReasons") or []
+        codes = [(reason.get("Code") or "None", op.on_condition_failure)
+                 for op, reason in zip(self.ops, reasons, strict=False)]
+        conflicts = [guard for code, guard in codes if code == "TransactionConflict"]
+        others = [code for code, _ in codes if code not in ("None", "TransactionConflict")]
+        return bool(conflicts) and not others and all(guard is None for guard in conflicts)
 
     def _domain_error(self, exc: Exception) -> Exception:
         reasons = getattr(exc, "response", {}).get("CancellationReasons") or []

@@ -172,3 +172,50 @@ def test_percentiles_from_the_buckets() -> None:
     totals = {"resolution_b0": 1.0, "resolution_b3": 1.0, "resolution_minutes": 70}
     assert histogram(totals, "resolution") == {0: 1.0, 3: 1.0}
     assert median_and_p90(totals, "resolution") == (5, 30 + 0.8 * 30)
+
+
+def test_a_rejection_that_clears_the_resolution_still_times_the_answer() -> None:
+    resolved = _ticket(status="resolved", resolved_at="2026-12-08T10:00:00Z",
+                       approval={"state": "pending"})
+    reopened = _with(resolved, {"status": "open", "resolved_at": None,
+                                "approval": {"state": "rejected", "at": "2026-12-08T11:00:00Z"}})
+    assert _one(resolved, reopened, "2026-12-08T11:00:00Z")["approval_answer_minutes"] == 60
+
+
+def test_the_report_of_the_fixture_week_by_week_with_its_backlog() -> None:
+    from chalicelib.domain.reports import ReportQuery, report_rows, ticket_report
+
+    query = ReportQuery.model_validate({"from": "2026-11-30", "to": "2026-12-13",
+                                        "group_by": "week"})
+    days = [
+        (date(2026, 11, 30), {"created": 2, "backlog_net": 2, "first_response_count": 2,
+                              "first_response_minutes": 40, "first_response_b1": 1,
+                              "first_response_b2": 1, "sla_met": 2}),
+        (date(2026, 12, 2), {"resolved": 1, "backlog_net": -1, "sla_breached": 1,
+                             "hours": 1.5, "billable_hours": 1.5}),
+    ]
+    report = ticket_report(query, "all", days, opening_backlog=10)
+    first, second = report.periods
+    assert (first.period, second.period) == ("2026-W49", "2026-W50")
+    assert first.created == 2 and first.backlog_end == 11
+    assert second.created == 0 and second.backlog_end == 11  # a quiet week keeps the count
+    assert first.first_response.mean_minutes == 20 and first.first_response.count == 2
+    assert first.first_response.median_minutes == 15  # the edge between the two buckets
+    assert first.sla.compliance == round(2 / 3, 4)
+    assert report.totals.hours == 1.5 and report.totals.backlog_end == 11
+    assert report_rows(report)[-1][0] == "total"
+
+
+def test_the_summary_is_due_on_monday_morning_local_time() -> None:
+    from datetime import UTC, datetime
+
+    from chalicelib.domain.reports import next_summary_at, summary_week
+
+    # Sunday evening in Stockholm: the next morning.
+    due = next_summary_at(datetime(2026, 12, 6, 20, 0, tzinfo=UTC), STOCKHOLM)
+    assert due.isoformat() == "2026-12-07T07:00:00+01:00"
+    # Monday 07:00 itself has passed: a week on. Summer time keeps 07:00 local.
+    assert next_summary_at(due, STOCKHOLM).isoformat() == "2026-12-14T07:00:00+01:00"
+    assert next_summary_at(datetime(2027, 3, 22, 7, 0, tzinfo=UTC), STOCKHOLM).isoformat() \
+        == "2027-03-29T07:00:00+02:00"
+    assert summary_week(due, STOCKHOLM) == (date(2026, 11, 30), date(2026, 12, 6))

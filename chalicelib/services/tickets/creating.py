@@ -14,6 +14,7 @@ from chalicelib.domain.errors import ErrorList, FieldError, Forbidden, InvalidIn
 from chalicelib.services.context import Ctx
 from chalicelib.services.directory import get_settings
 from chalicelib.services.directory import repo as directory
+from chalicelib.services.report_counting import count_change
 from chalicelib.services.tickets.catalog import active_type
 from chalicelib.services.tickets.shared import record, repo, sla_dues, ticket_event
 from chalicelib.services.writes import with_next_number
@@ -184,6 +185,7 @@ def open_ticket(ctx: Ctx, new: NewTicket,
             "ticket_type_id": ticket.ticket_type_id, "priority": ticket.priority,
             "organization_id": ticket.organization_id, **new.event_data})], {})
         r.index_subject(uow, ctx.tenant, item, tickets.search_terms(ticket.subject))
+        count_change(uow, ctx.tenant, settings, None, ticket, ctx.stamp)
         if extra:
             extra(uow, ticket)
         return ticket

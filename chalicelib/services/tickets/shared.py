@@ -16,7 +16,9 @@ from chalicelib.domain.models import utc_iso
 from chalicelib.domain.notifications import TICKET_EVENTS
 from chalicelib.domain.support_hours import add_support_hours, calendar_for
 from chalicelib.services.context import Ctx
+from chalicelib.services.directory import get_settings
 from chalicelib.services.publish import publish
+from chalicelib.services.report_counting import count_change, counts_something
 from chalicelib.services.writes import commit_versioned, history_event, retry_lost_races
 from chalicelib.store.dynamo import Item, UnitOfWork
 from chalicelib.store.tickets import TicketsRepository
@@ -58,12 +60,14 @@ def sla_dues(settings: TenantSettings, created: datetime, target: SlaTarget,
 
 def save(ctx: Ctx, before: tickets.Ticket, after: tickets.Ticket, events: list[Item],
          extra: Callable[[UnitOfWork], None] | None = None, versioned: bool = False) -> None:
-    """The ticket's next version, its events, the timers its new state needs and the
-    outbox records of its notifications: one transaction."""
+    """The ticket's next version, its events, the timers its new state needs, the outbox
+    records of its notifications and the report counters it moves: one transaction."""
     uow = UnitOfWork()
     repo().put_ticket(uow, ctx.tenant, after.model_dump(mode="json"), expected=before.version,
                       activity=ctx.new_id())
     record(uow, ctx, after, events, ticket_timers(before))
+    if counts_something(before, after):
+        count_change(uow, ctx.tenant, get_settings(ctx), before, after, ctx.stamp)
     if extra:
         extra(uow)
     if versioned:
