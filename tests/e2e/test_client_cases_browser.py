@@ -479,6 +479,10 @@ CONTACTS = [{"id": "C1", "organization_id": "O-c", "name": "Klara Klient",
 TEMPLATES = [{"id": "T-year", "name": "Bokslutsunderlag", "language": "sv", "direction": "outbound",
               "ticket_type_id": "question", "subject": "Bokslut {period} för {client_name}",
               "body": "Skicka underlagen senast {due_date}."}]
+QUEUED = {"id": "T-q", "number": "T-5001", "subject": "Löneunderlag 2026-12",
+          "status": "open", "organization_id": "O-c", "recipients": ["C1", "C2"],
+          "recipient_names": ["Klara Klient", "Nils Nyanställd"], "due_date": "2027-01-31",
+          "direction": "outbound", "done_at": None}
 RECIPIENT_REFUSED = problem(
     422, "A recipient is not a registered contact with a portal user.",
     [{"loc": ["body", "recipients", 0], "msg": "has no portal user in the organisation"}])
@@ -496,7 +500,8 @@ def test_the_new_case_form_previews_the_template_and_shows_a_refused_recipient(
     bodies = {"/client-cases": MODULE,
               "/organizations": {"items": [CONNECTED], "next_cursor": None},
               "/organizations/O-c/contacts": {"items": CONTACTS, "next_cursor": None},
-              "/templates": {"items": TEMPLATES, "next_cursor": None}}
+              "/templates": {"items": TEMPLATES, "next_cursor": None},
+              "/tickets": {"items": [QUEUED], "next_cursor": "more"}}
 
     def answer(route: Route) -> None:
         path = urlsplit(route.request.url).path
@@ -538,6 +543,15 @@ def test_the_new_case_form_previews_the_template_and_shows_a_refused_recipient(
                        "template_id": "T-year", "period": "2026", "due_date": "2027-01-31",
                        "reminder_days": [7, 1]}]
     portal.shot("client-cases-new-case-refused")
+
+    # The queue: each case's client, recipients, due date and state in words.
+    page.click("#cc-tab-queue")
+    row = page.locator('#cc-queue tr[data-ticket-id="T-q"]')
+    expect(row.locator('[data-col="client"]')).to_have_text("Kund & Co AB")
+    expect(row.locator('[data-col="recipients"]')).to_have_text("Klara Klient, Nils Nyanställd")
+    expect(row.locator('[data-col="due"]')).to_have_text("31 jan. 2027")
+    expect(row.locator("[data-case-state]")).to_have_text("Öppet")
+    expect(page.locator("#cc-queue-more")).to_be_visible()
 
 
 @pytest.mark.parametrize("portal", ["en-GB"], indirect=True)
