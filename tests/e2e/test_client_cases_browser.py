@@ -112,6 +112,7 @@ def test_the_firm_invites_sends_a_case_and_the_client_answers_and_marks_it_done(
     expect(firm.locator("#cc-state-line")).to_have_attribute("data-active", "true")
     firm.click("#cc-tab-checklist")
     row = firm.locator(f'#cc-readiness tr[data-organization="{client["id"]}"]')
+    expect(firm.locator("#cc-readiness tbody tr").first).to_be_visible()  # the first page read
     # The checklist pages by 100: a long demo list may leave the new client for "Show more".
     while not row.count() and firm.locator("#cc-readiness-more").is_visible():
         firm.click("#cc-readiness-more")

@@ -76,7 +76,11 @@ export function checklistTab(panel, context) {
         id: `cc-deactivate-confirm-${item.id}`, dataset: { busyI18n: "common.saving" } }), "client_cases.checklist.deactivate_yes"),
       " ",
       bindText(h("button", { class: "button button--secondary button--small", type: "button",
-        on: { click: () => { confirm.hidden = true; ask.focus(); } } }), "client_cases.cancel"));
+        on: { click: () => {
+          confirm.hidden = true;
+          ask.setAttribute("aria-expanded", "false");
+          ask.focus();
+        } } }), "client_cases.cancel"));
     const ask = namedButton("client_cases.checklist.deactivate", "client_cases.checklist.deactivate_named", item.name,
       { dataset: { deactivate: item.id }, "aria-expanded": "false" });
     ask.addEventListener("click", () => {
