@@ -312,7 +312,8 @@ READINESS = {
         {"id": "O-bounce", "name": "Bounce Oy", "kind": "company", "customer_number": "1002",
          "version": 7, "main_contact": {"id": "C2", "name": "Bo Berg", "email": "bo@bounce.test"},
          "main_contact_ok": True, "email_ok": False, "email_problem": "undeliverable",
-         "address_ok": False, "ready": False, "connected_at": None, "invitation": None,
+         "address_ok": False, "ready": False, "connected_at": None,
+         "invitation": {"id": "I1", "state": "expired", "sent_at": "2026-10-01T08:00:00Z"},
          "last_activity_at": None, "looks_inactive": True},
         {"id": "O-private", "name": "Per Privat", "kind": "private_person",
          "customer_number": None, "version": 1, "main_contact": None,
@@ -412,6 +413,7 @@ def test_the_firm_reads_the_checklist_sees_the_apis_words_and_downloads_the_usag
     expect(bounce.locator('[data-check="email"]')).to_contain_text("studsade")
     expect(bounce.locator('[data-check="address"]')).to_contain_text("Fyll i företagets adress")
     expect(bounce.locator("[data-looks-inactive]")).to_be_visible()
+    expect(bounce.locator('[data-invitation-state="expired"]')).to_have_text("Har gått ut")
     private = page.locator('#cc-readiness tr[data-organization="O-private"]')
     expect(private.locator("[data-private-person]")).to_have_text("Privatperson, räknas inte")
     expect(page.locator('#cc-readiness tr[data-organization="O-ready"] td[data-col="ready"]')

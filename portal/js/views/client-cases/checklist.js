@@ -12,7 +12,7 @@ import { allPages } from "../../reference-data.js";
 import { can } from "../../session.js";
 import { customerPath } from "../contact-orders/common.js";
 import { facts, fill, money } from "../networks/common.js";
-import { ifMatch, readinessChecks } from "./common.js";
+import { ifMatch, invitationStateKey, readinessChecks } from "./common.js";
 import { checkMark, moreForm, namedButton, pagedList, panelHead, table } from "./parts.js";
 
 const COLUMNS = [
@@ -113,7 +113,9 @@ export function checklistTab(panel, context) {
       h("strong", { text: item.name }),
       item.customer_number ? h("span", { class: "muted", text: ` · ${item.customer_number}` }) : null,
       privatePerson ? [" ", bindText(h("span", { class: "tag", dataset: { privatePerson: "" } }), "client_cases.checklist.private_person")] : null,
-      item.connected_at ? [" ", bindText(h("span", { class: "pill pill--small cc-connected" }), "client_cases.connected")] : null);
+      item.connected_at ? [" ", bindText(h("span", { class: "pill pill--small cc-connected" }), "client_cases.connected")]
+        : item.invitation ? [" ", bindText(h("span", { class: `pill pill--small cc-inv cc-inv--${item.invitation.state}`,
+          dataset: { invitationState: item.invitation.state } }), invitationStateKey(item.invitation.state))] : null);
     const contact = h("div", {}, checkCell(main, item),
       item.main_contact ? h("p", { class: "muted", text: item.main_contact.name }) : null);
     const mail = h("div", {}, checkCell(email, item),
