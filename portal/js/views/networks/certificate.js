@@ -10,7 +10,7 @@ import { bindText, language } from "../../i18n.js";
 import { subscriptionPath } from "./common.js";
 
 /** Saves bytes as a file: a blob: address clicked, then let go. */
-function saveAs(blob, filename) {
+export function saveAs(blob, filename) {
   const url = URL.createObjectURL(blob);
   const link = h("a", { href: url, download: filename, hidden: true });
   document.body.append(link);
