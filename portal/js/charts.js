@@ -11,7 +11,7 @@ import { h } from "./dom.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 export const SIZE = { width: 640, height: 240 };
-const MARGIN = { top: 12, right: 12, bottom: 34, left: 52 };
+const MARGIN = { top: 12, right: 12, bottom: 36, left: 56 };
 const MAX_X_LABELS = 8;
 
 /** A round step (1, 2, 2.5 or 5 × a power of ten) that cuts `span` into about `count` parts. */
@@ -133,7 +133,7 @@ function svg(tag, attrs = {}, ...children) {
     if (name === "text") el.textContent = value;
     else if (value !== null && value !== undefined) el.setAttribute(name, String(value));
   }
-  el.append(...children.flat().filter(Boolean));
+  el.append(...children.flat(Infinity).filter(Boolean));
   return el;
 }
 
@@ -191,7 +191,8 @@ export function tableRows(spec, labels = spec.longLabels ?? spec.labels) {
 /** An accessible data table: a caption, column headers, a row header per period. */
 export function chartTable(spec, { id, caption, periodHeader }) {
   return h("table", { class: "admin-table chart__table", id },
-    h("caption", { text: caption }),
+    // The chart's heading names it on screen; the caption names the table for screen readers.
+    h("caption", { class: "visually-hidden", text: caption }),
     h("thead", {}, h("tr", {}, h("th", { scope: "col", text: periodHeader }),
       spec.series.map((s) => h("th", { scope: "col", class: "number", text: s.name })))),
     h("tbody", {}, tableRows(spec).map(([label, ...cells]) => h("tr", {},

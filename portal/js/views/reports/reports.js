@@ -155,7 +155,7 @@ export default function reportsView(container) {
       if (!alive || mine !== breakdownSeq) return;
       const items = answer.items ?? [];
       body.replaceChildren(items.length ? h("table", { class: "admin-table chart__table", id: "breakdown-table" },
-        h("caption", { text: `${t("reports.breakdown.title")}: ${t(`reports.breakdown.${state.by}`)}` }),
+        h("caption", { class: "visually-hidden", text: `${t("reports.breakdown.title")}: ${t(`reports.breakdown.${state.by}`)}` }),
         h("thead", {}, h("tr", {}, h("th", { scope: "col", text: t(`reports.breakdown.${state.by}`) }),
           BREAKDOWN_COLUMNS.map(([, key]) => h("th", { scope: "col", class: "number", text: t(key) })))),
         h("tbody", {}, items.map((item) => h("tr", { dataset: { key: item.key } },
