@@ -95,8 +95,23 @@ def test_an_admin_reads_the_volume_chart_as_a_table_and_downloads_the_csv(
     data = Path(download.path()).read_bytes()
     assert data.startswith(BOM + b"Period;Created;First responses;Resolved;"), data[:80]
 
+    # One organisation, searched for by name as on the contact order form.
+    page.select_option("#reports-filter", "organization_id")
+    page.fill("#reports-organization", "Acme")
+    with page.expect_response(lambda r: "organization_id=" in r.url
+                              and "/reports/tickets?" in r.url) as filtered:
+        page.locator("#reports-organization-matches button", has_text="Acme AB").click()
+    assert filtered.value.status == 200
+    expect(page.locator("#reports-organization")).to_have_value("Acme AB")
+    expect(volume.locator("svg[role=img]")).to_be_visible()
+    with page.expect_response(lambda r: "/reports/tickets?" in r.url
+                              and "organization_id=" not in r.url):
+        page.select_option("#reports-filter", "")
+
     # By week, then the breakdown by channel ("written vs calls").
-    page.select_option("#reports-group", "week")
+    with page.expect_response(lambda r: "group_by=week" in r.url) as weekly:
+        page.select_option("#reports-group", "week")
+    assert weekly.value.status == 200
     expect(page.locator("#reports-status")).to_have_text(re.compile(r"^[4-6] perioder visas\.$"))
     page.select_option("#breakdown-by", "channel")
     breakdown = page.locator("#breakdown-table")

@@ -7,8 +7,9 @@
 import { api } from "../../api.js";
 import { h } from "../../dom.js";
 import { bindText, localized, onLanguageChange, shownTimeZone, t } from "../../i18n.js";
-import { organizations, staffUsers, tenantSettings, ticketTypes } from "../../reference-data.js";
+import { staffUsers, tenantSettings, ticketTypes } from "../../reference-data.js";
 import { can, currentUser } from "../../session.js";
+import { registerSearch } from "../contact-orders/new.js";
 import { showLoadError } from "../networks/common.js";
 import { labelledField } from "../ticket/form-parts.js";
 import { chartFigure, csvButton } from "./figure.js";
@@ -36,7 +37,7 @@ export default function reportsView(container) {
   const everyone = can(user, "reports.view");
   let alive = true;
   let seq = 0;
-  let lists = { types: [], organizations: [], staff: [] };
+  let lists = { types: [], staff: [] };
   let settings = null;
   let shown = null; // {query, report}
   const state = { preset: "last_30", from: "", to: "", groupBy: "day", filter: "", value: "", by: "type" };
@@ -66,7 +67,8 @@ export default function reportsView(container) {
       parts.push(labelledField("reports-filter", "reports.filter",
         select("reports-filter", "filter", FILTERS.map((f) => option(f, t(`reports.filters.${f || "none"}`), state.filter)))));
       const values = filterValues(state.filter);
-      if (values) {
+      if (state.filter === "organization_id") parts.push(organizationSearch.element);
+      else if (values) {
         parts.push(labelledField("reports-value", `reports.filters.${state.filter}`,
           select("reports-value", "value", values.map(([v, text]) => option(v, text, state.value)))));
       }
@@ -83,12 +85,23 @@ export default function reportsView(container) {
   function filterValues(filter) {
     if (filter === "type") return lists.types.map((tt) => [tt.id, localized(tt.name)]);
     if (filter === "channel") return CHANNELS.map((c) => [c, t(`channel.${c}`)]);
-    if (filter === "organization_id") return lists.organizations.map((o) => [o.id, o.name]);
     if (filter === "agent") {
       return [["me", t("reports.me")], ...lists.staff.filter((u) => u.id !== user.id).map((u) => [u.id, u.name])];
     }
     return null;
   }
+
+  // An organisation is searched for by name, as on the contact order form; picking one shows it.
+  const organizationSearch = registerSearch({
+    id: "reports-organization", name: "organization", labelKey: "reports.filters.organization_id",
+    hintKey: "reports.filters.organization_hint",
+    search: async (text) => ((await api.get(`/organizations?q=${encodeURIComponent(text)}&limit=8`)).items ?? [])
+      .map((o) => ({ id: o.id, name: o.name, detail: o.customer_number ?? "" })),
+    changed: (picked) => {
+      state.value = picked?.id ?? "";
+      if (picked) load();
+    },
+  });
 
   function range() {
     return rangeOf(state.preset, todayIn(shownTimeZone()), { from: state.from, to: state.to });
@@ -182,9 +195,9 @@ export default function reportsView(container) {
       load();
     } else if (name === "filter") {
       state.filter = value;
-      state.value = filterValues(value)?.[0]?.[0] ?? "";
+      state.value = value === "organization_id" ? organizationSearch.picked()?.id ?? "" : filterValues(value)?.[0]?.[0] ?? "";
       buildForm();
-      load();
+      if (state.value || !value) load(); // an organisation is loaded once picked
     } else if (name === "value") {
       state.value = value;
       load();
@@ -209,9 +222,8 @@ export default function reportsView(container) {
     // The settings first: they set the tenant's time zone, which says what "today" is.
     settings = await tenantSettings().catch(() => null);
     if (everyone) {
-      const [types, orgs, staff] = await Promise.all([
-        ticketTypes().catch(() => []), organizations().catch(() => []), staffUsers().catch(() => [])]);
-      lists = { types, organizations: orgs, staff };
+      const [types, staff] = await Promise.all([ticketTypes().catch(() => []), staffUsers().catch(() => [])]);
+      lists = { types, staff };
     }
     if (!alive) return;
     buildForm();
