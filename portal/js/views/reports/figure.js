@@ -4,23 +4,10 @@
 
 import { api } from "../../api.js";
 import { chartLegend, chartSvg, chartTable } from "../../charts.js";
-import { h } from "../../dom.js";
+import { h, saveAs } from "../../dom.js";
 import { errorKey } from "../../forms.js";
 import { bindText, t } from "../../i18n.js";
 import { chartDescription } from "./model.js";
-
-/** Saves bytes as a file: a blob: address clicked, then let go. */
-export function saveAs(blob, filename) {
-  const url = URL.createObjectURL(blob);
-  const link = h("a", { href: url, download: filename, hidden: true });
-  document.body.append(link);
-  try {
-    link.click();
-  } finally {
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
-  }
-}
 
 /** A button that fetches `path` as CSV (with the token) and saves it as `filename`. */
 export function csvButton(id, path, filename, errorEl) {

@@ -86,7 +86,8 @@ export default function reportsView(container) {
     if (filter === "type") return lists.types.map((tt) => [tt.id, localized(tt.name)]);
     if (filter === "channel") return CHANNELS.map((c) => [c, t(`channel.${c}`)]);
     if (filter === "agent") {
-      return [["me", t("reports.me")], ...lists.staff.filter((u) => u.id !== user.id).map((u) => [u.id, u.name])];
+      return [["me", t("reports.me")], ["none", t("reports.unassigned")],
+        ...lists.staff.filter((u) => u.id !== user.id).map((u) => [u.id, u.name])];
     }
     return null;
   }
