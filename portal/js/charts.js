@@ -11,6 +11,7 @@ import { h } from "./dom.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 export const SIZE = { width: 640, height: 240 };
+export const NARROW_SIZE = { width: 360, height: 220 }; // a phone's: its texts stay readable
 const MARGIN = { top: 12, right: 12, bottom: 36, left: 56 };
 const MAX_X_LABELS = 8;
 
@@ -113,7 +114,9 @@ export function layout(spec, size = SIZE) {
     height: size.height,
     plot,
     yTicks: yTicks.map((v) => ({ value: v, y: y(v), text: format(v) })),
-    xLabels: labelIndexes(labels.length).map((i) => ({ index: i, x: x(i), text: labels[i] })),
+    // About one label per 72 units of width: a narrow chart (a phone's) gets fewer.
+    xLabels: labelIndexes(labels.length, Math.max(3, Math.floor((plot.right - plot.left) / 72)))
+      .map((i) => ({ index: i, x: x(i), text: labels[i] })),
     bars: rects,
     lines: lines.map((s) => ({
       series: s.index,
@@ -138,8 +141,8 @@ function svg(tag, attrs = {}, ...children) {
 }
 
 /** The chart as an <svg role="img"> named by `title` and described by `description`. */
-export function chartSvg(spec, { id, title, description }) {
-  const shape = layout(spec);
+export function chartSvg(spec, { id, title, description, size = SIZE }) {
+  const shape = layout(spec, size);
   const { plot } = shape;
   const titleId = `${id}-svg-title`;
   const descId = `${id}-svg-desc`;

@@ -51,6 +51,11 @@ def test_the_admins_home_shows_todays_volumes_and_the_trend(
     chart.locator("[data-table-toggle=volume]").click()
     expect(chart.locator("tbody tr")).to_have_count(30)
     portal.shot("home-reports")
+    # In Finnish: the chart is drawn again in the language, dates in its format.
+    page.select_option("#language-select", "fi")
+    expect(trend.locator("#home-trend-title")).to_have_text("Tänään ja viimeiset 30 päivää")
+    expect(chart.locator("svg title")).to_have_text("Luodut ja ratkaistut, viimeiset 30 päivää")
+    expect(chart.locator("tbody th").last).to_have_text(re.compile(r"^\d{1,2}\.\d{1,2}\.20\d\d$"))
 
 
 def test_an_admin_reads_the_volume_chart_as_a_table_and_downloads_the_csv(
@@ -117,6 +122,18 @@ def test_an_admin_reads_the_volume_chart_as_a_table_and_downloads_the_csv(
     breakdown = page.locator("#breakdown-table")
     expect(breakdown.locator("caption")).to_have_text("Fördelning: Kanal")
     expect(breakdown.locator("tbody th", has_text="Portalen")).to_be_visible()
+
+
+def test_the_reports_fit_a_375_px_phone(portal: Portal, tokens: dict[str, str]) -> None:
+    portal.page.set_viewport_size({"width": 375, "height": 740})
+    page = portal.sign_in(ADMIN)
+    expect(page.locator("#home-trend [data-chart=volume] svg")).to_be_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    page.goto(f"{portal.stack.url}/#/reports")
+    expect(page.locator("#breakdown-table")).to_be_visible()
+    expect(page.locator("[data-chart=satisfaction] svg")).to_be_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    portal.shot("reports-375")
 
 
 def test_an_agent_without_reports_view_sees_their_own_figures(

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import "./support.js";
-import { SIZE, labelIndexes, layout, linePath, niceStep, scale, tableRows, ticks } from "../../portal/js/charts.js";
+import { NARROW_SIZE, SIZE, labelIndexes, layout, linePath, niceStep, scale, tableRows, ticks } from "../../portal/js/charts.js";
 
 describe("ticks", () => {
   it("start at zero and end at a round value at or above the maximum", () => {
@@ -72,6 +72,15 @@ describe("layout", () => {
     assert.equal(Math.round(tallest.y), shape.plot.top);
     assert.equal(Math.round(tallest.y + tallest.height), shape.plot.bottom);
     assert.equal(shape.width, SIZE.width);
+  });
+
+  it("labels fewer periods along a narrow chart's axis", () => {
+    const labels = Array.from({ length: 30 }, (_, i) => String(i + 1));
+    const wide = layout({ labels, series: [] });
+    const narrow = layout({ labels, series: [] }, NARROW_SIZE);
+    assert.ok(narrow.xLabels.length < wide.xLabels.length);
+    assert.ok(narrow.xLabels.length >= 3);
+    assert.equal(narrow.width, NARROW_SIZE.width);
   });
 
   it("stacks bars when asked: the top is the sum", () => {

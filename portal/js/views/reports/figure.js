@@ -3,7 +3,7 @@
 // and, for the time charts, the note on the medians' accuracy.
 
 import { api } from "../../api.js";
-import { chartLegend, chartSvg, chartTable } from "../../charts.js";
+import { NARROW_SIZE, SIZE, chartLegend, chartSvg, chartTable } from "../../charts.js";
 import { h, saveAs } from "../../dom.js";
 import { errorKey } from "../../forms.js";
 import { bindText, t } from "../../i18n.js";
@@ -39,7 +39,8 @@ export function chartFigure(spec, { csv, from, to, level = "h2", idPrefix = "cha
   const error = h("div", { class: "form-error", role: "alert" });
   const image = h("div", { class: "chart__image" },
     chartLegend(spec),
-    chartSvg(spec, { id, title, description: chartDescription(spec, from, to) }));
+    chartSvg(spec, { id, title, description: chartDescription(spec, from, to),
+      size: window.matchMedia("(max-width: 40rem)").matches ? NARROW_SIZE : SIZE }));
   const table = h("div", { class: "table-scroll chart__table-wrap", id: `${id}-table`, hidden: true },
     chartTable(spec, { id: `${id}-data`, caption: title, periodHeader: t("reports.period") }));
   const toggle = bindText(h("button", { type: "button", class: "button button--secondary button--small",
