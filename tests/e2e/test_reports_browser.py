@@ -123,6 +123,13 @@ def test_an_admin_reads_the_volume_chart_as_a_table_and_downloads_the_csv(
     expect(breakdown.locator("caption")).to_have_text("Fördelning: Kanal")
     expect(breakdown.locator("tbody th", has_text="Portalen")).to_be_visible()
 
+    # The address keeps the choices: a reload shows the same report.
+    expect(page).to_have_url(re.compile(r"#/reports\?group_by=week&by=channel$"))
+    page.reload()
+    expect(page.locator("#reports-group")).to_have_value("week")
+    expect(page.locator("#breakdown-by")).to_have_value("channel")
+    expect(page.locator("#breakdown-table caption")).to_have_text("Fördelning: Kanal")
+
 
 def test_the_reports_fit_a_375_px_phone(portal: Portal, tokens: dict[str, str]) -> None:
     portal.page.set_viewport_size({"width": 375, "height": 740})

@@ -10,8 +10,8 @@ import { tableRows } from "../../portal/js/charts.js";
 import { setLanguage } from "../../portal/js/i18n.js";
 import { todayFigures } from "../../portal/js/views/reports/home-trend.js";
 import {
-  BREAKDOWN_COLUMNS, breakdownCells, csvFilename, daysBetween, hours, periodLabel, rangeOf, rangeProblem,
-  reportCharts, reportQuery, slaTarget, todayIn,
+  BREAKDOWN_COLUMNS, breakdownCells, csvFilename, daysBetween, hours, paramsOf, periodLabel, rangeOf, rangeProblem,
+  reportCharts, reportQuery, slaTarget, stateFromParams, todayIn,
 } from "../../portal/js/views/reports/model.js";
 
 const times = (median, p90) => ({ count: median === null ? 0 : 2, median_minutes: median, p90_minutes: p90, mean_minutes: median });
@@ -162,5 +162,23 @@ describe("the breakdown and the home figures", () => {
   it("reads today's volumes from the last day of the report", () => {
     assert.deepEqual(todayFigures(REPORT), { created: 5, resolved: 1 });
     assert.deepEqual(todayFigures({ periods: [] }), { created: 0, resolved: 0 });
+  });
+});
+
+describe("the address", () => {
+  it("keeps the choices and reads them back", () => {
+    const state = { preset: "custom", from: "2026-11-01", to: "2026-11-30", groupBy: "week", filter: "channel", value: "phone", by: "agent" };
+    const params = paramsOf(state);
+    assert.equal(params.toString(), "preset=custom&from=2026-11-01&to=2026-11-30&group_by=week&filter=channel&value=phone&by=agent");
+    assert.deepEqual(stateFromParams(params), state);
+  });
+  it("leaves the defaults out", () => {
+    assert.equal(paramsOf(stateFromParams(new URLSearchParams())).toString(), "");
+  });
+  it("drops what it does not know: a bad range, a filter without a value, unknown names", () => {
+    const state = stateFromParams(new URLSearchParams(
+      "preset=custom&from=2026-12-02&to=2026-12-01&group_by=year&filter=agent&by=mood"));
+    assert.deepEqual(state, { preset: "last_30", from: "", to: "", groupBy: "day", filter: "", value: "", by: "type" });
+    assert.equal(stateFromParams(new URLSearchParams("filter=evil&value=x")).filter, "");
   });
 });

@@ -64,6 +64,44 @@ export function rangeProblem(from, to) {
   return null;
 }
 
+const DEFAULT_STATE = { preset: "last_30", from: "", to: "", groupBy: "day", filter: "", value: "", by: "type" };
+
+/** The screen's choices from its address (#/reports?preset=…); anything unknown is the default. */
+export function stateFromParams(params) {
+  const state = { ...DEFAULT_STATE };
+  const get = (name) => (params.get(name) ?? "").slice(0, 100);
+  if (PRESETS.includes(get("preset"))) state.preset = get("preset");
+  if (state.preset === "custom") {
+    state.from = get("from");
+    state.to = get("to");
+    if (rangeProblem(state.from, state.to)) Object.assign(state, { preset: DEFAULT_STATE.preset, from: "", to: "" });
+  }
+  if (GROUPINGS.includes(get("group_by"))) state.groupBy = get("group_by");
+  if (FILTERS.includes(get("filter")) && get("value")) {
+    state.filter = get("filter");
+    state.value = get("value");
+  }
+  if (BREAKDOWNS.includes(get("by"))) state.by = get("by");
+  return state;
+}
+
+/** The address's query for the choices (defaults left out), so a reload keeps them. */
+export function paramsOf(state) {
+  const params = new URLSearchParams();
+  if (state.preset !== DEFAULT_STATE.preset) params.set("preset", state.preset);
+  if (state.preset === "custom") {
+    params.set("from", state.from);
+    params.set("to", state.to);
+  }
+  if (state.groupBy !== DEFAULT_STATE.groupBy) params.set("group_by", state.groupBy);
+  if (state.filter && state.value) {
+    params.set("filter", state.filter);
+    params.set("value", state.value);
+  }
+  if (state.by !== DEFAULT_STATE.by) params.set("by", state.by);
+  return params;
+}
+
 /** GET /reports/tickets's query: the range, the grouping and at most one filter. */
 export function reportQuery({ from, to, groupBy = "day", filter = "", value = "" }) {
   const query = new URLSearchParams({ from, to, group_by: groupBy });

@@ -15,7 +15,7 @@ import { labelledField } from "../ticket/form-parts.js";
 import { chartFigure, csvButton } from "./figure.js";
 import {
   BREAKDOWNS, BREAKDOWN_COLUMNS, CHANNELS, FILTERS, GROUPINGS, PRESETS, breakdownCells, csvFilename,
-  rangeOf, rangeProblem, reportCharts, reportQuery, todayIn,
+  paramsOf, rangeOf, rangeProblem, reportCharts, reportQuery, stateFromParams, todayIn,
 } from "./model.js";
 
 function option(value, text, selected) {
@@ -32,7 +32,7 @@ function itemName(by, item) {
   return item.name || item.key;
 }
 
-export default function reportsView(container) {
+export default function reportsView(container, app, screenPath, params) {
   const user = currentUser();
   const everyone = can(user, "reports.view");
   let alive = true;
@@ -40,7 +40,8 @@ export default function reportsView(container) {
   let lists = { types: [], staff: [] };
   let settings = null;
   let shown = null; // {query, report}
-  const state = { preset: "last_30", from: "", to: "", groupBy: "day", filter: "", value: "", by: "type" };
+  const state = stateFromParams(params);
+  if (!everyone) Object.assign(state, { filter: "", value: "" });
 
   const title = bindText(h("h1", { id: "reports-title", tabindex: "-1" }), "reports.title");
   const mineNote = everyone ? null : bindText(h("p", { class: "notice", dataset: { ownFigures: "" } }), "reports.own_only");
@@ -123,8 +124,15 @@ export default function reportsView(container) {
       chartFigure(spec, { csv, from: q.from, to: q.to, idPrefix: "report" })));
   }
 
+  /** The address keeps the choices without a new history entry or a re-render. */
+  function remember() {
+    const kept = paramsOf(state).toString();
+    history.replaceState(history.state, "", `#${screenPath}${kept ? `?${kept}` : ""}`);
+  }
+
   async function load() {
     formError.replaceChildren();
+    remember();
     const q = query();
     const problem = rangeProblem(q.from, q.to);
     if (problem) {
@@ -155,6 +163,7 @@ export default function reportsView(container) {
     const by = select("breakdown-by", "by", BREAKDOWNS.map((b) => option(b, t(`reports.breakdown.${b}`), state.by)));
     by.addEventListener("change", () => {
       state.by = by.value;
+      remember();
       loadBreakdown(q);
     });
     const path = () => `/reports/tickets/breakdown?${new URLSearchParams({ by: state.by, from: q.from, to: q.to })}`;
@@ -225,6 +234,11 @@ export default function reportsView(container) {
     if (everyone) {
       const [types, staff] = await Promise.all([ticketTypes().catch(() => []), staffUsers().catch(() => [])]);
       lists = { types, staff };
+    }
+    if (everyone && state.filter === "organization_id") {
+      // A reloaded address names the organisation by id: its name goes in the search field.
+      const org = await api.get(`/organizations/${encodeURIComponent(state.value)}`).catch(() => null);
+      if (org) organizationSearch.input.value = org.name;
     }
     if (!alive) return;
     buildForm();
