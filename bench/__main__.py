@@ -59,6 +59,9 @@ and over HTTP, typing, connect, history, availability and the queue with 10 and 
 chats, the same at both sizes; the fan-out latency over the local stack's WebSockets with 50
 chats at once, p95 under a second) alone, rewriting only its section; the whole run measures
 it after the help center.
+``python -m bench reports``: reports (bench/reports.py: a month's ticket report, filtered
+and broken down, with 1,000 and 100,000 tickets' work counted; the report's calls the same at
+both sizes) alone, rewriting only its section; the whole run measures it after chat.
 ``python -m bench stack``: part 10 alone, rewriting only its section (the last).
 """
 
@@ -737,6 +740,20 @@ def help_only() -> int:
     return 0
 
 
+def reports_only() -> int:
+    """``python -m bench reports``: a month's report and its breakdowns alone."""
+    from bench import reports as reports_bench
+
+    figures = reports_bench.run()
+    lines = reports_bench.reports_section(figures)
+    _rewrite_section(reports_bench.REPORTS_HEADING, lines)
+    print("\n".join(lines))
+    if figures["differing"]:
+        print(f"FAILED: {figures['differing']}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def replies_only() -> int:
     """``python -m bench replies``: part 8 alone; its section of docs/performance.md is
     rewritten (or put before the local stack's, the last), the rest is left as it was."""
@@ -823,12 +840,12 @@ def write_report(cold: dict[str, Any], budget: dict[str, Any], tickets: dict[str
 def main(argv: list[str]) -> int:
     alone = {"coldstart": coldstart_only, "lifecycle": lifecycle_only, "mail": mail_only,
              "replies": replies_only, "networks": networks_only, "stack": stack_only,
-             "help": help_only, "chat": chat_only}
+             "help": help_only, "chat": chat_only, "reports": reports_only}
     if len(argv) == 1 and argv[0] in alone:
         return alone[argv[0]]()
     if argv:
         print("usage: python -m bench [coldstart | lifecycle | mail | replies | networks"
-              " | help | chat | stack]",
+              " | help | chat | reports | stack]",
               file=sys.stderr)
         return 2
     started = time.perf_counter()
@@ -885,6 +902,11 @@ def main(argv: list[str]) -> int:
     began = time.perf_counter()
     chat_figures = chat_bench.run()
     timed("9c chat", began)
+    from bench import reports as reports_bench
+
+    began = time.perf_counter()
+    report_figures = reports_bench.run()
+    timed("9d reports", began)
     began = time.perf_counter()
     stack = stack_bench.run()
     timed("10 the local stack", began)
@@ -901,8 +923,11 @@ def main(argv: list[str]) -> int:
                         networks=networks)
     _rewrite_section(help_bench.HELP_HEADING, help_bench.help_section(help_figures))
     _rewrite_section(chat_bench.CHAT_HEADING, chat_bench.chat_section(chat_figures))
+    _rewrite_section(reports_bench.REPORTS_HEADING,
+                     reports_bench.reports_section(report_figures))
     print(path.read_text())
     grew += networks["differing"] + help_figures["differing"] + chat_figures["differing"]
+    grew += report_figures["differing"]
     if chat_figures["fanout"]["failed"]:
         wrong.append(f"chat fan-out p95 {chat_figures['fanout']['p95_ms']} ms")
     wrong += [f"the reminder sweep read more than was due at {size}"

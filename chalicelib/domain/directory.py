@@ -239,6 +239,9 @@ class SettingsBody(Command):
     queue_owner_ids: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = (
         Field(default_factory=list, max_length=20))
     email: EmailChannelSettings = Field(default_factory=EmailChannelSettings)
+    # Monday morning's e-mail of last week's figures to the staff who hold reports.view
+    # (issue 23, item 5); each may mute it in their preferences.
+    weekly_summary: bool = False
     # Read-only (ignored in PUT, kept by the app): each of email.addresses is "pending"
     # until the code mailed to it comes back (POST /settings/email-addresses/{a}/verify),
     # then "verified". Only a verified address routes mail (issue 14, item 3).

@@ -28,6 +28,7 @@ KINDS: tuple[str, ...] = (
     "sla_warning", "sla_breached", "contact_order_assigned", "booking_reminder",
     "subscription_update", "followed_supplier",
     "training_reminder", "training_update", "incident_update", "chat_transcript",
+    "weekly_summary",
 )
 NotificationKind = Literal[
     "ticket_created", "ticket_assigned", "ticket_commented", "ticket_status_changed",
@@ -35,6 +36,7 @@ NotificationKind = Literal[
     "sla_warning", "sla_breached", "contact_order_assigned", "booking_reminder",
     "subscription_update", "followed_supplier",
     "training_reminder", "training_update", "incident_update", "chat_transcript",
+    "weekly_summary",
 ]
 
 # History events that may notify someone; the rest stay in the history only.

@@ -21,9 +21,10 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain.contact_orders import ContactOrder
 from chalicelib.domain.support_hours import SupportCalendar, support_hours_between
 from chalicelib.domain.tickets import Ticket
 
@@ -34,15 +35,16 @@ BUCKET_EDGES: tuple[int, ...] = (
     5, 15, 30, 60, 120, 240, 480, 960, 1440, 2880, 5760, 10080, 20160)
 
 GroupBy = Literal["day", "week", "month"]
-# The filters a report offers: the kinds of ``dimensions`` besides the tenant's total.
-DIMENSION_KINDS = ("type", "channel", "org", "agent")
+# The filters a report offers: the kinds of ``dimensions`` besides the tenant's total
+# (``orders_agent``: a contact order's assignee, seed 001).
+DIMENSION_KINDS = ("type", "channel", "org", "agent", "orders_agent")
 # What a breakdown by one kind (every type, every organisation...) shows per value: kept
 # per day in one item per kind, its attributes ``<value>~<measure>``.
 BREAKDOWN_MEASURES = frozenset({
     "created", "resolved", "reopened", "sla_met", "sla_breached", "satisfaction_good",
     "satisfaction_bad", "hours", "billable_hours", "first_response_count",
     "first_response_minutes", "resolution_count", "resolution_minutes", "approved",
-    "rejected", "auto_approved"})
+    "rejected", "auto_approved", "opened", "closed", "converted"})
 Durations = Literal["first_response", "resolution", "approval_answer"]
 
 
@@ -108,10 +110,15 @@ def _waiting_on_support(ticket: Ticket) -> bool:
     return ticket.status not in FINISHED
 
 
-def _met(done: str, due: str | None) -> str | None:
+def _judge(change: CounterChange, before: Ticket | None, target: str, done: str,
+           due: str | None) -> None:
+    """A target met, or missed when its breach alert did not count it already."""
     if due is None:
-        return None
-    return "sla_met" if _instant(done) <= _instant(due) else "sla_breached"
+        return
+    if _instant(done) <= _instant(due):
+        change.count("sla_met")
+    elif before is None or before.sla_alerts.get(target) != "breached":
+        change.count("sla_breached")
 
 
 def changes(before: Ticket | None, after: Ticket, zone: ZoneInfo,
@@ -141,14 +148,18 @@ def _count_answers(change: CounterChange, before: Ticket | None, after: Ticket,
         change.count("first_responded")
         change.duration("first_response", _support_minutes(
             cal, after.created_at, after.first_response_at))
-        if met := _met(after.first_response_at, after.first_response_due_at):
-            change.count(met)
+        _judge(change, before, "first_response", after.first_response_at,
+               after.first_response_due_at)
     if after.resolved_at and (before is None or before.resolved_at != after.resolved_at):
         change.count("resolved")
         change.duration("resolution", _support_minutes(cal, after.created_at,
                                                        after.resolved_at))
-        if met := _met(after.resolved_at, after.resolution_due_at):
-            change.count(met)
+        _judge(change, before, "resolution", after.resolved_at, after.resolution_due_at)
+    # A breach counts when its alert goes out, so a ticket still unanswered counts too.
+    for target in ("first_response", "resolution"):
+        if after.sla_alerts.get(target) == "breached" and (
+                before is None or before.sla_alerts.get(target) != "breached"):
+            change.count("sla_breached")
 
 
 def _count_approval(change: CounterChange, before: Ticket | None, after: Ticket) -> None:
@@ -175,6 +186,24 @@ def _count_backlog(change: CounterChange, before: Ticket | None, after: Ticket) 
         change.count("backlog_net", 1 if _waiting_on_support(after) else -1)
         if before.status in FINISHED:
             change.count("reopened")
+
+
+def order_changes(before: ContactOrder | None, after: ContactOrder, zone: ZoneInfo,
+                  at: str) -> list[CounterChange]:
+    """What a contact order's change adds (seed 001): opened, closed, converted to a sales
+    order, and hours, for the tenant's orders and for the assignee after the change."""
+    change = CounterChange(_instant(at).astimezone(zone).date(),
+                           ("orders", f"orders_agent#{after.assignee_id or 'none'}"))
+    if before is None:
+        change.count("opened")
+    if after.closed and (before is None or not before.closed):
+        change.count("closed")
+    if after.sales_order_id and (before is None or not before.sales_order_id):
+        change.count("converted")
+    hours = after.total_hours - (before.total_hours if before else 0)
+    if hours:
+        change.count("hours", hours)
+    return [change] if change.add else []
 
 
 def percentile(counts: Mapping[int, float], q: float) -> float | None:
@@ -256,3 +285,125 @@ def median_and_p90(totals: Mapping[str, float], kind: Durations) -> tuple[float 
     low, high = percentile(buckets, 0.5), percentile(buckets, 0.9)
     return (None if low is None or math.isnan(low) else round(low, 1),
             None if high is None or math.isnan(high) else round(high, 1))
+
+
+# --- the backfill: a ticket's changes again, from its history ---------------------------
+
+def _assigned(state: dict[str, Any], data: Mapping[str, Any], event: Mapping[str, Any],
+              staff: frozenset[str]) -> None:
+    state["assignee_id"] = data.get("to")
+
+
+def _retyped(state: dict[str, Any], data: Mapping[str, Any], event: Mapping[str, Any],
+             staff: frozenset[str]) -> None:
+    state["ticket_type_id"] = data.get("to", state["ticket_type_id"])
+    state["billable"] = bool(data.get("billable_to", state["billable"]))
+
+
+def _status_changed(state: dict[str, Any], data: Mapping[str, Any], event: Mapping[str, Any],
+                    staff: frozenset[str]) -> None:
+    state["status"] = data.get("to", state["status"])
+
+
+def _priority_changed(state: dict[str, Any], data: Mapping[str, Any],
+                      event: Mapping[str, Any], staff: frozenset[str]) -> None:
+    state["sla_alerts"] = {}  # new targets, new alerts
+    if data.get("resolution_due_at"):
+        state["resolution_due_at"] = data["resolution_due_at"]
+
+
+def _sla_alert(state: dict[str, Any], data: Mapping[str, Any], event: Mapping[str, Any],
+               staff: frozenset[str]) -> None:
+    if data.get("target"):
+        alert = "breached" if event["type"] == "sla_breached" else "warned"
+        state["sla_alerts"] = {**state["sla_alerts"], data["target"]: alert}
+
+
+def _commented(state: dict[str, Any], data: Mapping[str, Any], event: Mapping[str, Any],
+               staff: frozenset[str]) -> None:
+    state["total_hours"] += float(data.get("hours") or 0)
+    if event.get("actor") in staff and not data.get("internal"):
+        state["first_response_at"] = state["first_response_at"] or event["at"]
+
+
+def _resolved(state: dict[str, Any], data: Mapping[str, Any], event: Mapping[str, Any],
+              staff: frozenset[str]) -> None:
+    state["total_hours"] += float(data.get("hours") or 0)
+    state.update(status="resolved", resolved_at=event["at"], approval={"state": "pending"},
+                 first_response_at=state["first_response_at"] or event["at"])
+
+
+def _answered(state: dict[str, Any], data: Mapping[str, Any], event: Mapping[str, Any],
+              staff: frozenset[str]) -> None:
+    state["approval"] = {"state": event["type"], "at": event["at"]}
+
+
+def _rated(state: dict[str, Any], data: Mapping[str, Any], event: Mapping[str, Any],
+           staff: frozenset[str]) -> None:
+    if data.get("rating") in ("good", "bad"):
+        state["satisfaction"] = {"rating": data["rating"], "at": event["at"],
+                                 "by": event.get("actor", "")}
+
+
+# What each history event changed of the fields the counters read; other events nothing.
+_APPLY = {
+    "assigned": _assigned, "retyped": _retyped, "status_changed": _status_changed,
+    "priority_changed": _priority_changed, "sla_warning": _sla_alert,
+    "sla_breached": _sla_alert, "commented": _commented, "resolved": _resolved,
+    "approved": _answered, "rejected": _answered, "auto_approved": _answered,
+    "rated": _rated,
+}
+
+
+def _apply(state: dict[str, Any], event: Mapping[str, Any], staff: frozenset[str]) -> None:
+    act = _APPLY.get(event["type"])
+    if act is not None:
+        act(state, event.get("data") or {}, event, staff)
+
+
+def replay(ticket: Ticket, events: Iterable[Mapping[str, Any]],
+           staff: frozenset[str]) -> list[tuple[Ticket | None, Ticket, str]]:
+    """The ticket's changes as live counting saw them: ``(before, after, at)`` for its
+    creation and for each moment of its history (the events one change wrote share their
+    stamp, so they are one change here too). ``staff``: the users whose public comment
+    is a first response.
+
+    What the history does not hold is taken from the ticket as it is: the first-response
+    due time (kept from the first response on) and the initial resolution due time when
+    the priority never changed; the billable flag at creation is the first re-typing's
+    ``billable_from``."""
+    ordered = sorted(events, key=lambda e: (e["at"], e.get("id", "")))
+    retypes = [e for e in ordered if e["type"] == "retyped"]
+    priority_moves = [e for e in ordered if e["type"] == "priority_changed"]
+    created = next((e for e in ordered if e["type"] == "created"), None)
+    if created is None:
+        return []
+    data = created.get("data") or {}
+    state: dict[str, Any] = {
+        **ticket.model_dump(include={"id", "number", "subject", "priority",
+                                     "organization_id", "requester_id", "created_by",
+                                     "first_response_due_at"}),
+        "status": "new", "version": 1, "created_at": created["at"],
+        "updated_at": created["at"],
+        "ticket_type_id": (retypes[0]["data"].get("from") if retypes
+                           else ticket.ticket_type_id),
+        "channel": data.get("channel", ticket.channel),
+        "billable": bool(retypes[0]["data"].get("billable_from")) if retypes
+        else ticket.billable,
+        "resolution_due_at": None if priority_moves else ticket.resolution_due_at,
+        "assignee_id": None, "first_response_at": None, "resolved_at": None,
+        "approval": None, "satisfaction": None, "total_hours": 0.0, "sla_alerts": {},
+    }
+    steps: list[tuple[Ticket | None, Ticket, str]] = []
+    before: Ticket | None = None
+    moments: dict[str, list[Mapping[str, Any]]] = {}
+    for event in ordered:
+        moments.setdefault(event["at"], []).append(event)
+    for at, happened in moments.items():
+        for event in happened:
+            if event is not created:
+                _apply(state, event, staff)
+        after = Ticket.model_validate({**state, "updated_at": at})
+        steps.append((before, after, at))
+        before = after
+    return steps

@@ -6,8 +6,9 @@ take to answer, satisfaction and hours. Pure: the counters are passed in."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, model_validator
 
@@ -264,3 +265,101 @@ def breakdown_csv_rows(report: BreakdownReport) -> list[list[str | int | float |
              r.approved, r.rejected, r.auto_approved, r.satisfaction_good,
              r.satisfaction_bad, r.hours, r.billable_hours, r.first_response_mean_minutes,
              r.resolution_mean_minutes] for r in report.items]
+
+
+# --- the weekly summary (item 5) ----------------------------------------------------------
+
+SUMMARY_AT = time(7, 0)  # Monday morning, in the tenant's time zone
+
+
+def next_summary_at(now: datetime, zone: ZoneInfo) -> datetime:
+    """The next Monday 07:00 in ``zone`` after ``now`` (an aware instant)."""
+    local = now.astimezone(zone)
+    monday = local.date() + timedelta(days=(7 - local.weekday()) % 7)
+    due = datetime.combine(monday, SUMMARY_AT, zone)
+    if due <= local:
+        due = datetime.combine(monday + timedelta(days=7), SUMMARY_AT, zone)
+    return due
+
+
+def summary_week(due: datetime, zone: ZoneInfo) -> tuple[date, date]:
+    """The Monday and Sunday of the week before the summary's Monday."""
+    monday = due.astimezone(zone).date()
+    monday -= timedelta(days=monday.weekday())
+    return monday - timedelta(days=7), monday - timedelta(days=1)
+
+
+# --- contact orders (seed 001) ------------------------------------------------------------
+
+
+class OrderPeriod(Model):
+    period: str
+    opened: int
+    closed: int
+    converted: int
+    hours: float
+
+
+class OrderAssigneeRow(Model):
+    key: str = Field(description="the assignee's user id, or none")
+    name: str | None = None
+    opened: int
+    closed: int
+    converted: int
+    hours: float
+
+
+class OrderReport(Model):
+    from_: date = Field(serialization_alias="from")
+    to: date
+    group_by: GroupBy
+    periods: list[OrderPeriod]
+    totals: OrderPeriod
+    by_assignee: list[OrderAssigneeRow]
+
+
+class OrderReportQuery(Model):
+    model_config = {"extra": "forbid"}
+
+    from_: date = Field(alias="from")
+    to: date
+    group_by: GroupBy = "day"
+
+    @model_validator(mode="after")
+    def _range(self) -> OrderReportQuery:
+        check_range(self.from_, self.to)
+        return self
+
+
+def _order_period(label: str, counts: Mapping[str, float]) -> OrderPeriod:
+    return OrderPeriod(period=label, opened=round(counts.get("opened", 0)),
+                       closed=round(counts.get("closed", 0)),
+                       converted=round(counts.get("converted", 0)),
+                       hours=round(counts.get("hours", 0), 2))
+
+
+def order_report(query: OrderReportQuery, days: Sequence[tuple[date, Mapping[str, float]]],
+                 by_assignee: Mapping[str, Mapping[str, float]],
+                 names: Mapping[str, str]) -> OrderReport:
+    by_period = summed(days, query.group_by)
+    everything: dict[str, float] = {}
+    for counts in by_period.values():
+        for name, value in counts.items():
+            everything[name] = everything.get(name, 0) + value
+    rows = [OrderAssigneeRow(key=key, name=names.get(key), **_order_period(key, counts)
+                             .model_dump(exclude={"period"}))
+            for key, counts in by_assignee.items()]
+    return OrderReport(
+        from_=query.from_, to=query.to, group_by=query.group_by,
+        periods=[_order_period(label, by_period.get(label, {}))
+                 for label in periods(query.from_, query.to, query.group_by)],
+        totals=_order_period("total", everything),
+        by_assignee=sorted(rows, key=lambda r: (-r.hours, r.name or r.key)))
+
+
+ORDER_CSV_HEADER = ("Period", "Opened", "Closed", "Converted to sales orders", "Hours")
+
+
+def order_rows(report: OrderReport) -> list[list[str | int | float | None]]:
+    return [[p.period, p.opened, p.closed, p.converted, p.hours]
+            for p in [*report.periods, report.totals]]

@@ -85,6 +85,14 @@ def chat_abandoned(event: Any) -> dict[str, Any]:
     return sweeps.chat_abandoned(_now(event), _time_left(event))
 
 
+@bp.schedule(Rate(15, unit=Rate.MINUTES), name="weekly_summaries",
+             description="Reports: last week's figures to the managers, Monday morning")
+def weekly_summaries(event: Any) -> dict[str, Any]:
+    from chalicelib.jobs import sweeps
+
+    return sweeps.weekly_summaries(_now(event), _time_left(event))
+
+
 @bp.schedule(Rate(1, unit=Rate.MINUTES), name="outbox_relay",
              description="Outbox records to the notifications queue")
 def outbox_relay(event: Any) -> dict[str, Any]:

@@ -106,3 +106,12 @@ def chat_abandoned(now: datetime, time_left: TimeLeft) -> dict[str, Any]:
     return _sweep_kinds(get_config().chat_table,
                         {TIMER_ABANDON: lambda session: run_abandon(session, now)},
                         now, time_left)
+
+
+def weekly_summaries(now: datetime, time_left: TimeLeft) -> dict[str, Any]:
+    """Reports: the tenants whose Monday-morning summary is due (``services/report_summaries``)."""
+    from chalicelib.services.report_summaries import run_summary
+    from chalicelib.store.report_counters import SUMMARY_KIND
+
+    return _sweep_kinds(get_config().tickets_table,
+                        {SUMMARY_KIND: lambda timer: run_summary(timer, now)}, now, time_left)

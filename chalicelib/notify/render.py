@@ -44,7 +44,7 @@ KINDS: tuple[str, ...] = (
     "ticket_resolved", "approval_reminder", "ticket_rejected", "ticket_closed", "sla_warning",
     "sla_breached", "contact_order_assigned", "booking_reminder", "subscription_update",
     "followed_supplier", "training_reminder", "training_update", "incident_update",
-    "chat_transcript",
+    "chat_transcript", "weekly_summary",
 )
 # Told to addresses subscribed to the status page (issue 17), not to users: the footer says
 # so, and its link (``preferences_link``) is the subscriber's own unsubscribe link.

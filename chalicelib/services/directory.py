@@ -170,6 +170,12 @@ def put_settings(ctx: Ctx, body: domain.SettingsBody) -> domain.TenantSettings:
     for address in sorted(before - after):
         if current.email_address_status.get(address) == "verified":
             mail_addresses().release_route(uow, ctx.tenant, address)
+    if updated.weekly_summary != current.weekly_summary or (
+            updated.weekly_summary
+            and updated.support_hours.timezone != current.support_hours.timezone):
+        from chalicelib.services.report_summaries import schedule
+
+        schedule(uow, ctx.tenant, updated, ctx.now)
     _audit(uow, ctx, "settings_changed", "settings",
            _changes(current, updated, set(domain.SettingsBody.model_fields)))
     commit_versioned(ctx, uow)

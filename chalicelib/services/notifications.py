@@ -111,6 +111,10 @@ def _plan(module: str, tenant: str, settings: TenantSettings, subject_id: str,
         from chalicelib.services.status import incident_plan
 
         return incident_plan(tenant, settings, subject_id, event)
+    if module == "reports":
+        from chalicelib.services.report_summaries import summary_plan
+
+        return summary_plan(tenant, settings, event)
     raise PoisonMessage(f"unknown module {module!r}")
 
 

@@ -8,7 +8,8 @@ Access patterns (every one a Query; no Scan):
         Query  PK=T#<t>#REPORT#<dimension>  SK BETWEEN M#<from># AND M#<to>#~
 - a breakdown by a kind (every type, channel, organisation or agent), days in a range:
         Query  PK=T#<t>#REPORTBY#<kind>  SK BETWEEN D#<from># AND D#<to>#~
-        (attributes ``<value>~<measure>``)
+        (attributes ``<value>~<measure>``; ``D#<day>#<n>`` with ``n`` from the value,
+        ``BREAKDOWN_SHARDS`` of them)
 ``<dimension>`` is ``all``, ``type#<id>``, ``channel#<c>``, ``org#<id>`` or
 ``agent#<user or none>`` (``domain/report_counters.py``). Each day and month is split in
 ``SHARDS`` items (``D#<day>#<n>``, ``n`` from the ticket's id): DynamoDB cancels a
@@ -19,16 +20,19 @@ moment should rarely touch the same counter; a read sums the shards.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from chalicelib.domain.errors import DomainError
 from chalicelib.domain.report_counters import CounterChange
-from chalicelib.store.dynamo import Item, UnitOfWork, query
+from chalicelib.store.dynamo import Item, UnitOfWork, batch_write, query
+from chalicelib.store.schedule import due_attributes
 from chalicelib.store.tables import scoped_pk
 
 SHARDS = 4
+BREAKDOWN_SHARDS = 32
 DAY, MONTH = "D", "M"
 
 
@@ -40,34 +44,52 @@ def shard_of(ticket_id: str) -> int:
     return zlib.crc32(ticket_id.encode()) % SHARDS
 
 
+def breakdown_shard(value: str) -> int:
+    """A breakdown's day is split by the value (an organisation, an agent), so one item
+    holds about 1/``BREAKDOWN_SHARDS`` of the values seen that day: a tenant with
+    thousands of active customers a day stays far below DynamoDB's 400 KB an item."""
+    return zlib.crc32(value.encode()) % BREAKDOWN_SHARDS
+
+
 def _add_expression(add: dict[str, float]) -> tuple[str, dict[str, str], dict[str, Any]]:
     names = {f"#m{i}": name for i, name in enumerate(add)}
     values = {f":v{i}": Decimal(str(value)) for i, value in enumerate(add.values())}
     return "ADD " + ", ".join(f"#m{i} :v{i}" for i in range(len(add))), names, values
 
 
-def add(uow: UnitOfWork, table: str, tenant: str, change: CounterChange, ticket_id: str) -> None:
-    """The change's counts added to its day and its month, in every one of its dimensions,
-    in the caller's transaction."""
-    expression, names, values = _add_expression(change.add)
+def counted_items(tenant: str, change: CounterChange,
+                  ticket_id: str) -> list[tuple[tuple[str, str], dict[str, float]]]:
+    """The counter items a change adds to, by key ``(PK, SK)``, with what it adds: its
+    day and its month in every one of its dimensions, and its day in each breakdown."""
     shard = shard_of(ticket_id)
-    day, month = change.day.isoformat(), change.day.isoformat()[:7]
+    day = change.day.isoformat()
+    found: list[tuple[tuple[str, str], dict[str, float]]] = []
     for dimension in change.dimensions:
-        for sk in (f"{DAY}#{day}#{shard}", f"{MONTH}#{month}#{shard}"):
-            uow.update(table, {"PK": _pk(tenant, dimension), "SK": sk}, expression,
-                       names=names, values=values)
+        for sk in (f"{DAY}#{day}#{shard}", f"{MONTH}#{day[:7]}#{shard}"):
+            found.append(((_pk(tenant, dimension), sk), change.add))
     for kind, counts in change.breakdown().items():
+        value = next(name.partition("~")[0] for name in counts)
+        found.append(((scoped_pk(tenant, "REPORTBY", kind),
+                       f"{DAY}#{day}#{breakdown_shard(value)}"), counts))
+    return found
+
+
+def add(uow: UnitOfWork, table: str, tenant: str, change: CounterChange, ticket_id: str) -> None:
+    """What the change counts added to its items, in the caller's transaction."""
+    for (pk, sk), counts in counted_items(tenant, change, ticket_id):
         expression, names, values = _add_expression(counts)
-        uow.update(table, {"PK": scoped_pk(tenant, "REPORTBY", kind),
-                           "SK": f"{DAY}#{day}#{shard}"}, expression, names=names,
-                   values=values)
+        uow.update(table, {"PK": pk, "SK": sk}, expression, names=names, values=values)
 
 
-def put_totals(uow: UnitOfWork, table: str, tenant: str, dimension: str, sk: str,
-               totals: dict[str, float]) -> None:
-    """One counter item written whole (the backfill's rebuild)."""
-    uow.put(table, {"PK": _pk(tenant, dimension), "SK": sk,
-                    **{k: Decimal(str(v)) for k, v in totals.items()}})
+def replace_items(table: str, items: dict[tuple[str, str], dict[str, float]],
+                  stale: list[tuple[str, str]]) -> None:
+    """The backfill's rebuild: each item written whole, and the stale ones deleted
+    (BatchWriteItem, 25 at a time)."""
+    puts = [{"PutRequest": {"Item": {"PK": pk, "SK": sk, **{
+        k: Decimal(str(round(v, 6))) for k, v in counts.items()}}}}
+        for (pk, sk), counts in items.items()]
+    deletes = [{"DeleteRequest": {"Key": {"PK": pk, "SK": sk}}} for pk, sk in stale]
+    batch_write(table, puts + deletes)
 
 
 def _items(table: str, tenant: str, dimension: str, kind: str, start: str,
@@ -122,7 +144,36 @@ def breakdown(table: str, tenant: str, kind: str, start: date,
     return totals
 
 
-def all_items(table: str, tenant: str, dimension: str) -> list[Item]:
-    """Every counter item of a dimension (the backfill compares and replaces them)."""
-    return list(_items(table, tenant, dimension, DAY, "0000", "9999")) + list(
-        _items(table, tenant, dimension, MONTH, "0000", "9999"))
+def existing_keys(table: str, pk: str) -> list[tuple[str, str]]:
+    """The keys of every counter item of a partition (the backfill deletes the stale)."""
+    return [(pk, item["SK"]) for kind in (DAY, MONTH)
+            for item in _items(table, "", "", kind, "0000", "9999", pk=pk)]
+
+
+# --- the weekly summary's timer (issue 23, item 5) ----------------------------------------
+# One item per tenant, in the ``due`` index while the summary is on:
+#     PK=T#<t>#REPORT#SUMMARY  SK=WEEKLY  (due_shard weekly_summary#<n>, due_at)
+SUMMARY_KIND = "weekly_summary"
+
+
+def _summary_key(tenant: str) -> Item:
+    return {"PK": _pk(tenant, "SUMMARY"), "SK": "WEEKLY"}
+
+
+def schedule_summary(uow: UnitOfWork, table: str, tenant: str, due_at: str) -> None:
+    key = _summary_key(tenant)
+    uow.put(table, {**key, "tenant": tenant,
+                    **due_attributes(SUMMARY_KIND, f"{key['PK']}|WEEKLY", due_at)})
+
+
+def stop_summary(uow: UnitOfWork, table: str, tenant: str) -> None:
+    uow.delete(table, _summary_key(tenant))
+
+
+def move_summary(uow: UnitOfWork, table: str, tenant: str, was_due: str,
+                 next_due: str, error: Callable[[], DomainError]) -> None:
+    """The summary's next Monday, only if nobody sent this one already (a second sweep
+    of the same moment finds the due time moved and sends nothing)."""
+    key = _summary_key(tenant)
+    uow.update(table, key, "SET due_at = :next", condition="due_at = :was",
+               values={":next": next_due, ":was": was_due}, error=error)

@@ -20,6 +20,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from app import app
+from chalicelib.api import chat_socket
 from chalicelib.config import get_config
 from chalicelib.domain import chat as rules
 from chalicelib.store import chat as chat_store
@@ -245,7 +246,17 @@ def test_another_tenants_session_is_not_found_and_refused_on_the_socket(
 
 
 def test_a_flood_of_frames_closes_the_connection_with_a_reason(
-        api: Api, push: FakeManagementApi) -> None:
+        api: Api, push: FakeManagementApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every frame at one moment: the limit is per fixed window of the clock, and frames
+    # sent across a window's edge (or slowly, on a loaded machine) would be counted apart.
+    frozen = datetime.now(UTC)
+
+    class _Frozen(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> _Frozen:  # type: ignore[override]
+            return cls.fromtimestamp(frozen.timestamp(), tz)
+
+    monkeypatch.setattr(chat_socket, "datetime", _Frozen)
     chat = _visitor(api)
     _connect(api, "flood-1", chat["ws_token"])
     for n in range(rules.RATE_FRAMES + 1):

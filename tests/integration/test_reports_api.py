@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from local.events import EventRunner
+from local.outbox import LocalOutbox
 from tests.integration.api_client import Api
 from tests.integration.tenants import emails, module_tenants
 
@@ -145,3 +147,83 @@ def test_a_bad_query_names_the_field(api: Api, query: str, field: str) -> None:
     answer = api.call("GET", f"/reports/tickets?{query}", as_user=ADMIN)
     assert answer.status == 400, answer.body
     assert any(e["loc"][-1] == field for e in answer.body["errors"]), answer.body
+
+
+def _views(api: Api, agent: str) -> list[Any]:
+    """What the reports show of the tenant: by day, per agent, and every breakdown."""
+    shown: list[Any] = [_ok(api.call("GET", f"/reports/tickets?{_range()}", as_user=ADMIN)),
+                        _ok(api.call("GET", f"/reports/tickets?{_range()}&agent={agent}",
+                                     as_user=ADMIN))]
+    for by in ("type", "channel", "organization", "agent"):
+        shown.append(_ok(api.call("GET", f"/reports/tickets/breakdown?by={by}&{_range()}",
+                                  as_user=ADMIN)))
+    return shown
+
+
+def test_the_backfill_gives_what_live_counting_gave(api: Api, worked: dict[str, Any]) -> None:
+    import boto3
+
+    from chalicelib.config import get_config
+    from chalicelib.services.report_backfill import rebuild
+    from chalicelib.store.tables import scoped_pk
+
+    live = _views(api, worked["agent"])
+    # A lost counter item (the whole tenant's partition) is repaired by the rebuild.
+    table = boto3.resource("dynamodb", region_name="eu-west-1").Table(get_config().tickets_table)
+    counters = table.query(KeyConditionExpression="PK = :pk", ExpressionAttributeValues={
+        ":pk": scoped_pk(TENANT, "REPORT", "all")})["Items"]
+    for item in counters:
+        table.delete_item(Key={"PK": item["PK"], "SK": item["SK"]})
+    assert _views(api, worked["agent"]) != live
+
+    first = rebuild(TENANT, datetime.now(ZoneInfo("UTC")))
+    assert first["tickets"] >= 3 and first["items"] > 0
+    assert _views(api, worked["agent"]) == live
+    again = rebuild(TENANT, datetime.now(ZoneInfo("UTC")))
+    assert again == {**first, "deleted": 0} and _views(api, worked["agent"]) == live
+
+
+def test_the_weekly_summary_reaches_managers_once(api: Api, worked: dict[str, Any],
+                                                  runner: EventRunner, mail: LocalOutbox) -> None:
+    settings = _ok(api.call("GET", "/settings", as_user=ADMIN))
+    body = {k: v for k, v in settings.items()
+            if k not in ("tenant", "updated_at", "version", "email_address_status")}
+    _ok(api.call("PUT", "/settings", {**body, "weekly_summary": True}, as_user=ADMIN))
+    stockholm = ZoneInfo("Europe/Stockholm")
+    now = datetime.now(stockholm)
+    monday = (now + timedelta(days=7 - now.weekday())).replace(hour=7, minute=5)
+    runner.tick(monday)
+    sent = [m for m in mail.messages() if m["via"] == "ses"
+            and "Förra veckans siffror" in m["subject"]]
+    assert [m["to"] for m in sent] == [[ADMIN]]  # the agent lacks reports.view
+    week = monday.date() - timedelta(days=7)
+    assert f"{week} \N{EN DASH} {monday.date() - timedelta(days=1)}" in sent[0]["subject"]
+    assert "/#/reports?from=" in sent[0]["text"]
+    runner.tick(monday + timedelta(minutes=20))
+    assert len([m for m in mail.messages() if "Förra veckans siffror" in m["subject"]]) == 1
+    _ok(api.call("PUT", "/settings", {**body, "weekly_summary": False}, as_user=ADMIN))
+
+
+def test_contact_orders_are_counted_by_period_and_assignee(api: Api) -> None:
+    def totals(who: str) -> dict[str, Any]:
+        return dict(_ok(api.call("GET", f"/reports/contact-orders?{_range()}", as_user=who)))
+
+    before, own_before = totals(ADMIN), totals(AGENT)
+    agent = _ok(api.call("GET", "/me", as_user=AGENT))["id"]
+    order = _ok(api.call("POST", "/contact-orders", {
+        "subject": "Service visit", "customer": {"name": "Kylteknik AB"},
+        "contact": {"name": "Kalle Kontakt", "email": "kalle@example.test"},
+        "assignee_id": agent}, as_user=ADMIN), 201)
+    _ok(api.call("POST", f"/contact-orders/{order['id']}/notes",
+                 {"body": "Call", "hours": 1.5}, as_user=AGENT), 201)
+    _ok(api.call("POST", f"/contact-orders/{order['id']}/close", as_user=AGENT))
+    after = totals(ADMIN)
+    for name, grew in (("opened", 1), ("closed", 1), ("hours", 1.5)):
+        assert after["totals"][name] - before["totals"][name] == grew, name
+    row = next(r for r in after["by_assignee"] if r["key"] == agent)
+    assert row["name"] and row["hours"] >= 1.5
+    own = totals(AGENT)  # without reports.view: their own orders only
+    assert own["totals"]["hours"] - own_before["totals"]["hours"] == 1.5
+    assert [r["key"] for r in own["by_assignee"]] == [agent]
+    assert api.call("GET", f"/reports/contact-orders?{_range()}",
+                    as_user=CUSTOMER).status == 403

@@ -66,6 +66,11 @@ EXTRAS: dict[str, dict[str, Any]] = {
                         "incident": {"title": f"Långsam inloggning {SCRIPT}",
                                      "impact": "outage", "components": "Portal, API"},
                         "update": {"at": "2026-12-03 10:15", "message": f"Fixat. {SCRIPT}"}},
+    "weekly_summary": {"week": {"from": "2026-11-30", "to": "2026-12-06"}, "figures": {
+        "created": 412, "resolved": 398, "backlog_end": 57, "approved": 301, "rejected": 12,
+        "auto_approved": 70, "satisfaction_good": 88, "satisfaction_bad": 4, "hours": 61.5,
+        "first_response": {"median_minutes": 42.0}, "resolution": {"median_minutes": None},
+        "sla": {"met": 380, "breached": 20, "compliance": 0.95}}},
 }
 ORDER_KINDS = {"contact_order_assigned", "booking_reminder"}
 SUBSCRIPTION = {"supplier_id": "482913", "organization_name": "Bygg & Betong AB",
@@ -78,6 +83,7 @@ TRAINING = {"topic": "Logga in, fyll i, skicka", "kind": "webinar", "at": "2026-
             "join_url": "https://meet.example.com/j/123?pwd=a&b=c"}
 TRAINING_KINDS = {"training_reminder", "training_update"}
 STATUS_KINDS = {"incident_update"}  # to status-page subscribers: no ticket, no name
+REPORT_KINDS = {"weekly_summary"}  # to managers: the tenant's figures, no ticket
 # The whole context the consumer passes for a notice to whoever e-mailed support.
 SENDER_KEYS = {"recipient_name", "tenant_name", "link"}
 BLOCKS = ("subject", "text", "html", "sms", "title", "body")
@@ -123,6 +129,9 @@ PHRASES: dict[str, dict[str, str]] = {
     "incident_update": {"sv": "driftstörningen nedan är åtgärdad",
                         "fi": "alla kuvattu häiriö on korjattu",
                         "en": "the incident below has been resolved"},
+    "weekly_summary": {"sv": "supportens siffror för förra veckan",
+                       "fi": "tukitiimisi luvut viime viikolta",
+                       "en": "your support team's figures for last week"},
 }
 MARKERS = {"sv": "##- Skriv ditt svar ovanför den här raden -##",
            "fi": "##- Kirjoita vastauksesi tämän rivin yläpuolelle -##",
@@ -162,7 +171,7 @@ def sample(kind: str, **overrides: Any) -> dict[str, Any]:
         context["supplier"] = dict(SUPPLIER)
     elif kind in TRAINING_KINDS:
         context["training"] = dict(TRAINING)
-    elif kind in STATUS_KINDS:
+    elif kind in STATUS_KINDS | REPORT_KINDS:
         pass  # all of it in EXTRAS
     else:
         context["ticket"] = dict(TICKET)
@@ -177,7 +186,7 @@ def number_of(kind: str) -> str:
     supplier id, or for a training session (which has none) the tenant's name."""
     if kind in NETWORK_KINDS:
         return SUPPLIER["supplier_id"]
-    if kind in TRAINING_KINDS | STATUS_KINDS:
+    if kind in TRAINING_KINDS | STATUS_KINDS | REPORT_KINDS:
         return "Supportbolaget AB"
     return ORDER["number"] if kind in ORDER_KINDS else TICKET["number"]
 
@@ -645,3 +654,12 @@ def test_a_moved_training_session_names_its_new_and_old_time(language: str) -> N
     assert TRAINING["join_url"] in r.text and PHRASES["training_update"][language] not in r.text
     cancelled = render("training_update", language, sample("training_update"))
     assert TRAINING["join_url"] not in cancelled.text  # nothing to join
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_weekly_summary_shows_the_figures(language: str) -> None:
+    r = render("weekly_summary", language, sample("weekly_summary"))
+    assert "412" in r.text and "398" in r.text and "57" in r.text
+    assert "95.0 %" in r.text and "380 / 400" in r.text  # SLA met of all measured
+    assert "42.0" in r.text and "\N{EN DASH}" in r.text  # a missing median says so, not "None"
+    assert "301 / 12 / 70" in r.html and "None" not in r.html + r.text

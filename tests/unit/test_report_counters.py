@@ -204,3 +204,75 @@ def test_the_report_of_the_fixture_week_by_week_with_its_backlog() -> None:
     assert first.sla.compliance == round(2 / 3, 4)
     assert report.totals.hours == 1.5 and report.totals.backlog_end == 11
     assert report_rows(report)[-1][0] == "total"
+
+
+def test_the_summary_is_due_on_monday_morning_local_time() -> None:
+    from datetime import UTC, datetime
+
+    from chalicelib.domain.reports import next_summary_at, summary_week
+
+    # Sunday evening in Stockholm: the next morning.
+    due = next_summary_at(datetime(2026, 12, 6, 20, 0, tzinfo=UTC), STOCKHOLM)
+    assert due.isoformat() == "2026-12-07T07:00:00+01:00"
+    # Monday 07:00 itself has passed: a week on. Summer time keeps 07:00 local.
+    assert next_summary_at(due, STOCKHOLM).isoformat() == "2026-12-14T07:00:00+01:00"
+    assert next_summary_at(datetime(2027, 3, 22, 7, 0, tzinfo=UTC), STOCKHOLM).isoformat() \
+        == "2027-03-29T07:00:00+02:00"
+    assert summary_week(due, STOCKHOLM) == (date(2026, 11, 30), date(2026, 12, 6))
+
+
+def test_a_breach_counts_once_when_its_alert_goes_out() -> None:
+    open_ = _ticket(status="open", first_response_due_at="2026-12-07T09:00:00Z")
+    alerted = _with(open_, {"sla_alerts": {"first_response": "breached"}})
+    assert _one(open_, alerted, "2026-12-07T09:00:00Z") == {"sla_breached": 1}
+    answered = _with(alerted, {"first_response_at": "2026-12-07T10:00:00Z"})
+    add = _one(alerted, answered, "2026-12-07T10:00:00Z")
+    assert "sla_breached" not in add and "sla_met" not in add
+    assert add["first_responded"] == 1
+    # Answered late before the sweep noticed: the answer counts the breach.
+    late = _with(open_, {"first_response_at": "2026-12-07T10:00:00Z"})
+    assert _one(open_, late, "2026-12-07T10:00:00Z")["sla_breached"] == 1
+
+
+def test_replaying_a_history_counts_what_live_counting_counted() -> None:
+    from chalicelib.domain.report_counters import replay
+
+    def event(at: str, kind: str, actor: str = "anna", **data: Any) -> dict[str, Any]:
+        return {"id": f"{at}{kind}", "at": at, "actor": actor, "type": kind, "data": data}
+
+    history = [
+        event("2026-12-07T08:00:00Z", "created", "carl", channel="email"),
+        event("2026-12-07T08:05:00Z", "assigned", to="anna"),
+        event("2026-12-07T09:00:00Z", "sla_breached", "system", target="first_response"),
+        event("2026-12-07T09:30:00Z", "commented", "carl", internal=False),  # the customer
+        event("2026-12-07T10:00:00Z", "commented", internal=False, hours=0.5),
+        event("2026-12-07T12:00:00Z", "resolved", hours=1.0),
+        event("2026-12-07T12:00:00Z", "status_changed", **{"from": "open", "to": "resolved"}),
+        event("2026-12-08T09:00:00Z", "rejected", "carl", reason="No"),
+        event("2026-12-08T09:00:00Z", "status_changed", "carl",
+              **{"from": "resolved", "to": "open"}),
+        event("2026-12-08T11:00:00Z", "resolved"),
+        event("2026-12-08T11:00:00Z", "status_changed", **{"from": "open", "to": "resolved"}),
+        event("2026-12-08T13:00:00Z", "approved", "carl"),
+        event("2026-12-08T13:00:00Z", "status_changed", "carl",
+              **{"from": "resolved", "to": "closed"}),
+        event("2026-12-08T13:05:00Z", "rated", "carl", rating="good"),
+    ]
+    now = _ticket(status="closed", channel="email", assignee_id="anna",
+                  first_response_due_at="2026-12-07T09:00:00Z",
+                  resolution_due_at="2026-12-09T16:00:00Z")
+    totals: dict[str, float] = {}
+    steps = replay(now, history, staff=frozenset({"anna"}))
+    assert len(steps) == 10 and steps[0][0] is None  # one step per moment
+    for before, after, at in steps:
+        for change in changes(before, after, STOCKHOLM, CAL, at):
+            for name, value in change.add.items():
+                totals[name] = totals.get(name, 0) + value
+    assert {k: totals.get(k) for k in (
+        "created", "first_responded", "resolved", "rejected", "approved", "reopened",
+        "sla_breached", "sla_met", "satisfaction_good", "hours", "billable_hours",
+        "backlog_net")} == {
+        "created": 1, "first_responded": 1, "resolved": 2, "rejected": 1, "approved": 1,
+        "reopened": 1, "sla_breached": 1, "sla_met": 2, "satisfaction_good": 1,
+        "hours": 1.5, "billable_hours": 1.5, "backlog_net": 0}
+    assert steps[-1][1].assignee_id == "anna" and steps[-1][1].channel == "email"

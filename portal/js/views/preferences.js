@@ -22,17 +22,20 @@ const CONTACT_KINDS = new Set([
   "approval_reminder", "ticket_closed", "training_reminder", "training_update",
 ]);
 
-// Networks (seed 000): a subscription's steps reach the supplier's users and its account
-// manager (staff who manage subscriptions); a followed supplier's news reaches buyers.
-const NETWORK_KINDS = [
+// The kinds that come with a permission. Networks (seed 000): a subscription's steps reach
+// the supplier's users and its account manager (staff who manage subscriptions); a
+// followed supplier's news reaches buyers.
+const PERMISSION_KINDS = [
   ["subscription_update", (user, may) => may("subscriptions.subscribe") || (user.kind === "staff" && may("subscriptions.manage"))],
   ["followed_supplier", (user, may) => user.kind !== "staff" && may("suppliers.follow")],
+  // Reports (issue 23): the weekly summary reaches the staff who see the team's reports.
+  ["weekly_summary", (user, may) => user.kind === "staff" && may("reports.view")],
 ];
 
 export function kindsFor(user) {
   const base = user?.kind === "staff" ? KINDS : KINDS.filter((kind) => CONTACT_KINDS.has(kind));
   const may = (permission) => (user?.permissions ?? []).includes(permission);
-  return [...base, ...NETWORK_KINDS.filter(([, gets]) => user && gets(user, may)).map(([kind]) => kind)];
+  return [...base, ...PERMISSION_KINDS.filter(([, gets]) => user && gets(user, may)).map(([kind]) => kind)];
 }
 
 /**
