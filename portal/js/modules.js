@@ -78,6 +78,15 @@ export const MODULES = [
     view: () => import("./views/chat-queue.js"),
   },
   {
+    // Reports (issue 23): charts and tables of the tickets' figures; without reports.view
+    // a member of staff sees their own.
+    id: "reports",
+    path: "/reports",
+    audience: "staff",
+    anyOf: ["tickets.view"],
+    view: () => import("./views/reports/reports.js"),
+  },
+  {
     id: "my_tickets",
     path: "/my-tickets",
     audience: "contact",

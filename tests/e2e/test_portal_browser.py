@@ -105,8 +105,9 @@ def test_an_admin_sees_the_staff_navigation(portal: Portal) -> None:
         "Hjälpartiklar",
         "Driftstörningar",
         "Chatt",
+        "Rapporter",
     ])
-    expect(page.locator("[data-module]")).to_have_count(9)
+    expect(page.locator("[data-module]")).to_have_count(10)
     expect(page.locator('[data-module="my_tickets"]')).to_have_count(0)
     expect(nav.get_by_role("link", name="Start")).to_have_attribute("aria-current", "page")
     portal.shot("home-staff")

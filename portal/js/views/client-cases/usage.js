@@ -4,10 +4,9 @@
 // with the token (Accept: text/csv) and saved through a short-lived blob: address.
 
 import { api } from "../../api.js";
-import { h } from "../../dom.js";
+import { h, saveAs } from "../../dom.js";
 import { FormError, onBusySubmit, onSubmit } from "../../forms.js";
 import { bindText, formatDateTime, formatNumber, translate } from "../../i18n.js";
-import { saveAs } from "../networks/certificate.js";
 import { facts, fill, money } from "../networks/common.js";
 import { csvFilename, monthOf, tabPath, usageMonth, validMonth } from "./common.js";
 import { panelHead, showRefusal, table } from "./parts.js";
