@@ -5,9 +5,11 @@ from chalice import Chalice
 
 from chalicelib.api import (
     auth,
+    billing,
     certificates,
     chat,
     chat_socket,
+    client_cases,
     contact_orders,
     directory,
     health,
@@ -48,6 +50,8 @@ app.register_blueprint(home.bp)
 app.register_blueprint(mail.bp)
 app.register_blueprint(chat.bp)
 app.register_blueprint(chat_socket.bp)
+app.register_blueprint(client_cases.bp)
+app.register_blueprint(billing.bp)
 app.register_blueprint(handlers.bp)
 
 check_every_route_guarded(app)

@@ -141,7 +141,8 @@ class LocalStack:
                                      ROOT / "portal", routes, outbox)
         runner.connect_s3_events()
         logins = [] if self.args.no_seed else seed(
-            os.environ.get("HELPDESK_DEMO_PASSWORD", DEMO_PASSWORD), demo_tickets=True)
+            os.environ.get("HELPDESK_DEMO_PASSWORD", DEMO_PASSWORD), demo_tickets=True,
+            demo_history=os.environ.get("HELPDESK_DEMO_HISTORY", "1") != "0")
         self.loop = BackgroundLoop(runner)
         if not self.args.no_background:
             self.loop.start()

@@ -23,9 +23,11 @@ from chalicelib.services import directory as svc
 from chalicelib.services.context import Ctx
 from chalicelib.services.tenants import provision
 from chalicelib.store.counters import last_number
+from local.demo_client_cases import seed_demo_client_cases
 from local.demo_contact_orders import seed_demo_contact_orders_more
 from local.demo_help_content import seed_demo_help
 from local.demo_networks import seed_demo_networks
+from local.demo_reports import seed_demo_reports
 from local.demo_status import seed_demo_status
 from local.demo_training import seed_demo_training
 
@@ -205,9 +207,13 @@ def seed_demo_contact_orders(tenant: str) -> None:
                                  phone="+46 70 123 45 67")))
 
 
-def seed(password: str, demo_tickets: bool = False) -> list[DemoLogin]:
+def seed(password: str, demo_tickets: bool = False,
+         demo_history: bool = False) -> list[DemoLogin]:
     """``demo_tickets``: also a few tickets and contact orders, and in ``demo`` a network
-    with a supplier and a buyer (``make run`` and the e2e stack, not integration tests)."""
+    with a supplier and a buyer (``make run`` and the e2e stack, not integration tests).
+    ``demo_history``: also a month of finished tickets in ``demo`` for the reports
+    (``make run``; the e2e stacks start without it, for time: tests/integration/
+    test_demo_reports.py covers it)."""
     logins: list[DemoLogin] = []
     for tenant in TENANTS:
         logins += seed_tenant(tenant, password)
@@ -224,6 +230,10 @@ def seed(password: str, demo_tickets: bool = False) -> list[DemoLogin]:
                 _demo_support_phones(system)
                 people += seed_demo_contact_orders_more(system, tenant, password,
                                                         partial(_as, system))
+                people += seed_demo_client_cases(system, tenant, password,
+                                                 partial(_as, system))
                 _demo_chat(system)
+                if demo_history:
+                    seed_demo_reports(system, _as)
                 logins += [DemoLogin(tenant, email, role) for email, role in people]
     return logins

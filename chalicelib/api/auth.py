@@ -84,6 +84,10 @@ class Me(Model):
     # Mail to the address bounced for good: no e-mail goes there until it is cleared.
     email_undeliverable: bool = False
     version: int = 1
+    # Client cases (issue 19): the module is on; for a contact, their organisation is
+    # connected (its main contact accepted the firm's invitation).
+    client_cases_active: bool = False
+    organization_connected: bool | None = None
 
 
 class TokenAnswer(Model):

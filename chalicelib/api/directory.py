@@ -134,6 +134,8 @@ def patch_user(call: Call) -> directory.User:
 
 class OrganizationQuery(ListQuery):
     q: Annotated[str, StringConstraints(max_length=100)] = ""
+    # Deactivated clients (seed 003) are left out unless asked for.
+    include_inactive: bool = False
 
 
 @route(bp, "GET", "/organizations",
@@ -141,8 +143,10 @@ class OrganizationQuery(ListQuery):
        query=OrganizationQuery, response=PageOf(directory.Organization),
        summary="Organisations by name; q filters by the start of the name")
 def list_organizations(call: Call) -> dict[str, object]:
-    paging = Paging.of(call, "organizations", directory.name_key(call.query.q))
-    page = svc.list_organizations(call.ctx, call.query.q, paging.limit, paging.start)
+    paging = Paging.of(call, "organizations", directory.name_key(call.query.q),
+                       call.query.include_inactive)
+    page = svc.list_organizations(call.ctx, call.query.q, paging.limit, paging.start,
+                                  call.query.include_inactive)
     return paging.answer_page(page, directory.Organization)
 
 

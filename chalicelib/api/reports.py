@@ -18,7 +18,8 @@ TAG = "reports"
 GUARD = Permission.TICKETS_VIEW
 
 
-def _csv_or_json(call: Call, body: reports.TicketReport | reports.BreakdownReport,
+def _csv_or_json(call: Call,
+                 body: reports.TicketReport | reports.BreakdownReport | reports.OrderReport,
                  name: str, header: tuple[str, ...],
                  rows: list[list[str | int | float | None]]) -> Reply:
     if "text/csv" in call.headers.get("accept", ""):
@@ -50,3 +51,14 @@ def breakdown(call: Call) -> Reply:
     report = svc.breakdown(call.ctx, query.by, query.from_, query.to)
     return _csv_or_json(call, report, f"tickets-by-{query.by}-{query.from_}-{query.to}",
                         reports.BREAKDOWN_CSV_HEADER, reports.breakdown_csv_rows(report))
+
+
+@route(bp, "GET", "/reports/contact-orders", guard=Permission.CONTACT_ORDERS_VIEW, tag=TAG,
+       query=reports.OrderReportQuery, response=reports.OrderReport, errors=(403,),
+       summary="Contact orders opened, closed and converted to sales orders, and hours, by "
+               "period and by assignee (reports.view; else one's own); Accept: text/csv")
+def order_report(call: Call) -> Reply:
+    query: reports.OrderReportQuery = call.query
+    report = svc.order_report(call.ctx, query)
+    return _csv_or_json(call, report, f"contact-orders-{query.from_}-{query.to}",
+                        reports.ORDER_CSV_HEADER, reports.order_rows(report))

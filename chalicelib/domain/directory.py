@@ -463,6 +463,7 @@ class Organization(Record):
     # the lists; ``connected_at`` is when its main contact accepted the firm's invitation.
     active: bool = True
     deactivated_at: str | None = None
+    reactivated_at: str | None = None
     address: Address | None = None
     connected_at: str | None = None
     created_at: str

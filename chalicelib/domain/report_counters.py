@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain.contact_orders import ContactOrder
 from chalicelib.domain.support_hours import SupportCalendar, support_hours_between
 from chalicelib.domain.tickets import Ticket
 
@@ -34,15 +35,16 @@ BUCKET_EDGES: tuple[int, ...] = (
     5, 15, 30, 60, 120, 240, 480, 960, 1440, 2880, 5760, 10080, 20160)
 
 GroupBy = Literal["day", "week", "month"]
-# The filters a report offers: the kinds of ``dimensions`` besides the tenant's total.
-DIMENSION_KINDS = ("type", "channel", "org", "agent")
+# The filters a report offers: the kinds of ``dimensions`` besides the tenant's total
+# (``orders_agent``: a contact order's assignee, seed 001).
+DIMENSION_KINDS = ("type", "channel", "org", "agent", "orders_agent")
 # What a breakdown by one kind (every type, every organisation...) shows per value: kept
 # per day in one item per kind, its attributes ``<value>~<measure>``.
 BREAKDOWN_MEASURES = frozenset({
     "created", "resolved", "reopened", "sla_met", "sla_breached", "satisfaction_good",
     "satisfaction_bad", "hours", "billable_hours", "first_response_count",
     "first_response_minutes", "resolution_count", "resolution_minutes", "approved",
-    "rejected", "auto_approved"})
+    "rejected", "auto_approved", "opened", "closed", "converted"})
 Durations = Literal["first_response", "resolution", "approval_answer"]
 
 
@@ -184,6 +186,24 @@ def _count_backlog(change: CounterChange, before: Ticket | None, after: Ticket) 
         change.count("backlog_net", 1 if _waiting_on_support(after) else -1)
         if before.status in FINISHED:
             change.count("reopened")
+
+
+def order_changes(before: ContactOrder | None, after: ContactOrder, zone: ZoneInfo,
+                  at: str) -> list[CounterChange]:
+    """What a contact order's change adds (seed 001): opened, closed, converted to a sales
+    order, and hours, for the tenant's orders and for the assignee after the change."""
+    change = CounterChange(_instant(at).astimezone(zone).date(),
+                           ("orders", f"orders_agent#{after.assignee_id or 'none'}"))
+    if before is None:
+        change.count("opened")
+    if after.closed and (before is None or not before.closed):
+        change.count("closed")
+    if after.sales_order_id and (before is None or not before.sales_order_id):
+        change.count("converted")
+    hours = after.total_hours - (before.total_hours if before else 0)
+    if hours:
+        change.count("hours", hours)
+    return [change] if change.add else []
 
 
 def percentile(counts: Mapping[int, float], q: float) -> float | None:

@@ -287,3 +287,79 @@ def summary_week(due: datetime, zone: ZoneInfo) -> tuple[date, date]:
     monday = due.astimezone(zone).date()
     monday -= timedelta(days=monday.weekday())
     return monday - timedelta(days=7), monday - timedelta(days=1)
+
+
+# --- contact orders (seed 001) ------------------------------------------------------------
+
+
+class OrderPeriod(Model):
+    period: str
+    opened: int
+    closed: int
+    converted: int
+    hours: float
+
+
+class OrderAssigneeRow(Model):
+    key: str = Field(description="the assignee's user id, or none")
+    name: str | None = None
+    opened: int
+    closed: int
+    converted: int
+    hours: float
+
+
+class OrderReport(Model):
+    from_: date = Field(serialization_alias="from")
+    to: date
+    group_by: GroupBy
+    periods: list[OrderPeriod]
+    totals: OrderPeriod
+    by_assignee: list[OrderAssigneeRow]
+
+
+class OrderReportQuery(Model):
+    model_config = {"extra": "forbid"}
+
+    from_: date = Field(alias="from")
+    to: date
+    group_by: GroupBy = "day"
+
+    @model_validator(mode="after")
+    def _range(self) -> OrderReportQuery:
+        check_range(self.from_, self.to)
+        return self
+
+
+def _order_period(label: str, counts: Mapping[str, float]) -> OrderPeriod:
+    return OrderPeriod(period=label, opened=round(counts.get("opened", 0)),
+                       closed=round(counts.get("closed", 0)),
+                       converted=round(counts.get("converted", 0)),
+                       hours=round(counts.get("hours", 0), 2))
+
+
+def order_report(query: OrderReportQuery, days: Sequence[tuple[date, Mapping[str, float]]],
+                 by_assignee: Mapping[str, Mapping[str, float]],
+                 names: Mapping[str, str]) -> OrderReport:
+    by_period = summed(days, query.group_by)
+    everything: dict[str, float] = {}
+    for counts in by_period.values():
+        for name, value in counts.items():
+            everything[name] = everything.get(name, 0) + value
+    rows = [OrderAssigneeRow(key=key, name=names.get(key), **_order_period(key, counts)
+                             .model_dump(exclude={"period"}))
+            for key, counts in by_assignee.items()]
+    return OrderReport(
+        from_=query.from_, to=query.to, group_by=query.group_by,
+        periods=[_order_period(label, by_period.get(label, {}))
+                 for label in periods(query.from_, query.to, query.group_by)],
+        totals=_order_period("total", everything),
+        by_assignee=sorted(rows, key=lambda r: (-r.hours, r.name or r.key)))
+
+
+ORDER_CSV_HEADER = ("Period", "Opened", "Closed", "Converted to sales orders", "Hours")
+
+
+def order_rows(report: OrderReport) -> list[list[str | int | float | None]]:
+    return [[p.period, p.opened, p.closed, p.converted, p.hours]
+            for p in [*report.periods, report.totals]]

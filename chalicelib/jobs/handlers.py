@@ -93,6 +93,14 @@ def weekly_summaries(event: Any) -> dict[str, Any]:
     return sweeps.weekly_summaries(_now(event), _time_left(event))
 
 
+@bp.schedule(Rate(1, unit=Rate.HOURS), name="usage_close",
+             description="Client cases: a month that ended becomes its usage snapshot")
+def usage_close(event: Any) -> dict[str, Any]:
+    from chalicelib.jobs import sweeps
+
+    return sweeps.usage_close(_now(event), _time_left(event))
+
+
 @bp.schedule(Rate(1, unit=Rate.MINUTES), name="outbox_relay",
              description="Outbox records to the notifications queue")
 def outbox_relay(event: Any) -> dict[str, Any]:

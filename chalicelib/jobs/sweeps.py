@@ -118,3 +118,13 @@ def weekly_summaries(now: datetime, time_left: TimeLeft) -> dict[str, Any]:
 
     return _sweep_kinds(get_config().tickets_table,
                         {SUMMARY_KIND: lambda timer: run_summary(timer, now)}, now, time_left)
+
+
+def usage_close(now: datetime, time_left: TimeLeft) -> dict[str, Any]:
+    """Client cases' billing usage: a month whose end came is stored as its snapshot, so a
+    closed month never changes (``services/billing_usage.py``)."""
+    from chalicelib.services.billing_usage import close_month
+    from chalicelib.store.client_cases import CLOSE_TIMER
+
+    return _sweep_kinds(get_config().tickets_table,
+                        {CLOSE_TIMER: lambda timer: close_month(timer, now)}, now, time_left)

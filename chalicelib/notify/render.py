@@ -54,7 +54,10 @@ SUBSCRIBER_KINDS: tuple[str, ...] = ("incident_update",)
 # KINDS, which mirrors domain/notifications.py): no ``preferences_link``, as there is nothing
 # to mute, and a footer that says why the message came.
 SENDER_KINDS: tuple[str, ...] = ("mail_refused",)
-ALL_KINDS: tuple[str, ...] = KINDS + SENDER_KINDS  # every kind ``render`` knows
+# Client cases (issue 19): an invitation to a client's main contact, who may have no account
+# yet: nothing to mute; the footer says who invited them.
+INVITEE_KINDS: tuple[str, ...] = ("client_invitation",)
+ALL_KINDS: tuple[str, ...] = KINDS + SENDER_KINDS + INVITEE_KINDS  # every kind ``render`` knows
 LANGUAGES: tuple[str, ...] = ("sv", "fi", "en")
 DEFAULT_LANGUAGE = "sv"
 SMS_MAX = 320
@@ -88,10 +91,12 @@ def render(kind: str, language: str, context: Mapping[str, Any]) -> Rendered:
     subject = _one_line(text_block("subject"))
     content_html = _block(html_env.get_template(name), "html", context, lang, html_env)
     to_sender = kind in SENDER_KINDS
+    to_invitee = kind in INVITEE_KINDS
     shared = {"language": lang, "subject": subject,
               "tenant_name": context["tenant_name"], "to_sender": to_sender,
-              "to_subscriber": kind in SUBSCRIBER_KINDS,
-              "preferences_link": None if to_sender else context["preferences_link"]}
+              "to_subscriber": kind in SUBSCRIBER_KINDS, "to_invitee": to_invitee,
+              "preferences_link": None if to_sender or to_invitee
+              else context["preferences_link"]}
     marker = _reply_marker(context)
     text = _tidy_text(text_env.get_template("_layout.txt.jinja").render(
         content=_tidy_text(text_block("text")), t=_labels(text_env, lang), **shared))

@@ -62,6 +62,7 @@ from chalicelib.services.context import Ctx
 from chalicelib.services.directory import get_settings, system_principal
 from chalicelib.services.directory import repo as directory
 from chalicelib.services.publish import publish
+from chalicelib.services.report_counting import count_order_change
 from chalicelib.services.writes import (
     check_version,
     commit_versioned,
@@ -254,6 +255,7 @@ def create_order(ctx: Ctx, body: ContactOrderCreate) -> ContactOrder:
             "number": order.number, "customer_id": order.customer.id,
             "new_customer": new_customer, "assignee_id": order.assignee_id})])
         repo().add_to_customer(uow, ctx.tenant, order.customer.id, orders=1)
+        count_order_change(uow, ctx.tenant, settings, None, order, ctx.stamp)
         return order
 
     return with_next_number(ctx, repo().table, "CO", FIRST_NUMBER, build)
@@ -267,6 +269,7 @@ def _save(ctx: Ctx, before: ContactOrder, after: ContactOrder, events: list[Item
     uow = uow or UnitOfWork()
     repo().put_order(uow, ctx.tenant, after.model_dump(mode="json"), expected=before.version)
     _record(uow, ctx.tenant, after.id, events)
+    count_order_change(uow, ctx.tenant, None, before, after, ctx.stamp)
     commit_versioned(ctx, uow)
     return after
 

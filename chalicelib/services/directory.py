@@ -58,6 +58,12 @@ def _audit(uow: UnitOfWork, ctx: Ctx, kind: str, subject: str, data: dict[str, A
     )
 
 
+def audit(uow: UnitOfWork, ctx: Ctx, kind: str, subject: str, data: dict[str, Any]) -> None:
+    """The directory's audit event of a change, for other modules' directory items
+    (client cases' activation and invitations)."""
+    _audit(uow, ctx, kind, subject, data)
+
+
 def _changes(before: BaseModel, after: BaseModel, fields: set[str]) -> dict[str, Any]:
     """What an update changed, as plain JSON values for the audit event."""
     old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
@@ -111,7 +117,9 @@ def get_me(ctx: Ctx, record: dict[str, Any] | None = None) -> dict[str, Any]:
     settings = repo().get_settings(ctx.tenant) or {}
     hours = settings.get("support_hours") or {}
     shown = domain.User.model_validate(user).model_dump(mode="json")
+    flags = _client_case_flags(ctx, shown)
     return {
+        **flags,
         **shown,
         "roles": list(ctx.principal.roles),
         "permissions": sorted(ctx.principal.permissions),
@@ -120,6 +128,18 @@ def get_me(ctx: Ctx, record: dict[str, Any] | None = None) -> dict[str, Any]:
         "timezone": shown.get("timezone") or hours.get("timezone") or "Europe/Stockholm",
         "timezone_own": bool(shown.get("timezone")),
     }
+
+
+def _client_case_flags(ctx: Ctx, user: dict[str, Any]) -> dict[str, Any]:
+    """Client cases (issue 19): whether the module is on and, for a contact, whether their
+    organisation accepted the firm's invitation."""
+    from chalicelib.services.client_cases import module_state
+
+    flags: dict[str, Any] = {"client_cases_active": module_state(ctx.tenant).active}
+    if user.get("kind") == "contact" and user.get("organization_id"):
+        org = repo().get_organization(ctx.tenant, user["organization_id"])
+        flags["organization_connected"] = bool(org and org.get("connected_at"))
+    return flags
 
 
 # --- tenants and settings -------------------------------------------------------------
@@ -509,14 +529,28 @@ def get_organization(ctx: Ctx, org_id: str) -> domain.Organization:
     return domain.Organization.model_validate(item)
 
 
-def list_organizations(ctx: Ctx, q: str, limit: int, start: dict[str, Any] | None) -> Page:
+def list_organizations(ctx: Ctx, q: str, limit: int, start: dict[str, Any] | None,
+                       include_inactive: bool = False) -> Page:
+    """By name; an inactive client (seed 003) only when ``include_inactive`` asks."""
     if not ctx.principal.can(Permission.ORGANIZATIONS_VIEW):
         # A contact's list holds their own organisation only.
         own = ctx.principal.organization_id
         item = repo().get_organization(ctx.tenant, own) if own and not start else None
         keep = item is not None and domain.name_key(item["name"]).startswith(domain.name_key(q))
         return Page([item] if keep and item else [], None)
-    return repo().list_organizations(ctx.tenant, domain.name_key(q), limit, start)
+    return repo().list_organizations(ctx.tenant, domain.name_key(q), limit, start,
+                                     include_inactive=include_inactive)
+
+
+def _count_clients(uow: UnitOfWork, tenant: str, before: domain.Organization | None,
+                   after: domain.Organization) -> None:
+    """The price basis of client cases (active clients, private persons apart) moves in
+    the transaction of the organisation's write (``store/client_cases.py``)."""
+    from chalicelib.domain.client_cases import count_delta
+    from chalicelib.store import client_cases
+
+    shown = before.model_dump(mode="json") if before else None
+    client_cases.count(uow, tenant, *count_delta(shown, after.model_dump(mode="json")))
 
 
 def create_organization(ctx: Ctx, body: domain.OrganizationCreate) -> domain.Organization:
@@ -527,6 +561,7 @@ def create_organization(ctx: Ctx, body: domain.OrganizationCreate) -> domain.Org
     if org.customer_number:
         r.claim_customer_number(uow, ctx.tenant, org.customer_number, org.id)
     r.put_organization(uow, org.model_dump(mode="json"), domain.name_key(org.name), expected=None)
+    _count_clients(uow, ctx.tenant, None, org)
     _audit(uow, ctx, "organization_created", f"organization/{org.id}", body.model_dump())
     uow.commit()
     return org
@@ -537,7 +572,12 @@ def patch_organization(ctx: Ctx, org_id: str,
     current = get_organization(ctx, org_id)
     check_version(ctx, current.version)
     changes = body.model_dump(exclude_unset=True)
-    refuse_nulls(changes, ("name", "kind", "ticket_visibility"))
+    refuse_nulls(changes, ("name", "kind", "ticket_visibility", "active"))
+    if changes.get("active") is False and current.active:
+        # Deactivated (seed 003): out of the price count and the lists, its history kept.
+        changes["deactivated_at"] = ctx.stamp
+    elif changes.get("active") is True and not current.active:
+        changes["reactivated_at"] = ctx.stamp
     r = repo()
     uow = UnitOfWork()
     main_contact = changes.get("main_contact_id")
@@ -553,6 +593,7 @@ def patch_organization(ctx: Ctx, org_id: str,
             r.claim_customer_number(uow, ctx.tenant, updated.customer_number, org_id)
     r.put_organization(uow, updated.model_dump(mode="json"), domain.name_key(updated.name),
                        expected=current.version)
+    _count_clients(uow, ctx.tenant, current, updated)
     _audit(uow, ctx, "organization_changed", f"organization/{org_id}",
            _changes(current, updated, set(domain.OrganizationPatch.model_fields)))
     commit_versioned(ctx, uow)

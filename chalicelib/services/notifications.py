@@ -115,6 +115,10 @@ def _plan(module: str, tenant: str, settings: TenantSettings, subject_id: str,
         from chalicelib.services.report_summaries import summary_plan
 
         return summary_plan(tenant, settings, event)
+    if module == "client_cases":
+        from chalicelib.services.client_cases import invitation_plan
+
+        return invitation_plan(tenant, settings, subject_id, event)  # type: ignore[no-any-return]
     raise PoisonMessage(f"unknown module {module!r}")
 
 

@@ -93,3 +93,21 @@ def breakdown(ctx: Ctx, by: reports.Breakdown, start: date,
     names = _names(ctx, kind, [k for k in totals if k != "none"])
     return reports.BreakdownReport(by=by, from_=start, to=end,
                                    items=reports.breakdown_rows(totals, names))
+
+
+def order_report(ctx: Ctx, query: reports.OrderReportQuery) -> reports.OrderReport:
+    """Contact orders opened, closed, converted and hours (seed 001): the team's with
+    reports.view, else one's own (as assignee)."""
+    p = ctx.principal
+    if not p.is_staff or not p.can(Permission.CONTACT_ORDERS_VIEW):
+        raise Forbidden("This needs the permission contact_orders.view.")
+    table = get_config().contact_orders_table
+    by_assignee = store.breakdown(table, ctx.tenant, "orders_agent", query.from_, query.to)
+    if p.can(Permission.REPORTS_VIEW):
+        dimension = "orders"
+    else:
+        dimension = f"orders_agent#{p.user_id}"
+        by_assignee = {k: v for k, v in by_assignee.items() if k == p.user_id}
+    days = store.days(table, ctx.tenant, dimension, query.from_, query.to)
+    names = _names(ctx, "agent", [k for k in by_assignee if k != "none"])
+    return reports.order_report(query, days, by_assignee, names)

@@ -136,13 +136,19 @@ class DirectoryRepository:
         return _strip_keys(item) if item else None
 
     def list_organizations(
-        self, tenant: str, name_prefix: str, limit: int, start: dict[str, Any] | None
+        self, tenant: str, name_prefix: str, limit: int, start: dict[str, Any] | None,
+        include_inactive: bool = True,
     ) -> Page:
+        """``include_inactive=False`` leaves deactivated clients out (a filter on the
+        page: it may hold fewer than ``limit``, its cursor goes on where the Query ended)."""
         # DynamoDB refuses begins_with on an empty string: no prefix, no condition.
-        condition, values = "GSI1PK = :pk", {":pk": scoped_pk(tenant, "ORGS")}
+        condition = "GSI1PK = :pk"
+        values: dict[str, Any] = {":pk": scoped_pk(tenant, "ORGS")}
         if name_prefix:
             condition += " AND begins_with(GSI1SK, :p)"
             values[":p"] = name_prefix
+        if not include_inactive:
+            values[":active"] = True
         page = query(
             self.table,
             condition,
@@ -150,6 +156,8 @@ class DirectoryRepository:
             index=GSI1,
             limit=limit,
             start_key=start,
+            filter_expression=None if include_inactive else
+            "attribute_not_exists(active) OR active = :active",
         )
         return Page([_strip_keys(i) for i in page.items], page.last_key)
 

@@ -45,7 +45,8 @@ def tables() -> dict[str, str]:
     cfg = get_config()
     return {"tickets": cfg.tickets_table, "contact_orders": cfg.contact_orders_table,
             "networks": cfg.networks_table, "trainings": cfg.networks_table,
-            "status": cfg.help_table}
+            "status": cfg.help_table, "reports": cfg.tickets_table,
+            "client_cases": cfg.tickets_table}
 
 
 def add(uow: UnitOfWork, table: str, tenant: str, record: dict[str, Any]) -> None:

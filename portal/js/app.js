@@ -19,6 +19,7 @@ import * as preferences from "./views/preferences.js";
 import * as helpCenter from "./views/help.js";
 import * as statusPage from "./views/status.js";
 import * as certificates from "./views/verify.js";
+import * as invitations from "./views/client-cases/invitation.js";
 import { chatWidget } from "./chat/widget.js";
 
 // path -> [view, title key]
@@ -143,6 +144,7 @@ const OPEN = {
   "/verify": [certificates.verify, "verify.title"],
   "/status": [statusPage.status, "status.title"],
   "/help": [helpCenter.helpHome, "help.title"],
+  "/invitation": [invitations.invitation, "client_cases.invitation.title"],
 };
 // Open pages with a part of the path as the view's `args`: a help article, by the
 // portal's own address or by the one the server writes into articles' links.

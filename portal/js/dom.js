@@ -47,3 +47,16 @@ export function $(selector, root = document) {
 export function $$(selector, root = document) {
   return Array.from(root.querySelectorAll(selector));
 }
+
+/** Saves bytes as a file: a blob: address clicked, then let go (a download fetched with the token). */
+export function saveAs(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const link = h("a", { href: url, download: filename, hidden: true });
+  document.body.append(link);
+  try {
+    link.click();
+  } finally {
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  }
+}

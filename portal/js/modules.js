@@ -1,7 +1,8 @@
 // The portal's work areas: where the ticket queue, contact orders, networks,
 // client cases and a contact's own tickets plug in. Each entry says who sees
-// it; `view` is absent until the area is built, and the portal then shows an
-// honest "coming soon" page. A later change sets, for example,
+// it (`when`, where set, is one more condition on the user, e.g. /me's flags); `view`
+// is absent until the area is built, and the portal then shows an honest "coming
+// soon" page. A later change sets, for example,
 //   view: () => import("./views/ticket-list.js")
 // and the router renders that module's default export instead.
 
@@ -44,10 +45,13 @@ export const MODULES = [
     view: () => import("./views/networks/networks.js"),
   },
   {
+    // Client cases (seed 003, issue 19): the checklist, activation, invitations, the
+    // firm's outbound queue, a new case and the usage report, as tabs.
     id: "client_cases",
     path: "/client-cases",
     audience: "staff",
-    anyOf: ["client_cases.manage"],
+    anyOf: ["client_cases.manage", "client_cases.invite", "billing.view", "settings.manage"],
+    view: () => import("./views/client-cases/staff.js"),
   },
   {
     // The help center's articles and categories (issue 17): writing, publishing, versions.
@@ -74,11 +78,30 @@ export const MODULES = [
     view: () => import("./views/chat-queue.js"),
   },
   {
+    // Reports (issue 23): charts and tables of the tickets' figures; without reports.view
+    // a member of staff sees their own.
+    id: "reports",
+    path: "/reports",
+    audience: "staff",
+    anyOf: ["tickets.view"],
+    view: () => import("./views/reports/reports.js"),
+  },
+  {
     id: "my_tickets",
     path: "/my-tickets",
     audience: "contact",
     anyOf: [],
     view: () => import("./views/ticket-list.js"),
+  },
+  {
+    // The client's side of client cases (seed 003's "Byråärenden"): the cases their
+    // accounting firm sent them, once their organisation accepted the firm's invitation.
+    id: "firm_cases",
+    path: "/firm-cases",
+    audience: "contact",
+    anyOf: [],
+    when: (user) => user.organization_connected === true,
+    view: () => import("./views/client-cases/client.js"),
   },
   {
     // A supplier's users: their organisation's network subscriptions (seed 000).
@@ -103,7 +126,8 @@ export function modulesFor(user) {
   if (!user) return [];
   const granted = new Set(user.permissions ?? []);
   return MODULES.filter((m) => m.audience === user.kind
-    && (m.anyOf.length === 0 || m.anyOf.some((p) => granted.has(p))));
+    && (m.anyOf.length === 0 || m.anyOf.some((p) => granted.has(p)))
+    && (!m.when || m.when(user)));
 }
 
 export function moduleAt(path) {

@@ -39,7 +39,10 @@ class Stack:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 90) -> Stack:
-        env = {**(os.environ if self.env is None else self.env), "PORT": str(self.port),
+        # Without the demo's month of history (local/demo_reports.py): every stack of the
+        # run would take its time; tests/integration/test_demo_reports.py covers it.
+        env = {"HELPDESK_DEMO_HISTORY": "0",
+               **(os.environ if self.env is None else self.env), "PORT": str(self.port),
                "PYTHONUNBUFFERED": "1"}
         for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
             env.pop(name, None)  # the stack chooses its own

@@ -101,12 +101,13 @@ def test_an_admin_sees_the_staff_navigation(portal: Portal) -> None:
         "Att göra",
         "Register",
         "Nätverk",
-        "Kundärenden Kommer snart",
+        "Kundärenden",
         "Hjälpartiklar",
         "Driftstörningar",
         "Chatt",
+        "Rapporter",
     ])
-    expect(page.locator("[data-module]")).to_have_count(9)
+    expect(page.locator("[data-module]")).to_have_count(10)
     expect(page.locator('[data-module="my_tickets"]')).to_have_count(0)
     expect(nav.get_by_role("link", name="Start")).to_have_attribute("aria-current", "page")
     portal.shot("home-staff")
@@ -117,14 +118,12 @@ def test_an_admin_sees_the_staff_navigation(portal: Portal) -> None:
     expect(page.locator('[data-screen="tickets"]')).to_have_attribute("data-list", "queue")
     expect(nav.get_by_role("link", name="Ärendekö")).to_have_attribute("aria-current", "page")
 
-    # A work area that is not built yet says so honestly.
-    nav.get_by_role("link", name=re.compile("^Kundärenden")).click()
+    # Client cases (issue 19): its own screen, with its tabs (test_client_cases_browser.py).
+    nav.get_by_role("link", name="Kundärenden").click()
     expect(page).to_have_url(re.compile("#/client-cases$"))
-    expect(page.locator("#placeholder-title")).to_have_text("Kundärenden")
-    expect(page.locator('[data-screen="placeholder"]')).to_contain_text("Kommer snart")
-    expect(nav.get_by_role("link", name=re.compile("^Kundärenden"))).to_have_attribute(
-        "aria-current", "page")
-    portal.shot("placeholder-client-cases")
+    expect(page.locator("#cc-title")).to_have_text("Kundärenden")
+    expect(page.locator('[data-screen="client-cases"] .cc-tabs')).to_be_visible()
+    expect(nav.get_by_role("link", name="Kundärenden")).to_have_attribute("aria-current", "page")
 
 
 def test_a_contact_cannot_open_a_staff_area_by_its_address(portal: Portal) -> None:

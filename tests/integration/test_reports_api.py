@@ -202,3 +202,28 @@ def test_the_weekly_summary_reaches_managers_once(api: Api, worked: dict[str, An
     runner.tick(monday + timedelta(minutes=20))
     assert len([m for m in mail.messages() if "Förra veckans siffror" in m["subject"]]) == 1
     _ok(api.call("PUT", "/settings", {**body, "weekly_summary": False}, as_user=ADMIN))
+
+
+def test_contact_orders_are_counted_by_period_and_assignee(api: Api) -> None:
+    def totals(who: str) -> dict[str, Any]:
+        return dict(_ok(api.call("GET", f"/reports/contact-orders?{_range()}", as_user=who)))
+
+    before, own_before = totals(ADMIN), totals(AGENT)
+    agent = _ok(api.call("GET", "/me", as_user=AGENT))["id"]
+    order = _ok(api.call("POST", "/contact-orders", {
+        "subject": "Service visit", "customer": {"name": "Kylteknik AB"},
+        "contact": {"name": "Kalle Kontakt", "email": "kalle@example.test"},
+        "assignee_id": agent}, as_user=ADMIN), 201)
+    _ok(api.call("POST", f"/contact-orders/{order['id']}/notes",
+                 {"body": "Call", "hours": 1.5}, as_user=AGENT), 201)
+    _ok(api.call("POST", f"/contact-orders/{order['id']}/close", as_user=AGENT))
+    after = totals(ADMIN)
+    for name, grew in (("opened", 1), ("closed", 1), ("hours", 1.5)):
+        assert after["totals"][name] - before["totals"][name] == grew, name
+    row = next(r for r in after["by_assignee"] if r["key"] == agent)
+    assert row["name"] and row["hours"] >= 1.5
+    own = totals(AGENT)  # without reports.view: their own orders only
+    assert own["totals"]["hours"] - own_before["totals"]["hours"] == 1.5
+    assert [r["key"] for r in own["by_assignee"]] == [agent]
+    assert api.call("GET", f"/reports/contact-orders?{_range()}",
+                    as_user=CUSTOMER).status == 403

@@ -137,7 +137,7 @@ describe("e-mail preferences", () => {
 describe("work areas", () => {
   const staff = (permissions) => ({ kind: "staff", permissions });
   it("shows staff the areas their permissions open, in menu order", () => {
-    assert.deepEqual(modulesFor(staff(["tickets.view", "client_cases.manage"])).map((m) => m.id), ["tickets", "client_cases"]);
+    assert.deepEqual(modulesFor(staff(["tickets.view", "client_cases.manage"])).map((m) => m.id), ["tickets", "client_cases", "reports"]);
     assert.deepEqual(modulesFor(staff([])), []);
     assert.deepEqual(modulesFor(null), []);
   });

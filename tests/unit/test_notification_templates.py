@@ -13,6 +13,7 @@ from markupsafe import escape
 
 from chalicelib.notify.render import (
     ALL_KINDS,
+    INVITEE_KINDS,
     KINDS,
     LANGUAGES,
     SENDER_KINDS,
@@ -78,6 +79,8 @@ EXTRAS: dict[str, dict[str, Any]] = {
         "auto_approved": 70, "satisfaction_good": 88, "satisfaction_bad": 4, "hours": 61.5,
         "first_response": {"median_minutes": 42.0}, "resolution": {"median_minutes": None},
         "sla": {"met": 380, "breached": 20, "compliance": 0.95}}},
+    "client_invitation": {"invitation": {"organization_name": f"Berg & Son AB {SCRIPT}",
+                                         "expires_at": "2026-12-20 10:15"}},
 }
 ORDER_KINDS = {"contact_order_assigned", "booking_reminder"}
 SUBSCRIPTION = {"supplier_id": "482913", "organization_name": "Bygg & Betong AB",
@@ -147,6 +150,9 @@ PHRASES: dict[str, dict[str, str]] = {
     "weekly_summary": {"sv": "supportens siffror för förra veckan",
                        "fi": "tukitiimisi luvut viime viikolta",
                        "en": "your support team's figures for last week"},
+    "client_invitation": {"sv": "som huvudkontakt godkänner du inbjudan",
+                          "fi": "pääyhteyshenkilönä hyväksyt kutsun",
+                          "en": "as the main contact, you accept the invitation"},
 }
 MARKERS = {"sv": "##- Skriv ditt svar ovanför den här raden -##",
            "fi": "##- Kirjoita vastauksesi tämän rivin yläpuolelle -##",
@@ -186,7 +192,7 @@ def sample(kind: str, **overrides: Any) -> dict[str, Any]:
         context["supplier"] = dict(SUPPLIER)
     elif kind in TRAINING_KINDS:
         context["training"] = dict(TRAINING)
-    elif kind in STATUS_KINDS | REPORT_KINDS:
+    elif kind in STATUS_KINDS | REPORT_KINDS or kind in INVITEE_KINDS:
         pass  # all of it in EXTRAS
     else:
         context["ticket"] = dict(TICKET)
@@ -218,7 +224,7 @@ def hrefs(html: str) -> list[str]:
 def test_every_kind_renders_every_channel(kind: str, language: str) -> None:
     r = render(kind, language, sample(kind))
 
-    if kind in SENDER_KINDS:  # about the sender's own e-mail: no ticket yet
+    if kind in SENDER_KINDS or kind in INVITEE_KINDS:  # no ticket (yet)
         assert not r.subject.startswith("[") and len(r.subject) > 10
     else:
         assert r.subject.startswith(f"[{number_of(kind)}] ")
@@ -226,13 +232,13 @@ def test_every_kind_renders_every_channel(kind: str, language: str) -> None:
     assert "\n" not in r.subject
 
     assert LINK in r.text
-    if kind not in SENDER_KINDS:
+    if kind not in SENDER_KINDS + INVITEE_KINDS:
         assert PREFERENCES in r.text  # the footer says where to mute these e-mails
 
     assert r.html.startswith("<!DOCTYPE html>\n")
     assert f'<html lang="{language}">' in r.html and r.html.rstrip().endswith("</html>")
     assert f'href="{escape(LINK)}"' in r.html and LINK not in r.html  # & is &amp;
-    if kind not in SENDER_KINDS:
+    if kind not in SENDER_KINDS + INVITEE_KINDS:
         assert f'href="{escape(PREFERENCES)}"' in r.html
     assert "<link" not in r.html and "src=" not in r.html  # no external resources
 
@@ -270,7 +276,9 @@ def test_there_is_no_template_for_an_unknown_kind() -> None:
 
 def test_kinds_that_answer_a_sender_are_not_subscribable() -> None:
     assert set(SENDER_KINDS) == {"mail_refused"} and not set(SENDER_KINDS) & set(KINDS)
-    assert ALL_KINDS == KINDS + SENDER_KINDS
+    assert ALL_KINDS == KINDS + SENDER_KINDS + INVITEE_KINDS
+    # An invitation (issue 19) goes to someone who may have no account: nothing to mute.
+    assert not set(INVITEE_KINDS) & set(KINDS)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

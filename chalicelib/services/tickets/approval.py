@@ -30,7 +30,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.lifecycle import Step, next_step, ticket_timers
 from chalicelib.domain.models import utc_iso
 from chalicelib.domain.permissions import Permission
-from chalicelib.services import answer_links
+from chalicelib.services import answer_links, billing_usage
 from chalicelib.services.context import Ctx
 from chalicelib.services.directory import get_settings, principal_of, system_principal
 from chalicelib.services.directory import repo as directory
@@ -76,9 +76,11 @@ def resolve(ctx: Ctx, ticket_id: str, body: tickets.ResolveBody) -> tickets.Tick
                                        "billable": current.billable,
                                        "approval_due_at": due, "hours": body.hours}),
     ]
-    save(ctx, current, updated, events,
-         extra=lambda uow: repo().add_comment(uow, ctx.tenant, current.id, comment),
-         versioned=True)
+    def extra(uow: UnitOfWork) -> None:
+        repo().add_comment(uow, ctx.tenant, current.id, comment)
+        billing_usage.on_resolved(uow, ctx, updated, body.hours)  # issue 19
+
+    save(ctx, current, updated, events, extra=extra, versioned=True)
     return updated
 
 

@@ -15,6 +15,7 @@ from chalicelib.domain.errors import (
     InvalidInput,
 )
 from chalicelib.domain.permissions import Permission
+from chalicelib.services import billing_usage
 from chalicelib.services.context import Ctx
 from chalicelib.services.tickets.access import TicketAccess, access_ticket, require_comment
 from chalicelib.services.tickets.patching import Change, status_updates
@@ -96,8 +97,12 @@ def add_comment(ctx: Ctx, ticket_id: str, body: tickets.CommentCreate) -> ticket
             "comment_id": comment["id"], "internal": body.internal, "hours": body.hours},
             internal=body.internal))
         updated = next_version(current, ctx, **updates)
-        save(ctx, current, updated, events,
-             extra=lambda uow: repo().add_comment(uow, ctx.tenant, current.id, comment))
+
+        def extra(uow: UnitOfWork) -> None:
+            repo().add_comment(uow, ctx.tenant, current.id, comment)
+            billing_usage.on_comment(uow, ctx, updated, body.hours)  # issue 19
+
+        save(ctx, current, updated, events, extra=extra)
         return tickets.Comment.model_validate(comment)
 
     return retry_on_race(attempt)

@@ -10,6 +10,7 @@ from typing import Any
 from chalicelib.domain import tickets
 from chalicelib.domain.errors import FieldError, Forbidden, InvalidInput
 from chalicelib.domain.permissions import Permission
+from chalicelib.services import billing_usage
 from chalicelib.services.context import Ctx
 from chalicelib.services.directory import get_settings
 from chalicelib.services.directory import repo as directory
@@ -50,7 +51,8 @@ def patch_ticket(ctx: Ctx, ticket_id: str, patch: tickets.TicketPatch) -> ticket
     if not events:
         return current
     updated = next_version(current, ctx, **updates)
-    save(ctx, current, updated, events, versioned=True)
+    save(ctx, current, updated, events, versioned=True,
+         extra=lambda uow: billing_usage.on_retyped(uow, ctx, current, updated))  # issue 19
     return updated
 
 

@@ -8,6 +8,7 @@ import { h } from "../dom.js";
 import { FormError, onSubmit } from "../forms.js";
 import { bindText, formatNumber } from "../i18n.js";
 import { statusPill, ticketPath, timeEl } from "../ticket-format.js";
+import { homeTrend } from "./reports/home-trend.js";
 
 /** The agent's numbers in their order: [key, count field, the queue's address]. */
 export const QUEUE_TILES = [
@@ -110,7 +111,12 @@ export async function loadWork(el) {
     const home = await api.get("/home");
     if (!el.isConnected) return;
     if (home.work) renderCustomerWork(el, home.work, () => loadWork(el));
-    else if (home.queue) renderQueue(el, home.queue);
+    else if (home.queue) {
+      renderQueue(el, home.queue);
+      // Today's volumes and the 30 days' trend (reports.view), outside the live region.
+      const trend = homeTrend();
+      if (trend) el.after(trend);
+    }
     else el.replaceChildren();
   } catch {
     if (el.isConnected) bindText(el, "home.work.failed");

@@ -24,6 +24,7 @@ import { refreshTimes, ticketPath } from "../ticket-format.js";
 import { approvalSection } from "./ticket/approval.js";
 import { commentArea } from "./ticket/comment-form.js";
 import { downloadControls, renderFiles } from "./ticket/files.js";
+import { backOf, doneSection, markMenu, outboundFacts } from "./ticket/outbound.js";
 import { mayAnswer, mayComment } from "./ticket/rules.js";
 import { staffActions } from "./ticket/staff-actions.js";
 import { renderDescription, renderFacts, renderHead } from "./ticket/summary.js";
@@ -71,6 +72,9 @@ export default function ticketView(container, app, path, params, args) {
 
   const download = downloadControls(id);
   const approval = approvalSection(screen, { ticketId: id, ticketChanged, reload });
+  // A case from the firm (issue 19): its recipients mark it done.
+  const done = doneSection(screen, { ticketId: id, ticketChanged, reload,
+    done: () => bindText(notice, "client_cases.case.marked_done") });
   const comments = commentArea(screen, {
     ticketId: id, user, staff, reload,
     refused: (message) => {
@@ -90,6 +94,12 @@ export default function ticketView(container, app, path, params, args) {
     renderHead(screen, body, { ticket, lists });
     renderDescription(body, { ticket, lists });
     renderFacts(body, { ticket, lists, settings, user, staff });
+    $("[data-facts]", body).append(...outboundFacts(ticket));
+    const listed = backOf(ticket, staff);
+    if (listed) {
+      back.href = listed.href;
+      bindText(back, listed.key);
+    }
     renderThread($("#ticket-thread", body), { ...state, user, download });
     renderFiles($("[data-files]", body), files, download);
   }
@@ -97,6 +107,7 @@ export default function ticketView(container, app, path, params, args) {
   function render() {
     renderReadOnly();
     approval.render(state.ticket, mayAnswer(access()));
+    done.render(state.ticket);
     renderComments();
     if (staff) {
       actions ??= staffActions(screen, { ticketId: id, user, currentTicket: () => state.ticket, ticketChanged, reload });
@@ -118,6 +129,7 @@ export default function ticketView(container, app, path, params, args) {
       if (!staff) state.orgVisibility = orgs.find((o) => o.id === user.organization_id)?.ticket_visibility ?? null;
       status.replaceChildren();
       render();
+      markMenu(state.ticket, staff);
       document.title = `${state.ticket.number} – ${t("app.name")}`;
       // The heading was hidden while loading: keyboard users land on it now.
       if (!document.activeElement || document.activeElement === document.body || container.contains(document.activeElement)

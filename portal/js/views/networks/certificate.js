@@ -4,23 +4,10 @@
 // at #/verify.
 
 import { api, idempotencyKey } from "../../api.js";
-import { h } from "../../dom.js";
+import { h, saveAs } from "../../dom.js";
 import { errorKey, onBusySubmit, onSubmit } from "../../forms.js";
 import { bindText, language } from "../../i18n.js";
 import { subscriptionPath } from "./common.js";
-
-/** Saves bytes as a file: a blob: address clicked, then let go. */
-function saveAs(blob, filename) {
-  const url = URL.createObjectURL(blob);
-  const link = h("a", { href: url, download: filename, hidden: true });
-  document.body.append(link);
-  try {
-    link.click();
-  } finally {
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
-  }
-}
 
 /**
  * The certificate card of a published subscription (null otherwise). `revoke` (staff)

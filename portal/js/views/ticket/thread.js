@@ -39,6 +39,7 @@ export function eventText(event, lists, user) {
     case "auto_approval_resumed": return t("events.auto_approval_resumed", { actor });
     case "watchers_changed": return t("events.watchers_changed", { actor });
     case "rated": return t("events.rated", { actor });
+    case "marked_done": return t("events.marked_done", { actor });
     default: return t("events.other", { actor, type: String(event.type) });
   }
 }
