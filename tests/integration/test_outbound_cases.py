@@ -27,6 +27,7 @@ from chalicelib.services.publish import outbox_record
 from chalicelib.store import client_cases
 from chalicelib.store.directory import DirectoryRepository
 from chalicelib.store.dynamo import UnitOfWork
+from chalicelib.store.tables import tenant_pk
 from local.bootstrap import LocalResources
 from local.events import EventRunner
 from local.outbox import LocalOutbox
@@ -58,8 +59,10 @@ def _activate(tenant: str) -> None:
 
 
 def _deactivate(tenant: str) -> None:
+    """No API deactivates the module (``put_module`` refuses to): the test's own write."""
     uow = UnitOfWork()
-    client_cases.put_module(uow, tenant, ModuleState().model_dump(mode="json"))
+    uow.put(get_config().directory_table, {"PK": tenant_pk(tenant), "SK": client_cases.MODULE,
+                                           **ModuleState().model_dump(mode="json")})
     uow.commit()
 
 
