@@ -515,21 +515,27 @@ def test_a_reminder_before_the_due_date_is_sent_once(
 
 def test_the_demo_case_is_sent_once(api: Api, world: dict[str, Any]) -> None:
     from chalicelib.services.context import Ctx
-    from chalicelib.services.directory import principal_of
+    from chalicelib.services.directory import principal_of, system_principal
     from chalicelib.store.directory import DirectoryRepository
-    from local.demo_outbound_cases import seed_demo_outbound_case
+    from local.demo_outbound_cases import seed_demo_outbound_cases
 
+    users = DirectoryRepository(get_config().directory_table)
+
+    def as_user(email: str) -> Ctx:
+        found = next(u for u in users.list_users(TENANT, 100, None).items
+                     if u["email"] == email)
+        return Ctx(principal_of(TENANT, found), datetime.now(UTC))
+
+    system = Ctx(system_principal(TENANT), datetime.now(UTC))
+    assert seed_demo_outbound_cases(system, TENANT, as_user) is None  # no client user yet
     org = _organization(api, "Demo Klient AB")
+    email = f"client@{TENANT}.test"
+    _portal_user(api, email, "Klara Klient", org, "contact_admin")
+    assert seed_demo_outbound_cases(system, TENANT, as_user) is None  # not connected yet
     _connect(TENANT, org)
-    email = f"client-{uuid.uuid4().hex[:6]}@{TENANT}.test"
-    client = _portal_user(api, email, "Klara Klient", org, "contact_admin")
-    agent = DirectoryRepository(get_config().directory_table).get_user(
-        TENANT, world["agent_id"])
-    assert agent is not None
-    sender = Ctx(principal_of(TENANT, agent), datetime.now(UTC))
-    made = seed_demo_outbound_case(sender, org, client["contact_id"])
+    made = seed_demo_outbound_cases(system, TENANT, as_user)
     assert made is not None
-    assert seed_demo_outbound_case(sender, org, client["contact_id"]) is None
+    assert seed_demo_outbound_cases(system, TENANT, as_user) is None  # once
     seen = api.call("GET", f"/tickets/{made}", as_user=email)
     assert seen.status == 200 and seen.body["can_mark_done"]
     assert seen.body["subject"].startswith("Underlag till bokslutet")
