@@ -6,8 +6,9 @@ Access patterns (every one a Query; no Scan):
         Query  PK=T#<t>#REPORT#<dimension>  SK BETWEEN D#<from># AND D#<to>#~
 - a dimension's months (a backlog's opening count is the sum of the months before):
         Query  PK=T#<t>#REPORT#<dimension>  SK BETWEEN M#<from># AND M#<to>#~
-- a breakdown by a kind (every type, channel, organisation or agent), days in a range:
-        Query  PK=T#<t>#REPORTBY#<kind>  SK BETWEEN D#<from># AND D#<to>#~
+- a breakdown by a kind (every type, channel, organisation or agent): whole months
+  (M#<month>#<n>) and the days around them (D#<day>#<n>) in a range:
+        Query  PK=T#<t>#REPORTBY#<kind>  SK BETWEEN M#<from># AND M#<to>#~ (and D#...)
         (attributes ``<value>~<measure>``; ``D#<day>#<n>`` with ``n`` from the value,
         ``BREAKDOWN_SHARDS`` of them)
 ``<dimension>`` is ``all``, ``type#<id>``, ``channel#<c>``, ``org#<id>`` or
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -60,7 +61,7 @@ def _add_expression(add: dict[str, float]) -> tuple[str, dict[str, str], dict[st
 def counted_items(tenant: str, change: CounterChange,
                   ticket_id: str) -> list[tuple[tuple[str, str], dict[str, float]]]:
     """The counter items a change adds to, by key ``(PK, SK)``, with what it adds: its
-    day and its month in every one of its dimensions, and its day in each breakdown."""
+    day and its month in every one of its dimensions and in each breakdown."""
     shard = shard_of(ticket_id)
     day = change.day.isoformat()
     found: list[tuple[tuple[str, str], dict[str, float]]] = []
@@ -68,9 +69,9 @@ def counted_items(tenant: str, change: CounterChange,
         for sk in (f"{DAY}#{day}#{shard}", f"{MONTH}#{day[:7]}#{shard}"):
             found.append(((_pk(tenant, dimension), sk), change.add))
     for kind, counts in change.breakdown().items():
-        value = next(name.partition("~")[0] for name in counts)
-        found.append(((scoped_pk(tenant, "REPORTBY", kind),
-                       f"{DAY}#{day}#{breakdown_shard(value)}"), counts))
+        shard = breakdown_shard(next(name.partition("~")[0] for name in counts))
+        for sk in (f"{DAY}#{day}#{shard}", f"{MONTH}#{day[:7]}#{shard}"):
+            found.append(((scoped_pk(tenant, "REPORTBY", kind), sk), counts))
     return found
 
 
@@ -132,16 +133,39 @@ def months(table: str, tenant: str, dimension: str, start: str,
 
 def breakdown(table: str, tenant: str, kind: str, start: date,
               end: date) -> dict[str, dict[str, float]]:
-    """Value -> measure -> total over the days from ``start`` to ``end``."""
+    """Value -> measure -> total over the days from ``start`` to ``end``: the whole months
+    inside the range from their month items (a month is ``BREAKDOWN_SHARDS`` items, not
+    thirty times that), the days before and after them from their day items."""
+    pk = scoped_pk(tenant, "REPORTBY", kind)
+    first_month = start if start.day == 1 else _next_month(start)
+    after_last = _next_month(end) if _next_month(end) - timedelta(days=1) == end else \
+        end.replace(day=1)
+    parts: list[Iterator[Item]] = []
+    if first_month < after_last:
+        last_month = after_last - timedelta(days=1)
+        parts.append(_items(table, tenant, "", MONTH, first_month.isoformat()[:7],
+                            last_month.isoformat()[:7], pk=pk))
+        if start < first_month:
+            parts.append(_items(table, tenant, "", DAY, start.isoformat(),
+                                (first_month - timedelta(days=1)).isoformat(), pk=pk))
+        if after_last <= end:
+            parts.append(_items(table, tenant, "", DAY, after_last.isoformat(),
+                                end.isoformat(), pk=pk))
+    else:
+        parts.append(_items(table, tenant, "", DAY, start.isoformat(), end.isoformat(), pk=pk))
     totals: dict[str, dict[str, float]] = {}
-    for item in _items(table, tenant, "", DAY, start.isoformat(), end.isoformat(),
-                       pk=scoped_pk(tenant, "REPORTBY", kind)):
-        for name, amount in item.items():
-            value, sep, measure = name.rpartition("~")
-            if sep:
-                into = totals.setdefault(value, {})
-                into[measure] = into.get(measure, 0) + float(amount)
+    for part in parts:
+        for item in part:
+            for name, amount in item.items():
+                value, sep, measure = name.rpartition("~")
+                if sep:
+                    into = totals.setdefault(value, {})
+                    into[measure] = into.get(measure, 0) + float(amount)
     return totals
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
 def existing_keys(table: str, pk: str) -> list[tuple[str, str]]:

@@ -130,6 +130,11 @@ def test_an_admin_reads_the_volume_chart_as_a_table_and_downloads_the_csv(
     expect(page.locator("#breakdown-by")).to_have_value("channel")
     expect(page.locator("#breakdown-table caption")).to_have_text("Fördelning: Kanal")
 
+    # Contact orders (seed 001): the demo's orders were opened today by the agent.
+    expect(page.locator("#orders-title")).to_have_text("Kontaktordrar")
+    expect(page.locator("[data-chart=orders] svg[role=img]")).to_be_visible()
+    expect(page.locator("#orders-people tbody th", has_text="Aino Agent")).to_be_visible()
+
 
 def test_the_reports_fit_a_375_px_phone(portal: Portal, tokens: dict[str, str]) -> None:
     portal.page.set_viewport_size({"width": 375, "height": 740})

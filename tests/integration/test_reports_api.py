@@ -227,3 +227,24 @@ def test_contact_orders_are_counted_by_period_and_assignee(api: Api) -> None:
     assert [r["key"] for r in own["by_assignee"]] == [agent]
     assert api.call("GET", f"/reports/contact-orders?{_range()}",
                     as_user=CUSTOMER).status == 403
+
+
+def test_a_whole_months_breakdown_reads_its_month_items_alike(
+        api: Api, worked: dict[str, Any]) -> None:
+    """Whole months come from month items, other days from day items: the same figures."""
+    today = datetime.now(ZoneInfo("Europe/Stockholm")).date()
+    first = today.replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+    def rows(start: Any, end: Any) -> dict[str, Any]:
+        items = _ok(api.call("GET", f"/reports/tickets/breakdown?by=agent&from={start}&to={end}",
+                             as_user=ADMIN))["items"]
+        return {r["key"]: r for r in items}
+
+    month = rows(first, last)
+    halves = [rows(first, first + timedelta(days=13)), rows(first + timedelta(days=14), last)]
+    for key, row in month.items():
+        for figure in ("created", "resolved", "hours", "approved"):
+            assert row[figure] == pytest.approx(sum(h.get(key, {}).get(figure, 0)
+                                                    for h in halves)), (key, figure)
+    assert month[worked["agent"]]["resolved"] >= 2

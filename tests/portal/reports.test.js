@@ -10,8 +10,8 @@ import { tableRows } from "../../portal/js/charts.js";
 import { setLanguage } from "../../portal/js/i18n.js";
 import { todayFigures } from "../../portal/js/views/reports/home-trend.js";
 import {
-  BREAKDOWN_COLUMNS, breakdownCells, csvFilename, daysBetween, hours, paramsOf, periodLabel, rangeOf, rangeProblem,
-  reportCharts, reportQuery, slaTarget, stateFromParams, todayIn,
+  BREAKDOWN_COLUMNS, breakdownCells, csvFilename, daysBetween, hours, orderCharts, orderCsvFilename, paramsOf,
+  periodLabel, rangeOf, rangeProblem, reportCharts, reportQuery, slaTarget, stateFromParams, todayIn,
 } from "../../portal/js/views/reports/model.js";
 
 const times = (median, p90) => ({ count: median === null ? 0 : 2, median_minutes: median, p90_minutes: p90, mean_minutes: median });
@@ -180,5 +180,20 @@ describe("the address", () => {
       "preset=custom&from=2026-12-02&to=2026-12-01&group_by=year&filter=agent&by=mood"));
     assert.deepEqual(state, { preset: "last_30", from: "", to: "", groupBy: "day", filter: "", value: "", by: "type" });
     assert.equal(stateFromParams(new URLSearchParams("filter=evil&value=x")).filter, "");
+  });
+});
+
+
+describe("orderCharts (contact orders, seed 001)", () => {
+  it("draws opened, closed and converted per period, and the hours", () => {
+    const report = { from: "2026-12-01", to: "2026-12-02", group_by: "day", periods: [
+      { period: "2026-12-01", opened: 2, closed: 1, converted: 0, hours: 1.5 },
+      { period: "2026-12-02", opened: 0, closed: 1, converted: 1, hours: 0 }] };
+    const [volume, time] = orderCharts(report);
+    assert.deepEqual(volume.series.map((s) => s.values), [[2, 0], [1, 1], [0, 1]]);
+    assert.equal(volume.whole, true);
+    assert.deepEqual(time.series[0].values, [1.5, 0]);
+    assert.equal(volume.labels.length, 2);
+    assert.equal(orderCsvFilename({ from: "2026-12-01", to: "2026-12-31" }), "contact-orders-2026-12-01-2026-12-31.csv");
   });
 });

@@ -276,3 +276,13 @@ def test_replaying_a_history_counts_what_live_counting_counted() -> None:
         "reopened": 1, "sla_breached": 1, "sla_met": 2, "satisfaction_good": 1,
         "hours": 1.5, "billable_hours": 1.5, "backlog_net": 0}
     assert steps[-1][1].assignee_id == "anna" and steps[-1][1].channel == "email"
+
+
+def test_a_breakdown_counts_in_its_day_and_its_month() -> None:
+    from chalicelib.domain.report_counters import CounterChange
+    from chalicelib.store.report_counters import counted_items
+
+    change = CounterChange(date(2026, 12, 7), ("all", "org#acme"), {"created": 1})
+    keys = [sk for (pk, sk), _ in counted_items("t", change, "ticket-1") if "REPORTBY" in pk]
+    assert len(keys) == 2 and keys[0].startswith("D#2026-12-07#") \
+        and keys[1].startswith("M#2026-12#") and keys[0][-2:] == keys[1][-2:]

@@ -195,6 +195,30 @@ export function reportCharts(report, settings = null) {
   ];
 }
 
+/**
+ * The contact orders' charts (seed 001, GET /reports/contact-orders): opened, closed and
+ * converted per period, and the hours.
+ */
+export function orderCharts(report) {
+  const p = report.periods;
+  const pick = (fn) => p.map(fn);
+  const base = { labels: pick((x) => periodLabel(x.period, report.group_by)),
+    longLabels: pick((x) => periodLabel(x.period, report.group_by, { long: true })) };
+  return [
+    { id: "orders", title: "reports.charts.orders", ...base, whole: true, format: formatCount, series: [
+      series("reports.figures.opened", "bar", pick((x) => x.opened)),
+      series("reports.figures.closed", "bar", pick((x) => x.closed)),
+      series("reports.figures.converted", "bar", pick((x) => x.converted))] },
+    { id: "order_hours", title: "reports.charts.order_hours", ...base, format: formatCount, series: [
+      series("reports.figures.hours", "bar", pick((x) => x.hours))] },
+  ];
+}
+
+/** The contact-order report's CSV file name. */
+export function orderCsvFilename({ from, to }) {
+  return `contact-orders-${from}-${to}.csv`;
+}
+
 /** A chart's description for screen readers: what it shows and its totals. */
 export function chartDescription(spec, from, to) {
   const sums = spec.series.map((s) => {

@@ -6,7 +6,7 @@
 
 import { api } from "../../api.js";
 import { h } from "../../dom.js";
-import { bindText, localized, onLanguageChange, shownTimeZone, t } from "../../i18n.js";
+import { bindText, formatNumber, localized, onLanguageChange, shownTimeZone, t } from "../../i18n.js";
 import { staffUsers, tenantSettings, ticketTypes } from "../../reference-data.js";
 import { can, currentUser } from "../../session.js";
 import { registerSearch } from "../contact-orders/new.js";
@@ -15,7 +15,8 @@ import { labelledField } from "../ticket/form-parts.js";
 import { chartFigure, csvButton } from "./figure.js";
 import {
   BREAKDOWNS, BREAKDOWN_COLUMNS, CHANNELS, FILTERS, GROUPINGS, PRESETS, breakdownCells, csvFilename,
-  paramsOf, rangeOf, rangeProblem, reportCharts, reportQuery, stateFromParams, todayIn,
+  orderCharts, orderCsvFilename, paramsOf, rangeOf, rangeProblem, reportCharts, reportQuery,
+  stateFromParams, todayIn,
 } from "./model.js";
 
 function option(value, text, selected) {
@@ -50,6 +51,9 @@ export default function reportsView(container, app, screenPath, params) {
   const status = h("p", { class: "muted", role: "status", id: "reports-status" });
   const charts = h("div", { class: "reports__charts", id: "reports-charts" });
   const breakdown = everyone ? h("section", { class: "card", id: "reports-breakdown", "aria-labelledby": "breakdown-title" }) : null;
+  // Contact orders (seed 001): opened, closed, converted and hours, by period and assignee.
+  const orders = can(user, "contact_orders.view")
+    ? h("section", { class: "reports__orders", id: "reports-orders", "aria-labelledby": "orders-title" }) : null;
 
   function buildForm() {
     const preset = select("reports-preset", "preset",
@@ -154,6 +158,36 @@ export default function reportsView(container, app, screenPath, params) {
       showLoadError(formError, error);
     }
     if (breakdown) loadBreakdown(q);
+    if (orders) loadOrders(q);
+  }
+
+  let ordersSeq = 0;
+  async function loadOrders(q) {
+    const mine = ++ordersSeq;
+    const error = h("div", { class: "form-error", role: "alert" });
+    const path = `/reports/contact-orders?${new URLSearchParams({ from: q.from, to: q.to, group_by: q.groupBy })}`;
+    orders.replaceChildren(bindText(h("h2", { id: "orders-title" }), "reports.orders_title"), error);
+    try {
+      const report = await api.get(path);
+      if (!alive || mine !== ordersSeq) return;
+      const csv = { path: () => path, filename: () => orderCsvFilename(q) };
+      const people = report.by_assignee ?? [];
+      orders.append(...orderCharts(report).map((spec) =>
+        chartFigure(spec, { csv, from: q.from, to: q.to, level: "h3", idPrefix: "orders" })),
+      h("section", { class: "card", "aria-labelledby": "orders-people-title" },
+        bindText(h("h3", { id: "orders-people-title" }), "reports.orders_by_assignee"),
+        people.length ? h("div", { class: "table-scroll" }, h("table", { class: "admin-table chart__table", id: "orders-people" },
+          h("thead", {}, h("tr", {}, ["reports.breakdown.agent", "reports.figures.opened", "reports.figures.closed",
+            "reports.figures.converted", "reports.figures.hours"].map((key, i) =>
+            h("th", { scope: "col", class: i ? "number" : null, text: t(key) })))),
+          h("tbody", {}, people.map((row) => h("tr", { dataset: { key: row.key } },
+            h("th", { scope: "row", text: row.key === "none" ? t("reports.unassigned") : row.name || row.key }),
+            [row.opened, row.closed, row.converted, row.hours].map((v) =>
+              h("td", { class: "number", text: formatNumber(v) })))))))
+          : bindText(h("p", { class: "muted" }), "reports.breakdown.empty")));
+    } catch (failure) {
+      if (alive && mine === ordersSeq) showLoadError(error, failure);
+    }
   }
 
   let breakdownSeq = 0;
@@ -225,7 +259,7 @@ export default function reportsView(container, app, screenPath, params) {
   });
 
   container.replaceChildren(h("section", { class: "reports", "aria-labelledby": "reports-title", dataset: { screen: "reports" } },
-    title, mineNote, form, formError, status, charts, breakdown));
+    title, mineNote, form, formError, status, charts, breakdown, orders));
   buildForm();
 
   (async () => {
@@ -249,6 +283,7 @@ export default function reportsView(container, app, screenPath, params) {
     buildForm();
     drawCharts();
     if (breakdown && shown) loadBreakdown(shown.query);
+    if (orders && shown) loadOrders(shown.query);
   });
   return { cleanup: () => { alive = false; stopLanguage(); } };
 }
