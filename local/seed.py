@@ -27,6 +27,7 @@ from local.demo_client_cases import seed_demo_client_cases
 from local.demo_contact_orders import seed_demo_contact_orders_more
 from local.demo_help_content import seed_demo_help
 from local.demo_networks import seed_demo_networks
+from local.demo_outbound_cases import seed_demo_outbound_cases
 from local.demo_reports import seed_demo_reports
 from local.demo_status import seed_demo_status
 from local.demo_training import seed_demo_training
@@ -232,6 +233,7 @@ def seed(password: str, demo_tickets: bool = False,
                                                         partial(_as, system))
                 people += seed_demo_client_cases(system, tenant, password,
                                                  partial(_as, system))
+                seed_demo_outbound_cases(system, tenant, partial(_as, system))
                 _demo_chat(system)
                 if demo_history:
                     seed_demo_reports(system, _as)
