@@ -10,28 +10,17 @@ Run it while the tenant is quiet. Table names come from the stage in .chalice/co
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from stage_env import tenants_of_stage  # beside this script: its folder is on the path
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("tenants", nargs="+")
-    args = parser.parse_args()
-    stage = os.environ.get("STAGE", "dev")
-    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
-    for key, value in config["stages"][stage]["environment_variables"].items():
-        os.environ.setdefault(key, value)
+    tenants = tenants_of_stage(__doc__.split("\n")[0])
     from chalicelib.services.report_backfill import rebuild
 
-    for tenant in args.tenants:
+    for tenant in tenants:
         result = rebuild(tenant, datetime.now(UTC))
         print(f"tenant {tenant}: {result['tickets']} tickets replayed, {result['items']} "
               f"counter items written, {result['deleted']} stale ones deleted")

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
+from chalicelib.domain.csv_export import Cell, excel_csv, fixed
 from chalicelib.domain.models import EMAIL_PATTERN, Command, Id, Model
 
 NOT_ACTIVE = ("Client cases are not activated for this account. An administrator with the "
@@ -303,32 +304,15 @@ def check_month(month: str, today: date) -> None:
         raise ValueError("the month has not begun")
 
 
-def _decimal_comma(value: float) -> str:
-    return f"{value:.2f}".replace(".", ",")
-
-
-def _cell(value: str) -> str:
-    """A CSV cell for Excel: quoted when it holds ``;``, quotes or line breaks, and a
-    leading formula character defused (a customer's name is not a formula)."""
-    if value[:1] in ("=", "+", "-", "@"):
-        value = "'" + value
-    if any(c in value for c in ';"\r\n'):
-        value = '"' + value.replace('"', '""') + '"'
-    return value
-
-
 CSV_HEADER = ("Customer number", "Organisation", "Kind", "Active", "Billable tickets", "Hours")
 
 
 def usage_csv(usage: Usage) -> bytes:
-    """Excel-friendly: UTF-8 with a BOM, ``;`` between cells, decimal comma, a header row
-    and a totals row."""
-    lines = [";".join(CSV_HEADER)]
-    for row in usage.items:
-        lines.append(";".join(_cell(v) for v in (
-            row.customer_number or "", row.name, row.kind, "yes" if row.active else "no",
-            str(row.billable_tickets), _decimal_comma(row.hours))))
-    lines.append(";".join(("", "Total", "", str(usage.active_clients),
-                           str(usage.totals.billable_tickets),
-                           _decimal_comma(usage.totals.hours))))
-    return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
+    """Excel-friendly (``domain/csv_export.py``): a header row, a row per organisation with
+    its hours to two decimals, as an invoice shows them, and a totals row."""
+    rows: list[list[Cell]] = [
+        [row.customer_number or "", row.name, row.kind, row.active, row.billable_tickets,
+         fixed(row.hours)] for row in usage.items]
+    rows.append(["", "Total", "", usage.active_clients, usage.totals.billable_tickets,
+                 fixed(usage.totals.hours)])
+    return excel_csv(CSV_HEADER, rows)

@@ -19,6 +19,11 @@ def number(value: float | None, decimals: int = 2) -> str:
     return f"{value:.{decimals}f}".replace(".", ",")
 
 
+def fixed(value: float, decimals: int = 2) -> str:
+    """A number always with ``decimals`` decimals and a decimal comma (``4,00``)."""
+    return f"{value:.{decimals}f}".replace(".", ",")
+
+
 def cell(value: Cell) -> str:
     """One cell: numbers with a decimal comma, text defused and quoted where needed."""
     if value is None:
@@ -28,11 +33,16 @@ def cell(value: Cell) -> str:
     if isinstance(value, int | float):
         return number(value)
     text = value
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text):
         text = "'" + text
     if any(c in text for c in ';"\r\n'):
         text = '"' + text.replace('"', '""') + '"'
     return text
+
+
+def _is_number(text: str) -> bool:
+    """A number already written with a decimal comma (``-1,50``) is no formula."""
+    return bool(text) and text.lstrip("-").replace(",", "", 1).isdigit()
 
 
 def excel_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
