@@ -113,10 +113,13 @@ def _signed_in(tokens: cognito.Tokens) -> TokenAnswer:
     from datetime import UTC, datetime
 
     from chalicelib.identity.verifier import verifier
+    from chalicelib.services.client_cases import record_sign_in
     from chalicelib.services.context import Ctx
 
     principal = svc.load_principal(verifier().verify(tokens.id_token))
-    me = svc.get_me(Ctx(principal=principal, now=datetime.now(UTC)))
+    now = datetime.now(UTC)
+    record_sign_in(principal, now)
+    me = svc.get_me(Ctx(principal=principal, now=now))
     return TokenAnswer(token=tokens.id_token, refresh_token=tokens.refresh_token,
                        expires_in=tokens.expires_in, user=Me.model_validate(me))
 

@@ -13,6 +13,7 @@ signature is deterministic), so no token is ever stored or queued.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,6 +43,7 @@ from chalicelib.store import client_cases as store
 from chalicelib.store.dynamo import Item, Page, UnitOfWork
 
 SCOPE = "client-invitation"
+log = logging.getLogger("helpdesk.client_cases")
 MODULE = "client_cases"
 INVITATION_EVENTS = frozenset({"invitation_sent"})
 
@@ -457,3 +459,17 @@ def invitation_plan(tenant: str, settings: TenantSettings, invitation_id: str,
     return Plan(tenant, settings, event, users,
                 [Notice("client_invitation", pseudo)],  # type: ignore[arg-type]
                 context)
+
+
+def record_sign_in(principal: Principal, now: datetime) -> None:
+    """A contact's sign-in is their organisation's activity (the checklist's "looks
+    inactive": no ticket, contact order or login in 12 months). Best effort: a sign-in
+    never fails for it."""
+    if principal.is_staff or not principal.organization_id:
+        return
+    try:
+        uow = UnitOfWork()
+        store.touch(uow, principal.tenant, principal.organization_id, utc_iso(now))
+        uow.commit()
+    except Exception:  # the sign-in stands; the activity is a hint, not a record
+        log.warning("could not record the sign-in's activity", exc_info=True)

@@ -70,6 +70,7 @@ from chalicelib.services.writes import (
     refuse_nulls,
     with_next_number,
 )
+from chalicelib.store import client_cases as client_cases_store
 from chalicelib.store.contact_orders import (
     ContactOrdersRepository,
     booking_stream,
@@ -256,6 +257,7 @@ def create_order(ctx: Ctx, body: ContactOrderCreate) -> ContactOrder:
             "new_customer": new_customer, "assignee_id": order.assignee_id})])
         repo().add_to_customer(uow, ctx.tenant, order.customer.id, orders=1)
         count_order_change(uow, ctx.tenant, settings, None, order, ctx.stamp)
+        client_cases_store.touch(uow, ctx.tenant, order.customer.id, ctx.stamp)
         return order
 
     return with_next_number(ctx, repo().table, "CO", FIRST_NUMBER, build)

@@ -605,3 +605,49 @@ def test_the_recount_sets_the_counter_from_the_register(world: dict[str, Any]) -
     assert client_cases.recount_clients(TENANT) == expected
     assert store.get_counts(TENANT) == expected
     assert client_cases.recount_clients(TENANT) == expected  # again: the same
+
+
+def _activity(api: Api, org_id: str) -> str | None:
+    cursor = None
+    while True:
+        answer = api.call("GET", "/client-cases/readiness?limit=100" +
+                          (f"&cursor={cursor}" if cursor else ""), as_user=ADMIN)
+        assert answer.status == 200, answer.body
+        for item in answer.body["items"]:
+            if item["id"] == org_id:
+                return item["last_activity_at"]  # type: ignore[no-any-return]
+        cursor = answer.body["next_cursor"]
+        if not cursor:
+            raise AssertionError("not in the checklist")
+
+
+@pytest.mark.parametrize("activity", ["sign in", "ticket", "contact order"])
+def test_a_sign_in_a_ticket_or_a_contact_order_is_the_clients_activity(
+        api: Api, world: dict[str, Any], activity: str) -> None:
+    """The checklist's "looks inactive" is no ticket, contact order or login in 12 months."""
+    org = _org(api, f"Aktiv {activity} AB")
+    assert _activity(api, org["id"]) is None
+    if activity == "contact order":
+        made = api.call("POST", "/contact-orders", {
+            "subject": "Bokslutsmöte", "customer": {"id": org["id"]},
+            "contact": {"name": "Kalle", "email": "kalle@example.com"}}, as_user=ADMIN)
+        assert made.status == 201, made.body
+    elif activity == "ticket":  # opened by staff for the client: no sign-in of theirs
+        types = api.call("GET", "/ticket-types", as_user=ADMIN).body["items"]
+        plain = next(t for t in types if not t["required_fields"])
+        made = api.call("POST", "/tickets", {
+            "subject": "Samtal om bokslutet", "description": "Ringde", "channel": "phone",
+            "ticket_type_id": plain["id"], "organization_id": org["id"]}, as_user=ADMIN)
+        assert made.status == 201, made.body
+    else:
+        email = f"{activity.replace(' ', '-')}@aktiv.example"
+        user = api.call("POST", "/users", {"email": email, "name": "Aktiv", "kind": "contact",
+                                           "organization_id": org["id"], "roles": ["contact"]},
+                        as_user=ADMIN)
+        assert user.status == 201, user.body
+        cognito.set_permanent_password(email, PASSWORD)
+        signed_in = api.call("POST", "/auth/login", {"email": email, "password": PASSWORD})
+        assert signed_in.status == 200, signed_in.body
+    seen = _activity(api, org["id"])
+    assert seen is not None and seen[:10] == datetime.now(UTC).date().isoformat()
+

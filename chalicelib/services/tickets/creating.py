@@ -19,6 +19,7 @@ from chalicelib.services.report_counting import count_change
 from chalicelib.services.tickets.catalog import active_type
 from chalicelib.services.tickets.shared import record, repo, sla_dues, ticket_event
 from chalicelib.services.writes import with_next_number
+from chalicelib.store import client_cases as client_cases_store
 from chalicelib.store.dynamo import UnitOfWork
 from chalicelib.store.tickets import TICKET_COUNTER
 
@@ -201,6 +202,8 @@ def open_ticket(ctx: Ctx, new: NewTicket,
             "organization_id": ticket.organization_id, **new.event_data})], {})
         r.index_subject(uow, ctx.tenant, item, tickets.search_terms(ticket.subject))
         count_change(uow, ctx.tenant, settings, None, ticket, ctx.stamp)
+        # The organisation's last activity (client cases' checklist: "looks inactive").
+        client_cases_store.touch(uow, ctx.tenant, ticket.organization_id, ctx.stamp)
         if extra:
             extra(uow, ticket)
         return ticket
