@@ -11,7 +11,7 @@ from pydantic import Field
 
 from chalicelib.domain.lifecycle import OPEN_FOR_SLA
 from chalicelib.domain.models import Model
-from chalicelib.domain.tickets import ContactTicketSummary, TicketSummary
+from chalicelib.domain.tickets import ContactCaseSummary, ContactTicketSummary, TicketSummary
 
 # How many of a list the home page reads (one Query page): past it, the numbers say "at
 # least" (``capped``) and the links lead to the whole list.
@@ -62,10 +62,13 @@ class CustomerWork(Model):
     awaiting_approval: list[ContactTicketSummary]
     awaiting_answer: list[ContactTicketSummary]
     other_open: list[ContactTicketSummary]
+    # Cases from the firm (issue 19) addressed to them and not done, soonest due first.
+    firm_cases: list[ContactCaseSummary] = Field(default_factory=list)
     capped: bool
 
 
-def customer_work(tickets: Iterable[ContactTicketSummary], capped: bool) -> CustomerWork:
+def customer_work(tickets: Iterable[ContactTicketSummary], capped: bool,
+                  cases: Iterable[ContactCaseSummary] = ()) -> CustomerWork:
     approval: list[ContactTicketSummary] = []
     answer: list[ContactTicketSummary] = []
     other: list[ContactTicketSummary] = []
@@ -77,8 +80,10 @@ def customer_work(tickets: Iterable[ContactTicketSummary], capped: bool) -> Cust
         elif ticket.status != "closed":
             other.append(ticket)
     approval.sort(key=lambda t: t.approval_due_at or "~")
+    firm = sorted((c for c in cases if c.status != "closed" and c.done_at is None),
+                  key=lambda c: c.due_date or "~")
     return CustomerWork(awaiting_approval=approval, awaiting_answer=answer, other_open=other,
-                        capped=capped)
+                        firm_cases=firm, capped=capped)
 
 
 class Home(Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chalicelib.domain import home
 from chalicelib.domain.permissions import Permission
-from chalicelib.domain.tickets import contact_summary
+from chalicelib.domain.tickets import ContactCaseSummary, contact_summary
 from chalicelib.services.context import Ctx
 from chalicelib.services.directory import get_settings
 from chalicelib.services.tickets import TicketFilters, list_tickets
@@ -16,8 +16,12 @@ def get_home(ctx: Ctx) -> home.Home:
     if not p.is_staff:
         items, after = list_tickets(ctx, TicketFilters(status="active", requester="me"),
                                     home.HOME_LIMIT, {})
+        cases, more_cases = list_tickets(
+            ctx, TicketFilters(status="active", direction="outbound"), home.HOME_LIMIT, {})
         return home.Home(kind="contact", work=home.customer_work(
-            [contact_summary(t) for t in items], capped=after is not None))
+            [contact_summary(t) for t in items],
+            capped=after is not None or more_cases is not None,
+            cases=[ContactCaseSummary.model_validate(c.model_dump()) for c in cases]))
     if not p.can(Permission.TICKETS_VIEW):
         return home.Home(kind="staff")
     mine, more_mine = list_tickets(ctx, TicketFilters(status="active", assignee="me"),

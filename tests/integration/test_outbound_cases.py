@@ -605,3 +605,18 @@ def test_twenty_recipients_and_a_long_subject_fit_the_cases_transaction(
     assert case["id"] in _ids(api, "/tickets?direction=outbound&limit=100", CUSTOMER)
     done = api.call("POST", f"/tickets/{case['id']}/done", as_user=CUSTOMER)
     assert done.status == 200, done.body
+
+
+def test_the_clients_home_leads_with_the_firms_cases_waiting(
+        api: Api, world: dict[str, Any]) -> None:
+    later = _case(api, world, due_date=_future(20), subject="Bokslut {period}")
+    sooner = _case(api, world, due_date=_future(3), subject="Moms {period}")
+    cases = api.call("GET", "/home", as_user=CUSTOMER).body["work"]["firm_cases"]
+    ids = [c["id"] for c in cases]
+    assert ids.index(sooner["id"]) < ids.index(later["id"])  # soonest due first
+    assert next(c for c in cases if c["id"] == sooner["id"])["due_date"] == _future(3)
+    colleague = api.call("GET", "/home", as_user=COLLEAGUE).body["work"]["firm_cases"]
+    assert sooner["id"] not in {c["id"] for c in colleague}  # addressed to the customer
+    assert api.call("POST", f"/tickets/{sooner['id']}/done", as_user=CUSTOMER).status == 200
+    after = api.call("GET", "/home", as_user=CUSTOMER).body["work"]["firm_cases"]
+    assert sooner["id"] not in {c["id"] for c in after} and later["id"] in {c["id"] for c in after}

@@ -6,7 +6,7 @@
 import { api, idempotencyKey } from "../api.js";
 import { h } from "../dom.js";
 import { FormError, onSubmit } from "../forms.js";
-import { bindText, formatNumber } from "../i18n.js";
+import { bindText, formatDate, formatNumber } from "../i18n.js";
 import { statusPill, ticketPath, timeEl } from "../ticket-format.js";
 import { homeTrend } from "./reports/home-trend.js";
 
@@ -86,6 +86,13 @@ export function renderCustomerWork(el, work, reload) {
     parts.push(section("awaiting_answer", work.awaiting_answer.map((t) =>
       h("li", { class: "home-work__item" }, ticketLink(t), " ",
         bindText(h("a", { href: `#${ticketPath(t.id)}`, class: "button" }), "home.work.answer")))));
+  }
+  if (work.firm_cases?.length) {
+    // Cases from the firm (issue 19): what the client's firm asks of them, soonest due first.
+    parts.push(section("firm_cases", work.firm_cases.map((c) =>
+      h("li", { class: "home-work__item", dataset: { case: c.id } }, ticketLink(c),
+        c.due_date ? h("p", { class: "muted" }, bindText(h("span"), "home.work.due"), " ",
+          h("time", { datetime: c.due_date, text: formatDate(c.due_date) })) : null))));
   }
   if (work.other_open.length) {
     parts.push(section("other_open", work.other_open.map((t) =>
