@@ -6,6 +6,7 @@ from __future__ import annotations
 from chalicelib.domain import home
 from chalicelib.domain.permissions import Permission
 from chalicelib.domain.tickets import ContactCaseSummary, contact_summary
+from chalicelib.services.client_cases import module_state
 from chalicelib.services.context import Ctx
 from chalicelib.services.directory import get_settings
 from chalicelib.services.tickets import TicketFilters, list_tickets
@@ -17,7 +18,8 @@ def get_home(ctx: Ctx) -> home.Home:
         items, after = list_tickets(ctx, TicketFilters(status="active", requester="me"),
                                     home.HOME_LIMIT, {})
         cases, more_cases = list_tickets(
-            ctx, TicketFilters(status="active", direction="outbound"), home.HOME_LIMIT, {})
+            ctx, TicketFilters(status="active", direction="outbound"), home.HOME_LIMIT, {}) \
+            if module_state(ctx.tenant).active else ([], None)
         return home.Home(kind="contact", work=home.customer_work(
             [contact_summary(t) for t in items],
             capped=after is not None or more_cases is not None,
