@@ -257,7 +257,8 @@ def test_the_language_can_be_switched_after_signing_in(portal: Portal) -> None:
     expect(page.locator("#home-title")).to_have_text("Welcome, Ada Admin")
     expect(page.locator('[data-fact="kind"]')).to_have_text("Staff")
     expect(page.locator('[data-module="tickets"]')).to_contain_text("Ticket queue")
-    expect(page.locator('[data-module="client_cases"]')).to_contain_text("Coming soon")
+    expect(page.locator('[data-module="client_cases"]')).to_contain_text("Client cases")
+    expect(page.locator("#home-work-title")).to_have_text("Your queue")
     page.reload()
     expect(page.locator("#home-title")).to_have_text("Welcome, Ada Admin")
 

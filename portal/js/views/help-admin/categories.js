@@ -93,7 +93,8 @@ export function categoriesCard({ changed }) {
           categoryForm(c, reload)))));
       if (!items.length) list.append(bindText(h("li", { class: "muted" }), "help_admin.categories.none"));
       creating.replaceChildren(bindText(h("summary"), "help_admin.categories.new"), categoryForm(null, reload));
-      creating.open = false;
+      // Closed after a category was made; a "New category" opened while the list loaded stays open.
+      if (doneKey) creating.open = false;
       if (doneKey) bindText(notice, doneKey);
       changed(items);
     } catch (error) {
