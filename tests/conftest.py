@@ -4,6 +4,7 @@ so nothing can ever reach real AWS."""
 from __future__ import annotations
 
 import os
+import zlib
 from collections.abc import Iterator
 
 import pytest
@@ -45,8 +46,10 @@ SPLIT_BY_TEST = ("tests/e2e/test_api_schema.py",)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Each test gets its layer's marker (``-m unit`` runs the unit tests alone).
 
-    ``make test`` runs two pytest-xdist workers (``--dist loadgroup``): the e2e tests
-    that share the session's local stack and browser all go to one worker; the e2e
+    ``make test`` runs two pytest-xdist workers (``--dist loadgroup``): the e2e modules
+    that share the session's local stack and browser are two fixed groups (a hash of the
+    module), each on one worker with the stack and browser that worker starts once, so
+    the browser tests do not all wait on one worker; the e2e
     modules that start stacks of their own (``OWN_STACK``; the API fuzz's tests each) and
     each integration module are groups of their own, so the two workers share the load,
     and a module's resources and tenants are set up once (each worker bootstraps the
@@ -57,7 +60,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if layer in ("unit", "integration", "e2e"):
             item.add_marker(getattr(pytest.mark, layer))
         if layer == "e2e" and module.rsplit("/", 1)[-1] not in OWN_STACK:
-            item.add_marker(pytest.mark.xdist_group("e2e"))
+            item.add_marker(pytest.mark.xdist_group(f"e2e-{zlib.crc32(module.encode()) % 2}"))
         elif module.endswith(SPLIT_BY_TEST):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("[", 1)[0]))
         elif layer in ("e2e", "integration"):
