@@ -606,6 +606,12 @@ def test_the_customers_home_leads_with_the_approval_waiting(
     expect(page.locator("[data-answered=reject]")).to_be_visible()
     reopened = call(stack, "GET", f"/tickets/{not_ok['id']}", token=tokens[CUSTOMER])
     assert reopened["status"] == "open" and reopened["approval"]["state"] == "rejected"
+    # Then the help center's most read articles.
+    popular = call(stack, "GET", "/help/demo/popular?lang=sv&limit=5")["items"]
+    help_links = page.locator("[data-section=help] li a")
+    expect(help_links).to_have_count(len(popular))
+    if popular:
+        expect(help_links.first).to_have_text(popular[0]["title"])
 
 
 def test_the_agents_home_leads_with_the_queue_in_numbers(
@@ -615,6 +621,7 @@ def test_the_agents_home_leads_with_the_queue_in_numbers(
     expect(page.locator("#home-work-title")).to_have_text("Din kö")
     unassigned = page.locator("[data-tile=unassigned]")
     expect(unassigned.locator(".home-work__count")).not_to_have_text("0")
+    expect(page.locator("[data-tile=todo] .home-work__count")).not_to_have_text("0")
     unassigned.click()
     expect(page).to_have_url(re.compile(r"#/tickets\?assignee=none"))
     expect(page.locator("[data-screen]")).to_be_visible()

@@ -6,8 +6,10 @@
 import { api, idempotencyKey } from "../api.js";
 import { h } from "../dom.js";
 import { FormError, onSubmit } from "../forms.js";
-import { bindText, formatDate, formatNumber } from "../i18n.js";
+import { bindText, formatDate, formatNumber, language } from "../i18n.js";
+import { can, currentUser } from "../session.js";
 import { statusPill, ticketPath, timeEl } from "../ticket-format.js";
+import { articleHash, helpPath } from "./help.js";
 import { homeTrend } from "./reports/home-trend.js";
 
 /** The agent's numbers in their order: [key, count field, the queue's address]. */
@@ -100,15 +102,51 @@ export function renderCustomerWork(el, work, reload) {
   }
   if (!parts.length) parts.push(bindText(h("p", { class: "muted" }), "home.work.nothing"));
   el.replaceChildren(...parts);
+  helpSuggestions(el);
+}
+
+/** The help center's most read articles, under a customer's work (issue 17's help center). */
+async function helpSuggestions(el) {
+  const user = currentUser();
+  if (!user?.tenant) return;
+  try {
+    const answer = await api.get(helpPath(user.tenant, "popular", language(), { limit: "5" }), { auth: false });
+    if (!el.isConnected || !answer.items?.length) return;
+    el.append(h("section", { class: "home-work__section", "aria-labelledby": "home-work-help", dataset: { section: "help" } },
+      bindText(h("h3", { id: "home-work-help" }), "home.work.help"),
+      h("ul", { class: "home-work__list" }, ...answer.items.map((a) =>
+        h("li", { class: "home-work__item" }, h("a", { href: articleHash(user.tenant, a.slug), text: a.title })))),
+      h("p", {}, bindText(h("a", { href: `#/help?tenant=${encodeURIComponent(user.tenant)}` }), "home.work.help_all"))));
+  } catch {
+    // The work above stands without the suggestions.
+  }
+}
+
+/** An agent's to-do (contact orders' bookings and assigned orders): a tile into #/todo. */
+async function todoTile(list) {
+  if (!can(currentUser(), "contact_orders.view")) return;
+  try {
+    const page = await api.get("/todo?limit=100");
+    if (!list.isConnected) return;
+    const count = page.items?.length ?? 0;
+    list.append(h("li", { class: "home-work__tile" },
+      h("a", { href: "#/todo", dataset: { tile: "todo" } },
+        h("span", { class: "home-work__count", text: countText(count, Boolean(page.next_cursor)) }),
+        bindText(h("span", { class: "home-work__label" }), "home.work.todo"))));
+  } catch {
+    // The queue's numbers stand without it.
+  }
 }
 
 /** An agent's numbers, each a link into the queue. */
 export function renderQueue(el, queue) {
-  el.replaceChildren(h("ul", { class: "home-work__tiles" }, ...QUEUE_TILES.map(([key, field, href]) =>
+  const tiles = h("ul", { class: "home-work__tiles" }, ...QUEUE_TILES.map(([key, field, href]) =>
     h("li", { class: `home-work__tile${key === "past_sla" && queue[field] ? " home-work__tile--alert" : ""}` },
       h("a", { href, dataset: { tile: key } },
         h("span", { class: "home-work__count", text: countText(queue[field], queue.capped) }),
-        bindText(h("span", { class: "home-work__label" }), `home.work.${key}`))))));
+        bindText(h("span", { class: "home-work__label" }), `home.work.${key}`)))));
+  el.replaceChildren(tiles);
+  todoTile(tiles);
 }
 
 /** Fills `el` from GET /home; an agent's to-do and the help center link follow it. */
