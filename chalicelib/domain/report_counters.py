@@ -396,10 +396,16 @@ def replay(ticket: Ticket, events: Iterable[Mapping[str, Any]],
     }
     steps: list[tuple[Ticket | None, Ticket, str]] = []
     before: Ticket | None = None
+    # The events one change wrote share its clock to the millisecond: their ids (ULIDs made
+    # from the change's moment) begin alike. Stamps (whole seconds) would merge two changes
+    # of the same second, e.g. a resolution and its rejection, and lose the reopening.
     moments: dict[str, list[Mapping[str, Any]]] = {}
     for event in ordered:
-        moments.setdefault(event["at"], []).append(event)
-    for at, happened in moments.items():
+        event_id = str(event.get("id", ""))
+        moments.setdefault(event_id[:10] if len(event_id) == 26 else event["at"],
+                           []).append(event)
+    for happened in moments.values():
+        at = happened[0]["at"]
         for event in happened:
             if event is not created:
                 _apply(state, event, staff)

@@ -3,7 +3,7 @@ against figures computed by hand over a fixture week with a weekend and a holida
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -286,3 +286,25 @@ def test_a_breakdown_counts_in_its_day_and_its_month() -> None:
     keys = [sk for (pk, sk), _ in counted_items("t", change, "ticket-1") if "REPORTBY" in pk]
     assert len(keys) == 2 and keys[0].startswith("D#2026-12-07#") \
         and keys[1].startswith("M#2026-12#") and keys[0][-2:] == keys[1][-2:]
+
+
+def test_two_changes_in_the_same_second_replay_as_two() -> None:
+    """A resolution and its rejection within one second: the reopening is counted, as live
+    counting counted it (the changes' event ids differ in their millisecond)."""
+    from chalicelib.domain.ids import new_ulid
+    from chalicelib.domain.report_counters import replay
+
+    def event(ms: int, kind: str, **data: Any) -> dict[str, Any]:
+        moment = datetime(2026, 12, 7, 9, 0, 0, ms * 1000, tzinfo=UTC)
+        return {"id": new_ulid(moment), "at": "2026-12-07T09:00:00Z", "actor": "anna",
+                "type": kind, "data": data}
+
+    history = [event(1, "created", channel="portal"), event(200, "resolved"),
+               event(200, "status_changed", **{"from": "new", "to": "resolved"}),
+               event(700, "rejected", reason="No"),
+               event(700, "status_changed", **{"from": "resolved", "to": "open"})]
+    steps = replay(_ticket(status="open"), history, staff=frozenset({"anna"}))
+    assert len(steps) == 3
+    reopened = sum(c.add.get("reopened", 0) for b, a, at in steps
+                   for c in changes(b, a, STOCKHOLM, CAL, at))
+    assert reopened == 1
